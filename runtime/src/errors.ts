@@ -1,0 +1,116 @@
+/**
+ * @fileoverview The named errors of @rcukit/runtime.
+ *
+ * Every misuse the runtime detects throws one of these, with a message that says what was
+ * wrong and where (which heap, cache, object, lock or thread). Each carries a stable `code`
+ * so that callers and tests can tell them apart without matching message text. An error is
+ * thrown before any shared state is changed, unless its documentation says otherwise
+ * (SpinlockOwnerDeadError: the lock is held by the caller when it is thrown).
+ */
+
+export abstract class RcukitError extends Error {
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The value given to attachHeap() is not a heap created by createHeap(). */
+export class NotAHeapError extends RcukitError {
+  readonly code = 'ERR_NOT_A_HEAP';
+}
+
+/** The heap was created by a runtime with another shared-memory layout. */
+export class HeapLayoutVersionError extends RcukitError {
+  readonly code = 'ERR_HEAP_LAYOUT_VERSION';
+}
+
+/** A createHeap() option is out of range or of the wrong type. */
+export class InvalidHeapOptionsError extends RcukitError {
+  readonly code = 'ERR_INVALID_HEAP_OPTIONS';
+}
+
+/** This thread is already attached to a heap, or is not attached to one. */
+export class HeapAttachmentError extends RcukitError {
+  readonly code = 'ERR_HEAP_ATTACHMENT';
+}
+
+/** All registry slots are taken: more threads attached than the heap's maxThreads. */
+export class TooManyThreadsError extends RcukitError {
+  readonly code = 'ERR_TOO_MANY_THREADS';
+}
+
+/** The heap (or its static area, or root directory) has no room left. */
+export class OutOfMemoryError extends RcukitError {
+  readonly code = 'ERR_OUT_OF_MEMORY';
+}
+
+/** A root exists under this name with another size. */
+export class RootMismatchError extends RcukitError {
+  readonly code = 'ERR_ROOT_MISMATCH';
+}
+
+/** rcuReadUnlock() without a matching rcuReadLock(), or a QSBR call in the wrong state. */
+export class RcuUnbalancedError extends RcukitError {
+  readonly code = 'ERR_RCU_UNBALANCED';
+}
+
+/** A call that waits for a grace period was made inside a read-side section. */
+export class RcuDeadlockError extends RcukitError {
+  readonly code = 'ERR_RCU_DEADLOCK';
+}
+
+/** The callRcu() backlog is full and the caller asked not to be slowed down. */
+export class RcuBacklogFullError extends RcukitError {
+  readonly code = 'ERR_RCU_BACKLOG_FULL';
+}
+
+/** spinUnlock() of a lock this thread does not hold, or spinLock() of one it already holds. */
+export class SpinlockMisuseError extends RcukitError {
+  readonly code = 'ERR_SPINLOCK_MISUSE';
+}
+
+/**
+ * The previous owner of the lock died holding it. The lock is now held by the caller, who
+ * must bring what it protects back to a consistent state and then call spinUnlock().
+ * Like EOWNERDEAD from a robust pthread mutex.
+ */
+export class SpinlockOwnerDeadError extends RcukitError {
+  readonly code = 'ERR_SPINLOCK_OWNER_DEAD';
+}
+
+/** A refcount was decremented below zero or incremented past its maximum. */
+export class RefcountError extends RcukitError {
+  readonly code = 'ERR_REFCOUNT';
+}
+
+/** An invalid kmemCacheCreate() request (flags that contradict each other, bad sizes). */
+export class SlabCacheFlagsError extends RcukitError {
+  readonly code = 'ERR_SLAB_CACHE_FLAGS';
+}
+
+/** An object freed twice (debug caches). */
+export class DoubleFreeError extends RcukitError {
+  readonly code = 'ERR_DOUBLE_FREE';
+}
+
+/** An object freed into a cache it was not allocated from, or an address no cache owns. */
+export class WrongCacheError extends RcukitError {
+  readonly code = 'ERR_WRONG_CACHE';
+}
+
+/** A freed object was written to (SLAB_POISON) or a red zone was overwritten (SLAB_RED_ZONE). */
+export class SlabCorruptionError extends RcukitError {
+  readonly code = 'ERR_SLAB_CORRUPTION';
+}
+
+/** kmemCacheDestroy() of a cache that still has live objects. */
+export class CacheBusyError extends RcukitError {
+  readonly code = 'ERR_CACHE_BUSY';
+}
+
+/** A struct declaration that cannot be laid out (unknown field kind, bad array length). */
+export class StructDefinitionError extends RcukitError {
+  readonly code = 'ERR_STRUCT_DEFINITION';
+}

@@ -1,0 +1,459 @@
+/**
+ * @fileoverview The shared heap: one SharedArrayBuffer holding all allocator and RCU state,
+ * and the calling thread's attachment to it.
+ *
+ * Each thread attaches to at most one heap at a time (createHeap() attaches its creator);
+ * rcuReadLock(), spinLock() and the other kernel-named calls act on the calling thread's
+ * heap, as the kernel's act on the one kernel. A Heap object is local to one thread: it is a
+ * cache of views over the shared buffer, never the truth. Share it with heap.share() and
+ * attachHeap() in the other worker.
+ *
+ * The buffer is growable up to a maximum. Views are fixed-length typed arrays, rebuilt when
+ * the buffer has grown (Atomics through a length-tracking view cost several times more), so
+ * code that reads an address must first call heap.ensureMapped() if the address may lie
+ * beyond what this thread last saw.
+ */
+
+import { EventEmitter } from 'node:events';
+import { threadId as currentThreadId, isMainThread, type Worker } from 'node:worker_threads';
+import {
+  CACHE_LINE,
+  HEAP_MAGIC,
+  Header,
+  LAYOUT_VERSION,
+  MAX_THREADS_LIMIT,
+  PAGE_SIZE,
+  ROOT_NAME_BYTES,
+  Root,
+  Slot,
+  alignUp,
+} from './heap-layout.js';
+import {
+  HeapAttachmentError,
+  HeapLayoutVersionError,
+  InvalidHeapOptionsError,
+  NotAHeapError,
+  OutOfMemoryError,
+  RootMismatchError,
+} from './errors.js';
+import { ThreadRegistry, type ThreadInfo } from './thread-registry.js';
+import { LockResult, lockWordAcquire, lockWordRelease } from './lock-word.js';
+import { setCurrentThread, currentThread, type ThreadContext } from './thread-context.js';
+
+export interface HeapOptions {
+  /** Bytes allocated now (rounded up to whole pages). Default 1 MiB. */
+  initialBytes?: number;
+  /** The buffer grows on demand up to this many bytes. Default 256 MiB. */
+  maxBytes?: number;
+  /** How many threads may be attached at once (1..255). Default 64. */
+  maxThreads?: number;
+  /** Size of the static area that roots are carved from. Default 64 KiB. */
+  staticBytes?: number;
+  /** How many named roots the directory holds. Default 128. */
+  rootCount?: number;
+  /** A grace period waiting longer than this on one reader emits a 'stall' event. Default 10 000 ms; 0 disables. */
+  stallTimeoutMs?: number;
+  /**
+   * Initial value of the grace-period counter. Tests set it just below the 32-bit wrap to
+   * exercise wrap-around; the default starts a few hundred grace periods before the wrap
+   * for the same reason the kernel starts jiffies near it: wrap bugs show up at once.
+   */
+  initialGpCounter?: number;
+  /** Name of the creating thread in the registry and in stall reports. */
+  threadName?: string;
+}
+
+export interface AttachOptions {
+  /** Name of this thread in the registry and in stall reports (at most 32 bytes shown). */
+  threadName?: string;
+}
+
+/** What a worker needs to attach: pass it in workerData or postMessage. */
+export interface SharedHeap {
+  readonly kind: 'rcukit-heap';
+  readonly buffer: SharedArrayBuffer;
+}
+
+/** Reported when a grace period has waited on one reader longer than stallTimeoutMs. */
+export interface RcuStall {
+  readonly reader: ThreadInfo;
+  /** How long the grace period has been waiting on this reader, in ms. */
+  readonly waitedMs: number;
+}
+
+export interface HeapEvents {
+  stall: [RcuStall];
+}
+
+/** Views over the buffer, replaced together when the buffer grows. */
+export interface HeapViews {
+  i32: Int32Array;
+  u32: Uint32Array;
+  u8: Uint8Array;
+  f64: Float64Array;
+}
+
+const DEFAULTS = {
+  initialBytes: 1 << 20,
+  maxBytes: 256 << 20,
+  maxThreads: 64,
+  staticBytes: 64 << 10,
+  rootCount: 128,
+  stallTimeoutMs: 10_000,
+} as const;
+
+/** Just below 2^31 as an odd number: the counter wraps within a few hundred grace periods. */
+export const DEFAULT_INITIAL_GP_COUNTER = 0x7fffff01 | 1;
+
+const encoder = new TextEncoder();
+
+export class Heap extends EventEmitter<HeapEvents> {
+  readonly buffer: SharedArrayBuffer;
+  readonly views: HeapViews;
+  readonly registry: ThreadRegistry;
+  #attached = false;
+
+  private constructor(buffer: SharedArrayBuffer) {
+    super();
+    this.buffer = buffer;
+    this.views = makeViews(buffer);
+    const i32 = this.views.i32;
+    this.registry = new ThreadRegistry(this.views, i32[Header.REGISTRY_BYTE]!, i32[Header.MAX_THREADS]!);
+  }
+
+  /** @internal Used by createHeap() and attachHeap(). */
+  static open(buffer: SharedArrayBuffer, threadName: string): Heap {
+    const heap = new Heap(buffer);
+    heap.#attach(threadName);
+    return heap;
+  }
+
+  get i32(): Int32Array {
+    return this.views.i32;
+  }
+
+  /** Current size of the buffer in bytes (shared: any worker may have grown it). */
+  get byteLength(): number {
+    return this.buffer.byteLength;
+  }
+
+  get maxByteLength(): number {
+    return this.buffer.maxByteLength;
+  }
+
+  /** What another worker passes to attachHeap(). */
+  share(): SharedHeap {
+    return { kind: 'rcukit-heap', buffer: this.buffer };
+  }
+
+  /** Rebuild the views if the buffer has grown past them. Cheap when it has not. */
+  ensureMapped(byteEnd: number = this.buffer.byteLength): void {
+    if (byteEnd > this.views.u8.length) {
+      const next = makeViews(this.buffer);
+      this.views.i32 = next.i32;
+      this.views.u32 = next.u32;
+      this.views.u8 = next.u8;
+      this.views.f64 = next.f64;
+    }
+  }
+
+  /**
+   * Grow the shared buffer to at least `bytes` (whole pages). Growing is shared: every
+   * worker sees the new length and remaps on its next ensureMapped().
+   * Throws OutOfMemoryError past maxByteLength.
+   */
+  grow(bytes: number): void {
+    const target = alignUp(bytes, PAGE_SIZE);
+    if (target > this.buffer.maxByteLength) {
+      throw new OutOfMemoryError(
+        `heap cannot grow to ${target} bytes: its maximum is ${this.buffer.maxByteLength} bytes (maxBytes in createHeap())`,
+      );
+    }
+    // grow() throws if another worker grew it past `target` meanwhile; that is success too.
+    if (target > this.buffer.byteLength) {
+      try {
+        this.buffer.grow(target);
+      } catch (error) {
+        if (this.buffer.byteLength < target) throw error;
+      }
+    }
+    this.ensureMapped();
+  }
+
+  /**
+   * A named allocation in the static area: created zero-filled on first call, found by every
+   * later call from any worker. This is how workers find shared roots (a published pointer,
+   * a lock, a table's buckets). Returns its byte offset. `align` must be a power of two.
+   */
+  root(name: string, bytes: number, align = 8): number {
+    const nameBytes = encoder.encode(name);
+    if (nameBytes.length === 0 || nameBytes.length > ROOT_NAME_BYTES) {
+      throw new RangeError(`root name "${name}" must be 1 to ${ROOT_NAME_BYTES} bytes of UTF-8`);
+    }
+    if (!Number.isInteger(bytes) || bytes <= 0) throw new RangeError(`root "${name}": size ${bytes} must be a positive integer`);
+    if (!Number.isInteger(align) || align <= 0 || (align & (align - 1)) !== 0 || align > PAGE_SIZE) {
+      throw new RangeError(`root "${name}": alignment ${align} must be a power of two up to ${PAGE_SIZE}`);
+    }
+    const self = this.#self();
+    const i32 = this.views.i32;
+    const u8 = this.views.u8;
+    const padded = new Uint8Array(ROOT_NAME_BYTES);
+    padded.set(nameBytes);
+    this.#lockRegistry(self);
+    try {
+      const base = i32[Header.ROOTS_BYTE]! >> 2;
+      const count = i32[Header.ROOTS_COUNT]!;
+      let free = -1;
+      for (let i = 0; i < count; i++) {
+        const entry = base + i * Root.WORDS;
+        const nameAt = (entry + Root.NAME) * 4;
+        if (u8[nameAt] === 0) {
+          if (free < 0) free = i;
+          continue;
+        }
+        if (equalBytes(u8, nameAt, padded)) {
+          const size = i32[entry + Root.SIZE]!;
+          if (size !== bytes) {
+            throw new RootMismatchError(`root "${name}" exists with ${size} bytes; asked for ${bytes}`);
+          }
+          return i32[entry + Root.BYTE]!;
+        }
+      }
+      if (free < 0) throw new OutOfMemoryError(`root directory is full (${count} roots): cannot add "${name}"`);
+      const top = alignUp(i32[Header.STATIC_TOP]!, align);
+      const end = i32[Header.STATIC_BYTE]! + i32[Header.STATIC_SIZE]!;
+      if (top + bytes > end) {
+        throw new OutOfMemoryError(
+          `static area is full: root "${name}" needs ${bytes} bytes, ${Math.max(0, end - top)} left (staticBytes in createHeap())`,
+        );
+      }
+      const entry = base + free * Root.WORDS;
+      i32[entry + Root.BYTE] = top;
+      i32[entry + Root.SIZE] = bytes;
+      i32[Header.STATIC_TOP] = top + bytes;
+      // The name goes in last: a concurrent lookup sees either no entry or a complete one
+      // (it also holds the registry lock, so this is belt and braces).
+      u8.set(padded, (entry + Root.NAME) * 4);
+      return top;
+    } finally {
+      this.#unlockRegistry(self);
+    }
+  }
+
+  /** The threads attached now. */
+  threads(): ThreadInfo[] {
+    return this.registry.list();
+  }
+
+  /**
+   * Reap the registry slot of a thread that has exited: ends any read-side section it died
+   * in (grace periods complete again) and makes every lock it held owner-dead for the next
+   * locker. Returns false when no live slot has that threadId. Only call this for a thread
+   * that has really exited.
+   */
+  reapThread(threadId: number): boolean {
+    const slot = this.registry.findThread(threadId);
+    if (slot < 0) return false;
+    this.registry.release(slot);
+    return true;
+  }
+
+  /**
+   * Reap `worker`'s slot when it exits, however it exits (return, throw, terminate()).
+   * Call from the thread that created the worker.
+   */
+  watchWorker(worker: Worker): Worker {
+    const threadId = worker.threadId;
+    worker.once('exit', () => this.reapThread(threadId));
+    return worker;
+  }
+
+  /** Detach the calling thread: frees its registry slot. Its read-side sections must be closed. */
+  detach(): void {
+    const self = currentThread;
+    if (!this.#attached || self === null || self.heap !== this) return;
+    if (self.readNesting !== 0) {
+      throw new HeapAttachmentError(`cannot detach from the heap inside a read-side section (nesting ${self.readNesting})`);
+    }
+    this.registry.release(self.slot);
+    this.#attached = false;
+    setCurrentThread(null);
+  }
+
+  [Symbol.dispose](): void {
+    this.detach();
+  }
+
+  #attach(threadName: string): void {
+    if (currentThread !== null) {
+      throw new HeapAttachmentError(
+        `thread ${currentThreadId} is already attached to a heap; detach() it before creating or attaching another`,
+      );
+    }
+    const { slot, tag } = this.registry.register(currentThreadId, threadName);
+    const context: ThreadContext = {
+      heap: this,
+      slot,
+      tag,
+      ctrWord: this.registry.word(slot, Slot.CTR),
+      readNesting: 0,
+      qsbr: false,
+    };
+    setCurrentThread(context);
+    this.#attached = true;
+  }
+
+  #self(): ThreadContext {
+    const self = currentThread;
+    if (self === null || self.heap !== this) {
+      throw new HeapAttachmentError(`thread ${currentThreadId} is not attached to this heap`);
+    }
+    return self;
+  }
+
+  #lockRegistry(self: ThreadContext): void {
+    // OWNER_DEAD is fine here: the registry lock guards only the root directory, whose
+    // entries are written name-last and so are never half-visible.
+    const result = lockWordAcquire(this.views.i32, Header.REGISTRY_LOCK, self.tag, this.registry);
+    if (result === LockResult.SELF) throw new HeapAttachmentError('registry lock taken recursively');
+  }
+
+  #unlockRegistry(self: ThreadContext): void {
+    lockWordRelease(this.views.i32, Header.REGISTRY_LOCK, self.tag);
+  }
+}
+
+/** Create a heap and attach the calling thread to it. */
+export function createHeap(options: HeapOptions = {}): Heap {
+  const o = validateOptions(options);
+  const registryByte = PAGE_SIZE;
+  const registryBytes = alignUp(o.maxThreads * Slot.WORDS * 4, CACHE_LINE);
+  const rootsByte = registryByte + registryBytes;
+  const rootsBytes = o.rootCount * Root.WORDS * 4;
+  const staticByte = alignUp(rootsByte + rootsBytes, CACHE_LINE);
+  const pagesByte = alignUp(staticByte + o.staticBytes, PAGE_SIZE);
+  const initial = Math.max(alignUp(o.initialBytes, PAGE_SIZE), pagesByte);
+  if (initial > o.maxBytes) {
+    throw new InvalidHeapOptionsError(
+      `maxBytes ${o.maxBytes} is smaller than the ${initial} bytes the heap needs (header, registry, static area, initialBytes)`,
+    );
+  }
+  const buffer = new SharedArrayBuffer(initial, { maxByteLength: o.maxBytes });
+  const i32 = new Int32Array(buffer, 0, Header.WORDS);
+  i32[Header.LAYOUT_VERSION] = LAYOUT_VERSION;
+  i32[Header.MAX_THREADS] = o.maxThreads;
+  i32[Header.REGISTRY_BYTE] = registryByte;
+  i32[Header.ROOTS_BYTE] = rootsByte;
+  i32[Header.ROOTS_COUNT] = o.rootCount;
+  i32[Header.STATIC_BYTE] = staticByte;
+  i32[Header.STATIC_SIZE] = o.staticBytes;
+  i32[Header.STATIC_TOP] = staticByte;
+  i32[Header.PAGES_BYTE] = pagesByte;
+  i32[Header.MAX_PAGES] = Math.floor(o.maxBytes / PAGE_SIZE);
+  i32[Header.STALL_TIMEOUT_MS] = o.stallTimeoutMs;
+  for (const init of heapInitializers) init(i32, o);
+  // The magic goes in last: a heap is recognizable only once it is complete. (Nobody else can
+  // see the buffer yet; this keeps the rule simple for future initializers.)
+  Atomics.store(i32, Header.MAGIC, HEAP_MAGIC);
+  return Heap.open(buffer, options.threadName ?? defaultThreadName());
+}
+
+/** Attach the calling thread to a heap shared by another worker. */
+export function attachHeap(shared: unknown, options: AttachOptions = {}): Heap {
+  const buffer = isSharedHeap(shared) ? shared.buffer : shared;
+  if (!(buffer instanceof SharedArrayBuffer)) {
+    throw new NotAHeapError(
+      `attachHeap() expects what heap.share() returned (or its SharedArrayBuffer); got ${describe(shared)}`,
+    );
+  }
+  if (buffer.byteLength < PAGE_SIZE) {
+    throw new NotAHeapError(`attachHeap(): a SharedArrayBuffer of ${buffer.byteLength} bytes is too small to be a heap`);
+  }
+  const header = new Int32Array(buffer, 0, Header.WORDS);
+  const magic = Atomics.load(header, Header.MAGIC);
+  if (magic !== HEAP_MAGIC) {
+    throw new NotAHeapError(
+      `attachHeap(): the buffer does not start with the heap magic (found 0x${(magic >>> 0).toString(16)}); it was not made by createHeap()`,
+    );
+  }
+  const version = header[Header.LAYOUT_VERSION];
+  if (version !== LAYOUT_VERSION) {
+    throw new HeapLayoutVersionError(
+      `attachHeap(): heap layout version ${version} differs from this runtime's ${LAYOUT_VERSION}; ` +
+        `all workers must use the same @rcukit/runtime version`,
+    );
+  }
+  return Heap.open(buffer, options.threadName ?? defaultThreadName());
+}
+
+/** The heap the calling thread is attached to. */
+export function currentHeap(): Heap {
+  const self = currentThread;
+  if (self === null) throw new HeapAttachmentError(`thread ${currentThreadId} is not attached to a heap (createHeap() or attachHeap())`);
+  return self.heap;
+}
+
+/**
+ * Hooks that other modules (RCU, page allocator) register to initialize their header words in
+ * a new heap, so that heap.ts need not know their layout.
+ */
+export type HeapInitializer = (i32: Int32Array, options: Required<Omit<HeapOptions, 'threadName'>>) => void;
+const heapInitializers: HeapInitializer[] = [];
+export function registerHeapInitializer(init: HeapInitializer): void {
+  heapInitializers.push(init);
+}
+
+function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName'>> {
+  if (options === null || typeof options !== 'object') throw new InvalidHeapOptionsError(`createHeap() options must be an object`);
+  const int = (key: keyof typeof DEFAULTS, min: number, max: number): number => {
+    const value = options[key] ?? DEFAULTS[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidHeapOptionsError(`createHeap(): ${key} must be an integer from ${min} to ${max}; got ${String(value)}`);
+    }
+    return value;
+  };
+  const initialGpCounter = options.initialGpCounter ?? DEFAULT_INITIAL_GP_COUNTER;
+  if (!Number.isInteger(initialGpCounter) || (initialGpCounter | 0) !== initialGpCounter || (initialGpCounter & 1) === 0) {
+    throw new InvalidHeapOptionsError(`createHeap(): initialGpCounter must be an odd 32-bit signed integer; got ${initialGpCounter}`);
+  }
+  return {
+    initialBytes: int('initialBytes', PAGE_SIZE, 2 ** 31 - PAGE_SIZE),
+    maxBytes: int('maxBytes', PAGE_SIZE * 4, 2 ** 31 - PAGE_SIZE),
+    maxThreads: int('maxThreads', 1, MAX_THREADS_LIMIT),
+    staticBytes: int('staticBytes', 0, 1 << 30),
+    rootCount: int('rootCount', 1, 1 << 16),
+    stallTimeoutMs: int('stallTimeoutMs', 0, 2 ** 31 - 1),
+    initialGpCounter,
+  };
+}
+
+function makeViews(buffer: SharedArrayBuffer): HeapViews {
+  const length = buffer.byteLength;
+  return {
+    i32: new Int32Array(buffer, 0, length >> 2),
+    u32: new Uint32Array(buffer, 0, length >> 2),
+    u8: new Uint8Array(buffer, 0, length),
+    f64: new Float64Array(buffer, 0, length >> 3),
+  };
+}
+
+function isSharedHeap(value: unknown): value is SharedHeap {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'rcukit-heap';
+}
+
+function equalBytes(u8: Uint8Array, at: number, bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (u8[at + i] !== bytes[i]) return false;
+  return true;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (ArrayBuffer.isView(value)) return value.constructor.name;
+  if (value instanceof ArrayBuffer) return `an ArrayBuffer (not shared)`;
+  if (typeof value === 'object') return `an object with keys [${Object.keys(value).join(', ')}]`;
+  return typeof value;
+}
+
+function defaultThreadName(): string {
+  return isMainThread ? 'main' : `worker-${currentThreadId}`;
+}

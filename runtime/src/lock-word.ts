@@ -1,0 +1,132 @@
+/**
+ * @fileoverview An owner-tagged lock word in shared memory: the mechanism under spinlocks,
+ * the registry lock and the grace-period lock.
+ *
+ * Encoding of the Int32 word: 0 = unlocked; otherwise (ownerTag << 1) | waitersBit, where
+ * ownerTag names the holder's registry slot and that slot's generation (heap-layout.ts).
+ * Keeping the owner in the word is what makes the lock robust, in the spirit of robust
+ * futexes: a waiter that finds the owner's slot freed or reused knows the owner died, takes
+ * the lock over, and is told so (LockResult.OWNER_DEAD) instead of waiting forever.
+ *
+ * All operations use Atomics, which are sequentially consistent: the compareExchange that
+ * takes the lock is an acquire, and the exchange that releases it is a release, so every
+ * store made inside the critical section is visible to the next holder.
+ */
+
+import type { ThreadRegistry } from './thread-registry.js';
+
+export const LockResult = {
+  ACQUIRED: 0,
+  OWNER_DEAD: 1,
+  BUSY: 2,
+  /** The caller already holds it: recursive locking is a bug, reported by the caller. */
+  SELF: 3,
+} as const;
+export type LockResult = (typeof LockResult)[keyof typeof LockResult];
+
+const WAITERS = 1;
+/** Spins before sleeping. A critical section in this runtime is a handful of stores. */
+const SPIN_LIMIT = 200;
+/**
+ * Longest sleep between two looks at the owner. A live owner wakes sleepers on release;
+ * the timeout only bounds how long a waiter takes to notice that the owner died.
+ */
+const SLEEP_MS = 20;
+
+/** Try once. */
+export function lockWordTry(i32: Int32Array, index: number, tag: number, registry: ThreadRegistry): LockResult {
+  const mine = tag << 1;
+  const v = Atomics.compareExchange(i32, index, 0, mine);
+  if (v === 0) return LockResult.ACQUIRED;
+  if (v >>> 1 === tag) return LockResult.SELF;
+  if (!registry.isOwnerAlive(v >>> 1)) {
+    // Keep the waiters bit: sleepers of the dead owner still need a wake-up on release.
+    if (Atomics.compareExchange(i32, index, v, mine | (v & WAITERS)) === v) return LockResult.OWNER_DEAD;
+  }
+  return LockResult.BUSY;
+}
+
+/**
+ * Take the lock, spinning briefly then sleeping with Atomics.wait. Never returns BUSY.
+ * Precondition: the calling thread is attached (tag is its live owner tag).
+ */
+export function lockWordAcquire(i32: Int32Array, index: number, tag: number, registry: ThreadRegistry): LockResult {
+  const mine = tag << 1;
+  if (Atomics.compareExchange(i32, index, 0, mine) === 0) return LockResult.ACQUIRED;
+  let spins = 0;
+  // Once this thread has slept, other sleepers may exist that it cannot see: it must take
+  // the lock with the waiters bit set so that its own release wakes them (Drepper's mutex).
+  let slept = false;
+  for (;;) {
+    const v = Atomics.load(i32, index);
+    if (v === 0) {
+      if (Atomics.compareExchange(i32, index, 0, slept ? mine | WAITERS : mine) === 0) return LockResult.ACQUIRED;
+      continue;
+    }
+    const owner = v >>> 1;
+    if (owner === tag) return LockResult.SELF;
+    if (!registry.isOwnerAlive(owner)) {
+      if (Atomics.compareExchange(i32, index, v, mine | (v & WAITERS)) === v) return LockResult.OWNER_DEAD;
+      continue;
+    }
+    if (spins < SPIN_LIMIT) {
+      spins++;
+      continue;
+    }
+    if ((v & WAITERS) === 0 && Atomics.compareExchange(i32, index, v, v | WAITERS) !== v) continue;
+    Atomics.wait(i32, index, v | WAITERS, SLEEP_MS);
+    slept = true;
+  }
+}
+
+/**
+ * Take the lock without blocking the event loop: spins briefly, then polls with
+ * Atomics.waitAsync. Used by the asynchronous grace-period path.
+ */
+export async function lockWordAcquireAsync(
+  i32: Int32Array,
+  index: number,
+  tag: number,
+  registry: ThreadRegistry,
+): Promise<LockResult> {
+  for (;;) {
+    const r = lockWordTry(i32, index, tag, registry);
+    if (r !== LockResult.BUSY) return r;
+    const v = Atomics.load(i32, index);
+    if (v === 0) continue;
+    if ((v & WAITERS) === 0 && Atomics.compareExchange(i32, index, v, v | WAITERS) !== v) continue;
+    const waiter = Atomics.waitAsync(i32, index, v | WAITERS, SLEEP_MS);
+    if (waiter.async) await keepAlive(waiter.value);
+  }
+}
+
+/**
+ * Release. Returns false (and changes nothing) when the caller is not the owner.
+ */
+export function lockWordRelease(i32: Int32Array, index: number, tag: number): boolean {
+  const v = Atomics.load(i32, index);
+  if (v >>> 1 !== tag) return false;
+  // Only the owner clears the word; others may only add the waiters bit, which the
+  // exchange returns to us, so no wake-up is lost.
+  const old = Atomics.exchange(i32, index, 0);
+  if ((old & WAITERS) !== 0) Atomics.notify(i32, index, 1);
+  return true;
+}
+
+/** The tag of the current holder, or 0 when unlocked. */
+export function lockWordOwner(i32: Int32Array, index: number): number {
+  return Atomics.load(i32, index) >>> 1;
+}
+
+/**
+ * In Node 20 a pending Atomics.waitAsync does not keep the event loop alive; a timer does.
+ * The timer is cleared as soon as the wait settles.
+ */
+export async function keepAlive<T>(promise: Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1 << 30);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(timer);
+  }
+}
