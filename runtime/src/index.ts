@@ -7,3 +7,5 @@ export type { HeapOptions, AttachOptions, SharedHeap, RcuStall, HeapEvents } fro
 export type { ThreadInfo } from './thread-registry.js';
 export type { TypeStable } from './type-stable.js';
 export * from './errors.js';
+export { Spinlock, spinLock, spinUnlock, spinTrylock, spinLockInit } from './spinlock.js';
+export { Refcount, REFCOUNT_MAX, refcountIncNotZero, refcountInc, refcountDecAndTest, refcountSet, refcountRead } from './refcount.js';

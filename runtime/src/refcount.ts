@@ -1,0 +1,83 @@
+/**
+ * @fileoverview Reference counts in shared memory: refcountIncNotZero / refcountDecAndTest /
+ * refcountSet, with the kernel's refcount_t rules.
+ *
+ * A count of zero means the object is free (or being freed): refcountIncNotZero() never
+ * revives it, which is what lets a lockless lookup in a type-stable cache take a reference
+ * safely — the object may have been freed and reused, so the caller must still re-check
+ * the key after a successful increment. Underflow and overflow throw RefcountError and leave
+ * the count unchanged.
+ */
+
+import { RefcountError } from './errors.js';
+import type { Heap } from './heap.js';
+
+/** Counts stop here; reaching it is reported rather than wrapped. */
+export const REFCOUNT_MAX = 0x7fffffff;
+
+export class Refcount {
+  /** Word index of the count in the heap's Int32Array. */
+  readonly index: number;
+
+  constructor(
+    readonly heap: Heap,
+    readonly byteOffset: number,
+    readonly label = `refcount@0x${byteOffset.toString(16)}`,
+  ) {
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || (byteOffset & 3) !== 0) {
+      throw new RangeError(`${label}: byte offset ${byteOffset} is not a 4-byte aligned heap offset`);
+    }
+    heap.ensureMapped(byteOffset + 4);
+    if (byteOffset + 4 > heap.byteLength) throw new RangeError(`${label}: byte offset ${byteOffset} is outside the heap`);
+    this.index = byteOffset >> 2;
+  }
+}
+
+/**
+ * Increment unless the count is zero. Returns true when a reference was taken.
+ * The compareExchange orders the caller's later loads (the key re-check) after the increment.
+ */
+export function refcountIncNotZero(ref: Refcount): boolean {
+  const i32 = ref.heap.views.i32;
+  for (;;) {
+    const v = Atomics.load(i32, ref.index);
+    if (v === 0) return false;
+    if (v < 0 || v >= REFCOUNT_MAX) throw new RefcountError(`refcountIncNotZero(${ref.label}): count ${v} is saturated or corrupt`);
+    if (Atomics.compareExchange(i32, ref.index, v, v + 1) === v) return true;
+  }
+}
+
+/** Increment a count the caller already holds a reference on (never from zero). */
+export function refcountInc(ref: Refcount): void {
+  if (!refcountIncNotZero(ref)) {
+    throw new RefcountError(`refcountInc(${ref.label}): increment on 0 (use after free); use refcountIncNotZero() for lookups`);
+  }
+}
+
+/**
+ * Decrement; returns true when this dropped the last reference (the caller now frees).
+ * The compareExchange is a release for the caller's earlier stores to the object and an
+ * acquire for the freeing path, so the freer sees every store made under a reference.
+ */
+export function refcountDecAndTest(ref: Refcount): boolean {
+  const i32 = ref.heap.views.i32;
+  for (;;) {
+    const v = Atomics.load(i32, ref.index);
+    if (v <= 0) throw new RefcountError(`refcountDecAndTest(${ref.label}): decrement of count ${v} (underflow: a reference dropped twice?)`);
+    if (v >= REFCOUNT_MAX) throw new RefcountError(`refcountDecAndTest(${ref.label}): count is saturated`);
+    if (Atomics.compareExchange(i32, ref.index, v, v - 1) === v) return v === 1;
+  }
+}
+
+/** Set the count, e.g. to 1 when publishing a new object. */
+export function refcountSet(ref: Refcount, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value >= REFCOUNT_MAX) {
+    throw new RefcountError(`refcountSet(${ref.label}, ${value}): a count must be an integer from 0 to ${REFCOUNT_MAX - 1}`);
+  }
+  Atomics.store(ref.heap.views.i32, ref.index, value);
+}
+
+/** The count now (a snapshot). */
+export function refcountRead(ref: Refcount): number {
+  return Atomics.load(ref.heap.views.i32, ref.index);
+}

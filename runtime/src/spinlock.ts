@@ -1,0 +1,116 @@
+/**
+ * @fileoverview Spinlocks in shared memory: spinLock / spinUnlock / spinTrylock.
+ *
+ * A Spinlock is a handle on one Int32 word of the heap (usually a `spinlock` field of a slab
+ * object, or a root). It spins briefly, then sleeps with Atomics.wait; it never spins forever.
+ * The word names its owner (lock-word.ts), so a locker that finds the owner dead takes the lock
+ * and is told with SpinlockOwnerDeadError, like EOWNERDEAD from a robust pthread mutex.
+ *
+ * spinLock() returns the handle itself, which is Disposable: `using _ = spinLock(s.siglock)`
+ * unlocks at the end of the block. No allocation on either path.
+ */
+
+import { HeapAttachmentError, SpinlockMisuseError, SpinlockOwnerDeadError } from './errors.js';
+import type { Heap } from './heap.js';
+import { LockResult, lockWordAcquire, lockWordOwner, lockWordRelease, lockWordTry } from './lock-word.js';
+import { currentThread, type ThreadContext } from './thread-context.js';
+
+export class Spinlock implements Disposable {
+  /** Word index of the lock word in the heap's Int32Array. */
+  readonly index: number;
+
+  /**
+   * @param heap the heap the word lives in
+   * @param byteOffset 4-byte aligned offset of the lock word
+   * @param label what error messages call it (`sighand.siglock`)
+   */
+  constructor(
+    readonly heap: Heap,
+    readonly byteOffset: number,
+    readonly label = `spinlock@0x${byteOffset.toString(16)}`,
+  ) {
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || (byteOffset & 3) !== 0) {
+      throw new RangeError(`${label}: byte offset ${byteOffset} is not a 4-byte aligned heap offset`);
+    }
+    heap.ensureMapped(byteOffset + 4);
+    if (byteOffset + 4 > heap.byteLength) throw new RangeError(`${label}: byte offset ${byteOffset} is outside the heap`);
+    this.index = byteOffset >> 2;
+  }
+
+  /** Whether any thread holds it now (a snapshot, for assertions and diagnostics). */
+  get locked(): boolean {
+    return lockWordOwner(this.heap.views.i32, this.index) !== 0;
+  }
+
+  /** Whether the calling thread holds it. */
+  get heldByMe(): boolean {
+    const self = currentThread;
+    return self !== null && lockWordOwner(this.heap.views.i32, this.index) === self.tag;
+  }
+
+  [Symbol.dispose](): void {
+    spinUnlock(this);
+  }
+}
+
+/**
+ * Take the lock. Returns the lock, whose disposal releases it.
+ * Throws SpinlockMisuseError if this thread already holds it (that would deadlock), and
+ * SpinlockOwnerDeadError, *with the lock now held by the caller*, if its previous owner died
+ * holding it.
+ */
+export function spinLock(lock: Spinlock): Spinlock {
+  const self = self_(lock);
+  const result = lockWordAcquire(lock.heap.views.i32, lock.index, self.tag, lock.heap.registry);
+  if (result !== LockResult.ACQUIRED) failLock(lock, result);
+  return lock;
+}
+
+/**
+ * Take the lock if it is free. Returns true when taken. Throws as spinLock() does for a lock
+ * this thread holds or whose owner died (the lock is then held).
+ */
+export function spinTrylock(lock: Spinlock): boolean {
+  const self = self_(lock);
+  const result = lockWordTry(lock.heap.views.i32, lock.index, self.tag, lock.heap.registry);
+  if (result === LockResult.BUSY) return false;
+  if (result !== LockResult.ACQUIRED) failLock(lock, result);
+  return true;
+}
+
+/** Release the lock. Throws SpinlockMisuseError if the calling thread does not hold it. */
+export function spinUnlock(lock: Spinlock): void {
+  const self = self_(lock);
+  if (!lockWordRelease(lock.heap.views.i32, lock.index, self.tag)) {
+    const owner = lockWordOwner(lock.heap.views.i32, lock.index);
+    throw new SpinlockMisuseError(
+      `spinUnlock(${lock.label}): this thread does not hold it (${owner === 0 ? 'it is unlocked' : 'another thread holds it'})`,
+    );
+  }
+}
+
+/**
+ * Set the word to unlocked. For constructors of type-stable caches only, which run once per
+ * slab: never on a lock another thread may hold or be spinning on.
+ */
+export function spinLockInit(lock: Spinlock): void {
+  Atomics.store(lock.heap.views.i32, lock.index, 0);
+}
+
+function self_(lock: Spinlock): ThreadContext {
+  const self = currentThread;
+  if (self === null || self.heap !== lock.heap) {
+    throw new HeapAttachmentError(`${lock.label}: the calling thread is not attached to the heap this lock lives in`);
+  }
+  return self;
+}
+
+function failLock(lock: Spinlock, result: LockResult): never {
+  if (result === LockResult.SELF) {
+    throw new SpinlockMisuseError(`spinLock(${lock.label}): this thread already holds it; taking it again would deadlock`);
+  }
+  throw new SpinlockOwnerDeadError(
+    `spinLock(${lock.label}): its previous owner exited while holding it; the lock is now held by this thread: ` +
+      `make the data it protects consistent, then spinUnlock()`,
+  );
+}
