@@ -1,0 +1,49 @@
+/**
+ * @fileoverview `npm run bench -- <suite>... [--json] [--quick]`: runs benchmark suites and prints
+ * a table, or with --json only a JSON array of BenchEntry.
+ */
+
+import type { BenchEntry, BenchSuite } from './bench-entry.js';
+
+/** Suites by name, loaded lazily so one suite's imports do not slow another. */
+const suites: Record<string, () => Promise<BenchSuite>> = {
+  // Each suite module exports `suite`; add one line per suite (rcu, slab, lookup, lsp, analyzer).
+};
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const quick = argv.includes('--quick');
+  const names = argv.filter((a) => !a.startsWith('--'));
+  const unknownFlags = argv.filter((a) => a.startsWith('--') && a !== '--json' && a !== '--quick');
+  if (unknownFlags.length > 0 || names.length === 0 || names.some((n) => !(n in suites))) {
+    const bad = [...unknownFlags, ...names.filter((n) => !(n in suites))];
+    process.stderr.write(
+      (bad.length > 0 ? `bench: unknown ${bad.join(', ')}\n` : '') +
+        `usage: npm run bench -- <suite>... [--json] [--quick]\nsuites: ${Object.keys(suites).join(', ')}\n`,
+    );
+    return 2;
+  }
+  const log = json ? () => {} : (line: string) => process.stderr.write(line + '\n');
+  const all: BenchEntry[] = [];
+  for (const name of names) {
+    const suite = await suites[name]!();
+    log(`# ${suite.name}: ${suite.description}`);
+    const entries = await suite.run({ quick, log });
+    all.push(...entries);
+    if (!json) printTable(entries);
+  }
+  if (json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+  return 0;
+}
+
+function printTable(entries: readonly BenchEntry[]): void {
+  const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const rows = entries.map((e) => [e.name, e.unit, fmt(e.median), fmt(e.p95), fmt(e.min), fmt(e.max), String(e.runs)]);
+  const head = ['case', 'unit', 'median', 'p95', 'min', 'max', 'runs'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
+
+process.exitCode = await main(process.argv.slice(2));
