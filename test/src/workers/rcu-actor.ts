@@ -53,6 +53,10 @@ export type ActorStep =
   | { op: 'poll'; at: number; from: number }
   /** Queue a callRcu() callback that adds 1 to word `at` when it runs. */
   | { op: 'callRcu'; at: number }
+  /** Queue a callRcu() callback that throws. */
+  | { op: 'callRcuThrow' }
+  /** From now on, count uncaught exceptions in word `at` instead of dying of them. */
+  | { op: 'catchUncaught'; at: number }
   /** Block forever (until terminated). */
   | { op: 'hang' };
 
@@ -131,6 +135,19 @@ async function main(): Promise<void> {
       case 'callRcu': {
         const at = step.at;
         callRcu(() => {
+          Atomics.add(ctl, at, 1);
+          Atomics.notify(ctl, at);
+        });
+        break;
+      }
+      case 'callRcuThrow':
+        callRcu(() => {
+          throw new Error('callback failure (on purpose)');
+        });
+        break;
+      case 'catchUncaught': {
+        const at = step.at;
+        process.on('uncaughtException', () => {
           Atomics.add(ctl, at, 1);
           Atomics.notify(ctl, at);
         });
