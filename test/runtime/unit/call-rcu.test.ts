@@ -160,11 +160,11 @@ describe('callRcu in a worker', () => {
       { op: 'callRcu', at: 1 },
       { op: 'barrier' },
       { op: 'copy', at: 2, from: 1 },
-      // The error is re-thrown asynchronously after the batch: let it arrive.
-      { op: 'syncAsync' },
-      { op: 'syncAsync' },
     ]);
     await worker.done;
+    // The error is re-thrown asynchronously after the batch; the worker exits once it has
+    // been delivered (its handler keeps the worker alive through it).
+    await worker.exited;
     expect(Atomics.load(ctl, 2)).toBe(3); // all three counted by the time rcuBarrier() returned
     expect(Atomics.load(ctl, 3)).toBe(1); // the failure was reported, once
   });
