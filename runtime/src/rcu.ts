@@ -46,8 +46,8 @@ export const RcuWord = {
    */
   GP_CTR: Header.RCU_BASE + 0,
   /**
-   * The counter value of the latest completed grace period (a GP_CTR value). Polled
-   * cookies compare against it; threads waiting for a grace period to end wait on it.
+   * The counter value of the latest completed grace period (a GP_CTR value). Cookies
+   * compare against it.
    */
   GP_COMPLETED: Header.RCU_BASE + 1,
   /** Lock word (lock-word.ts, owner tagged) held by the thread running a grace period. */
