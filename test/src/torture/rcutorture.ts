@@ -23,6 +23,8 @@ export interface TortureOptions {
   readers?: number;
   /** Use a broken grace period that does not wait: the run must then fail. */
   busted?: boolean;
+  /** Workers that only wait for grace periods, contending with the writer. Default 1. */
+  fakeWriters?: number;
   /** Elements in the pool. Default 64. */
   poolSize?: number;
   /** Progress lines (the CLI prints them). */
@@ -61,9 +63,11 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   if (!Number.isInteger(readers) || readers < 1 || readers > 64) throw new RangeError(`rcutorture: readers must be 1 to 64; got ${readers}`);
   const poolSize = options.poolSize ?? 64;
   const busted = options.busted ?? false;
+  const fakeWriters = options.fakeWriters ?? 1;
+  if (!Number.isInteger(fakeWriters) || fakeWriters < 0 || fakeWriters > 16) throw new RangeError(`rcutorture: fakeWriters must be 0 to 16; got ${fakeWriters}`);
   const log = options.log ?? (() => {});
 
-  using heap = createHeap({ threadName: 'rcutorture-main', maxThreads: readers + 8 });
+  using heap = createHeap({ threadName: 'rcutorture-main', maxThreads: readers + fakeWriters + 8 });
   const rootByte = heap.root(ROOT_NAME, rootBytes(poolSize));
   const { ctl } = tortureViews(heap.buffer, rootByte, poolSize);
   Atomics.store(ctl, Ctl.CURRENT, -1);
@@ -73,6 +77,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const pipe = new Array<number>(PIPE_LEN + 1).fill(0);
   let reads = 0;
   let freedReads = 0;
+  let fakeWaits = 0;
 
   const start = (script: string, name: string, seed: number): { worker: Worker; done: Promise<Record<string, unknown>> } => {
     const data: TortureWorkerData = { heap: heap.share(), rootByte, poolSize, busted, seed, name };
@@ -94,22 +99,27 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     return { worker, done };
   };
 
-  log(`rcutorture: ${seconds} s, ${readers} readers, pool ${poolSize}${busted ? ', BUSTED grace periods' : ''}`);
+  log(
+    `rcutorture: ${seconds} s, ${readers} readers, ${fakeWriters} fake writers, pool ${poolSize}` +
+      (busted ? ', BUSTED grace periods' : ''),
+  );
   const readerWorkers = Array.from({ length: readers }, (_, i) => start('torture-reader.js', `rcu_torture_reader-${i}`, 0x9e3779b9 * (i + 1)));
   // Start the writer once the readers are reading, so the whole run is contended.
   await waitWord(ctl, Ctl.READERS_READY, readers, DRAIN_LIMIT_MS);
   const writer = start('torture-writer.js', 'rcu_torture_writer', 1);
+  const fakes = Array.from({ length: fakeWriters }, (_, i) => start('torture-fakewriter.js', `rcu_torture_fakewriter-${i}`, i));
   await new Promise((r) => setTimeout(r, seconds * 1000));
   Atomics.store(ctl, Ctl.STOP, 1);
 
-  const all = [writer, ...readerWorkers];
+  const all = [writer, ...readerWorkers, ...fakes];
   const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), DRAIN_LIMIT_MS).unref());
   const finished = await Promise.race([Promise.all(all.map((w) => w.done)), timer]);
   if (finished === 'timeout') {
     failures.push(`workers did not finish within ${DRAIN_LIMIT_MS / 1000} s of the end of the run (a grace period wedged?)`);
     await Promise.all(all.map((w) => w.worker.terminate()));
   } else {
-    for (const m of finished.slice(1)) {
+    for (const m of finished) {
+      fakeWaits += (m['waits'] as number | undefined) ?? 0;
       const p = m['pipe'] as number[] | undefined;
       if (p === undefined) continue;
       p.forEach((n, i) => (pipe[i]! += n));
@@ -150,7 +160,8 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const g = result.gpByMethod;
   result.lines = [
     `rcu_torture_writer: updates ${result.updates}, freed ${result.frees}, pool-empty waits ${result.allocWaits}`,
-    `Grace periods waited by method: sync ${g.sync} async ${g.async} callRcu ${g.callRcu} poll ${g.poll}; heap grace periods ${result.gracePeriods}`,
+    `Grace periods waited by method: sync ${g.sync} async ${g.async} callRcu ${g.callRcu} poll ${g.poll}; ` +
+      `fake-writer waits ${fakeWaits}; heap grace periods ${result.gracePeriods}`,
     `Reader reads: ${reads}, freed-element reads: ${freedReads}`,
     `Reader Pipe: ${pipe.join(' ')}`,
     result.ok ? `--- End of test: SUCCESS` : `--- End of test: FAILURE: ${failures.join('; ')}`,
