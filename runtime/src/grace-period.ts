@@ -36,7 +36,7 @@ import { Header, Slot, SlotState } from './heap-layout.js';
 import type { Heap } from './heap.js';
 import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from './lock-word.js';
 import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf } from './rcu.js';
-import type { ThreadContext } from './thread-context.js';
+import { currentThread, type ThreadContext } from './thread-context.js';
 
 /**
  * Upper bound on one sleep on a reader's counter. Wake-ups are never lost (see rcuReadUnlock),
@@ -195,6 +195,11 @@ async function acquireGpLockAsync(t: ThreadContext): Promise<void> {
       return;
     }
     await lockWordAcquireAsync(i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
+    if (currentThread !== t) {
+      // Detached while waiting: the word may now name our dead tag; give it back.
+      lockWordRelease(i32, RcuWord.GP_LOCK, t.tag);
+      stillAttached(t);
+    }
     if (lockHolds > 0) {
       lockHolds++;
       return;
@@ -304,11 +309,27 @@ async function runGracePeriodAsync(t: ThreadContext): Promise<void> {
       if (sleepOn === 0) continue;
       const waiter = Atomics.waitAsync(i32, word, sleepOn, stall.sleepMs());
       // In Node 20 a pending waitAsync does not keep the process alive: keepAlive() does.
-      if (waiter.async) await keepAlive(waiter.value);
+      if (waiter.async) {
+        await keepAlive(waiter.value);
+        stillAttached(t);
+      }
       stall.check();
     }
   }
   complete(i32, c);
+}
+
+/**
+ * After an await: the thread may have detached from the heap meanwhile (its owner tag is then
+ * dead, and another thread may have taken the GP lock over). Stop rather than go on as a
+ * holder that no longer exists.
+ */
+function stillAttached(t: ThreadContext): void {
+  if (currentThread !== t) {
+    throw new HeapAttachmentError(
+      `thread ${threadId} detached from the heap while one of its asynchronous grace periods was running`,
+    );
+  }
 }
 
 /**
