@@ -9,6 +9,9 @@
  *
  * `busted: true` swaps in grace periods that do not wait (harness side, like the kernel's
  * rcu_busted ops), to prove the test can fail.
+ *
+ * runTorture() creates a fresh heap for the run and attaches the calling thread to it for the
+ * duration, so the caller must not be attached to another heap.
  */
 
 import { Worker } from 'node:worker_threads';
