@@ -28,8 +28,28 @@ const pipe = new Float64Array(PIPE_LEN + 1);
 let reads = 0;
 let freedReads = 0;
 let sink = 0;
+const LONG_EVERY = 1024;
+const WAIT_UPDATES_MS = 5;
 
+/**
+ * How long to linger inside the section. Mostly not at all; sometimes a short spin; now and
+ * then a 1 ms sleep; and every LONG_EVERY reads, until the writer has published two more
+ * elements (or WAIT_UPDATES_MS passed). That last one makes detection certain rather than
+ * lucky: the writer has then removed our element, and with a busted grace period freed and
+ * reused it under us, however loaded the machine. With a correct one, a writer that waits
+ * for this reader cannot publish twice, and the reader gives up after WAIT_UPDATES_MS.
+ */
 function linger(): void {
+  if ((reads & (LONG_EVERY - 1)) === LONG_EVERY - 1) {
+    const start = Atomics.load(ctl, Ctl.UPDATES);
+    const deadline = performance.now() + WAIT_UPDATES_MS;
+    for (;;) {
+      const now = Atomics.load(ctl, Ctl.UPDATES);
+      const left = deadline - performance.now();
+      if (((now - start) | 0) >= 2 || left <= 0) return;
+      Atomics.wait(ctl, Ctl.UPDATES, now, left);
+    }
+  }
   const r = random();
   if ((r & 0x3ff) === 0) {
     Atomics.wait(sleeper, 0, 0, 1); // sleep inside the section: the writer surely moves on

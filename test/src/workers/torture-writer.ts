@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     // rcu_assign_pointer(): the seq-cst exchange publishes e after its initialization.
     const old = Atomics.exchange(ctl, Ctl.CURRENT, e);
     Atomics.add(ctl, Ctl.UPDATES, 1);
+    Atomics.notify(ctl, Ctl.UPDATES); // readers lingering until the writer moves on
     if (old < 0) continue;
     const base = old * Elem.WORDS;
     Atomics.store(pool, base + Elem.STATE, ElemState.RETIRED);
