@@ -35,7 +35,7 @@ import { HeapAttachmentError, RcuDeadlockError } from './errors.js';
 import { Header, Slot, SlotState } from './heap-layout.js';
 import type { Heap } from './heap.js';
 import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from './lock-word.js';
-import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf } from './rcu.js';
+import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf, setQsbrOnline } from './rcu.js';
 import { currentThread, type ThreadContext } from './thread-context.js';
 
 /**
@@ -72,11 +72,17 @@ export function synchronizeRcu(): void {
 export function waitForCookieBlocking(t: ThreadContext, cookie: number): void {
   const i32 = t.heap.views.i32;
   const wasOnline = t.qsbr && Atomics.load(i32, t.ctrWord) !== 0;
-  if (wasOnline) qsbrStore(i32, t.ctrWord, 0);
+  if (wasOnline) {
+    qsbrStore(i32, t.ctrWord, 0);
+    setQsbrOnline(false);
+  }
   try {
     waitForCookieSync(t, cookie);
   } finally {
-    if (wasOnline) qsbrStore(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+    if (wasOnline) {
+      qsbrStore(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+      setQsbrOnline(true);
+    }
   }
 }
 

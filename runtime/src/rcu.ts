@@ -15,7 +15,8 @@
  * copy before it sleeps, and the reader's outermost rcuReadUnlock() clears the word with one
  * Atomics.exchange and calls Atomics.notify only when the old value carried the flag. So the
  * unlock is a single atomic read-modify-write, with no separate load of a "someone waits" word,
- * and the lock is one load and one store: the cheapest read side seq-cst Atomics allow.
+ * and the lock is one plain load and one atomic store: two Atomics calls per read-side pair,
+ * the same as the floor of two Atomics.store calls.
  * Nesting is counted in the thread-local ThreadContext.readNesting: only the outermost lock
  * and unlock touch shared memory.
  *
@@ -100,7 +101,7 @@ export function rcuReadLock(): Disposable {
   if (t === null) notAttached('rcuReadLock');
   if (t.readNesting === 0) {
     if (t.qsbr) {
-      qsbrCheckOnline(t);
+      qsbrCheckOnline();
     } else {
       const i32 = t.heap.views.i32;
       // The one store that makes this section visible. Seq-cst: it is ordered before every
@@ -108,7 +109,15 @@ export function rcuReadLock(): Disposable {
       // grace period's flip-then-scan in grace-period.ts: either the scan sees this value
       // and waits for us, or our loads come after the scan and so after the updater's
       // unpublish. Without that order a reader could use an object the updater has freed.
-      Atomics.store(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+      //
+      // GP_CTR is read with a plain (unordered) load on purpose: in V8 every Atomics call is
+      // a builtin call of its own, and this saves one of three per read-side pair. It is
+      // safe because the value only has to be *no newer* than GP_CTR at the time of the
+      // store, and it cannot be: the store depends on it. An older value (a stale read) only
+      // makes this reader look older, so grace periods wait for it more conservatively —
+      // exactly the "loaded the old counter and stored it late" case the full counter
+      // already handles (see above). Aligned Int32Array reads never tear.
+      Atomics.store(i32, t.ctrWord, i32[RcuWord.GP_CTR]!);
     }
   }
   t.readNesting++;
@@ -142,7 +151,7 @@ export function rcuReadLockHeld(): boolean {
   const t = currentThread;
   if (t === null) return false;
   if (t.readNesting > 0) return true;
-  return t.qsbr && Atomics.load(t.heap.views.i32, t.ctrWord) !== 0;
+  return t.qsbr && qsbrOnline;
 }
 
 /** @internal The calling thread's context, or a HeapAttachmentError naming `what`. */
@@ -157,8 +166,20 @@ export function gpAtOrAfter(a: number, b: number): boolean {
   return ((a - b) | 0) >= 0;
 }
 
-function qsbrCheckOnline(t: ThreadContext): void {
-  if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0) {
+/**
+ * Whether the calling thread is an online QSBR reader: thread-local (this module is
+ * instantiated once per worker), kept by qsbr.ts, so that a QSBR read-side section checks it
+ * without touching shared memory.
+ */
+let qsbrOnline = false;
+
+/** @internal Called by qsbr.ts when the thread goes online or offline (or unregisters). */
+export function setQsbrOnline(online: boolean): void {
+  qsbrOnline = online;
+}
+
+function qsbrCheckOnline(): void {
+  if (!qsbrOnline) {
     throw new RcuUnbalancedError(
       `rcuReadLock() in thread ${threadId}: this QSBR thread is offline, so a read-side section would not be ` +
         `protected; call rcuThreadOnline() first`,
