@@ -6,8 +6,8 @@
  * A QSBR thread is a reader *all the time* it is online, except at the points where it says
  * it holds no RCU-protected reference: its quiescent states. Its slot's CTR holds the GP_CTR
  * value it saw at its last quiescent state (0 while offline); a grace period that flipped to
- * C waits until that value reaches C, i.e. until the thread passes a quiescent state after
- * the flip (or goes offline). rcuReadLock()/rcuReadUnlock() in a QSBR thread only count
+ * C and finds another nonzero value there waits until it changes, i.e. until the thread
+ * passes a quiescent state after the flip (or goes offline). rcuReadLock()/rcuReadUnlock() in a QSBR thread only count
  * nesting in thread-local memory — no shared-memory access at all — which is what makes the
  * flavor cheap for hot readers; in exchange the thread must call rcuQuiescentState() often
  * (between requests, each loop iteration) or grace periods stall on it.
