@@ -111,12 +111,19 @@ export function rcuReadLock(): Disposable {
       // unpublish. Without that order a reader could use an object the updater has freed.
       //
       // GP_CTR is read with a plain (unordered) load on purpose: in V8 every Atomics call is
-      // a builtin call of its own, and this saves one of three per read-side pair. It is
-      // safe because the value only has to be *no newer* than GP_CTR at the time of the
-      // store, and it cannot be: the store depends on it. An older value (a stale read) only
-      // makes this reader look older, so grace periods wait for it more conservatively —
-      // exactly the "loaded the old counter and stored it late" case the full counter
-      // already handles (see above). Aligned Int32Array reads never tear.
+      // a builtin call of its own, and this saves one of three per read-side pair. What the
+      // grace period relies on, case by case:
+      //  - we read a value other than its C (stale or old): it waits for us until our CTR
+      //    changes, so the value's freshness does not matter (this is also the "loaded the
+      //    old counter and stored it late" case above);
+      //  - we read its C: it skips us, so our section's loads must see its unpublish. The
+      //    store below is data-dependent on this load and is a seq-cst (release) store, so
+      //    the load completes before it, and the section's seq-cst loads come after it; on
+      //    every CPU V8 runs on (x86-TSO, ARMv8 and POWER with cumulative barriers) having
+      //    read the flip's value then means seeing every store the updater made before the
+      //    flip. (The ECMAScript model proper only promises that for an Atomics.load; this
+      //    is the one place rcukit leans on the hardware instead, for the cost target.)
+      // Aligned Int32Array reads never tear.
       Atomics.store(i32, t.ctrWord, i32[RcuWord.GP_CTR]!);
     }
   }
