@@ -836,7 +836,9 @@ function listDel(cache: KmemCache, slab: number): void {
  * Give memory back: this thread's array cache and those of threads that left return to their
  * slabs; empty slabs are released (type-stable caches: parked until a grace period has passed);
  * pending slabs whose grace period has passed go back to the page allocator. Returns how many
- * slabs' pages were given back to the page allocator by this call.
+ * slabs' pages were given back to the page allocator by this call. Shrink starts no grace
+ * period: to get a type-stable cache's pages back now, call synchronizeRcu() (or await
+ * synchronizeRcuAsync()) and then kmemCacheShrink(); otherwise any later grace period does.
  */
 export function kmemCacheShrink(cache: KmemCache): number {
   bind(cache, 'kmemCacheShrink');
