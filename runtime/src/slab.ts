@@ -128,9 +128,8 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
   $ctx: ThreadContext | null = null;
   /** @internal This thread's array cache, as objects; mirrors AcWord.ENTRIES. */
   $objs: StructObjectBase[] = [];
-  /** @internal Word indices of this thread's AcWord.COUNT, NET, ENTRIES. */
+  /** @internal Word indices of this thread's AcWord.COUNT and AcWord.ENTRIES. */
   $count = 0;
-  $net = 0;
   $entries = 0;
   /** @internal */ $dead = false;
 
@@ -411,7 +410,6 @@ export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): Str
   if (cache.$ctx === currentThread && n !== 0 && !cache.$debug && i32[cache.$count] === n) {
     const obj = objs.pop()!;
     i32[cache.$count] = n - 1;
-    i32[cache.$net]! += 1;
     // Plain store: the object is this thread's; the state byte is read by a later free,
     // which either runs in this thread or learns of the object through a publication
     // (Atomics store, postMessage) that orders this store before it.
@@ -427,23 +425,29 @@ export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): Str
  * caches SlabCorruptionError for an overwritten red zone (the object then stays allocated).
  */
 export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: StructRef<D>): void {
-  const o = obj as unknown as StructObjectBase;
-  if (!(o instanceof StructObjectBase) || o.$c !== cache) throw wrongCache(cache, o);
+  const o = obj as unknown as StructObjectBase | null | undefined;
+  // Only objects of this cache carry this handle in $c (cheaper than instanceof, and it
+  // rejects null, numbers and plain objects alike).
+  if (o?.$c !== cache) throw wrongCache(cache, o);
   const objs = cache.$objs;
   const n = objs.length;
   const i32 = cache.$views.i32;
   if (cache.$ctx === currentThread && n < AC_LIMIT && !cache.$debug && i32[cache.$count] === n) {
-    // compareExchange, not a plain store: two threads freeing the same object at once must
-    // not both succeed (a double free would put it in two array caches).
-    const was = Atomics.compareExchange(cache.$views.u8, o.$s, ObjState.LIVE, ObjState.CACHED);
+    // The cheap, always-on double-free check: a plain load and store of the state byte.
+    // Sequential double frees (the usual bug) are always caught; two threads freeing the same
+    // object at the very same instant can both pass it. Debug caches (SLAB_POISON,
+    // SLAB_RED_ZONE) take the slow path, which uses compareExchange and catches that too.
+    // (A seq-cst compareExchange on a byte costs more than the whole rest of the fast path.)
+    const u8 = cache.$views.u8;
+    const was = u8[o.$s]!;
     if (was !== ObjState.LIVE) throw doubleFree(cache, o, was);
+    u8[o.$s] = ObjState.CACHED;
     i32[cache.$entries + n] = o.$a;
     objs.push(o);
     i32[cache.$count] = n + 1;
-    i32[cache.$net]! -= 1;
     return;
   }
-  freeSlow(cache, o);
+  freeSlow(cache, o as StructObjectBase);
 }
 
 function allocSlow(cache: KmemCache): StructObjectBase {
@@ -471,7 +475,6 @@ function allocSlow(cache: KmemCache): StructObjectBase {
   }
   cache.$objs.pop();
   i32[cache.$count] = cache.$objs.length;
-  i32[cache.$net]! += 1;
   u8[obj.$s] = ObjState.LIVE;
   return obj;
 }
@@ -504,7 +507,6 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
   i32[cache.$entries + n] = o.$a;
   cache.$objs.push(o);
   i32[cache.$count] = n + 1;
-  i32[cache.$net]! -= 1;
 }
 
 /**
@@ -535,7 +537,6 @@ function bind(cache: KmemCache, what: string): void {
     unlockWord(cache.heap, d + CacheWord.LOCK, self);
   }
   cache.$count = ac + AcWord.COUNT;
-  cache.$net = ac + AcWord.NET;
   cache.$entries = ac + AcWord.ENTRIES;
   const objs: StructObjectBase[] = [];
   const count = i32[ac + AcWord.COUNT]!;
@@ -549,9 +550,7 @@ function drainArrayCache(cache: KmemCache, ac: number): void {
   const i32 = cache.$views.i32;
   const count = i32[ac + AcWord.COUNT]!;
   for (let k = 0; k < count; k++) returnToSlab(cache, i32[ac + AcWord.ENTRIES + k]!);
-  i32[cache.$d + CacheWord.RETIRED_NET]! += i32[ac + AcWord.NET]!;
   i32[ac + AcWord.COUNT] = 0;
-  i32[ac + AcWord.NET] = 0;
   i32[ac + AcWord.OWNER] = 0;
 }
 
@@ -849,12 +848,8 @@ export function kmemCacheShrink(cache: KmemCache): number {
   lockWord(cache.heap, d + CacheWord.LOCK, self);
   try {
     const ac = cache.$count - AcWord.COUNT;
-    const net = i32[ac + AcWord.NET]!;
     drainArrayCache(cache, ac);
-    // drainArrayCache moved our net count to RETIRED_NET and cleared the owner; keep both ours.
-    i32[d + CacheWord.RETIRED_NET]! -= net;
-    i32[ac + AcWord.NET] = net;
-    i32[ac + AcWord.OWNER] = self.tag;
+    i32[ac + AcWord.OWNER] = self.tag; // drainArrayCache cleared it; the array cache stays ours
     cache.$objs = [];
     reapArrayCaches(cache);
     for (let slab = i32[d + CacheWord.EMPTY]!; slab !== 0; slab = i32[d + CacheWord.EMPTY]!) {
@@ -937,14 +932,23 @@ function finishDestroy(cache: KmemCache): void {
   handles.get(heap)?.delete(cache.descriptor);
 }
 
-/** Objects handed out and not freed, over all threads (exact when no thread is mid-operation). */
+/**
+ * Objects handed out and not freed: the LIVE state bytes of every slab. Exact under the cache
+ * lock, because the state byte is written before an object enters or after it leaves an array
+ * cache. Precondition: cache lock held (or a snapshot is good enough).
+ */
 function liveObjects(cache: KmemCache): number {
   const i32 = cache.$views.i32;
+  const u8 = cache.$views.u8;
   const d = cache.$d;
-  const base = i32[d + CacheWord.AC_BYTE]! >> 2;
-  const stride = i32[d + CacheWord.AC_STRIDE]!;
-  let live = i32[d + CacheWord.RETIRED_NET]!;
-  for (let slot = 0; slot < i32[d + CacheWord.AC_SLOTS]!; slot++) live += i32[base + slot * stride + AcWord.NET]!;
+  const per = cache.objectsPerSlab;
+  let live = 0;
+  for (const head of [CacheWord.FULL, CacheWord.PARTIAL]) {
+    for (let slab = i32[d + head]!; slab !== 0; slab = i32[(slab >> 2) + SlabWord.NEXT]!) {
+      const states = slab + slabStateByte(per);
+      for (let k = 0; k < per; k++) if (u8[states + k] === ObjState.LIVE) live++;
+    }
+  }
   return live;
 }
 
