@@ -150,8 +150,8 @@ export function setPageOwner(heap: Heap, byteOffset: number, order: number, owne
 }
 
 /**
- * The owner recorded for the page holding `byteOffset`: > 0 for an owned page, 0 for none,
- * < 0 for the head of a free run, or -Infinity... never: outside the managed pages it is 0.
+ * The owner recorded for the page holding `byteOffset`: > 0 for an owned page, 0 for none
+ * (and for any byte outside the managed pages), < 0 for the head of a free run.
  */
 export function pageOwner(heap: Heap, byteOffset: number): number {
   const i32 = heap.views.i32;
@@ -230,7 +230,7 @@ function ready(heap: Heap): Int32Array {
     i32[PageAllocWord.FIRST_PAGE_BYTE] = first;
     i32[PageAllocWord.MAX_PAGE] = Math.floor((heap.maxByteLength - first) / PAGE_SIZE);
     i32[PageAllocWord.TOP_PAGE] = 0;
-    addPages(heap, i32, Math.floor((heap.byteLength - first) / PAGE_SIZE));
+    addPages(i32, Math.floor((heap.byteLength - first) / PAGE_SIZE));
     Atomics.store(i32, PageAllocWord.READY, 1);
   }
   const top = i32[PageAllocWord.FIRST_PAGE_BYTE]! + i32[PageAllocWord.TOP_PAGE]! * PAGE_SIZE;
@@ -277,11 +277,11 @@ function grow(heap: Heap, i32: Int32Array, order: number): void {
   }
   const target = Math.min(max, Math.max(need, top + GROW_PAGES));
   heap.grow(i32[PageAllocWord.FIRST_PAGE_BYTE]! + target * PAGE_SIZE);
-  addPages(heap, heap.views.i32, target);
+  addPages(heap.views.i32, target);
 }
 
 /** Add pages [TOP_PAGE, newTop) as free runs, each as large as its alignment allows. */
-function addPages(heap: Heap, i32: Int32Array, newTop: number): void {
+function addPages(i32: Int32Array, newTop: number): void {
   let p = i32[PageAllocWord.TOP_PAGE]!;
   i32[PageAllocWord.TOP_PAGE] = newTop;
   while (p < newTop) {
@@ -291,7 +291,6 @@ function addPages(heap: Heap, i32: Int32Array, newTop: number): void {
     i32[PageAllocWord.FREE_PAGES]! += 1 << o;
     p += 1 << o;
   }
-  void heap;
 }
 
 /** Free a run, merging it with its buddy while the buddy is a free run of the same order. */

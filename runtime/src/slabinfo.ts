@@ -11,12 +11,10 @@
  */
 
 import type { Heap } from './heap.js';
-import { PAGE_SIZE } from './heap-layout.js';
-import { AcWord, CACHE_DIRECTORY_ROOT, CACHE_MAGIC, CacheWord, MAX_CACHES, ObjState, SlabWord, slabStateByte } from './slab-layout.js';
-import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU, lockWord, readName, unlockWord } from './slab.js';
-import { currentThread } from './thread-context.js';
 import { HeapAttachmentError } from './errors.js';
-import { SlabHeaderWord } from './slab-layout.js';
+import { AcWord, CACHE_DIRECTORY_ROOT, CACHE_MAGIC, CacheWord, MAX_CACHES, ObjState, SlabHeaderWord, SlabWord, slabStateByte } from './slab-layout.js';
+import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU, lockWord, readName, unlockWord } from './slab-cache.js';
+import { currentThread } from './thread-context.js';
 
 export interface SlabInfo {
   readonly name: string;
@@ -138,6 +136,5 @@ export function formatSlabinfo(infos: readonly SlabInfo[]): string {
         `${String(s.numSlabs).padStart(6)} ${String(s.pendingSlabs).padStart(6)} : cached ${String(s.cachedObjs).padStart(6)}`,
     );
   }
-  void PAGE_SIZE;
   return lines.join('\n') + '\n';
 }
