@@ -180,8 +180,12 @@ export function checkAlive(cache: KmemCache, what: string): void {
 /** @internal Take a lock word in the heap (cache lock, directory lock). */
 export function lockWord(heap: Heap, index: number, self: ThreadContext): void {
   // OWNER_DEAD: a thread died inside a critical section; its updates are short store
-  // sequences. We take the lock over and go on; see the known gaps in the slab README.
+  // sequences. We take the lock over and go on (a known gap: a thread terminated in the
+  // middle of one can leave a slab list half-linked).
   lockWordAcquire(heap.views.i32, index, self.tag, heap.registry);
+  // Another worker may have grown the heap and put slabs there; the lock acquisition orders
+  // its stores before ours, and remapping makes its pages addressable in this thread.
+  heap.ensureMapped();
 }
 
 /** @internal */

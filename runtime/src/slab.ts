@@ -264,9 +264,9 @@ function refill(cache: KmemCache): void {
 /** Give the oldest `n` objects of this thread's array cache back to their slabs. */
 function flush(cache: KmemCache, n: number): void {
   const self = cache.$ctx!;
-  const i32 = cache.$views.i32;
   const d = cache.$d;
   lockWord(cache.heap, d + CacheWord.LOCK, self);
+  const i32 = cache.$views.i32; // after lockWord(), which may have remapped
   try {
     for (let k = 0; k < n; k++) returnToSlab(cache, i32[cache.$entries + k]!);
   } finally {

@@ -200,15 +200,18 @@ export class StructViews {
 
   /** Make sure [0, byteEnd) is mapped, growing every view when the buffer has grown. */
   ensure(byteEnd: number): void {
-    if (byteEnd > this.u8.length) {
-      this.heap.ensureMapped(byteEnd);
-      this.#map();
-    }
+    if (byteEnd > this.u8.length) this.#map();
   }
 
+  /**
+   * Remap to the length of the heap's own views, after bringing those up to date: these
+   * views never cover more than heap.views do, so code that reaches an object through this
+   * holder can use the heap's views (state bytes, lock words) at the same addresses.
+   */
   #map(): void {
+    this.heap.ensureMapped();
     const b = this.heap.buffer;
-    const n = b.byteLength;
+    const n = this.heap.views.u8.length;
     this.i8 = new Int8Array(b, 0, n);
     this.u8 = new Uint8Array(b, 0, n);
     this.i16 = new Int16Array(b, 0, n >> 1);

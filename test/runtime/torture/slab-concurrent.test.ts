@@ -1,6 +1,6 @@
 /**
  * @fileoverview Several real workers allocate, free and hand objects to each other over one
- * shared cache: no object is ever handed out twice, and slabinfo() agrees with what the
+ * shared cache, growing the heap as they go: no object is ever handed out twice, and slabinfo() agrees with what the
  * workers report. Half the workers detach, half just exit (reaped by watchWorker): their
  * cached objects are reclaimed, not lost.
  */
@@ -13,6 +13,7 @@ import {
   fieldIndex,
   kmemCacheCreate,
   kmemCacheDestroy,
+  kmemCacheAlloc,
   kmemCacheFree,
   kmemCacheShrink,
   objectAt,
@@ -22,7 +23,7 @@ import {
 import { cacheInfo } from '../unit/slab-helpers.js';
 
 // The same declaration as the worker's (test/src/workers/slab-churn.ts); the cache checks the layouts match.
-const ChurnItem = defineStruct('churn-item', { owner: 'i32', seq: 'i32', pad: { array: 'u8', length: 20 } });
+const ChurnItem = defineStruct('churn-item', { owner: 'i32', seq: 'i32', pad: { array: 'u8', length: 200 } });
 const HANDOFF_ROOT = 'test:handoff';
 const HANDOFF_SLOTS = 16;
 const WORKER = new URL('../../dist/workers/slab-churn.js', import.meta.url);
@@ -56,7 +57,9 @@ function run(h: Heap, workerData: object): Promise<ChurnResult> {
 
 describe('slab caches under concurrency', () => {
   it('never hands an object out twice, and slabinfo() agrees with the workers', async () => {
-    const h = (heap = createHeap({ maxBytes: 64 << 20, maxThreads: 16 }));
+    // A small initial heap: workers grow it while others use objects on the new pages.
+    const h = (heap = createHeap({ initialBytes: 256 << 10, maxBytes: 64 << 20, maxThreads: 16 }));
+    const initialBytes = h.byteLength;
     const cache = kmemCacheCreate(h, 'churn', ChurnItem);
     const workers = 4;
     const results = await Promise.all(
@@ -65,6 +68,7 @@ describe('slab caches under concurrency', () => {
       ),
     );
     for (const r of results) expect(r.violations).toEqual([]);
+    expect(h.byteLength).toBeGreaterThan(initialBytes);
     const allocs = results.reduce((n, r) => n + r.allocs, 0);
     expect(allocs).toBeGreaterThan(workers * 30_000 * 0.3);
     expect(results.reduce((n, r) => n + r.received, 0)).toBeGreaterThan(0);
@@ -97,5 +101,31 @@ describe('slab caches under concurrency', () => {
     kmemCacheDestroy(cache);
     const pages = pageAllocatorStats(h);
     expect(pages.freePages).toBe(pages.totalPages);
+  });
+
+  it('uses objects on pages another worker grew the heap for, with no remap by hand', async () => {
+    const h = (heap = createHeap({ initialBytes: 256 << 10, maxBytes: 64 << 20 }));
+    const GrowItem = defineStruct('grow-item', { stamp: 'i32', body: { array: 'f64', length: 250 } });
+    const cache = kmemCacheCreate(h, 'grow', GrowItem);
+    const before = h.views.u8.length;
+    const addresses = await new Promise<number[]>((resolve, reject) => {
+      const w = h.watchWorker(new Worker(new URL('../../dist/workers/slab-grow.js', import.meta.url), { workerData: { shared: h.share(), count: 400 } }));
+      w.on('message', resolve);
+      w.on('error', reject);
+    });
+    // This thread has not looked at the heap since the worker grew it.
+    expect(h.views.u8.length).toBe(before);
+    expect(Math.max(...addresses)).toBeGreaterThan(before);
+    addresses.forEach((a, i) => {
+      const o = objectAt(GrowItem, h, a);
+      expect(o.stamp).toBe(i);
+      expect(o.body[249]).toBe(i);
+      kmemCacheFree(cache, o);
+    });
+    const again = kmemCacheAlloc(cache);
+    kmemCacheFree(cache, again);
+    expect(cacheInfo(h, 'grow').activeObjs).toBe(0);
+    kmemCacheShrink(cache);
+    kmemCacheDestroy(cache);
   });
 });

@@ -20,7 +20,7 @@ import {
   type StructRef,
 } from '@rcukit/runtime';
 
-export const ChurnItem = defineStruct('churn-item', { owner: 'i32', seq: 'i32', pad: { array: 'u8', length: 20 } });
+export const ChurnItem = defineStruct('churn-item', { owner: 'i32', seq: 'i32', pad: { array: 'u8', length: 200 } });
 export const HANDOFF_ROOT = 'test:handoff';
 export const HANDOFF_SLOTS = 16;
 
