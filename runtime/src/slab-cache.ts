@@ -58,7 +58,11 @@ export interface KmemCacheOptions<D extends AnyStructDef> {
    * Every worker that may grow the cache must pass the same constructor.
    */
   readonly ctor?: (obj: StructRef<D>) => void;
-  /** Runs for every object of a slab whose pages are released. Forbidden with SLAB_TYPESAFE_BY_RCU. */
+  /**
+   * Runs for every object of a slab when the slab's pages are released (shrink, destroy, or a
+   * second empty slab), under the cache lock: it must not call into the same cache. Forbidden
+   * with SLAB_TYPESAFE_BY_RCU (freed objects are still read there).
+   */
   readonly dtor?: (obj: StructRef<D>) => void;
   /** Minimum object alignment in bytes (a power of two up to 4096). */
   readonly align?: number;
@@ -85,6 +89,12 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
   /** @internal */ readonly $views: Heap['views'];
   /** @internal Thread the array-cache fields below are bound to. */
   $ctx: ThreadContext | null = null;
+  /**
+   * @internal The thread the fast paths may run for: $ctx for a cache without debug flags,
+   * otherwise NOT_BOUND, so that one comparison stands for "bound here, no debug checks".
+   * Never null, so an unattached thread (currentThread === null) never matches it.
+   */
+  $fast: unknown = NOT_BOUND;
   /** @internal This thread's array cache, as objects; mirrors AcWord.ENTRIES. */
   $objs: StructObjectBase[] = [];
   /** @internal Word indices of this thread's AcWord.COUNT and AcWord.ENTRIES. */
@@ -114,6 +124,9 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
     this.$views = heap.views;
   }
 }
+
+/** @internal Matches no thread context. */
+export const NOT_BOUND: unique symbol = Symbol('not bound');
 
 export const handles = new WeakMap<Heap, Map<number, KmemCache>>();
 

@@ -26,7 +26,8 @@
  * lock and refcount words are never re-initialized under a spinning reader.
  *
  * Lock order: directory lock, then a cache lock, then the page-allocator lock. Constructors
- * and destructors run with no cache lock held.
+ * run with no cache lock held; destructors run under the cache lock (they must not call
+ * into the same cache).
  */
 import { CacheBusyError, HeapAttachmentError } from './errors.js';
 import { freePages } from './page-allocator.js';
@@ -34,6 +35,7 @@ import { AcWord, CACHE_DIRECTORY_ROOT, CacheWord, MAX_CACHES, ObjState, SlabHead
 import {
   AC_BATCH,
   AC_LIMIT,
+  NOT_BOUND,
   SLAB_RED_ZONE,
   SLAB_POISON,
   attached,
@@ -92,7 +94,7 @@ export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): Str
   const i32 = cache.$views.i32;
   // Fast path: this thread's own array cache, unshared words of its own cache line; the
   // length check catches an array cache drained by kmemCacheDestroy().
-  if (cache.$ctx === currentThread && n !== 0 && !cache.$debug && i32[cache.$count] === n) {
+  if (cache.$fast === currentThread && n !== 0 && i32[cache.$count] === n) {
     const obj = objs.pop()!;
     i32[cache.$count] = n - 1;
     // Plain store: the object is this thread's; the state byte is read by a later free,
@@ -117,7 +119,7 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
   const objs = cache.$objs;
   const n = objs.length;
   const i32 = cache.$views.i32;
-  if (cache.$ctx === currentThread && n < AC_LIMIT && !cache.$debug && i32[cache.$count] === n) {
+  if (cache.$fast === currentThread && n < AC_LIMIT && i32[cache.$count] === n) {
     // The cheap, always-on double-free check: a plain load and store of the state byte.
     // Sequential double frees (the usual bug) are always caught; two threads freeing the same
     // object at the very same instant can both pass it. Debug caches (SLAB_POISON,
@@ -228,6 +230,7 @@ function bind(cache: KmemCache, what: string): void {
   for (let k = 0; k < count; k++) objs.push(resolveAddress(cache.struct, cache.heap, i32[ac + AcWord.ENTRIES + k]!));
   cache.$objs = objs;
   cache.$ctx = self;
+  cache.$fast = cache.$debug ? NOT_BOUND : self;
 }
 
 /** Fill this thread's array cache with up to AC_BATCH objects. */
@@ -376,5 +379,6 @@ function finishDestroy(cache: KmemCache): void {
   cache.$dead = true;
   cache.$objs = [];
   cache.$ctx = null;
+  cache.$fast = NOT_BOUND;
   handles.get(heap)?.delete(cache.descriptor);
 }

@@ -92,6 +92,9 @@ describe('kmemCacheAlloc / kmemCacheFree', () => {
     expect(() => kmemCacheCreate(h, 'item', Item, { flags: SLAB_HWCACHE_ALIGN })).toThrow(SlabCacheFlagsError);
     expect(() => kmemCacheLookup(h, 'item', Sock)).toThrow(WrongCacheError);
     kmemCacheDestroy(a);
+    // A cache created with a constructor must be opened with one: this worker may build slabs.
+    kmemCacheCreate(h, 'with-ctor', Item, { ctor: (o) => (o.key = 5) });
+    expect(() => kmemCacheCreate(h, 'with-ctor', Item)).toThrow(/pass the same ctor/);
   });
 
   it('prints /proc/slabinfo-style text', () => {
@@ -102,6 +105,27 @@ describe('kmemCacheAlloc / kmemCacheFree', () => {
     expect(text).toMatch(/^slabinfo - version: 2\.1/);
     expect(text).toMatch(/\nitem +1 +\d+ +24 /);
     kmemCacheFree(c, o);
+    kmemCacheDestroy(c);
+  });
+
+  it('runs the constructor per object when a slab is built and the destructor when its pages go back', () => {
+    const h = newHeap();
+    const constructed = new Set<number>();
+    const destroyed: number[] = [];
+    const c = kmemCacheCreate(h, 'item', Item, {
+      ctor: (o) => {
+        constructed.add(addressOf(o));
+        o.key = 1;
+      },
+      dtor: (o) => destroyed.push(addressOf(o)),
+    });
+    const objs = Array.from({ length: c.objectsPerSlab * 2 }, () => kmemCacheAlloc(c));
+    expect(constructed.size).toBe(c.objectsPerSlab * 2);
+    for (const o of objs) expect(constructed.has(addressOf(o))).toBe(true);
+    expect(destroyed).toEqual([]);
+    for (const o of objs) kmemCacheFree(c, o);
+    kmemCacheShrink(c);
+    expect(new Set(destroyed)).toEqual(constructed);
     kmemCacheDestroy(c);
   });
 
