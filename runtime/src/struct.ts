@@ -41,7 +41,7 @@ import { StructDefinitionError, WrongCacheError } from './errors.js';
 import type { Heap } from './heap.js';
 import { HLIST_NULLS_NODE_BYTES, HlistNullsNode } from './hlist-nulls-node.js';
 import { Refcount } from './refcount.js';
-import { resolveAddress } from './slab-object-map.js';
+import { resolveAddress, resolveIn } from './slab-object-map.js';
 import { Spinlock } from './spinlock.js';
 import type { TypeStable } from './type-stable.js';
 
@@ -193,6 +193,14 @@ export class StructViews {
   f64!: Float64Array;
   i64!: BigInt64Array;
   u64!: BigUint64Array;
+  /**
+   * @internal This worker's object map of the heap (slab-object-map.ts): a SlabView per page
+   * number, dense. Kept here so that an object's `$v` leads to it without a per-heap lookup.
+   */
+  readonly pages: unknown[] = [];
+  /** @internal Byte offset of page 0 and word index of the page map, once known (else 0). */
+  firstPage = 0;
+  memmapWord = 0;
 
   constructor(readonly heap: Heap) {
     this.#map();
@@ -229,13 +237,17 @@ const viewsByHeap = new WeakMap<Heap, StructViews>();
 
 /** @internal This worker's StructViews of a heap. */
 export function structViews(heap: Heap): StructViews {
+  // One-entry cache in front of the WeakMap: a worker is attached to one heap at a time.
+  if (lastViews !== null && lastViews.heap === heap) return lastViews;
   let v = viewsByHeap.get(heap);
   if (v === undefined) {
     v = new StructViews(heap);
     viewsByHeap.set(heap, v);
   }
+  lastViews = v;
   return v;
 }
+let lastViews: StructViews | null = null;
 
 // ---------------------------------------------------------------------------------------------
 // Objects
@@ -421,7 +433,7 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
         // it orders this reader's later loads from the pointee after the address load.
         get(this: StructObjectBase) {
           const address = Atomics.load(this.$v.i32, (this.$a + off) >> 2);
-          return address === 0 ? null : resolveAddress(target(), this.$h, address);
+          return address === 0 ? null : resolveIn(this.$v, target(), address);
         },
         // rcu_assign_pointer: the Atomics.store is sequentially consistent, so every store
         // this thread made before it (the new object's initialization, plain stores included)
