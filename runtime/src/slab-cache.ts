@@ -22,7 +22,11 @@ import { currentThread, type ThreadContext } from './thread-context.js';
 /** Guard bytes around each object, checked on free and alloc (they lie outside the object, so type-stable caches may use them too). */
 export const SLAB_RED_ZONE = 0x00000400;
 
-/** Fill freed objects with a pattern, check it on alloc. Forbidden with SLAB_TYPESAFE_BY_RCU. */
+/**
+ * Fill freed objects with a pattern, check it on alloc (slab-debug.ts). Forbidden with
+ * SLAB_TYPESAFE_BY_RCU; skipped for a cache with a constructor, whose constructed state must
+ * survive free (as in the kernel).
+ */
 export const SLAB_POISON = 0x00000800;
 
 /** Align objects on cache lines (64 bytes). */
