@@ -279,6 +279,48 @@ export class StructObjectBase {
     this.$s = stateByte;
     this.$x = null;
   }
+
+  /**
+   * The fields' current values (a snapshot, read without locks): scalars as numbers or
+   * bigints, arrays as plain arrays, RCU pointers and hlist_nulls words as addresses, locks
+   * and refcounts as their words. Without it JSON.stringify would walk the internal fields,
+   * which reach the whole heap.
+   */
+  toJSON(): Record<string, unknown> {
+    const def = structByClass.get(this.constructor)!;
+    const i32 = this.$v.i32;
+    const out: Record<string, unknown> = {};
+    for (const f of def.layout.fields) {
+      const at = this.$a + f.offset;
+      switch (f.kind) {
+        case 'spinlock':
+        case 'refcount':
+        case 'rcu':
+          out[f.name] = Atomics.load(i32, at >> 2);
+          break;
+        case 'hlistNulls':
+          out[f.name] = { next: Atomics.load(i32, at >> 2), pprev: Atomics.load(i32, (at >> 2) + 1) };
+          break;
+        case 'array':
+          out[f.name] = Array.from((this as unknown as Record<string, ArrayLike<unknown>>)[f.name]!, (v) => (typeof v === 'bigint' ? v.toString() : v));
+          break;
+        default: {
+          const v = (this as unknown as Record<string, unknown>)[f.name];
+          out[f.name] = typeof v === 'bigint' ? v.toString() : v;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** `struct sighand @0x1f040 { siglock: 0, ... }` in console.log and the REPL. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const def = structByClass.get(this.constructor)!;
+    const body = Object.entries(this.toJSON())
+      .map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+      .join(', ');
+    return `struct ${def.name} @0x${this.$a.toString(16)} { ${body} }`;
+  }
 }
 
 /** @internal */

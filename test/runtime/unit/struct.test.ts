@@ -3,6 +3,7 @@
  * fields, identity of references, and the errors of bad declarations.
  */
 
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Refcount,
@@ -146,6 +147,22 @@ describe('struct objects', () => {
     expect(() => objectAt(Task, heap!, addressOf(s))).toThrow(WrongCacheError);
     expect(() => objectAt(Sighand, heap!, addressOf(s) + 4)).toThrow(WrongCacheError);
     expect(() => objectAt(Sighand, heap!, 16)).toThrow(WrongCacheError);
+    kmemCacheFree(tc, t);
+    kmemCacheFree(sc, s);
+  });
+
+  it('prints and serializes as its fields, not its internals', () => {
+    heap = createHeap({ maxBytes: 8 << 20 });
+    const tc = kmemCacheCreate(heap, 'task', Task);
+    const sc = kmemCacheCreate(heap, 'sighand', Sighand, { flags: SLAB_TYPESAFE_BY_RCU });
+    const t = kmemCacheAlloc(tc);
+    const s = kmemCacheAlloc(sc);
+    t.pid = 42;
+    t.sighand = s;
+    t.comm.set([104, 105]);
+    expect(JSON.parse(JSON.stringify(t))).toEqual({ pid: 42, sighand: addressOf(s), comm: [104, 105, ...new Array(14).fill(0)] });
+    expect(inspect(t)).toBe(`struct task @0x${addressOf(t).toString(16)} { pid: 42, sighand: ${addressOf(s)}, comm: [104,105,0,0,0,0,0,0,0,0,0,0,0,0,0,0] }`);
+    expect(Object.keys(JSON.parse(JSON.stringify(s)))).toEqual(Sighand.layout.fields.map((f) => f.name));
     kmemCacheFree(tc, t);
     kmemCacheFree(sc, s);
   });

@@ -4,7 +4,7 @@
  * fields become assignable. Nothing here runs.
  */
 
-import { defineStruct, type StructRef, type TypeStable } from '@rcukit/runtime';
+import { defineStruct, kmemCacheAlloc, kmemCacheFree, type KmemCache, type StructRef, type TypeStable } from '@rcukit/runtime';
 
 const Sighand = defineStruct('sighand', { siglock: 'spinlock', count: 'refcount', flags: 'u32', wide: 'u64' }, { typesafeByRcu: true });
 const Task = defineStruct('task', { pid: 'i32', sighand: { rcu: () => Sighand }, comm: { array: 'u8', length: 16 } });
@@ -27,3 +27,9 @@ export const notBrand = (t: TaskRef): TypeStable<unknown> => t;
 export const readOnly = (s: SighandRef) => (s.siglock = s.siglock);
 // @ts-expect-error an rcu field holds only its target struct
 export const wrongTarget = (t: TaskRef) => (t.sighand = t);
+
+// Caches hand out and take back references of their struct's type, brand included.
+export const allocated = (c: KmemCache<typeof Sighand>): SighandRef => kmemCacheAlloc(c);
+export const freed = (c: KmemCache<typeof Sighand>, s: SighandRef): void => kmemCacheFree(c, s);
+// @ts-expect-error a task cannot be freed into a sighand cache
+export const wrongFree = (c: KmemCache<typeof Sighand>, t: TaskRef): void => kmemCacheFree(c, t);
