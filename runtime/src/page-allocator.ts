@@ -19,7 +19,7 @@
  * Lock order: a cache lock may be held while taking this lock, never the other way around.
  */
 
-import { DoubleFreeError, HeapAttachmentError, OutOfMemoryError } from './errors.js';
+import { DoubleFreeError, HeapAttachmentError, InvalidPageError, OutOfMemoryError } from './errors.js';
 import type { Heap } from './heap.js';
 import { Header, PAGE_SIZE, alignUp } from './heap-layout.js';
 import { lockWordAcquire, lockWordRelease } from './lock-word.js';
@@ -111,7 +111,7 @@ export function allocPages(heap: Heap, order: number): number {
 /**
  * Give back a run allocPages() handed out with the same order. Its page-map words are
  * cleared (the pages have no owner any more). Throws DoubleFreeError for a run that is
- * already free, RangeError for an offset that is not one of this allocator's runs.
+ * already free, InvalidPageError for an offset that is not one of this allocator's runs.
  */
 export function freePages(heap: Heap, byteOffset: number, order: number): void {
   checkOrder(order);
@@ -337,7 +337,7 @@ function pageNumber(i32: Int32Array, byteOffset: number, order: number, who: str
   const top = i32[PageAllocWord.TOP_PAGE]!;
   const page = (byteOffset - first) / PAGE_SIZE;
   if (i32[PageAllocWord.READY] !== 1 || !Number.isInteger(page) || page < 0 || page + (1 << order) > top || (page & ((1 << order) - 1)) !== 0) {
-    throw new RangeError(`${who}(0x${byteOffset.toString(16)}, order ${order}): not a run of this heap's page allocator`);
+    throw new InvalidPageError(`${who}(0x${Number(byteOffset).toString(16)}, order ${order}): not a run of this heap's page allocator`);
   }
   return page;
 }

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DoubleFreeError,
+  InvalidPageError,
   MAX_ORDER,
   OutOfMemoryError,
   allocPages,
@@ -75,12 +76,13 @@ describe('page allocator', () => {
     expect(end.freePages).toBe(end.totalPages);
   });
 
-  it('refuses a double free and a run it never handed out', () => {
+  it('refuses a double free and a run it never handed out, with named errors', () => {
     heap = createHeap({ maxBytes: 4 << 20 });
     const a = allocPages(heap, 1);
     freePages(heap, a, 1);
     expect(() => freePages(heap!, a, 1)).toThrow(DoubleFreeError);
-    expect(() => freePages(heap!, a + 100, 0)).toThrow(RangeError);
+    expect(() => freePages(heap!, a + 100, 0)).toThrow(InvalidPageError);
+    expect(() => freePages(heap!, 4096, 0)).toThrow(InvalidPageError); // the header page
     expect(() => allocPages(heap!, MAX_ORDER + 1)).toThrow(RangeError);
     const stats = pageAllocatorStats(heap);
     expect(stats.freePages).toBe(stats.totalPages);
