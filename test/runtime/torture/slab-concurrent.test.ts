@@ -128,4 +128,37 @@ describe('slab caches under concurrency', () => {
     kmemCacheShrink(cache);
     kmemCacheDestroy(cache);
   });
+
+  it('returns the array cache of a terminated worker to the cache; only its allocated objects stay allocated', async () => {
+    const h = (heap = createHeap({ maxBytes: 64 << 20, maxThreads: 16 }));
+    const cache = kmemCacheCreate(h, 'churn', ChurnItem);
+    const result = await new Promise<ChurnResult>((resolve, reject) => {
+      const w = h.watchWorker(
+        new Worker(WORKER, { workerData: { shared: h.share(), id: 9, iterations: 5_000, keep: 40, seed: 99, detach: false, park: true } }),
+      );
+      w.on('error', reject);
+      w.once('message', (m: ChurnResult) => {
+        // Terminated while blocked: it never detaches, never flushes its array cache.
+        w.on('exit', () => resolve(m));
+        void w.terminate();
+      });
+    });
+    let info = cacheInfo(h, 'churn');
+    expect(info.cachedObjs).toBeGreaterThan(0); // its array cache, still in shared memory
+    const slots = h.root(HANDOFF_ROOT, HANDOFF_SLOTS * 4, 4) >> 2;
+    const parked: number[] = [];
+    for (let k = 0; k < HANDOFF_SLOTS; k++) {
+      const a = Atomics.exchange(h.views.i32, slots + k, 0);
+      if (a !== 0) parked.push(a);
+    }
+    expect(info.activeObjs).toBe(result.kept.length + parked.length);
+    kmemCacheShrink(cache); // reaps the dead thread's array cache
+    info = cacheInfo(h, 'churn');
+    expect(info.cachedObjs).toBe(0);
+    expect(info.activeObjs).toBe(result.kept.length + parked.length);
+    for (const a of [...result.kept, ...parked]) kmemCacheFree(cache, objectAt(ChurnItem, h, a));
+    kmemCacheShrink(cache);
+    expect(cacheInfo(h, 'churn').activeObjs).toBe(0);
+    kmemCacheDestroy(cache);
+  });
 });

@@ -4,7 +4,8 @@
  * claims the object's owner word with compareExchange(0 -> id), which fails if another worker
  * still holds it (an object handed out twice).
  *
- * workerData: { shared, id, iterations, keep, seed, detach }. Posts one ChurnResult.
+ * workerData: { shared, id, iterations, keep, seed, detach, park }. Posts one ChurnResult; with
+ * `park` it then blocks forever (outside any lock) until the parent terminates it.
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -42,6 +43,7 @@ interface Data {
   keep: number;
   seed: number;
   detach: boolean;
+  park?: boolean;
 }
 
 function main(data: Data): ChurnResult {
@@ -103,5 +105,11 @@ function main(data: Data): ChurnResult {
 }
 
 if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'iterations' in workerData) {
-  parentPort.postMessage(main(workerData as Data));
+  const data = workerData as Data;
+  parentPort.postMessage(main(data));
+  if (data.park === true) {
+    // Wait to be terminated: a thread killed with its array cache full and objects allocated.
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) Atomics.wait(nap, 0, 0);
+  }
 }
