@@ -205,6 +205,9 @@ function bind(cache: KmemCache, what: string): void {
   const self = currentThread;
   if (cache.$ctx === self && self !== null) {
     checkAlive(cache, what);
+    // The shared array cache is the truth; the JS array mirrors it. They differ only if
+    // someone else drained it (kmemCacheDestroy() from another thread): follow the truth.
+    if (cache.$views.i32[cache.$count] !== cache.$objs.length) cache.$objs = loadArrayCache(cache);
     return;
   }
   if (self === null || self.heap !== cache.heap) {
@@ -225,12 +228,18 @@ function bind(cache: KmemCache, what: string): void {
   }
   cache.$count = ac + AcWord.COUNT;
   cache.$entries = ac + AcWord.ENTRIES;
-  const objs: StructObjectBase[] = [];
-  const count = i32[ac + AcWord.COUNT]!;
-  for (let k = 0; k < count; k++) objs.push(resolveAddress(cache.struct, cache.heap, i32[ac + AcWord.ENTRIES + k]!));
-  cache.$objs = objs;
+  cache.$objs = loadArrayCache(cache);
   cache.$ctx = self;
   cache.$fast = cache.$debug ? NOT_BOUND : self;
+}
+
+/** This thread's array cache as objects, from the addresses in shared memory. */
+function loadArrayCache(cache: KmemCache): StructObjectBase[] {
+  const i32 = cache.$views.i32;
+  const objs: StructObjectBase[] = [];
+  const count = i32[cache.$count]!;
+  for (let k = 0; k < count; k++) objs.push(resolveAddress(cache.struct, cache.heap, i32[cache.$entries + k]!));
+  return objs;
 }
 
 /** Fill this thread's array cache with up to AC_BATCH objects. */
