@@ -10,7 +10,7 @@
 import { SlabCacheFlagsError, WrongCacheError } from './errors.js';
 import type { Heap } from './heap.js';
 import { CACHE_LINE, PAGE_SIZE, alignUp } from './heap-layout.js';
-import { MAX_ORDER, allocPages, orderForBytes } from './page-allocator.js';
+import { MAX_ORDER, allocPages, freePages, orderForBytes } from './page-allocator.js';
 import {
   AcWord,
   CACHE_DIRECTORY_ROOT,
@@ -196,11 +196,21 @@ function createDescriptor(
   if (slot < 0) throw new SlabCacheFlagsError(`${where}: the heap already has ${MAX_CACHES} caches`);
   const slots = heap.registry.maxThreads;
   const acStride = alignUp(AcWord.ENTRIES + AC_LIMIT, CACHE_LINE / 4);
-  const bytes = CacheWord.WORDS * 4 + slots * acStride * 4;
-  const order = orderForBytes(bytes);
-  const desc = allocPages(heap, order);
+  // The descriptor takes one page; the array caches a run of their own (putting both in one
+  // run would round 32 KiB + 256 bytes up to 64 KiB for the default 64 threads).
+  const acOrder = orderForBytes(slots * acStride * 4);
+  const desc = allocPages(heap, 0);
+  let acByte: number;
+  try {
+    acByte = allocPages(heap, acOrder);
+  } catch (error) {
+    freePages(heap, desc, 0);
+    throw error;
+  }
+  const order = 0;
   i32 = heap.views.i32;
   heap.views.u8.fill(0, desc, desc + (PAGE_SIZE << order));
+  heap.views.u8.fill(0, acByte, acByte + (PAGE_SIZE << acOrder));
   const d = desc >> 2;
   i32[d + CacheWord.SERIAL] = Atomics.add(i32, SlabHeaderWord.NEXT_CACHE_SERIAL, 1) + 1;
   i32[d + CacheWord.FLAGS] = flags;
@@ -212,7 +222,8 @@ function createDescriptor(
   i32[d + CacheWord.SLAB_ORDER] = g.order;
   i32[d + CacheWord.PER_SLAB] = g.perSlab;
   i32[d + CacheWord.SLAB_OBJ_BASE] = g.slabObjBase;
-  i32[d + CacheWord.AC_BYTE] = desc + CacheWord.WORDS * 4;
+  i32[d + CacheWord.AC_BYTE] = acByte;
+  i32[d + CacheWord.AC_ORDER] = acOrder;
   i32[d + CacheWord.AC_STRIDE] = acStride;
   i32[d + CacheWord.AC_LIMIT] = AC_LIMIT;
   i32[d + CacheWord.AC_BATCH] = AC_BATCH;

@@ -66,11 +66,13 @@ export const CacheWord = {
   AC_SLOTS: 24,
   /** 1 when created with a constructor: workers that grow the cache must pass it too. */
   HAS_CTOR: 25,
-  /** Order of the run holding descriptor + array caches. */
+  /** Order of the run holding the descriptor (0: one page). */
   DESC_ORDER: 26,
   /** Slabs created / released since creation (statistics). */
   SLABS_CREATED: 27,
   SLABS_RELEASED: 28,
+  /** Order of the run holding the array caches (at AC_BYTE). */
+  AC_ORDER: 29,
   /** Words 32..39: name, UTF-8, zero padded. */
   NAME: 32,
   /** Words 40..47: struct name. */

@@ -378,6 +378,7 @@ function finishDestroy(cache: KmemCache): void {
       unlockWord(heap, d + CacheWord.LOCK, self);
     }
     for (let k = 0; k < MAX_CACHES; k++) if (i32[(dirByte >> 2) + k] === cache.descriptor) Atomics.store(i32, (dirByte >> 2) + k, 0);
+    freePages(heap, i32[d + CacheWord.AC_BYTE]!, i32[d + CacheWord.AC_ORDER]!);
     freePages(heap, cache.descriptor, i32[d + CacheWord.DESC_ORDER]!);
   } finally {
     unlockWord(heap, SlabHeaderWord.DIR_LOCK, self);
