@@ -233,21 +233,17 @@ export class StructViews {
   }
 }
 
-const viewsByHeap = new WeakMap<Heap, StructViews>();
+/**
+ * This worker's StructViews of a heap live on the Heap object itself (a Heap is per worker),
+ * under a module-private symbol: one property load, and nothing outlives the heap.
+ */
+const VIEWS = Symbol('rcukit.structViews');
+type HeapWithViews = Heap & { [VIEWS]?: StructViews };
 
 /** @internal This worker's StructViews of a heap. */
 export function structViews(heap: Heap): StructViews {
-  // One-entry cache in front of the WeakMap: a worker is attached to one heap at a time.
-  if (lastViews !== null && lastViews.heap === heap) return lastViews;
-  let v = viewsByHeap.get(heap);
-  if (v === undefined) {
-    v = new StructViews(heap);
-    viewsByHeap.set(heap, v);
-  }
-  lastViews = v;
-  return v;
+  return ((heap as HeapWithViews)[VIEWS] ??= new StructViews(heap));
 }
-let lastViews: StructViews | null = null;
 
 // ---------------------------------------------------------------------------------------------
 // Objects
