@@ -114,3 +114,8 @@ export class CacheBusyError extends RcukitError {
 export class StructDefinitionError extends RcukitError {
   readonly code = 'ERR_STRUCT_DEFINITION';
 }
+
+/** freePages() / setPageOwner() of a byte offset that is not a run the page allocator handed out. */
+export class InvalidPageError extends RcukitError {
+  readonly code = 'ERR_INVALID_PAGE';
+}

@@ -1,0 +1,193 @@
+/**
+ * @fileoverview Per-worker map from heap addresses to this worker's struct objects, so that
+ * two references to the same object are `===` and an address from another worker comes back
+ * as the same object.
+ *
+ * One SlabView per slab this worker has seen, found by page number in a dense array; each view
+ * holds a dense array of objects by index in the slab, filled lazily. Nothing leaks past the
+ * slab: when a slab's pages are released and reused, its serial changes, the next lookup on
+ * those pages finds the mismatch and replaces the view (the old view and its objects become
+ * garbage). The truth is the page map (page-allocator.ts) and the slab header; the view is a
+ * cache of it, revalidated on every lookup by two shared loads.
+ */
+
+import { WrongCacheError } from './errors.js';
+import type { Heap } from './heap.js';
+import { PAGE_SIZE } from './heap-layout.js';
+import { PageAllocWord, firstPageByte } from './page-allocator.js';
+import { CacheWord, SLAB_MAGIC, SlabWord, slabStateByte } from './slab-layout.js';
+import { structViews, type AnyStructDef, type StructObjectBase, type StructViews } from './struct.js';
+
+/** What the object map needs from a cache handle of this worker. */
+export interface CacheForMap {
+  readonly struct: AnyStructDef;
+  readonly name: string;
+}
+
+/** @internal One slab as this worker sees it. */
+export class SlabView {
+  readonly objects: (StructObjectBase | undefined)[];
+  /** The cache's struct (compared by identity on the fast path). */
+  readonly struct: AnyStructDef;
+  /** 1 / stride: an index from an offset by multiplication, cheaper than a division. */
+  readonly inverseStride: number;
+  /** Word index of the slab's serial. */
+  readonly serialWord: number;
+  constructor(
+    readonly addr: number,
+    readonly serial: number,
+    readonly objBase: number,
+    readonly stride: number,
+    readonly count: number,
+    readonly cache: CacheForMap,
+    readonly views: StructViews,
+  ) {
+    this.objects = new Array<StructObjectBase | undefined>(count);
+    this.struct = cache.struct;
+    this.inverseStride = 1 / stride;
+    this.serialWord = (addr >> 2) + SlabWord.SERIAL;
+  }
+
+  /** The object in slot `index`, created on first use. */
+  object(index: number): StructObjectBase {
+    let obj = this.objects[index];
+    if (obj === undefined) {
+      const Ctor = this.cache.struct.objectClass;
+      obj = new Ctor(this.views, this.objBase + index * this.stride, this.cache, this.addr + slabStateByte(this.count) + index);
+      this.objects[index] = obj;
+    }
+    return obj;
+  }
+}
+
+/** Set by slab-cache.ts: this worker's cache handle for a descriptor (created on first use). */
+let cacheForDescriptor: (heap: Heap, descriptor: number, struct: AnyStructDef) => CacheForMap = () => {
+  throw new Error('slab-cache.ts not loaded');
+};
+/** @internal */
+export function setCacheResolver(fn: typeof cacheForDescriptor): void {
+  cacheForDescriptor = fn;
+}
+
+/**
+ * This worker's object at `address`. Throws WrongCacheError when no live slab of a cache of
+ * `struct` has an object slot starting there.
+ */
+export function resolveAddress(struct: AnyStructDef, heap: Heap, address: number): StructObjectBase {
+  return resolveIn(structViews(heap), struct, address);
+}
+
+/**
+ * resolveAddress() with the heap's StructViews at hand (an object's `$v`), which saves the
+ * per-heap lookup on the rcu_dereference path. The fast path is a few plain loads and one
+ * multiplication; anything unusual goes to resolveSlow().
+ */
+export function resolveIn(views: StructViews, struct: AnyStructDef, address: number): StructObjectBase {
+  const i32 = views.i32;
+  const page = (address - views.firstPage) >>> 12;
+  const view = views.pages[page] as SlabView | undefined;
+  // Revalidate the cached view: the page still belongs to the same slab incarnation. Plain
+  // loads are enough: these words change only when a slab is built or its pages are released.
+  // The address reached us through a publication (an Atomics store / lock release) made after
+  // the slab was built; and a type-stable slab cannot be released while the caller is inside
+  // the read-side section that found the address (for other caches, an address of a released
+  // slab is a use after free). A stale value can only send us to the slow path.
+  if (view !== undefined && i32[views.memmapWord + page] === view.addr && i32[view.serialWord] === view.serial && view.struct === struct) {
+    const offset = address - view.objBase;
+    // offset + 0.5 keeps exact multiples from rounding down; the check below rejects the rest.
+    const index = ((offset + 0.5) * view.inverseStride) | 0;
+    const obj = view.objects[index];
+    if (obj !== undefined && obj.$a === address) return obj;
+  }
+  return resolveSlow(views, struct, address);
+}
+
+/**
+ * @internal This worker's view of the slab at byte offset `slab` (a live slab of the cache
+ * whose struct is `struct`), for walking many of its objects: view.objects[i] ?? view.object(i).
+ */
+export function slabViewAt(views: StructViews, struct: AnyStructDef, slab: number): SlabView {
+  const page = (slab - views.firstPage) >>> 12;
+  const view = views.pages[page] as SlabView | undefined;
+  if (view !== undefined && view.addr === slab && views.firstPage !== 0 && views.i32[view.serialWord] === view.serial) return view;
+  // Resolve object 0 the slow way: that builds (and caches) the view of its slab. The slab
+  // may be new, on pages this thread's views do not cover yet.
+  views.ensure(slab + SlabWord.WORDS * 4);
+  const i32 = views.i32;
+  const d = i32[(slab >> 2) + SlabWord.CACHE]! >> 2;
+  return viewOf(resolveSlow(views, struct, slab + i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!), views);
+}
+
+function viewOf(obj: StructObjectBase, views: StructViews): SlabView {
+  return views.pages[(obj.$a - views.firstPage) >>> 12] as SlabView;
+}
+
+/**
+ * @internal Make sure `views` knows where the page map is (set by the first resolution in
+ * this worker; code that reads the page map without resolving first calls this).
+ */
+export function pageMapReady(views: StructViews): StructViews {
+  if (views.firstPage === 0) {
+    views.firstPage = firstPageByte(views.heap);
+    views.memmapWord = views.i32[PageAllocWord.MEMMAP_BYTE]! >> 2;
+  }
+  return views;
+}
+
+function resolveSlow(views: StructViews, struct: AnyStructDef, address: number): StructObjectBase {
+  const i32 = views.i32;
+  const page = (address - views.firstPage) >>> 12;
+  let view = views.pages[page] as SlabView | undefined;
+  if (view === undefined || views.firstPage === 0 || i32[views.memmapWord + page] !== view.addr || i32[view.serialWord] !== view.serial) {
+    view = rebuild(views, struct, address);
+  }
+  const offset = address - view.objBase;
+  const index = Math.floor(offset / view.stride);
+  if (offset < 0 || index * view.stride !== offset || index >= view.count) {
+    throw new WrongCacheError(`address 0x${address.toString(16)} is not the start of an object in cache '${view.cache.name}'`);
+  }
+  const owner = view.cache.struct;
+  if (owner !== struct && owner.layout.hash !== struct.layout.hash) {
+    throw new WrongCacheError(
+      `address 0x${address.toString(16)} holds a '${owner.name}' object of cache '${view.cache.name}', not a '${struct.name}'`,
+    );
+  }
+  return view.objects[index] ?? view.object(index);
+}
+
+function rebuild(views: StructViews, struct: AnyStructDef, address: number): SlabView {
+  const heap = views.heap;
+  const first = firstPageByte(heap);
+  if (!Number.isInteger(address) || first === 0 || address < first || address >= heap.byteLength) {
+    throw new WrongCacheError(`address 0x${Number(address).toString(16)} is not in any slab of this heap`);
+  }
+  views.ensure(address + 4);
+  const i32 = views.i32;
+  const page = (address - first) >>> 12;
+  const slab = Atomics.load(i32, (i32[PageAllocWord.MEMMAP_BYTE]! >> 2) + page);
+  if (slab <= 0 || Atomics.load(i32, (slab >> 2) + SlabWord.MAGIC) !== SLAB_MAGIC) {
+    throw new WrongCacheError(`address 0x${address.toString(16)} is not in any slab of this heap (a foreign or freed address)`);
+  }
+  const w = slab >> 2;
+  const descriptor = Atomics.load(i32, w + SlabWord.CACHE);
+  const d = descriptor >> 2;
+  const cache = cacheForDescriptor(heap, descriptor, struct);
+  const count = i32[d + CacheWord.PER_SLAB]!;
+  const order = i32[d + CacheWord.SLAB_ORDER]!;
+  views.ensure(slab + (PAGE_SIZE << order));
+  const view = new SlabView(
+    slab,
+    Atomics.load(i32, w + SlabWord.SERIAL),
+    slab + i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!,
+    i32[d + CacheWord.STRIDE]!,
+    count,
+    cache,
+    views,
+  );
+  const firstPage = (slab - first) / PAGE_SIZE;
+  for (let p = firstPage; p < firstPage + (1 << order); p++) views.pages[p] = view;
+  // Constant once the page allocator is ready: cached for the fast path.
+  views.firstPage = first;
+  views.memmapWord = i32[PageAllocWord.MEMMAP_BYTE]! >> 2;
+  return view;
+}
