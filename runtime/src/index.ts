@@ -9,3 +9,22 @@ export type { TypeStable } from './type-stable.js';
 export * from './errors.js';
 export { Spinlock, spinLock, spinUnlock, spinTrylock, spinLockInit } from './spinlock.js';
 export { Refcount, REFCOUNT_MAX, refcountIncNotZero, refcountInc, refcountDecAndTest, refcountSet, refcountRead } from './refcount.js';
+export {
+  nullsMarker,
+  isANulls,
+  getNullsValue,
+  initNullsHead,
+  initHlistNullsNode,
+  hlistNullsFirstRcu,
+  hlistNullsNextRcu,
+  hlistNullsEmpty,
+  hlistNullsUnhashed,
+  hlistNullsAddHeadRcu,
+  hlistNullsDelInitRcu,
+  hlistNullsDelRcu,
+  hlistNullsReplaceRcu,
+  hlistNullsForEachRcu,
+  HlistNullsNodeLayout,
+  NULLS_VALUE_MAX,
+  PPREV_POISON,
+} from './hlist-nulls.js';
