@@ -40,3 +40,42 @@ export {
   NULLS_VALUE_MAX,
   PPREV_POISON,
 } from './hlist-nulls.js';
+export { defineStruct, addressOf, objectAt, structOf, offsetOf, fieldIndex } from './struct.js';
+export type {
+  StructDef,
+  StructRef,
+  StructObject,
+  StructLayout,
+  FieldLayout,
+  FieldKind,
+  FieldSpec,
+  FieldValue,
+  StructOptions,
+  AnyStructDef,
+  NumberKind,
+  BigIntKind,
+  ScalarKind,
+  ArrayFieldKind,
+  RcuFieldKind,
+} from './struct.js';
+export { HlistNullsNode, HlistNullsNodeWord, HLIST_NULLS_NODE_BYTES } from './hlist-nulls-node.js';
+export { allocPages, freePages, pageAllocatorStats, onPageHandout, MAX_ORDER } from './page-allocator.js';
+export type { PageAllocatorStats, PageHandoutHook } from './page-allocator.js';
+export {
+  KmemCache,
+  kmemCacheCreate,
+  kmemCacheLookup,
+  kmemCacheAlloc,
+  kmemCacheFree,
+  kmemCacheShrink,
+  kmemCacheDestroy,
+  kmemCacheDestroyAsync,
+  SLAB_TYPESAFE_BY_RCU,
+  SLAB_DESTROY_BY_RCU,
+  SLAB_POISON,
+  SLAB_RED_ZONE,
+  SLAB_HWCACHE_ALIGN,
+} from './slab.js';
+export type { KmemCacheOptions } from './slab.js';
+export { slabinfo, formatSlabinfo } from './slabinfo.js';
+export type { SlabInfo } from './slabinfo.js';
