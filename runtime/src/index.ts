@@ -79,3 +79,5 @@ export {
 export type { KmemCacheOptions } from './slab.js';
 export { slabinfo, formatSlabinfo } from './slabinfo.js';
 export type { SlabInfo } from './slabinfo.js';
+export { RcuHashTable, rcuHashTableCreate } from './rcu-hash-table.js';
+export type { RcuHashTableOptions, RcuHashTableStats, LookupPhase } from './rcu-hash-table.js';

@@ -36,7 +36,7 @@
  * bucket, two words: the chain head and the bucket's lock word.
  */
 
-import { HashTableMisuseError, RefcountError } from './errors.js';
+import { HashTableMisuseError, RefcountError, RootMismatchError } from './errors.js';
 import type { Heap } from './heap.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
 import { REFCOUNT_MAX } from './refcount.js';
@@ -193,7 +193,15 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#delay = options.readerDelayForTesting ?? null;
     this.#locks = new Array<Spinlock | undefined>(buckets);
 
-    const rootByte = heap.root(`hash:${name}`, HEADER_BYTES + buckets * BUCKET_BYTES, 64);
+    let rootByte: number;
+    try {
+      rootByte = heap.root(`hash:${name}`, HEADER_BYTES + buckets * BUCKET_BYTES, 64);
+    } catch (error) {
+      if (!(error instanceof RootMismatchError)) throw error;
+      throw new HashTableMisuseError(
+        `${where}: a table of that name exists with another bucket count than ${buckets}; every worker must declare it alike`,
+      );
+    }
     this.#rootWord = rootByte >> 2;
     this.#bucketsByte = rootByte + HEADER_BYTES;
     this.#open(where, bits, struct.layout.hash);

@@ -39,7 +39,7 @@ for (let id = 0; id < ID_SPACE; id += 2) {
 }
 console.log(`catalog: ${catalog.size} products listed, ${catalog.buckets} buckets`);
 
-function start<T>(file: string, data: Record<string, unknown>): { worker: Worker; report: Promise<T> } {
+function start<T>(file: string, data: Record<string, unknown>): { report: Promise<T>; exit: Promise<unknown> } {
   // watchWorker: if a worker dies, even inside a read-side section or holding a lock, the
   // heap reaps its slot so grace periods and lock waiters are not stuck behind it.
   const worker = heap.watchWorker(new Worker(new URL(file, import.meta.url), { workerData: { shared: heap.share(), ...data } }));
@@ -47,7 +47,7 @@ function start<T>(file: string, data: Record<string, unknown>): { worker: Worker
     worker.once('message', resolve);
     worker.once('error', reject);
   });
-  return { worker, report };
+  return { report, exit: once(worker, 'exit') };
 }
 
 const serverRuns = Array.from({ length: servers }, (_, index) => start<ServerReport>('./server.js', { index }));
@@ -65,7 +65,7 @@ Atomics.store(i32, control + Control.STOP, 1);
 const reports = await Promise.all(serverRuns.map((s) => s.report));
 const updates = await updaterRun.report;
 const elapsed = (performance.now() - t0) / 1000;
-await Promise.all([...serverRuns.map((s) => once(s.worker, 'exit')), once(updaterRun.worker, 'exit')]);
+await Promise.all([...serverRuns.map((s) => s.exit), updaterRun.exit]);
 
 const total = (f: (r: ServerReport) => number) => reports.reduce((a, r) => a + f(r), 0);
 const requests = total((r) => r.requests);

@@ -13,7 +13,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHeap, kmemCacheAlloc, type Heap } from '@rcukit/runtime';
+import { createHeap, kmemCacheAlloc, slabinfo, type Heap } from '@rcukit/runtime';
 import { checkOf, openItemTable } from '../../dist/workers/hash-item.js';
 import {
   CTL_BYTES,
@@ -68,6 +68,8 @@ async function torture(options: {
 
   const workers: Worker[] = [];
   const reports: Promise<unknown>[] = [];
+  // Listen for exits from the start: a worker may exit before the reports are all in.
+  const exits: Promise<unknown>[] = [];
   const roles: ('reader' | 'writer')[] = [
     ...Array.from({ length: options.readers }, () => 'reader' as const),
     ...Array.from({ length: options.writers }, () => 'writer' as const),
@@ -84,6 +86,7 @@ async function torture(options: {
     };
     const worker = h.watchWorker(new Worker(workerUrl, { workerData }));
     workers.push(worker);
+    exits.push(once(worker, 'exit'));
     reports.push(
       new Promise((resolve, reject) => {
         worker.once('message', resolve);
@@ -113,7 +116,7 @@ async function torture(options: {
     }
     Atomics.store(i32(), ctl + CtlWord.STOP, 1);
     const all = (await Promise.all(reports)) as (ReaderReport | WriterReport)[];
-    await Promise.all(workers.map((w) => once(w, 'exit')));
+    await Promise.all(exits);
     return {
       result: {
         readers: all.filter((r): r is ReaderReport => r.role === 'reader'),
@@ -125,6 +128,11 @@ async function torture(options: {
   } finally {
     for (const w of workers) void w.terminate();
   }
+}
+
+function h(): Heap {
+  if (heap === undefined) throw new Error('no heap');
+  return heap;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -169,6 +177,10 @@ describe('hash table torture', () => {
       listed += keys.length;
     }
     expect(table.size).toBe(listed);
+    // Nothing leaked and nothing was freed twice: the cache's live objects are exactly the
+    // listed ones (every deleted, replaced or refused object went back to the cache once).
+    const info = slabinfo(h()).find((c) => c.name === 'torture-items')!;
+    expect(info.activeObjs).toBe(listed);
     // Every key the chains list is found by a lookup, with its own object.
     for (const key of seen) {
       const item = table.lookup(key);

@@ -18,7 +18,7 @@
  */
 
 import { once } from 'node:events';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { createHeap, kmemCacheAlloc } from '@rcukit/runtime';
 import type { BenchEntry, BenchOptions, BenchSuite } from './bench-entry.js';
 import { summarize } from './stats.js';
@@ -66,6 +66,7 @@ export const suite: BenchSuite = {
 async function measure(variant: Variant, readers: number, options: BenchOptions): Promise<{ samples: number[]; writerOpsPerSec: number }> {
   const heap = createHeap({ threadName: 'lookup-bench', maxThreads: 16 });
   const workers: Worker[] = [];
+  const exits = new Map<Worker, Promise<unknown>>();
   try {
     const ctl = heap.root(LOOKUP_BENCH_CTL, LOOKUP_BENCH_CTL_BYTES) >> 2;
     const i32 = heap.views.i32;
@@ -77,6 +78,7 @@ async function measure(variant: Variant, readers: number, options: BenchOptions)
         process.exitCode = 1;
       });
       workers.push(w);
+      exits.set(w, once(w, 'exit'));
       return w;
     };
     let expectedReady = readers;
@@ -144,7 +146,7 @@ async function measure(variant: Variant, readers: number, options: BenchOptions)
       workers
         .filter((w) => w !== owner)
         .map(async (w) => {
-          const stopped = await Promise.race([once(w, 'exit').then(() => true), sleep(10_000).then(() => false)]);
+          const stopped = await Promise.race([exits.get(w)!.then(() => true), sleep(10_000).then(() => false)]);
           if (!stopped) await w.terminate();
         }),
     );
