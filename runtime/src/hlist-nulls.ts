@@ -27,12 +27,20 @@
  * Atomics.store and read with Atomics.load. `pprev` is touched only by writers of the chain,
  * under its lock, so plain accesses suffice for it.
  *
- * Node and head addresses are byte offsets in the heap, as struct fields expose them
- * (the address of the object plus the offset of its `hlistNulls` field).
+ * Heads are byte addresses in the heap (a root, or a word of some object). A node is given as
+ * the handle its `hlistNulls` struct field yields (`obj.node`) or as its byte address (the
+ * object's address plus the field's offset); walks return node addresses.
  */
 
 import { HlistNullsError } from './errors.js';
 import type { Heap } from './heap.js';
+import { HLIST_NULLS_NODE_BYTES, HlistNullsNode, HlistNullsNodeWord } from './hlist-nulls-node.js';
+
+/**
+ * A node: its byte address in the heap, or the handle an `hlistNulls` struct field yields
+ * (`obj.node`), whose address is the object's plus the field's offset.
+ */
+export type HlistNullsNodeRef = number | HlistNullsNode;
 
 /** `pprev` of a node deleted by hlistNullsDelRcu(): never a valid address (not 4-aligned). */
 export const PPREV_POISON = 0x122;
@@ -40,11 +48,11 @@ export const PPREV_POISON = 0x122;
 /** Largest value a nulls marker can carry (kernel: any value that fits beside the low bit). */
 export const NULLS_VALUE_MAX = (1 << 30) - 1;
 
-/** Offsets of the two words of a node, in bytes from the node's address, and its size. */
-export const HlistNullsNodeLayout = {
-  NEXT: 0,
-  PPREV: 4,
-  BYTES: 8,
+/** Offsets of the two words of a node in bytes from its address, and its size (hlist-nulls-node.ts fixes the layout). */
+const NodeByte = {
+  NEXT: HlistNullsNodeWord.NEXT * 4,
+  PPREV: HlistNullsNodeWord.PPREV * 4,
+  BYTES: HLIST_NULLS_NODE_BYTES,
 } as const;
 
 // ---------------------------------------------------------------------------------------
@@ -99,7 +107,8 @@ export function hlistNullsFirstRcu(heap: Heap, headByte: number): number {
  * The node after `nodeByte`, or the marker ending its chain (kernel hlist_nulls_next_rcu).
  * Same pairing as hlistNullsFirstRcu(): the load of a `next` word is an rcu_dereference.
  */
-export function hlistNullsNextRcu(heap: Heap, nodeByte: number): number {
+export function hlistNullsNextRcu(heap: Heap, node: HlistNullsNodeRef): number {
+  const nodeByte = nodeByteOf(node);
   checkNode(heap, nodeByte);
   return Atomics.load(heap.views.i32, nodeByte >> 2);
 }
@@ -110,9 +119,10 @@ export function hlistNullsEmpty(heap: Heap, headByte: number): boolean {
 }
 
 /** Whether the node is on no list (never added, or deleted with hlistNullsDelInitRcu()). */
-export function hlistNullsUnhashed(heap: Heap, nodeByte: number): boolean {
+export function hlistNullsUnhashed(heap: Heap, node: HlistNullsNodeRef): boolean {
+  const nodeByte = nodeByteOf(node);
   checkNode(heap, nodeByte);
-  return heap.views.i32[(nodeByte + HlistNullsNodeLayout.PPREV) >> 2] === 0;
+  return heap.views.i32[(nodeByte + NodeByte.PPREV) >> 2] === 0;
 }
 
 /**
@@ -120,9 +130,10 @@ export function hlistNullsUnhashed(heap: Heap, nodeByte: number): boolean {
  * type-stable cache's objects may be reached by readers even when free, so this never
  * touches `next`, which such a reader may be about to follow.
  */
-export function initHlistNullsNode(heap: Heap, nodeByte: number): void {
+export function initHlistNullsNode(heap: Heap, node: HlistNullsNodeRef): void {
+  const nodeByte = nodeByteOf(node);
   checkNode(heap, nodeByte);
-  heap.views.i32[(nodeByte + HlistNullsNodeLayout.PPREV) >> 2] = 0;
+  heap.views.i32[(nodeByte + NodeByte.PPREV) >> 2] = 0;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -144,11 +155,12 @@ export function initHlistNullsNode(heap: Heap, nodeByte: number): void {
  * A reader standing on this node when it was last freed may follow the new `next` into this
  * chain; that is what the nulls marker at the end of this chain is for.
  */
-export function hlistNullsAddHeadRcu(heap: Heap, nodeByte: number, headByte: number): void {
+export function hlistNullsAddHeadRcu(heap: Heap, node: HlistNullsNodeRef, headByte: number): void {
+  const nodeByte = nodeByteOf(node);
   checkNode(heap, nodeByte);
   checkWord(heap, headByte, 'head');
   const i32 = heap.views.i32;
-  const pprevWord = (nodeByte + HlistNullsNodeLayout.PPREV) >> 2;
+  const pprevWord = (nodeByte + NodeByte.PPREV) >> 2;
   const pprev = i32[pprevWord]!;
   if (pprev !== 0 && pprev !== PPREV_POISON) {
     throw new HlistNullsError(
@@ -162,7 +174,7 @@ export function hlistNullsAddHeadRcu(heap: Heap, nodeByte: number, headByte: num
   i32[pprevWord] = headByte;
   // rcu_assign_pointer(head->first, node): publishes the node (see above).
   Atomics.store(i32, headByte >> 2, nodeByte);
-  if (!isANulls(first)) i32[(first + HlistNullsNodeLayout.PPREV) >> 2] = nodeByte + HlistNullsNodeLayout.NEXT;
+  if (!isANulls(first)) i32[(first + NodeByte.PPREV) >> 2] = nodeByte + NodeByte.NEXT;
 }
 
 /**
@@ -171,10 +183,11 @@ export function hlistNullsAddHeadRcu(heap: Heap, nodeByte: number, headByte: num
  * again at once, as type-stable objects are. A node already unhashed is left alone.
  * Precondition: the caller holds the lock of the chain the node is on.
  */
-export function hlistNullsDelInitRcu(heap: Heap, nodeByte: number): void {
+export function hlistNullsDelInitRcu(heap: Heap, node: HlistNullsNodeRef): void {
+  const nodeByte = nodeByteOf(node);
   checkNode(heap, nodeByte);
   const i32 = heap.views.i32;
-  const pprevWord = (nodeByte + HlistNullsNodeLayout.PPREV) >> 2;
+  const pprevWord = (nodeByte + NodeByte.PPREV) >> 2;
   const pprev = i32[pprevWord]!;
   if (pprev === 0) return;
   if (pprev === PPREV_POISON) {
@@ -189,10 +202,11 @@ export function hlistNullsDelInitRcu(heap: Heap, nodeByte: number): void {
  * the node is left poisoned rather than unhashed, so deleting it twice is reported.
  * Precondition: the caller holds the lock of the chain the node is on.
  */
-export function hlistNullsDelRcu(heap: Heap, nodeByte: number): void {
+export function hlistNullsDelRcu(heap: Heap, node: HlistNullsNodeRef): void {
+  const nodeByte = nodeByteOf(node);
   checkNode(heap, nodeByte);
   const i32 = heap.views.i32;
-  const pprevWord = (nodeByte + HlistNullsNodeLayout.PPREV) >> 2;
+  const pprevWord = (nodeByte + NodeByte.PPREV) >> 2;
   const pprev = i32[pprevWord]!;
   if (pprev === 0 || pprev === PPREV_POISON) {
     throw new HlistNullsError(`hlistNullsDelRcu(node 0x${hex(nodeByte)}): the node is on no list`);
@@ -207,12 +221,14 @@ export function hlistNullsDelRcu(heap: Heap, nodeByte: number): void {
  * new one, never neither. The old node keeps its `next`, so a reader standing on it walks on.
  * It becomes unhashed. Precondition: the caller holds the chain's lock; new is unhashed.
  */
-export function hlistNullsReplaceRcu(heap: Heap, oldByte: number, newByte: number): void {
+export function hlistNullsReplaceRcu(heap: Heap, oldNode: HlistNullsNodeRef, newNode: HlistNullsNodeRef): void {
+  const oldByte = nodeByteOf(oldNode);
+  const newByte = nodeByteOf(newNode);
   checkNode(heap, oldByte);
   checkNode(heap, newByte);
   const i32 = heap.views.i32;
-  const oldPprevWord = (oldByte + HlistNullsNodeLayout.PPREV) >> 2;
-  const newPprevWord = (newByte + HlistNullsNodeLayout.PPREV) >> 2;
+  const oldPprevWord = (oldByte + NodeByte.PPREV) >> 2;
+  const newPprevWord = (newByte + NodeByte.PPREV) >> 2;
   const pprev = i32[oldPprevWord]!;
   if (pprev === 0 || pprev === PPREV_POISON) {
     throw new HlistNullsError(`hlistNullsReplaceRcu(old 0x${hex(oldByte)}): the old node is on no list`);
@@ -227,7 +243,7 @@ export function hlistNullsReplaceRcu(heap: Heap, oldByte: number, newByte: numbe
   // rcu_assign_pointer(*pprev, new): releases the new node's next and contents, as in
   // hlistNullsAddHeadRcu(); pairs with the reader's Atomics.load of that word.
   Atomics.store(i32, pprev >> 2, newByte);
-  if (!isANulls(next)) i32[(next + HlistNullsNodeLayout.PPREV) >> 2] = newByte + HlistNullsNodeLayout.NEXT;
+  if (!isANulls(next)) i32[(next + NodeByte.PPREV) >> 2] = newByte + NodeByte.NEXT;
   i32[oldPprevWord] = 0;
 }
 
@@ -256,7 +272,7 @@ export function hlistNullsForEachRcu(
   for (let steps = 0; !isANulls(pos); steps++) {
     if (steps >= maxSteps) return -1;
     if (visit(pos) === true) return pos;
-    if (pos + HlistNullsNodeLayout.BYTES > heap.views.u8.length) heap.ensureMapped(pos + HlistNullsNodeLayout.BYTES);
+    if (pos + NodeByte.BYTES > heap.views.u8.length) heap.ensureMapped(pos + NodeByte.BYTES);
     // rcu_dereference(node->next): pairs with the publishing store in hlistNullsAddHeadRcu().
     pos = Atomics.load(heap.views.i32, pos >> 2);
   }
@@ -267,13 +283,19 @@ export function hlistNullsForEachRcu(
 // Helpers
 // ---------------------------------------------------------------------------------------
 
+function nodeByteOf(node: HlistNullsNodeRef): number {
+  if (typeof node === 'number') return node;
+  if (node instanceof HlistNullsNode) return node.byteOffset;
+  throw new HlistNullsError(`expected a node address or an hlistNulls field handle; got ${node === null ? 'null' : typeof node}`);
+}
+
 /** Unlink: *pprev = next; next->pprev = pprev. Readers see the one store to *pprev. */
 function unlink(i32: Int32Array, nodeByte: number, pprev: number): void {
   const next = Atomics.load(i32, nodeByte >> 2);
   // A reader that loads *pprev after this store skips the node; one that loaded the node
   // before it still reads the node's next, which is left intact.
   Atomics.store(i32, pprev >> 2, next);
-  if (!isANulls(next)) i32[(next + HlistNullsNodeLayout.PPREV) >> 2] = pprev;
+  if (!isANulls(next)) i32[(next + NodeByte.PPREV) >> 2] = pprev;
 }
 
 function checkWord(heap: Heap, byte: number, what: string): void {
@@ -290,9 +312,9 @@ function checkNode(heap: Heap, nodeByte: number): void {
   if (!Number.isInteger(nodeByte) || nodeByte <= 0 || (nodeByte & 3) !== 0) {
     throw new HlistNullsError(`node address ${nodeByte} is not a 4-byte aligned heap offset`);
   }
-  if (nodeByte + HlistNullsNodeLayout.BYTES > heap.views.u8.length) {
-    heap.ensureMapped(nodeByte + HlistNullsNodeLayout.BYTES);
-    if (nodeByte + HlistNullsNodeLayout.BYTES > heap.views.u8.length) {
+  if (nodeByte + NodeByte.BYTES > heap.views.u8.length) {
+    heap.ensureMapped(nodeByte + NodeByte.BYTES);
+    if (nodeByte + NodeByte.BYTES > heap.views.u8.length) {
       throw new HlistNullsError(`node address 0x${hex(nodeByte)} is outside the heap`);
     }
   }

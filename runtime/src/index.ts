@@ -36,10 +36,10 @@ export {
   hlistNullsDelRcu,
   hlistNullsReplaceRcu,
   hlistNullsForEachRcu,
-  HlistNullsNodeLayout,
   NULLS_VALUE_MAX,
   PPREV_POISON,
 } from './hlist-nulls.js';
+export type { HlistNullsNodeRef } from './hlist-nulls.js';
 export { defineStruct, addressOf, objectAt, structOf, offsetOf, fieldIndex } from './struct.js';
 export type {
   StructDef,

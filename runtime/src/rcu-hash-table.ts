@@ -43,7 +43,7 @@ import { REFCOUNT_MAX } from './refcount.js';
 import { rcuReadLock, rcuReadUnlock } from './rcu.js';
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
-import { addressOf, objectAt, structOf, type AnyStructDef, type StructRef } from './struct.js';
+import { addressOf, objectAt, type AnyStructDef, type StructRef } from './struct.js';
 
 // ---------------------------------------------------------------------------------------
 // Layout of the table's root
@@ -230,7 +230,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#stats.lookups++;
     const headByte = this.#headByte(key);
     const bucket = (headByte - this.#bucketsByte) / BUCKET_BYTES;
-    const homeMarker = nullsMarker(bucket);
+    const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
     const keyOffset = this.#keyOffset;
     const nodeOffset = this.#nodeOffset;
     const refWordOffset = this.#refcountOffset;
@@ -596,7 +596,9 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   #address(obj: StructRef<D>, what: string): number {
-    if (structOf(obj as object) !== this.struct) {
+    // The struct's object class identifies its objects (structOf() would cost a WeakMap lookup
+    // on every put()).
+    if (obj === null || typeof obj !== 'object' || (obj as object).constructor !== this.struct.objectClass) {
       throw new HashTableMisuseError(`table '${this.name}'.${what}(): expected a '${this.struct.name}' object from cache '${this.cache.name}'`);
     }
     const address = addressOf(obj as object);

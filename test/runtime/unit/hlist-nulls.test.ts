@@ -8,6 +8,12 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   HlistNullsError,
+  SLAB_TYPESAFE_BY_RCU,
+  defineStruct,
+  kmemCacheAlloc,
+  kmemCacheCreate,
+  addressOf,
+  offsetOf,
   NULLS_VALUE_MAX,
   createHeap,
   getNullsValue,
@@ -151,6 +157,26 @@ describe('writers', () => {
     hlistNullsAddHeadRcu(heap, node(4), head(1));
     expect(walk(0).items).toEqual([]);
     expect(walk(1).items).toEqual([4]);
+  });
+});
+
+describe('with struct objects', () => {
+  it('takes the handle of an hlistNulls field as the node, and walks give its address', () => {
+    const Conn = defineStruct('conn', { refcnt: 'refcount', port: 'i32', link: 'hlistNulls' }, { typesafeByRcu: true });
+    const conns = kmemCacheCreate(heap, 'conns', Conn, { flags: SLAB_TYPESAFE_BY_RCU });
+    const a = kmemCacheAlloc(conns);
+    const b = kmemCacheAlloc(conns);
+    hlistNullsAddHeadRcu(heap, a.link, head(1));
+    hlistNullsAddHeadRcu(heap, b.link, head(1));
+    const linkOffset = offsetOf(Conn, 'link');
+    const seen: number[] = [];
+    hlistNullsForEachRcu(heap, head(1), (n) => {
+      seen.push(n - linkOffset);
+    });
+    expect(seen).toEqual([addressOf(b), addressOf(a)]);
+    hlistNullsDelInitRcu(heap, a.link);
+    expect(hlistNullsUnhashed(heap, a.link)).toBe(true);
+    expect(() => hlistNullsAddHeadRcu(heap, {} as never, head(1))).toThrow(HlistNullsError);
   });
 });
 
