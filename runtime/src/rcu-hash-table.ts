@@ -23,6 +23,10 @@
  * 2. **The object it stood on may have moved to another chain.** Then the reader's walk
  *    follows the new chain to its end, a nulls marker naming the other bucket: the reader
  *    restarts, because the key may have been in the part of its own chain it never saw.
+ * 3. **The object it stood on may have been reused, in its own chain, for the key it wants**
+ *    (replace() links the new object where the old one was): it read the old key, then follows
+ *    a next that leads past its key's position. replace() bumps a per-bucket sequence first; a
+ *    walk that misses re-reads it and restarts if it moved.
  * A reader restarts a bounded number of times (`maxRetries`), then takes the bucket lock and
  * walks the chain with no writer running, so a lookup always ends.
  *
@@ -33,7 +37,7 @@
  * it through a previous life sees the new key when it re-checks after a successful increment.
  *
  * The table's root (a named heap root, so every worker finds it) holds a header and, per
- * bucket, two words: the chain head and the bucket's lock word.
+ * bucket, three words: the chain head, the bucket's lock word and its replace sequence.
  */
 
 import { HashTableMisuseError, RefcountError, RootMismatchError } from './errors.js';
@@ -68,8 +72,18 @@ const TableWord = {
   WORDS: 16,
 } as const;
 const HEADER_BYTES = TableWord.WORDS * 4;
-/** Per bucket: the chain head, then the bucket's spinlock word. */
-const BUCKET_BYTES = 8;
+/** Words of one bucket: the chain head, the bucket's spinlock, and its replace sequence. */
+const BucketWord = {
+  HEAD: 0,
+  LOCK: 1,
+  /**
+   * Incremented by every replace() in the bucket, before the new object is linked. A lookup
+   * that ends on its own marker without finding its key re-reads it, and restarts if it
+   * moved: see "the third race" in lookupAddress().
+   */
+  REPLACE_SEQ: 2,
+} as const;
+const BUCKET_BYTES = 12;
 const STATE_READY = 2;
 const STATE_INITIALIZING = 1;
 
@@ -104,8 +118,15 @@ export interface RcuHashTableOptions<D extends AnyStructDef> {
    */
   readonly unsafeSkipKeyRecheckForTesting?: boolean;
   /**
-   * TEST ONLY: called inside lockless lookups, at each node of a walk ('walk') and between a
-   * key match and the reference it takes ('match'), so torture tests can widen the race
+   * TEST ONLY: treat a walk that ends on any nulls marker as complete, instead of restarting
+   * when the marker names another bucket. This reintroduces the bug nulls markers exist for
+   * (a key reported absent because the reader was carried into another chain by an object
+   * that moved); torture tests turn it on to prove that they detect it.
+   */
+  readonly unsafeSkipNullsCheckForTesting?: boolean;
+  /**
+   * TEST ONLY: called inside lockless lookups, at each node of a walk between reading its key
+   * and its next ('walk'), and between a key match and the reference it takes ('match'), so torture tests can widen the race
    * windows with random delays, as rcutorture's readers do.
    */
   readonly readerDelayForTesting?: (phase: LookupPhase) => void;
@@ -123,6 +144,8 @@ export interface RcuHashTableStats {
   refcountRestarts: number;
   /** Restarts because a walk went on longer than any chain should (objects cycling). */
   walkBoundRestarts: number;
+  /** Restarts of a walk that found nothing while a replace() ran in its bucket. */
+  replaceRestarts: number;
   /** Lookups that ran out of retries and took the bucket lock. */
   lockFallbacks: number;
 }
@@ -146,6 +169,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   readonly #nodeOffset: number;
   readonly #maxRetries: number;
   readonly #skipRecheck: boolean;
+  readonly #skipNullsCheck: boolean;
   readonly #delay: ((phase: LookupPhase) => void) | null;
   readonly #locks: (Spinlock | undefined)[];
   readonly #stats: RcuHashTableStats = {
@@ -154,6 +178,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     recheckRestarts: 0,
     refcountRestarts: 0,
     walkBoundRestarts: 0,
+    replaceRestarts: 0,
     lockFallbacks: 0,
   };
 
@@ -190,6 +215,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#nodeOffset = fieldOffset(struct, options.node, ['hlistNulls'], where, 'node');
     this.#maxRetries = maxRetries;
     this.#skipRecheck = options.unsafeSkipKeyRecheckForTesting === true;
+    this.#skipNullsCheck = options.unsafeSkipNullsCheckForTesting === true;
     this.#delay = options.readerDelayForTesting ?? null;
     this.#locks = new Array<Spinlock | undefined>(buckets);
 
@@ -236,10 +262,13 @@ export class RcuHashTable<D extends AnyStructDef> {
     const refWordOffset = this.#refcountOffset;
     const delay = this.#delay;
     const objectSize = this.struct.layout.size;
+    const seqIndex = (headByte >> 2) + BucketWord.REPLACE_SEQ;
     rcuReadLock();
     try {
       for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
         let i32 = this.heap.views.i32;
+        // Read before the head: pairs with the Atomics.add in #publish() (see below).
+        const replaceSeq = Atomics.load(i32, seqIndex);
         // rcu_dereference(head): pairs with the publishing Atomics.store in
         // hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(): the object's key and next,
         // written before it was published, are visible once its address is loaded.
@@ -252,7 +281,6 @@ export class RcuHashTable<D extends AnyStructDef> {
             this.heap.ensureMapped();
             i32 = this.heap.views.i32;
           }
-          if (delay !== null) delay('walk');
           const object = pos - nodeOffset;
           // A racy read by design: the object may be freed and reused while we read. The
           // key is checked again after the reference is taken.
@@ -260,6 +288,8 @@ export class RcuHashTable<D extends AnyStructDef> {
             found = object;
             break;
           }
+          // Between reading this object's key and its next: the window in which it may move.
+          if (delay !== null) delay('walk');
           // rcu_dereference(node->next), same pairing as the head load above.
           pos = Atomics.load(i32, pos >> 2);
           if (++steps > MAX_WALK_STEPS) break;
@@ -284,7 +314,17 @@ export class RcuHashTable<D extends AnyStructDef> {
           }
           return found;
         }
-        if (pos === homeMarker) return 0;
+        if (pos === homeMarker || (this.#skipNullsCheck && isANulls(pos))) {
+          // The third race, which replace() brings: the object we stood on, whose old key we
+          // had read, was freed and reused to replace our key's object in this very chain.
+          // Its next now points past our key's position, so the walk ends here having missed
+          // a key that was present all along. replace() bumps the bucket's sequence before it
+          // links the new object, so a walk that saw any of that link's stores sees the bump
+          // here (both seq-cst) and restarts. A miss with no replace meanwhile is a true miss.
+          if (Atomics.load(i32, seqIndex) === replaceSeq) return 0;
+          this.#restart('replaceRestarts');
+          continue;
+        }
         // Ended on another bucket's marker (an object we stood on moved chains), or the
         // walk bound: what we wanted may be in the part of our chain we never saw.
         this.#restart(isANulls(pos) ? 'nullsRestarts' : 'walkBoundRestarts');
@@ -539,6 +579,9 @@ export class RcuHashTable<D extends AnyStructDef> {
       hlistNullsAddHeadRcu(this.heap, address + this.#nodeOffset, headByte);
       Atomics.add(i32, this.#rootWord + TableWord.COUNT, 1);
     } else {
+      // Before any store of the replacement (its next, the link to it): a reader whose walk
+      // sees one of those stores then sees this increment when it re-checks a miss.
+      Atomics.add(i32, (headByte >> 2) + BucketWord.REPLACE_SEQ, 1);
       hlistNullsReplaceRcu(this.heap, old + this.#nodeOffset, address + this.#nodeOffset);
     }
     // refcount 0 -> 1 last (rculist_nulls.rst: key, then link, then reference). This
@@ -571,7 +614,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     }
   }
 
-  #restart(kind: 'nullsRestarts' | 'recheckRestarts' | 'refcountRestarts' | 'walkBoundRestarts'): void {
+  #restart(kind: 'nullsRestarts' | 'recheckRestarts' | 'refcountRestarts' | 'walkBoundRestarts' | 'replaceRestarts'): void {
     this.#stats[kind]++;
     Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.RESTARTS, 1);
   }
@@ -585,7 +628,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     const bucket = (headByte - this.#bucketsByte) / BUCKET_BYTES;
     let lock = this.#locks[bucket];
     if (lock === undefined) {
-      lock = new Spinlock(this.heap, headByte + 4, `${this.name}.bucket[${bucket}].lock`);
+      lock = new Spinlock(this.heap, headByte + BucketWord.LOCK * 4, `${this.name}.bucket[${bucket}].lock`);
       this.#locks[bucket] = lock;
     }
     return lock;

@@ -4,10 +4,13 @@
  * reused at once under other keys and move between chains under the readers' feet.
  *
  * Invariants: a lookup never returns an object whose key differs from the key asked for, nor
- * a half-made one; readers do restart (the races are really exercised); afterwards every chain
- * ends on its own bucket's marker, holds only keys that hash to it, and the table's count
- * agrees with the chains and with the cache's live objects. With the key re-check switched
- * off (test-only option), the same torture must catch wrong-key returns.
+ * a half-made one; a key that is always present (only ever replaced) is always found; readers
+ * do restart (the races are really exercised); afterwards every chain ends on its own bucket's
+ * marker, holds only keys that hash to it, and the table's count agrees with the chains and
+ * with the cache's live objects. With the key re-check switched off (test-only option) the same
+ * torture must catch wrong-key returns, and with the nulls check switched off, always-present
+ * keys reported absent. Readers take random delays inside their walks, as rcutorture's do, so
+ * that the race windows are hit on any machine within a second or two.
  */
 
 import { once } from 'node:events';
@@ -26,7 +29,10 @@ import {
 
 const workerUrl = new URL('../../dist/workers/hash-torture-worker.js', import.meta.url);
 
+/** Keys that come and go. */
 const KEYS = 64;
+/** Keys KEYS..KEYS+PINNED-1: inserted once, then only replaced, so always present. */
+const PINNED = 8;
 /** Few buckets, so chains are long enough for readers to be standing in them when objects move. */
 const BUCKETS = 8;
 
@@ -48,17 +54,18 @@ interface TortureResult {
 async function torture(options: {
   readers: number;
   writers: number;
-  unsafe: boolean;
+  unsafe: TortureWorkerData['unsafe'];
   minMs: number;
   maxMs: number;
-  stopEarlyOnWrongKey: boolean;
+  /** Stop as soon as readers have seen this failure (the runs that must detect a bug). */
+  stopEarlyOn?: 'wrong-key' | 'missing-pinned';
 }): Promise<{ result: TortureResult; table: ReturnType<typeof openItemTable>['table']; cache: ReturnType<typeof openItemTable>['cache'] }> {
   heap = createHeap({ threadName: 'torture-main' });
   const h = heap;
   const ctl = h.root(CTL_ROOT, CTL_BYTES) >> 2;
   const { cache, table } = openItemTable(h, 'torture', { buckets: BUCKETS });
   // Fill every key once so readers hit from the start.
-  for (let key = 0; key < KEYS; key++) {
+  for (let key = 0; key < KEYS + PINNED; key++) {
     const item = kmemCacheAlloc(cache);
     item.key = key;
     item.check = checkOf(key);
@@ -80,6 +87,7 @@ async function torture(options: {
       role,
       seed: 0x1234567 * (i + 1),
       keys: KEYS,
+      pinned: PINNED,
       buckets: BUCKETS,
       unsafe: options.unsafe,
       delays: true,
@@ -111,8 +119,9 @@ async function torture(options: {
       await sleep(25);
       const elapsed = Date.now() - started;
       if (elapsed >= options.maxMs) break;
-      if (options.stopEarlyOnWrongKey && Atomics.load(i32(), ctl + CtlWord.WRONG_KEY) > 0) break;
-      if (!options.stopEarlyOnWrongKey && elapsed >= options.minMs) break;
+      if (options.stopEarlyOn === 'wrong-key' && Atomics.load(i32(), ctl + CtlWord.WRONG_KEY) > 0) break;
+      if (options.stopEarlyOn === 'missing-pinned' && Atomics.load(i32(), ctl + CtlWord.MISSING_PINNED) > 0) break;
+      if (options.stopEarlyOn === undefined && elapsed >= options.minMs) break;
     }
     Atomics.store(i32(), ctl + CtlWord.STOP, 1);
     const all = (await Promise.all(reports)) as (ReaderReport | WriterReport)[];
@@ -145,7 +154,7 @@ function sum<T>(items: readonly T[], f: (t: T) => number): number {
 
 describe('hash table torture', () => {
   it('never returns another key\'s object while writers free and reuse objects at full speed', async () => {
-    const { result, table } = await torture({ readers: 2, writers: 2, unsafe: false, minMs: 2_500, maxMs: 2_500, stopEarlyOnWrongKey: false });
+    const { result, table } = await torture({ readers: 2, writers: 2, unsafe: 'none', minMs: 2_500, maxMs: 2_500 });
     const { readers, writers } = result;
 
     // The run really ran: lookups hit, writers recycled objects.
@@ -156,6 +165,7 @@ describe('hash table torture', () => {
     // The invariants.
     expect(sum(readers, (r) => r.wrongKey)).toBe(0);
     expect(sum(readers, (r) => r.badCheck)).toBe(0);
+    expect(sum(readers, (r) => r.missingPinned)).toBe(0);
 
     // The races were exercised: readers restarted, after a failed key re-check or after
     // ending a walk in another chain.
@@ -177,6 +187,7 @@ describe('hash table torture', () => {
       listed += keys.length;
     }
     expect(table.size).toBe(listed);
+    for (let key = KEYS; key < KEYS + PINNED; key++) expect(seen.has(key)).toBe(true);
     // Nothing leaked and nothing was freed twice: the cache's live objects are exactly the
     // listed ones (every deleted, replaced or refused object went back to the cache once).
     const info = slabinfo(h()).find((c) => c.name === 'torture-items')!;
@@ -190,11 +201,19 @@ describe('hash table torture', () => {
   }, 60_000);
 
   it('detects wrong-key returns when the key re-check is switched off', async () => {
-    const { result } = await torture({ readers: 2, writers: 2, unsafe: true, minMs: 0, maxMs: 20_000, stopEarlyOnWrongKey: true });
+    const { result } = await torture({ readers: 2, writers: 2, unsafe: 'skip-key-recheck', minMs: 0, maxMs: 20_000, stopEarlyOn: 'wrong-key' });
     // The bug the re-check prevents: an object freed and reused for another key between the
     // reader's key match and its refcountIncNotZero() is returned as if it were the key's.
     expect(sum(result.readers, (r) => r.wrongKey)).toBeGreaterThan(0);
     // Objects are still whole (the insert order holds): only their identity is wrong.
     expect(sum(result.readers, (r) => r.badCheck)).toBe(0);
+  }, 60_000);
+
+  it('detects keys reported absent when the nulls check is switched off', async () => {
+    const { result } = await torture({ readers: 2, writers: 2, unsafe: 'skip-nulls-check', minMs: 0, maxMs: 20_000, stopEarlyOn: 'missing-pinned' });
+    // The bug nulls markers prevent: a reader standing on an object that moved to another
+    // chain finishes that chain and reports an always-present key absent.
+    expect(sum(result.readers, (r) => r.missingPinned)).toBeGreaterThan(0);
+    expect(sum(result.readers, (r) => r.wrongKey)).toBe(0);
   }, 60_000);
 });

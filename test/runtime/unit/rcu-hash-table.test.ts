@@ -254,6 +254,33 @@ describe('lockless lookup races, replayed', () => {
     expect(table.stats().nullsRestarts).toBe(1);
   });
 
+  it('restarts a walk that missed while the object it stood on replaced its key\'s object', () => {
+    const table = makeTable({ buckets: 1 });
+    const target = 100;
+    table.insert(entry(target, 1));
+    table.insert(entry(5));
+    // Chain: 5 -> 100. The reader looking for 100 reads key 5, then ...
+    let replayed = false;
+    hook = (phase) => {
+      if (phase !== 'walk' || replayed) return;
+      replayed = true;
+      // ... object 5 is deleted, freed, and its memory reused at once to replace 100's
+      // object in place: the chain is now just the reused object, whose next is the marker.
+      expect(table.delete(5)).toBe(true);
+      expect(table.replace(entry(target, 2))).toBe(true);
+      expect(table.chain(0).keys).toEqual([target]);
+    };
+    // The reader follows the reused object's next to the marker of its own bucket, having
+    // read its old key: without the replace sequence it would report 100 absent, although
+    // 100 was in the table the whole time.
+    const found = table.lookup(target)!;
+    expect(replayed).toBe(true);
+    expect(found.key).toBe(target);
+    expect(found.value).toBe(2);
+    table.put(found);
+    expect(table.stats().replaceRestarts).toBe(1);
+  });
+
   it('restarts when the matched object cannot be referenced (being freed)', () => {
     const table = makeTable({ buckets: 1 });
     table.insert(entry(1));

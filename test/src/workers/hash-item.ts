@@ -33,6 +33,7 @@ export interface ItemTableOptions {
   readonly buckets: number;
   readonly maxRetries?: number;
   readonly unsafeSkipKeyRecheckForTesting?: boolean;
+  readonly unsafeSkipNullsCheckForTesting?: boolean;
   readonly readerDelayForTesting?: (phase: LookupPhase) => void;
 }
 

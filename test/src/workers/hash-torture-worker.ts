@@ -4,7 +4,7 @@
  * reinserts objects under other keys at full speed (so objects move between chains while
  * readers walk them).
  *
- * workerData: { shared, role, seed, keys, buckets, unsafe, delays }. The control root
+ * workerData: TortureWorkerData (hash-torture-protocol.ts). The control root
  * 'hash-torture-ctl' holds CtlWord words: workers count themselves ready, wait for START,
  * run until STOP, then post their counters.
  */
@@ -26,12 +26,13 @@ if (parentPort !== null) {
         // Mostly no delay; sometimes a short one at a node; sometimes a long one between the
         // key match and refcountIncNotZero(), the window the key re-check covers.
         const r = rand();
-        if (phase === 'match' ? (r & 3) === 0 : (r & 31) === 0) spin((r >>> 8) % (phase === 'match' ? 20_000 : 2_000));
+        if ((r & 3) === 0) spin((r >>> 8) % (phase === 'match' ? 20_000 : 10_000));
       }
     : undefined;
   const { cache, table } = openItemTable(heap, 'torture', {
     buckets: data.buckets,
-    unsafeSkipKeyRecheckForTesting: data.unsafe,
+    unsafeSkipKeyRecheckForTesting: data.unsafe === 'skip-key-recheck',
+    unsafeSkipNullsCheckForTesting: data.unsafe === 'skip-nulls-check',
     ...(delay !== undefined ? { readerDelayForTesting: delay } : {}),
   });
 
@@ -44,12 +45,22 @@ if (parentPort !== null) {
     let hits = 0;
     let wrongKey = 0;
     let badCheck = 0;
+    let missingPinned = 0;
     while (Atomics.load(i32(), ctl + CtlWord.STOP) === 0) {
       for (let n = 0; n < 64; n++) {
-        const key = rand() % data.keys;
+        const r = rand();
+        // One lookup in two is of a key that is always present: it must always be found.
+        const pinned = (r & 1) === 0;
+        const key = pinned ? data.keys + ((r >>> 2) % data.pinned) : (r >>> 2) % data.keys;
         lookups++;
         const item = table.lookup(key);
-        if (item === null) continue;
+        if (item === null) {
+          if (pinned) {
+            missingPinned++;
+            Atomics.add(i32(), ctl + CtlWord.MISSING_PINNED, 1);
+          }
+          continue;
+        }
         try {
           hits++;
           // We hold a reference: the object cannot be freed and reused under us, so its
@@ -65,7 +76,7 @@ if (parentPort !== null) {
         }
       }
     }
-    const report: ReaderReport = { role: 'reader', lookups, hits, wrongKey, badCheck, stats: { ...table.stats() } };
+    const report: ReaderReport = { role: 'reader', lookups, hits, wrongKey, badCheck, missingPinned, stats: { ...table.stats() } };
     parentPort.postMessage(report);
   } else {
     let deletes = 0;
@@ -97,7 +108,9 @@ if (parentPort !== null) {
             else kmemCacheFree(cache, item);
           }
         } else {
-          table.replace(fresh(key));
+          // Replace a general key (inserting it if absent) or an always-present one: readers
+          // find the old object or the new one, never none.
+          table.replace(fresh((r >>> 24) < 228 ? key : data.keys + ((r >>> 8) % data.pinned)));
           replaces++;
         }
       }
