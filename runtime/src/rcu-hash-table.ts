@@ -99,7 +99,11 @@ const MAX_WALK_STEPS = 1 << 16;
 export type LookupPhase = 'walk' | 'match';
 
 export interface RcuHashTableOptions<D extends AnyStructDef> {
-  /** The SLAB_TYPESAFE_BY_RCU cache the table's objects come from and are freed into. */
+  /**
+   * The SLAB_TYPESAFE_BY_RCU cache the table's objects come from and are freed into. It must
+   * serve this table only: a lockless lookup identifies an object by its key alone, so an
+   * object reused for the same key in another table would pass the re-check.
+   */
   readonly cache: KmemCache<D>;
   /** Name of the key field: an `i32` field. */
   readonly key: string;
@@ -457,6 +461,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** Delete every object (for instance before kmemCacheDestroy()). Returns how many. */
   clear(): number {
     let removed = 0;
+    this.heap.ensureMapped();
     const i32 = this.heap.views.i32;
     for (let b = 0; b < this.buckets; b++) {
       const headByte = this.#bucketsByte + b * BUCKET_BYTES;
@@ -518,6 +523,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     const keys: number[] = [];
     const lock = spinLock(this.#lock(headByte));
     try {
+      this.heap.ensureMapped();
       const i32 = this.heap.views.i32;
       let pos = Atomics.load(i32, headByte >> 2);
       for (; !isANulls(pos); pos = Atomics.load(i32, pos >> 2)) keys.push(i32[(pos - this.#nodeOffset + this.#keyOffset) >> 2]!);

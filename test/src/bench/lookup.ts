@@ -6,6 +6,8 @@
  *   re-check), each lookup taking and dropping a reference and reading the value;
  * - `spinlock-table`: the same table and the same work, but each lookup takes the bucket's
  *   spinlock (lookupLocked), as a table without RCU must;
+ * - `rcu-table-qsbr` (extra): `rcu-table` with the readers registered as QSBR readers, whose
+ *   read-side sections cost next to nothing (they report a quiescent state every 1024 lookups);
  * - `owner-thread`: a Map owned by one worker; readers send each lookup by postMessage and
  *   wait for the answer before the next (one request in flight, no batching), the writer
  *   sends its updates the same way: what Node programs do today;
@@ -13,8 +15,11 @@
  *   bound of a lookup in JavaScript.
  *
  * The writer replaces WRITER_BATCH entries then sleeps WRITER_PAUSE_MS (a read-mostly load);
- * it runs for every variant but `local-map`. Entries are `<variant>-<readers>r`, in lookups
- * per second summed over the readers, one sample per measurement window.
+ * it runs for every variant but `local-map`. Both table variants use the typed API users
+ * write (lookup() / lookupLocked(), then put()), and run side by side in the same workers:
+ * the readers switch between lockless and locked lookups at every measurement window, so a
+ * busy machine slows both alike. Entries are `<variant>-<readers>r`, in lookups per second
+ * summed over the readers, one sample per window.
  */
 
 import { once } from 'node:events';
@@ -37,8 +42,9 @@ import {
 
 const workerUrl = new URL('../workers/lookup-bench-worker.js', import.meta.url);
 
-type Variant = 'rcu-table' | 'spinlock-table' | 'owner-thread' | 'local-map';
-const VARIANTS: readonly Variant[] = ['rcu-table', 'spinlock-table', 'owner-thread', 'local-map'];
+type Variant = 'rcu-table' | 'spinlock-table' | 'rcu-table-qsbr' | 'owner-thread' | 'local-map';
+const VARIANTS: readonly Variant[] = ['rcu-table', 'spinlock-table', 'rcu-table-qsbr', 'owner-thread', 'local-map'];
+const TABLE_MODES: Partial<Record<Variant, number>> = { 'rcu-table': 0, 'spinlock-table': 1, 'rcu-table-qsbr': 2 };
 const READERS = [1, 2] as const;
 
 export const suite: BenchSuite = {
@@ -49,13 +55,12 @@ export const suite: BenchSuite = {
   async run(options: BenchOptions): Promise<BenchEntry[]> {
     const entries: BenchEntry[] = [];
     for (const readers of READERS) {
+      const samples = await measure('tables', readers, options);
       for (const variant of VARIANTS) {
-        const { samples, writerOpsPerSec } = await measure(variant, readers, options);
-        const entry = summarize(`${variant}-${readers}r`, 'ops/s', samples);
-        options.log(
-          `${entry.name}: median ${Math.round(entry.median)} lookups/s` +
-            (writerOpsPerSec > 0 ? ` (writer: ${Math.round(writerOpsPerSec)} updates/s)` : ''),
-        );
+        let variantSamples = samples[variant];
+        if (variantSamples === undefined) variantSamples = (await measure(variant, readers, options))[variant]!;
+        const entry = summarize(`${variant}-${readers}r`, 'ops/s', variantSamples);
+        options.log(`${entry.name}: median ${Math.round(entry.median)} lookups/s`);
         entries.push(entry);
       }
     }
@@ -63,7 +68,12 @@ export const suite: BenchSuite = {
   },
 };
 
-async function measure(variant: Variant, readers: number, options: BenchOptions): Promise<{ samples: number[]; writerOpsPerSec: number }> {
+/**
+ * Measure one setup: 'tables' runs rcu-table, spinlock-table and rcu-table-qsbr in the same
+ * workers, switching the readers' mode at every window, so all see the same machine; the
+ * others run alone. Returns samples per variant.
+ */
+async function measure(setup: Variant | 'tables', readers: number, options: BenchOptions): Promise<Partial<Record<Variant, number[]>>> {
   const heap = createHeap({ threadName: 'lookup-bench', maxThreads: 16 });
   const workers: Worker[] = [];
   const exits = new Map<Worker, Promise<unknown>>();
@@ -83,7 +93,7 @@ async function measure(variant: Variant, readers: number, options: BenchOptions)
     };
     let expectedReady = readers;
     let owner: Worker | null = null;
-    if (variant === 'rcu-table' || variant === 'spinlock-table') {
+    if (setup === 'tables') {
       const { cache, table } = openItemTable(heap, 'lookup-bench', { buckets: LOOKUP_BENCH_BUCKETS });
       for (let key = 0; key < LOOKUP_BENCH_KEYS; key++) {
         const item = kmemCacheAlloc(cache);
@@ -92,11 +102,10 @@ async function measure(variant: Variant, readers: number, options: BenchOptions)
         item.value = key * 0.5;
         table.insert(item);
       }
-      const mode = variant === 'rcu-table' ? 'rcu' : 'lock';
-      for (let r = 0; r < readers; r++) spawn({ role: 'table-reader', mode, seed: 101 + r, shared: heap.share(), index: r });
+      for (let r = 0; r < readers; r++) spawn({ role: 'table-reader', seed: 101 + r, shared: heap.share(), index: r });
       spawn({ role: 'table-writer', seed: 7, shared: heap.share(), index: WRITER_SLOT });
       expectedReady++;
-    } else if (variant === 'owner-thread') {
+    } else if (setup === 'owner-thread') {
       const channels = Array.from({ length: readers + 1 }, () => new MessageChannel());
       owner = spawn({ role: 'owner', seed: 1, ports: channels.map((c) => c.port1) }, channels.map((c) => c.port1));
       await once(owner, 'message');
@@ -111,33 +120,35 @@ async function measure(variant: Variant, readers: number, options: BenchOptions)
 
     const readyBy = Date.now() + 60_000;
     while (Atomics.load(i32, ctl + BenchCtl.READY) < expectedReady) {
-      if (Date.now() > readyBy) throw new Error(`lookup bench ${variant}: workers did not get ready`);
+      if (Date.now() > readyBy) throw new Error(`lookup bench ${setup}: workers did not get ready`);
       await sleep(10);
     }
     Atomics.store(i32, ctl + BenchCtl.PHASE, 1);
     Atomics.notify(i32, ctl + BenchCtl.PHASE);
 
-    const windowMs = options.quick ? 100 : 300;
-    const sampleCount = options.quick ? 3 : 7;
+    const windowMs = options.quick ? 100 : 250;
+    const windowsPerVariant = options.quick ? 3 : 10;
+    // The variants measured in this setup, alternated window by window.
+    const modes: Variant[] = setup === 'tables' ? ['rcu-table', 'spinlock-table', 'rcu-table-qsbr'] : [setup];
     await sleep(options.quick ? 100 : 400); // warm-up: let the JIT settle in every worker
     const readTotal = () => {
       let total = 0;
       for (let r = 0; r < readers; r++) total += Atomics.load(i32, ctl + BenchCtl.COUNTS + r);
       return total;
     };
-    const samples: number[] = [];
-    const w0 = Atomics.load(i32, ctl + BenchCtl.COUNTS + WRITER_SLOT);
-    const started = process.hrtime.bigint();
-    for (let s = 0; s < sampleCount; s++) {
+    const samples: Partial<Record<Variant, number[]>> = {};
+    for (let w = 0; w < windowsPerVariant * modes.length; w++) {
+      const variant = modes[w % modes.length]!;
+      Atomics.store(i32, ctl + BenchCtl.MODE, TABLE_MODES[variant] ?? 0);
+      // Readers look at MODE every 1024 lookups: let them all switch before counting.
+      if (modes.length > 1) await sleep(20);
       const c0 = readTotal();
       const t0 = process.hrtime.bigint();
       await sleep(windowMs);
       const c1 = readTotal();
       const t1 = process.hrtime.bigint();
-      samples.push(((c1 - c0) * 1e9) / Number(t1 - t0));
+      (samples[variant] ??= []).push(((c1 - c0) * 1e9) / Number(t1 - t0));
     }
-    const writerOps = Atomics.load(i32, ctl + BenchCtl.COUNTS + WRITER_SLOT) - w0;
-    const writerOpsPerSec = (writerOps * 1e9) / Number(process.hrtime.bigint() - started);
 
     Atomics.store(i32, ctl + BenchCtl.PHASE, 2);
     Atomics.notify(i32, ctl + BenchCtl.PHASE);
@@ -150,7 +161,7 @@ async function measure(variant: Variant, readers: number, options: BenchOptions)
           if (!stopped) await w.terminate();
         }),
     );
-    return { samples, writerOpsPerSec };
+    return samples;
   } finally {
     for (const w of workers) await w.terminate();
     heap.detach();

@@ -15,8 +15,12 @@ export const WRITER_PAUSE_MS = 0.1;
 
 export const LOOKUP_BENCH_CTL = 'lookup-bench-ctl';
 export const LOOKUP_BENCH_CTL_BYTES = 64;
-/** Control words: READY counts workers ready; PHASE 0 = wait, 1 = run, 2 = stop; COUNTS.. per worker. */
-export const BenchCtl = { READY: 0, PHASE: 1, COUNTS: 4 } as const;
+/**
+ * Control words: READY counts workers ready; PHASE 0 = wait, 1 = run, 2 = stop; MODE (table
+ * readers) 0 = lockless lookups, 1 = lookups under the bucket lock, 2 = lockless lookups as a
+ * QSBR reader; COUNTS.. per worker.
+ */
+export const BenchCtl = { READY: 0, PHASE: 1, MODE: 2, COUNTS: 4 } as const;
 /** COUNTS slots: readers 0..7, the writer at WRITER_SLOT. */
 export const WRITER_SLOT = 8;
 
@@ -29,8 +33,6 @@ export interface LookupWorkerData {
   readonly shared?: unknown;
   /** COUNTS slot of this worker. */
   readonly index?: number;
-  /** table-reader: lockless lookups or lookups under the bucket lock. */
-  readonly mode?: 'rcu' | 'lock';
   /** owner-reader / owner-writer: the port to the owner. */
   readonly port?: MessagePort;
   /** owner: one port per client. */

@@ -2,8 +2,9 @@
  * @fileoverview Workers of the `lookup` benchmark (test/src/bench/lookup.ts).
  *
  * Roles:
- * - `table-reader`: lookups in the shared RCU hash table, lockless (`rcu`) or under the
- *   bucket lock (`lock`), each lookup taking and dropping a reference and reading the value;
+ * - `table-reader`: lookups in the shared RCU hash table, lockless (default RCU flavor, or
+ *   QSBR) or under the bucket lock (the control word MODE says which), each taking and
+ *   dropping a reference and reading the value;
  * - `table-writer`: replaces entries of the table (a fresh object per update), paced;
  * - `owner`: holds a Map and answers lookups and updates sent by postMessage;
  * - `owner-reader` / `owner-writer`: the same lookups and updates, by message to the owner,
@@ -15,7 +16,7 @@
  */
 
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { attachHeap, kmemCacheAlloc } from '@rcukit/runtime';
+import { attachHeap, kmemCacheAlloc, rcuQuiescentState, rcuRegisterThreadQsbr, rcuUnregisterThreadQsbr } from '@rcukit/runtime';
 import { checkOf, openItemTable, xorshift } from './hash-item.js';
 import { BenchCtl, LOOKUP_BENCH_BUCKETS, LOOKUP_BENCH_CTL, LOOKUP_BENCH_CTL_BYTES, LOOKUP_BENCH_KEYS, WRITER_BATCH, WRITER_PAUSE_MS, type LookupWorkerData } from './lookup-bench-protocol.js';
 
@@ -53,20 +54,42 @@ if (data.role === 'owner') {
     const { cache, table } = openItemTable(heap, 'lookup-bench', { buckets: LOOKUP_BENCH_BUCKETS });
     ready();
     if (data.role === 'table-reader') {
-      const locked = data.mode === 'lock';
+      // Lockless (MODE 0) or under the bucket lock (MODE 1), as the main thread switches it
+      // between measurement windows: both variants run in the same workers, on the same
+      // table, interleaved in time, so machine noise falls on both alike.
       let count = 0;
+      let qsbr = false;
       while (running()) {
-        for (let n = 0; n < 1024; n++) {
-          const key = rand() & KEY_MASK;
-          const item = locked ? table.lookupLocked(key) : table.lookup(key);
-          if (item !== null) {
-            sink += item.value;
-            table.put(item);
+        const mode = Atomics.load(i32, ctl + BenchCtl.MODE);
+        // MODE 2: the same lockless lookups, this worker registered as a QSBR reader (its
+        // read-side sections cost next to nothing; it reports a quiescent state per batch).
+        if ((mode === 2) !== qsbr) {
+          if (qsbr) rcuUnregisterThreadQsbr();
+          else rcuRegisterThreadQsbr();
+          qsbr = !qsbr;
+        }
+        if (mode !== 1) {
+          for (let n = 0; n < 1024; n++) {
+            const item = table.lookup(rand() & KEY_MASK);
+            if (item !== null) {
+              sink += item.value;
+              table.put(item);
+            }
+          }
+        } else {
+          for (let n = 0; n < 1024; n++) {
+            const item = table.lookupLocked(rand() & KEY_MASK);
+            if (item !== null) {
+              sink += item.value;
+              table.put(item);
+            }
           }
         }
+        if (qsbr) rcuQuiescentState();
         count += 1024;
         Atomics.store(i32, counter, count);
       }
+      if (qsbr) rcuUnregisterThreadQsbr();
     } else {
       let count = 0;
       while (running()) {
