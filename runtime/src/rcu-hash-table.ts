@@ -40,7 +40,7 @@
  * bucket, three words: the chain head, the bucket's lock word and its replace sequence.
  */
 
-import { HashTableMisuseError, RefcountError, RootMismatchError } from './errors.js';
+import { HashTableMisuseError, RefcountError, RootMismatchError, SpinlockOwnerDeadError } from './errors.js';
 import type { Heap } from './heap.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
 import { REFCOUNT_MAX } from './refcount.js';
@@ -355,7 +355,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** lookupLocked() on addresses; release with putAddress(). */
   lookupLockedAddress(key: number): number {
     const headByte = this.#headByte(key);
-    const lock = spinLock(this.#lock(headByte));
+    const lock = this.#lockBucket(headByte);
     try {
       const found = this.#findLocked(headByte, key);
       if (found !== 0 && !incNotZero(this.heap.views.i32, (found + this.#refcountOffset) >> 2, this.name)) {
@@ -399,7 +399,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#checkFresh(i32, address, 'insert');
     const key = i32[(address + this.#keyOffset) >> 2]!;
     const headByte = this.#headByte(key);
-    const lock = spinLock(this.#lock(headByte));
+    const lock = this.#lockBucket(headByte);
     try {
       if (this.#findLocked(headByte, key) !== 0) return false;
       this.#publish(address, headByte, 0);
@@ -422,7 +422,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     const key = i32[(address + this.#keyOffset) >> 2]!;
     const headByte = this.#headByte(key);
     let old = 0;
-    const lock = spinLock(this.#lock(headByte));
+    const lock = this.#lockBucket(headByte);
     try {
       old = this.#findLocked(headByte, key);
       this.#publish(address, headByte, old);
@@ -443,7 +443,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     checkKey(key, this.name);
     const headByte = this.#headByte(key);
     let found = 0;
-    const lock = spinLock(this.#lock(headByte));
+    const lock = this.#lockBucket(headByte);
     try {
       found = this.#findLocked(headByte, key);
       if (found === 0) return false;
@@ -466,7 +466,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     for (let b = 0; b < this.buckets; b++) {
       const headByte = this.#bucketsByte + b * BUCKET_BYTES;
       const victims: number[] = [];
-      const lock = spinLock(this.#lock(headByte));
+      const lock = this.#lockBucket(headByte);
       try {
         for (let pos = Atomics.load(i32, headByte >> 2); !isANulls(pos); pos = Atomics.load(i32, headByte >> 2)) {
           hlistNullsDelInitRcu(this.heap, pos);
@@ -521,7 +521,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     }
     const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
     const keys: number[] = [];
-    const lock = spinLock(this.#lock(headByte));
+    const lock = this.#lockBucket(headByte);
     try {
       this.heap.ensureMapped();
       const i32 = this.heap.views.i32;
@@ -628,6 +628,36 @@ export class RcuHashTable<D extends AnyStructDef> {
   #headByte(key: number): number {
     const bucket = this.#shift === 32 ? 0 : Math.imul(key, 0x9e3779b1) >>> this.#shift;
     return this.#bucketsByte + bucket * BUCKET_BYTES;
+  }
+
+  /**
+   * Take a bucket's lock. If its previous holder died holding it (SpinlockOwnerDeadError: we
+   * now hold it), it may have died in the middle of a chain update: the `next` words, which
+   * readers follow, are each written by one store and so are whole, but `pprev` words may be
+   * stale. Rebuild them from the chain, then go on as usual. The table's count may be off by
+   * the one update that died half-done.
+   */
+  #lockBucket(headByte: number): Spinlock {
+    const lock = this.#lock(headByte);
+    try {
+      return spinLock(lock);
+    } catch (error) {
+      if (!(error instanceof SpinlockOwnerDeadError)) throw error;
+      this.#repairChain(headByte);
+      return lock;
+    }
+  }
+
+  /** Make every `pprev` of the chain at `headByte` point at the word that links its node. Lock held. */
+  #repairChain(headByte: number): void {
+    this.heap.ensureMapped();
+    const i32 = this.heap.views.i32;
+    let link = headByte;
+    for (let pos = Atomics.load(i32, headByte >> 2), steps = 0; !isANulls(pos) && steps < MAX_WALK_STEPS; steps++) {
+      i32[(pos + 4) >> 2] = link;
+      link = pos;
+      pos = Atomics.load(i32, pos >> 2);
+    }
   }
 
   #lock(headByte: number): Spinlock {

@@ -6,10 +6,14 @@
  * reader hook, with and without the key re-check.
  */
 
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   HashTableMisuseError,
   SLAB_TYPESAFE_BY_RCU,
+  addressOf,
+  offsetOf,
   createHeap,
   defineStruct,
   kmemCacheAlloc,
@@ -365,5 +369,42 @@ describe('misuse', () => {
     table.put(e);
     table.delete(1);
     expect(() => table.put(e)).toThrow(/refcount 0/);
+  });
+});
+
+describe('a writer that dies holding a bucket lock', () => {
+  it('does not wedge the bucket, and its half-done insertion is repaired', async () => {
+    const table = rcuHashTableCreate(heap, 'dying', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 1 });
+    const a = entry(1);
+    const b = entry(2);
+    table.insert(a);
+    table.insert(b); // chain: 2 -> 1
+    // White box, on purpose: the table's root is [64-byte header][head, lock, seq] per bucket.
+    const root = heap.root('hash:dying', 64 + 12, 64);
+    const nodeOffset = offsetOf(Entry, 'node');
+    const worker = heap.watchWorker(
+      new Worker(new URL('../../dist/workers/hash-lock-holder-worker.js', import.meta.url), {
+        workerData: {
+          shared: heap.share(),
+          lockByte: root + 64 + 4,
+          // 1's pprev still naming the head: as if 2's insertion died before its last store.
+          staleByte: addressOf(a) + nodeOffset + 4,
+          staleValue: root + 64,
+        },
+      }),
+    );
+    const exited = once(worker, 'exit');
+    expect((await once(worker, 'message'))[0]).toBe('locked');
+    await worker.terminate();
+    await exited;
+    // The next writer takes the lock over, repairs the chain, and unlinks 1 correctly: a
+    // stale pprev would have unlinked 2 with it.
+    expect(table.delete(1)).toBe(true);
+    expect(table.chain(0).keys).toEqual([2]);
+    const found = table.lookup(2)!;
+    expect(found).toBe(b);
+    table.put(found);
+    expect(table.insert(entry(3))).toBe(true);
+    expect(table.chain(0).keys).toEqual([3, 2]);
   });
 });
