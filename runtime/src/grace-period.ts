@@ -4,10 +4,11 @@
  *
  * One grace period, run by the holder of the GP lock (RcuWord.GP_LOCK):
  *   1. flip:  C := GP_CTR + GP_STEP; store it into GP_CTR;
- *   2. wait:  for every registry slot whose CTR is nonzero and older than C (a reader that
- *             entered before the flip, or a QSBR reader whose last quiescent state precedes
- *             it), set WAIT_BIT in that CTR and sleep on the word until it changes;
- *   3. done:  GP_COMPLETED := C, and wake threads sleeping on GP_COMPLETED.
+ *   2. wait:  for every registry slot whose CTR is neither 0 nor C (a reader that may have
+ *             entered before the flip, or a QSBR reader whose last quiescent state may
+ *             precede it), set WAIT_BIT in that CTR and sleep on the word until it changes
+ *             from the value first seen (see holdsUp());
+ *   3. done:  GP_COMPLETED := C (store-max).
  * (rcu.ts explains why one flip of a full counter is enough.)
  *
  * Batching, as liburcu does with its wait queue: a caller first takes a cookie
@@ -19,9 +20,10 @@
  *
  * Within one thread the GP lock is shared: an asynchronous grace period holds it across its
  * awaits, and a synchronizeRcu() (or a second async one) of the same thread runs under the
- * same hold rather than deadlocking on its own suspended self. Since only that thread flips
- * the counter meanwhile, each grace period still waits for exactly the readers older than
- * its own flip, and GP_COMPLETED only moves forward (store-max).
+ * same hold rather than deadlocking on its own suspended self. Each still waits for every
+ * reader that may predate its own flip (the older one may also wait for readers that entered
+ * between the two flips: conservative, never wrong), and GP_COMPLETED only moves forward
+ * (store-max).
  *
  * Dead threads: heap.watchWorker()/reapThread() clear a dead reader's CTR and notify it, so
  * a grace period waiting on it wakes and completes. A thread that died holding the GP lock is
@@ -34,9 +36,9 @@ import { threadId } from 'node:worker_threads';
 import { HeapAttachmentError, RcuDeadlockError } from './errors.js';
 import { Header, Slot, SlotState } from './heap-layout.js';
 import type { Heap } from './heap.js';
-import { LockResult, keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordRelease } from './lock-word.js';
-import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf } from './rcu.js';
-import type { ThreadContext } from './thread-context.js';
+import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from './lock-word.js';
+import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf, setQsbrOnline } from './rcu.js';
+import { currentThread, type ThreadContext } from './thread-context.js';
 
 /**
  * Upper bound on one sleep on a reader's counter. Wake-ups are never lost (see rcuReadUnlock),
@@ -72,11 +74,17 @@ export function synchronizeRcu(): void {
 export function waitForCookieBlocking(t: ThreadContext, cookie: number): void {
   const i32 = t.heap.views.i32;
   const wasOnline = t.qsbr && Atomics.load(i32, t.ctrWord) !== 0;
-  if (wasOnline) qsbrStore(i32, t.ctrWord, 0);
+  if (wasOnline) {
+    qsbrStore(i32, t.ctrWord, 0);
+    setQsbrOnline(false);
+  }
   try {
     waitForCookieSync(t, cookie);
   } finally {
-    if (wasOnline) qsbrStore(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+    if (wasOnline) {
+      qsbrStore(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+      setQsbrOnline(true);
+    }
   }
 }
 
@@ -136,12 +144,32 @@ function waitForCookieSync(t: ThreadContext, cookie: number): void {
 export async function waitForCookieAsync(t: ThreadContext, cookie: number): Promise<void> {
   const i32 = t.heap.views.i32;
   while (!cookieDone(i32, cookie)) {
-    await acquireGpLockAsync(t);
-    try {
-      if (!cookieDone(i32, cookie)) await runGracePeriodAsync(t);
-    } finally {
-      releaseGpLock(t);
+    // Batch within the thread: while one asynchronous grace period of this thread runs,
+    // later callers wait for it and re-poll, instead of running their own under the shared
+    // hold of the GP lock (which would cost one grace period each).
+    if (asyncGp !== null) {
+      await asyncGp.catch(() => {});
+      continue;
     }
+    const run = asyncGracePeriodFor(t, cookie);
+    asyncGp = run;
+    try {
+      await run;
+    } finally {
+      if (asyncGp === run) asyncGp = null;
+    }
+  }
+}
+
+/** The asynchronous grace period this thread is running now, if any. */
+let asyncGp: Promise<void> | null = null;
+
+async function asyncGracePeriodFor(t: ThreadContext, cookie: number): Promise<void> {
+  await acquireGpLockAsync(t);
+  try {
+    if (!cookieDone(t.heap.views.i32, cookie)) await runGracePeriodAsync(t);
+  } finally {
+    releaseGpLock(t);
   }
 }
 
@@ -155,28 +183,43 @@ function acquireGpLockSync(t: ThreadContext): void {
     lockHolds++;
     return;
   }
-  // OWNER_DEAD is fine: the dead holder's flip is covered by the grace period we run next,
-  // and the only state it could leave half-done (GP_COMPLETED not yet advanced) is exactly
-  // what a fresh grace period repairs. SELF cannot happen with lockHolds === 0.
+  // ACQUIRED, or OWNER_DEAD, which is fine: the dead holder's flip is covered by the grace
+  // period we run next, and the only state it could leave half-done (GP_COMPLETED not yet
+  // advanced) is exactly what a fresh grace period repairs. Or SELF: an asynchronous
+  // acquisition of this thread has taken the word and its continuation has not run yet; we
+  // use that hold and release it, and the continuation sees it no longer owns the word
+  // (acquireGpLockAsync) and tries again.
   lockWordAcquire(t.heap.views.i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
   lockHolds = 1;
   lockHeap = t.heap;
 }
 
 async function acquireGpLockAsync(t: ThreadContext): Promise<void> {
-  checkLockHeap(t);
-  if (lockHolds > 0) {
-    lockHolds++;
-    return;
+  const i32 = t.heap.views.i32;
+  for (;;) {
+    checkLockHeap(t);
+    if (lockHolds > 0) {
+      lockHolds++;
+      return;
+    }
+    await lockWordAcquireAsync(i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
+    if (currentThread !== t) {
+      // Detached while waiting: the word may now name our dead tag; give it back.
+      lockWordRelease(i32, RcuWord.GP_LOCK, t.tag);
+      stillAttached(t);
+    }
+    if (lockHolds > 0) {
+      lockHolds++;
+      return;
+    }
+    // Between the acquisition and this continuation other code of this thread ran: make sure
+    // the word is still ours (see the SELF case in acquireGpLockSync()).
+    if (lockWordOwner(i32, RcuWord.GP_LOCK) === t.tag) {
+      lockHolds = 1;
+      lockHeap = t.heap;
+      return;
+    }
   }
-  const result = await lockWordAcquireAsync(t.heap.views.i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
-  // SELF: another grace period of this thread took the lock while we awaited; share its hold.
-  // ACQUIRED / OWNER_DEAD: as in acquireGpLockSync().
-  if (result === LockResult.SELF && lockHolds === 0) {
-    throw new Error('rcukit internal error: GP lock owned by this thread with no hold recorded');
-  }
-  lockHolds++;
-  lockHeap = t.heap;
 }
 
 function releaseGpLock(t: ThreadContext): void {
@@ -216,12 +259,21 @@ function complete(i32: Int32Array, c: number): void {
     if (Atomics.compareExchange(i32, RcuWord.GP_COMPLETED, done, c) === done) break;
   }
   Atomics.add(i32, RcuWord.GP_COUNT, 1);
-  Atomics.notify(i32, RcuWord.GP_COMPLETED);
 }
 
-/** Whether a reader counter value (WAIT_BIT ignored) holds up the grace period that flipped to `c`. */
-function blocks(v: number, c: number): boolean {
-  return v !== 0 && !gpAtOrAfter(v & ~WAIT_BIT, c);
+/**
+ * The reader counter in `word` as first seen by the grace period that flipped to `c`, or 0
+ * when that reader does not hold it up: outside any section (0), or entered after the flip
+ * (exactly c: its loads come after its store, hence after the flip and the unpublish).
+ * Any other value — older, or stale, or (when this thread runs two grace periods at once)
+ * newer — is a section or QSBR interval that may predate the flip: wait until the word
+ * *changes* from it, which only an exit, a quiescent state, going offline or being reaped
+ * does. Equality tests only, so the wait is right whatever the values and however the counter
+ * has wrapped.
+ */
+function holdsUp(i32: Int32Array, word: number, c: number): number {
+  const v = Atomics.load(i32, word) & ~WAIT_BIT;
+  return v === c ? 0 : v;
 }
 
 /**
@@ -245,13 +297,16 @@ function runGracePeriodSync(t: ThreadContext): void {
   const slots = heap.registry.maxThreads;
   for (let slot = 0; slot < slots; slot++) {
     const word = heap.registry.word(slot, Slot.CTR);
-    if (!blocks(Atomics.load(i32, word), c)) continue;
+    const first = holdsUp(i32, word, c);
+    if (first === 0) continue;
     const stall = new StallClock(heap, slot);
     for (;;) {
       const v = Atomics.load(i32, word);
-      if (!blocks(v, c)) break;
+      if ((v & ~WAIT_BIT) !== first) break;
       const sleepOn = flagWaiter(i32, word, v);
       if (sleepOn === 0) continue;
+      // Sleeps only while the word still holds the flagged value: a reader that left between
+      // our load and this call makes wait() return 'not-equal' at once.
       Atomics.wait(i32, word, sleepOn, stall.sleepMs());
       stall.check();
     }
@@ -266,20 +321,37 @@ async function runGracePeriodAsync(t: ThreadContext): Promise<void> {
   const slots = heap.registry.maxThreads;
   for (let slot = 0; slot < slots; slot++) {
     const word = heap.registry.word(slot, Slot.CTR);
-    if (!blocks(Atomics.load(i32, word), c)) continue;
+    const first = holdsUp(i32, word, c);
+    if (first === 0) continue;
     const stall = new StallClock(heap, slot);
     for (;;) {
       const v = Atomics.load(i32, word);
-      if (!blocks(v, c)) break;
+      if ((v & ~WAIT_BIT) !== first) break;
       const sleepOn = flagWaiter(i32, word, v);
       if (sleepOn === 0) continue;
       const waiter = Atomics.waitAsync(i32, word, sleepOn, stall.sleepMs());
       // In Node 20 a pending waitAsync does not keep the process alive: keepAlive() does.
-      if (waiter.async) await keepAlive(waiter.value);
+      if (waiter.async) {
+        await keepAlive(waiter.value);
+        stillAttached(t);
+      }
       stall.check();
     }
   }
   complete(i32, c);
+}
+
+/**
+ * After an await: the thread may have detached from the heap meanwhile (its owner tag is then
+ * dead, and another thread may have taken the GP lock over). Stop rather than go on as a
+ * holder that no longer exists.
+ */
+function stillAttached(t: ThreadContext): void {
+  if (currentThread !== t) {
+    throw new HeapAttachmentError(
+      `thread ${threadId} detached from the heap while one of its asynchronous grace periods was running`,
+    );
+  }
 }
 
 /**
