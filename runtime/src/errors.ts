@@ -124,3 +124,8 @@ export class HlistNullsError extends RcukitError {
 export class HashTableMisuseError extends RcukitError {
   readonly code = 'ERR_HASH_TABLE_MISUSE';
 }
+
+/** freePages() / setPageOwner() of a byte offset that is not a run the page allocator handed out. */
+export class InvalidPageError extends RcukitError {
+  readonly code = 'ERR_INVALID_PAGE';
+}

@@ -19,7 +19,7 @@
  * Lock order: a cache lock may be held while taking this lock, never the other way around.
  */
 
-import { DoubleFreeError, HeapAttachmentError, OutOfMemoryError } from './errors.js';
+import { DoubleFreeError, HeapAttachmentError, InvalidPageError, OutOfMemoryError } from './errors.js';
 import type { Heap } from './heap.js';
 import { Header, PAGE_SIZE, alignUp } from './heap-layout.js';
 import { lockWordAcquire, lockWordRelease } from './lock-word.js';
@@ -111,7 +111,7 @@ export function allocPages(heap: Heap, order: number): number {
 /**
  * Give back a run allocPages() handed out with the same order. Its page-map words are
  * cleared (the pages have no owner any more). Throws DoubleFreeError for a run that is
- * already free, RangeError for an offset that is not one of this allocator's runs.
+ * already free, InvalidPageError for an offset that is not one of this allocator's runs.
  */
 export function freePages(heap: Heap, byteOffset: number, order: number): void {
   checkOrder(order);
@@ -150,8 +150,8 @@ export function setPageOwner(heap: Heap, byteOffset: number, order: number, owne
 }
 
 /**
- * The owner recorded for the page holding `byteOffset`: > 0 for an owned page, 0 for none,
- * < 0 for the head of a free run, or -Infinity... never: outside the managed pages it is 0.
+ * The owner recorded for the page holding `byteOffset`: > 0 for an owned page, 0 for none
+ * (and for any byte outside the managed pages), < 0 for the head of a free run.
  */
 export function pageOwner(heap: Heap, byteOffset: number): number {
   const i32 = heap.views.i32;
@@ -230,7 +230,7 @@ function ready(heap: Heap): Int32Array {
     i32[PageAllocWord.FIRST_PAGE_BYTE] = first;
     i32[PageAllocWord.MAX_PAGE] = Math.floor((heap.maxByteLength - first) / PAGE_SIZE);
     i32[PageAllocWord.TOP_PAGE] = 0;
-    addPages(heap, i32, Math.floor((heap.byteLength - first) / PAGE_SIZE));
+    addPages(i32, Math.floor((heap.byteLength - first) / PAGE_SIZE));
     Atomics.store(i32, PageAllocWord.READY, 1);
   }
   const top = i32[PageAllocWord.FIRST_PAGE_BYTE]! + i32[PageAllocWord.TOP_PAGE]! * PAGE_SIZE;
@@ -277,11 +277,11 @@ function grow(heap: Heap, i32: Int32Array, order: number): void {
   }
   const target = Math.min(max, Math.max(need, top + GROW_PAGES));
   heap.grow(i32[PageAllocWord.FIRST_PAGE_BYTE]! + target * PAGE_SIZE);
-  addPages(heap, heap.views.i32, target);
+  addPages(heap.views.i32, target);
 }
 
 /** Add pages [TOP_PAGE, newTop) as free runs, each as large as its alignment allows. */
-function addPages(heap: Heap, i32: Int32Array, newTop: number): void {
+function addPages(i32: Int32Array, newTop: number): void {
   let p = i32[PageAllocWord.TOP_PAGE]!;
   i32[PageAllocWord.TOP_PAGE] = newTop;
   while (p < newTop) {
@@ -291,7 +291,6 @@ function addPages(heap: Heap, i32: Int32Array, newTop: number): void {
     i32[PageAllocWord.FREE_PAGES]! += 1 << o;
     p += 1 << o;
   }
-  void heap;
 }
 
 /** Free a run, merging it with its buddy while the buddy is a free run of the same order. */
@@ -338,7 +337,7 @@ function pageNumber(i32: Int32Array, byteOffset: number, order: number, who: str
   const top = i32[PageAllocWord.TOP_PAGE]!;
   const page = (byteOffset - first) / PAGE_SIZE;
   if (i32[PageAllocWord.READY] !== 1 || !Number.isInteger(page) || page < 0 || page + (1 << order) > top || (page & ((1 << order) - 1)) !== 0) {
-    throw new RangeError(`${who}(0x${byteOffset.toString(16)}, order ${order}): not a run of this heap's page allocator`);
+    throw new InvalidPageError(`${who}(0x${Number(byteOffset).toString(16)}, order ${order}): not a run of this heap's page allocator`);
   }
   return page;
 }

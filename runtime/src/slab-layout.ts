@@ -58,8 +58,6 @@ export const CacheWord = {
   NUM_SLABS: 16,
   NUM_EMPTY: 17,
   NUM_PENDING: 18,
-  /** Net allocations of threads whose array caches were drained after they left. */
-  RETIRED_NET: 19,
   /** Array caches: byte offset, slot stride in words, capacity (objects), batch. */
   AC_BYTE: 20,
   AC_STRIDE: 21,
@@ -86,8 +84,6 @@ export const AcWord = {
   OWNER: 0,
   /** Objects in it. Mirrors the owner's local JS array; written only by the owner (or under the cache lock once the owner is gone). */
   COUNT: 1,
-  /** Allocations minus frees made by this thread (objects it handed to users, net). */
-  NET: 2,
   /** Words 4.. : object addresses, a stack. */
   ENTRIES: 4,
 } as const;

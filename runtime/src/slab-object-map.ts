@@ -27,6 +27,12 @@ export interface CacheForMap {
 /** @internal One slab as this worker sees it. */
 export class SlabView {
   readonly objects: (StructObjectBase | undefined)[];
+  /** The cache's struct (compared by identity on the fast path). */
+  readonly struct: AnyStructDef;
+  /** 1 / stride: an index from an offset by multiplication, cheaper than a division. */
+  readonly inverseStride: number;
+  /** Word index of the slab's serial. */
+  readonly serialWord: number;
   constructor(
     readonly addr: number,
     readonly serial: number,
@@ -37,6 +43,9 @@ export class SlabView {
     readonly views: StructViews,
   ) {
     this.objects = new Array<StructObjectBase | undefined>(count);
+    this.struct = cache.struct;
+    this.inverseStride = 1 / stride;
+    this.serialWord = (addr >> 2) + SlabWord.SERIAL;
   }
 
   /** The object in slot `index`, created on first use. */
@@ -51,38 +60,13 @@ export class SlabView {
   }
 }
 
-interface HeapObjectMap {
-  readonly heap: Heap;
-  readonly views: StructViews;
-  readonly pages: (SlabView | undefined)[];
-}
-
-const maps = new WeakMap<Heap, HeapObjectMap>();
-
-/** Set by slab.ts: this worker's cache handle for a descriptor (created on first use). */
+/** Set by slab-cache.ts: this worker's cache handle for a descriptor (created on first use). */
 let cacheForDescriptor: (heap: Heap, descriptor: number, struct: AnyStructDef) => CacheForMap = () => {
-  throw new Error('slab.ts not loaded');
+  throw new Error('slab-cache.ts not loaded');
 };
 /** @internal */
 export function setCacheResolver(fn: typeof cacheForDescriptor): void {
   cacheForDescriptor = fn;
-}
-
-/** @internal This worker's object map of a heap. */
-export function objectMap(heap: Heap): HeapObjectMap {
-  let m = maps.get(heap);
-  if (m === undefined) {
-    m = { heap, views: structViews(heap), pages: [] };
-    maps.set(heap, m);
-  }
-  return m;
-}
-
-/** @internal Record a slab this worker has just built (its views are known without a lookup). */
-export function registerSlabView(heap: Heap, view: SlabView, pages: number): void {
-  const m = objectMap(heap);
-  const first = (view.addr - firstPageByte(heap)) / PAGE_SIZE;
-  for (let p = first; p < first + pages; p++) m.pages[p] = view;
 }
 
 /**
@@ -90,23 +74,43 @@ export function registerSlabView(heap: Heap, view: SlabView, pages: number): voi
  * `struct` has an object slot starting there.
  */
 export function resolveAddress(struct: AnyStructDef, heap: Heap, address: number): StructObjectBase {
-  const m = objectMap(heap);
-  const i32 = m.views.i32;
-  const first = i32[PageAllocWord.FIRST_PAGE_BYTE]!;
-  const page = (address - first) >>> 12;
-  let view = m.pages[page];
-  // Revalidate the cached view: the page still belongs to the same slab incarnation. The
-  // page-map word is written before the slab is published (setPageOwner), so an address that
-  // reached us through a publication finds it in place.
-  if (
-    view === undefined ||
-    Atomics.load(i32, (i32[PageAllocWord.MEMMAP_BYTE]! >> 2) + page) !== view.addr ||
-    Atomics.load(i32, (view.addr >> 2) + SlabWord.SERIAL) !== view.serial
-  ) {
-    view = rebuild(m, struct, address);
+  return resolveIn(structViews(heap), struct, address);
+}
+
+/**
+ * resolveAddress() with the heap's StructViews at hand (an object's `$v`), which saves the
+ * per-heap lookup on the rcu_dereference path. The fast path is a few plain loads and one
+ * multiplication; anything unusual goes to resolveSlow().
+ */
+export function resolveIn(views: StructViews, struct: AnyStructDef, address: number): StructObjectBase {
+  const i32 = views.i32;
+  const page = (address - views.firstPage) >>> 12;
+  const view = views.pages[page] as SlabView | undefined;
+  // Revalidate the cached view: the page still belongs to the same slab incarnation. Plain
+  // loads are enough: these words change only when a slab is built or its pages are released.
+  // The address reached us through a publication (an Atomics store / lock release) made after
+  // the slab was built; and a type-stable slab cannot be released while the caller is inside
+  // the read-side section that found the address (for other caches, an address of a released
+  // slab is a use after free). A stale value can only send us to the slow path.
+  if (view !== undefined && i32[views.memmapWord + page] === view.addr && i32[view.serialWord] === view.serial && view.struct === struct) {
+    const offset = address - view.objBase;
+    // offset + 0.5 keeps exact multiples from rounding down; the check below rejects the rest.
+    const index = ((offset + 0.5) * view.inverseStride) | 0;
+    const obj = view.objects[index];
+    if (obj !== undefined && obj.$a === address) return obj;
+  }
+  return resolveSlow(views, struct, address);
+}
+
+function resolveSlow(views: StructViews, struct: AnyStructDef, address: number): StructObjectBase {
+  const i32 = views.i32;
+  const page = (address - views.firstPage) >>> 12;
+  let view = views.pages[page] as SlabView | undefined;
+  if (view === undefined || views.firstPage === 0 || i32[views.memmapWord + page] !== view.addr || i32[view.serialWord] !== view.serial) {
+    view = rebuild(views, struct, address);
   }
   const offset = address - view.objBase;
-  const index = (offset / view.stride) | 0;
+  const index = Math.floor(offset / view.stride);
   if (offset < 0 || index * view.stride !== offset || index >= view.count) {
     throw new WrongCacheError(`address 0x${address.toString(16)} is not the start of an object in cache '${view.cache.name}'`);
   }
@@ -119,14 +123,14 @@ export function resolveAddress(struct: AnyStructDef, heap: Heap, address: number
   return view.objects[index] ?? view.object(index);
 }
 
-function rebuild(m: HeapObjectMap, struct: AnyStructDef, address: number): SlabView {
-  const heap = m.heap;
+function rebuild(views: StructViews, struct: AnyStructDef, address: number): SlabView {
+  const heap = views.heap;
   const first = firstPageByte(heap);
   if (!Number.isInteger(address) || first === 0 || address < first || address >= heap.byteLength) {
     throw new WrongCacheError(`address 0x${Number(address).toString(16)} is not in any slab of this heap`);
   }
-  m.views.ensure(address + 4);
-  const i32 = m.views.i32;
+  views.ensure(address + 4);
+  const i32 = views.i32;
   const page = (address - first) >>> 12;
   const slab = Atomics.load(i32, (i32[PageAllocWord.MEMMAP_BYTE]! >> 2) + page);
   if (slab <= 0 || Atomics.load(i32, (slab >> 2) + SlabWord.MAGIC) !== SLAB_MAGIC) {
@@ -138,7 +142,7 @@ function rebuild(m: HeapObjectMap, struct: AnyStructDef, address: number): SlabV
   const cache = cacheForDescriptor(heap, descriptor, struct);
   const count = i32[d + CacheWord.PER_SLAB]!;
   const order = i32[d + CacheWord.SLAB_ORDER]!;
-  m.views.ensure(slab + (PAGE_SIZE << order));
+  views.ensure(slab + (PAGE_SIZE << order));
   const view = new SlabView(
     slab,
     Atomics.load(i32, w + SlabWord.SERIAL),
@@ -146,9 +150,12 @@ function rebuild(m: HeapObjectMap, struct: AnyStructDef, address: number): SlabV
     i32[d + CacheWord.STRIDE]!,
     count,
     cache,
-    m.views,
+    views,
   );
   const firstPage = (slab - first) / PAGE_SIZE;
-  for (let p = firstPage; p < firstPage + (1 << order); p++) m.pages[p] = view;
+  for (let p = firstPage; p < firstPage + (1 << order); p++) views.pages[p] = view;
+  // Constant once the page allocator is ready: cached for the fast path.
+  views.firstPage = first;
+  views.memmapWord = i32[PageAllocWord.MEMMAP_BYTE]! >> 2;
   return view;
 }

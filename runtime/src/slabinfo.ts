@@ -2,19 +2,19 @@
  * @fileoverview slabinfo(): per-cache statistics from shared memory, like /proc/slabinfo, and a
  * text formatter in its format.
  *
- * Each cache is read under its lock, so slab lists and slab headers are consistent; the
- * per-thread counters (array-cache sizes, net allocations) are written by their threads
- * without the lock, so while threads are allocating the figures are a close snapshot, and
- * once they are quiescent they are exact: numObjs = activeObjs + cachedObjs + freeObjs.
+ * Each cache is read under its lock, so slab lists, free stacks and state bytes are
+ * consistent; array-cache sizes and the state bytes of cached objects are written by their
+ * threads without the lock, so while threads are allocating the figures are a close snapshot,
+ * and once they are quiescent they are exact: numObjs = activeObjs + cachedObjs + freeObjs,
+ * where each term is counted from a different structure (state bytes, array caches, free
+ * stacks).
  */
 
 import type { Heap } from './heap.js';
-import { PAGE_SIZE } from './heap-layout.js';
-import { AcWord, CACHE_DIRECTORY_ROOT, CACHE_MAGIC, CacheWord, MAX_CACHES, SlabWord } from './slab-layout.js';
-import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU, lockWord, readName, unlockWord } from './slab.js';
-import { currentThread } from './thread-context.js';
 import { HeapAttachmentError } from './errors.js';
-import { SlabHeaderWord } from './slab-layout.js';
+import { AcWord, CACHE_DIRECTORY_ROOT, CACHE_MAGIC, CacheWord, MAX_CACHES, ObjState, SlabHeaderWord, SlabWord, slabStateByte } from './slab-layout.js';
+import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU, lockWord, readName, unlockWord } from './slab-cache.js';
+import { currentThread } from './thread-context.js';
 
 export interface SlabInfo {
   readonly name: string;
@@ -78,22 +78,24 @@ function readCache(heap: Heap, d: number): SlabInfo {
   let activeSlabs = 0;
   let freeObjs = 0;
   let pendingSlabs = 0;
+  let activeObjs = 0;
+  const u8 = heap.views.u8;
   for (const head of [CacheWord.FULL, CacheWord.PARTIAL, CacheWord.EMPTY, CacheWord.PENDING]) {
     for (let slab = i32[d + head]!; slab !== 0; slab = i32[(slab >> 2) + SlabWord.NEXT]!) {
       numSlabs++;
       if (head === CacheWord.PENDING) pendingSlabs++;
       if (i32[(slab >> 2) + SlabWord.INUSE]! > 0) activeSlabs++;
       freeObjs += i32[(slab >> 2) + SlabWord.FREE_TOP]!;
+      // Active objects are counted from their state bytes, independently of the free stacks
+      // and array caches, so that activeObjs + cachedObjs + freeObjs = numObjs is a real check.
+      const states = slab + slabStateByte(per);
+      for (let k = 0; k < per; k++) if (u8[states + k] === ObjState.LIVE) activeObjs++;
     }
   }
   const acBase = i32[d + CacheWord.AC_BYTE]! >> 2;
   const acStride = i32[d + CacheWord.AC_STRIDE]!;
   let cachedObjs = 0;
-  let activeObjs = i32[d + CacheWord.RETIRED_NET]!;
-  for (let slot = 0; slot < i32[d + CacheWord.AC_SLOTS]!; slot++) {
-    cachedObjs += i32[acBase + slot * acStride + AcWord.COUNT]!;
-    activeObjs += i32[acBase + slot * acStride + AcWord.NET]!;
-  }
+  for (let slot = 0; slot < i32[d + CacheWord.AC_SLOTS]!; slot++) cachedObjs += i32[acBase + slot * acStride + AcWord.COUNT]!;
   const flagBits = i32[d + CacheWord.FLAGS]!;
   const flags: string[] = [];
   if (flagBits & SLAB_TYPESAFE_BY_RCU) flags.push('SLAB_TYPESAFE_BY_RCU');
@@ -134,6 +136,5 @@ export function formatSlabinfo(infos: readonly SlabInfo[]): string {
         `${String(s.numSlabs).padStart(6)} ${String(s.pendingSlabs).padStart(6)} : cached ${String(s.cachedObjs).padStart(6)}`,
     );
   }
-  void PAGE_SIZE;
   return lines.join('\n') + '\n';
 }

@@ -41,7 +41,7 @@ import { StructDefinitionError, WrongCacheError } from './errors.js';
 import type { Heap } from './heap.js';
 import { HLIST_NULLS_NODE_BYTES, HlistNullsNode } from './hlist-nulls-node.js';
 import { Refcount } from './refcount.js';
-import { resolveAddress } from './slab-object-map.js';
+import { resolveAddress, resolveIn } from './slab-object-map.js';
 import { Spinlock } from './spinlock.js';
 import type { TypeStable } from './type-stable.js';
 
@@ -193,6 +193,14 @@ export class StructViews {
   f64!: Float64Array;
   i64!: BigInt64Array;
   u64!: BigUint64Array;
+  /**
+   * @internal This worker's object map of the heap (slab-object-map.ts): a SlabView per page
+   * number, dense. Kept here so that an object's `$v` leads to it without a per-heap lookup.
+   */
+  readonly pages: unknown[] = [];
+  /** @internal Byte offset of page 0 and word index of the page map, once known (else 0). */
+  firstPage = 0;
+  memmapWord = 0;
 
   constructor(readonly heap: Heap) {
     this.#map();
@@ -200,15 +208,18 @@ export class StructViews {
 
   /** Make sure [0, byteEnd) is mapped, growing every view when the buffer has grown. */
   ensure(byteEnd: number): void {
-    if (byteEnd > this.u8.length) {
-      this.heap.ensureMapped(byteEnd);
-      this.#map();
-    }
+    if (byteEnd > this.u8.length) this.#map();
   }
 
+  /**
+   * Remap to the length of the heap's own views, after bringing those up to date: these
+   * views never cover more than heap.views do, so code that reaches an object through this
+   * holder can use the heap's views (state bytes, lock words) at the same addresses.
+   */
   #map(): void {
+    this.heap.ensureMapped();
     const b = this.heap.buffer;
-    const n = b.byteLength;
+    const n = this.heap.views.u8.length;
     this.i8 = new Int8Array(b, 0, n);
     this.u8 = new Uint8Array(b, 0, n);
     this.i16 = new Int16Array(b, 0, n >> 1);
@@ -226,13 +237,17 @@ const viewsByHeap = new WeakMap<Heap, StructViews>();
 
 /** @internal This worker's StructViews of a heap. */
 export function structViews(heap: Heap): StructViews {
+  // One-entry cache in front of the WeakMap: a worker is attached to one heap at a time.
+  if (lastViews !== null && lastViews.heap === heap) return lastViews;
   let v = viewsByHeap.get(heap);
   if (v === undefined) {
     v = new StructViews(heap);
     viewsByHeap.set(heap, v);
   }
+  lastViews = v;
   return v;
 }
+let lastViews: StructViews | null = null;
 
 // ---------------------------------------------------------------------------------------------
 // Objects
@@ -263,6 +278,48 @@ export class StructObjectBase {
     this.$c = cache;
     this.$s = stateByte;
     this.$x = null;
+  }
+
+  /**
+   * The fields' current values (a snapshot, read without locks): scalars as numbers or
+   * bigints, arrays as plain arrays, RCU pointers and hlist_nulls words as addresses, locks
+   * and refcounts as their words. Without it JSON.stringify would walk the internal fields,
+   * which reach the whole heap.
+   */
+  toJSON(): Record<string, unknown> {
+    const def = structByClass.get(this.constructor)!;
+    const i32 = this.$v.i32;
+    const out: Record<string, unknown> = {};
+    for (const f of def.layout.fields) {
+      const at = this.$a + f.offset;
+      switch (f.kind) {
+        case 'spinlock':
+        case 'refcount':
+        case 'rcu':
+          out[f.name] = Atomics.load(i32, at >> 2);
+          break;
+        case 'hlistNulls':
+          out[f.name] = { next: Atomics.load(i32, at >> 2), pprev: Atomics.load(i32, (at >> 2) + 1) };
+          break;
+        case 'array':
+          out[f.name] = Array.from((this as unknown as Record<string, ArrayLike<unknown>>)[f.name]!, (v) => (typeof v === 'bigint' ? v.toString() : v));
+          break;
+        default: {
+          const v = (this as unknown as Record<string, unknown>)[f.name];
+          out[f.name] = typeof v === 'bigint' ? v.toString() : v;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** `struct sighand @0x1f040 { siglock: 0, ... }` in console.log and the REPL. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const def = structByClass.get(this.constructor)!;
+    const body = Object.entries(this.toJSON())
+      .map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+      .join(', ');
+    return `struct ${def.name} @0x${this.$a.toString(16)} { ${body} }`;
   }
 }
 
@@ -418,7 +475,7 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
         // it orders this reader's later loads from the pointee after the address load.
         get(this: StructObjectBase) {
           const address = Atomics.load(this.$v.i32, (this.$a + off) >> 2);
-          return address === 0 ? null : resolveAddress(target(), this.$h, address);
+          return address === 0 ? null : resolveIn(this.$v, target(), address);
         },
         // rcu_assign_pointer: the Atomics.store is sequentially consistent, so every store
         // this thread made before it (the new object's initialization, plain stores included)

@@ -9,6 +9,7 @@ import type { BenchEntry, BenchSuite } from './bench-entry.js';
 const suites: Record<string, () => Promise<BenchSuite>> = {
   // Each suite module exports `suite`; add one line per suite (rcu, slab, lookup, lsp, analyzer).
   lookup: async () => (await import('./lookup.js')).suite,
+  slab: async () => (await import('./slab.js')).suite,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,248 @@
+/**
+ * @fileoverview kmemCacheCreate() and kmemCacheLookup(): validating a request, choosing the
+ * slab geometry, and the cache directory in shared memory (root 'slab:caches'), where any
+ * worker finds a cache by name.
+ *
+ * Precondition of everything below the public calls: the directory lock is held. Lock order:
+ * directory lock, then a cache lock, then the page-allocator lock.
+ */
+
+import { SlabCacheFlagsError, WrongCacheError } from './errors.js';
+import type { Heap } from './heap.js';
+import { CACHE_LINE, PAGE_SIZE, alignUp } from './heap-layout.js';
+import { MAX_ORDER, allocPages, orderForBytes } from './page-allocator.js';
+import {
+  AcWord,
+  CACHE_DIRECTORY_ROOT,
+  CACHE_MAGIC,
+  CACHE_NAME_BYTES,
+  CacheWord,
+  MAX_CACHES,
+  SLAB_STACK_BYTE,
+  SlabHeaderWord,
+  slabStateByte,
+} from './slab-layout.js';
+import {
+  AC_BATCH,
+  AC_LIMIT,
+  KNOWN_FLAGS,
+  MIN_OBJS_PER_SLAB,
+  SLAB_HWCACHE_ALIGN,
+  SLAB_POISON,
+  SLAB_RED_ZONE,
+  SLAB_TYPESAFE_BY_RCU,
+  attached,
+  encoder,
+  handleFor,
+  lockWord,
+  readName,
+  unlockWord,
+  validateName,
+  type KmemCache,
+  type KmemCacheOptions,
+} from './slab-cache.js';
+import { RED_ZONE_BYTES } from './slab-debug.js';
+import type { AnyStructDef } from './struct.js';
+
+/**
+ * Create a cache named `name` for objects of `struct`, or, when a cache of that name already
+ * exists in the heap (created by any worker), return this worker's handle on it: the struct
+ * layout and flags must then be the same, and a constructor must be passed if it was created
+ * with one (this worker runs it for the slabs it builds).
+ *
+ * Throws SlabCacheFlagsError for contradicting flags (SLAB_TYPESAFE_BY_RCU with SLAB_POISON or
+ * a dtor: the kernel's BUG_ONs), a struct declared typesafeByRcu without SLAB_TYPESAFE_BY_RCU
+ * or the reverse, unknown flags, a bad alignment or name, or objects too large for a slab.
+ */
+export function kmemCacheCreate<D extends AnyStructDef>(
+  heap: Heap,
+  name: string,
+  struct: D,
+  options: KmemCacheOptions<D> = {},
+): KmemCache<D> {
+  const where = `kmemCacheCreate('${name}')`;
+  const nameBytes = validateName(where, name);
+  if (struct === null || typeof struct !== 'object' || typeof struct.objectClass !== 'function' || struct.layout === undefined) {
+    throw new SlabCacheFlagsError(`${where}: the struct must come from defineStruct()`);
+  }
+  const flags = options.flags ?? 0;
+  if (!Number.isInteger(flags) || (flags & ~KNOWN_FLAGS) !== 0) {
+    throw new SlabCacheFlagsError(`${where}: unknown flags 0x${(flags & ~KNOWN_FLAGS).toString(16)}`);
+  }
+  const typesafe = (flags & SLAB_TYPESAFE_BY_RCU) !== 0;
+  if (typesafe && (flags & SLAB_POISON) !== 0) {
+    throw new SlabCacheFlagsError(`${where}: SLAB_POISON with SLAB_TYPESAFE_BY_RCU: readers still read freed objects, poison would corrupt them`);
+  }
+  if (typesafe && options.dtor !== undefined) {
+    throw new SlabCacheFlagsError(`${where}: a destructor with SLAB_TYPESAFE_BY_RCU: freed objects stay in use by readers, nothing may tear them down`);
+  }
+  if (struct.typesafeByRcu && !typesafe) {
+    throw new SlabCacheFlagsError(`${where}: struct '${struct.name}' is declared typesafeByRcu; its cache needs SLAB_TYPESAFE_BY_RCU`);
+  }
+  if (!struct.typesafeByRcu && typesafe) {
+    throw new SlabCacheFlagsError(
+      `${where}: SLAB_TYPESAFE_BY_RCU for struct '${struct.name}', which is not declared typesafeByRcu: its references would lack the TypeStable brand`,
+    );
+  }
+  if (options.ctor !== undefined && typeof options.ctor !== 'function') throw new SlabCacheFlagsError(`${where}: ctor must be a function`);
+  if (options.dtor !== undefined && typeof options.dtor !== 'function') throw new SlabCacheFlagsError(`${where}: dtor must be a function`);
+  const align = options.align ?? 0;
+  if (!Number.isInteger(align) || align < 0 || align > PAGE_SIZE || (align & (align - 1)) !== 0) {
+    throw new SlabCacheFlagsError(`${where}: align ${align} must be a power of two up to ${PAGE_SIZE}`);
+  }
+  const geometry = computeGeometry(where, struct, flags, align);
+
+  const self = attached(heap, where);
+  const dirByte = heap.root(CACHE_DIRECTORY_ROOT, MAX_CACHES * 4, 4);
+  lockWord(heap, SlabHeaderWord.DIR_LOCK, self);
+  let descriptor: number;
+  try {
+    const found = findCache(heap, dirByte, nameBytes);
+    if (found !== 0) {
+      const i32 = heap.views.i32;
+      const d = found >> 2;
+      if (i32[d + CacheWord.STRUCT_HASH] !== struct.layout.hash) {
+        throw new SlabCacheFlagsError(
+          `${where}: a cache of that name exists for struct '${readName(heap, d + CacheWord.STRUCT_NAME)}' with another layout than '${struct.name}'`,
+        );
+      }
+      if (i32[d + CacheWord.FLAGS] !== flags) {
+        throw new SlabCacheFlagsError(`${where}: the cache exists with flags 0x${i32[d + CacheWord.FLAGS]!.toString(16)}, not 0x${flags.toString(16)}`);
+      }
+      if (i32[d + CacheWord.HAS_CTOR] === 1 && options.ctor === undefined) {
+        throw new SlabCacheFlagsError(`${where}: the cache was created with a constructor; pass the same ctor so this worker can build slabs`);
+      }
+      descriptor = found;
+    } else {
+      descriptor = createDescriptor(heap, dirByte, nameBytes, struct, flags, geometry, options.ctor !== undefined, where);
+    }
+  } finally {
+    unlockWord(heap, SlabHeaderWord.DIR_LOCK, self);
+  }
+  const handle = handleFor(heap, descriptor, struct, name);
+  if (options.ctor !== undefined) handle.ctor = options.ctor;
+  if (options.dtor !== undefined) handle.dtor = options.dtor;
+  return handle;
+}
+
+/** This worker's handle on the cache named `name`, or null when no such cache exists. */
+export function kmemCacheLookup<D extends AnyStructDef>(heap: Heap, name: string, struct: D): KmemCache<D> | null {
+  const nameBytes = validateName(`kmemCacheLookup('${name}')`, name);
+  const self = attached(heap, `kmemCacheLookup('${name}')`);
+  const dirByte = heap.root(CACHE_DIRECTORY_ROOT, MAX_CACHES * 4, 4);
+  lockWord(heap, SlabHeaderWord.DIR_LOCK, self);
+  let found: number;
+  try {
+    found = findCache(heap, dirByte, nameBytes);
+  } finally {
+    unlockWord(heap, SlabHeaderWord.DIR_LOCK, self);
+  }
+  if (found === 0) return null;
+  if (heap.views.i32[(found >> 2) + CacheWord.STRUCT_HASH] !== struct.layout.hash) {
+    throw new WrongCacheError(`kmemCacheLookup('${name}'): the cache holds '${readName(heap, (found >> 2) + CacheWord.STRUCT_NAME)}' objects, not '${struct.name}'`);
+  }
+  return handleFor(heap, found, struct, name);
+}
+
+export interface Geometry {
+  align: number;
+  objOffset: number;
+  stride: number;
+  order: number;
+  perSlab: number;
+  slabObjBase: number;
+}
+
+function computeGeometry(where: string, struct: AnyStructDef, flags: number, align: number): Geometry {
+  let objAlign = Math.max(8, struct.layout.align, align);
+  if ((flags & SLAB_HWCACHE_ALIGN) !== 0) objAlign = Math.max(objAlign, CACHE_LINE);
+  const size = struct.layout.size;
+  const red = (flags & SLAB_RED_ZONE) !== 0;
+  const objOffset = red ? objAlign : 0;
+  const stride = alignUp(objOffset + size + (red ? RED_ZONE_BYTES : 0), objAlign);
+  const fit = (order: number): { n: number; base: number } => {
+    const bytes = PAGE_SIZE << order;
+    let n = Math.floor((bytes - SLAB_STACK_BYTE) / (stride + 5));
+    while (n > 0 && alignUp(slabStateByte(n) + n, objAlign) + n * stride > bytes) n--;
+    return { n, base: alignUp(slabStateByte(n) + n, objAlign) };
+  };
+  let chosen = -1;
+  for (let order = 0; order <= MAX_ORDER && chosen < 0; order++) if (fit(order).n >= MIN_OBJS_PER_SLAB) chosen = order;
+  for (let order = 0; order <= MAX_ORDER && chosen < 0; order++) if (fit(order).n >= 1) chosen = order;
+  if (chosen < 0) throw new SlabCacheFlagsError(`${where}: objects of ${stride} bytes do not fit in a slab of ${PAGE_SIZE << MAX_ORDER} bytes`);
+  const { n, base } = fit(chosen);
+  return { align: objAlign, objOffset, stride, order: chosen, perSlab: n, slabObjBase: base };
+}
+
+/** Precondition: the directory lock is held. */
+function createDescriptor(
+  heap: Heap,
+  dirByte: number,
+  nameBytes: Uint8Array,
+  struct: AnyStructDef,
+  flags: number,
+  g: Geometry,
+  hasCtor: boolean,
+  where: string,
+): number {
+  let i32 = heap.views.i32;
+  let slot = -1;
+  for (let i = 0; i < MAX_CACHES; i++) {
+    if (i32[(dirByte >> 2) + i] === 0) {
+      slot = i;
+      break;
+    }
+  }
+  if (slot < 0) throw new SlabCacheFlagsError(`${where}: the heap already has ${MAX_CACHES} caches`);
+  const slots = heap.registry.maxThreads;
+  const acStride = alignUp(AcWord.ENTRIES + AC_LIMIT, CACHE_LINE / 4);
+  const bytes = CacheWord.WORDS * 4 + slots * acStride * 4;
+  const order = orderForBytes(bytes);
+  const desc = allocPages(heap, order);
+  i32 = heap.views.i32;
+  heap.views.u8.fill(0, desc, desc + (PAGE_SIZE << order));
+  const d = desc >> 2;
+  i32[d + CacheWord.SERIAL] = Atomics.add(i32, SlabHeaderWord.NEXT_CACHE_SERIAL, 1) + 1;
+  i32[d + CacheWord.FLAGS] = flags;
+  i32[d + CacheWord.STRUCT_HASH] = struct.layout.hash;
+  i32[d + CacheWord.STRUCT_SIZE] = struct.layout.size;
+  i32[d + CacheWord.STRIDE] = g.stride;
+  i32[d + CacheWord.OBJ_OFFSET] = g.objOffset;
+  i32[d + CacheWord.ALIGN] = g.align;
+  i32[d + CacheWord.SLAB_ORDER] = g.order;
+  i32[d + CacheWord.PER_SLAB] = g.perSlab;
+  i32[d + CacheWord.SLAB_OBJ_BASE] = g.slabObjBase;
+  i32[d + CacheWord.AC_BYTE] = desc + CacheWord.WORDS * 4;
+  i32[d + CacheWord.AC_STRIDE] = acStride;
+  i32[d + CacheWord.AC_LIMIT] = AC_LIMIT;
+  i32[d + CacheWord.AC_BATCH] = AC_BATCH;
+  i32[d + CacheWord.AC_SLOTS] = slots;
+  i32[d + CacheWord.HAS_CTOR] = hasCtor ? 1 : 0;
+  i32[d + CacheWord.DESC_ORDER] = order;
+  heap.views.u8.set(nameBytes, (d + CacheWord.NAME) * 4);
+  heap.views.u8.set(encoder.encode(struct.name).subarray(0, CACHE_NAME_BYTES), (d + CacheWord.STRUCT_NAME) * 4);
+  // Magic, then the directory entry, last: a lookup (under the same lock anyway) and the
+  // object map (without it) see either no cache or a complete one.
+  Atomics.store(i32, d + CacheWord.MAGIC, CACHE_MAGIC);
+  Atomics.store(i32, (dirByte >> 2) + slot, desc);
+  return desc;
+}
+
+function findCache(heap: Heap, dirByte: number, nameBytes: Uint8Array): number {
+  const i32 = heap.views.i32;
+  const u8 = heap.views.u8;
+  for (let i = 0; i < MAX_CACHES; i++) {
+    const desc = i32[(dirByte >> 2) + i]!;
+    if (desc === 0) continue;
+    const at = desc + CacheWord.NAME * 4;
+    let same = true;
+    for (let k = 0; k < CACHE_NAME_BYTES; k++) {
+      if (u8[at + k] !== (nameBytes[k] ?? 0)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return desc;
+  }
+  return 0;
+}

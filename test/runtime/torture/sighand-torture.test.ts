@@ -1,0 +1,120 @@
+/**
+ * @fileoverview lockTaskSighand under fire, with real workers: a writer replaces and frees
+ * sighand objects of a SLAB_TYPESAFE_BY_RCU cache at full speed (freed objects are reused at
+ * once for other tasks) while readers lock tasks' sighands with rcuReadLock(), spinLock() and
+ * the identity recheck. No reader ever ends up holding another task's sighand, and afterwards
+ * the caches' accounting is exact. With the recheck turned off (test-only switch), readers do
+ * end up holding other tasks' sighands: the test can tell.
+ */
+
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  SLAB_TYPESAFE_BY_RCU,
+  addressOf,
+  createHeap,
+  defineStruct,
+  kmemCacheAlloc,
+  kmemCacheCreate,
+  kmemCacheDestroy,
+  kmemCacheFree,
+  spinLockInit,
+  type Heap,
+} from '@rcukit/runtime';
+import { cacheInfo } from '../unit/slab-helpers.js';
+
+// Same declarations as test/src/workers/sighand-torture.ts.
+const Sighand = defineStruct('sighand', { siglock: 'spinlock', count: 'refcount', taskId: 'i32', gen: 'i32' }, { typesafeByRcu: true });
+const Task = defineStruct('task', { id: 'i32', sighand: { rcu: () => Sighand } });
+const TASKS_ROOT = 'test:tasks';
+const TASKS_ROOT_BYTES = (64 + 2) * 4;
+const WORKER = new URL('../../dist/workers/sighand-torture.js', import.meta.url);
+
+interface TortureResult {
+  role: string;
+  ops: number;
+  retries: number;
+  violations: string[];
+}
+
+let heap: Heap | null = null;
+afterEach(() => {
+  heap?.detach();
+  heap = null;
+});
+
+function start(h: Heap, data: object): Promise<TortureResult> {
+  return new Promise((resolve, reject) => {
+    const w = h.watchWorker(new Worker(WORKER, { workerData: { shared: h.share(), ...data } }));
+    let result: TortureResult | null = null;
+    w.on('message', (m: TortureResult) => (result = m));
+    w.on('error', reject);
+    w.on('exit', (code) => (result !== null ? resolve(result) : reject(new Error(`worker exited with ${code} and no result`))));
+  });
+}
+
+/** Tasks 1..n, each with its own sighand, published in the tasks root for the workers. */
+function setUp(h: Heap, n: number) {
+  const sighands = kmemCacheCreate(h, 'sighand', Sighand, { flags: SLAB_TYPESAFE_BY_RCU, ctor: (s) => spinLockInit(s.siglock) });
+  const tasks = kmemCacheCreate(h, 'task', Task);
+  const root = h.root(TASKS_ROOT, TASKS_ROOT_BYTES, 4) >> 2;
+  const list = Array.from({ length: n }, (_, k) => {
+    const t = kmemCacheAlloc(tasks);
+    t.id = k + 1;
+    const s = kmemCacheAlloc(sighands);
+    s.taskId = t.id;
+    t.sighand = s;
+    h.views.i32[root + 2 + k] = addressOf(t);
+    return t;
+  });
+  Atomics.store(h.views.i32, root, n);
+  return { sighands, tasks, list };
+}
+
+describe('lockTaskSighand over a type-stable cache', () => {
+  it('never leaves a reader holding another task\'s sighand while sighands are freed and reused at once', async () => {
+    const h = (heap = createHeap({ maxBytes: 32 << 20, maxThreads: 16 }));
+    const n = 8; // few tasks: sighands freed by one task are soon reused for another
+    const { sighands, tasks, list } = setUp(h, n);
+    const ms = 1000;
+    const results = await Promise.all([
+      start(h, { role: 'writer', ms, seed: 7, recheck: true }),
+      start(h, { role: 'reader', ms, seed: 11, recheck: true }),
+      start(h, { role: 'reader', ms, seed: 13, recheck: true }),
+    ]);
+    const writer = results[0]!;
+    const readers = results.slice(1);
+    expect(writer.violations).toEqual([]);
+    for (const r of readers) expect(r.violations).toEqual([]);
+    expect(writer.ops).toBeGreaterThan(1000);
+    for (const r of readers) expect(r.ops).toBeGreaterThan(1000);
+    // Far more replacements than sighand slots: objects were reused for other tasks.
+    const info = cacheInfo(h, 'sighand');
+    expect(writer.ops).toBeGreaterThan(info.numObjs);
+    // Exactly one sighand per task is live; each task's is its own.
+    expect(info.activeObjs).toBe(n);
+    for (const t of list) expect(t.sighand!.taskId).toBe(t.id);
+    for (const t of list) {
+      kmemCacheFree(sighands, t.sighand!);
+      t.sighand = null;
+      kmemCacheFree(tasks, t);
+    }
+    kmemCacheDestroy(sighands);
+    kmemCacheDestroy(tasks);
+  });
+
+  it('catches readers that skip the recheck (the test can fail)', async () => {
+    const h = (heap = createHeap({ maxBytes: 32 << 20, maxThreads: 16 }));
+    setUp(h, 8);
+    // Up to 20 s, stopping at the first violation: generous for a loaded machine.
+    const ms = 20_000;
+    const results = await Promise.all([
+      start(h, { role: 'writer', ms, seed: 7, recheck: true }),
+      start(h, { role: 'reader', ms, seed: 11, recheck: false, stopOnViolation: true }),
+      start(h, { role: 'reader', ms, seed: 13, recheck: false, stopOnViolation: true }),
+    ]);
+    const found = results.slice(1).flatMap((r) => r.violations);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toMatch(/locked sighand of task \d+ .* while asking for task \d+/);
+  });
+});
