@@ -697,8 +697,9 @@ export class RcuHashTable<D extends AnyStructDef> {
  * the wrong kind, or a table of that name declared differently.
  */
 export function rcuHashTableCreate<D extends AnyStructDef>(heap: Heap, name: string, options: RcuHashTableOptions<D>): RcuHashTable<D> {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 27) {
-    throw new HashTableMisuseError(`rcuHashTableCreate(): the name must be a string of 1 to 27 characters; got ${String(name)}`);
+  // The table's root is named `hash:<name>`, and root names hold at most 32 bytes of UTF-8.
+  if (typeof name !== 'string' || name.length === 0 || new TextEncoder().encode(name).length > 27) {
+    throw new HashTableMisuseError(`rcuHashTableCreate(): the name must be a string of 1 to 27 bytes of UTF-8; got ${JSON.stringify(name)}`);
   }
   return new RcuHashTable(heap, name, options);
 }

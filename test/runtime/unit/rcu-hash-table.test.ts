@@ -331,6 +331,10 @@ describe('misuse', () => {
     expect(() => rcuHashTableCreate(heap, 'bad', options)).toThrow(message);
   });
 
+  it.each(['', 'x'.repeat(28), 'é'.repeat(14)])('rejects the table name %j', (name) => {
+    expect(() => rcuHashTableCreate(heap, name, { cache, key: 'key', refcount: 'refcnt', node: 'node' })).toThrow(/1 to 27 bytes/);
+  });
+
   it('rejects a struct that is not type-stable', () => {
     const Plain = defineStruct('plain', { refcnt: 'refcount', key: 'i32', node: 'hlistNulls' });
     const plain = kmemCacheCreate(heap, 'plain', Plain, {});
