@@ -56,6 +56,16 @@ export const suite: BenchSuite = {
     const entries: BenchEntry[] = [];
     for (const readers of READERS) {
       const samples = await measure('tables', readers, options);
+      // Windows alternate rcu / spinlock / qsbr, so neighbouring windows saw about the same
+      // machine: the median of their ratios is steadier than the ratio of the medians.
+      const rcu = samples['rcu-table']!;
+      const locked = samples['spinlock-table']!;
+      const qsbr = samples['rcu-table-qsbr']!;
+      const paired = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+      options.log(
+        `${readers}r paired ratios (median over windows): rcu-table / spinlock-table ${paired(rcu, locked).toFixed(2)}, ` +
+          `rcu-table-qsbr / spinlock-table ${paired(qsbr, locked).toFixed(2)}`,
+      );
       for (const variant of VARIANTS) {
         let variantSamples = samples[variant];
         if (variantSamples === undefined) variantSamples = (await measure(variant, readers, options))[variant]!;
@@ -166,6 +176,12 @@ async function measure(setup: Variant | 'tables', readers: number, options: Benc
     for (const w of workers) await w.terminate();
     heap.detach();
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function sleep(ms: number): Promise<void> {
