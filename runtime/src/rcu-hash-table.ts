@@ -15,7 +15,7 @@
  * Why lookups are safe without a grace period before reuse (Documentation/RCU/rculist_nulls.rst):
  * the cache's memory stays of this type while the reader holds rcuReadLock(), so reading a key
  * or a `next` word of an object that was freed meanwhile reads a key or a `next`, never
- * something else. The reader must then cope with two things:
+ * something else. The reader must then cope with three things:
  * 1. **The object it matched may be another object by now.** A reader that saw key K takes a
  *    reference with refcountIncNotZero() (which fails on a free object: count 0) and then
  *    re-reads the key. If the object was freed and reused for key J in between, the re-check
@@ -30,11 +30,13 @@
  * A reader restarts a bounded number of times (`maxRetries`), then takes the bucket lock and
  * walks the chain with no writer running, so a lookup always ends.
  *
- * Writers (insert, delete, replace) serialize on the bucket's spinlock. Insertion order, as in
- * rculist_nulls.rst: the caller sets the key before calling insert(); the object is added at
- * the head of its chain (the publishing store); its refcount goes from 0 to 1 last. Until
- * then a reader that finds it cannot take a reference and restarts, and a reader that reaches
- * it through a previous life sees the new key when it re-checks after a successful increment.
+ * Writers (insert, delete, replace) serialize on the bucket's spinlock. Insertion order: the
+ * caller sets the key before calling insert(); the object is added at the head of its chain
+ * (the publishing store); its refcount goes from 0 to 1 last. Until then a reader that finds
+ * it cannot take a reference and restarts, and a reader that reaches it through a previous
+ * life sees the new key when it re-checks after a successful increment. (Recent versions of
+ * rculist_nulls.rst set the refcount with release ordering just before linking instead; both
+ * orders keep what matters: the key is visible before the count is nonzero.)
  *
  * The table's root (a named heap root, so every worker finds it) holds a header and, per
  * bucket, three words: the chain head, the bucket's lock word and its replace sequence.
@@ -111,7 +113,11 @@ export interface RcuHashTableOptions<D extends AnyStructDef> {
   readonly refcount: string;
   /** Name of the `hlistNulls` field that links the object into its chain. */
   readonly node: string;
-  /** Number of buckets: a power of two from 1 to 2^20. Default 1024. */
+  /**
+   * Number of buckets: a power of two from 1 to 2^20. Default 1024. The buckets live in a heap
+   * root, 12 bytes each plus a 64-byte header, carved from the heap's static area (staticBytes
+   * in createHeap(), 64 KiB by default).
+   */
   readonly buckets?: number;
   /** Lockless attempts before a lookup takes the bucket lock. Default 16. */
   readonly maxRetries?: number;
