@@ -49,7 +49,7 @@ import { REFCOUNT_MAX } from './refcount.js';
 import { rcuReadLock, rcuReadUnlock } from './rcu.js';
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
-import { addressOf, objectAt, type AnyStructDef, type StructRef } from './struct.js';
+import { addressOf, objectAt, type AnyStructDef, type StructObjectBase, type StructRef } from './struct.js';
 
 // ---------------------------------------------------------------------------------------
 // Layout of the table's root
@@ -685,6 +685,12 @@ export class RcuHashTable<D extends AnyStructDef> {
     // on every put()).
     if (obj === null || typeof obj !== 'object' || (obj as object).constructor !== this.struct.objectClass) {
       throw new HashTableMisuseError(`table '${this.name}'.${what}(): expected a '${this.struct.name}' object from cache '${this.cache.name}'`);
+    }
+    // Another cache of the same struct: the table would later free it into the wrong cache.
+    if ((obj as unknown as StructObjectBase).$c !== this.cache) {
+      throw new HashTableMisuseError(
+        `table '${this.name}'.${what}(): the object comes from another cache than '${this.cache.name}', which this table frees into`,
+      );
     }
     const address = addressOf(obj as object);
     this.heap.ensureMapped(address + this.struct.layout.size);

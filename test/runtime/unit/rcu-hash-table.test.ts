@@ -350,6 +350,15 @@ describe('misuse', () => {
     );
   });
 
+  it('refuses an object of another cache of the same struct', () => {
+    const table = makeTable();
+    const others = kmemCacheCreate(heap, 'other-entries', Entry, { flags: SLAB_TYPESAFE_BY_RCU });
+    const stranger = kmemCacheAlloc(others);
+    stranger.key = 1;
+    expect(() => table.insert(stranger)).toThrow(/another cache/);
+    expect(table.size).toBe(0);
+  });
+
   it('refuses an object that is already in a table or referenced, and changes nothing', () => {
     const table = makeTable();
     const e = entry(1);
