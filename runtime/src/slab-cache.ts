@@ -42,10 +42,10 @@ export const SLAB_DESTROY_BY_RCU = SLAB_TYPESAFE_BY_RCU;
 export const KNOWN_FLAGS = SLAB_RED_ZONE | SLAB_POISON | SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU;
 
 /** Objects a thread's array cache holds at most. */
-export const AC_LIMIT = 60;
+export const AC_LIMIT = 120;
 
 /** Objects moved per refill (from slabs) and per flush (back to slabs), under the cache lock. */
-export const AC_BATCH = 30;
+export const AC_BATCH = 60;
 
 /** Empty slabs a cache keeps before releasing more. */
 export const KEEP_EMPTY = 1;
@@ -99,8 +99,13 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
    * Never null, so an unattached thread (currentThread === null) never matches it.
    */
   $fast: unknown = NOT_BOUND;
-  /** @internal This thread's array cache, as objects; mirrors AcWord.ENTRIES. */
-  $objs: StructObjectBase[] = [];
+  /**
+   * @internal This thread's array cache as objects: $objs[k] is the object at entry k of
+   * AcWord.ENTRIES, for k below the shared AcWord.COUNT (which is the only count: the JS
+   * array has a fixed length of AC_LIMIT, so the fast paths never resize it). Entries at or
+   * above the count are stale and never read.
+   */
+  $objs: (StructObjectBase | null)[] = [];
   /** @internal Word indices of this thread's AcWord.COUNT and AcWord.ENTRIES. */
   $count = 0;
   $entries = 0;

@@ -102,6 +102,38 @@ export function resolveIn(views: StructViews, struct: AnyStructDef, address: num
   return resolveSlow(views, struct, address);
 }
 
+/**
+ * @internal This worker's view of the slab at byte offset `slab` (a live slab of the cache
+ * whose struct is `struct`), for walking many of its objects: view.objects[i] ?? view.object(i).
+ */
+export function slabViewAt(views: StructViews, struct: AnyStructDef, slab: number): SlabView {
+  const page = (slab - views.firstPage) >>> 12;
+  const view = views.pages[page] as SlabView | undefined;
+  if (view !== undefined && view.addr === slab && views.firstPage !== 0 && views.i32[view.serialWord] === view.serial) return view;
+  // Resolve object 0 the slow way: that builds (and caches) the view of its slab. The slab
+  // may be new, on pages this thread's views do not cover yet.
+  views.ensure(slab + SlabWord.WORDS * 4);
+  const i32 = views.i32;
+  const d = i32[(slab >> 2) + SlabWord.CACHE]! >> 2;
+  return viewOf(resolveSlow(views, struct, slab + i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!), views);
+}
+
+function viewOf(obj: StructObjectBase, views: StructViews): SlabView {
+  return views.pages[(obj.$a - views.firstPage) >>> 12] as SlabView;
+}
+
+/**
+ * @internal Make sure `views` knows where the page map is (set by the first resolution in
+ * this worker; code that reads the page map without resolving first calls this).
+ */
+export function pageMapReady(views: StructViews): StructViews {
+  if (views.firstPage === 0) {
+    views.firstPage = firstPageByte(views.heap);
+    views.memmapWord = views.i32[PageAllocWord.MEMMAP_BYTE]! >> 2;
+  }
+  return views;
+}
+
 function resolveSlow(views: StructViews, struct: AnyStructDef, address: number): StructObjectBase {
   const i32 = views.i32;
   const page = (address - views.firstPage) >>> 12;

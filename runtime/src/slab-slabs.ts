@@ -10,11 +10,12 @@
 
 import { SlabCacheFlagsError } from './errors.js';
 import { PAGE_SIZE } from './heap-layout.js';
-import { allocPages, freePages, pageOwner, setPageOwner } from './page-allocator.js';
+import { allocPages, freePages, setPageOwner } from './page-allocator.js';
 import { AcWord, CacheWord, ObjState, SLAB_MAGIC, SLAB_STACK_BYTE, SlabHeaderWord, SlabList, SlabWord, slabStateByte } from './slab-layout.js';
 import { KEEP_EMPTY, SLAB_POISON, SLAB_RED_ZONE, type KmemCache } from './slab-cache.js';
 import { RED_INACTIVE, poisonObject, setRedZones } from './slab-debug.js';
-import { resolveAddress } from './slab-object-map.js';
+import { pageMapReady, resolveAddress, slabViewAt } from './slab-object-map.js';
+import { structViews } from './struct.js';
 import { getStateSynchronizeRcu, pollStateSynchronizeRcu } from './slab-rcu.js';
 
 /** Precondition: cache lock held, and the array cache's owner (if any) is gone. */
@@ -60,17 +61,19 @@ export function takeObjects(cache: KmemCache, want: number): number {
     const w = slab >> 2;
     const stack = w + (SLAB_STACK_BYTE >> 2);
     const states = slab + slabStateByte(per);
+    const view = slabViewAt(structViews(cache.heap), cache.struct, slab);
+    const objs = cache.$objs;
+    let n = i32[cache.$count]!;
     let top = i32[w + SlabWord.FREE_TOP]!;
     while (top > 0 && got < want) {
       const index = i32[stack + --top]!;
-      const address = slab + objBase + index * cache.stride;
       u8[states + index] = ObjState.CACHED;
-      const n = cache.$objs.length;
-      i32[cache.$entries + n] = address;
-      cache.$objs.push(resolveAddress(cache.struct, cache.heap, address));
-      i32[cache.$count] = n + 1;
+      i32[cache.$entries + n] = slab + objBase + index * cache.stride;
+      objs[n] = view.objects[index] ?? view.object(index);
+      n++;
       got++;
     }
+    i32[cache.$count] = n;
     const took = i32[w + SlabWord.FREE_TOP]! - top;
     i32[w + SlabWord.FREE_TOP] = top;
     i32[w + SlabWord.INUSE]! += took;
@@ -84,7 +87,10 @@ export function takeObjects(cache: KmemCache, want: number): number {
 export function returnToSlab(cache: KmemCache, address: number): void {
   const i32 = cache.$views.i32;
   const d = cache.$d;
-  const slab = pageOwner(cache.heap, address);
+  // The page map names the slab (plain load: a live slab's page-map words do not change, and
+  // the cache lock orders their writing before us).
+  const views = pageMapReady(structViews(cache.heap));
+  const slab = i32[views.memmapWord + ((address - views.firstPage) >>> 12)]!;
   const w = slab >> 2;
   const index = (address - slab - i32[d + CacheWord.SLAB_OBJ_BASE]! - i32[d + CacheWord.OBJ_OFFSET]!) / cache.stride;
   const per = cache.objectsPerSlab;

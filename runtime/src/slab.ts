@@ -89,13 +89,13 @@ export { kmemCacheCreate, kmemCacheLookup } from './slab-create.js';
  * heap is full.
  */
 export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): StructRef<D> {
-  const objs = cache.$objs;
-  const n = objs.length;
   const i32 = cache.$views.i32;
-  // Fast path: this thread's own array cache, unshared words of its own cache line; the
-  // length check catches an array cache drained by kmemCacheDestroy().
-  if (cache.$fast === currentThread && n !== 0 && i32[cache.$count] === n) {
-    const obj = objs.pop()!;
+  // Fast path: this thread's own array cache, in words of its own cache line that no other
+  // live thread writes. (kmemCacheDestroy() may zero the count from another thread; then we
+  // take the slow path, which reports the destroyed cache.)
+  const n = i32[cache.$count]!;
+  if (cache.$fast === currentThread && n !== 0) {
+    const obj = cache.$objs[n - 1]!;
     i32[cache.$count] = n - 1;
     // Plain store: the object is this thread's; the state byte is read by a later free,
     // which either runs in this thread or learns of the object through a publication
@@ -116,10 +116,9 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
   // Only objects of this cache carry this handle in $c (cheaper than instanceof, and it
   // rejects null, numbers and plain objects alike).
   if (o?.$c !== cache) throw wrongCache(cache, o);
-  const objs = cache.$objs;
-  const n = objs.length;
   const i32 = cache.$views.i32;
-  if (cache.$fast === currentThread && n < AC_LIMIT && i32[cache.$count] === n) {
+  const n = i32[cache.$count]!;
+  if (cache.$fast === currentThread && n < AC_LIMIT) {
     // The cheap, always-on double-free check: a plain load and store of the state byte.
     // Sequential double frees (the usual bug) are always caught; two threads freeing the same
     // object at the very same instant can both pass it. Debug caches (SLAB_POISON,
@@ -130,7 +129,7 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
     if (was !== ObjState.LIVE) throw doubleFree(cache, o, was);
     u8[o.$s] = ObjState.CACHED;
     i32[cache.$entries + n] = o.$a;
-    objs.push(o);
+    cache.$objs[n] = o;
     i32[cache.$count] = n + 1;
     return;
   }
@@ -139,10 +138,11 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
 
 function allocSlow(cache: KmemCache): StructObjectBase {
   bind(cache, 'kmemCacheAlloc');
+  if (cache.$views.i32[cache.$count] === 0) refill(cache);
   const i32 = cache.$views.i32;
-  if (cache.$objs.length === 0) refill(cache);
   const u8 = cache.$views.u8;
-  const obj = cache.$objs[cache.$objs.length - 1]!;
+  const n = i32[cache.$count]!;
+  const obj = cache.$objs[n - 1]!;
   if (cache.$debug) {
     // Check before taking it off the array cache: on corruption the object stays free
     // (repaired by checkPoison) and the cache stays consistent.
@@ -160,8 +160,7 @@ function allocSlow(cache: KmemCache): StructObjectBase {
     }
     if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) checkPoison(u8, cache.name, obj.$a, size);
   }
-  cache.$objs.pop();
-  i32[cache.$count] = cache.$objs.length;
+  i32[cache.$count] = n - 1;
   u8[obj.$s] = ObjState.LIVE;
   return obj;
 }
@@ -189,10 +188,10 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
     }
     if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) poisonObject(u8, o.$a, size);
   }
-  if (cache.$objs.length >= AC_LIMIT) flush(cache, AC_BATCH);
-  const n = cache.$objs.length;
+  if (i32[cache.$count]! >= AC_LIMIT) flush(cache, AC_BATCH);
+  const n = i32[cache.$count]!;
   i32[cache.$entries + n] = o.$a;
-  cache.$objs.push(o);
+  cache.$objs[n] = o;
   i32[cache.$count] = n + 1;
 }
 
@@ -205,9 +204,6 @@ function bind(cache: KmemCache, what: string): void {
   const self = currentThread;
   if (cache.$ctx === self && self !== null) {
     checkAlive(cache, what);
-    // The shared array cache is the truth; the JS array mirrors it. They differ only if
-    // someone else drained it (kmemCacheDestroy() from another thread): follow the truth.
-    if (cache.$views.i32[cache.$count] !== cache.$objs.length) cache.$objs = loadArrayCache(cache);
     return;
   }
   if (self === null || self.heap !== cache.heap) {
@@ -234,11 +230,11 @@ function bind(cache: KmemCache, what: string): void {
 }
 
 /** This thread's array cache as objects, from the addresses in shared memory. */
-function loadArrayCache(cache: KmemCache): StructObjectBase[] {
+function loadArrayCache(cache: KmemCache): (StructObjectBase | null)[] {
   const i32 = cache.$views.i32;
-  const objs: StructObjectBase[] = [];
+  const objs = new Array<StructObjectBase | null>(AC_LIMIT).fill(null);
   const count = i32[cache.$count]!;
-  for (let k = 0; k < count; k++) objs.push(resolveAddress(cache.struct, cache.heap, i32[cache.$entries + k]!));
+  for (let k = 0; k < count; k++) objs[k] = resolveAddress(cache.struct, cache.heap, i32[cache.$entries + k]!);
   return objs;
 }
 
@@ -273,20 +269,22 @@ function refill(cache: KmemCache): void {
   }
 }
 
-/** Give the oldest `n` objects of this thread's array cache back to their slabs. */
+/**
+ * Give `n` objects of this thread's array cache back to their slabs: the top ones, so that
+ * nothing has to shift (the kernel flushes the oldest, for CPU-cache warmth; here that would
+ * cost a shift of both arrays per flush, and the object being freed still goes on top).
+ */
 function flush(cache: KmemCache, n: number): void {
   const self = cache.$ctx!;
   const d = cache.$d;
   lockWord(cache.heap, d + CacheWord.LOCK, self);
   const i32 = cache.$views.i32; // after lockWord(), which may have remapped
+  const count = i32[cache.$count]!;
   try {
-    for (let k = 0; k < n; k++) returnToSlab(cache, i32[cache.$entries + k]!);
+    for (let k = count - n; k < count; k++) returnToSlab(cache, i32[cache.$entries + k]!);
   } finally {
     unlockWord(cache.heap, d + CacheWord.LOCK, self);
   }
-  const count = cache.$objs.length;
-  i32.copyWithin(cache.$entries, cache.$entries + n, cache.$entries + count);
-  cache.$objs.splice(0, n);
   i32[cache.$count] = count - n;
 }
 
@@ -309,7 +307,6 @@ export function kmemCacheShrink(cache: KmemCache): number {
     const ac = cache.$count - AcWord.COUNT;
     drainArrayCache(cache, ac);
     i32[ac + AcWord.OWNER] = self.tag; // drainArrayCache cleared it; the array cache stays ours
-    cache.$objs = [];
     reapArrayCaches(cache);
     for (let slab = i32[d + CacheWord.EMPTY]!; slab !== 0; slab = i32[d + CacheWord.EMPTY]!) {
       listDel(cache, slab);

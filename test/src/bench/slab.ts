@@ -33,7 +33,7 @@ interface JsItem {
 }
 
 /** Objects live at once per iteration: within one array cache (60), as a loop of real work would be. */
-const BATCH = 16;
+const BATCH = Number(process.env.SLAB_BENCH_BATCH ?? 16);
 
 export const suite: BenchSuite = {
   name: 'slab',
