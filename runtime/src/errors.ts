@@ -115,6 +115,16 @@ export class StructDefinitionError extends RcukitError {
   readonly code = 'ERR_STRUCT_DEFINITION';
 }
 
+/** An hlist_nulls operation on a node or head in the wrong state (already listed, not listed, bad address). */
+export class HlistNullsError extends RcukitError {
+  readonly code = 'ERR_HLIST_NULLS';
+}
+
+/** An RCU hash table used wrongly: bad options, an object in the wrong state, a key of the wrong type. */
+export class HashTableMisuseError extends RcukitError {
+  readonly code = 'ERR_HASH_TABLE_MISUSE';
+}
+
 /** freePages() / setPageOwner() of a byte offset that is not a run the page allocator handed out. */
 export class InvalidPageError extends RcukitError {
   readonly code = 'ERR_INVALID_PAGE';

@@ -21,6 +21,25 @@ export {
   rcuThreadOffline,
   rcuThreadOnline,
 } from './qsbr.js';
+export {
+  nullsMarker,
+  isANulls,
+  getNullsValue,
+  initNullsHead,
+  initHlistNullsNode,
+  hlistNullsFirstRcu,
+  hlistNullsNextRcu,
+  hlistNullsEmpty,
+  hlistNullsUnhashed,
+  hlistNullsAddHeadRcu,
+  hlistNullsDelInitRcu,
+  hlistNullsDelRcu,
+  hlistNullsReplaceRcu,
+  hlistNullsForEachRcu,
+  NULLS_VALUE_MAX,
+  PPREV_POISON,
+} from './hlist-nulls.js';
+export type { HlistNullsNodeRef } from './hlist-nulls.js';
 export { defineStruct, addressOf, objectAt, structOf, offsetOf, fieldIndex } from './struct.js';
 export type {
   StructDef,
@@ -60,3 +79,5 @@ export {
 export type { KmemCacheOptions } from './slab.js';
 export { slabinfo, formatSlabinfo } from './slabinfo.js';
 export type { SlabInfo } from './slabinfo.js';
+export { RcuHashTable, rcuHashTableCreate } from './rcu-hash-table.js';
+export type { RcuHashTableOptions, RcuHashTableStats, LookupPhase } from './rcu-hash-table.js';

@@ -1,0 +1,763 @@
+/**
+ * @fileoverview An RCU hash table over hlist_nulls chains, for objects of a
+ * SLAB_TYPESAFE_BY_RCU cache: lookups take no lock, writers take one spinlock per bucket,
+ * and a deleted object is freed into its cache at once, without waiting for a grace period.
+ *
+ * ```ts
+ * const Sock = defineStruct('sock', { refcnt: 'refcount', key: 'i32', node: 'hlistNulls', value: 'f64' },
+ *   { typesafeByRcu: true });
+ * const cache = kmemCacheCreate(heap, 'sock', Sock, { flags: SLAB_TYPESAFE_BY_RCU });
+ * const table = rcuHashTableCreate(heap, 'socks', { cache, key: 'key', refcount: 'refcnt', node: 'node' });
+ * const s = table.lookup(42);          // a referenced object, or null
+ * if (s !== null) try { use(s.value) } finally { table.put(s) }
+ * ```
+ *
+ * Why lookups are safe without a grace period before reuse (Documentation/RCU/rculist_nulls.rst):
+ * the cache's memory stays of this type while the reader holds rcuReadLock(), so reading a key
+ * or a `next` word of an object that was freed meanwhile reads a key or a `next`, never
+ * something else. The reader must then cope with three things:
+ * 1. **The object it matched may be another object by now.** A reader that saw key K takes a
+ *    reference with refcountIncNotZero() (which fails on a free object: count 0) and then
+ *    re-reads the key. If the object was freed and reused for key J in between, the re-check
+ *    sees J: the reader drops its reference and restarts.
+ * 2. **The object it stood on may have moved to another chain.** Then the reader's walk
+ *    follows the new chain to its end, a nulls marker naming the other bucket: the reader
+ *    restarts, because the key may have been in the part of its own chain it never saw.
+ * 3. **The object it stood on may have been reused, in its own chain, for the key it wants**
+ *    (replace() links the new object where the old one was): it read the old key, then follows
+ *    a next that leads past its key's position. replace() bumps a per-bucket sequence first; a
+ *    walk that misses re-reads it and restarts if it moved.
+ * A reader restarts a bounded number of times (`maxRetries`), then takes the bucket lock and
+ * walks the chain with no writer running, so a lookup always ends.
+ *
+ * Writers (insert, delete, replace) serialize on the bucket's spinlock. Insertion order: the
+ * caller sets the key before calling insert(); the object is added at the head of its chain
+ * (the publishing store); its refcount goes from 0 to 1 last. Until then a reader that finds
+ * it cannot take a reference and restarts, and a reader that reaches it through a previous
+ * life sees the new key when it re-checks after a successful increment. (Recent versions of
+ * rculist_nulls.rst set the refcount with release ordering just before linking instead; both
+ * orders keep what matters: the key is visible before the count is nonzero.)
+ *
+ * The table's root (a named heap root, so every worker finds it) holds a header and, per
+ * bucket, three words: the chain head, the bucket's lock word and its replace sequence.
+ */
+
+import { HashTableMisuseError, RefcountError, RootMismatchError, SpinlockOwnerDeadError } from './errors.js';
+import type { Heap } from './heap.js';
+import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
+import { REFCOUNT_MAX } from './refcount.js';
+import { rcuReadLock, rcuReadUnlock } from './rcu.js';
+import { kmemCacheFree, type KmemCache } from './slab.js';
+import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
+import { addressOf, objectAt, type AnyStructDef, type StructObjectBase, type StructRef } from './struct.js';
+
+// ---------------------------------------------------------------------------------------
+// Layout of the table's root
+// ---------------------------------------------------------------------------------------
+
+/** Header words at the start of the root (word offsets). */
+const TableWord = {
+  /** 0 = not initialized, 1 = being initialized, 2 = ready (see open()). */
+  STATE: 0,
+  BUCKET_BITS: 1,
+  KEY_OFFSET: 2,
+  REFCOUNT_OFFSET: 3,
+  NODE_OFFSET: 4,
+  /** Hash of the struct layout, so a worker declaring another struct is refused. */
+  STRUCT_HASH: 5,
+  /** Number of objects in the table (Atomics.add under bucket locks). */
+  COUNT: 6,
+  /** Restarts of lockless lookups, all workers together (statistics; rare, so shared). */
+  RESTARTS: 7,
+  /** Lookups that fell back to the bucket lock, all workers together. */
+  LOCK_FALLBACKS: 8,
+  WORDS: 16,
+} as const;
+const HEADER_BYTES = TableWord.WORDS * 4;
+/** Words of one bucket: the chain head, the bucket's spinlock, and its replace sequence. */
+const BucketWord = {
+  HEAD: 0,
+  LOCK: 1,
+  /**
+   * Incremented by every replace() in the bucket, before the new object is linked. A lookup
+   * that ends on its own marker without finding its key re-reads it, and restarts if it
+   * moved: see "the third race" in lookupAddress().
+   */
+  REPLACE_SEQ: 2,
+} as const;
+const BUCKET_BYTES = 12;
+const STATE_READY = 2;
+const STATE_INITIALIZING = 1;
+
+const MAX_BUCKET_BITS = 20;
+/** Longest walk of one chain before a lockless lookup gives up and restarts. */
+const MAX_WALK_STEPS = 1 << 16;
+
+// ---------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------
+
+/** Where a reader is when the test-only delay hook runs. */
+export type LookupPhase = 'walk' | 'match';
+
+export interface RcuHashTableOptions<D extends AnyStructDef> {
+  /**
+   * The SLAB_TYPESAFE_BY_RCU cache the table's objects come from and are freed into. It must
+   * serve this table only: a lockless lookup identifies an object by its key alone, so an
+   * object reused for the same key in another table would pass the re-check.
+   */
+  readonly cache: KmemCache<D>;
+  /** Name of the key field: an `i32` field. */
+  readonly key: string;
+  /** Name of the `refcount` field. */
+  readonly refcount: string;
+  /** Name of the `hlistNulls` field that links the object into its chain. */
+  readonly node: string;
+  /**
+   * Number of buckets: a power of two from 1 to 2^20. Default 1024. The buckets live in a heap
+   * root, 12 bytes each plus a 64-byte header, carved from the heap's static area (staticBytes
+   * in createHeap(), 64 KiB by default).
+   */
+  readonly buckets?: number;
+  /** Lockless attempts before a lookup takes the bucket lock. Default 16. */
+  readonly maxRetries?: number;
+  /**
+   * TEST ONLY: skip the key re-check after refcountIncNotZero(). This reintroduces the bug
+   * the re-check exists for (returning an object that was freed and reused for another key);
+   * torture tests turn it on to prove that they detect it. Never set it elsewhere.
+   */
+  readonly unsafeSkipKeyRecheckForTesting?: boolean;
+  /**
+   * TEST ONLY: treat a walk that ends on any nulls marker as complete, instead of restarting
+   * when the marker names another bucket. This reintroduces the bug nulls markers exist for
+   * (a key reported absent because the reader was carried into another chain by an object
+   * that moved); torture tests turn it on to prove that they detect it.
+   */
+  readonly unsafeSkipNullsCheckForTesting?: boolean;
+  /**
+   * TEST ONLY: called inside lockless lookups, at each node of a walk between reading its key
+   * and its next ('walk'), and between a key match and the reference it takes ('match'), so torture tests can widen the race
+   * windows with random delays, as rcutorture's readers do.
+   */
+  readonly readerDelayForTesting?: (phase: LookupPhase) => void;
+}
+
+/** What this worker's handle on a table has counted (its own lookups only). */
+export interface RcuHashTableStats {
+  /** Lockless lookups started (locked lookups are not counted). */
+  lookups: number;
+  /** Restarts because the walk ended on another bucket's nulls marker (an object moved chains). */
+  nullsRestarts: number;
+  /** Restarts because the key re-checked after refcountIncNotZero() differed (freed and reused). */
+  recheckRestarts: number;
+  /** Restarts because refcountIncNotZero() failed (the object was being freed or not yet published). */
+  refcountRestarts: number;
+  /** Restarts because a walk went on longer than any chain should (objects cycling). */
+  walkBoundRestarts: number;
+  /** Restarts of a walk that found nothing while a replace() ran in its bucket. */
+  replaceRestarts: number;
+  /** Lookups that ran out of retries and took the bucket lock. */
+  lockFallbacks: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------
+
+export class RcuHashTable<D extends AnyStructDef> {
+  readonly heap: Heap;
+  readonly name: string;
+  readonly struct: D;
+  readonly cache: KmemCache<D>;
+  /** Number of buckets (a power of two). */
+  readonly buckets: number;
+  readonly #shift: number;
+  readonly #rootWord: number;
+  readonly #bucketsByte: number;
+  readonly #keyOffset: number;
+  readonly #refcountOffset: number;
+  readonly #nodeOffset: number;
+  readonly #maxRetries: number;
+  readonly #skipRecheck: boolean;
+  readonly #skipNullsCheck: boolean;
+  readonly #delay: ((phase: LookupPhase) => void) | null;
+  readonly #locks: (Spinlock | undefined)[];
+  readonly #stats: RcuHashTableStats = {
+    lookups: 0,
+    nullsRestarts: 0,
+    recheckRestarts: 0,
+    refcountRestarts: 0,
+    walkBoundRestarts: 0,
+    replaceRestarts: 0,
+    lockFallbacks: 0,
+  };
+
+  /** @internal Use rcuHashTableCreate(). */
+  constructor(heap: Heap, name: string, options: RcuHashTableOptions<D>) {
+    const where = `rcuHashTableCreate('${name}')`;
+    if (options === null || typeof options !== 'object') throw new HashTableMisuseError(`${where}: options must be an object`);
+    const cache = options.cache;
+    const struct = cacheStruct(cache, where);
+    const buckets = options.buckets ?? 1024;
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 1 << MAX_BUCKET_BITS || (buckets & (buckets - 1)) !== 0) {
+      throw new HashTableMisuseError(`${where}: buckets must be a power of two from 1 to ${1 << MAX_BUCKET_BITS}; got ${String(buckets)}`);
+    }
+    const maxRetries = options.maxRetries ?? 16;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 1 << 20) {
+      throw new HashTableMisuseError(`${where}: maxRetries must be an integer from 0 to ${1 << 20}; got ${String(maxRetries)}`);
+    }
+    if (!struct.typesafeByRcu) {
+      throw new HashTableMisuseError(
+        `${where}: struct '${struct.name}' is not declared typesafeByRcu: lockless lookups need type-stable memory`,
+      );
+    }
+    this.heap = heap;
+    this.name = name;
+    this.struct = struct;
+    this.cache = cache;
+    this.buckets = buckets;
+    const bits = Math.log2(buckets);
+    // Math.imul(key, φ) >>> shift keeps the top `bits` bits; `>>> 32` would keep all of them,
+    // so a single bucket uses shift 32 and the index is masked below.
+    this.#shift = 32 - bits;
+    this.#keyOffset = fieldOffset(struct, options.key, ['i32'], where, 'key');
+    this.#refcountOffset = fieldOffset(struct, options.refcount, ['refcount'], where, 'refcount');
+    this.#nodeOffset = fieldOffset(struct, options.node, ['hlistNulls'], where, 'node');
+    this.#maxRetries = maxRetries;
+    this.#skipRecheck = options.unsafeSkipKeyRecheckForTesting === true;
+    this.#skipNullsCheck = options.unsafeSkipNullsCheckForTesting === true;
+    this.#delay = options.readerDelayForTesting ?? null;
+    this.#locks = new Array<Spinlock | undefined>(buckets);
+
+    let rootByte: number;
+    try {
+      rootByte = heap.root(`hash:${name}`, HEADER_BYTES + buckets * BUCKET_BYTES, 64);
+    } catch (error) {
+      if (!(error instanceof RootMismatchError)) throw error;
+      throw new HashTableMisuseError(
+        `${where}: a table of that name exists with another bucket count than ${buckets}; every worker must declare it alike`,
+      );
+    }
+    this.#rootWord = rootByte >> 2;
+    this.#bucketsByte = rootByte + HEADER_BYTES;
+    this.#open(where, bits, struct.layout.hash);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Readers
+  // -------------------------------------------------------------------------------------
+
+  /**
+   * Find the object with `key` and take a reference on it: the caller must put() it. Returns
+   * null when no object has that key. Runs inside its own rcuReadLock() (nesting in the
+   * caller's, if any); the reference is what keeps the object from being freed after that.
+   */
+  lookup(key: number): StructRef<D> | null {
+    const address = this.lookupAddress(key);
+    return address === 0 ? null : this.#object(address);
+  }
+
+  /**
+   * lookup() on addresses: the referenced object's heap address, or 0. For code that passes
+   * addresses between workers or wants no object at all; release with putAddress().
+   */
+  lookupAddress(key: number): number {
+    checkKey(key, this.name);
+    this.#stats.lookups++;
+    const headByte = this.#headByte(key);
+    const bucket = (headByte - this.#bucketsByte) / BUCKET_BYTES;
+    const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
+    const keyOffset = this.#keyOffset;
+    const nodeOffset = this.#nodeOffset;
+    const refWordOffset = this.#refcountOffset;
+    const delay = this.#delay;
+    const objectSize = this.struct.layout.size;
+    const seqIndex = (headByte >> 2) + BucketWord.REPLACE_SEQ;
+    rcuReadLock();
+    try {
+      for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
+        let i32 = this.heap.views.i32;
+        // Read before the head: pairs with the Atomics.add in #publish() (see below).
+        const replaceSeq = Atomics.load(i32, seqIndex);
+        // rcu_dereference(head): pairs with the publishing Atomics.store in
+        // hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(): the object's key and next,
+        // written before it was published, are visible once its address is loaded.
+        let pos = Atomics.load(i32, headByte >> 2);
+        let found = 0;
+        let steps = 0;
+        while (!isANulls(pos)) {
+          // The object may lie in pages another worker added since this one last mapped.
+          if (pos - nodeOffset + objectSize > i32.length * 4) {
+            this.heap.ensureMapped();
+            i32 = this.heap.views.i32;
+          }
+          const object = pos - nodeOffset;
+          // A racy read by design: the object may be freed and reused while we read. The
+          // key is checked again after the reference is taken.
+          if (Atomics.load(i32, (object + keyOffset) >> 2) === key) {
+            found = object;
+            break;
+          }
+          // Between reading this object's key and its next: the window in which it may move.
+          if (delay !== null) delay('walk');
+          // rcu_dereference(node->next), same pairing as the head load above.
+          pos = Atomics.load(i32, pos >> 2);
+          if (++steps > MAX_WALK_STEPS) break;
+        }
+        if (found !== 0) {
+          if (delay !== null) delay('match');
+          const refIndex = (found + refWordOffset) >> 2;
+          if (!incNotZero(i32, refIndex, this.name)) {
+            // Free (count 0), or inserted but not yet published: try again.
+            this.#restart('refcountRestarts');
+            continue;
+          }
+          // The re-check. The compareExchange in incNotZero() is sequentially consistent,
+          // so this load comes after it: if the object was reused for another key before
+          // our increment, the writer's key store (made before it published refcount 1,
+          // which our increment read) is visible here. Without the re-check a lookup can
+          // return an object whose key is not the key asked for.
+          if (!this.#skipRecheck && Atomics.load(i32, (found + keyOffset) >> 2) !== key) {
+            this.putAddress(found);
+            this.#restart('recheckRestarts');
+            continue;
+          }
+          return found;
+        }
+        if (pos === homeMarker || (this.#skipNullsCheck && isANulls(pos))) {
+          // The third race, which replace() brings: the object we stood on, whose old key we
+          // had read, was freed and reused to replace our key's object in this very chain.
+          // Its next now points past our key's position, so the walk ends here having missed
+          // a key that was present all along. replace() bumps the bucket's sequence before it
+          // links the new object, so a walk that saw any of that link's stores sees the bump
+          // here (both seq-cst) and restarts. A miss with no replace meanwhile is a true miss.
+          if (Atomics.load(i32, seqIndex) === replaceSeq) return 0;
+          this.#restart('replaceRestarts');
+          continue;
+        }
+        // Ended on another bucket's marker (an object we stood on moved chains), or the
+        // walk bound: what we wanted may be in the part of our chain we never saw.
+        this.#restart(isANulls(pos) ? 'nullsRestarts' : 'walkBoundRestarts');
+      }
+      this.#stats.lockFallbacks++;
+      Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
+      return this.lookupLockedAddress(key);
+    } finally {
+      rcuReadUnlock();
+    }
+  }
+
+  /**
+   * The same lookup under the bucket's spinlock, the way a table without RCU reads: the chain
+   * cannot change while it is walked, so no re-check or restart is needed. Used as the
+   * fallback of lookup(), and by benchmarks as the locking baseline.
+   */
+  lookupLocked(key: number): StructRef<D> | null {
+    checkKey(key, this.name);
+    const address = this.lookupLockedAddress(key);
+    return address === 0 ? null : this.#object(address);
+  }
+
+  /** lookupLocked() on addresses; release with putAddress(). */
+  lookupLockedAddress(key: number): number {
+    const headByte = this.#headByte(key);
+    const lock = this.#lockBucket(headByte);
+    try {
+      const found = this.#findLocked(headByte, key);
+      if (found !== 0 && !incNotZero(this.heap.views.i32, (found + this.#refcountOffset) >> 2, this.name)) {
+        // Under the bucket lock every listed object holds the table's reference.
+        throw new RefcountError(`${this.#label(found)}: refcount 0 on an object listed in table '${this.name}'`);
+      }
+      return found;
+    } finally {
+      spinUnlock(lock);
+    }
+  }
+
+  /**
+   * Drop a reference taken by lookup(). The last reference frees the object into its cache
+   * at once (type-stable memory needs no grace period before reuse).
+   */
+  put(obj: StructRef<D>): void {
+    this.putAddress(this.#address(obj, 'put'));
+  }
+
+  /** put() on addresses. */
+  putAddress(address: number): void {
+    if (decAndTest(this.heap.views.i32, (address + this.#refcountOffset) >> 2, this.name)) {
+      kmemCacheFree(this.cache, this.#object(address));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Writers
+  // -------------------------------------------------------------------------------------
+
+  /**
+   * Insert an object whose key the caller has set. The object must be fresh from the cache:
+   * refcount 0 and on no chain. Returns false, changing nothing, when an object with that key
+   * is already in the table (the caller still owns `obj` and may free it). On success the
+   * table holds the object's one reference.
+   */
+  insert(obj: StructRef<D>): boolean {
+    const address = this.#address(obj, 'insert');
+    const i32 = this.heap.views.i32;
+    this.#checkFresh(i32, address, 'insert');
+    const key = i32[(address + this.#keyOffset) >> 2]!;
+    const headByte = this.#headByte(key);
+    const lock = this.#lockBucket(headByte);
+    try {
+      if (this.#findLocked(headByte, key) !== 0) return false;
+      this.#publish(address, headByte, 0);
+      return true;
+    } finally {
+      spinUnlock(lock);
+    }
+  }
+
+  /**
+   * Insert `obj` (fresh, key set), replacing the object with the same key if there is one:
+   * readers find either the old object or the new one, never neither. The table's reference
+   * on the old object is dropped (freeing it unless readers still hold it). Returns true when
+   * an object was replaced.
+   */
+  replace(obj: StructRef<D>): boolean {
+    const address = this.#address(obj, 'replace');
+    const i32 = this.heap.views.i32;
+    this.#checkFresh(i32, address, 'replace');
+    const key = i32[(address + this.#keyOffset) >> 2]!;
+    const headByte = this.#headByte(key);
+    let old = 0;
+    const lock = this.#lockBucket(headByte);
+    try {
+      old = this.#findLocked(headByte, key);
+      this.#publish(address, headByte, old);
+    } finally {
+      spinUnlock(lock);
+    }
+    if (old === 0) return false;
+    this.putAddress(old);
+    return true;
+  }
+
+  /**
+   * Remove the object with `key`, and drop the table's reference on it: it is freed into its
+   * cache at once unless a reader holds a reference, in which case that reader's put() frees
+   * it. Returns false when no object has that key.
+   */
+  delete(key: number): boolean {
+    checkKey(key, this.name);
+    const headByte = this.#headByte(key);
+    let found = 0;
+    const lock = this.#lockBucket(headByte);
+    try {
+      found = this.#findLocked(headByte, key);
+      if (found === 0) return false;
+      // Unlink; the node keeps its next, so a reader standing on it walks on.
+      hlistNullsDelInitRcu(this.heap, found + this.#nodeOffset);
+      Atomics.sub(this.heap.views.i32, this.#rootWord + TableWord.COUNT, 1);
+    } finally {
+      spinUnlock(lock);
+    }
+    // After the unlock: the free may take the cache's locks, which must not nest in ours.
+    this.putAddress(found);
+    return true;
+  }
+
+  /** Delete every object (for instance before kmemCacheDestroy()). Returns how many. */
+  clear(): number {
+    let removed = 0;
+    this.heap.ensureMapped();
+    const i32 = this.heap.views.i32;
+    for (let b = 0; b < this.buckets; b++) {
+      const headByte = this.#bucketsByte + b * BUCKET_BYTES;
+      const victims: number[] = [];
+      const lock = this.#lockBucket(headByte);
+      try {
+        for (let pos = Atomics.load(i32, headByte >> 2); !isANulls(pos); pos = Atomics.load(i32, headByte >> 2)) {
+          hlistNullsDelInitRcu(this.heap, pos);
+          Atomics.sub(i32, this.#rootWord + TableWord.COUNT, 1);
+          victims.push(pos - this.#nodeOffset);
+        }
+      } finally {
+        spinUnlock(lock);
+      }
+      for (const v of victims) this.putAddress(v);
+      removed += victims.length;
+    }
+    return removed;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Inspection
+  // -------------------------------------------------------------------------------------
+
+  /** Number of objects in the table now (all workers). */
+  get size(): number {
+    return Atomics.load(this.heap.views.i32, this.#rootWord + TableWord.COUNT);
+  }
+
+  /** This worker's lookup counters (a copy). */
+  stats(): RcuHashTableStats {
+    return { ...this.#stats };
+  }
+
+  /** Restarts and lock fallbacks of lockless lookups, summed over all workers. */
+  sharedStats(): { restarts: number; lockFallbacks: number } {
+    const i32 = this.heap.views.i32;
+    return {
+      restarts: Atomics.load(i32, this.#rootWord + TableWord.RESTARTS),
+      lockFallbacks: Atomics.load(i32, this.#rootWord + TableWord.LOCK_FALLBACKS),
+    };
+  }
+
+  /** The bucket a key hashes to (for tests and diagnostics). */
+  bucketOf(key: number): number {
+    checkKey(key, this.name);
+    return (this.#headByte(key) - this.#bucketsByte) / BUCKET_BYTES;
+  }
+
+  /**
+   * The keys in one bucket's chain, head first, and the bucket number its nulls marker names,
+   * read under the bucket lock (for tests and diagnostics).
+   */
+  chain(bucket: number): { keys: number[]; nulls: number } {
+    if (!Number.isInteger(bucket) || bucket < 0 || bucket >= this.buckets) {
+      throw new HashTableMisuseError(`table '${this.name}': bucket ${bucket} is not in 0..${this.buckets - 1}`);
+    }
+    const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
+    const keys: number[] = [];
+    const lock = this.#lockBucket(headByte);
+    try {
+      this.heap.ensureMapped();
+      const i32 = this.heap.views.i32;
+      let pos = Atomics.load(i32, headByte >> 2);
+      for (; !isANulls(pos); pos = Atomics.load(i32, pos >> 2)) keys.push(i32[(pos - this.#nodeOffset + this.#keyOffset) >> 2]!);
+      return { keys, nulls: getNullsValue(pos) };
+    } finally {
+      spinUnlock(lock);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Internals
+  // -------------------------------------------------------------------------------------
+
+  /**
+   * Initialize the root once, whichever worker gets here first; the others wait until it is
+   * ready and check that they declared the same table.
+   */
+  #open(where: string, bits: number, structHash: number): void {
+    const i32 = this.heap.views.i32;
+    const w = this.#rootWord;
+    if (Atomics.compareExchange(i32, w + TableWord.STATE, 0, STATE_INITIALIZING) === 0) {
+      i32[w + TableWord.BUCKET_BITS] = bits;
+      i32[w + TableWord.KEY_OFFSET] = this.#keyOffset;
+      i32[w + TableWord.REFCOUNT_OFFSET] = this.#refcountOffset;
+      i32[w + TableWord.NODE_OFFSET] = this.#nodeOffset;
+      i32[w + TableWord.STRUCT_HASH] = structHash;
+      for (let b = 0; b < this.buckets; b++) i32[(this.#bucketsByte + b * BUCKET_BYTES) >> 2] = nullsMarker(b);
+      // Release: the heads and header above are visible to whoever sees READY (they load
+      // STATE with Atomics.load below before touching the table).
+      Atomics.store(i32, w + TableWord.STATE, STATE_READY);
+      Atomics.notify(i32, w + TableWord.STATE);
+      return;
+    }
+    // Another worker is initializing: it is a handful of stores, but it may be descheduled.
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(i32, w + TableWord.STATE) !== STATE_READY) {
+      if (Date.now() > deadline) throw new HashTableMisuseError(`${where}: another worker started initializing the table and never finished`);
+      Atomics.wait(i32, w + TableWord.STATE, STATE_INITIALIZING, 10);
+    }
+    const mismatch = [
+      [TableWord.BUCKET_BITS, bits, 'bucket count'],
+      [TableWord.KEY_OFFSET, this.#keyOffset, 'key field'],
+      [TableWord.REFCOUNT_OFFSET, this.#refcountOffset, 'refcount field'],
+      [TableWord.NODE_OFFSET, this.#nodeOffset, 'node field'],
+      [TableWord.STRUCT_HASH, structHash, 'struct layout'],
+    ].find(([word, value]) => i32[w + (word as number)] !== value);
+    if (mismatch !== undefined) {
+      throw new HashTableMisuseError(`${where}: a table of that name exists with another ${mismatch[2]}; every worker must declare it alike`);
+    }
+  }
+
+  /**
+   * Link `address` into the chain at `headByte` (replacing `old` when nonzero), then publish
+   * its reference. Precondition: the bucket lock is held; the key is set.
+   */
+  #publish(address: number, headByte: number, old: number): void {
+    const i32 = this.heap.views.i32;
+    if (old === 0) {
+      hlistNullsAddHeadRcu(this.heap, address + this.#nodeOffset, headByte);
+      Atomics.add(i32, this.#rootWord + TableWord.COUNT, 1);
+    } else {
+      // Before any store of the replacement (its next, the link to it): a reader whose walk
+      // sees one of those stores then sees this increment when it re-checks a miss.
+      Atomics.add(i32, (headByte >> 2) + BucketWord.REPLACE_SEQ, 1);
+      hlistNullsReplaceRcu(this.heap, old + this.#nodeOffset, address + this.#nodeOffset);
+    }
+    // refcount 0 -> 1 last (rculist_nulls.rst: key, then link, then reference). This
+    // Atomics.store is a release of the key store the caller made before insert(); it pairs
+    // with the compareExchange in a reader's incNotZero(), after which the reader re-reads
+    // the key. A reader that found the object before this store failed its increment and
+    // restarted; none can hold a reference to a half-made object.
+    Atomics.store(i32, (address + this.#refcountOffset) >> 2, 1);
+  }
+
+  /** Walk a chain under its lock: the object with `key`, or 0. */
+  #findLocked(headByte: number, key: number): number {
+    this.heap.ensureMapped();
+    const i32 = this.heap.views.i32;
+    for (let pos = Atomics.load(i32, headByte >> 2); !isANulls(pos); pos = Atomics.load(i32, pos >> 2)) {
+      const object = pos - this.#nodeOffset;
+      if (i32[(object + this.#keyOffset) >> 2] === key) return object;
+    }
+    return 0;
+  }
+
+  #checkFresh(i32: Int32Array, address: number, what: string): void {
+    const count = Atomics.load(i32, (address + this.#refcountOffset) >> 2);
+    const pprev = i32[(address + this.#nodeOffset + 4) >> 2]!;
+    if (count !== 0 || (pprev !== 0 && pprev !== PPREV_POISON)) {
+      throw new HashTableMisuseError(
+        `table '${this.name}'.${what}(${this.#label(address)}): the object must come fresh from kmemCacheAlloc() ` +
+          `(refcount 0, on no chain); it has refcount ${count}${pprev !== 0 && pprev !== PPREV_POISON ? ' and is on a chain' : ''}`,
+      );
+    }
+  }
+
+  #restart(kind: 'nullsRestarts' | 'recheckRestarts' | 'refcountRestarts' | 'walkBoundRestarts' | 'replaceRestarts'): void {
+    this.#stats[kind]++;
+    Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.RESTARTS, 1);
+  }
+
+  #headByte(key: number): number {
+    const bucket = this.#shift === 32 ? 0 : Math.imul(key, 0x9e3779b1) >>> this.#shift;
+    return this.#bucketsByte + bucket * BUCKET_BYTES;
+  }
+
+  /**
+   * Take a bucket's lock. If its previous holder died holding it (SpinlockOwnerDeadError: we
+   * now hold it), it may have died in the middle of a chain update: the `next` words, which
+   * readers follow, are each written by one store and so are whole, but `pprev` words may be
+   * stale. Rebuild them from the chain, then go on as usual. The table's count may be off by
+   * the one update that died half-done.
+   */
+  #lockBucket(headByte: number): Spinlock {
+    const lock = this.#lock(headByte);
+    try {
+      return spinLock(lock);
+    } catch (error) {
+      if (!(error instanceof SpinlockOwnerDeadError)) throw error;
+      this.#repairChain(headByte);
+      return lock;
+    }
+  }
+
+  /** Make every `pprev` of the chain at `headByte` point at the word that links its node. Lock held. */
+  #repairChain(headByte: number): void {
+    this.heap.ensureMapped();
+    const i32 = this.heap.views.i32;
+    let link = headByte;
+    for (let pos = Atomics.load(i32, headByte >> 2), steps = 0; !isANulls(pos) && steps < MAX_WALK_STEPS; steps++) {
+      i32[(pos + 4) >> 2] = link;
+      link = pos;
+      pos = Atomics.load(i32, pos >> 2);
+    }
+  }
+
+  #lock(headByte: number): Spinlock {
+    const bucket = (headByte - this.#bucketsByte) / BUCKET_BYTES;
+    let lock = this.#locks[bucket];
+    if (lock === undefined) {
+      lock = new Spinlock(this.heap, headByte + BucketWord.LOCK * 4, `${this.name}.bucket[${bucket}].lock`);
+      this.#locks[bucket] = lock;
+    }
+    return lock;
+  }
+
+  #object(address: number): StructRef<D> {
+    return objectAt(this.struct, this.heap, address);
+  }
+
+  #address(obj: StructRef<D>, what: string): number {
+    // The struct's object class identifies its objects (structOf() would cost a WeakMap lookup
+    // on every put()).
+    if (obj === null || typeof obj !== 'object' || (obj as object).constructor !== this.struct.objectClass) {
+      throw new HashTableMisuseError(`table '${this.name}'.${what}(): expected a '${this.struct.name}' object from cache '${this.cache.name}'`);
+    }
+    // Another cache of the same struct: the table would later free it into the wrong cache.
+    if ((obj as unknown as StructObjectBase).$c !== this.cache) {
+      throw new HashTableMisuseError(
+        `table '${this.name}'.${what}(): the object comes from another cache than '${this.cache.name}', which this table frees into`,
+      );
+    }
+    const address = addressOf(obj as object);
+    this.heap.ensureMapped(address + this.struct.layout.size);
+    return address;
+  }
+
+  #label(address: number): string {
+    return `${this.struct.name}@0x${address.toString(16)}`;
+  }
+}
+
+/**
+ * Create the table named `name` in the heap, or open it when another worker created it: every
+ * worker calls this with the same options (and its own handle on the same cache).
+ * Throws HashTableMisuseError for bad options, a cache that is not type-stable, fields of
+ * the wrong kind, or a table of that name declared differently.
+ */
+export function rcuHashTableCreate<D extends AnyStructDef>(heap: Heap, name: string, options: RcuHashTableOptions<D>): RcuHashTable<D> {
+  // The table's root is named `hash:<name>`, and root names hold at most 32 bytes of UTF-8.
+  if (typeof name !== 'string' || name.length === 0 || new TextEncoder().encode(name).length > 27) {
+    throw new HashTableMisuseError(`rcuHashTableCreate(): the name must be a string of 1 to 27 bytes of UTF-8; got ${JSON.stringify(name)}`);
+  }
+  return new RcuHashTable(heap, name, options);
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+/** refcountIncNotZero on a word (refcount.ts semantics, without a handle per lookup). */
+function incNotZero(i32: Int32Array, index: number, table: string): boolean {
+  for (;;) {
+    const v = Atomics.load(i32, index);
+    if (v === 0) return false;
+    if (v < 0 || v >= REFCOUNT_MAX) throw new RefcountError(`table '${table}': refcount ${v} at word ${index} is saturated or corrupt`);
+    if (Atomics.compareExchange(i32, index, v, v + 1) === v) return true;
+  }
+}
+
+/** refcountDecAndTest on a word: true when this dropped the last reference. */
+function decAndTest(i32: Int32Array, index: number, table: string): boolean {
+  for (;;) {
+    const v = Atomics.load(i32, index);
+    if (v <= 0) throw new RefcountError(`table '${table}': put() of an object with refcount ${v} (a reference dropped twice?)`);
+    if (Atomics.compareExchange(i32, index, v, v - 1) === v) return v === 1;
+  }
+}
+
+function checkKey(key: number, table: string): void {
+  if ((key | 0) !== key) throw new HashTableMisuseError(`table '${table}': key ${String(key)} is not a 32-bit signed integer`);
+}
+
+function cacheStruct<D extends AnyStructDef>(cache: KmemCache<D>, where: string): D {
+  const struct = (cache as { struct?: unknown } | null)?.struct;
+  if (struct === undefined || struct === null) throw new HashTableMisuseError(`${where}: options.cache must be a cache from kmemCacheCreate()`);
+  return struct as D;
+}
+
+function fieldOffset(struct: AnyStructDef, field: unknown, kinds: readonly string[], where: string, option: string): number {
+  const f = struct.layout.fields.find((x) => x.name === field);
+  if (f === undefined || !kinds.includes(f.kind)) {
+    const have = struct.layout.fields.filter((x) => kinds.includes(x.kind)).map((x) => x.name);
+    throw new HashTableMisuseError(
+      `${where}: options.${option} must name a ${kinds.join('/')} field of '${struct.name}'` +
+        (f === undefined ? `; '${String(field)}' is not a field` : `; '${String(field)}' is ${f.kind}`) +
+        (have.length > 0 ? ` (candidates: ${have.join(', ')})` : ''),
+    );
+  }
+  return f.offset;
+}

@@ -1,0 +1,423 @@
+/**
+ * The RCU hash table, single-threaded: insert / lookup / delete / replace, references and
+ * frees, one nulls marker per bucket, misuse errors, and the two races of a lockless lookup
+ * (an object freed and reused between key match and reference; an object moved to another
+ * chain while the reader stands on it) replayed deterministically through the test-only
+ * reader hook, with and without the key re-check.
+ */
+
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  HashTableMisuseError,
+  SLAB_TYPESAFE_BY_RCU,
+  addressOf,
+  offsetOf,
+  createHeap,
+  defineStruct,
+  kmemCacheAlloc,
+  kmemCacheCreate,
+  kmemCacheDestroy,
+  kmemCacheFree,
+  rcuHashTableCreate,
+  rcuReadLockHeld,
+  refcountRead,
+  type Heap,
+  type LookupPhase,
+} from '@rcukit/runtime';
+
+const Entry = defineStruct(
+  'entry',
+  { refcnt: 'refcount', key: 'i32', node: 'hlistNulls', value: 'f64', hits: 'u32' },
+  { typesafeByRcu: true },
+);
+
+let heap: Heap;
+let cache: ReturnType<typeof kmemCacheCreate<typeof Entry>>;
+let hook: ((phase: LookupPhase) => void) | null;
+let tableSeq = 0;
+
+beforeEach(() => {
+  heap = createHeap({ threadName: 'hash-table-test' });
+  cache = kmemCacheCreate(heap, 'entries', Entry, { flags: SLAB_TYPESAFE_BY_RCU });
+  hook = null;
+});
+
+afterEach(() => heap.detach());
+
+function makeTable(options: { buckets?: number; maxRetries?: number; unsafe?: boolean } = {}) {
+  return rcuHashTableCreate(heap, `t${tableSeq++}`, {
+    cache,
+    key: 'key',
+    refcount: 'refcnt',
+    node: 'node',
+    buckets: options.buckets ?? 16,
+    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    unsafeSkipKeyRecheckForTesting: options.unsafe ?? false,
+    readerDelayForTesting: (phase) => hook?.(phase),
+  });
+}
+
+function entry(key: number, value = key * 10) {
+  const e = kmemCacheAlloc(cache);
+  e.key = key;
+  e.value = value;
+  return e;
+}
+
+/** A key that hashes to a bucket other than `bucket`. */
+function keyOutside(table: ReturnType<typeof makeTable>, bucket: number, from = 1000): number {
+  let k = from;
+  while (table.bucketOf(k) === bucket) k++;
+  return k;
+}
+
+describe('basic operations', () => {
+  it('inserts, finds with a reference, and deletes', () => {
+    const table = makeTable();
+    for (let k = 0; k < 50; k++) expect(table.insert(entry(k))).toBe(true);
+    expect(table.size).toBe(50);
+    for (let k = 0; k < 50; k++) {
+      const e = table.lookup(k);
+      expect(e).not.toBeNull();
+      expect(e!.key).toBe(k);
+      expect(e!.value).toBe(k * 10);
+      // The table's reference plus ours.
+      expect(refcountRead(e!.refcnt)).toBe(2);
+      table.put(e!);
+      expect(refcountRead(e!.refcnt)).toBe(1);
+    }
+    expect(table.lookup(50)).toBeNull();
+    expect(table.lookup(-7)).toBeNull();
+    expect(table.delete(7)).toBe(true);
+    expect(table.delete(7)).toBe(false);
+    expect(table.lookup(7)).toBeNull();
+    expect(table.size).toBe(49);
+  });
+
+  it('takes its own read-side section, nested in the caller\'s if any', () => {
+    const table = makeTable();
+    table.insert(entry(1));
+    let heldInside = false;
+    hook = () => {
+      heldInside = rcuReadLockHeld();
+    };
+    const e = table.lookup(1)!;
+    table.put(e);
+    expect(heldInside).toBe(true);
+    expect(rcuReadLockHeld()).toBe(false);
+  });
+
+  it('refuses a duplicate key and leaves the caller the object', () => {
+    const table = makeTable();
+    const first = entry(3, 1);
+    const second = entry(3, 2);
+    expect(table.insert(first)).toBe(true);
+    expect(table.insert(second)).toBe(false);
+    expect(refcountRead(second.refcnt)).toBe(0);
+    kmemCacheFree(cache, second);
+    const found = table.lookup(3)!;
+    expect(found).toBe(first);
+    expect(found.value).toBe(1);
+    table.put(found);
+  });
+
+  it('replaces in place and drops the table\'s reference on the old object', () => {
+    const table = makeTable({ buckets: 1 });
+    for (const k of [1, 2, 3]) table.insert(entry(k));
+    const old = table.lookup(2)!;
+    const fresh = entry(2, 99);
+    expect(table.replace(fresh)).toBe(true);
+    // Same position in the chain; the old object lives on while we hold it.
+    expect(table.chain(0).keys).toEqual([3, 2, 1]);
+    expect(refcountRead(old.refcnt)).toBe(1);
+    expect(old.value).toBe(20);
+    table.put(old);
+    const now = table.lookup(2)!;
+    expect(now).toBe(fresh);
+    expect(now.value).toBe(99);
+    table.put(now);
+    // Replacing a key that is absent inserts.
+    expect(table.replace(entry(4))).toBe(false);
+    expect(table.size).toBe(4);
+  });
+
+  it('frees a deleted object only when the last reader puts it', () => {
+    const table = makeTable();
+    table.insert(entry(5));
+    const held = table.lookup(5)!;
+    expect(table.delete(5)).toBe(true);
+    expect(refcountRead(held.refcnt)).toBe(1);
+    expect(held.key).toBe(5);
+    table.put(held);
+    expect(refcountRead(held.refcnt)).toBe(0);
+    // Freed into the type-stable cache: the next allocation reuses it at once.
+    expect(kmemCacheAlloc(cache)).toBe(held);
+  });
+
+  it('ends every chain on the marker of its own bucket, and lists each key where it hashes', () => {
+    const table = makeTable({ buckets: 8 });
+    for (let k = 0; k < 40; k++) table.insert(entry(k * 7));
+    let total = 0;
+    for (let b = 0; b < 8; b++) {
+      const { keys, nulls } = table.chain(b);
+      expect(nulls).toBe(b);
+      for (const k of keys) expect(table.bucketOf(k)).toBe(b);
+      total += keys.length;
+    }
+    expect(total).toBe(40);
+  });
+
+  it('clears, freeing everything, so the cache can be destroyed', async () => {
+    const table = makeTable();
+    for (let k = 0; k < 30; k++) table.insert(entry(k));
+    expect(table.clear()).toBe(30);
+    expect(table.size).toBe(0);
+    for (let b = 0; b < table.buckets; b++) expect(table.chain(b).keys).toEqual([]);
+    await kmemCacheDestroy(cache);
+  });
+
+  it('lookupLocked finds the same objects under the bucket lock', () => {
+    const table = makeTable();
+    for (let k = 0; k < 10; k++) table.insert(entry(k));
+    for (let k = 0; k < 12; k++) {
+      const e = table.lookupLocked(k);
+      if (k < 10) {
+        expect(e!.key).toBe(k);
+        table.put(e!);
+      } else {
+        expect(e).toBeNull();
+      }
+    }
+  });
+});
+
+describe('lockless lookup races, replayed', () => {
+  it('re-checks the key: an object freed and reused between match and reference is not returned', () => {
+    const table = makeTable({ buckets: 1 });
+    table.insert(entry(1));
+    table.insert(entry(2));
+    let replayed = false;
+    hook = (phase) => {
+      if (phase !== 'match' || replayed) return;
+      replayed = true;
+      // The reader has matched key 2. A writer now deletes it, and the memory, freed at once,
+      // is reused for key 9 and inserted again.
+      expect(table.delete(2)).toBe(true);
+      const reused = entry(9);
+      expect(table.insert(reused)).toBe(true);
+    };
+    expect(table.lookup(2)).toBeNull();
+    expect(replayed).toBe(true);
+    expect(table.stats().recheckRestarts).toBe(1);
+    const nine = table.lookup(9)!;
+    expect(nine.key).toBe(9);
+    table.put(nine);
+  });
+
+  it('without the re-check returns the wrong object (what the torture test must catch)', () => {
+    const table = makeTable({ buckets: 1, unsafe: true });
+    table.insert(entry(1));
+    table.insert(entry(2));
+    let replayed = false;
+    hook = (phase) => {
+      if (phase !== 'match' || replayed) return;
+      replayed = true;
+      table.delete(2);
+      table.insert(entry(9));
+    };
+    const wrong = table.lookup(2)!;
+    expect(wrong.key).toBe(9);
+    table.put(wrong);
+  });
+
+  it('restarts a walk that ends on another bucket\'s marker, and still finds the key', () => {
+    const table = makeTable({ buckets: 4 });
+    // Chain of bucket b: [x, target] with x in front (inserted last).
+    const target = 100;
+    const b = table.bucketOf(target);
+    let x = target + 1;
+    while (table.bucketOf(x) !== b) x++;
+    table.insert(entry(target));
+    table.insert(entry(x));
+    const elsewhere = keyOutside(table, b);
+    let moved = false;
+    hook = (phase) => {
+      if (phase !== 'walk' || moved) return;
+      moved = true;
+      // The reader stands on x (head of the chain). x is deleted and its memory reused for a
+      // key of another bucket: the reader's next step follows x into that chain.
+      expect(table.delete(x)).toBe(true);
+      const reused = entry(elsewhere);
+      expect(table.insert(reused)).toBe(true);
+    };
+    const found = table.lookup(target)!;
+    expect(found.key).toBe(target);
+    table.put(found);
+    expect(table.stats().nullsRestarts).toBe(1);
+  });
+
+  it('restarts a walk that missed while the object it stood on replaced its key\'s object', () => {
+    const table = makeTable({ buckets: 1 });
+    const target = 100;
+    table.insert(entry(target, 1));
+    table.insert(entry(5));
+    // Chain: 5 -> 100. The reader looking for 100 reads key 5, then ...
+    let replayed = false;
+    hook = (phase) => {
+      if (phase !== 'walk' || replayed) return;
+      replayed = true;
+      // ... object 5 is deleted, freed, and its memory reused at once to replace 100's
+      // object in place: the chain is now just the reused object, whose next is the marker.
+      expect(table.delete(5)).toBe(true);
+      expect(table.replace(entry(target, 2))).toBe(true);
+      expect(table.chain(0).keys).toEqual([target]);
+    };
+    // The reader follows the reused object's next to the marker of its own bucket, having
+    // read its old key: without the replace sequence it would report 100 absent, although
+    // 100 was in the table the whole time.
+    const found = table.lookup(target)!;
+    expect(replayed).toBe(true);
+    expect(found.key).toBe(target);
+    expect(found.value).toBe(2);
+    table.put(found);
+    expect(table.stats().replaceRestarts).toBe(1);
+  });
+
+  it('restarts when the matched object cannot be referenced (being freed)', () => {
+    const table = makeTable({ buckets: 1 });
+    table.insert(entry(1));
+    let armed = true;
+    hook = (phase) => {
+      if (phase !== 'match' || !armed) return;
+      armed = false;
+      table.delete(1);
+    };
+    expect(table.lookup(1)).toBeNull();
+    expect(table.stats().refcountRestarts).toBe(1);
+  });
+
+  it('falls back to the bucket lock after maxRetries restarts', () => {
+    const table = makeTable({ buckets: 1, maxRetries: 2 });
+    table.insert(entry(1));
+    table.insert(entry(2));
+    // Every lockless attempt loses the race: the matched object is always replaced first.
+    hook = (phase) => {
+      if (phase !== 'match') return;
+      table.replace(entry(2, Math.random()));
+    };
+    const e = table.lookup(2)!;
+    expect(e.key).toBe(2);
+    table.put(e);
+    hook = null;
+    expect(table.stats().lockFallbacks).toBe(1);
+    expect(table.stats().refcountRestarts + table.stats().recheckRestarts).toBe(2);
+  });
+});
+
+describe('misuse', () => {
+  it.each([
+    [{ buckets: 3 }, /power of two/],
+    [{ buckets: 0 }, /power of two/],
+    [{ maxRetries: -1 }, /maxRetries/],
+    [{ key: 'value' }, /options.key must name a i32 field/],
+    [{ key: 'nope' }, /'nope' is not a field/],
+    [{ refcount: 'key' }, /options.refcount/],
+    [{ node: 'hits' }, /options.node/],
+  ])('rejects %o with HashTableMisuseError', (bad, message) => {
+    const options = { cache, key: 'key', refcount: 'refcnt', node: 'node', ...bad };
+    expect(() => rcuHashTableCreate(heap, 'bad', options)).toThrow(HashTableMisuseError);
+    expect(() => rcuHashTableCreate(heap, 'bad', options)).toThrow(message);
+  });
+
+  it.each(['', 'x'.repeat(28), 'é'.repeat(14)])('rejects the table name %j', (name) => {
+    expect(() => rcuHashTableCreate(heap, name, { cache, key: 'key', refcount: 'refcnt', node: 'node' })).toThrow(/1 to 27 bytes/);
+  });
+
+  it('rejects a struct that is not type-stable', () => {
+    const Plain = defineStruct('plain', { refcnt: 'refcount', key: 'i32', node: 'hlistNulls' });
+    const plain = kmemCacheCreate(heap, 'plain', Plain, {});
+    expect(() => rcuHashTableCreate(heap, 'plain', { cache: plain, key: 'key', refcount: 'refcnt', node: 'node' })).toThrow(
+      /not declared typesafeByRcu/,
+    );
+  });
+
+  it('refuses to open a table of the same name declared differently', () => {
+    rcuHashTableCreate(heap, 'same', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 8 });
+    expect(() => rcuHashTableCreate(heap, 'same', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 16 })).toThrow(
+      HashTableMisuseError,
+    );
+  });
+
+  it('refuses an object of another cache of the same struct', () => {
+    const table = makeTable();
+    const others = kmemCacheCreate(heap, 'other-entries', Entry, { flags: SLAB_TYPESAFE_BY_RCU });
+    const stranger = kmemCacheAlloc(others);
+    stranger.key = 1;
+    expect(() => table.insert(stranger)).toThrow(/another cache/);
+    expect(table.size).toBe(0);
+  });
+
+  it('refuses an object that is already in a table or referenced, and changes nothing', () => {
+    const table = makeTable();
+    const e = entry(1);
+    table.insert(e);
+    expect(() => table.insert(e)).toThrow(/fresh from kmemCacheAlloc/);
+    expect(() => table.replace(e)).toThrow(HashTableMisuseError);
+    expect(table.size).toBe(1);
+    expect(refcountRead(e.refcnt)).toBe(1);
+  });
+
+  it.each([1.5, 2 ** 31, Number.NaN, '1' as unknown as number])('rejects the key %s', (key) => {
+    const table = makeTable();
+    expect(() => table.lookup(key)).toThrow(HashTableMisuseError);
+    expect(() => table.delete(key)).toThrow(HashTableMisuseError);
+  });
+
+  it('reports a put() too many without freeing twice', () => {
+    const table = makeTable();
+    table.insert(entry(1));
+    const e = table.lookup(1)!;
+    table.put(e);
+    table.delete(1);
+    expect(() => table.put(e)).toThrow(/refcount 0/);
+  });
+});
+
+describe('a writer that dies holding a bucket lock', () => {
+  it('does not wedge the bucket, and its half-done insertion is repaired', async () => {
+    const table = rcuHashTableCreate(heap, 'dying', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 1 });
+    const a = entry(1);
+    const b = entry(2);
+    table.insert(a);
+    table.insert(b); // chain: 2 -> 1
+    // White box, on purpose: the table's root is [64-byte header][head, lock, seq] per bucket.
+    const root = heap.root('hash:dying', 64 + 12, 64);
+    const nodeOffset = offsetOf(Entry, 'node');
+    const worker = heap.watchWorker(
+      new Worker(new URL('../../dist/workers/hash-lock-holder-worker.js', import.meta.url), {
+        workerData: {
+          shared: heap.share(),
+          lockByte: root + 64 + 4,
+          // 1's pprev still naming the head: as if 2's insertion died before its last store.
+          staleByte: addressOf(a) + nodeOffset + 4,
+          staleValue: root + 64,
+        },
+      }),
+    );
+    const exited = once(worker, 'exit');
+    expect((await once(worker, 'message'))[0]).toBe('locked');
+    await worker.terminate();
+    await exited;
+    // The next writer takes the lock over, repairs the chain, and unlinks 1 correctly: a
+    // stale pprev would have unlinked 2 with it.
+    expect(table.delete(1)).toBe(true);
+    expect(table.chain(0).keys).toEqual([2]);
+    const found = table.lookup(2)!;
+    expect(found).toBe(b);
+    table.put(found);
+    expect(table.insert(entry(3))).toBe(true);
+    expect(table.chain(0).keys).toEqual([3, 2]);
+  });
+});

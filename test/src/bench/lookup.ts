@@ -1,0 +1,189 @@
+/**
+ * @fileoverview `npm run bench -- lookup`: lookups per second from 1 and 2 reader workers while
+ * one writer worker updates the data, for four ways of sharing a keyed table between workers:
+ *
+ * - `rcu-table`: the RCU hash table, lockless lookups (rcuReadLock, refcountIncNotZero, key
+ *   re-check), each lookup taking and dropping a reference and reading the value;
+ * - `spinlock-table`: the same table and the same work, but each lookup takes the bucket's
+ *   spinlock (lookupLocked), as a table without RCU must;
+ * - `rcu-table-qsbr` (extra): `rcu-table` with the readers registered as QSBR readers, whose
+ *   read-side sections cost next to nothing (they report a quiescent state every 1024 lookups);
+ * - `owner-thread`: a Map owned by one worker; readers send each lookup by postMessage and
+ *   wait for the answer before the next (one request in flight, no batching), the writer
+ *   sends its updates the same way: what Node programs do today;
+ * - `local-map`: each reader looks up in its own private Map, no writer, no sharing: the upper
+ *   bound of a lookup in JavaScript.
+ *
+ * The writer replaces WRITER_BATCH entries then sleeps WRITER_PAUSE_MS (a read-mostly load);
+ * it runs for every variant but `local-map`. Both table variants use the typed API users
+ * write (lookup() / lookupLocked(), then put()), and run side by side in the same workers:
+ * the readers switch between lockless and locked lookups at every measurement window, so a
+ * busy machine slows both alike. Entries are `<variant>-<readers>r`, in lookups per second
+ * summed over the readers, one sample per window.
+ */
+
+import { once } from 'node:events';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { createHeap, kmemCacheAlloc } from '@rcukit/runtime';
+import type { BenchEntry, BenchOptions, BenchSuite } from './bench-entry.js';
+import { summarize } from './stats.js';
+import { checkOf, openItemTable } from '../workers/hash-item.js';
+import {
+  BenchCtl,
+  LOOKUP_BENCH_BUCKETS,
+  LOOKUP_BENCH_CTL,
+  LOOKUP_BENCH_CTL_BYTES,
+  LOOKUP_BENCH_KEYS,
+  WRITER_BATCH,
+  WRITER_PAUSE_MS,
+  WRITER_SLOT,
+  type LookupWorkerData,
+} from '../workers/lookup-bench-protocol.js';
+
+const workerUrl = new URL('../workers/lookup-bench-worker.js', import.meta.url);
+
+type Variant = 'rcu-table' | 'spinlock-table' | 'rcu-table-qsbr' | 'owner-thread' | 'local-map';
+const VARIANTS: readonly Variant[] = ['rcu-table', 'spinlock-table', 'rcu-table-qsbr', 'owner-thread', 'local-map'];
+const TABLE_MODES: Partial<Record<Variant, number>> = { 'rcu-table': 0, 'spinlock-table': 1, 'rcu-table-qsbr': 2 };
+const READERS = [1, 2] as const;
+
+export const suite: BenchSuite = {
+  name: 'lookup',
+  description:
+    `lookups/s from 1 and 2 reader workers, one writer replacing ${WRITER_BATCH} entries every ${WRITER_PAUSE_MS} ms; ` +
+    `${LOOKUP_BENCH_KEYS} keys, ${LOOKUP_BENCH_BUCKETS} buckets`,
+  async run(options: BenchOptions): Promise<BenchEntry[]> {
+    const entries: BenchEntry[] = [];
+    for (const readers of READERS) {
+      const samples = await measure('tables', readers, options);
+      // Windows alternate rcu / spinlock / qsbr, so neighbouring windows saw about the same
+      // machine: the median of their ratios is steadier than the ratio of the medians.
+      const rcu = samples['rcu-table']!;
+      const locked = samples['spinlock-table']!;
+      const qsbr = samples['rcu-table-qsbr']!;
+      const paired = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+      options.log(
+        `${readers}r paired ratios (median over windows): rcu-table / spinlock-table ${paired(rcu, locked).toFixed(2)}, ` +
+          `rcu-table-qsbr / spinlock-table ${paired(qsbr, locked).toFixed(2)}`,
+      );
+      for (const variant of VARIANTS) {
+        let variantSamples = samples[variant];
+        if (variantSamples === undefined) variantSamples = (await measure(variant, readers, options))[variant]!;
+        const entry = summarize(`${variant}-${readers}r`, 'ops/s', variantSamples);
+        options.log(`${entry.name}: median ${Math.round(entry.median)} lookups/s`);
+        entries.push(entry);
+      }
+    }
+    return entries;
+  },
+};
+
+/**
+ * Measure one setup: 'tables' runs rcu-table, spinlock-table and rcu-table-qsbr in the same
+ * workers, switching the readers' mode at every window, so all see the same machine; the
+ * others run alone. Returns samples per variant.
+ */
+async function measure(setup: Variant | 'tables', readers: number, options: BenchOptions): Promise<Partial<Record<Variant, number[]>>> {
+  const heap = createHeap({ threadName: 'lookup-bench', maxThreads: 16 });
+  const workers: Worker[] = [];
+  const exits = new Map<Worker, Promise<unknown>>();
+  try {
+    const ctl = heap.root(LOOKUP_BENCH_CTL, LOOKUP_BENCH_CTL_BYTES) >> 2;
+    const i32 = heap.views.i32;
+    const spawn = (workerData: LookupWorkerData, transferList: readonly MessagePort[] = []) => {
+      const w = new Worker(workerUrl, { workerData, transferList: [...transferList] });
+      if (workerData.role !== 'owner') heap.watchWorker(w);
+      w.on('error', (error) => {
+        process.stderr.write(`lookup bench: ${workerData.role} worker failed: ${String(error)}\n`);
+        process.exitCode = 1;
+      });
+      workers.push(w);
+      exits.set(w, once(w, 'exit'));
+      return w;
+    };
+    let expectedReady = readers;
+    let owner: Worker | null = null;
+    if (setup === 'tables') {
+      const { cache, table } = openItemTable(heap, 'lookup-bench', { buckets: LOOKUP_BENCH_BUCKETS });
+      for (let key = 0; key < LOOKUP_BENCH_KEYS; key++) {
+        const item = kmemCacheAlloc(cache);
+        item.key = key;
+        item.check = checkOf(key);
+        item.value = key * 0.5;
+        table.insert(item);
+      }
+      for (let r = 0; r < readers; r++) spawn({ role: 'table-reader', seed: 101 + r, shared: heap.share(), index: r });
+      spawn({ role: 'table-writer', seed: 7, shared: heap.share(), index: WRITER_SLOT });
+      expectedReady++;
+    } else if (setup === 'owner-thread') {
+      const channels = Array.from({ length: readers + 1 }, () => new MessageChannel());
+      owner = spawn({ role: 'owner', seed: 1, ports: channels.map((c) => c.port1) }, channels.map((c) => c.port1));
+      await once(owner, 'message');
+      for (let r = 0; r < readers; r++) {
+        spawn({ role: 'owner-reader', seed: 101 + r, shared: heap.share(), index: r, port: channels[r]!.port2 }, [channels[r]!.port2]);
+      }
+      spawn({ role: 'owner-writer', seed: 7, shared: heap.share(), index: WRITER_SLOT, port: channels[readers]!.port2 }, [channels[readers]!.port2]);
+      expectedReady++;
+    } else {
+      for (let r = 0; r < readers; r++) spawn({ role: 'local-reader', seed: 101 + r, shared: heap.share(), index: r });
+    }
+
+    const readyBy = Date.now() + 60_000;
+    while (Atomics.load(i32, ctl + BenchCtl.READY) < expectedReady) {
+      if (Date.now() > readyBy) throw new Error(`lookup bench ${setup}: workers did not get ready`);
+      await sleep(10);
+    }
+    Atomics.store(i32, ctl + BenchCtl.PHASE, 1);
+    Atomics.notify(i32, ctl + BenchCtl.PHASE);
+
+    const windowMs = options.quick ? 100 : 250;
+    const windowsPerVariant = options.quick ? 3 : 10;
+    // The variants measured in this setup, alternated window by window.
+    const modes: Variant[] = setup === 'tables' ? ['rcu-table', 'spinlock-table', 'rcu-table-qsbr'] : [setup];
+    await sleep(options.quick ? 100 : 400); // warm-up: let the JIT settle in every worker
+    const readTotal = () => {
+      let total = 0;
+      for (let r = 0; r < readers; r++) total += Atomics.load(i32, ctl + BenchCtl.COUNTS + r);
+      return total;
+    };
+    const samples: Partial<Record<Variant, number[]>> = {};
+    for (let w = 0; w < windowsPerVariant * modes.length; w++) {
+      const variant = modes[w % modes.length]!;
+      Atomics.store(i32, ctl + BenchCtl.MODE, TABLE_MODES[variant] ?? 0);
+      // Readers look at MODE every 1024 lookups: let them all switch before counting.
+      if (modes.length > 1) await sleep(20);
+      const c0 = readTotal();
+      const t0 = process.hrtime.bigint();
+      await sleep(windowMs);
+      const c1 = readTotal();
+      const t1 = process.hrtime.bigint();
+      (samples[variant] ??= []).push(((c1 - c0) * 1e9) / Number(t1 - t0));
+    }
+
+    Atomics.store(i32, ctl + BenchCtl.PHASE, 2);
+    Atomics.notify(i32, ctl + BenchCtl.PHASE);
+    // Readers and writers stop themselves (bounded wait); the owner serves until terminated.
+    await Promise.all(
+      workers
+        .filter((w) => w !== owner)
+        .map(async (w) => {
+          const stopped = await Promise.race([exits.get(w)!.then(() => true), sleep(10_000).then(() => false)]);
+          if (!stopped) await w.terminate();
+        }),
+    );
+    return samples;
+  } finally {
+    for (const w of workers) await w.terminate();
+    heap.detach();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

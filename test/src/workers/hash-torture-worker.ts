@@ -1,0 +1,122 @@
+/**
+ * @fileoverview One worker of the hash-table torture test: a reader that looks keys up and
+ * checks what it gets while holding the reference, or a writer that deletes, frees and
+ * reinserts objects under other keys at full speed (so objects move between chains while
+ * readers walk them).
+ *
+ * workerData: TortureWorkerData (hash-torture-protocol.ts). The control root
+ * 'hash-torture-ctl' holds CtlWord words: workers count themselves ready, wait for START,
+ * run until STOP, then post their counters.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { attachHeap, kmemCacheAlloc, kmemCacheFree, type LookupPhase } from '@rcukit/runtime';
+import { checkOf, openItemTable, spin, xorshift } from './hash-item.js';
+import { CTL_BYTES, CTL_ROOT, CtlWord, type ReaderReport, type TortureWorkerData, type WriterReport } from './hash-torture-protocol.js';
+
+
+if (parentPort !== null) {
+  const data = workerData as TortureWorkerData;
+  const heap = attachHeap(data.shared, { threadName: `torture-${data.role}-${data.seed}` });
+  const ctl = heap.root(CTL_ROOT, CTL_BYTES) >> 2;
+  const i32 = () => heap.views.i32;
+  const rand = xorshift(data.seed);
+  const delay = data.delays
+    ? (phase: LookupPhase) => {
+        // Mostly no delay; sometimes a short one at a node; sometimes a long one between the
+        // key match and refcountIncNotZero(), the window the key re-check covers.
+        const r = rand();
+        if ((r & 3) === 0) spin((r >>> 8) % (phase === 'match' ? 20_000 : 10_000));
+      }
+    : undefined;
+  const { cache, table } = openItemTable(heap, 'torture', {
+    buckets: data.buckets,
+    unsafeSkipKeyRecheckForTesting: data.unsafe === 'skip-key-recheck',
+    unsafeSkipNullsCheckForTesting: data.unsafe === 'skip-nulls-check',
+    ...(delay !== undefined ? { readerDelayForTesting: delay } : {}),
+  });
+
+  Atomics.add(i32(), ctl + CtlWord.READY, 1);
+  Atomics.notify(i32(), ctl + CtlWord.READY);
+  while (Atomics.load(i32(), ctl + CtlWord.START) === 0) Atomics.wait(i32(), ctl + CtlWord.START, 0, 50);
+
+  if (data.role === 'reader') {
+    let lookups = 0;
+    let hits = 0;
+    let wrongKey = 0;
+    let badCheck = 0;
+    let missingPinned = 0;
+    while (Atomics.load(i32(), ctl + CtlWord.STOP) === 0) {
+      for (let n = 0; n < 64; n++) {
+        const r = rand();
+        // One lookup in two is of a key that is always present: it must always be found.
+        const pinned = (r & 1) === 0;
+        const key = pinned ? data.keys + ((r >>> 2) % data.pinned) : (r >>> 2) % data.keys;
+        lookups++;
+        const item = table.lookup(key);
+        if (item === null) {
+          if (pinned) {
+            missingPinned++;
+            Atomics.add(i32(), ctl + CtlWord.MISSING_PINNED, 1);
+          }
+          continue;
+        }
+        try {
+          hits++;
+          // We hold a reference: the object cannot be freed and reused under us, so its
+          // fields are stable. Any mismatch here is a lookup bug, not a race in the check.
+          const actual = item.key;
+          if (actual !== key) {
+            wrongKey++;
+            Atomics.add(i32(), ctl + CtlWord.WRONG_KEY, 1);
+          }
+          if (item.check !== checkOf(actual)) badCheck++;
+        } finally {
+          table.put(item);
+        }
+      }
+    }
+    const report: ReaderReport = { role: 'reader', lookups, hits, wrongKey, badCheck, missingPinned, stats: { ...table.stats() } };
+    parentPort.postMessage(report);
+  } else {
+    let deletes = 0;
+    let inserts = 0;
+    let replaces = 0;
+    const fresh = (key: number) => {
+      const item = kmemCacheAlloc(cache);
+      item.key = key;
+      item.check = checkOf(key);
+      item.value = key * 0.5;
+      return item;
+    };
+    while (Atomics.load(i32(), ctl + CtlWord.STOP) === 0) {
+      for (let n = 0; n < 64; n++) {
+        const r = rand();
+        const key = r % data.keys;
+        if ((r >>> 24) < 200) {
+          // Delete, then reuse the memory at once for another key: the freed object comes
+          // straight back from this worker's free list and lands in another chain.
+          if (table.delete(key)) {
+            deletes++;
+            const other = rand() % data.keys;
+            const item = fresh(other);
+            if (table.insert(item)) inserts++;
+            else kmemCacheFree(cache, item);
+          } else {
+            const item = fresh(key);
+            if (table.insert(item)) inserts++;
+            else kmemCacheFree(cache, item);
+          }
+        } else {
+          // Replace a general key (inserting it if absent) or an always-present one: readers
+          // find the old object or the new one, never none.
+          table.replace(fresh((r >>> 24) < 228 ? key : data.keys + ((r >>> 8) % data.pinned)));
+          replaces++;
+        }
+      }
+    }
+    const report: WriterReport = { role: 'writer', deletes, inserts, replaces };
+    parentPort.postMessage(report);
+  }
+  heap.detach();
+}

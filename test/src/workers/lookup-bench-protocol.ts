@@ -1,0 +1,40 @@
+/**
+ * @fileoverview What the `lookup` benchmark and its workers share: sizes, pacing, the control
+ * root's words, and each worker's parameters.
+ */
+
+import type { MessagePort } from 'node:worker_threads';
+
+/** Keys 0..KEYS-1, all present; a power of two so a key is `rand() & (KEYS - 1)`. */
+export const LOOKUP_BENCH_KEYS = 4096;
+/** One bucket per key on average: chains of about one object, as a sized table has. */
+export const LOOKUP_BENCH_BUCKETS = 4096;
+/** The writer replaces WRITER_BATCH entries, then sleeps WRITER_PAUSE_MS: a read-mostly load. */
+export const WRITER_BATCH = 8;
+export const WRITER_PAUSE_MS = 0.1;
+
+export const LOOKUP_BENCH_CTL = 'lookup-bench-ctl';
+export const LOOKUP_BENCH_CTL_BYTES = 64;
+/**
+ * Control words: READY counts workers ready; PHASE 0 = wait, 1 = run, 2 = stop; MODE (table
+ * readers) 0 = lockless lookups, 1 = lookups under the bucket lock, 2 = lockless lookups as a
+ * QSBR reader; COUNTS.. per worker.
+ */
+export const BenchCtl = { READY: 0, PHASE: 1, MODE: 2, COUNTS: 4 } as const;
+/** COUNTS slots: readers 0..7, the writer at WRITER_SLOT. */
+export const WRITER_SLOT = 8;
+
+export type LookupRole = 'table-reader' | 'table-writer' | 'owner' | 'owner-reader' | 'owner-writer' | 'local-reader';
+
+export interface LookupWorkerData {
+  readonly role: LookupRole;
+  readonly seed: number;
+  /** The heap (all roles but `owner`). */
+  readonly shared?: unknown;
+  /** COUNTS slot of this worker. */
+  readonly index?: number;
+  /** owner-reader / owner-writer: the port to the owner. */
+  readonly port?: MessagePort;
+  /** owner: one port per client. */
+  readonly ports?: MessagePort[];
+}

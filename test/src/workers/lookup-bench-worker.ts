@@ -1,0 +1,152 @@
+/**
+ * @fileoverview Workers of the `lookup` benchmark (test/src/bench/lookup.ts).
+ *
+ * Roles:
+ * - `table-reader`: lookups in the shared RCU hash table, lockless (default RCU flavor, or
+ *   QSBR) or under the bucket lock (the control word MODE says which), each taking and
+ *   dropping a reference and reading the value;
+ * - `table-writer`: replaces entries of the table (a fresh object per update), paced;
+ * - `owner`: holds a Map and answers lookups and updates sent by postMessage;
+ * - `owner-reader` / `owner-writer`: the same lookups and updates, by message to the owner,
+ *   one request in flight at a time (no batching);
+ * - `local-reader`: lookups in a Map private to the worker (no sharing: the upper bound).
+ *
+ * Readers publish their running lookup count in the control root; the main thread samples
+ * the counts over fixed windows.
+ */
+
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { attachHeap, kmemCacheAlloc, rcuQuiescentState, rcuRegisterThreadQsbr, rcuUnregisterThreadQsbr } from '@rcukit/runtime';
+import { checkOf, openItemTable, xorshift } from './hash-item.js';
+import { BenchCtl, LOOKUP_BENCH_BUCKETS, LOOKUP_BENCH_CTL, LOOKUP_BENCH_CTL_BYTES, LOOKUP_BENCH_KEYS, WRITER_BATCH, WRITER_PAUSE_MS, type LookupWorkerData } from './lookup-bench-protocol.js';
+
+const data = workerData as LookupWorkerData;
+const rand = xorshift(data.seed);
+const KEY_MASK = LOOKUP_BENCH_KEYS - 1;
+
+if (data.role === 'owner') {
+  // The owner: what Node programs do today to share a map between workers.
+  const map = new Map<number, { value: number }>();
+  for (let k = 0; k < LOOKUP_BENCH_KEYS; k++) map.set(k, { value: k * 0.5 });
+  for (const port of data.ports ?? []) {
+    port.on('message', (msg: number | [number, number]) => {
+      if (typeof msg === 'number') {
+        port.postMessage(map.get(msg)?.value ?? null);
+      } else {
+        map.set(msg[0], { value: msg[1] });
+      }
+    });
+  }
+  parentPort!.postMessage('ready');
+} else {
+  const heap = attachHeap(data.shared, { threadName: `${data.role}-${data.seed}` });
+  const ctl = heap.root(LOOKUP_BENCH_CTL, LOOKUP_BENCH_CTL_BYTES) >> 2;
+  const i32 = heap.views.i32; // the control root lies in the static area: never remapped
+  const running = () => Atomics.load(i32, ctl + BenchCtl.PHASE) === 1;
+  const counter = ctl + BenchCtl.COUNTS + (data.index ?? 0);
+  const ready = () => {
+    Atomics.add(i32, ctl + BenchCtl.READY, 1);
+    while (Atomics.load(i32, ctl + BenchCtl.PHASE) === 0) Atomics.wait(i32, ctl + BenchCtl.PHASE, 0, 20);
+  };
+  let sink = 0;
+
+  if (data.role === 'table-reader' || data.role === 'table-writer') {
+    const { cache, table } = openItemTable(heap, 'lookup-bench', { buckets: LOOKUP_BENCH_BUCKETS });
+    ready();
+    if (data.role === 'table-reader') {
+      // Lockless (MODE 0) or under the bucket lock (MODE 1), as the main thread switches it
+      // between measurement windows: both variants run in the same workers, on the same
+      // table, interleaved in time, so machine noise falls on both alike.
+      let count = 0;
+      let qsbr = false;
+      while (running()) {
+        const mode = Atomics.load(i32, ctl + BenchCtl.MODE);
+        // MODE 2: the same lockless lookups, this worker registered as a QSBR reader (its
+        // read-side sections cost next to nothing; it reports a quiescent state per batch).
+        if ((mode === 2) !== qsbr) {
+          if (qsbr) rcuUnregisterThreadQsbr();
+          else rcuRegisterThreadQsbr();
+          qsbr = !qsbr;
+        }
+        if (mode !== 1) {
+          for (let n = 0; n < 1024; n++) {
+            const item = table.lookup(rand() & KEY_MASK);
+            if (item !== null) {
+              sink += item.value;
+              table.put(item);
+            }
+          }
+        } else {
+          for (let n = 0; n < 1024; n++) {
+            const item = table.lookupLocked(rand() & KEY_MASK);
+            if (item !== null) {
+              sink += item.value;
+              table.put(item);
+            }
+          }
+        }
+        if (qsbr) rcuQuiescentState();
+        count += 1024;
+        Atomics.store(i32, counter, count);
+      }
+      if (qsbr) rcuUnregisterThreadQsbr();
+    } else {
+      let count = 0;
+      while (running()) {
+        for (let n = 0; n < WRITER_BATCH; n++) {
+          const key = rand() & KEY_MASK;
+          const item = kmemCacheAlloc(cache);
+          item.key = key;
+          item.check = checkOf(key);
+          item.value = rand() * 0.5;
+          table.replace(item);
+        }
+        count += WRITER_BATCH;
+        Atomics.store(i32, counter, count);
+        Atomics.wait(i32, ctl + BenchCtl.PHASE, 1, WRITER_PAUSE_MS);
+      }
+    }
+  } else if (data.role === 'local-reader') {
+    const map = new Map<number, { value: number }>();
+    for (let k = 0; k < LOOKUP_BENCH_KEYS; k++) map.set(k, { value: k * 0.5 });
+    ready();
+    let count = 0;
+    while (running()) {
+      for (let n = 0; n < 1024; n++) {
+        const found = map.get(rand() & KEY_MASK);
+        if (found !== undefined) sink += found.value;
+      }
+      count += 1024;
+      Atomics.store(i32, counter, count);
+    }
+  } else {
+    // owner-reader / owner-writer: one request in flight, awaited before the next.
+    const port = data.port as MessagePort;
+    const replies: ((value: unknown) => void)[] = [];
+    port.on('message', (v: unknown) => replies.shift()?.(v));
+    const ask = (key: number) => new Promise((resolve) => {
+      replies.push(resolve);
+      port.postMessage(key);
+    });
+    ready();
+    let count = 0;
+    if (data.role === 'owner-reader') {
+      while (running()) {
+        const v = await ask(rand() & KEY_MASK);
+        if (typeof v === 'number') sink += v;
+        Atomics.store(i32, counter, ++count);
+      }
+    } else {
+      while (running()) {
+        for (let n = 0; n < WRITER_BATCH; n++) port.postMessage([rand() & KEY_MASK, rand() * 0.5]);
+        count += WRITER_BATCH;
+        Atomics.store(i32, counter, count);
+        await new Promise((resolve) => setTimeout(resolve, WRITER_PAUSE_MS));
+      }
+    }
+    port.close();
+  }
+  if (sink === -1) console.log('unreachable'); // keep the reads observable to the JIT
+  heap.detach();
+  parentPort!.postMessage('done');
+}
