@@ -430,13 +430,21 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (ts.isIdentifier(c)) {
       const sym = this.symbolOf(c);
       const test = sym === undefined ? undefined : s.tests.get(sym);
-      return test === undefined ? s : this.refineCall(s, test.call, truthy);
+      if (test !== undefined) return this.refineCall(s, test.call, truthy);
+      return !truthy && sym !== undefined ? this.knownNull(s, sym) : s;
     }
     if (ts.isCallExpression(c)) return this.refineCall(s, c, truthy);
     if (ts.isBinaryExpression(c)) {
       const op = c.operatorToken.kind;
       const isEq = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
       const isNe = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+      const nullSide = isNullish(c.right) ? c.left : isNullish(c.left) ? c.right : undefined;
+      if (nullSide !== undefined) {
+        // On the branch where the reference is null, whatever a helper said about it is moot.
+        const x = skipParens(nullSide);
+        const sym = ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
+        return sym !== undefined && ((isEq && truthy) || (isNe && !truthy)) ? this.knownNull(s, sym) : s;
+      }
       if ((isEq && truthy) || (isNe && !truthy)) return this.identityChecked(s, c);
       // `refcountIncNotZero(r) === false` and friends.
       if (isEq || isNe) {
@@ -450,6 +458,13 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       }
     }
     return s;
+  }
+
+  /** `v` is null on this branch: no object, so no lock on it either. */
+  private knownNull(s: FactState, sym: ts.Symbol): FactState {
+    let out = s;
+    for (const [key, l] of s.locks) if (l.obj === sym) out = withoutLock(out, key);
+    return out.objs.has(sym) ? withObj(out, sym, undefined) : out;
   }
 
   private refineCall(s: FactState, call: ts.CallExpression, success: boolean): FactState {
@@ -503,6 +518,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (ts.isIdentifier(e)) return this.symbolOf(e) === sym;
     return ts.forEachChild(e, (c) => (this.mentions(c, sym) ? true : undefined)) === true;
   }
+}
+
+function isNullish(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  return x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
 }
 
 function skipParenParents(n: ts.Node): ts.Node {
