@@ -61,7 +61,7 @@ function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecke
   for (const key of [...ann.mustHold, ...ann.releases.filter((l) => l !== RCU_LOCK_NAME)]) {
     const dot = key.indexOf('.');
     const obj = dot < 0 ? undefined : params.get(key.slice(0, dot));
-    s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true });
+    s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true, when: undefined });
   }
   for (const name of [...ann.owned, ...putParams(fn, primitives)]) {
     const sym = params.get(name);
