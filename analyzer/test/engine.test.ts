@@ -154,3 +154,28 @@ export function f(t: Task): void {
     }
   });
 });
+
+describe('quick fixes', () => {
+  it('offers to release the lock before an early return, and the fixed code is clean', () => {
+    const code = `${TYPES}
+declare const tableLock: Spinlock;
+export function f(items: number[]): number {
+  spinLock(tableLock);
+  if (items.length === 0) return -1;
+  rcuReadLock();
+  if (items.length > 9) return 0;
+  rcuReadUnlock();
+  spinUnlock(tableLock);
+  return 1;
+}
+`;
+    const ds = run({ 'fix.ts': code }).diagnostics.filter((d) => d.fixes.length > 0);
+    expect(ds.map((d) => d.ruleId).sort()).toEqual(['rcu/unbalanced-read-lock', 'rcu/unbalanced-spinlock', 'rcu/unbalanced-spinlock']);
+    // Apply every fix (from the end of the file backwards) and re-analyze.
+    const edits = ds.flatMap((d) => d.fixes[0]!.edits).sort((a, b) => b.start - a.start);
+    let fixed = code;
+    for (const e of edits) fixed = fixed.slice(0, e.start) + e.newText + fixed.slice(e.end);
+    expect(fixed).toContain('{ spinUnlock(tableLock); return -1; }');
+    expect(run({ 'fix.ts': fixed }).diagnostics).toEqual([]);
+  });
+});
