@@ -488,8 +488,14 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     return out.objs.has(sym) ? withObj(out, sym, undefined) : out;
   }
 
-  private refineCall(s: FactState, call: ts.CallExpression, success: boolean): FactState {
+  private refineCall(s: FactState, call: ts.CallExpression, success: boolean): FactState | null {
     const kind = this.ctx.primitives.callKind(call);
+    if (kind === 'rcuReadLockHeld') {
+      // Where the read lock is known held, the "not held" branch cannot happen (a function
+      // opening with `if (!rcuReadLockHeld()) throw …` is entered holding it: see
+      // assertsReadLockHeld). Elsewhere the test tells nothing the facts can use.
+      return !success && s.readMin > 0 ? null : s;
+    }
     if (kind === 'spinTrylock') {
       const lock = this.lockRef(call.arguments[0]);
       return success && lock !== undefined ? this.acquire(s, lock, call, true) : s;

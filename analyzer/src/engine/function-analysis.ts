@@ -71,6 +71,28 @@ function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecke
 }
 
 /**
+ * A function that opens by asserting `rcuReadLockHeld()` (`if (!rcuReadLockHeld()) throw …`,
+ * the lockdep-style check of rcu_dereference_check) states its precondition in code: it is
+ * treated as annotated `@rcuReadLockHeld`.
+ */
+function assertsReadLockHeld(fn: ts.FunctionLikeDeclaration, primitives: Primitives): boolean {
+  const body = fn.body;
+  if (body === undefined || !ts.isBlock(body)) return false;
+  for (const st of body.statements.slice(0, 3)) {
+    if (!ts.isIfStatement(st)) continue;
+    let c = st.expression;
+    while (ts.isParenthesizedExpression(c)) c = c.expression;
+    if (!ts.isPrefixUnaryExpression(c) || c.operator !== ts.SyntaxKind.ExclamationToken) continue;
+    let call: ts.Expression = c.operand;
+    while (ts.isParenthesizedExpression(call)) call = call.expression;
+    if (!ts.isCallExpression(call) || primitives.callKind(call) !== 'rcuReadLockHeld') continue;
+    const then = ts.isBlock(st.thenStatement) ? st.thenStatement.statements[0] : st.thenStatement;
+    if (then !== undefined && (ts.isThrowStatement(then) || ts.isReturnStatement(then))) return true;
+  }
+  return false;
+}
+
+/**
  * Parameters the function drops a reference on (`refcountDecAndTest(p.refcnt)`): only a holder
  * of a reference may drop it, so such a parameter is owned by the caller (sockPut, fput).
  */
@@ -94,7 +116,8 @@ function putParams(fn: ts.FunctionLikeDeclaration, primitives: Primitives): stri
 export function analyzeFunction(fn: FunctionLike, index: number, ctx: TransferContext): FunctionAnalysis {
   const cfg = CfgBuilder.build(fn, index);
   dumpIfRequested(cfg);
-  const annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
+  let annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
+  if (!annotations.rcuReadLockHeld && !ts.isSourceFile(fn) && assertsReadLockHeld(fn, ctx.primitives)) annotations = { ...annotations, rcuReadLockHeld: true };
   const initial = initialState(fn, annotations, ctx.checker, ctx.primitives);
   const transfer = new RcuTransfer(ctx, fn, initial);
   const solution = solveForward(cfg, transfer);
