@@ -478,6 +478,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       if (l.when?.sym !== sym || l.must) continue;
       out = l.when.value === value ? withLock(out, { ...l, must: true }) : withoutLock(out, key);
     }
+    const w = out.readWhen;
+    if (w?.sym === sym) {
+      const d = value ? w.whenTrue : w.whenFalse;
+      out = { ...out, readMin: d, readMax: d, readWhen: undefined };
+    }
     return withAssume(out, sym, value);
   }
 
