@@ -373,8 +373,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       else {
         const summary = this.ctx.summaryOfCall(p);
         const index = p.arguments.indexOf(child as ts.Expression);
-        // Handing the reference to a helper that drops it is a release, not a use.
-        if (summary?.releasesRefOf.includes(index) === true) return;
+        // Handing the reference to a helper that drops it is a release, not a use; to a
+        // predicate that compares its identity, the re-check itself.
+        if (summary?.releasesRefOf.includes(index) === true || summary?.validatesParams.includes(index) === true) return;
         how = 'arg';
       }
     } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === child) {
@@ -505,6 +506,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       const lock = this.lockRef(call.arguments[0]);
       return success && lock !== undefined ? this.acquire(s, lock, call, true) : s;
     }
+    if (kind === undefined) return this.refinePredicate(s, call, success);
     if (kind !== 'refcountIncNotZero') return s;
     const sym = this.lockRef(call.arguments[0])?.sym;
     if (sym === undefined) return s;
@@ -518,6 +520,27 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       incFailed: undefined,
       keyChecked: undefined,
     });
+  }
+
+  /**
+   * A project predicate that compares its parameter's identity or key (`inetMatch(sk, key)`,
+   * the kernel's inet_match / nf_ct_key_equal): on its true branch the argument is revalidated.
+   */
+  private refinePredicate(s: FactState, call: ts.CallExpression, success: boolean): FactState {
+    if (!success) return s;
+    const summary = this.ctx.summaryOfCall(call);
+    if (summary === undefined || summary.validatesParams.length === 0) return s;
+    let out = s;
+    for (const i of summary.validatesParams) {
+      const a = call.arguments[i];
+      const x = a === undefined ? undefined : skipParens(a);
+      const sym = x !== undefined && ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
+      const fact = sym === undefined ? undefined : out.objs.get(sym);
+      if (sym === undefined || fact === undefined) continue;
+      if (fact.pending !== undefined) out = withObj(out, sym, { ...fact, pending: undefined });
+      else if (fact.origin === 'rcu' && fact.refHeld === undefined) out = withObj(out, sym, { ...fact, keyChecked: call });
+    }
+    return out;
   }
 
   /** On the branch where `a === b` holds: an acquired object compared with a fresh re-read is revalidated. */
