@@ -282,10 +282,9 @@ export function withTest(s: FactState, sym: ts.Symbol, t: TestResult | undefined
  * after locking is a separate question: see `pending`.)
  */
 export function isStable(s: FactState, sym: ts.Symbol): boolean {
+  for (const l of s.locks.values()) if (l.must && l.obj === sym) return true;
   const o = s.objs.get(sym);
   if (o === undefined) return false;
   if (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable') return true;
-  if (o.refHeld !== undefined) return true;
-  for (const l of s.locks.values()) if (l.must && l.obj === sym) return true;
-  return false;
+  return o.refHeld !== undefined;
 }

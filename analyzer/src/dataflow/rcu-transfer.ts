@@ -235,8 +235,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   private dropRef(s: FactState, sym: ts.Symbol, site: ts.Node): FactState {
     const o = s.objs.get(sym);
     if (o === undefined) return s;
-    const out = withObj(s, sym, { ...o, refHeld: undefined, pending: o.pending?.kind === 'ref' ? undefined : o.pending });
-    return this.markUnprotected(out, site);
+    // Dropping a reference is a release, not an escape: what follows (freeing the object when
+    // the count hit zero) is the holder's right, so the object is not marked unprotected here.
+    void site;
+    return withObj(s, sym, { ...o, refHeld: undefined, pending: o.pending?.kind === 'ref' ? undefined : o.pending });
   }
 
   /** A call to a project function: apply its summary. */
