@@ -42,6 +42,19 @@ export interface TransferContext {
 /** Calls that run a callback later, after the current read-side section may have ended. */
 const DEFERRING_CALLEES = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'nextTick', 'then', 'catch', 'finally', 'addEventListener', 'on', 'once']);
 
+const NON_THROWING: ReadonlySet<string> = new Set([
+  'rcuReadLock',
+  'rcuReadUnlock',
+  'rcuReadLockHeld',
+  'spinLock',
+  'spinUnlock',
+  'spinTrylock',
+  'refcountIncNotZero',
+  'refcountInc',
+  'refcountDecAndTest',
+  'refcountSet',
+]);
+
 interface LockRef {
   readonly key: string;
   readonly sym: ts.Symbol | undefined;
@@ -77,6 +90,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   }
 
   transferEdge(edge: Edge, out: FactState): FactState | null {
+    if (edge.kind === 'exception' && this.endsInNonThrowingPrimitive(edge.from)) return null;
     let s: FactState | null = out;
     if ((edge.kind === 'true' || edge.kind === 'false') && edge.condition !== undefined) {
       s = this.refine(s, edge.condition, edge.kind === 'true');
@@ -86,6 +100,18 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       this.emit({ kind: 'exit', node: edge.exitNode, how: edge.to.role === 'throw' ? 'throw' : 'return', state: s });
     }
     return s;
+  }
+
+  /**
+   * The lock and refcount primitives are modelled as not throwing: they throw only on misuse
+   * (which the rules report) or, for spinLock, after taking the lock from a dead owner. An
+   * exceptional edge out of one would carry a lock "held" into a finally that never expected it.
+   */
+  private endsInNonThrowingPrimitive(block: BasicBlock): boolean {
+    const last = block.elements[block.elements.length - 1];
+    if (last?.kind !== 'node' || !ts.isCallExpression(last.node)) return false;
+    const kind = this.ctx.primitives.callKind(last.node);
+    return kind !== undefined && NON_THROWING.has(kind);
   }
 
   // -------------------------------------------------------------------------------------------
