@@ -404,6 +404,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         // Handing the reference to a helper that drops it is a release, not a use; to a
         // predicate that compares its identity, the re-check itself.
         if (summary?.releasesRefOf.includes(index) === true || summary?.validatesParams.includes(index) === true) return;
+        // Handing it to a lock helper (`@acquires sighand.siglock`) is a lock operation, not a use.
+        const name = summary?.params[index];
+        if (summary !== undefined && name !== undefined && [...summary.acquires, ...summary.releases].some((l) => l.startsWith(`${name}.`))) return;
         how = 'arg';
       }
     } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === child) {
