@@ -307,6 +307,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   /** The end of a `using` declaration's scope. */
   private dispose(s: FactState, decl: ts.VariableDeclaration): FactState {
     const init = decl.initializer === undefined ? undefined : skipParens(decl.initializer);
+    if (init !== undefined && ts.isConditionalExpression(init)) return this.disposeConditional(s, decl, init);
     if (init === undefined || !ts.isCallExpression(init)) return s;
     const kind = this.ctx.primitives.callKind(init);
     if (kind === 'rcuReadLock') return this.readUnlock(s, decl);
@@ -322,6 +323,35 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       return this.markUnprotected(out, decl);
     }
     return s;
+  }
+
+  /**
+   * `using g = cond ? rcuReadLock() : null`: the dispose unlocks only when `cond` held. With an
+   * unchanging condition the depth is tracked per side (readWhen), so the dispose settles it.
+   */
+  private disposeConditional(s: FactState, decl: ts.VariableDeclaration, init: ts.ConditionalExpression): FactState {
+    const isLock = (e: ts.Expression): boolean => {
+      const x = skipParens(e);
+      return ts.isCallExpression(x) && this.ctx.primitives.callKind(x) === 'rcuReadLock';
+    };
+    const lockWhenTrue = isLock(init.whenTrue);
+    const lockWhenFalse = isLock(init.whenFalse);
+    if (!lockWhenTrue && !lockWhenFalse) return s;
+    const c = skipParens(init.condition);
+    const sym = ts.isIdentifier(c) ? this.symbolOf(c) : undefined;
+    const w = s.readWhen;
+    if (lockWhenTrue && lockWhenFalse) return this.readUnlock(s, decl);
+    if (sym !== undefined && w?.sym === sym) {
+      this.emit({ kind: 'readUnlock', node: decl, state: s });
+      const whenTrue = w.whenTrue - (lockWhenTrue ? 1 : 0);
+      const whenFalse = w.whenFalse - (lockWhenFalse ? 1 : 0);
+      const out: FactState = whenTrue === whenFalse
+        ? { ...s, readMin: whenTrue, readMax: whenTrue, readWhen: undefined }
+        : { ...s, readMin: Math.min(whenTrue, whenFalse), readMax: Math.max(whenTrue, whenFalse), readWhen: { sym, whenTrue, whenFalse } };
+      return this.markUnprotected(out, decl);
+    }
+    // Condition not tracked: the depth on the locking side is unknown here; keep the range.
+    return { ...s, readMin: Math.max(s.readMin - 1, Math.min(s.readMin, s.readMax - 1)), readMax: s.readMax, readTainted: true };
   }
 
   private binary(s: FactState, b: ts.BinaryExpression): FactState {
