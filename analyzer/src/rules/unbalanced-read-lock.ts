@@ -45,6 +45,8 @@ export default defineRule({
       unlockWithoutLock: '`rcuReadUnlock()` at line {{line}} ends a read-side section that is not open.',
       returnsUnbalanced:
         'This return holds {{here}} read-side section(s) but the return at line {{otherLine}} holds {{other}}; callers cannot know whether the read lock is held.',
+      conditionalAtReturn:
+        'This return holds {{whenTrue}} read-side section(s) when `{{cond}}` is true and {{whenFalse}} otherwise; the section opened under that condition is never closed on one side.',
       heldAtThrow: 'The throw at line {{line}} leaves the function holding {{count}} read-side section(s) more than it was called with.',
     },
   },
@@ -94,6 +96,11 @@ export default defineRule({
           ctx.report({ node: e.node, messageId: 'unlockWithoutLock', data: { line: ctx.line(e.node) } });
         }
       } else if (e.kind === 'exit') {
+        const w = e.state.readWhen;
+        if (!e.state.readTainted && w !== undefined && w.whenTrue !== w.whenFalse) {
+          ctx.report({ node: exitAnchor(e.node), messageId: 'conditionalAtReturn', data: { whenTrue: w.whenTrue, whenFalse: w.whenFalse, cond: w.sym.name } });
+          continue;
+        }
         if (!exact(e.state)) continue;
         if (e.how === 'throw') {
           if (e.state.readMin > entry) {
