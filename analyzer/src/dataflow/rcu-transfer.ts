@@ -367,6 +367,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   }
 
   private declaration(s: FactState, d: ts.VariableDeclaration): FactState {
+    if (ts.isObjectBindingPattern(d.name)) return this.destructure(s, d.name);
     if (!ts.isIdentifier(d.name)) return s;
     const sym = this.symbolOf(d.name);
     if (sym === undefined) return s;
@@ -378,6 +379,23 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     }
     if (d.initializer === undefined) return withTest(withObj(s, sym, undefined), sym, undefined);
     return this.assign(s, sym, d.initializer);
+  }
+
+  /** `const { sighand } = task`: each bound type-stable property is a load, like `task.sighand`. */
+  private destructure(s: FactState, pattern: ts.ObjectBindingPattern): FactState {
+    let out = s;
+    for (const el of pattern.elements) {
+      if (!ts.isIdentifier(el.name)) continue;
+      const sym = this.symbolOf(el.name);
+      if (sym === undefined) continue;
+      out = withTest(out, sym, undefined);
+      if (!this.ctx.primitives.isTypeStableExpr(el.name)) {
+        out = withObj(out, sym, undefined);
+        continue;
+      }
+      out = withObj(out, sym, newObj(out.readMin > 0 ? 'rcu' : 'unknown', el, out.readMin));
+    }
+    return out;
   }
 
   /** `v = init`: what v now holds. */
