@@ -169,7 +169,15 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   private lockRef(arg: ts.Expression | undefined): LockRef | undefined {
     if (arg === undefined) return undefined;
-    const e = skipParens(arg);
+    let e = skipParens(arg);
+    // `const lock = sighand.siglock; spinLock(lock)`: a const alias names the same lock.
+    if (ts.isIdentifier(e)) {
+      const d = this.symbolOf(e)?.valueDeclaration;
+      if (d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isVariableDeclarationList(d.parent) &&
+          (d.parent.flags & ts.NodeFlags.Const) !== 0 && ts.isPropertyAccessExpression(skipParens(d.initializer))) {
+        e = skipParens(d.initializer);
+      }
+    }
     const key = normalizeLockText(e.getText());
     if (ts.isPropertyAccessExpression(e)) {
       const base = skipParens(e.expression);
