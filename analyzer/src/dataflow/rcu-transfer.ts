@@ -424,6 +424,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
           return withObj(s, sym, newObj('stable', x, s.readMin));
         }
         if (summary?.returnsStable === true) return withObj(s, sym, newObj('stable', x, s.readMin));
+        // `const same = sameSighand(task, s)`: the verdict, tested later, revalidates then.
+        if (summary !== undefined && summary.validatesParams.length > 0) return withTest(withObj(s, sym, undefined), sym, { call: x });
       }
     }
     if (ts.isIdentifier(x)) {
