@@ -183,6 +183,15 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       const base = skipParens(e.expression);
       if (ts.isIdentifier(base)) return { key, sym: this.symbolOf(base), field: e.name.text };
     }
+    // `spinLock(lockOf(sighand))` with a getter returning `sighand.siglock`.
+    if (ts.isCallExpression(e) && this.ctx.primitives.callKind(e) === undefined) {
+      const getter = this.ctx.summaryOfCall(e)?.returnsLockOf;
+      const arg = getter === undefined ? undefined : e.arguments[getter.param];
+      const base = arg === undefined ? undefined : skipParens(arg);
+      if (getter !== undefined && base !== undefined && ts.isIdentifier(base)) {
+        return { key: `${base.text}.${getter.field}`, sym: this.symbolOf(base), field: getter.field };
+      }
+    }
     return { key, sym: undefined, field: undefined };
   }
 
@@ -462,6 +471,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         // Handing the reference to a helper that drops it is a release, not a use; to a
         // predicate that compares its identity, the re-check itself.
         if (summary?.releasesRefOf.includes(index) === true || summary?.validatesParams.includes(index) === true) return;
+        if (summary?.returnsLockOf?.param === index) return; // a lock getter: the lock operation itself
         // Handing it to a lock helper (`@acquires sighand.siglock`) is a lock operation, not a use.
         const name = summary?.params[index];
         if (summary !== undefined && name !== undefined && [...summary.acquires, ...summary.releases].some((l) => l.startsWith(`${name}.`))) return;
