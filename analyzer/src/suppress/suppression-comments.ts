@@ -34,7 +34,15 @@ export interface SuppressionComment {
 /** All directives in `text`, in file order. `fileName` only picks the parser's script kind. */
 export function findSuppressionComments(fileName: string, text: string): SuppressionComment[] {
   if (!text.includes(directive)) return [];
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+  let sf: ts.SourceFile;
+  try {
+    sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+  } catch (e) {
+    // TypeScript's parser is recursive; code nested thousands deep overflows it. The engine will
+    // fail on that file too and say so; here, fall back to reading comments line by line.
+    if (e instanceof RangeError) return scanLines(text);
+    throw e;
+  }
   const seen = new Set<number>();
   const out: SuppressionComment[] = [];
   // Every comment is leading trivia of exactly one token, so visiting each token's full start
@@ -46,7 +54,9 @@ export function findSuppressionComments(fileName: string, text: string): Suppres
     if (node.kind >= ts.SyntaxKind.FirstJSDocNode && node.kind <= ts.SyntaxKind.LastJSDocNode) continue;
     const children = node.getChildren(sf);
     if (children.length === 0 || node.kind === ts.SyntaxKind.EndOfFileToken) {
-      for (const range of ts.getLeadingCommentRanges(text, node.pos) ?? []) {
+      // Comments on the previous token's line are "trailing" to TypeScript, the rest "leading".
+      const ranges = [...(ts.getTrailingCommentRanges(text, node.pos) ?? []), ...(ts.getLeadingCommentRanges(text, node.pos) ?? [])];
+      for (const range of ranges) {
         if (seen.has(range.pos)) continue;
         seen.add(range.pos);
         const parsed = parseComment(text.slice(range.pos, range.end), range.kind);
@@ -68,6 +78,27 @@ export function findSuppressionComments(fileName: string, text: string): Suppres
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The fallback for files the parser cannot take: `//` comments that open a line. It cannot tell
+ * a comment from the inside of a multi-line string, a small price for a file that deep.
+ */
+function scanLines(text: string): SuppressionComment[] {
+  const out: SuppressionComment[] = [];
+  let offset = 0;
+  text.split('\n').forEach((lineText, i) => {
+    const column = lineText.search(/\S/);
+    if (column >= 0 && lineText.startsWith('//', column)) {
+      const parsed = parseComment(lineText.slice(column).replace(/\r$/, ''), ts.SyntaxKind.SingleLineCommentTrivia);
+      if (parsed) {
+        const end = lineText.replace(/\r$/, '').length;
+        out.push({ ...parsed, targetLine: i + 2, line: i + 1, column: column + 1, endLine: i + 1, endColumn: end + 1, start: offset + column, end: offset + end });
+      }
+    }
+    offset += lineText.length + 1;
+  });
+  return out;
 }
 
 /** The rule ids and reason of a comment, or undefined when it is not a directive. */
