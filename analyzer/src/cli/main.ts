@@ -7,11 +7,12 @@
  */
 
 import { Command, CommanderError, Option } from 'commander';
-import { describeError, runCheck, formats, type CheckFlags } from './check-command.js';
+import type { CheckFlags } from './check-command.js';
 import { CliError } from './cli-error.js';
+import { describeError } from './describe-error.js';
 import { ExitCode } from './exit-codes.js';
 import { packageVersion } from './package-info.js';
-import { runRules, type RulesFlags } from './rules-command.js';
+import type { RulesFlags } from './rules-command.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -40,7 +41,7 @@ Exit codes:
     .description('check a TypeScript project (or files) and report findings')
     .argument('[paths...]', 'files or folders to check (default: the whole project)')
     .option('-p, --project <tsconfig>', 'tsconfig.json of the project (default: ./tsconfig.json, or the nearest one above each path)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices([...formats]).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--max-warnings <n>', 'fail (exit 1) when there are more than n warnings')
     .option('--rule <id=severity>', 'set a rule to off, warn or error (repeatable)', collect)
@@ -48,13 +49,14 @@ Exit codes:
     .option('--baseline <file>', 'ignore findings recorded in this baseline file')
     .option('--update-baseline', 'write the current findings to the --baseline file and exit 0')
     .option('-q, --quiet', 'report errors only, not warnings')
-    .action(async (paths: string[], flags: CheckFlags) => onExit(await runCheck(paths, flags, io)));
+    // Commands load on use: --help, --version and usage errors never load TypeScript.
+    .action(async (paths: string[], flags: CheckFlags) => onExit(await (await import('./check-command.js')).runCheck(paths, flags, io)));
 
   program
     .command('rules')
     .description('list the rules with their default severity and doc page')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (flags: RulesFlags) => onExit(await runRules(flags, io)));
+    .action(async (flags: RulesFlags) => onExit(await (await import('./rules-command.js')).runRules(flags, io)));
 
   return program;
 }

@@ -32,11 +32,11 @@ export interface SuppressionComment {
 }
 
 /** All directives in `text`, in file order. `fileName` only picks the parser's script kind. */
-export function findSuppressionComments(fileName: string, text: string): SuppressionComment[] {
+export function findSuppressionComments(fileName: string, text: string, parsed?: ts.SourceFile): SuppressionComment[] {
   if (!text.includes(directive)) return [];
   let sf: ts.SourceFile;
   try {
-    sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+    sf = parsed ?? parseSource(fileName, text);
   } catch (e) {
     // TypeScript's parser is recursive; code nested thousands deep overflows it. The engine will
     // fail on that file too and say so; here, fall back to reading comments line by line.
@@ -114,6 +114,11 @@ export function parseComment(comment: string, kind: ts.CommentKind): { ruleIds: 
   const reasonPart = sep < 0 ? undefined : rest.slice(sep).replace(/^\s*--/, '').replace(/\s*\*?\s*$/, '').trim();
   const ruleIds = idsPart.split(/[\s,]+/).filter((s) => s.length > 0);
   return { ruleIds, reason: reasonPart ? reasonPart : undefined };
+}
+
+/** Parse a file the way the engine's program will (parent pointers set: getChildren needs them). */
+export function parseSource(fileName: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
 }
 
 function scriptKind(fileName: string): ts.ScriptKind {
