@@ -32,8 +32,6 @@ import { loadEngine } from './engine-loader.js';
 import { ExitCode } from './exit-codes.js';
 import { readDoc, packageVersion } from './package-info.js';
 import { startProgress } from './progress.js';
-import { resolveTargets } from './project-files.js';
-import { scanSources } from './source-scan.js';
 
 export type Format = 'text' | 'json' | 'sarif';
 const formats: readonly Format[] = ['text', 'json', 'sarif'];
@@ -71,7 +69,10 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   if (flags.updateBaseline && flags.baseline === undefined) throw new CliError('--update-baseline needs --baseline <file> to say which file to write');
 
   const config = wrapConfig(() => loadConfig(cwd, flags.config, display));
-  // The project next: a missing or broken tsconfig is reported before the engine loads.
+  // The project next: a missing or broken tsconfig is reported before the engine loads. The
+  // modules that need TypeScript load only now, so flag and config errors come back at once.
+  const { resolveTargets } = await import('./project-files.js');
+  const { scanSources } = await import('./source-scan.js');
   const resolved = resolveTargets(cwd, paths, flags.project, display);
   const engine = await loadEngine();
   const rules: RuleInfo[] = [...engine.listRules(), ...metaRules];
