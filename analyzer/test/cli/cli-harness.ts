@@ -62,3 +62,20 @@ export const strictTsconfig = JSON.stringify({
   compilerOptions: { target: 'ES2022', lib: ['ES2024', 'ESNext.Disposable'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
   include: ['src'],
 });
+
+/**
+ * Run `rcukit <args>` in this process (the same program main.ts runs, minus process startup),
+ * for tests that run the checker many times: the engine loads once per test file.
+ */
+export async function runInProcess(args: readonly string[], cwd: string): Promise<CliRun> {
+  const { main } = await import('../../src/cli/program.js');
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+    stdout: { isTTY: false, write: (s: string) => (stdout += s) },
+    stderr: { isTTY: false, write: (s: string) => (stderr += s) },
+  });
+  return { status, stdout, stderr };
+}

@@ -42,7 +42,7 @@ export function lookupSock(table: SockTable, port: number): Sock | null {
     if (sock.port !== port) continue;
     refcountIncNotZero(sock.refcnt); // expect: rcu/inc-not-zero-unchecked
     rcuReadUnlock();
-    return sock;
+    return sock; // expect: rcu/reference-escape
   }
   rcuReadUnlock();
   return null;
@@ -57,16 +57,16 @@ export async function flushSighand(task: Task): Promise<void> {
   rcuReadUnlock();
 }
 
-/** Unlocks on one path only. */
+/** Unlocks on one path only: when the revalidation fails, the lock stays held. */
 export function clearPending(task: Task): void {
   rcuReadLock();
   const sighand = task.sighand;
   if (sighand !== null) {
-    spinLock(sighand.siglock); // expect: rcu/unbalanced-spinlock
+    spinLock(sighand.siglock);
     if (sighand === task.sighand) {
       sighand.pending = 0;
       spinUnlock(sighand.siglock);
     }
   }
   rcuReadUnlock();
-}
+} // expect: rcu/unbalanced-spinlock (reported where the function returns with the lock held)
