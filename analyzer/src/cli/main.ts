@@ -7,4 +7,10 @@
 
 import { main } from './program.js';
 
+// `rcukit check | head` closes the pipe early: stop quietly instead of dying on EPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 process.exitCode = await main(process.argv.slice(2));

@@ -49,7 +49,7 @@ export const suite: BenchSuite = {
 
 function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
   const project = path.join(dir, 'project');
-  const stats = writeSyntheticProject({ dir: project, runtimeDir: path.join(repoRoot, 'runtime'), files: 200, targetLines: 50_000, seed: 0x5eed });
+  const stats = writeSyntheticProject({ dir: project, runtimeDir: path.join(repoRoot, 'runtime'), files: 200, targetLines: 51_200, seed: 0x5eed });
   log(`project: ${stats.files} files, ${stats.lines} lines, ${stats.runtimeFiles} importing the runtime, ${stats.bugs} planted bugs`);
 
   const hook = path.join(dir, 'max-rss-hook.mjs');

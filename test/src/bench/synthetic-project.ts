@@ -232,11 +232,15 @@ function runtimeTemplate(kind: number, m: number, j: number, n: number): string 
     rcuReadUnlock();
     return false;
   }
-  const same = c === t.head && c.key === key;
-  if (same) c.bytes += ${n};
+  if (c === t.head && c.key === key) {
+    c.bytes += ${n};
+    spinUnlock(c.lock);
+    rcuReadUnlock();
+    return true;
+  }
   spinUnlock(c.lock);
   rcuReadUnlock();
-  return same;
+  return false;
 }
 `;
     case 4:
