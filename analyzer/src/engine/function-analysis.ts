@@ -61,13 +61,35 @@ function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecke
   for (const key of [...ann.mustHold, ...ann.releases.filter((l) => l !== RCU_LOCK_NAME)]) {
     const dot = key.indexOf('.');
     const obj = dot < 0 ? undefined : params.get(key.slice(0, dot));
-    s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true });
+    s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true, when: undefined });
   }
   for (const name of [...ann.owned, ...putParams(fn, primitives)]) {
     const sym = params.get(name);
     if (sym !== undefined) s = withObj(s, sym, newObj('owned', fn, 0));
   }
   return s;
+}
+
+/**
+ * A function that opens by asserting `rcuReadLockHeld()` (`if (!rcuReadLockHeld()) throw …`,
+ * the lockdep-style check of rcu_dereference_check) states its precondition in code: it is
+ * treated as annotated `@rcuReadLockHeld`.
+ */
+function assertsReadLockHeld(fn: ts.FunctionLikeDeclaration, primitives: Primitives): boolean {
+  const body = fn.body;
+  if (body === undefined || !ts.isBlock(body)) return false;
+  for (const st of body.statements.slice(0, 3)) {
+    if (!ts.isIfStatement(st)) continue;
+    let c = st.expression;
+    while (ts.isParenthesizedExpression(c)) c = c.expression;
+    if (!ts.isPrefixUnaryExpression(c) || c.operator !== ts.SyntaxKind.ExclamationToken) continue;
+    let call: ts.Expression = c.operand;
+    while (ts.isParenthesizedExpression(call)) call = call.expression;
+    if (!ts.isCallExpression(call) || primitives.callKind(call) !== 'rcuReadLockHeld') continue;
+    const then = ts.isBlock(st.thenStatement) ? st.thenStatement.statements[0] : st.thenStatement;
+    if (then !== undefined && (ts.isThrowStatement(then) || ts.isReturnStatement(then))) return true;
+  }
+  return false;
 }
 
 /**
@@ -94,7 +116,8 @@ function putParams(fn: ts.FunctionLikeDeclaration, primitives: Primitives): stri
 export function analyzeFunction(fn: FunctionLike, index: number, ctx: TransferContext): FunctionAnalysis {
   const cfg = CfgBuilder.build(fn, index);
   dumpIfRequested(cfg);
-  const annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
+  let annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
+  if (!annotations.rcuReadLockHeld && !ts.isSourceFile(fn) && assertsReadLockHeld(fn, ctx.primitives)) annotations = { ...annotations, rcuReadLockHeld: true };
   const initial = initialState(fn, annotations, ctx.checker, ctx.primitives);
   const transfer = new RcuTransfer(ctx, fn, initial);
   const solution = solveForward(cfg, transfer);

@@ -7,7 +7,7 @@
 
 import type { ts } from 'ts-morph';
 import type { FactState } from '../dataflow/facts.js';
-import { defineRule } from './define-rule.js';
+import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { exitAnchor, keywordOf, lineOf } from './rule-utils/nodes.js';
 
 function exact(s: FactState): boolean {
@@ -98,6 +98,7 @@ export default defineRule({
           node: exitAnchor(r.node),
           messageId: 'returnsUnbalanced',
           data: { here: r.depth, other: other.depth, otherLine: lineOf(exitAnchor(other.node)) },
+          fixes: r.depth === entry + 1 ? insertBeforeStatement(r.node, 'rcuReadUnlock();', 'Call rcuReadUnlock() before this return') : [],
         });
       }
     }
