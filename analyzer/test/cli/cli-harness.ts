@@ -19,6 +19,20 @@ export const engineAvailable: boolean = await (async () => {
   return typeof mod['analyze'] === 'function' && typeof mod['listRules'] === 'function';
 })();
 
+/**
+ * Whether the built runtime exports the RCU read-side API the demo and the end-to-end projects
+ * call. The engine recognizes primitives by symbol, so without these exports it rightly stays
+ * quiet about read-side sections, and tests that expect such findings cannot run.
+ */
+export const runtimeRcuAvailable: boolean = await (async () => {
+  try {
+    const mod = (await import('@rcukit/runtime')) as Record<string, unknown>;
+    return typeof mod['rcuReadLock'] === 'function' && typeof mod['rcuReadUnlock'] === 'function';
+  } catch {
+    return false;
+  }
+})();
+
 export interface CliRun {
   readonly status: number | null;
   readonly stdout: string;
