@@ -225,6 +225,9 @@ function inferSummary(
     });
   }
 
+  // Identity predicates: a boolean function whose parameters are roots of equality operands.
+  const validatesParams = ts.isSourceFile(fn) ? [] : comparedParams(fn, ctx.checker);
+
   // May block: a synchronous blocking call anywhere (await/yield only suspend this function).
   const blocking = events.find((e): e is Extract<FactEvent, { kind: 'blocking' }> => e.kind === 'blocking' && e.what !== 'await' && e.what !== 'yield' && e.what !== 'for await');
 
@@ -250,11 +253,61 @@ function inferSummary(
       returnsLockedField,
       returnsStable,
       releasesRefOf,
+      validatesParams,
+      returnsLockOf: lockGetter(fn, returns, ctx),
       mayBlock: blocking?.node,
       params,
     },
     inferredRequiresRead,
   };
+}
+
+/** `return p.field` on every return, where the field is a runtime Spinlock: a lock getter. */
+function lockGetter(fn: FunctionLike, returns: ReadonlyArray<{ node: ts.Node }>, ctx: TransferContext): { param: number; field: string } | undefined {
+  if (ts.isSourceFile(fn) || returns.length === 0) return undefined;
+  let found: { param: number; field: string } | undefined;
+  for (const r of returns) {
+    const e = ts.isReturnStatement(r.node) ? r.node.expression : !ts.isBlock(fn.body!) && r.node === fn ? (fn.body as ts.Expression) : undefined;
+    if (e === undefined) return undefined;
+    const x = skipParensLocal(e);
+    if (!ts.isPropertyAccessExpression(x) || !ts.isIdentifier(x.expression) || !ctx.primitives.isSpinlockExpr(x)) return undefined;
+    const param = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === (x.expression as ts.Identifier).text);
+    if (param < 0 || (found !== undefined && (found.param !== param || found.field !== x.name.text))) return undefined;
+    found = { param, field: x.name.text };
+  }
+  return found;
+}
+
+/**
+ * Parameters a predicate compares: the function returns boolean, and the parameter is the root
+ * of one side of an `===`/`==` (or `!==`/`!=`) whose other side does not mention it.
+ */
+function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker): number[] {
+  const sig = checker.getSignatureFromDeclaration(fn);
+  const ret = sig === undefined ? undefined : checker.getReturnTypeOfSignature(sig);
+  if (ret === undefined || (ret.flags & ts.TypeFlags.BooleanLike) === 0 || fn.body === undefined) return [];
+  const names = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+  const found = new Set<number>();
+  const root = (e: ts.Expression): string | undefined => {
+    let x = skipParensLocal(e);
+    while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipParensLocal(x.expression);
+    return ts.isIdentifier(x) ? x.text : undefined;
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n)) {
+      const op = n.operatorToken.kind;
+      if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) {
+        const l = root(n.left);
+        const r = root(n.right);
+        const isNull = (e: ts.Expression): boolean => skipParensLocal(e).kind === ts.SyntaxKind.NullKeyword;
+        if (l !== undefined && l !== r && !isNull(n.right) && names.includes(l)) found.add(names.indexOf(l));
+        if (r !== undefined && l !== r && !isNull(n.left) && names.includes(r)) found.add(names.indexOf(r));
+      }
+    }
+    if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fn.body, visit);
+  return [...found];
 }
 
 function skipParensLocal(e: ts.Expression): ts.Expression {
