@@ -1,0 +1,309 @@
+/**
+ * @fileoverview `rcukit check`: resolve what to check, run the engine, apply suppressions and
+ * the baseline, format, and decide the exit code. The order matters and is fixed:
+ *
+ *   engine findings -> inline suppressions (+ findings about the comments themselves)
+ *   -> baseline (accepted findings dropped) -> --quiet (warnings dropped) -> formatter
+ *   -> exit code (errors, or warnings over --max-warnings).
+ *
+ * --update-baseline records what is left after suppressions, warnings included, whatever
+ * --quiet says, so a later run with --quiet or without it agrees with the file.
+ */
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic, Severity } from '../diagnostic.js';
+import type { RuleInfo } from '../engine/api.js';
+import { matchBaseline, readBaseline, writeBaseline, BaselineError } from '../baseline/baseline-file.js';
+import { fingerprintAll, lineReader } from '../baseline/fingerprint.js';
+import { checkConfigRuleIds, isFileSelected, loadConfig, suggest, ConfigError } from '../config/config.js';
+import { parseSeverity, severityWords } from '../config/severity-setting.js';
+import { formatJson } from '../format/json.js';
+import { displayPath } from '../format/paths.js';
+import type { Report } from '../format/report.js';
+import { countSeverities } from '../format/report.js';
+import { formatSarif } from '../format/sarif.js';
+import { colorEnabled, formatText } from '../format/text.js';
+import { applySuppressions } from '../suppress/apply-suppressions.js';
+import { metaRuleIds, metaRules } from '../suppress/meta-rules.js';
+import { findSuppressionComments, type SuppressionComment } from '../suppress/suppression-comments.js';
+import { CliError } from './cli-error.js';
+import { loadEngine } from './engine-loader.js';
+import { ExitCode } from './exit-codes.js';
+import { readDoc, packageVersion } from './package-info.js';
+import { startProgress } from './progress.js';
+import { resolveTargets } from './project-files.js';
+
+export const formats = ['text', 'json', 'sarif'] as const;
+export type Format = (typeof formats)[number];
+
+/** The flags of `rcukit check`, as commander hands them over. */
+export interface CheckFlags {
+  readonly project?: string;
+  readonly format?: string;
+  readonly output?: string;
+  readonly maxWarnings?: string;
+  readonly rule?: readonly string[];
+  readonly config?: string;
+  readonly baseline?: string;
+  readonly updateBaseline?: boolean;
+  readonly quiet?: boolean;
+}
+
+/** Where the command reads and writes; process's own in main.ts, injectable for tests. */
+export interface CheckIo {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: { isTTY?: boolean; write(s: string): unknown };
+  readonly stderr: { isTTY?: boolean; write(s: string): unknown };
+}
+
+export async function runCheck(paths: readonly string[], flags: CheckFlags, io: CheckIo): Promise<ExitCode> {
+  const cwd = path.resolve(io.cwd);
+  const display = (abs: string) => displayPath(cwd, abs);
+  const warn = (line: string) => io.stderr.write(`rcukit: warning: ${line}\n`);
+
+  // Flags first: a usage error should not wait for the engine to load.
+  const format = parseFormat(flags.format);
+  const maxWarnings = parseMaxWarnings(flags.maxWarnings);
+  const cliRules = parseRuleFlags(flags.rule ?? []);
+  if (flags.updateBaseline && flags.baseline === undefined) throw new CliError('--update-baseline needs --baseline <file> to say which file to write');
+
+  const config = wrapConfig(() => loadConfig(cwd, flags.config, display));
+  const engine = await loadEngine();
+  const rules: RuleInfo[] = [...engine.listRules(), ...metaRules];
+  const ruleById = new Map(rules.map((r) => [r.id, r]));
+  const knownIds = new Set(ruleById.keys());
+  wrapConfig(() => checkConfigRuleIds(config, knownIds, display));
+  for (const id of cliRules.keys()) {
+    if (!knownIds.has(id)) throw new CliError(`--rule ${id}: unknown rule${suggest(id, knownIds)}`, 'run `rcukit rules` for the list');
+  }
+  const severities: Record<string, Severity> = { ...config.rules, ...Object.fromEntries(cliRules) };
+  const severityOf = (id: string): Severity => severities[id] ?? ruleById.get(id)?.defaultSeverity ?? 'error';
+  const engineRules = Object.fromEntries(Object.entries(severities).filter(([id]) => !metaRuleIds.has(id)));
+
+  const resolved = resolveTargets(cwd, paths, flags.project, display);
+  for (const w of resolved.warnings) warn(w);
+  const targets = resolved.targets
+    .map((t) => ({ project: t.project, files: t.files.filter((f) => isFileSelected(config, f)) }))
+    .filter((t) => t.files.length > 0);
+  const files = [...new Set(targets.flatMap((t) => t.files))];
+  if (files.length === 0) {
+    const beforeFilter = resolved.targets.reduce((n, t) => n + t.files.length, 0);
+    throw new CliError(
+      beforeFilter > 0 && config.file !== undefined
+        ? `no files to check: the include/exclude globs of ${display(config.file)} leave none of ${beforeFilter}`
+        : 'no files to check',
+    );
+  }
+
+  // Read every file once: for suppression comments, fingerprints, and to warn about bad encodings
+  // (TypeScript would silently decode them with replacement characters).
+  const texts = new Map<string, string>();
+  for (const f of files) {
+    const text = readSource(f, display, warn);
+    if (text !== undefined) texts.set(f, text);
+  }
+
+  const progress = startProgress(io.stderr, files.length, targets.length === 1 && targets[0]!.project ? display(targets[0]!.project) : `${targets.length} targets`);
+  const found: Diagnostic[] = [];
+  let filesInProgram = 0;
+  try {
+    for (const t of targets) {
+      let result;
+      try {
+        result = engine.analyze({ cwd, ...(t.project !== undefined ? { project: t.project } : {}), files: t.files, rules: engineRules });
+      } catch (e) {
+        throw new CliError(`analysis of ${t.project !== undefined ? display(t.project) : 'loose files'} failed: ${describeError(e)}`);
+      }
+      found.push(...result.diagnostics.filter((d) => (d.severity as Severity) !== 'off'));
+      filesInProgram += result.filesInProgram;
+    }
+  } finally {
+    progress.done();
+  }
+  const diagnostics = dedupe(found);
+
+  const comments = new Map<string, SuppressionComment[]>();
+  for (const [file, text] of texts) {
+    const c = findSuppressionComments(file, text);
+    if (c.length > 0) comments.set(file, c);
+  }
+  const outcome = applySuppressions(diagnostics, comments, severityOf, knownIds);
+  let findings = [...outcome.kept, ...outcome.commentFindings];
+
+  const relative = (abs: string) => path.relative(cwd, abs).split(path.sep).join('/');
+  const lines = lineReader((f) => texts.get(f) ?? tryRead(f));
+  const fingerprints = fingerprintAll([...findings, ...outcome.suppressed.map((s) => s.diagnostic)], relative, lines);
+  const fingerprintOf = (d: Diagnostic) => fingerprints.get(d) ?? '';
+
+  let baselined = 0;
+  let stale = 0;
+  if (flags.baseline !== undefined) {
+    const baselineFile = path.resolve(cwd, flags.baseline);
+    if (flags.updateBaseline) {
+      try {
+        writeBaseline(
+          baselineFile,
+          findings.map((d) => ({ ruleId: d.ruleId, file: relative(d.span.file), fingerprint: fingerprintOf(d), message: d.message })),
+        );
+      } catch (e) {
+        throw new CliError(`${display(baselineFile)}: cannot write baseline: ${describeError(e)}`);
+      }
+      io.stderr.write(`rcukit: wrote ${findings.length} finding${findings.length === 1 ? '' : 's'} to ${display(baselineFile)}\n`);
+      baselined = findings.length;
+      findings = [];
+    } else {
+      let entries;
+      try {
+        entries = readBaseline(baselineFile, display(baselineFile));
+      } catch (e) {
+        if (e instanceof BaselineError) throw new CliError(e.message);
+        throw e;
+      }
+      const m = matchBaseline(findings, entries, fingerprintOf, relative);
+      findings = m.fresh;
+      baselined = m.baselined;
+      stale = m.stale;
+    }
+  }
+
+  if (flags.quiet) findings = findings.filter((d) => d.severity === 'error');
+  findings.sort(byPosition);
+
+  const report: Report = {
+    tool: { name: 'rcukit', version: packageVersion() },
+    rootDir: cwd,
+    diagnostics: findings,
+    suppressed: [...outcome.suppressed].sort((a, b) => byPosition(a.diagnostic, b.diagnostic)),
+    baselined,
+    staleBaselineEntries: stale,
+    fingerprints,
+    rules,
+    ruleDocs: format === 'sarif' ? loadDocs(rules) : new Map(),
+    filesChecked: files.length,
+    filesInProgram,
+  };
+  const toFile = flags.output !== undefined;
+  const text =
+    format === 'json'
+      ? formatJson(report)
+      : format === 'sarif'
+        ? formatSarif(report)
+        : formatText(report, { color: !toFile && colorEnabled(io.stdout, io.env) });
+  if (toFile) {
+    const out = path.resolve(cwd, flags.output!);
+    try {
+      writeFileSync(out, text);
+    } catch (e) {
+      throw new CliError(`${display(out)}: cannot write output: ${describeError(e)}`);
+    }
+  } else {
+    io.stdout.write(text);
+  }
+
+  const { errors, warnings } = countSeverities(findings);
+  if (errors > 0) return ExitCode.Findings;
+  if (maxWarnings !== undefined && warnings > maxWarnings) {
+    io.stderr.write(`rcukit: ${warnings} warnings, more than --max-warnings ${maxWarnings} allows\n`);
+    return ExitCode.Findings;
+  }
+  return ExitCode.Clean;
+}
+
+export function parseFormat(value: string | undefined): Format {
+  if (value === undefined) return 'text';
+  if ((formats as readonly string[]).includes(value)) return value as Format;
+  throw new CliError(`--format ${value}: unknown format (use one of ${formats.join(', ')})`);
+}
+
+export function parseMaxWarnings(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new CliError(`--max-warnings ${value}: expected a whole number of 0 or more`);
+  return Number(value);
+}
+
+/** `--rule rcu/x=warn` entries; the last one for a rule wins. Ids are checked once rules are known. */
+export function parseRuleFlags(values: readonly string[]): Map<string, Severity> {
+  const out = new Map<string, Severity>();
+  for (const v of values) {
+    const eq = v.lastIndexOf('=');
+    const id = eq < 0 ? '' : v.slice(0, eq).trim();
+    const severity = eq < 0 ? undefined : parseSeverity(v.slice(eq + 1).trim());
+    if (id === '' || severity === undefined) {
+      throw new CliError(`--rule ${v}: expected <rule-id>=<${severityWords.join('|')}>, e.g. --rule rcu/missing-revalidation=warn`);
+    }
+    out.set(id, severity);
+  }
+  return out;
+}
+
+function wrapConfig<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A source file's text; warns (and decodes leniently, as TypeScript will) when it is not UTF-8. */
+function readSource(file: string, display: (abs: string) => string, warn: (line: string) => void): string | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new CliError(`${display(file)}: cannot read: ${describeError(e)}`);
+  }
+  // UTF-16 with a byte order mark is legal TypeScript input; TypeScript decodes it itself.
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return new TextDecoder(bytes[0] === 0xff ? 'utf-16le' : 'utf-16be').decode(bytes);
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    warn(`${display(file)}: not valid UTF-8; read with replacement characters, so findings in it may be misplaced`);
+    return new TextDecoder('utf-8').decode(bytes);
+  }
+}
+
+function tryRead(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function loadDocs(rules: readonly RuleInfo[]): Map<string, string> {
+  const docs = new Map<string, string>();
+  for (const r of rules) {
+    const text = readDoc(r.docPath);
+    if (text !== undefined) docs.set(r.id, text);
+  }
+  return docs;
+}
+
+/** The same finding reported twice (a file in two projects) is shown once. */
+function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const k = `${d.span.file}\0${d.span.start}\0${d.span.end}\0${d.ruleId}\0${d.messageId}\0${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : 0) || a.span.start - b.span.start || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}
+
+/** One line for an unexpected error, naming a stack overflow for what it usually means here. */
+export function describeError(e: unknown): string {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return `${e.message} (the code is nested too deeply to analyze)`;
+  if (e instanceof Error) return e.message.split('\n')[0] ?? e.name;
+  return String(e);
+}

@@ -1,0 +1,43 @@
+/**
+ * @fileoverview The rules the CLI itself reports about suppression comments. They are rules
+ * like any other for the user (listed by `rcukit rules`, severities set in the config, shown in
+ * SARIF), but the engine never sees them: the CLI applies suppressions after analysis.
+ */
+
+import type { RuleInfo } from '../engine/api.js';
+
+export const unusedSuppression = 'rcukit/unused-suppression';
+export const suppressionWithoutReason = 'rcukit/suppression-without-reason';
+export const invalidSuppression = 'rcukit/invalid-suppression';
+
+export const metaRules: readonly RuleInfo[] = [
+  {
+    id: suppressionWithoutReason,
+    description: 'An rcukit-ignore-next-line comment must say why the finding is wrong or acceptable (`-- reason`).',
+    defaultSeverity: 'error',
+    messages: { missingReason: 'suppression of {{rules}} gives no reason; write `-- <why this is safe>` after the rule ids' },
+    docPath: 'docs/suppressions.md#rcukitsuppression-without-reason',
+    precision: 'very-high',
+  },
+  {
+    id: unusedSuppression,
+    description: 'An rcukit-ignore-next-line comment that suppresses nothing: the finding is gone, or the rule id is wrong.',
+    defaultSeverity: 'warning',
+    messages: {
+      unused: 'suppression of {{rule}} suppresses nothing on line {{line}}; remove it',
+      unknownRule: 'suppression names unknown rule {{rule}}',
+    },
+    docPath: 'docs/suppressions.md#rcukitunused-suppression',
+    precision: 'very-high',
+  },
+  {
+    id: invalidSuppression,
+    description: 'An rcukit-ignore-next-line comment that names no rule.',
+    defaultSeverity: 'error',
+    messages: { noRules: 'suppression names no rule; write `rcukit-ignore-next-line rcu/<rule> -- <reason>`' },
+    docPath: 'docs/suppressions.md#rcukitinvalid-suppression',
+    precision: 'very-high',
+  },
+];
+
+export const metaRuleIds: ReadonlySet<string> = new Set(metaRules.map((r) => r.id));
