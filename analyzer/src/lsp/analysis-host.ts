@@ -135,6 +135,11 @@ export class AnalysisHost {
     for (const file of this.documents.keys()) this.schedule(file, 0);
   }
 
+  /** Quiet time after an edit (the `rcukit.debounceMs` setting); applies to edits from now on. */
+  set debounceMs(ms: number) {
+    this.options.debounceMs = ms;
+  }
+
   isOpen(file: string): boolean {
     return this.documents.has(file);
   }

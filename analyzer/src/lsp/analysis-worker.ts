@@ -9,9 +9,13 @@
  * module of the server that imports the engine.
  */
 
+import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { analyze, listRules } from '../index.js';
+import type { Diagnostic, Severity } from '../diagnostic.js';
 import type { AnalysisResult, AnalyzeOptions, RuleInfo } from '../engine/api.js';
+import { applySuppressions } from '../suppress/apply-suppressions.js';
+import { metaRuleIds, metaRules } from '../suppress/meta-rules.js';
+import { findSuppressionComments, type SuppressionComment } from '../suppress/suppression-comments.js';
 
 /** Host → worker. */
 export type WorkerRequest =
@@ -27,23 +31,80 @@ export type WorkerResponse =
 /** The role marker main.ts looks for in workerData to run this loop instead of a server. */
 export const analysisWorkerRole = 'rcukit-analysis-worker';
 
+/** The two engine entry points (engine/api.ts), from the package's public entry. */
+interface Engine {
+  analyze(options: AnalyzeOptions): AnalysisResult;
+  listRules(): readonly RuleInfo[];
+}
+
+let engine: Engine | undefined;
+
+/** Load the engine once, through `../index.js`; a build without it is a clear error, not a crash. */
+async function loadEngine(): Promise<Engine> {
+  if (engine !== undefined) return engine;
+  const mod = (await import('../index.js')) as unknown as Partial<Record<keyof Engine, unknown>>;
+  if (typeof mod.analyze !== 'function' || typeof mod.listRules !== 'function') {
+    throw new Error('this build of @rcukit/analyzer has no analysis engine (analyze/listRules are not exported from its index)');
+  }
+  engine = mod as Engine;
+  return engine;
+}
+
 export function runAnalysisWorker(): void {
   const port = parentPort;
   if (port === null) throw new Error('runAnalysisWorker: not in a worker thread');
   // The engine must never print (DESIGN.md), but its dependencies might; our stdout is piped to
   // the host, which logs it on stderr, so nothing can reach the LSP stream from here anyway.
-  port.on('message', (request: WorkerRequest) => {
+  port.on('message', async (request: WorkerRequest) => {
     try {
+      const { analyze, listRules } = await loadEngine();
       if (request.kind === 'analyze') {
         const t0 = performance.now();
-        const result = analyze(request.options);
+        const result = analyzeWithSuppressions(analyze, listRules, request.options);
         port.postMessage({ kind: 'analyzed', id: request.id, result, ms: performance.now() - t0 } satisfies WorkerResponse);
       } else {
-        port.postMessage({ kind: 'rules', id: request.id, rules: listRules() } satisfies WorkerResponse);
+        port.postMessage({ kind: 'rules', id: request.id, rules: allRules(listRules) } satisfies WorkerResponse);
       }
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       port.postMessage({ kind: 'failed', id: request.id, message: `${e.name}: ${e.message}`, stack: e.stack } satisfies WorkerResponse);
     }
   });
+}
+
+/** The engine's rules and the rules about suppression comments, as `rcukit rules` lists them. */
+function allRules(listRules: Engine['listRules']): RuleInfo[] {
+  return [...listRules(), ...metaRules];
+}
+
+/**
+ * Run the engine, then apply `rcukit-ignore-next-line` comments the way `rcukit check` does
+ * (the same modules, so the editor and CI agree): suppressed findings disappear, and comments
+ * that give no reason or suppress nothing are findings themselves. `options.rules` may hold
+ * meta-rule severities; the engine gets only its own.
+ */
+function analyzeWithSuppressions(analyze: Engine['analyze'], listRules: Engine['listRules'], options: AnalyzeOptions): AnalysisResult {
+  const severities = options.rules ?? {};
+  const engineRules = Object.fromEntries(Object.entries(severities).filter(([id]) => !metaRuleIds.has(id)));
+  const result = analyze({ ...options, rules: engineRules });
+  const rules = allRules(listRules);
+  const defaults = new Map(rules.map((r) => [r.id, r.defaultSeverity]));
+  const severityOf = (id: string): Severity => severities[id] ?? defaults.get(id) ?? 'error';
+  const comments = new Map<string, SuppressionComment[]>();
+  for (const file of options.files ?? []) {
+    let text = options.overlays?.get(file);
+    if (text === undefined) {
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+    }
+    const found = findSuppressionComments(file, text);
+    if (found.length > 0) comments.set(file, found);
+  }
+  const kept = result.diagnostics.filter((d) => (d.severity as Severity) !== 'off');
+  const outcome = applySuppressions(kept, comments, severityOf, new Set(defaults.keys()));
+  const diagnostics: Diagnostic[] = [...outcome.kept, ...outcome.commentFindings];
+  return { ...result, diagnostics };
 }

@@ -11,18 +11,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Severity } from '../diagnostic.js';
-import { loadConfig, type RcukitConfig } from '../config/config.js';
-import { matchesAny } from '../config/glob.js';
+import { isFileSelected, loadConfig, type RcukitConfig } from '../config/config.js';
 import type { FileAnalysisConfig } from './analysis-host.js';
 import { defaultSettings, normalizeSettings, settingsSection, type RcukitSettings } from './protocol.js';
 
 export { settingsSection };
-
-/** What the server needs from the client to read settings. */
-export interface SettingsSource {
-  /** `workspace/configuration` for the `rcukit` section; undefined when the client cannot answer. */
-  fetch(): Promise<unknown>;
-}
 
 export class SettingsStore {
   private current: RcukitSettings = defaultSettings;
@@ -83,9 +76,7 @@ export class SettingsStore {
     const config = this.loadConfigFor(path.dirname(file), folder);
     if (config !== undefined) {
       Object.assign(rules, config.rules);
-      const rel = path.relative(config.baseDir, file).split(path.sep).join('/');
-      if (config.include.length > 0 && !matchesAny(config.include, rel)) excluded = true;
-      if (matchesAny(config.exclude, rel)) excluded = true;
+      if (!isFileSelected(config, file)) excluded = true;
     }
     for (const [id, word] of Object.entries(this.current.rules)) rules[id] = word === 'warn' ? 'warning' : word;
     return { cwd, project, rules, excluded };
