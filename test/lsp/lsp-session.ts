@@ -38,8 +38,9 @@ export class LspSession {
   stderr = '';
   private readonly waiters: (() => void)[] = [];
 
-  constructor(args: readonly string[] = ['--stdio']) {
-    this.child = spawn(process.execPath, [serverMain, ...args], { stdio: 'pipe' });
+  /** @param script the server to run: the analyzer's build, or the extension's bundle. */
+  constructor(args: readonly string[] = ['--stdio'], script = serverMain) {
+    this.child = spawn(process.execPath, [script, ...args], { stdio: 'pipe' });
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => (this.stderr += chunk));
     this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout), new StreamMessageWriter(this.child.stdin));

@@ -109,8 +109,9 @@ function sectionFor(markdown: string, anchor: string): string | undefined {
 
 /** The analyzer package root near a script: the first candidate that holds `docs/`. */
 export function findPackageRoot(scriptDir: string): string | undefined {
-  for (const candidate of [path.resolve(scriptDir, '..', '..'), scriptDir, path.resolve(scriptDir, '..')]) {
-    if (existsSync(path.join(candidate, 'docs'))) return candidate;
+  // The bundle's own folder first (its docs/ was copied there), then the analyzer package above dist/lsp/.
+  for (const candidate of [scriptDir, path.resolve(scriptDir, '..', '..')]) {
+    if (existsSync(path.join(candidate, 'docs', 'rules'))) return candidate;
   }
   return undefined;
 }
