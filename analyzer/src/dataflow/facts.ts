@@ -1,0 +1,231 @@
+/**
+ * @fileoverview The facts lattice: what is known at one program point about read-side
+ * sections, spinlocks, references, and each type-stable object a variable holds.
+ *
+ * States are immutable; transfer functions return new states (copy on write). Joins follow the
+ * usual must/may split: a *must* fact (a lock held, a reference taken, an identity validated)
+ * survives a join only if it holds on every incoming path, so "held on some paths" reads as
+ * not held; a *may* fact (an object still awaiting revalidation, a read-side section that has
+ * ended) survives if it holds on any path, so a rule sees the bad path.
+ */
+
+import type { ts } from 'ts-morph';
+
+/** Read-lock depth is capped so that a lock taken in a loop without unlock still reaches a fixpoint. */
+export const MAX_READ_DEPTH = 8;
+
+/** A spinlock known to be held. Keyed by the lock expression's text (`sighand.siglock`). */
+export interface LockFact {
+  readonly key: string;
+  /** The variable holding the object whose lock this is (`sighand` for `sighand.siglock`). */
+  readonly obj: ts.Symbol | undefined;
+  /** The field name (`siglock`), when the lock is `obj.field`. */
+  readonly field: string | undefined;
+  /** The spinLock/spinTrylock call (or annotated function) that took it. */
+  readonly site: ts.Node;
+  /** Held on every path (true) or only some (false). */
+  readonly must: boolean;
+}
+
+/** Where a type-stable reference held in a variable came from. */
+export type Origin =
+  /** Loaded inside a read-side section (an RCU pointer read or a lookup): may be freed and reused at any instant. */
+  | 'rcu'
+  /** Freshly allocated by this function (kmemCacheAlloc): nobody else can free it. */
+  | 'fresh'
+  /** Declared owned by the caller (`@owned`): the caller holds a reference. */
+  | 'owned'
+  /** Returned stabilized by a helper (its summary says so). */
+  | 'stable'
+  /** A parameter or a value loaded outside any read-side section. */
+  | 'unknown';
+
+/** An acquisition (lock or reference) not yet followed by an identity re-check. */
+export interface PendingValidation {
+  readonly kind: 'lock' | 'ref';
+  /** The spinLock / refcountIncNotZero call. */
+  readonly site: ts.Node;
+  /** For references: a key check made *before* the increment, which proves nothing. */
+  readonly checkedBefore: ts.Node | undefined;
+}
+
+export interface ObjFact {
+  readonly origin: Origin;
+  /** The expression the reference was loaded from (`task.sighand`), for messages. */
+  readonly loadSite: ts.Node | undefined;
+  /** Read-lock depth when it was loaded; the section ends when depth drops below this. */
+  readonly loadDepth: number;
+  /** Must: a successful refcountIncNotZero on every path (the call). */
+  readonly refHeld: ts.Node | undefined;
+  /** May: acquired (locked or referenced) and not yet revalidated on some path. */
+  readonly pending: PendingValidation | undefined;
+  /** May: the read-side section it was loaded in has ended (the rcuReadUnlock). */
+  readonly sectionEnded: ts.Node | undefined;
+  /** May: refcountIncNotZero failed on some path reaching here (the call). */
+  readonly incFailed: ts.Node | undefined;
+  /** May: a key/identity comparison seen while *not* acquired (too early to count). */
+  readonly keyChecked: ts.Node | undefined;
+}
+
+/** A boolean variable holding the result of refcountIncNotZero / spinTrylock on an object. */
+export interface TestResult {
+  readonly call: ts.CallExpression;
+}
+
+export interface FactState {
+  /** Fewest read-side sections held on any path. */
+  readonly readMin: number;
+  /** Most read-side sections held on any path. */
+  readonly readMax: number;
+  /** Paths with different depths already met (and were reported); later balance checks stay quiet. */
+  readonly readTainted: boolean;
+  readonly locks: ReadonlyMap<string, LockFact>;
+  readonly objs: ReadonlyMap<ts.Symbol, ObjFact>;
+  readonly tests: ReadonlyMap<ts.Symbol, TestResult>;
+}
+
+export function emptyState(readDepth = 0): FactState {
+  return { readMin: readDepth, readMax: readDepth, readTainted: false, locks: new Map(), objs: new Map(), tests: new Map() };
+}
+
+export function newObj(origin: Origin, loadSite: ts.Node | undefined, loadDepth: number): ObjFact {
+  return { origin, loadSite, loadDepth, refHeld: undefined, pending: undefined, sectionEnded: undefined, incFailed: undefined, keyChecked: undefined };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Join
+// ---------------------------------------------------------------------------------------------
+
+function joinOrigin(a: Origin, b: Origin): Origin {
+  if (a === b) return a;
+  // An object that came from an RCU load on any path must be treated as one.
+  if (a === 'rcu' || b === 'rcu') return 'rcu';
+  return 'unknown';
+}
+
+function joinObj(a: ObjFact | undefined, b: ObjFact | undefined): ObjFact {
+  if (a === undefined || b === undefined) {
+    // Tracked on one path only (assigned in one branch): keep may-facts, drop must-facts.
+    const x = (a ?? b)!;
+    return { ...x, refHeld: undefined };
+  }
+  return {
+    origin: joinOrigin(a.origin, b.origin),
+    loadSite: a.loadSite ?? b.loadSite,
+    loadDepth: Math.max(a.loadDepth, b.loadDepth),
+    refHeld: a.refHeld !== undefined && b.refHeld !== undefined ? a.refHeld : undefined,
+    pending: a.pending ?? b.pending,
+    sectionEnded: a.sectionEnded ?? b.sectionEnded,
+    incFailed: a.incFailed ?? b.incFailed,
+    keyChecked: a.keyChecked ?? b.keyChecked,
+  };
+}
+
+export function joinStates(a: FactState, b: FactState): FactState {
+  const readMin = Math.min(a.readMin, b.readMin);
+  const readMax = Math.max(a.readMax, b.readMax);
+  const locks = new Map<string, LockFact>();
+  for (const [k, la] of a.locks) {
+    const lb = b.locks.get(k);
+    locks.set(k, lb === undefined ? { ...la, must: false } : { ...la, must: la.must && lb.must });
+  }
+  for (const [k, lb] of b.locks) if (!a.locks.has(k)) locks.set(k, { ...lb, must: false });
+  const objs = new Map<ts.Symbol, ObjFact>();
+  for (const [s, oa] of a.objs) objs.set(s, joinObj(oa, b.objs.get(s)));
+  for (const [s, ob] of b.objs) if (!a.objs.has(s)) objs.set(s, joinObj(undefined, ob));
+  const tests = new Map<ts.Symbol, TestResult>();
+  for (const [s, ta] of a.tests) if (b.tests.get(s)?.call === ta.call) tests.set(s, ta);
+  return {
+    readMin,
+    readMax,
+    readTainted: a.readTainted || b.readTainted || a.readMin !== b.readMin || a.readMax !== b.readMax,
+    locks,
+    objs,
+    tests,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Equality (for the fixpoint test)
+// ---------------------------------------------------------------------------------------------
+
+function objEquals(a: ObjFact, b: ObjFact): boolean {
+  return (
+    a.origin === b.origin &&
+    a.loadSite === b.loadSite &&
+    a.loadDepth === b.loadDepth &&
+    a.refHeld === b.refHeld &&
+    a.pending?.site === b.pending?.site &&
+    a.pending?.checkedBefore === b.pending?.checkedBefore &&
+    a.sectionEnded === b.sectionEnded &&
+    a.incFailed === b.incFailed &&
+    a.keyChecked === b.keyChecked
+  );
+}
+
+export function statesEqual(a: FactState, b: FactState): boolean {
+  if (a === b) return true;
+  if (a.readMin !== b.readMin || a.readMax !== b.readMax || a.readTainted !== b.readTainted) return false;
+  if (a.locks.size !== b.locks.size || a.objs.size !== b.objs.size || a.tests.size !== b.tests.size) return false;
+  for (const [k, la] of a.locks) {
+    const lb = b.locks.get(k);
+    if (lb === undefined || lb.must !== la.must || lb.site !== la.site || lb.obj !== la.obj) return false;
+  }
+  for (const [s, oa] of a.objs) {
+    const ob = b.objs.get(s);
+    if (ob === undefined || !objEquals(oa, ob)) return false;
+  }
+  for (const [s, ta] of a.tests) if (b.tests.get(s)?.call !== ta.call) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Updates
+// ---------------------------------------------------------------------------------------------
+
+export function withRead(s: FactState, delta: number): FactState {
+  const clamp = (n: number): number => Math.max(-MAX_READ_DEPTH, Math.min(MAX_READ_DEPTH, n));
+  return { ...s, readMin: clamp(s.readMin + delta), readMax: clamp(s.readMax + delta) };
+}
+
+export function withLock(s: FactState, fact: LockFact): FactState {
+  const locks = new Map(s.locks);
+  locks.set(fact.key, fact);
+  return { ...s, locks };
+}
+
+export function withoutLock(s: FactState, key: string): FactState {
+  if (!s.locks.has(key)) return s;
+  const locks = new Map(s.locks);
+  locks.delete(key);
+  return { ...s, locks };
+}
+
+export function withObj(s: FactState, sym: ts.Symbol, fact: ObjFact | undefined): FactState {
+  const objs = new Map(s.objs);
+  if (fact === undefined) objs.delete(sym);
+  else objs.set(sym, fact);
+  return { ...s, objs };
+}
+
+export function withTest(s: FactState, sym: ts.Symbol, t: TestResult | undefined): FactState {
+  if (t === undefined && !s.tests.has(sym)) return s;
+  const tests = new Map(s.tests);
+  if (t === undefined) tests.delete(sym);
+  else tests.set(sym, t);
+  return { ...s, tests };
+}
+
+/**
+ * Whether the object in `sym` is stabilized here: fresh, owned, returned stable by a helper,
+ * locked on every path, or referenced on every path. (Whether its identity was revalidated
+ * after locking is a separate question: see `pending`.)
+ */
+export function isStable(s: FactState, sym: ts.Symbol): boolean {
+  const o = s.objs.get(sym);
+  if (o === undefined) return false;
+  if (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable') return true;
+  if (o.refHeld !== undefined) return true;
+  for (const l of s.locks.values()) if (l.must && l.obj === sym) return true;
+  return false;
+}

@@ -1,0 +1,520 @@
+/**
+ * @fileoverview RcuTransfer: the transfer functions of the facts analysis. For each element
+ * (call, member access, assignment, declaration, identifier use, closure, suspension point) it
+ * updates the FactState; along each branch edge it refines it (refcountIncNotZero and
+ * spinTrylock facts hold only on their success branch; an identity re-check validates the
+ * object only on its equal branch). During the replay after the fixpoint, a sink receives one
+ * FactEvent per observation, carrying the state just before it.
+ */
+
+import { ts } from 'ts-morph';
+import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
+import { skipParens } from '../cfg/cfg-builder.js';
+import type { FunctionLike } from '../cfg/control-flow-graph.js';
+import type { Primitives } from '../primitives/primitives.js';
+import { normalizeLockText } from '../summaries/annotations.js';
+import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
+import type { EventSink, FactEvent, UseKind } from './events.js';
+import {
+  type FactState,
+  type ObjFact,
+  isStable,
+  joinStates,
+  newObj,
+  statesEqual,
+  withLock,
+  withObj,
+  withoutLock,
+  withRead,
+  withTest,
+} from './facts.js';
+import type { ForwardProblem } from './solver.js';
+
+/** What the transfer functions need from the engine. */
+export interface TransferContext {
+  readonly checker: ts.TypeChecker;
+  readonly primitives: Primitives;
+  /** The summary of a project function a call invokes, if any (undefined for library calls and recursion). */
+  summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
+}
+
+/** Calls that run a callback later, after the current read-side section may have ended. */
+const DEFERRING_CALLEES = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'nextTick', 'then', 'catch', 'finally', 'addEventListener', 'on', 'once']);
+
+interface LockRef {
+  readonly key: string;
+  readonly sym: ts.Symbol | undefined;
+  readonly field: string | undefined;
+}
+
+export class RcuTransfer implements ForwardProblem<FactState> {
+  /** Receives events during the replay; undefined while solving. */
+  sink: EventSink | undefined;
+
+  constructor(
+    private readonly ctx: TransferContext,
+    private readonly fn: FunctionLike,
+    readonly initial: FactState,
+  ) {}
+
+  join(a: FactState, b: FactState): FactState {
+    return joinStates(a, b);
+  }
+
+  equals(a: FactState, b: FactState): boolean {
+    return statesEqual(a, b);
+  }
+
+  private emit(e: FactEvent): void {
+    this.sink?.(e);
+  }
+
+  transferBlock(block: BasicBlock, entry: FactState): FactState {
+    let s = entry;
+    for (const el of block.elements) s = this.element(s, el);
+    return s;
+  }
+
+  transferEdge(edge: Edge, out: FactState): FactState | null {
+    let s = out;
+    if ((edge.kind === 'true' || edge.kind === 'false') && edge.condition !== undefined) {
+      s = this.refine(s, edge.condition, edge.kind === 'true');
+    }
+    if (edge.exitNode !== undefined && this.sink !== undefined) {
+      this.emit({ kind: 'exit', node: edge.exitNode, how: edge.to.role === 'throw' ? 'throw' : 'return', state: s });
+    }
+    return s;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Elements
+  // -------------------------------------------------------------------------------------------
+
+  private element(s: FactState, el: Element): FactState {
+    if (el.kind === 'dispose') return this.dispose(s, el.node);
+    const n = el.node;
+    switch (n.kind) {
+      case ts.SyntaxKind.CallExpression:
+        return this.call(s, n as ts.CallExpression);
+      case ts.SyntaxKind.PropertyAccessExpression:
+      case ts.SyntaxKind.ElementAccessExpression:
+        this.deref(s, n, (n as ts.PropertyAccessExpression).expression);
+        return s;
+      case ts.SyntaxKind.BinaryExpression:
+        return this.binary(s, n as ts.BinaryExpression);
+      case ts.SyntaxKind.VariableDeclaration:
+        return this.declaration(s, n as ts.VariableDeclaration);
+      case ts.SyntaxKind.Identifier:
+        this.identifier(s, n as ts.Identifier);
+        return s;
+      case ts.SyntaxKind.ArrowFunction:
+      case ts.SyntaxKind.FunctionExpression:
+        this.closure(s, n);
+        return s;
+      case ts.SyntaxKind.AwaitExpression:
+        this.emit({ kind: 'blocking', node: n, what: 'await', state: s });
+        return s;
+      case ts.SyntaxKind.YieldExpression:
+        this.emit({ kind: 'blocking', node: n, what: 'yield', state: s });
+        return s;
+      case ts.SyntaxKind.ForOfStatement:
+        this.emit({ kind: 'blocking', node: (n as ts.ForOfStatement).awaitModifier ?? n, what: 'for await', state: s });
+        return s;
+      default:
+        return s;
+    }
+  }
+
+  private symbolOf(n: ts.Node): ts.Symbol | undefined {
+    return this.ctx.checker.getSymbolAtLocation(n);
+  }
+
+  /** `x.f` / `x[i]` (read, write or method call) where x is type-stable. */
+  private deref(s: FactState, node: ts.Node, baseExpr: ts.Expression): void {
+    if (this.sink === undefined) return;
+    const base = skipParens(baseExpr);
+    if (base.kind === ts.SyntaxKind.ThisKeyword || base.kind === ts.SyntaxKind.SuperKeyword) return;
+    if (!this.ctx.primitives.isTypeStableExpr(base)) return;
+    const sym = ts.isIdentifier(base) ? this.symbolOf(base) : undefined;
+    this.emit({ kind: 'deref', node, base, sym, state: s });
+  }
+
+  private lockRef(arg: ts.Expression | undefined): LockRef | undefined {
+    if (arg === undefined) return undefined;
+    const e = skipParens(arg);
+    const key = normalizeLockText(e.getText());
+    if (ts.isPropertyAccessExpression(e)) {
+      const base = skipParens(e.expression);
+      if (ts.isIdentifier(base)) return { key, sym: this.symbolOf(base), field: e.name.text };
+    }
+    return { key, sym: undefined, field: undefined };
+  }
+
+  /** Take `lock` (spinLock, successful spinTrylock): held on this path; its object awaits revalidation. */
+  private acquire(s: FactState, lock: LockRef, site: ts.Node, trylock: boolean): FactState {
+    this.emit({ kind: 'spinLock', node: site, key: lock.key, sym: lock.sym, trylock, state: s });
+    let out = withLock(s, { key: lock.key, obj: lock.sym, field: lock.field, site, must: true });
+    if (lock.sym !== undefined) {
+      const o = out.objs.get(lock.sym);
+      // Locking an object already referenced and revalidated adds nothing to check.
+      const alreadyStable = o !== undefined && o.refHeld !== undefined && o.pending === undefined;
+      if (o !== undefined && o.origin === 'rcu' && !alreadyStable) {
+        out = withObj(out, lock.sym, { ...o, pending: { kind: 'lock', site, checkedBefore: undefined }, keyChecked: undefined });
+      }
+    }
+    return out;
+  }
+
+  /** After a release: an object loaded in a section that has ended is now unprotected. */
+  private markUnprotected(s: FactState, site: ts.Node): FactState {
+    let out = s;
+    for (const [sym, o] of s.objs) {
+      if (o.origin === 'rcu' && o.sectionEnded === undefined && out.readMin < o.loadDepth && !isStable(out, sym)) {
+        out = withObj(out, sym, { ...o, sectionEnded: site });
+      }
+    }
+    return out;
+  }
+
+  private readUnlock(s: FactState, site: ts.Node): FactState {
+    this.emit({ kind: 'readUnlock', node: site, state: s });
+    return this.markUnprotected(withRead(s, -1), site);
+  }
+
+  private call(s: FactState, c: ts.CallExpression): FactState {
+    const kind = this.ctx.primitives.callKind(c);
+    switch (kind) {
+      case 'rcuReadLock':
+        this.emit({ kind: 'readLock', node: c, state: s });
+        return withRead(s, 1);
+      case 'rcuReadUnlock':
+        return this.readUnlock(s, c);
+      case 'spinLock': {
+        const lock = this.lockRef(c.arguments[0]);
+        return lock === undefined ? s : this.acquire(s, lock, c, false);
+      }
+      case 'spinUnlock': {
+        const lock = this.lockRef(c.arguments[0]);
+        if (lock === undefined) return s;
+        this.emit({ kind: 'spinUnlock', node: c, key: lock.key, sym: lock.sym, state: s });
+        let out = withoutLock(s, lock.key);
+        if (lock.sym !== undefined) {
+          const o = out.objs.get(lock.sym);
+          if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
+        }
+        return this.markUnprotected(out, c);
+      }
+      case 'refcountIncNotZero': {
+        const parent = skipParenParents(c);
+        if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) {
+          this.emit({ kind: 'incIgnored', node: c, sym: this.lockRef(c.arguments[0])?.sym, state: s });
+        }
+        return s;
+      }
+      case 'refcountDecAndTest': {
+        const sym = this.lockRef(c.arguments[0])?.sym;
+        this.emit({ kind: 'refPut', node: c, sym, state: s });
+        return sym === undefined ? s : this.dropRef(s, sym, c);
+      }
+      case 'synchronizeRcu':
+      case 'rcuBarrier':
+      case 'atomicsWait':
+        this.emit({ kind: 'blocking', node: c, what: kind === 'atomicsWait' ? 'Atomics.wait' : kind, state: s });
+        return s;
+      case undefined:
+        return this.userCall(s, c);
+      default:
+        return s;
+    }
+  }
+
+  private dropRef(s: FactState, sym: ts.Symbol, site: ts.Node): FactState {
+    const o = s.objs.get(sym);
+    if (o === undefined) return s;
+    const out = withObj(s, sym, { ...o, refHeld: undefined, pending: o.pending?.kind === 'ref' ? undefined : o.pending });
+    return this.markUnprotected(out, site);
+  }
+
+  /** A call to a project function: apply its summary. */
+  private userCall(s: FactState, c: ts.CallExpression): FactState {
+    const summary = this.ctx.summaryOfCall(c);
+    if (summary === undefined) return s;
+    this.emit({ kind: 'call', node: c, summary, state: s });
+    if (summary.mayBlock !== undefined) this.emit({ kind: 'blocking', node: c, what: `${summary.name}()`, state: s });
+    let out = s;
+    for (let i = 0; i < summary.readDelta; i++) {
+      this.emit({ kind: 'readLock', node: c, state: out });
+      out = withRead(out, 1);
+    }
+    for (let i = 0; i > summary.readDelta; i--) out = this.readUnlock(out, c);
+    const text = (e: ts.Expression): string => normalizeLockText(skipParens(e).getText());
+    for (const l of summary.releases) {
+      const key = substituteLock(l, summary, c, text);
+      if (key === undefined) continue;
+      this.emit({ kind: 'spinUnlock', node: c, key, sym: out.locks.get(key)?.obj, state: out });
+      out = withoutLock(out, key);
+    }
+    for (const l of summary.acquires) {
+      const key = substituteLock(l, summary, c, text);
+      if (key === undefined) continue;
+      const dot = key.indexOf('.');
+      const head = dot < 0 ? undefined : key.slice(0, dot);
+      const argIndex = head === undefined ? -1 : c.arguments.findIndex((a) => text(a) === head);
+      const arg = argIndex >= 0 ? skipParens(c.arguments[argIndex]!) : undefined;
+      const sym = arg !== undefined && ts.isIdentifier(arg) ? this.symbolOf(arg) : undefined;
+      out = this.acquire(out, { key, sym, field: dot < 0 ? undefined : key.slice(dot + 1) }, c, false);
+    }
+    for (const i of summary.releasesRefOf) {
+      const a = c.arguments[i];
+      const sym = a !== undefined && ts.isIdentifier(skipParens(a)) ? this.symbolOf(skipParens(a)) : undefined;
+      if (sym !== undefined) out = this.dropRef(out, sym, c);
+    }
+    return out;
+  }
+
+  /** The end of a `using` declaration's scope. */
+  private dispose(s: FactState, decl: ts.VariableDeclaration): FactState {
+    const init = decl.initializer === undefined ? undefined : skipParens(decl.initializer);
+    if (init === undefined || !ts.isCallExpression(init)) return s;
+    const kind = this.ctx.primitives.callKind(init);
+    if (kind === 'rcuReadLock') return this.readUnlock(s, decl);
+    if (kind === 'spinLock') {
+      const lock = this.lockRef(init.arguments[0]);
+      if (lock === undefined) return s;
+      this.emit({ kind: 'spinUnlock', node: decl, key: lock.key, sym: lock.sym, state: s });
+      let out = withoutLock(s, lock.key);
+      if (lock.sym !== undefined) {
+        const o = out.objs.get(lock.sym);
+        if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
+      }
+      return this.markUnprotected(out, decl);
+    }
+    return s;
+  }
+
+  private binary(s: FactState, b: ts.BinaryExpression): FactState {
+    const op = b.operatorToken.kind;
+    if (op < ts.SyntaxKind.FirstAssignment || op > ts.SyntaxKind.LastAssignment) return s;
+    const left = skipParens(b.left);
+    if (ts.isIdentifier(left)) {
+      const sym = this.symbolOf(left);
+      return sym === undefined || op !== ts.SyntaxKind.EqualsToken ? s : this.assign(s, sym, b.right);
+    }
+    if (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) this.deref(s, left, left.expression);
+    return s;
+  }
+
+  private declaration(s: FactState, d: ts.VariableDeclaration): FactState {
+    if (!ts.isIdentifier(d.name)) return s;
+    const sym = this.symbolOf(d.name);
+    if (sym === undefined) return s;
+    const loop = d.parent.parent;
+    if (ts.isForOfStatement(loop) && loop.initializer === d.parent) {
+      // Each iteration loads the next element of what is being walked.
+      if (!this.ctx.primitives.isTypeStableExpr(d.name)) return withObj(s, sym, undefined);
+      return withObj(s, sym, newObj(s.readMin > 0 ? 'rcu' : 'unknown', loop.expression, s.readMin));
+    }
+    if (d.initializer === undefined) return withTest(withObj(s, sym, undefined), sym, undefined);
+    return this.assign(s, sym, d.initializer);
+  }
+
+  /** `v = init`: what v now holds. */
+  private assign(s0: FactState, sym: ts.Symbol, init: ts.Expression): FactState {
+    let s = withTest(s0, sym, undefined);
+    const x = skipParens(init);
+    if (ts.isCallExpression(x)) {
+      const kind = this.ctx.primitives.callKind(x);
+      if (kind === 'refcountIncNotZero' || kind === 'spinTrylock') return withTest(withObj(s, sym, undefined), sym, { call: x });
+      if (kind === 'kmemCacheAlloc') return withObj(s, sym, newObj('fresh', x, s.readMin));
+      if (kind === undefined) {
+        const summary = this.ctx.summaryOfCall(x);
+        if (summary?.returnsLockedField !== undefined && ts.isIdentifier(skipParenParentsDecl(x))) {
+          // `const sh = lockTaskSighand(t)`: returned locked, so `sh.siglock` is held here.
+          const name = (skipParenParentsDecl(x) as ts.Identifier).text;
+          const key = `${name}.${summary.returnsLockedField}`;
+          s = withLock(s, { key, obj: sym, field: summary.returnsLockedField, site: x, must: true });
+          return withObj(s, sym, newObj('stable', x, s.readMin));
+        }
+        if (summary?.returnsStable === true) return withObj(s, sym, newObj('stable', x, s.readMin));
+      }
+    }
+    if (ts.isIdentifier(x)) {
+      const src = this.symbolOf(x);
+      const fact = src === undefined ? undefined : s.objs.get(src);
+      if (fact !== undefined) return withObj(s, sym, fact);
+    }
+    if (this.ctx.primitives.isTypeStableExpr(x)) {
+      const o: ObjFact = newObj(s.readMin > 0 ? 'rcu' : 'unknown', x, s.readMin);
+      return withObj(s, sym, o);
+    }
+    return withObj(s, sym, undefined);
+  }
+
+  private identifier(s: FactState, id: ts.Identifier): void {
+    if (this.sink === undefined) return;
+    const sym = this.symbolOf(id);
+    if (sym === undefined || !s.objs.has(sym)) return;
+    let child: ts.Node = id;
+    let p = id.parent;
+    while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p)) {
+      child = p;
+      p = p.parent;
+    }
+    let how: UseKind | undefined;
+    if (ts.isReturnStatement(p)) how = 'return';
+    else if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) {
+      if (this.ctx.primitives.callKind(p) !== undefined) return;
+      const callee = p.expression;
+      if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'postMessage') how = 'postMessage';
+      else {
+        const summary = this.ctx.summaryOfCall(p);
+        const index = p.arguments.indexOf(child as ts.Expression);
+        // Handing the reference to a helper that drops it is a release, not a use.
+        if (summary?.releasesRefOf.includes(index) === true) return;
+        how = 'arg';
+      }
+    } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === child) {
+      const target = skipParens(p.left);
+      if (ts.isIdentifier(target)) {
+        const t = this.symbolOf(target);
+        if (t !== undefined && this.declaredOutside(t)) how = 'storeOuter';
+      } else if (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) how = 'storeField';
+    }
+    if (how !== undefined) this.emit({ kind: 'use', node: id, sym, how, state: s });
+  }
+
+  private declaredOutside(sym: ts.Symbol): boolean {
+    if (ts.isSourceFile(this.fn)) return false;
+    const d = sym.valueDeclaration ?? sym.declarations?.[0];
+    if (d === undefined) return false;
+    return d.getSourceFile() !== this.fn.getSourceFile() || d.pos < this.fn.pos || d.end > this.fn.end;
+  }
+
+  /** A closure that runs later: report the tracked references it captures. */
+  private closure(s: FactState, fnNode: ts.Node): void {
+    if (this.sink === undefined || s.objs.size === 0) return;
+    let child: ts.Node = fnNode;
+    let p = fnNode.parent;
+    while (ts.isParenthesizedExpression(p)) {
+      child = p;
+      p = p.parent;
+    }
+    let deferred = ts.isReturnStatement(p) || (ts.isBinaryExpression(p) && p.right === child) || ts.isPropertyAssignment(p);
+    if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) {
+      const kind = this.ctx.primitives.callKind(p);
+      const callee = skipParens(p.expression);
+      const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
+      deferred = kind === 'callRcu' || DEFERRING_CALLEES.has(name);
+    }
+    if (!deferred) return;
+    const seen = new Set<ts.Symbol>();
+    const visit = (n: ts.Node): void => {
+      if (ts.isIdentifier(n)) {
+        const sym = this.symbolOf(n);
+        if (sym !== undefined && !seen.has(sym) && s.objs.has(sym)) {
+          seen.add(sym);
+          this.emit({ kind: 'capture', node: n, closure: fnNode, sym, state: s });
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    ts.forEachChild(fnNode, visit);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Branch refinement
+  // -------------------------------------------------------------------------------------------
+
+  private refine(s: FactState, cond: ts.Expression, truthy: boolean): FactState {
+    const c = skipParens(cond);
+    if (ts.isIdentifier(c)) {
+      const sym = this.symbolOf(c);
+      const test = sym === undefined ? undefined : s.tests.get(sym);
+      return test === undefined ? s : this.refineCall(s, test.call, truthy);
+    }
+    if (ts.isCallExpression(c)) return this.refineCall(s, c, truthy);
+    if (ts.isBinaryExpression(c)) {
+      const op = c.operatorToken.kind;
+      const isEq = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
+      const isNe = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+      if ((isEq && truthy) || (isNe && !truthy)) return this.identityChecked(s, c);
+      // `refcountIncNotZero(r) === false` and friends.
+      if (isEq || isNe) {
+        const lit = [c.left, c.right].map(skipParens);
+        const call = lit.find(ts.isCallExpression);
+        const bool = lit.find((e) => e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword);
+        if (call !== undefined && bool !== undefined) {
+          const wantsTrue = (bool.kind === ts.SyntaxKind.TrueKeyword) === isEq;
+          return this.refineCall(s, call, wantsTrue === truthy);
+        }
+      }
+    }
+    return s;
+  }
+
+  private refineCall(s: FactState, call: ts.CallExpression, success: boolean): FactState {
+    const kind = this.ctx.primitives.callKind(call);
+    if (kind === 'spinTrylock') {
+      const lock = this.lockRef(call.arguments[0]);
+      return success && lock !== undefined ? this.acquire(s, lock, call, true) : s;
+    }
+    if (kind !== 'refcountIncNotZero') return s;
+    const sym = this.lockRef(call.arguments[0])?.sym;
+    if (sym === undefined) return s;
+    const o = s.objs.get(sym) ?? newObj('unknown', undefined, s.readMin);
+    if (!success) return withObj(s, sym, { ...o, incFailed: call });
+    this.emit({ kind: 'refTaken', node: call, sym, state: s });
+    return withObj(s, sym, {
+      ...o,
+      refHeld: call,
+      pending: o.origin === 'rcu' ? { kind: 'ref', site: call, checkedBefore: o.keyChecked } : undefined,
+      incFailed: undefined,
+      keyChecked: undefined,
+    });
+  }
+
+  /** On the branch where `a === b` holds: an acquired object compared with a fresh re-read is revalidated. */
+  private identityChecked(s: FactState, eq: ts.BinaryExpression): FactState {
+    let out = s;
+    for (const [side, other] of [
+      [eq.left, eq.right],
+      [eq.right, eq.left],
+    ] as const) {
+      const o = skipParens(other);
+      if (o.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(o) && o.text === 'undefined')) continue;
+      const sym = this.rootSymbol(side);
+      if (sym === undefined || this.mentions(other, sym)) continue;
+      const fact = out.objs.get(sym);
+      if (fact === undefined) continue;
+      if (fact.pending !== undefined) out = withObj(out, sym, { ...fact, pending: undefined });
+      else if (fact.origin === 'rcu' && fact.refHeld === undefined) out = withObj(out, sym, { ...fact, keyChecked: eq });
+    }
+    return out;
+  }
+
+  /** `v`, `v.key`, `v.a.b` → v's symbol. */
+  private rootSymbol(e: ts.Expression): ts.Symbol | undefined {
+    let x = skipParens(e);
+    while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipParens(x.expression);
+    return ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
+  }
+
+  private mentions(e: ts.Node, sym: ts.Symbol): boolean {
+    if (ts.isIdentifier(e)) return this.symbolOf(e) === sym;
+    return ts.forEachChild(e, (c) => (this.mentions(c, sym) ? true : undefined)) === true;
+  }
+}
+
+function skipParenParents(n: ts.Node): ts.Node {
+  let p = n.parent;
+  while (ts.isParenthesizedExpression(p)) p = p.parent;
+  return p;
+}
+
+/** The variable name a call's value is stored in (`const x = f()` / `x = f()`), or the call itself. */
+function skipParenParentsDecl(call: ts.CallExpression): ts.Node {
+  const p = skipParenParents(call);
+  if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name;
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipParens(p.left))) return skipParens(p.left);
+  return call;
+}

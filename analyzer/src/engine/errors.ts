@@ -1,0 +1,13 @@
+/**
+ * @fileoverview Named errors the engine throws for input it cannot analyze at all. Findings in
+ * analyzable code are Diagnostics, never exceptions.
+ */
+
+/** The project could not be loaded: missing or unreadable tsconfig, no such file. */
+export class ProjectLoadError extends Error {
+  readonly code = 'RCUKIT_PROJECT_LOAD';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProjectLoadError';
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * @fileoverview Analyzing one function: build its CFG, solve the facts dataflow to a fixpoint,
+ * replay each reachable block once to collect events for the rules, and infer the function's
+ * summary for its callers.
+ */
+
+import { ts } from 'ts-morph';
+import type { BasicBlock, Edge } from '../cfg/basic-block.js';
+import { CfgBuilder, functionName } from '../cfg/cfg-builder.js';
+import type { ControlFlowGraph, FunctionLike } from '../cfg/control-flow-graph.js';
+import { dumpIfRequested } from '../cfg/debug-dot.js';
+import type { FactEvent } from '../dataflow/events.js';
+import { type FactState, emptyState, isStable, newObj, withLock, withObj } from '../dataflow/facts.js';
+import { RcuTransfer, type TransferContext } from '../dataflow/rcu-transfer.js';
+import { solveForward } from '../dataflow/solver.js';
+import { type Annotations, NO_ANNOTATIONS, RCU_LOCK_NAME, readAnnotations } from '../summaries/annotations.js';
+import type { FunctionSummary } from '../summaries/summary.js';
+
+export interface FunctionAnalysis {
+  readonly cfg: ControlFlowGraph;
+  readonly annotations: Annotations;
+  readonly initial: FactState;
+  /** Events in replay order (block by block in reverse post-order). */
+  readonly events: readonly FactEvent[];
+  readonly summary: FunctionSummary;
+  /**
+   * The summary's `requiresRead` was inferred (not annotated): unprotected dereferences of
+   * parameters are the callers' business, reported at call sites that hold no read lock.
+   */
+  readonly inferredRequiresRead: boolean;
+  /** The solver hit its iteration cap; findings may be incomplete. */
+  readonly capped: boolean;
+}
+
+function paramNames(fn: FunctionLike): string[] {
+  if (ts.isSourceFile(fn)) return [];
+  return fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+}
+
+function isExported(fn: FunctionLike): boolean {
+  if (ts.isSourceFile(fn)) return true;
+  let n: ts.Node = fn;
+  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent)) n = fn.parent.parent.parent;
+  if (ts.isMethodDeclaration(fn) || ts.isConstructorDeclaration(fn) || ts.isGetAccessorDeclaration(fn) || ts.isSetAccessorDeclaration(fn)) return true;
+  if (!ts.isFunctionDeclaration(n) && !ts.isVariableStatement(n)) return true;
+  return (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
+}
+
+/** The facts at entry that the function's annotations promise. */
+function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecker): FactState {
+  const releasesRcu = ann.releases.includes(RCU_LOCK_NAME);
+  let s = emptyState(ann.rcuReadLockHeld || releasesRcu ? 1 : 0);
+  if (ts.isSourceFile(fn)) return s;
+  const params = new Map<string, ts.Symbol>();
+  for (const p of fn.parameters) {
+    if (!ts.isIdentifier(p.name)) continue;
+    const sym = checker.getSymbolAtLocation(p.name);
+    if (sym !== undefined) params.set(p.name.text, sym);
+  }
+  for (const key of [...ann.mustHold, ...ann.releases.filter((l) => l !== RCU_LOCK_NAME)]) {
+    const dot = key.indexOf('.');
+    const obj = dot < 0 ? undefined : params.get(key.slice(0, dot));
+    s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true });
+  }
+  for (const name of ann.owned) {
+    const sym = params.get(name);
+    if (sym !== undefined) s = withObj(s, sym, newObj('owned', fn, 0));
+  }
+  return s;
+}
+
+export function analyzeFunction(fn: FunctionLike, index: number, ctx: TransferContext): FunctionAnalysis {
+  const cfg = CfgBuilder.build(fn, index);
+  dumpIfRequested(cfg);
+  const annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
+  const initial = initialState(fn, annotations, ctx.checker);
+  const transfer = new RcuTransfer(ctx, fn, initial);
+  const solution = solveForward(cfg, transfer);
+
+  // Replay: each reachable block once from its fixpoint entry state, edges once each.
+  const events: FactEvent[] = [];
+  transfer.sink = (e) => events.push(e);
+  const incoming = new Map<BasicBlock, Array<{ edge: Edge; state: FactState }>>();
+  for (const block of cfg.reversePostOrder()) {
+    const entry = solution.entry.get(block);
+    if (entry === undefined) continue;
+    const out = transfer.transferBlock(block, entry);
+    for (const edge of block.succs) {
+      const along = transfer.transferEdge(edge, out);
+      if (along === null) continue;
+      let list = incoming.get(edge.to);
+      if (list === undefined) incoming.set(edge.to, (list = []));
+      list.push({ edge, state: along });
+    }
+  }
+  transfer.sink = undefined;
+  // Joins last: a loop header's back edge is known only once its body has been replayed.
+  for (const [block, ins] of incoming) if (ins.length > 1) events.push({ kind: 'join', block, incoming: ins });
+
+  const { summary, inferredRequiresRead } = inferSummary(fn, cfg, annotations, initial, events, ctx);
+  return { cfg, annotations, initial, events, summary, inferredRequiresRead, capped: solution.capped };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary inference
+// ---------------------------------------------------------------------------------------------
+
+function inferSummary(
+  fn: FunctionLike,
+  cfg: ControlFlowGraph,
+  ann: Annotations,
+  initial: FactState,
+  events: readonly FactEvent[],
+  ctx: TransferContext,
+): { summary: FunctionSummary; inferredRequiresRead: boolean } {
+  const params = paramNames(fn);
+  const returns = events.filter((e): e is Extract<FactEvent, { kind: 'exit' }> => e.kind === 'exit' && e.how === 'return');
+
+  // Read-lock depth change: only when every return agrees (otherwise the rule reports it here).
+  let readDelta = 0;
+  const depths = new Set(returns.map((r) => (r.state.readMin === r.state.readMax ? r.state.readMin : NaN)));
+  if (depths.size === 1) {
+    const d = [...depths][0]!;
+    if (!Number.isNaN(d)) readDelta = d - initial.readMin;
+  }
+  if (ann.acquires.includes(RCU_LOCK_NAME)) readDelta = Math.max(readDelta, 1);
+  if (ann.releases.includes(RCU_LOCK_NAME)) readDelta = Math.min(readDelta, -1);
+
+  // Spinlocks held on every return that the caller can name (parameters, `this`, module-level locks).
+  const nameable = (key: string): boolean => {
+    const dot = key.indexOf('.');
+    const head = dot < 0 ? key : key.slice(0, dot);
+    return head === 'this' || params.includes(head) || dot < 0;
+  };
+  const acquires = new Set(ann.acquires.filter((l) => l !== RCU_LOCK_NAME));
+  const releases = new Set(ann.releases.filter((l) => l !== RCU_LOCK_NAME));
+  if (returns.length > 0) {
+    const first = returns[0]!.state;
+    for (const [key, l] of first.locks) {
+      if (!l.must || initial.locks.has(key) || !nameable(key)) continue;
+      if (returns.every((r) => r.state.locks.get(key)?.must === true)) acquires.add(key);
+    }
+    for (const key of initial.locks.keys()) if (returns.every((r) => !r.state.locks.has(key))) releases.add(key);
+  }
+
+  // What the returned reference is: locked by a field on every return (lockTaskSighand), or stable.
+  let returnsLockedField: string | undefined;
+  let returnsStable = returns.length > 0;
+  let sawValue = false;
+  for (const r of returns) {
+    const expr = ts.isReturnStatement(r.node) ? r.node.expression : undefined;
+    if (expr === undefined) continue;
+    const x = skipParensLocal(expr);
+    if (x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined')) continue;
+    sawValue = true;
+    const sym = ts.isIdentifier(x) ? ctx.checker.getSymbolAtLocation(x) : undefined;
+    if (sym === undefined) {
+      returnsStable = false;
+      returnsLockedField = undefined;
+      break;
+    }
+    const lock = [...r.state.locks.values()].find((l) => l.must && l.obj === sym && l.field !== undefined);
+    const o = r.state.objs.get(sym);
+    if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
+    if (lock === undefined || (returnsLockedField !== undefined && returnsLockedField !== lock.field)) returnsLockedField = '\0';
+    else if (returnsLockedField !== '\0') returnsLockedField = lock.field;
+  }
+  if (!sawValue || returnsLockedField === '\0') returnsLockedField = undefined;
+  if (!sawValue) returnsStable = false;
+
+  // Parameters whose reference the function drops.
+  const releasesRefOf: number[] = [];
+  if (!ts.isSourceFile(fn)) {
+    fn.parameters.forEach((p, i) => {
+      if (!ts.isIdentifier(p.name)) return;
+      const sym = ctx.checker.getSymbolAtLocation(p.name);
+      if (events.some((e) => e.kind === 'refPut' && e.sym === sym)) releasesRefOf.push(i);
+    });
+  }
+
+  // May block: a synchronous blocking call anywhere (await/yield only suspend this function).
+  const blocking = events.find((e): e is Extract<FactEvent, { kind: 'blocking' }> => e.kind === 'blocking' && e.what !== 'await' && e.what !== 'yield' && e.what !== 'for await');
+
+  // Requires the read lock: annotated, or (for functions not exported) every unprotected
+  // dereference is of a parameter, which only the callers can protect.
+  let inferredRequiresRead = false;
+  if (!ann.rcuReadLockHeld && !isExported(fn) && !ts.isSourceFile(fn)) {
+    const paramSyms = new Set(fn.parameters.map((p) => ctx.checker.getSymbolAtLocation(p.name)).filter((s) => s !== undefined));
+    const unprotected = events.filter(
+      (e): e is Extract<FactEvent, { kind: 'deref' }> => e.kind === 'deref' && e.state.readMin <= 0 && !(e.sym !== undefined && isStable(e.state, e.sym)),
+    );
+    inferredRequiresRead = unprotected.length > 0 && unprotected.every((e) => e.sym !== undefined && paramSyms.has(e.sym));
+  }
+
+  return {
+    summary: {
+      name: cfg.name,
+      readDelta,
+      requiresRead: ann.rcuReadLockHeld || inferredRequiresRead,
+      acquires: [...acquires],
+      releases: [...releases],
+      mustHold: ann.mustHold,
+      returnsLockedField,
+      returnsStable,
+      releasesRefOf,
+      mayBlock: blocking?.node,
+      params,
+    },
+    inferredRequiresRead,
+  };
+}
+
+function skipParensLocal(e: ts.Expression): ts.Expression {
+  let x = e;
+  while (ts.isParenthesizedExpression(x) || ts.isAsExpression(x) || ts.isNonNullExpression(x)) x = x.expression;
+  return x;
+}
+
+export { functionName };

@@ -1,0 +1,128 @@
+/**
+ * @fileoverview Recognizing the runtime's primitives BY SYMBOL. A call is `spinLock` only if
+ * its callee resolves — through aliased imports, re-exports and namespace imports — to the
+ * declaration exported by @rcukit/runtime. A user function that happens to be named
+ * `rcuReadLock` is not a primitive, and a call whose symbol cannot be resolved (a missing
+ * export, a type error) is not one either: the engine stays quiet rather than guess.
+ *
+ * Type-stable references are found the same way: by the TypeStable brand (a unique symbol
+ * declared in the runtime's type-stable module) among the properties of an expression's type.
+ */
+
+import { ts } from 'ts-morph';
+import { isRuntimeFile } from './runtime-package.js';
+
+/** The runtime functions the rules give meaning to. */
+export const PRIMITIVE_NAMES = [
+  'rcuReadLock',
+  'rcuReadUnlock',
+  'rcuReadLockHeld',
+  'synchronizeRcu',
+  'synchronizeRcuAsync',
+  'callRcu',
+  'rcuBarrier',
+  'spinLock',
+  'spinUnlock',
+  'spinTrylock',
+  'refcountIncNotZero',
+  'refcountInc',
+  'refcountDecAndTest',
+  'refcountSet',
+  'kmemCacheCreate',
+  'kmemCacheAlloc',
+  'kmemCacheFree',
+  'kmemCacheDestroy',
+  'defineStruct',
+] as const;
+
+export type PrimitiveName = (typeof PRIMITIVE_NAMES)[number];
+
+/** `Atomics.wait` is not a runtime primitive but blocks the thread, which the rules care about. */
+export type CallKind = PrimitiveName | 'atomicsWait';
+
+const primitiveSet: ReadonlySet<string> = new Set(PRIMITIVE_NAMES);
+
+export class Primitives {
+  private readonly callCache = new Map<ts.CallExpression, CallKind | null>();
+  private readonly stableCache = new Map<ts.Type, boolean>();
+
+  constructor(
+    private readonly checker: ts.TypeChecker,
+    private readonly program: ts.Program,
+  ) {}
+
+  /** Follow import/export aliases to the symbol's original declaration. */
+  resolveAlias(sym: ts.Symbol): ts.Symbol {
+    let s = sym;
+    for (let i = 0; i < 16 && (s.flags & ts.SymbolFlags.Alias) !== 0; i++) {
+      const next = this.checker.getAliasedSymbol(s);
+      if (next === s) break;
+      s = next;
+    }
+    return s;
+  }
+
+  /** The symbol a callee expression names (`f`, `ns.f`, `(f)`), aliases resolved. */
+  calleeSymbol(call: ts.CallExpression | ts.NewExpression): ts.Symbol | undefined {
+    let callee: ts.Expression = call.expression;
+    while (ts.isParenthesizedExpression(callee) || ts.isNonNullExpression(callee)) callee = callee.expression;
+    const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
+    const sym = this.checker.getSymbolAtLocation(nameNode);
+    return sym === undefined ? undefined : this.resolveAlias(sym);
+  }
+
+  /** Which primitive `call` invokes, or undefined for any other call. */
+  callKind(call: ts.CallExpression): CallKind | undefined {
+    const cached = this.callCache.get(call);
+    if (cached !== undefined) return cached ?? undefined;
+    const kind = this.computeCallKind(call);
+    this.callCache.set(call, kind ?? null);
+    return kind;
+  }
+
+  private computeCallKind(call: ts.CallExpression): CallKind | undefined {
+    const sym = this.calleeSymbol(call);
+    const decl = sym?.declarations?.[0];
+    if (sym === undefined || decl === undefined) return undefined;
+    const file = decl.getSourceFile();
+    if (sym.name === 'wait' && this.program.isSourceFileDefaultLibrary(file)) {
+      const callee = call.expression;
+      if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Atomics') return 'atomicsWait';
+    }
+    if (!primitiveSet.has(sym.name) || !isRuntimeFile(file.fileName)) return undefined;
+    return sym.name as PrimitiveName;
+  }
+
+  /** Whether a value of this type is a reference into type-stable memory (`TypeStable<T>`, possibly `| null`). */
+  isTypeStableType(type: ts.Type): boolean {
+    const cached = this.stableCache.get(type);
+    if (cached !== undefined) return cached;
+    let result = false;
+    if (type.isUnion()) {
+      result = type.types.some((t) => this.isTypeStableType(t));
+    } else if ((type.flags & ts.TypeFlags.Object) !== 0 || type.isIntersection()) {
+      for (const prop of this.checker.getPropertiesOfType(type)) {
+        if (!String(prop.escapedName).startsWith('__@typeStableBrand')) continue;
+        const d = prop.declarations?.[0];
+        if (d !== undefined && isRuntimeFile(d.getSourceFile().fileName)) {
+          result = true;
+          break;
+        }
+      }
+    }
+    this.stableCache.set(type, result);
+    return result;
+  }
+
+  isTypeStableExpr(e: ts.Expression): boolean {
+    return this.isTypeStableType(this.checker.getTypeAtLocation(e));
+  }
+
+  /** Whether `e`'s type is the runtime's Spinlock class. */
+  isSpinlockExpr(e: ts.Expression): boolean {
+    const t = this.checker.getTypeAtLocation(e);
+    const sym = t.getSymbol();
+    const d = sym?.declarations?.[0];
+    return sym?.name === 'Spinlock' && d !== undefined && isRuntimeFile(d.getSourceFile().fileName);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * @fileoverview defineRule and the RuleContext a rule's `check` receives: the analysis of one
+ * function (its CFG and the events of the facts dataflow) and a `report` that turns a node and
+ * a message id into a Diagnostic. A rule never re-runs the dataflow and never prints.
+ */
+
+import { ts } from 'ts-morph';
+import type { Diagnostic, RelatedLocation, Severity, SourceSpan } from '../diagnostic.js';
+import type { FactEvent } from '../dataflow/events.js';
+import type { FunctionAnalysis } from '../engine/function-analysis.js';
+import type { Primitives } from '../primitives/primitives.js';
+import type { FunctionSummary } from '../summaries/summary.js';
+
+/** An option a rule accepts; every option is described (none of the current rules has one). */
+export interface RuleOptionSchema {
+  readonly type: 'boolean' | 'string' | 'number';
+  readonly description: string;
+  readonly default: boolean | string | number;
+}
+
+export interface RuleMeta<M extends string> {
+  /** One sentence; the rule's doc page opens with exactly this text. */
+  readonly description: string;
+  /** camelCase message id -> template with `{{name}}` placeholders. */
+  readonly messages: Readonly<Record<M, string>>;
+  readonly schema?: Readonly<Record<string, RuleOptionSchema>>;
+}
+
+export interface ReportDescriptor<M extends string> {
+  readonly node: ts.Node;
+  readonly messageId: M;
+  readonly data?: Readonly<Record<string, string | number>>;
+  /** Places on the path the message speaks of ("lock taken here"). */
+  readonly related?: ReadonlyArray<{ readonly node: ts.Node; readonly message: string }>;
+}
+
+export interface RuleContext<M extends string> {
+  readonly analysis: FunctionAnalysis;
+  readonly events: readonly FactEvent[];
+  readonly sourceFile: ts.SourceFile;
+  readonly checker: ts.TypeChecker;
+  readonly primitives: Primitives;
+  /** The summary of a project function called here, if known. */
+  summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
+  report(d: ReportDescriptor<M>): void;
+  /** 1-based line of a node, for messages. */
+  line(node: ts.Node): number;
+  /** A node's source text, shortened for messages. */
+  text(node: ts.Node): string;
+}
+
+export interface RuleDefinition<M extends string = string> {
+  /** `rcu/missing-revalidation`; the part after the slash is the file name of the rule, its doc and its fixtures. */
+  readonly id: string;
+  readonly meta: RuleMeta<M>;
+  readonly defaultSeverity: Exclude<Severity, 'off'>;
+  /** SARIF precision: how often a finding is a true positive. */
+  readonly precision: 'very-high' | 'high' | 'medium' | 'low';
+  check(ctx: RuleContext<M>): void;
+}
+
+export function defineRule<M extends string>(rule: RuleDefinition<M>): RuleDefinition<M> {
+  return rule;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building diagnostics
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The span of a node, cut at the end of its first line: a multi-line statement is reported on
+ * the line it starts, where editors and the fixture carets point.
+ */
+export function spanOf(node: ts.Node, sf: ts.SourceFile): SourceSpan {
+  const start = node.getStart(sf);
+  let end = node.getEnd();
+  const text = sf.text;
+  const nl = text.indexOf('\n', start);
+  if (nl >= 0 && nl < end) end = text[nl - 1] === '\r' ? nl - 1 : nl;
+  const s = sf.getLineAndCharacterOfPosition(start);
+  const e = sf.getLineAndCharacterOfPosition(end);
+  return { file: sf.fileName, startLine: s.line + 1, startColumn: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1, start, end };
+}
+
+export function formatMessage(template: string, data: Readonly<Record<string, string | number>> | undefined): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (all, key: string) => (data !== undefined && key in data ? String(data[key]) : all));
+}
+
+export function shortText(node: ts.Node, sf: ts.SourceFile, max = 60): string {
+  const t = node.getText(sf).replace(/\s+/g, ' ');
+  return t.length > max ? `${t.slice(0, max - 3)}...` : t;
+}
+
+export function makeDiagnostic<M extends string>(rule: RuleDefinition<M>, severity: Exclude<Severity, 'off'>, sf: ts.SourceFile, d: ReportDescriptor<M>): Diagnostic {
+  const related: RelatedLocation[] = (d.related ?? []).map((r) => ({ span: spanOf(r.node, r.node.getSourceFile()), message: r.message }));
+  return {
+    ruleId: rule.id,
+    messageId: d.messageId,
+    severity,
+    message: formatMessage(rule.meta.messages[d.messageId], d.data),
+    span: spanOf(d.node, sf),
+    related,
+    fixes: [],
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * @fileoverview The rule registry: every finished rule, in the order `rcukit rules` lists them.
+ * A rule is registered only when its doc page and fixtures exist (the docs test enforces it).
+ */
+
+import type { RuleDefinition } from './define-rule.js';
+import blockingInReadSection from './blocking-in-read-section.js';
+import derefOutsideReadLock from './deref-outside-read-lock.js';
+import unbalancedReadLock from './unbalanced-read-lock.js';
+import unbalancedSpinlock from './unbalanced-spinlock.js';
+
+export const RULES: readonly RuleDefinition[] = [
+  derefOutsideReadLock,
+  unbalancedReadLock,
+  unbalancedSpinlock,
+  blockingInReadSection,
+] as RuleDefinition[];

@@ -1,0 +1,100 @@
+/**
+ * @fileoverview rcu/unbalanced-read-lock: read-lock depth that differs where paths meet (after
+ * an if, at a loop's back edge), between the returns of one function, on an uncaught throw, and
+ * rcuReadUnlock() with no section open. A function whose every return holds one more section
+ * than its entry is an acquire helper (its summary says so), not a finding.
+ */
+
+import type { ts } from 'ts-morph';
+import type { FactState } from '../dataflow/facts.js';
+import { defineRule } from './define-rule.js';
+import { exitAnchor, keywordOf, lineOf } from './rule-utils/nodes.js';
+
+function exact(s: FactState): boolean {
+  return !s.readTainted && s.readMin === s.readMax;
+}
+
+function lastLineOf(block: { elements: ReadonlyArray<{ node: ts.Node }> }, fallback: ts.Node): number {
+  const el = block.elements[block.elements.length - 1];
+  return lineOf(el?.node ?? fallback);
+}
+
+export default defineRule({
+  id: 'rcu/unbalanced-read-lock',
+  meta: {
+    description: 'Require rcuReadLock() and rcuReadUnlock() to balance on every path.',
+    messages: {
+      depthDiffersAtJoin:
+        'Paths meet here holding different numbers of read-side sections: {{a}} on the path through line {{lineA}}, {{b}} on the path through line {{lineB}}.',
+      depthDiffersAtBackEdge:
+        'An iteration of this loop ends holding {{b}} read-side section(s) (through line {{lineB}}) but the loop was entered holding {{a}}.',
+      unlockWithoutLock: '`rcuReadUnlock()` at line {{line}} ends a read-side section that is not open.',
+      returnsUnbalanced:
+        'This return holds {{here}} read-side section(s) but the return at line {{otherLine}} holds {{other}}; callers cannot know whether the read lock is held.',
+      heldAtThrow: 'The throw at line {{line}} leaves the function holding {{count}} read-side section(s) more than it was called with.',
+    },
+  },
+  defaultSeverity: 'error',
+  precision: 'very-high',
+  check(ctx) {
+    const entry = ctx.analysis.initial.readMin;
+    const returns: Array<{ node: ts.Node; depth: number }> = [];
+    for (const e of ctx.events) {
+      if (e.kind === 'join') {
+        const ins = e.incoming.filter((i) => i.state !== undefined);
+        if (!ins.every((i) => exact(i.state))) continue;
+        const first = ins[0]!;
+        const other = ins.find((i) => i.state.readMin !== first.state.readMin);
+        if (other === undefined) continue;
+        const back = ins.find((i) => i.edge.kind === 'back' && i.state.readMin !== ins.find((j) => j.edge.kind !== 'back')?.state.readMin);
+        const anchorNode = e.block.joinNode ?? e.block.elements[0]?.node;
+        if (anchorNode === undefined) continue;
+        if (back !== undefined) {
+          const fwd = ins.find((j) => j.edge.kind !== 'back')!;
+          ctx.report({
+            node: keywordOf(anchorNode),
+            messageId: 'depthDiffersAtBackEdge',
+            data: { a: fwd.state.readMin, b: back.state.readMin, lineB: lastLineOf(back.edge.from, anchorNode) },
+          });
+        } else {
+          ctx.report({
+            node: keywordOf(anchorNode),
+            messageId: 'depthDiffersAtJoin',
+            data: {
+              a: first.state.readMin,
+              lineA: lastLineOf(first.edge.from, anchorNode),
+              b: other.state.readMin,
+              lineB: lastLineOf(other.edge.from, anchorNode),
+            },
+          });
+        }
+      } else if (e.kind === 'readUnlock') {
+        if (e.state.readMax <= 0 && !e.state.readTainted) {
+          ctx.report({ node: e.node, messageId: 'unlockWithoutLock', data: { line: ctx.line(e.node) } });
+        }
+      } else if (e.kind === 'exit') {
+        if (!exact(e.state)) continue;
+        if (e.how === 'throw') {
+          if (e.state.readMin > entry) {
+            ctx.report({ node: exitAnchor(e.node), messageId: 'heldAtThrow', data: { line: ctx.line(e.node), count: e.state.readMin - entry } });
+          }
+        } else {
+          returns.push({ node: e.node, depth: e.state.readMin });
+        }
+      }
+    }
+    // Returns disagreeing: report those that differ from the depth the function was entered with.
+    const depths = new Set(returns.map((r) => r.depth));
+    if (depths.size > 1) {
+      for (const r of returns) {
+        if (r.depth === entry) continue;
+        const other = returns.find((o) => o.depth !== r.depth)!;
+        ctx.report({
+          node: exitAnchor(r.node),
+          messageId: 'returnsUnbalanced',
+          data: { here: r.depth, other: other.depth, otherLine: lineOf(exitAnchor(other.node)) },
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,90 @@
+/**
+ * @fileoverview rcu/unbalanced-spinlock: a spinlock taken twice, released when not held (or
+ * held on some paths only), or still held when the function returns on some path — unless the
+ * function returns holding it on every path and its callers can name it (its summary then says
+ * it acquires the lock), or it returns the locked object (lockTaskSighand).
+ */
+
+import { ts } from 'ts-morph';
+import { defineRule } from './define-rule.js';
+import { callText, exitAnchor } from './rule-utils/nodes.js';
+
+export default defineRule({
+  id: 'rcu/unbalanced-spinlock',
+  meta: {
+    description: 'Require each spinLock() to be released exactly once on every path.',
+    messages: {
+      doubleLock: '`{{lock}}` is locked at line {{line}} while already held{{paths}} (taken at line {{siteLine}}); a spinlock does not nest.',
+      unlockNotHeld: '`{{lock}}` is unlocked at line {{line}} but is not held{{paths}}.',
+      heldAtExit: '`{{lock}}` (taken at line {{siteLine}}) is still held when the function returns here{{paths}}.',
+      heldAtThrow: '`{{lock}}` (taken at line {{siteLine}}) is still held when the exception at line {{line}} leaves the function.',
+      callRequiresLock: '`{{callee}}()` must be called holding `{{lock}}`, which is not held here{{paths}}.',
+    },
+  },
+  defaultSeverity: 'error',
+  precision: 'high',
+  check(ctx) {
+    const summary = ctx.analysis.summary;
+    const reportedExit = new Set<string>();
+    for (const e of ctx.events) {
+      if (e.kind === 'spinLock') {
+        const held = e.state.locks.get(e.key);
+        if (held === undefined || e.trylock) continue;
+        ctx.report({
+          node: e.node,
+          messageId: 'doubleLock',
+          data: { lock: e.key, line: ctx.line(e.node), siteLine: ctx.line(held.site), paths: held.must ? '' : ' on some paths' },
+          related: [{ node: held.site, message: 'lock taken here' }],
+        });
+      } else if (e.kind === 'spinUnlock') {
+        const held = e.state.locks.get(e.key);
+        if (held?.must === true) continue;
+        ctx.report({
+          node: e.node,
+          messageId: 'unlockNotHeld',
+          data: { lock: e.key, line: ctx.line(e.node), paths: held === undefined ? '' : ' on every path' },
+          related: held === undefined ? [] : [{ node: held.site, message: 'lock taken here on some paths' }],
+        });
+      } else if (e.kind === 'call') {
+        for (const l of e.summary.mustHold) {
+          const i = e.summary.params.indexOf(l.slice(0, l.indexOf('.')));
+          const arg = i >= 0 ? e.node.arguments[i] : undefined;
+          const key = arg !== undefined ? arg.getText().replace(/\s+/g, '') + l.slice(l.indexOf('.')) : l;
+          const held = e.state.locks.get(key);
+          if (held?.must === true) continue;
+          ctx.report({ node: e.node, messageId: 'callRequiresLock', data: { callee: e.summary.name, lock: key, paths: held === undefined ? '' : ' on every path' } });
+        }
+      } else if (e.kind === 'exit') {
+        for (const [key, l] of e.state.locks) {
+          if (ctx.analysis.initial.locks.has(key)) continue;
+          if (e.how === 'throw') {
+            ctx.report({
+              node: exitAnchor(e.node),
+              messageId: 'heldAtThrow',
+              data: { lock: key, siteLine: ctx.line(l.site), line: ctx.line(e.node) },
+              related: [{ node: l.site, message: 'lock taken here' }],
+            });
+            continue;
+          }
+          if (l.must) {
+            if (summary.acquires.includes(key)) continue;
+            // Returning the locked object hands the lock to the caller (lockTaskSighand).
+            const ret = ts.isReturnStatement(e.node) ? e.node.expression : undefined;
+            const retSym = ret !== undefined && ts.isIdentifier(ret) ? ctx.checker.getSymbolAtLocation(ret) : undefined;
+            if (retSym !== undefined && retSym === l.obj && summary.returnsLockedField === l.field) continue;
+          }
+          const anchor = exitAnchor(e.node);
+          const id = `${key}@${anchor.pos}`;
+          if (reportedExit.has(id)) continue;
+          reportedExit.add(id);
+          ctx.report({
+            node: anchor,
+            messageId: 'heldAtExit',
+            data: { lock: key, siteLine: ctx.line(l.site), paths: l.must ? '' : ' on some paths' },
+            related: [{ node: l.site, message: `${callText(l.site)}: lock taken here` }],
+          });
+        }
+      }
+    }
+  },
+});

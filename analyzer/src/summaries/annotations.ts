@@ -1,0 +1,69 @@
+/**
+ * @fileoverview JSDoc annotations for API boundaries and for what inference cannot see, in the
+ * spirit of Clang's REQUIRES / ACQUIRE / RELEASE and sparse's __must_hold / __acquires /
+ * __releases:
+ *
+ *   @rcuReadLockHeld          the caller must hold rcuReadLock()
+ *   @acquires <lock>          returns holding <lock> (`rcu` names the read lock)
+ *   @releases <lock>          is called holding <lock> and returns without it
+ *   @mustHold <lock>          the caller must hold <lock>, and still holds it on return
+ *   @owned <param>            the caller holds a reference on <param>: it is stable here
+ *
+ * A <lock> is written as the caller would spell it in terms of the parameters
+ * (`sighand.siglock`, `this.lock`), or `rcu`.
+ */
+
+import { ts } from 'ts-morph';
+
+export interface Annotations {
+  readonly rcuReadLockHeld: boolean;
+  readonly acquires: readonly string[];
+  readonly releases: readonly string[];
+  readonly mustHold: readonly string[];
+  readonly owned: readonly string[];
+}
+
+export const NO_ANNOTATIONS: Annotations = { rcuReadLockHeld: false, acquires: [], releases: [], mustHold: [], owned: [] };
+
+/** The lock name used for the RCU read lock in @acquires/@releases/@mustHold. */
+export const RCU_LOCK_NAME = 'rcu';
+
+/** Normalize a lock expression's text the way lock keys are built: no whitespace, no `!`. */
+export function normalizeLockText(text: string): string {
+  return text.replace(/\s+/g, '').replace(/!/g, '');
+}
+
+export function readAnnotations(fn: ts.Node): Annotations {
+  const tags = ts.getJSDocTags(fn);
+  if (tags.length === 0) return NO_ANNOTATIONS;
+  let rcuReadLockHeld = false;
+  const acquires: string[] = [];
+  const releases: string[] = [];
+  const mustHold: string[] = [];
+  const owned: string[] = [];
+  for (const tag of tags) {
+    const name = tag.tagName.text;
+    // @owned may parse as a @param-like tag in some TS versions; take the first word of the text either way.
+    const text = (ts.getTextOfJSDocComment(tag.comment) ?? '').trim();
+    const arg = normalizeLockText(text.split(/\s+/)[0] ?? '');
+    switch (name) {
+      case 'rcuReadLockHeld':
+        rcuReadLockHeld = true;
+        break;
+      case 'acquires':
+        if (arg !== '') acquires.push(arg);
+        break;
+      case 'releases':
+        if (arg !== '') releases.push(arg);
+        break;
+      case 'mustHold':
+        if (arg === RCU_LOCK_NAME) rcuReadLockHeld = true;
+        else if (arg !== '') mustHold.push(arg);
+        break;
+      case 'owned':
+        if (arg !== '') owned.push(arg);
+        break;
+    }
+  }
+  return { rcuReadLockHeld, acquires, releases, mustHold, owned };
+}

@@ -1,0 +1,72 @@
+/**
+ * @fileoverview FunctionSummary: what a call to a project function does to the facts, as the
+ * caller sees it. Inferred bottom-up from the callee's own analysis (a helper that returns with
+ * the read lock held; one that returns its result locked; one that may block) and overridden by
+ * JSDoc annotations where the callee says more than inference can see.
+ *
+ * Lock names in a summary are written in the callee's terms (`sighand.siglock`, `this.lock`);
+ * the caller substitutes its arguments (substituteLock).
+ */
+
+import { ts } from 'ts-morph';
+
+export interface FunctionSummary {
+  /** Display name, for messages. */
+  readonly name: string;
+  /** Read-lock depth change from entry to every normal return (0 when inconsistent: that is reported in the callee). */
+  readonly readDelta: number;
+  /** The caller must hold rcuReadLock() (annotated, or inferred: it dereferences type-stable parameters unprotected). */
+  readonly requiresRead: boolean;
+  /** Spinlocks held on return that were not held on entry, in the callee's terms. */
+  readonly acquires: readonly string[];
+  /** Spinlocks held on entry and released before return. */
+  readonly releases: readonly string[];
+  /** Spinlocks the caller must hold. */
+  readonly mustHold: readonly string[];
+  /** The returned object's lock field held on every return path (`siglock` for lockTaskSighand). */
+  readonly returnsLockedField: string | undefined;
+  /** The returned type-stable object is stabilized (locked or referenced and revalidated, or fresh). */
+  readonly returnsStable: boolean;
+  /** Parameter indexes whose reference the callee drops (refcountDecAndTest on them). */
+  readonly releasesRefOf: readonly number[];
+  /** A call inside may block the thread (synchronizeRcu, rcuBarrier, Atomics.wait): the node, for messages. */
+  readonly mayBlock: ts.Node | undefined;
+  /** Parameter names, for substitution. */
+  readonly params: readonly string[];
+}
+
+export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
+  readDelta: 0,
+  requiresRead: false,
+  acquires: [],
+  releases: [],
+  mustHold: [],
+  returnsLockedField: undefined,
+  returnsStable: false,
+  releasesRefOf: [],
+  mayBlock: undefined,
+  params: [],
+};
+
+/**
+ * Rewrite a lock named in the callee's terms into the caller's: the leading parameter name is
+ * replaced by the argument's text, `this` by the receiver's. Returns undefined when the lock
+ * names something the caller cannot spell (a local of the callee).
+ */
+export function substituteLock(lock: string, summary: FunctionSummary, call: ts.CallExpression, textOf: (e: ts.Expression) => string): string | undefined {
+  const dot = lock.indexOf('.');
+  const head = dot < 0 ? lock : lock.slice(0, dot);
+  const rest = dot < 0 ? '' : lock.slice(dot);
+  if (head === 'this') {
+    const callee = call.expression;
+    if (ts.isPropertyAccessExpression(callee)) return textOf(callee.expression) + rest;
+    return undefined;
+  }
+  const i = summary.params.indexOf(head);
+  if (i >= 0) {
+    const arg = call.arguments[i];
+    return arg === undefined ? undefined : textOf(arg) + rest;
+  }
+  // A module-level lock is spelled the same on both sides.
+  return lock;
+}
