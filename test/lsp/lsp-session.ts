@@ -64,11 +64,11 @@ export class LspSession {
   /** What `workspace/configuration` answers for the `rcukit` section. */
   settings: unknown = { enable: true, rules: {}, debounceMs: 50 };
 
-  async initialize(rootPath: string, initializationOptions: unknown = {}): Promise<unknown> {
+  async initialize(rootPath: string, initializationOptions: unknown = {}, folders: readonly string[] = [rootPath]): Promise<unknown> {
     const result = await this.connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: pathToFileURL(rootPath).href,
-      workspaceFolders: [{ uri: pathToFileURL(rootPath).href, name: 'fixture' }],
+      workspaceFolders: folders.map((f, i) => ({ uri: pathToFileURL(f).href, name: `folder${i}` })),
       capabilities: {
         workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
         textDocument: { publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, versionSupport: true } },

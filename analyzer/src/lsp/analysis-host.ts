@@ -222,8 +222,8 @@ export class AnalysisHost {
       }
       if (Buffer.byteLength(doc.text, 'utf8') > this.options.maxFileBytes) {
         this.due.delete(file);
-        const mb = (Buffer.byteLength(doc.text, 'utf8') / 1048576).toFixed(1);
-        this.tell('warning', `rcukit: ${file} is ${mb} MB, over the ${(this.options.maxFileBytes / 1048576).toFixed(0)} MB the editor analyzes; run \`rcukit check\` on it instead.`);
+        const size = formatBytes(Buffer.byteLength(doc.text, 'utf8'));
+        this.tell('warning', `rcukit: ${file} is ${size}, over the ${formatBytes(this.options.maxFileBytes)} the editor analyzes; it is not checked while open (\`rcukit check\` still checks it).`);
         this.options.publish({ file, version: doc.version, text: doc.text, diagnostics: [] });
         continue;
       }
@@ -240,10 +240,14 @@ export class AnalysisHost {
       versions.set(file, doc.version);
       texts.set(file, doc.text);
     }
-    // Every open buffer is an overlay, not only the files in this run: a file in the run may
-    // import another open file whose unsaved text is what the user sees.
+    // Every open buffer of the same project is an overlay, not only the files in this run: a
+    // file in the run may import another open file whose unsaved text is what the user sees.
+    // Buffers of other projects stay out: the engine adds each overlay to the program, so one
+    // project's broken file would otherwise fail the analysis of every other project.
     const overlays = new Map<string, string>();
-    for (const doc of this.documents.values()) overlays.set(doc.file, doc.text);
+    for (const doc of this.documents.values()) {
+      if (versions.has(doc.file) || this.sameProject(doc.file, group.config)) overlays.set(doc.file, doc.text);
+    }
     const analyzeOptions: AnalyzeOptions = {
       cwd: group.config.cwd,
       ...(group.config.project !== undefined ? { project: group.config.project } : {}),
@@ -291,6 +295,15 @@ export class AnalysisHost {
       }
     }
     this.pump();
+  }
+
+  private sameProject(file: string, config: FileAnalysisConfig): boolean {
+    try {
+      const other = this.options.configFor(file);
+      return other.project === config.project && other.cwd === config.cwd;
+    } catch {
+      return false;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -371,6 +384,10 @@ export class AnalysisHost {
     this.shown.add(message);
     this.options.notify(severity, message);
   }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`;
 }
 
 function sameConfig(a: FileAnalysisConfig, b: FileAnalysisConfig): boolean {

@@ -109,7 +109,13 @@ export function startServer(options: ServerOptions): void {
       debounceMs: settings.settings.debounceMs,
       timeoutMs: positive(init.analysisTimeoutMs) ?? 60_000,
       maxFileBytes: positive(init.maxFileBytes) ?? 4 * 1024 * 1024,
-      configFor: (file) => settings!.configFor(file),
+      configFor: (file) => {
+        const config = settings!.configFor(file);
+        if (config.project === undefined) {
+          notifyOnce(`rcukit: no tsconfig.json found above ${path.dirname(file)}; its files are checked as loose files with default compiler options (strict, NodeNext)`);
+        }
+        return config;
+      },
       publish,
       notify,
       status: (p) => void connection.sendNotification(StatusNotification.method, { ...p, ...(p.uri !== undefined ? { uri: uris.toUri(p.uri) } : {}) }),

@@ -26,17 +26,22 @@ export class SettingsStore {
    * @param workspaceFolders absolute paths of the client's workspace folders (may be empty).
    * @param report shows a problem to the user (the caller deduplicates).
    */
+  private workspaceFolders: readonly string[] = [];
+
   constructor(
-    private workspaceFolders: readonly string[],
+    workspaceFolders: readonly string[],
     private readonly report: (message: string) => void,
-  ) {}
+  ) {
+    this.setWorkspaceFolders(workspaceFolders);
+  }
 
   get settings(): RcukitSettings {
     return this.current;
   }
 
   setWorkspaceFolders(folders: readonly string[]): void {
-    this.workspaceFolders = folders;
+    // path.resolve drops a trailing separator, so folder comparisons below are exact.
+    this.workspaceFolders = folders.map((f) => path.resolve(f));
     this.invalidateFiles();
   }
 
