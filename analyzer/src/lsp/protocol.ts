@@ -33,7 +33,7 @@ export const defaultSettings: RcukitSettings = {
   enable: true,
   rules: {},
   configFile: '',
-  debounceMs: 150,
+  debounceMs: 50,
   trace: { server: 'off' },
 };
 
