@@ -247,7 +247,7 @@ export class CfgBuilder {
         const t = s as ts.ThrowStatement;
         this.expr(t.expression);
         this.add(t);
-        this.addEdge(this.current, this.handlerFor('throw') ?? this.throwExit, 'exception', { exitNode: t });
+        this.makeThrow(t);
         this.current = null;
         return;
       }
@@ -461,7 +461,7 @@ export class CfgBuilder {
       const saved = this.current;
       this.current = ctx.finallyThrowEntry;
       this.makeFinallyBlock(ctx.node.finallyBlock);
-      this.addEdge(this.current, this.handlerFor('throw') ?? this.throwExit, 'exception', { exitNode: ctx.node.finallyBlock });
+      this.makeThrow(ctx.node.finallyBlock);
       this.current = saved;
     }
   }
@@ -482,9 +482,17 @@ export class CfgBuilder {
       const saved = this.current;
       this.current = ctx.throwEntry;
       this.addElement({ kind: 'dispose', node: ctx.decl });
-      this.addEdge(this.current, this.handlerFor('throw') ?? this.throwExit, 'exception', { exitNode: ctx.decl });
+      this.makeThrow(ctx.decl);
       this.current = saved;
     }
+  }
+
+  /** An exception leaves the current block: to the innermost handler, or out of the function. */
+  private makeThrow(node: ts.Node): void {
+    const handler = this.handlerFor('throw');
+    if (handler !== undefined) this.addEdge(this.current, handler, 'exception');
+    else this.addEdge(this.current, this.throwExit, 'exception', { exitNode: node });
+    this.current = null;
   }
 
   /**

@@ -25,6 +25,12 @@ export interface LockFact {
   readonly site: ts.Node;
   /** Held on every path (true) or only some (false). */
   readonly must: boolean;
+  /**
+   * Taken under the branch assumption `sym === value` (`if (shared) spinLock(l)`): where the
+   * paths meet the lock is held on some paths only, but a later test of the same condition
+   * tells which (`if (shared) spinUnlock(l)` is then balanced).
+   */
+  readonly when: { readonly sym: ts.Symbol; readonly value: boolean } | undefined;
 }
 
 /** Where a type-stable reference held in a variable came from. */
@@ -82,10 +88,12 @@ export interface FactState {
   readonly locks: ReadonlyMap<string, LockFact>;
   readonly objs: ReadonlyMap<ts.Symbol, ObjFact>;
   readonly tests: ReadonlyMap<ts.Symbol, TestResult>;
+  /** Branch assumptions on unchanging boolean conditions (parameters, consts), most recent last. */
+  readonly assume: ReadonlyMap<ts.Symbol, boolean>;
 }
 
 export function emptyState(readDepth = 0): FactState {
-  return { readMin: readDepth, readMax: readDepth, readTainted: false, locks: new Map(), objs: new Map(), tests: new Map() };
+  return { readMin: readDepth, readMax: readDepth, readTainted: false, locks: new Map(), objs: new Map(), tests: new Map(), assume: new Map() };
 }
 
 export function newObj(origin: Origin, loadSite: ts.Node | undefined, loadDepth: number): ObjFact {
@@ -125,11 +133,19 @@ export function joinStates(a: FactState, b: FactState): FactState {
   const readMin = Math.min(a.readMin, b.readMin);
   const readMax = Math.max(a.readMax, b.readMax);
   const locks = new Map<string, LockFact>();
+  // Held on one side only: remember the condition if the other side assumed its opposite.
+  const oneSided = (l: LockFact, other: FactState): LockFact => ({
+    ...l,
+    must: false,
+    when: l.when !== undefined && other.assume.get(l.when.sym) === !l.when.value ? l.when : undefined,
+  });
   for (const [k, la] of a.locks) {
     const lb = b.locks.get(k);
-    locks.set(k, lb === undefined ? { ...la, must: false } : { ...la, must: la.must && lb.must });
+    locks.set(k, lb === undefined ? oneSided(la, b) : { ...la, must: la.must && lb.must, when: la.when === lb.when ? la.when : undefined });
   }
-  for (const [k, lb] of b.locks) if (!a.locks.has(k)) locks.set(k, { ...lb, must: false });
+  for (const [k, lb] of b.locks) if (!a.locks.has(k)) locks.set(k, oneSided(lb, a));
+  const assume = new Map<ts.Symbol, boolean>();
+  for (const [sym, v] of a.assume) if (b.assume.get(sym) === v) assume.set(sym, v);
   const objs = new Map<ts.Symbol, ObjFact>();
   for (const [s, oa] of a.objs) objs.set(s, joinObj(oa, b.objs.get(s)));
   for (const [s, ob] of b.objs) if (!a.objs.has(s)) objs.set(s, joinObj(undefined, ob));
@@ -142,6 +158,7 @@ export function joinStates(a: FactState, b: FactState): FactState {
     locks,
     objs,
     tests,
+    assume,
   };
 }
 
@@ -166,11 +183,12 @@ function objEquals(a: ObjFact, b: ObjFact): boolean {
 export function statesEqual(a: FactState, b: FactState): boolean {
   if (a === b) return true;
   if (a.readMin !== b.readMin || a.readMax !== b.readMax || a.readTainted !== b.readTainted) return false;
-  if (a.locks.size !== b.locks.size || a.objs.size !== b.objs.size || a.tests.size !== b.tests.size) return false;
+  if (a.locks.size !== b.locks.size || a.objs.size !== b.objs.size || a.tests.size !== b.tests.size || a.assume.size !== b.assume.size) return false;
   for (const [k, la] of a.locks) {
     const lb = b.locks.get(k);
-    if (lb === undefined || lb.must !== la.must || lb.site !== la.site || lb.obj !== la.obj) return false;
+    if (lb === undefined || lb.must !== la.must || lb.site !== la.site || lb.obj !== la.obj || lb.when !== la.when) return false;
   }
+  for (const [sym, v] of a.assume) if (b.assume.get(sym) !== v) return false;
   for (const [s, oa] of a.objs) {
     const ob = b.objs.get(s);
     if (ob === undefined || !objEquals(oa, ob)) return false;
@@ -199,6 +217,13 @@ export function withoutLock(s: FactState, key: string): FactState {
   const locks = new Map(s.locks);
   locks.delete(key);
   return { ...s, locks };
+}
+
+export function withAssume(s: FactState, sym: ts.Symbol, value: boolean): FactState {
+  const assume = new Map(s.assume);
+  assume.delete(sym);
+  assume.set(sym, value);
+  return { ...s, assume };
 }
 
 export function withObj(s: FactState, sym: ts.Symbol, fact: ObjFact | undefined): FactState {

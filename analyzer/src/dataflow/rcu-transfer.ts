@@ -26,6 +26,7 @@ import {
   withObj,
   withoutLock,
   withRead,
+  withAssume,
   withTest,
 } from './facts.js';
 import type { ForwardProblem } from './solver.js';
@@ -76,9 +77,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   }
 
   transferEdge(edge: Edge, out: FactState): FactState | null {
-    let s = out;
+    let s: FactState | null = out;
     if ((edge.kind === 'true' || edge.kind === 'false') && edge.condition !== undefined) {
       s = this.refine(s, edge.condition, edge.kind === 'true');
+      if (s === null) return null;
     }
     if (edge.exitNode !== undefined && this.sink !== undefined) {
       this.emit({ kind: 'exit', node: edge.exitNode, how: edge.to.role === 'throw' ? 'throw' : 'return', state: s });
@@ -153,7 +155,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   /** Take `lock` (spinLock, successful spinTrylock): held on this path; its object awaits revalidation. */
   private acquire(s: FactState, lock: LockRef, site: ts.Node, trylock: boolean): FactState {
     this.emit({ kind: 'spinLock', node: site, key: lock.key, sym: lock.sym, trylock, state: s });
-    let out = withLock(s, { key: lock.key, obj: lock.sym, field: lock.field, site, must: true });
+    const last = [...s.assume].pop();
+    const when = last === undefined ? undefined : { sym: last[0], value: last[1] };
+    let out = withLock(s, { key: lock.key, obj: lock.sym, field: lock.field, site, must: true, when });
     if (lock.sym !== undefined) {
       const o = out.objs.get(lock.sym);
       // Locking an object already referenced and revalidated adds nothing to check.
@@ -332,7 +336,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
           // `const sh = lockTaskSighand(t)`: returned locked, so `sh.siglock` is held here.
           const name = (skipParenParentsDecl(x) as ts.Identifier).text;
           const key = `${name}.${summary.returnsLockedField}`;
-          s = withLock(s, { key, obj: sym, field: summary.returnsLockedField, site: x, must: true });
+          s = withLock(s, { key, obj: sym, field: summary.returnsLockedField, site: x, must: true, when: undefined });
           return withObj(s, sym, newObj('stable', x, s.readMin));
         }
         if (summary?.returnsStable === true) return withObj(s, sym, newObj('stable', x, s.readMin));
@@ -425,18 +429,27 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   // Branch refinement
   // -------------------------------------------------------------------------------------------
 
-  private refine(s: FactState, cond: ts.Expression, truthy: boolean): FactState {
+  private refine(s: FactState, cond: ts.Expression, truthy: boolean): FactState | null {
     const c = skipParens(cond);
     if (ts.isIdentifier(c)) {
       const sym = this.symbolOf(c);
       const test = sym === undefined ? undefined : s.tests.get(sym);
-      return test === undefined ? s : this.refineCall(s, test.call, truthy);
+      if (test !== undefined) return this.refineCall(s, test.call, truthy);
+      if (sym === undefined) return s;
+      return this.assumeCondition(!truthy ? this.knownNull(s, sym) : s, sym, truthy);
     }
     if (ts.isCallExpression(c)) return this.refineCall(s, c, truthy);
     if (ts.isBinaryExpression(c)) {
       const op = c.operatorToken.kind;
       const isEq = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
       const isNe = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+      const nullSide = isNullish(c.right) ? c.left : isNullish(c.left) ? c.right : undefined;
+      if (nullSide !== undefined) {
+        // On the branch where the reference is null, whatever a helper said about it is moot.
+        const x = skipParens(nullSide);
+        const sym = ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
+        return sym !== undefined && ((isEq && truthy) || (isNe && !truthy)) ? this.knownNull(s, sym) : s;
+      }
       if ((isEq && truthy) || (isNe && !truthy)) return this.identityChecked(s, c);
       // `refcountIncNotZero(r) === false` and friends.
       if (isEq || isNe) {
@@ -450,6 +463,29 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       }
     }
     return s;
+  }
+
+  /**
+   * A branch on an unchanging boolean (a parameter or const): remember it, and settle locks
+   * taken under the same condition earlier. Returns null for a branch contradicting an
+   * assumption still in force (that path cannot happen).
+   */
+  private assumeCondition(s: FactState, sym: ts.Symbol, value: boolean): FactState | null {
+    if (!isUnchanging(sym)) return s;
+    if (s.assume.get(sym) === !value) return null;
+    let out = s;
+    for (const [key, l] of s.locks) {
+      if (l.when?.sym !== sym || l.must) continue;
+      out = l.when.value === value ? withLock(out, { ...l, must: true }) : withoutLock(out, key);
+    }
+    return withAssume(out, sym, value);
+  }
+
+  /** `v` is null on this branch: no object, so no lock on it either. */
+  private knownNull(s: FactState, sym: ts.Symbol): FactState {
+    let out = s;
+    for (const [key, l] of s.locks) if (l.obj === sym) out = withoutLock(out, key);
+    return out.objs.has(sym) ? withObj(out, sym, undefined) : out;
   }
 
   private refineCall(s: FactState, call: ts.CallExpression, success: boolean): FactState {
@@ -503,6 +539,41 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (ts.isIdentifier(e)) return this.symbolOf(e) === sym;
     return ts.forEachChild(e, (c) => (this.mentions(c, sym) ? true : undefined)) === true;
   }
+}
+
+/** A parameter or const that nothing assigns: testing it twice gives the same answer. */
+function isUnchanging(sym: ts.Symbol): boolean {
+  const d = sym.valueDeclaration;
+  if (d === undefined) return false;
+  if (ts.isParameter(d)) return !isAssigned(sym, d.parent);
+  if (ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent)) return (d.parent.flags & ts.NodeFlags.Const) !== 0;
+  return false;
+}
+
+const assignedCache = new WeakMap<ts.Symbol, boolean>();
+
+function isAssigned(sym: ts.Symbol, scope: ts.Node): boolean {
+  const cached = assignedCache.get(sym);
+  if (cached !== undefined) return cached;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const l = skipParens(n.left);
+      if (ts.isIdentifier(l) && l.text === sym.name) found = true;
+    } else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && ts.isIdentifier(n.operand) && n.operand.text === sym.name) {
+      found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  assignedCache.set(sym, found);
+  return found;
+}
+
+function isNullish(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  return x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
 }
 
 function skipParenParents(n: ts.Node): ts.Node {

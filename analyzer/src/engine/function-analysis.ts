@@ -6,7 +6,8 @@
 
 import { ts } from 'ts-morph';
 import type { BasicBlock, Edge } from '../cfg/basic-block.js';
-import { CfgBuilder, functionName } from '../cfg/cfg-builder.js';
+import { CfgBuilder, functionName, isFunctionLike } from '../cfg/cfg-builder.js';
+import type { Primitives } from '../primitives/primitives.js';
 import type { ControlFlowGraph, FunctionLike } from '../cfg/control-flow-graph.js';
 import { dumpIfRequested } from '../cfg/debug-dot.js';
 import type { FactEvent } from '../dataflow/events.js';
@@ -47,7 +48,7 @@ function isExported(fn: FunctionLike): boolean {
 }
 
 /** The facts at entry that the function's annotations promise. */
-function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecker): FactState {
+function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecker, primitives: Primitives): FactState {
   const releasesRcu = ann.releases.includes(RCU_LOCK_NAME);
   let s = emptyState(ann.rcuReadLockHeld || releasesRcu ? 1 : 0);
   if (ts.isSourceFile(fn)) return s;
@@ -60,20 +61,41 @@ function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecke
   for (const key of [...ann.mustHold, ...ann.releases.filter((l) => l !== RCU_LOCK_NAME)]) {
     const dot = key.indexOf('.');
     const obj = dot < 0 ? undefined : params.get(key.slice(0, dot));
-    s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true });
+    s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true, when: undefined });
   }
-  for (const name of ann.owned) {
+  for (const name of [...ann.owned, ...putParams(fn, primitives)]) {
     const sym = params.get(name);
     if (sym !== undefined) s = withObj(s, sym, newObj('owned', fn, 0));
   }
   return s;
 }
 
+/**
+ * Parameters the function drops a reference on (`refcountDecAndTest(p.refcnt)`): only a holder
+ * of a reference may drop it, so such a parameter is owned by the caller (sockPut, fput).
+ */
+function putParams(fn: ts.FunctionLikeDeclaration, primitives: Primitives): string[] {
+  const names = new Set(fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : '')));
+  const found: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n)) return;
+    if (ts.isCallExpression(n) && n.arguments.length > 0) {
+      const a = n.arguments[0]!;
+      if (ts.isPropertyAccessExpression(a) && ts.isIdentifier(a.expression) && names.has(a.expression.text) && primitives.callKind(n) === 'refcountDecAndTest') {
+        found.push(a.expression.text);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (fn.body !== undefined) ts.forEachChild(fn.body, visit);
+  return found;
+}
+
 export function analyzeFunction(fn: FunctionLike, index: number, ctx: TransferContext): FunctionAnalysis {
   const cfg = CfgBuilder.build(fn, index);
   dumpIfRequested(cfg);
   const annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
-  const initial = initialState(fn, annotations, ctx.checker);
+  const initial = initialState(fn, annotations, ctx.checker, ctx.primitives);
   const transfer = new RcuTransfer(ctx, fn, initial);
   const solution = solveForward(cfg, transfer);
 
@@ -152,6 +174,8 @@ function inferSummary(
     if (expr === undefined) continue;
     const x = skipParensLocal(expr);
     if (x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined')) continue;
+    // Sentinels (`'again'`, -1) are not references.
+    if (ts.isLiteralExpression(x) || ts.isPrefixUnaryExpression(x)) continue;
     sawValue = true;
     const sym = ts.isIdentifier(x) ? ctx.checker.getSymbolAtLocation(x) : undefined;
     if (sym === undefined) {

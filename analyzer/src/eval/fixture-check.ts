@@ -17,7 +17,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Project, type ts } from 'ts-morph';
+import { Project, ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostic.js';
 import { analyzeProgram } from '../engine/analyze.js';
 
@@ -37,7 +37,7 @@ export interface FixtureResult {
   readonly missing: readonly Expectation[];
   /** Findings nobody expected (false positives). */
   readonly unexpected: readonly Diagnostic[];
-  /** Syntax errors in the fixture itself (a broken fixture proves nothing). */
+  /** Syntax and type errors in the fixture itself (a broken fixture proves nothing). */
   readonly syntaxErrors: readonly string[];
 }
 
@@ -117,7 +117,10 @@ export class FixtureSuite {
   check(file: string): FixtureResult {
     const sf = this.program.getSourceFile(file);
     if (sf === undefined) throw new Error(`fixture not in the fixtures project: ${file}`);
-    const syntax = this.program.getSyntacticDiagnostics(sf).map((d) => (typeof d.messageText === 'string' ? d.messageText : d.messageText.messageText));
+    // Fixtures must type-check against the real runtime: a call that does not resolve to its
+    // declaration is not a primitive, and a fixture that silently lost its primitives proves nothing.
+    const diags = [...this.program.getSyntacticDiagnostics(sf), ...this.program.getSemanticDiagnostics(sf)];
+    const syntax = diags.map((d) => `${d.start !== undefined ? `${sf.getLineAndCharacterOfPosition(d.start).line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
     return compare(file, sf.text, this.byFile.get(sf.fileName) ?? [], syntax);
   }
 }

@@ -7,6 +7,7 @@
 import { ts } from 'ts-morph';
 import { isStable } from '../dataflow/facts.js';
 import { defineRule } from './define-rule.js';
+import { declaredOutside, isInlineCallback } from './rule-utils/nodes.js';
 
 export default defineRule({
   id: 'rcu/deref-outside-read-lock',
@@ -21,6 +22,10 @@ export default defineRule({
   defaultSeverity: 'error',
   precision: 'high',
   check(ctx) {
+    // An inline synchronous callback (`list.forEach((x) => …)`) runs in its caller's context,
+    // which this per-function analysis cannot see: its caller's findings cover it.
+    if (isInlineCallback(ctx.analysis.cfg.fn)) return;
+    const fn = ctx.analysis.cfg.fn;
     for (const e of ctx.events) {
       if (e.kind === 'call') {
         if (!e.summary.requiresRead || e.state.readMin > 0 || ctx.analysis.inferredRequiresRead) continue;
@@ -35,6 +40,8 @@ export default defineRule({
       if (ctx.analysis.inferredRequiresRead) continue; // the callers' business: reported at their calls
       if (e.sym !== undefined) {
         if (isStable(e.state, e.sym)) continue;
+        // A captured variable: the enclosing function's capture analysis (rcu/reference-escape) covers it.
+        if (declaredOutside(e.sym, fn)) continue;
         const o = e.state.objs.get(e.sym);
         // Loaded in a section that has since ended: rcu/reference-escape says it better.
         if (o?.origin === 'rcu' && o.sectionEnded !== undefined) continue;

@@ -6,12 +6,18 @@
 import type { RuleDefinition } from './define-rule.js';
 import blockingInReadSection from './blocking-in-read-section.js';
 import derefOutsideReadLock from './deref-outside-read-lock.js';
+import incNotZeroUnchecked from './inc-not-zero-unchecked.js';
+import missingRevalidation from './missing-revalidation.js';
+import referenceEscape from './reference-escape.js';
 import unbalancedReadLock from './unbalanced-read-lock.js';
 import unbalancedSpinlock from './unbalanced-spinlock.js';
 
 export const RULES: readonly RuleDefinition[] = [
   derefOutsideReadLock,
+  missingRevalidation,
   unbalancedReadLock,
   unbalancedSpinlock,
   blockingInReadSection,
+  incNotZeroUnchecked,
+  referenceEscape,
 ] as RuleDefinition[];

@@ -41,33 +41,38 @@ export default defineRule({
     const returns: Array<{ node: ts.Node; depth: number }> = [];
     for (const e of ctx.events) {
       if (e.kind === 'join') {
-        const ins = e.incoming.filter((i) => i.state !== undefined);
-        if (!ins.every((i) => exact(i.state))) continue;
-        const first = ins[0]!;
-        const other = ins.find((i) => i.state.readMin !== first.state.readMin);
-        if (other === undefined) continue;
-        const back = ins.find((i) => i.edge.kind === 'back' && i.state.readMin !== ins.find((j) => j.edge.kind !== 'back')?.state.readMin);
         const anchorNode = e.block.joinNode ?? e.block.elements[0]?.node;
         if (anchorNode === undefined) continue;
-        if (back !== undefined) {
-          const fwd = ins.find((j) => j.edge.kind !== 'back')!;
+        const fwd = e.incoming.filter((i) => i.edge.kind !== 'back');
+        const back = e.incoming.filter((i) => i.edge.kind === 'back');
+        if (back.length > 0) {
+          // A loop header: the body's own states inherit the header's join, so compare ranges
+          // of the back edges with the exact depth the loop was entered with.
+          if (fwd.length === 0 || !fwd.every((i) => exact(i.state) && i.state.readMin === fwd[0]!.state.readMin)) continue;
+          const d = fwd[0]!.state.readMin;
+          const bad = back.find((i) => i.state.readMin !== d || i.state.readMax !== d);
+          if (bad === undefined) continue;
           ctx.report({
             node: keywordOf(anchorNode),
             messageId: 'depthDiffersAtBackEdge',
-            data: { a: fwd.state.readMin, b: back.state.readMin, lineB: lastLineOf(back.edge.from, anchorNode) },
+            data: { a: d, b: bad.state.readMax !== d ? bad.state.readMax : bad.state.readMin, lineB: lastLineOf(bad.edge.from, anchorNode) },
           });
-        } else {
-          ctx.report({
-            node: keywordOf(anchorNode),
-            messageId: 'depthDiffersAtJoin',
-            data: {
-              a: first.state.readMin,
-              lineA: lastLineOf(first.edge.from, anchorNode),
-              b: other.state.readMin,
-              lineB: lastLineOf(other.edge.from, anchorNode),
-            },
-          });
+          continue;
         }
+        if (!fwd.every((i) => exact(i.state))) continue;
+        const first = fwd[0]!;
+        const other = fwd.find((i) => i.state.readMin !== first.state.readMin);
+        if (other === undefined) continue;
+        ctx.report({
+          node: keywordOf(anchorNode),
+          messageId: 'depthDiffersAtJoin',
+          data: {
+            a: first.state.readMin,
+            lineA: lastLineOf(first.edge.from, anchorNode),
+            b: other.state.readMin,
+            lineB: lastLineOf(other.edge.from, anchorNode),
+          },
+        });
       } else if (e.kind === 'readUnlock') {
         if (e.state.readMax <= 0 && !e.state.readTainted) {
           ctx.report({ node: e.node, messageId: 'unlockWithoutLock', data: { line: ctx.line(e.node) } });

@@ -65,3 +65,29 @@ export function lineOf(node: ts.Node): number {
   const sf = node.getSourceFile();
   return sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
 }
+
+/** Calls that run their callback later, not during the call. */
+export const DEFERRING_CALLEES: ReadonlySet<string> = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'nextTick', 'then', 'catch', 'finally', 'addEventListener', 'on', 'once', 'callRcu']);
+
+/** An arrow or function expression passed straight to a call that runs it synchronously. */
+export function isInlineCallback(fn: ts.Node): boolean {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  let child: ts.Node = fn;
+  let p = fn.parent;
+  while (ts.isParenthesizedExpression(p)) {
+    child = p;
+    p = p.parent;
+  }
+  if (!ts.isCallExpression(p) || !p.arguments.includes(child as ts.Expression)) return false;
+  const callee = skipParens(p.expression);
+  const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
+  return !DEFERRING_CALLEES.has(name);
+}
+
+/** Whether a symbol is declared outside `fn` (a captured variable); never for the top level. */
+export function declaredOutside(sym: ts.Symbol, fn: ts.Node): boolean {
+  if (ts.isSourceFile(fn)) return false;
+  const d = sym.valueDeclaration ?? sym.declarations?.[0];
+  if (d === undefined) return false;
+  return d.getSourceFile() !== fn.getSourceFile() || d.pos < fn.pos || d.end > fn.end;
+}

@@ -1,0 +1,73 @@
+/**
+ * @fileoverview `npm run eval`: precision and recall of every rule over the fixtures. Each
+ * expected finding matched by an actual one (same rule, same span) is a true positive; an
+ * expectation left unmatched is a false negative; a finding nobody expected is a false positive.
+ * The numbers are only as honest as the fixtures: they hold bad and tricky-but-correct code
+ * side by side, translated from real kernel users of type-stable memory.
+ *
+ * Usage: node analyzer/dist/eval/main.js [--json]
+ */
+
+import { join, relative } from 'node:path';
+import { listRules } from '../engine/analyze.js';
+import { FixtureSuite, fixturesRoot, listFixtureFiles } from './fixture-check.js';
+
+interface Score {
+  tp: number;
+  fp: number;
+  fn: number;
+}
+
+function ratio(n: number, d: number): number | null {
+  return d === 0 ? null : n / d;
+}
+
+function pct(x: number | null): string {
+  return x === null ? '   n/a' : `${(x * 100).toFixed(1).padStart(5)}%`;
+}
+
+function main(): void {
+  const json = process.argv.includes('--json');
+  const root = fixturesRoot();
+  const files = listFixtureFiles(join(root, 'rules'));
+  const suite = new FixtureSuite(root);
+  const scores = new Map<string, Score>(listRules().map((r) => [r.id, { tp: 0, fp: 0, fn: 0 }]));
+  const problems: string[] = [];
+  for (const f of files) {
+    const r = suite.check(f);
+    const matched = new Map<string, number>();
+    for (const e of r.expected) matched.set(e.ruleId, (matched.get(e.ruleId) ?? 0) + 1);
+    for (const m of r.missing) {
+      matched.set(m.ruleId, matched.get(m.ruleId)! - 1);
+      const s = scores.get(m.ruleId) ?? { tp: 0, fp: 0, fn: 0 };
+      s.fn++;
+      scores.set(m.ruleId, s);
+      problems.push(`FN ${relative(root, f)}:${m.line} ${m.ruleId}`);
+    }
+    for (const [rule, n] of matched) {
+      const s = scores.get(rule) ?? { tp: 0, fp: 0, fn: 0 };
+      s.tp += n;
+      scores.set(rule, s);
+    }
+    for (const u of r.unexpected) {
+      const s = scores.get(u.ruleId) ?? { tp: 0, fp: 0, fn: 0 };
+      s.fp++;
+      scores.set(u.ruleId, s);
+      problems.push(`FP ${relative(root, f)}:${u.span.startLine}:${u.span.startColumn} ${u.ruleId} (${u.messageId})`);
+    }
+  }
+  const rows = [...scores].map(([rule, s]) => ({ rule, ...s, precision: ratio(s.tp, s.tp + s.fp), recall: ratio(s.tp, s.tp + s.fn) }));
+  const total = rows.reduce((a, r) => ({ tp: a.tp + r.tp, fp: a.fp + r.fp, fn: a.fn + r.fn }), { tp: 0, fp: 0, fn: 0 });
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ files: files.length, rules: rows, total: { ...total, precision: ratio(total.tp, total.tp + total.fp), recall: ratio(total.tp, total.tp + total.fn) } }, null, 2)}\n`);
+    return;
+  }
+  const out: string[] = [`rcukit analyzer accuracy over ${files.length} fixture files (${relative(process.cwd(), root) || '.'}/rules)`, ''];
+  out.push(`${'rule'.padEnd(32)}${'TP'.padStart(5)}${'FP'.padStart(5)}${'FN'.padStart(5)}  precision  recall`);
+  for (const r of rows) out.push(`${r.rule.padEnd(32)}${String(r.tp).padStart(5)}${String(r.fp).padStart(5)}${String(r.fn).padStart(5)}  ${pct(r.precision)}     ${pct(r.recall)}`);
+  out.push(`${'all rules'.padEnd(32)}${String(total.tp).padStart(5)}${String(total.fp).padStart(5)}${String(total.fn).padStart(5)}  ${pct(ratio(total.tp, total.tp + total.fp))}     ${pct(ratio(total.tp, total.tp + total.fn))}`);
+  if (problems.length > 0) out.push('', ...problems);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main();

@@ -1,0 +1,66 @@
+/**
+ * @fileoverview rcu/missing-revalidation: after taking the spinlock of, or a reference to, an
+ * object found by an RCU lookup, a use of it — other fields, returning it, passing it on,
+ * leaving the read-side section with it — that is not preceded on every path by an identity
+ * re-check (the object compared with a fresh re-read, or its key with the key looked up). In
+ * type-stable memory the object may have been freed and reused for another object of the same
+ * cache between the lookup and the acquisition; the lock or reference then protects the wrong one.
+ */
+
+import { defineRule } from './define-rule.js';
+import { callText, fieldOfCall, isComparisonOperand, lineOf } from './rule-utils/nodes.js';
+import type { ts } from 'ts-morph';
+import type { FactState } from '../dataflow/facts.js';
+
+export default defineRule({
+  id: 'rcu/missing-revalidation',
+  meta: {
+    description: 'Require an identity re-check after locking or referencing an object found by an RCU lookup, before using it.',
+    messages: {
+      usedWithoutRevalidation:
+        '`{{object}}` is used at line {{line}} after `{{acquire}}` at line {{acquireLine}} without revalidating its identity; it was loaded from `{{from}}` at line {{loadLine}}, and on the path through line {{acquireLine}} it may be another {{object}} by now.',
+    },
+  },
+  defaultSeverity: 'error',
+  precision: 'high',
+  check(ctx) {
+    const reported = new Set<ts.Node>();
+    const report = (node: ts.Node, sym: ts.Symbol, state: FactState): void => {
+      const o = state.objs.get(sym);
+      const p = o?.pending;
+      if (o === undefined || p === undefined || p.checkedBefore !== undefined || reported.has(p.site)) return;
+      reported.add(p.site);
+      const related = [{ node: p.site, message: p.kind === 'lock' ? 'lock taken here' : 'reference taken here' }];
+      if (o.loadSite !== undefined) related.push({ node: o.loadSite, message: 'loaded here' });
+      ctx.report({
+        node,
+        messageId: 'usedWithoutRevalidation',
+        data: {
+          object: sym.name,
+          line: ctx.line(node),
+          acquire: callText(p.site),
+          acquireLine: ctx.line(p.site),
+          from: o.loadSite !== undefined ? ctx.text(o.loadSite) : sym.name,
+          loadLine: o.loadSite !== undefined ? lineOf(o.loadSite) : ctx.line(node),
+        },
+        related,
+      });
+    };
+    for (const e of ctx.events) {
+      if (e.kind === 'deref' && e.sym !== undefined) {
+        const p = e.state.objs.get(e.sym)?.pending;
+        if (p === undefined) continue;
+        // Touching the acquired field itself (unlocking, dropping the reference) is fine, and so
+        // is reading the key inside the re-check.
+        const name = (e.node as ts.PropertyAccessExpression).name;
+        if (name !== undefined && name.getText() === fieldOfCall(p.site)) continue;
+        if (isComparisonOperand(e.node)) continue;
+        report(e.node, e.sym, e.state);
+      } else if (e.kind === 'use') {
+        // Ending the read-side section is not itself the mistake (the failing branch of a
+        // re-check does it before dropping the reference); using the object afterwards is.
+        report(e.node, e.sym, e.state);
+      }
+    }
+  },
+});
