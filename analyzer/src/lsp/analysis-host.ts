@@ -92,6 +92,8 @@ export class AnalysisHost {
   /** Messages already shown, so a failure repeated on every keystroke is shown once. */
   private readonly shown = new Set<string>();
   private disposed = false;
+  /** The next run drops the engine thread's warm programs first. */
+  private resetPrograms = false;
 
   constructor(private readonly options: AnalysisHostOptions) {}
 
@@ -130,8 +132,9 @@ export class AnalysisHost {
   }
 
   /** Settings or a project/config file changed: redo every open document. */
-  reanalyzeAll(): void {
+  reanalyzeAll(resetPrograms = false): void {
     this.shown.clear();
+    if (resetPrograms) this.resetPrograms = true;
     for (const file of this.documents.keys()) this.schedule(file, 0);
   }
 
@@ -261,7 +264,9 @@ export class AnalysisHost {
     this.options.status({ state: 'analyzing', uri: first, message: `analyzing ${group.files.length} file(s)` });
     let response: WorkerResponse;
     try {
-      response = await this.request({ kind: 'analyze', id: run.id, options: analyzeOptions }, this.options.timeoutMs);
+      const reset = this.resetPrograms;
+      this.resetPrograms = false;
+      response = await this.request({ kind: 'analyze', id: run.id, options: analyzeOptions, reset }, this.options.timeoutMs);
     } catch (error) {
       // Only starting the thread or posting the message can throw here.
       const e = error instanceof Error ? error : new Error(String(error));

@@ -10,16 +10,25 @@
  */
 
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import type { ts } from 'ts-morph';
 import type { Diagnostic, Severity } from '../diagnostic.js';
 import type { AnalysisResult, AnalyzeOptions, RuleInfo } from '../engine/api.js';
 import { applySuppressions } from '../suppress/apply-suppressions.js';
 import { metaRuleIds, metaRules } from '../suppress/meta-rules.js';
 import { findSuppressionComments, type SuppressionComment } from '../suppress/suppression-comments.js';
+import { ProjectCache } from './project-cache.js';
 
 /** Host → worker. */
 export type WorkerRequest =
-  | { readonly kind: 'analyze'; readonly id: number; readonly options: AnalyzeOptions }
+  | {
+      readonly kind: 'analyze';
+      readonly id: number;
+      readonly options: AnalyzeOptions;
+      /** Drop the warm programs first (a tsconfig or package.json changed, or the user asked). */
+      readonly reset: boolean;
+    }
   | { readonly kind: 'listRules'; readonly id: number };
 
 /** Worker → host. */
@@ -34,8 +43,11 @@ export const analysisWorkerRole = 'rcukit-analysis-worker';
 /** The two engine entry points (engine/api.ts), from the package's public entry. */
 interface Engine {
   analyze(options: AnalyzeOptions): AnalysisResult;
+  analyzeProgram(program: ts.Program, options: { files?: readonly string[]; rules?: Readonly<Record<string, Severity>> }): AnalysisResult;
   listRules(): readonly RuleInfo[];
 }
+
+const projects = new ProjectCache();
 
 let engine: Engine | undefined;
 
@@ -43,8 +55,8 @@ let engine: Engine | undefined;
 async function loadEngine(): Promise<Engine> {
   if (engine !== undefined) return engine;
   const mod = (await import('../index.js')) as unknown as Partial<Record<keyof Engine, unknown>>;
-  if (typeof mod.analyze !== 'function' || typeof mod.listRules !== 'function') {
-    throw new Error('this build of @rcukit/analyzer has no analysis engine (analyze/listRules are not exported from its index)');
+  if (typeof mod.analyze !== 'function' || typeof mod.analyzeProgram !== 'function' || typeof mod.listRules !== 'function') {
+    throw new Error('this build of @rcukit/analyzer has no analysis engine (analyze/analyzeProgram/listRules are not exported from its index)');
   }
   engine = mod as Engine;
   return engine;
@@ -57,19 +69,39 @@ export function runAnalysisWorker(): void {
   // the host, which logs it on stderr, so nothing can reach the LSP stream from here anyway.
   port.on('message', async (request: WorkerRequest) => {
     try {
-      const { analyze, listRules } = await loadEngine();
+      const engine = await loadEngine();
       if (request.kind === 'analyze') {
         const t0 = performance.now();
-        const result = analyzeWithSuppressions(analyze, listRules, request.options);
+        if (request.reset) projects.clear();
+        const result = analyzeWithSuppressions(engine, request.options);
         port.postMessage({ kind: 'analyzed', id: request.id, result, ms: performance.now() - t0 } satisfies WorkerResponse);
       } else {
-        port.postMessage({ kind: 'rules', id: request.id, rules: allRules(listRules) } satisfies WorkerResponse);
+        port.postMessage({ kind: 'rules', id: request.id, rules: allRules(engine.listRules) } satisfies WorkerResponse);
       }
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       port.postMessage({ kind: 'failed', id: request.id, message: `${e.name}: ${e.message}`, stack: e.stack } satisfies WorkerResponse);
     }
   });
+}
+
+/**
+ * A tsconfig project runs on its warm program (project-cache.ts) through `analyzeProgram`, the
+ * core `analyze()` itself runs after loading; loose files go through `analyze()`.
+ */
+function runEngine(engine: Engine, options: AnalyzeOptions): AnalysisResult {
+  if (options.project === undefined) return engine.analyze(options);
+  let program: ts.Program;
+  try {
+    program = projects.program(path.resolve(options.cwd, options.project), options.overlays ?? new Map());
+  } catch (error) {
+    projects.clear();
+    // The TypeScript parser recurses once per nesting level (as engine/analyze.ts reports it).
+    if (error instanceof RangeError) throw new Error('the program is nested too deeply for the TypeScript parser');
+    throw error;
+  }
+  const files = options.files?.map((f) => path.resolve(options.cwd, f));
+  return engine.analyzeProgram(program, { ...(files !== undefined ? { files } : {}), ...(options.rules !== undefined ? { rules: options.rules } : {}) });
 }
 
 /** The engine's rules and the rules about suppression comments, as `rcukit rules` lists them. */
@@ -83,11 +115,11 @@ function allRules(listRules: Engine['listRules']): RuleInfo[] {
  * that give no reason or suppress nothing are findings themselves. `options.rules` may hold
  * meta-rule severities; the engine gets only its own.
  */
-function analyzeWithSuppressions(analyze: Engine['analyze'], listRules: Engine['listRules'], options: AnalyzeOptions): AnalysisResult {
+function analyzeWithSuppressions(engine: Engine, options: AnalyzeOptions): AnalysisResult {
   const severities = options.rules ?? {};
   const engineRules = Object.fromEntries(Object.entries(severities).filter(([id]) => !metaRuleIds.has(id)));
-  const result = analyze({ ...options, rules: engineRules });
-  const rules = allRules(listRules);
+  const result = runEngine(engine, { ...options, rules: engineRules });
+  const rules = allRules(engine.listRules);
   const defaults = new Map(rules.map((r) => [r.id, r.defaultSeverity]));
   const severityOf = (id: string): Severity => severities[id] ?? defaults.get(id) ?? 'error';
   const comments = new Map<string, SuppressionComment[]>();

@@ -190,7 +190,7 @@ export function startServer(options: ServerOptions): void {
       const base = path.basename(file);
       if (base === 'tsconfig.json' || base === 'rcukit.config.json' || base === 'package.json') {
         settings?.invalidateFiles();
-        host?.reanalyzeAll();
+        host?.reanalyzeAll(true);
       } else if (fileExtensions.test(file) || change.type === FileChangeType.Deleted) {
         host?.fileChangedOnDisk(file);
       }
@@ -225,7 +225,22 @@ export function startServer(options: ServerOptions): void {
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });
 
+  /** Publish in order, once the rule docs are known (each diagnostic links its rule's page). */
+  let publishing: Promise<void> = Promise.resolve();
   function publish(result: PublishedResult): void {
+    publishing = publishing.then(async () => {
+      if (docs === undefined && host !== undefined) {
+        try {
+          docs = new RuleDocs(await host.listRules(), options.packageRoot);
+        } catch (error) {
+          log(`publishing without rule doc links: ${(error as Error).message}`);
+        }
+      }
+      publishNow(result);
+    });
+  }
+
+  function publishNow(result: PublishedResult): void {
     const uri = uris.toUri(result.file);
     const doc = documents.get(uri);
     if (doc === undefined || doc.version !== result.version) return; // closed or changed meanwhile
@@ -321,7 +336,7 @@ export function startServer(options: ServerOptions): void {
   connection.onExecuteCommand((params) => {
     if (params.command === reanalyzeCommand) {
       settings?.invalidateFiles();
-      host?.reanalyzeAll();
+      host?.reanalyzeAll(true);
     }
   });
 
