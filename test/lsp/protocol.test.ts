@@ -180,6 +180,20 @@ describe('rcukit lsp over JSON-RPC', () => {
   });
 });
 
+describe('rcukit lsp --stdio (the CLI subcommand)', () => {
+  test('registers on a commander program and serves LSP on stdio', async () => {
+    const session = new LspSession(['lsp', '--stdio', `--clientProcessId=${process.pid}`], fileURLToPath(new URL('./fixtures/cli-lsp.mjs', import.meta.url)));
+    try {
+      const init = (await session.initialize(fixtureProject)) as { serverInfo?: { name: string } };
+      expect(init.serverInfo?.name).toBe('rcukit');
+      const hover = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+      expect(hover).toBeNull();
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe('rcukit lsp robustness', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rcukit-lsp-'));
   const looseDir = fileURLToPath(new URL('./fixtures/loose/', import.meta.url));

@@ -14,8 +14,12 @@ export function registerLspCommand(program: Command): Command {
       .description('run the rcukit language server for editors (LSP over stdin/stdout)')
       .option('--stdio', 'speak LSP over stdin/stdout (the default)')
       .option('--node-ipc', 'speak LSP over the Node IPC channel (when started by a Node client with fork)')
-      // Clients append their own flags (`--clientProcessId=<pid>`); the connection reads them.
+      // vscode-languageclient appends this; the connection reads it from process.argv and exits
+      // when that process dies.
+      .option('--clientProcessId <pid>', 'process id of the editor; the server exits when it does')
+      // Other clients append flags of their own; they must not stop the server from starting.
       .allowUnknownOption(true)
+      .allowExcessArguments(true)
       .action(async (flags: { stdio?: boolean; nodeIpc?: boolean }) => {
         const { runLanguageServer } = await import('../lsp/main.js');
         runLanguageServer(flags.nodeIpc === true ? 'node-ipc' : 'stdio');
