@@ -61,6 +61,22 @@ describe('rcukit lsp over JSON-RPC', () => {
     }
   });
 
+  test('path notes arrive as relatedInformation ("lock taken here"), in the file they are in', async () => {
+    const lockFile = path.join(fixtureProject, 'src', 'lock.ts');
+    const lockUri = pathToFileURL(lockFile).href;
+    const text = readFileSync(lockFile, 'utf8');
+    session.open(lockUri, text);
+    const got = await session.diagnosticsFor(lockUri, 1);
+    expect(missing(expectationsIn(lockFile), asFound(got)), JSON.stringify(got, null, 1)).toEqual([]);
+    const finding = got.diagnostics.find((d) => d.code === 'rcu/missing-revalidation')!;
+    const lockLine = text.split('\n').findIndex((l) => l.includes('// related: lock taken here'));
+    const related = finding.relatedInformation ?? [];
+    expect(related.some((r) => r.location.uri === lockUri && (r.location.range as LspDiagnostic['range']).start.line === lockLine && /lock taken here/.test(r.message)), JSON.stringify(related)).toBe(true);
+    await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: lockUri } });
+    // Closing clears the file's diagnostics.
+    await session.waitFor('cleared diagnostics', () => session.published.findLast((p) => p.uri === lockUri && p.diagnostics.length === 0));
+  });
+
   test('didChange re-publishes for the new version: a fix clears the finding, re-breaking brings it back', async () => {
     const target = expected[0]!;
     const lines = original.split('\n');

@@ -58,7 +58,11 @@ export class ResilientMessageReader extends AbstractMessageReader {
       // A body must be a JSON object: if its first bytes say otherwise, the header was noise,
       // and the bytes after it are searched for the next header instead of being swallowed.
       if (!this.startsLikeObject()) {
-        this.onGarbage('a Content-Length header followed by a body that is not a JSON object; resynchronizing');
+        // Drop up to the next header, or the claimed body as far as it has arrived; report once.
+        const next = indexOfIgnoreCase(this.buffer, headerName);
+        const cut = next >= 0 ? next : Math.min(this.buffer.length, this.bodyLength);
+        this.onGarbage(`a Content-Length header followed by ${cut} bytes that are not a JSON object; dropped`);
+        this.buffer = this.buffer.subarray(cut);
         this.bodyLength = -1;
         continue;
       }
@@ -93,8 +97,8 @@ export class ResilientMessageReader extends AbstractMessageReader {
       // Keep header lines that may precede Content-Length in the same block (Content-Type);
       // drop everything before them.
       const blankLine = this.buffer.lastIndexOf(headerEnd, at);
-      const prefix = this.buffer.subarray(0, at).toString('latin1');
-      const cut = blankLine >= 0 ? blankLine + headerEnd.length : /^(?:[A-Za-z-]+:[^\r\n]*\r\n)*$/.test(prefix) ? 0 : at;
+      let cut = blankLine >= 0 ? blankLine + headerEnd.length : 0;
+      if (!/^(?:[A-Za-z-]+:[^\r\n]*\r\n)*$/.test(this.buffer.subarray(cut, at).toString('latin1'))) cut = at;
       if (cut > 0) {
         this.reportGarbage(this.buffer.subarray(0, cut));
         this.buffer = this.buffer.subarray(cut);
@@ -115,7 +119,10 @@ export class ResilientMessageReader extends AbstractMessageReader {
       }
     }
     if (!Number.isSafeInteger(length) || length > maxBodyBytes) {
-      this.skipPastHeaderName(`a bad Content-Length header (${JSON.stringify(headers.join(' | ').slice(0, 80))})`);
+      // The whole header block goes, so its remains are not reported a second time.
+      this.onGarbage(`a bad Content-Length header (${JSON.stringify(headers.join(' | ').slice(0, 80))}); dropped`);
+      this.buffer = this.buffer.subarray(end + headerEnd.length);
+      this.bodyLength = -1;
       return 'bad';
     }
     this.buffer = this.buffer.subarray(end + headerEnd.length);
