@@ -77,6 +77,27 @@ describe('rcukit lsp over JSON-RPC', () => {
     await session.waitFor('cleared diagnostics', () => session.published.findLast((p) => p.uri === lockUri && p.diagnostics.length === 0));
   });
 
+  test('an edit re-analyzes the changed file and the open files that import it, not the others', async () => {
+    const lockFile = path.join(fixtureProject, 'src', 'lock.ts');
+    const otherFile = path.join(fixtureProject, 'src', 'unrelated.ts');
+    const lockUri = pathToFileURL(lockFile).href;
+    const otherUri = pathToFileURL(otherFile).href;
+    session.open(lockUri, readFileSync(lockFile, 'utf8'));
+    session.open(otherUri, readFileSync(otherFile, 'utf8'));
+    await session.diagnosticsFor(lockUri, 1);
+    await session.diagnosticsFor(otherUri, 1);
+    const from = session.published.length;
+    session.replace(uri, original + '\n// an edit\n', ++version);
+    // lock.ts imports sighand.ts: its findings are recomputed and published again.
+    await session.diagnosticsFor(uri, version, from);
+    await session.diagnosticsFor(lockUri, 1, from);
+    // Let any further run finish, then check unrelated.ts was left alone.
+    session.replace(uri, original, ++version);
+    await session.diagnosticsFor(uri, version, from);
+    expect(session.published.slice(from).filter((p) => p.uri === otherUri)).toEqual([]);
+    for (const u of [lockUri, otherUri]) await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: u } });
+  });
+
   test('didChange re-publishes for the new version: a fix clears the finding, re-breaking brings it back', async () => {
     const target = expected[0]!;
     const lines = original.split('\n');

@@ -4,8 +4,9 @@
  * thread).
  *
  * Invariants:
- * - **Debounced**: an edit schedules its file `debounceMs` later; a newer edit pushes that back.
- *   Opening a file schedules it at once.
+ * - **Debounced**: an edit within `debounceMs` of the previous one schedules its file
+ *   `debounceMs` later, and a newer edit pushes that back; the first edit after a quiet spell
+ *   (and opening a file) is scheduled at once, so a single change costs no waiting.
  * - **Incremental**: an edit re-analyzes the changed file and the open documents whose imports
  *   reach it (import-graph.ts), nothing else; the engine is asked for findings in those files only.
  * - **Never stale**: one run at a time; before publishing a file's findings the host checks that
@@ -67,6 +68,8 @@ interface OpenDocument {
   readonly file: string;
   version: number;
   text: string;
+  /** performance.now() of the last edit (-Infinity before the first). */
+  lastEdit: number;
 }
 
 interface Run {
@@ -101,7 +104,7 @@ export class AnalysisHost {
   // Documents
 
   open(file: string, version: number, text: string): void {
-    this.documents.set(file, { file, version, text });
+    this.documents.set(file, { file, version, text, lastEdit: -Infinity });
     this.graph.invalidate(file);
     this.schedule(file, 0);
   }
@@ -112,7 +115,14 @@ export class AnalysisHost {
     doc.version = version;
     doc.text = text;
     this.graph.invalidate(file);
-    this.schedule(file, this.options.debounceMs);
+    // Leading edge: an edit after a quiet spell is analyzed at once; edits in a burst wait
+    // until the burst pauses. Edits arriving while a run is in flight coalesce into the next
+    // run either way (one run at a time), so typing never queues a run per keystroke.
+    const now = performance.now();
+    const quiet = now - doc.lastEdit >= this.options.debounceMs;
+    doc.lastEdit = now;
+    const delay = quiet && !this.due.has(file) ? 0 : this.options.debounceMs;
+    this.schedule(file, delay);
     for (const dependent of this.graph.dependentsOf(file, this.documents.keys())) this.schedule(dependent, this.options.debounceMs);
   }
 

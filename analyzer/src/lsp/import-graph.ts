@@ -38,29 +38,38 @@ export class ImportGraph {
     this.cache.delete(file);
   }
 
-  /** Of `candidates`, those whose imports reach `changed` (directly or through other files). */
+  /**
+   * Of `candidates`, those whose imports reach `changed` (directly or through other files).
+   * One walk over everything the candidates import, each file read (or stat'ed) once, then a
+   * walk back from `changed` over the reversed edges.
+   */
   dependentsOf(changed: string, candidates: Iterable<string>): string[] {
-    const out: string[] = [];
-    for (const root of candidates) {
-      if (root !== changed && this.reaches(root, changed)) out.push(root);
-    }
-    return out;
-  }
-
-  private reaches(from: string, target: string): boolean {
-    const seen = new Set<string>([from]);
-    const queue = [from];
-    while (queue.length > 0 && seen.size < maxFilesPerWalk) {
-      const file = queue.shift()!;
+    const roots = [...candidates];
+    const importers = new Map<string, string[]>();
+    const seen = new Set<string>(roots);
+    const queue = [...roots];
+    for (let i = 0; i < queue.length && seen.size < maxFilesPerWalk; i++) {
+      const file = queue[i]!;
       for (const dep of this.importsOf(file)) {
-        if (dep === target) return true;
+        let list = importers.get(dep);
+        if (list === undefined) importers.set(dep, (list = []));
+        list.push(file);
         if (!seen.has(dep)) {
           seen.add(dep);
           queue.push(dep);
         }
       }
     }
-    return false;
+    const reaching = new Set<string>();
+    const stack = [changed];
+    while (stack.length > 0) {
+      for (const importer of importers.get(stack.pop()!) ?? []) {
+        if (reaching.has(importer)) continue;
+        reaching.add(importer);
+        stack.push(importer);
+      }
+    }
+    return roots.filter((r) => r !== changed && reaching.has(r));
   }
 
   /** Resolved project files `file` imports (cached until the file changes). */
