@@ -4,6 +4,6 @@
  */
 
 export type { Diagnostic, Severity, SourceSpan, RelatedLocation, TextEdit, Fix } from './diagnostic.js';
-export type { AnalyzeOptions, AnalysisResult, RuleInfo } from './engine/api.js';
+export type { AnalyzeOptions, AnalysisResult, RuleInfo, SkippedFunction } from './engine/api.js';
 export { analyze, analyzeProgram, listRules } from './engine/analyze.js';
 export { ProjectLoadError } from './engine/errors.js';

@@ -63,7 +63,8 @@ beforeAll(() => {
   const program = project.getProgram().compilerObject;
   for (const f of files) {
     const sf = program.getSourceFile(f)!;
-    expect(program.getSyntacticDiagnostics(sf), f).toHaveLength(0);
+    const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+    expect(diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, " ")), f).toEqual([]);
   }
   for (const d of analyzeProgram(program, { files }).diagnostics) {
     const list = findings.get(d.span.file) ?? [];

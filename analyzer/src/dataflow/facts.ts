@@ -90,10 +90,34 @@ export interface FactState {
   readonly tests: ReadonlyMap<ts.Symbol, TestResult>;
   /** Branch assumptions on unchanging boolean conditions (parameters, consts), most recent last. */
   readonly assume: ReadonlyMap<ts.Symbol, boolean>;
+  /**
+   * Read depth that depends on an unchanging condition (`if (fast) rcuReadLock();`): the
+   * depth on each side, settled again by the next test of the same condition.
+   */
+  readonly readWhen: ReadWhen | undefined;
+}
+
+export interface ReadWhen {
+  readonly sym: ts.Symbol;
+  readonly whenTrue: number;
+  readonly whenFalse: number;
+}
+
+/**
+ * Whether two exact, different read depths meeting at a join are explained by opposite
+ * assumptions on one unchanging condition; returns how, or undefined.
+ */
+export function correlatedDepth(a: FactState, b: FactState): ReadWhen | undefined {
+  if (a.readMin !== a.readMax || b.readMin !== b.readMax || a.readMin === b.readMin) return undefined;
+  for (const [sym, va] of a.assume) {
+    const vb = b.assume.get(sym);
+    if (vb === !va) return { sym, whenTrue: va ? a.readMin : b.readMin, whenFalse: va ? b.readMin : a.readMin };
+  }
+  return undefined;
 }
 
 export function emptyState(readDepth = 0): FactState {
-  return { readMin: readDepth, readMax: readDepth, readTainted: false, locks: new Map(), objs: new Map(), tests: new Map(), assume: new Map() };
+  return { readMin: readDepth, readMax: readDepth, readTainted: false, locks: new Map(), objs: new Map(), tests: new Map(), assume: new Map(), readWhen: undefined };
 }
 
 export function newObj(origin: Origin, loadSite: ts.Node | undefined, loadDepth: number): ObjFact {
@@ -151,10 +175,14 @@ export function joinStates(a: FactState, b: FactState): FactState {
   for (const [s, ob] of b.objs) if (!a.objs.has(s)) objs.set(s, joinObj(undefined, ob));
   const tests = new Map<ts.Symbol, TestResult>();
   for (const [s, ta] of a.tests) if (b.tests.get(s)?.call === ta.call) tests.set(s, ta);
+  const correlated = !a.readTainted && !b.readTainted ? correlatedDepth(a, b) : undefined;
+  const sameWhen = a.readWhen !== undefined && b.readWhen !== undefined && a.readWhen.sym === b.readWhen.sym &&
+    a.readWhen.whenTrue === b.readWhen.whenTrue && a.readWhen.whenFalse === b.readWhen.whenFalse;
   return {
     readMin,
     readMax,
-    readTainted: a.readTainted || b.readTainted || a.readMin !== b.readMin || a.readMax !== b.readMax,
+    readWhen: correlated ?? (sameWhen ? a.readWhen : undefined),
+    readTainted: a.readTainted || b.readTainted || (correlated === undefined && !sameWhen && (a.readMin !== b.readMin || a.readMax !== b.readMax)),
     locks,
     objs,
     tests,
@@ -183,6 +211,7 @@ function objEquals(a: ObjFact, b: ObjFact): boolean {
 export function statesEqual(a: FactState, b: FactState): boolean {
   if (a === b) return true;
   if (a.readMin !== b.readMin || a.readMax !== b.readMax || a.readTainted !== b.readTainted) return false;
+  if (a.readWhen?.sym !== b.readWhen?.sym || a.readWhen?.whenTrue !== b.readWhen?.whenTrue || a.readWhen?.whenFalse !== b.readWhen?.whenFalse) return false;
   if (a.locks.size !== b.locks.size || a.objs.size !== b.objs.size || a.tests.size !== b.tests.size || a.assume.size !== b.assume.size) return false;
   for (const [k, la] of a.locks) {
     const lb = b.locks.get(k);
@@ -203,7 +232,13 @@ export function statesEqual(a: FactState, b: FactState): boolean {
 
 export function withRead(s: FactState, delta: number): FactState {
   const clamp = (n: number): number => Math.max(-MAX_READ_DEPTH, Math.min(MAX_READ_DEPTH, n));
-  return { ...s, readMin: clamp(s.readMin + delta), readMax: clamp(s.readMax + delta) };
+  const w = s.readWhen;
+  return {
+    ...s,
+    readMin: clamp(s.readMin + delta),
+    readMax: clamp(s.readMax + delta),
+    readWhen: w === undefined ? undefined : { sym: w.sym, whenTrue: clamp(w.whenTrue + delta), whenFalse: clamp(w.whenFalse + delta) },
+  };
 }
 
 export function withLock(s: FactState, fact: LockFact): FactState {
@@ -247,10 +282,9 @@ export function withTest(s: FactState, sym: ts.Symbol, t: TestResult | undefined
  * after locking is a separate question: see `pending`.)
  */
 export function isStable(s: FactState, sym: ts.Symbol): boolean {
+  for (const l of s.locks.values()) if (l.must && l.obj === sym) return true;
   const o = s.objs.get(sym);
   if (o === undefined) return false;
   if (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable') return true;
-  if (o.refHeld !== undefined) return true;
-  for (const l of s.locks.values()) if (l.must && l.obj === sym) return true;
-  return false;
+  return o.refHeld !== undefined;
 }

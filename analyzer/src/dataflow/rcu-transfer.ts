@@ -42,6 +42,19 @@ export interface TransferContext {
 /** Calls that run a callback later, after the current read-side section may have ended. */
 const DEFERRING_CALLEES = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'nextTick', 'then', 'catch', 'finally', 'addEventListener', 'on', 'once']);
 
+const NON_THROWING: ReadonlySet<string> = new Set([
+  'rcuReadLock',
+  'rcuReadUnlock',
+  'rcuReadLockHeld',
+  'spinLock',
+  'spinUnlock',
+  'spinTrylock',
+  'refcountIncNotZero',
+  'refcountInc',
+  'refcountDecAndTest',
+  'refcountSet',
+]);
+
 interface LockRef {
   readonly key: string;
   readonly sym: ts.Symbol | undefined;
@@ -77,6 +90,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   }
 
   transferEdge(edge: Edge, out: FactState): FactState | null {
+    if (edge.kind === 'exception' && this.endsInNonThrowingPrimitive(edge.from)) return null;
     let s: FactState | null = out;
     if ((edge.kind === 'true' || edge.kind === 'false') && edge.condition !== undefined) {
       s = this.refine(s, edge.condition, edge.kind === 'true');
@@ -86,6 +100,18 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       this.emit({ kind: 'exit', node: edge.exitNode, how: edge.to.role === 'throw' ? 'throw' : 'return', state: s });
     }
     return s;
+  }
+
+  /**
+   * The lock and refcount primitives are modelled as not throwing: they throw only on misuse
+   * (which the rules report) or, for spinLock, after taking the lock from a dead owner. An
+   * exceptional edge out of one would carry a lock "held" into a finally that never expected it.
+   */
+  private endsInNonThrowingPrimitive(block: BasicBlock): boolean {
+    const last = block.elements[block.elements.length - 1];
+    if (last?.kind !== 'node' || !ts.isCallExpression(last.node)) return false;
+    const kind = this.ctx.primitives.callKind(last.node);
+    return kind !== undefined && NON_THROWING.has(kind);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -235,8 +261,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   private dropRef(s: FactState, sym: ts.Symbol, site: ts.Node): FactState {
     const o = s.objs.get(sym);
     if (o === undefined) return s;
-    const out = withObj(s, sym, { ...o, refHeld: undefined, pending: o.pending?.kind === 'ref' ? undefined : o.pending });
-    return this.markUnprotected(out, site);
+    // Dropping a reference is a release, not an escape: what follows (freeing the object when
+    // the count hit zero) is the holder's right, so the object is not marked unprotected here.
+    void site;
+    return withObj(s, sym, { ...o, refHeld: undefined, pending: o.pending?.kind === 'ref' ? undefined : o.pending });
   }
 
   /** A call to a project function: apply its summary. */
@@ -279,6 +307,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   /** The end of a `using` declaration's scope. */
   private dispose(s: FactState, decl: ts.VariableDeclaration): FactState {
     const init = decl.initializer === undefined ? undefined : skipParens(decl.initializer);
+    if (init !== undefined && ts.isConditionalExpression(init)) return this.disposeConditional(s, decl, init);
     if (init === undefined || !ts.isCallExpression(init)) return s;
     const kind = this.ctx.primitives.callKind(init);
     if (kind === 'rcuReadLock') return this.readUnlock(s, decl);
@@ -294,6 +323,35 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       return this.markUnprotected(out, decl);
     }
     return s;
+  }
+
+  /**
+   * `using g = cond ? rcuReadLock() : null`: the dispose unlocks only when `cond` held. With an
+   * unchanging condition the depth is tracked per side (readWhen), so the dispose settles it.
+   */
+  private disposeConditional(s: FactState, decl: ts.VariableDeclaration, init: ts.ConditionalExpression): FactState {
+    const isLock = (e: ts.Expression): boolean => {
+      const x = skipParens(e);
+      return ts.isCallExpression(x) && this.ctx.primitives.callKind(x) === 'rcuReadLock';
+    };
+    const lockWhenTrue = isLock(init.whenTrue);
+    const lockWhenFalse = isLock(init.whenFalse);
+    if (!lockWhenTrue && !lockWhenFalse) return s;
+    const c = skipParens(init.condition);
+    const sym = ts.isIdentifier(c) ? this.symbolOf(c) : undefined;
+    const w = s.readWhen;
+    if (lockWhenTrue && lockWhenFalse) return this.readUnlock(s, decl);
+    if (sym !== undefined && w?.sym === sym) {
+      this.emit({ kind: 'readUnlock', node: decl, state: s });
+      const whenTrue = w.whenTrue - (lockWhenTrue ? 1 : 0);
+      const whenFalse = w.whenFalse - (lockWhenFalse ? 1 : 0);
+      const out: FactState = whenTrue === whenFalse
+        ? { ...s, readMin: whenTrue, readMax: whenTrue, readWhen: undefined }
+        : { ...s, readMin: Math.min(whenTrue, whenFalse), readMax: Math.max(whenTrue, whenFalse), readWhen: { sym, whenTrue, whenFalse } };
+      return this.markUnprotected(out, decl);
+    }
+    // Condition not tracked: the depth on the locking side is unknown here; keep the range.
+    return { ...s, readMin: Math.max(s.readMin - 1, Math.min(s.readMin, s.readMax - 1)), readMax: s.readMax, readTainted: true };
   }
 
   private binary(s: FactState, b: ts.BinaryExpression): FactState {
@@ -373,8 +431,12 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       else {
         const summary = this.ctx.summaryOfCall(p);
         const index = p.arguments.indexOf(child as ts.Expression);
-        // Handing the reference to a helper that drops it is a release, not a use.
-        if (summary?.releasesRefOf.includes(index) === true) return;
+        // Handing the reference to a helper that drops it is a release, not a use; to a
+        // predicate that compares its identity, the re-check itself.
+        if (summary?.releasesRefOf.includes(index) === true || summary?.validatesParams.includes(index) === true) return;
+        // Handing it to a lock helper (`@acquires sighand.siglock`) is a lock operation, not a use.
+        const name = summary?.params[index];
+        if (summary !== undefined && name !== undefined && [...summary.acquires, ...summary.releases].some((l) => l.startsWith(`${name}.`))) return;
         how = 'arg';
       }
     } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === child) {
@@ -478,6 +540,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       if (l.when?.sym !== sym || l.must) continue;
       out = l.when.value === value ? withLock(out, { ...l, must: true }) : withoutLock(out, key);
     }
+    const w = out.readWhen;
+    if (w?.sym === sym) {
+      const d = value ? w.whenTrue : w.whenFalse;
+      out = { ...out, readMin: d, readMax: d, readWhen: undefined };
+    }
     return withAssume(out, sym, value);
   }
 
@@ -488,12 +555,19 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     return out.objs.has(sym) ? withObj(out, sym, undefined) : out;
   }
 
-  private refineCall(s: FactState, call: ts.CallExpression, success: boolean): FactState {
+  private refineCall(s: FactState, call: ts.CallExpression, success: boolean): FactState | null {
     const kind = this.ctx.primitives.callKind(call);
+    if (kind === 'rcuReadLockHeld') {
+      // Where the read lock is known held, the "not held" branch cannot happen (a function
+      // opening with `if (!rcuReadLockHeld()) throw …` is entered holding it: see
+      // assertsReadLockHeld). Elsewhere the test tells nothing the facts can use.
+      return !success && s.readMin > 0 ? null : s;
+    }
     if (kind === 'spinTrylock') {
       const lock = this.lockRef(call.arguments[0]);
       return success && lock !== undefined ? this.acquire(s, lock, call, true) : s;
     }
+    if (kind === undefined) return this.refinePredicate(s, call, success);
     if (kind !== 'refcountIncNotZero') return s;
     const sym = this.lockRef(call.arguments[0])?.sym;
     if (sym === undefined) return s;
@@ -507,6 +581,27 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       incFailed: undefined,
       keyChecked: undefined,
     });
+  }
+
+  /**
+   * A project predicate that compares its parameter's identity or key (`inetMatch(sk, key)`,
+   * the kernel's inet_match / nf_ct_key_equal): on its true branch the argument is revalidated.
+   */
+  private refinePredicate(s: FactState, call: ts.CallExpression, success: boolean): FactState {
+    if (!success) return s;
+    const summary = this.ctx.summaryOfCall(call);
+    if (summary === undefined || summary.validatesParams.length === 0) return s;
+    let out = s;
+    for (const i of summary.validatesParams) {
+      const a = call.arguments[i];
+      const x = a === undefined ? undefined : skipParens(a);
+      const sym = x !== undefined && ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
+      const fact = sym === undefined ? undefined : out.objs.get(sym);
+      if (sym === undefined || fact === undefined) continue;
+      if (fact.pending !== undefined) out = withObj(out, sym, { ...fact, pending: undefined });
+      else if (fact.origin === 'rcu' && fact.refHeld === undefined) out = withObj(out, sym, { ...fact, keyChecked: call });
+    }
+    return out;
   }
 
   /** On the branch where `a === b` holds: an acquired object compared with a fresh re-read is revalidated. */

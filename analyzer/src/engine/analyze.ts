@@ -9,9 +9,11 @@ import type { ts } from 'ts-morph';
 import type { Diagnostic, Severity } from '../diagnostic.js';
 import { makeDiagnostic, shortText, type RuleContext, type RuleDefinition } from '../rules/define-rule.js';
 import { RULES } from '../rules/index.js';
-import type { AnalysisResult, AnalyzeOptions, RuleInfo } from './api.js';
+import { functionName } from '../cfg/cfg-builder.js';
+import type { AnalysisResult, AnalyzeOptions, RuleInfo, SkippedFunction } from './api.js';
 import { filesUsingRuntime } from './prefilter.js';
 import { ProgramAnalysis } from './program-analysis.js';
+import { ProjectLoadError } from './errors.js';
 import { loadProject } from './project-loader.js';
 
 /** Analyze one already-built program: the engine's core, shared by analyze() and the tests. */
@@ -26,10 +28,21 @@ export function analyzeProgram(program: ts.Program, options: { files?: readonly 
     if (sev !== 'off') enabled.push({ rule, severity: sev });
   }
   const diagnostics: Diagnostic[] = [];
+  const skipped: SkippedFunction[] = [];
   const seen = new Set<string>();
   for (const sf of files) {
     for (const fn of pa.functionsOf(sf)) {
-      const analysis = pa.analysisOf(fn);
+      let analysis;
+      try {
+        analysis = pa.analysisOf(fn);
+      } catch (err) {
+        // One function the engine cannot handle (nesting deeper than the stack allows, an
+        // internal error) must not cost the findings of every other function.
+        const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
+        const reason = err instanceof RangeError ? 'nested too deeply to analyze' : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+        skipped.push({ file: sf.fileName, line, name: functionName(fn), reason });
+        continue;
+      }
       if (analysis === undefined) continue;
       for (const { rule, severity } of enabled) {
         const ctx: RuleContext<string> = {
@@ -49,17 +62,28 @@ export function analyzeProgram(program: ts.Program, options: { files?: readonly 
           line: (n) => n.getSourceFile().getLineAndCharacterOfPosition(n.getStart()).line + 1,
           text: (n) => shortText(n, n.getSourceFile()),
         };
-        rule.check(ctx);
+        try {
+          rule.check(ctx);
+        } catch (err) {
+          const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
+          skipped.push({ file: sf.fileName, line, name: functionName(fn), reason: `internal error in ${rule.id}: ${err instanceof Error ? err.message : String(err)}` });
+        }
       }
     }
   }
   diagnostics.sort((a, b) => a.span.file.localeCompare(b.span.file) || a.span.start - b.span.start || a.ruleId.localeCompare(b.ruleId));
-  return { diagnostics, filesAnalyzed: files.size, filesInProgram: all.length };
+  return { diagnostics, filesAnalyzed: files.size, filesInProgram: all.length, skipped };
 }
 
 export function analyze(options: AnalyzeOptions): AnalysisResult {
-  const project = loadProject(options);
-  const program = project.getProgram().compilerObject;
+  let program: ts.Program;
+  try {
+    program = loadProject(options).getProgram().compilerObject;
+  } catch (err) {
+    // The TypeScript parser itself recurses per nesting level.
+    if (err instanceof RangeError) throw new ProjectLoadError('the program is nested too deeply for the TypeScript parser', { cause: err });
+    throw err;
+  }
   const files = options.files?.map((f) => resolve(options.cwd, f));
   return analyzeProgram(program, { files, rules: options.rules });
 }

@@ -24,6 +24,20 @@ export interface AnalysisResult {
   readonly filesAnalyzed: number;
   /** Files in the program. */
   readonly filesInProgram: number;
+  /**
+   * Functions the engine could not analyze (nesting too deep for the analysis, an internal
+   * error): their findings are missing, and the CLI should say so. Empty when all went well.
+   */
+  readonly skipped?: readonly SkippedFunction[];
+}
+
+export interface SkippedFunction {
+  readonly file: string;
+  /** 1-based line of the function (or 1 for a file's top level). */
+  readonly line: number;
+  /** `lockTaskSighand`, `<top>` */
+  readonly name: string;
+  readonly reason: string;
 }
 
 export interface RuleInfo {

@@ -71,6 +71,28 @@ function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecke
 }
 
 /**
+ * A function that opens by asserting `rcuReadLockHeld()` (`if (!rcuReadLockHeld()) throw …`,
+ * the lockdep-style check of rcu_dereference_check) states its precondition in code: it is
+ * treated as annotated `@rcuReadLockHeld`.
+ */
+function assertsReadLockHeld(fn: ts.FunctionLikeDeclaration, primitives: Primitives): boolean {
+  const body = fn.body;
+  if (body === undefined || !ts.isBlock(body)) return false;
+  for (const st of body.statements.slice(0, 3)) {
+    if (!ts.isIfStatement(st)) continue;
+    let c = st.expression;
+    while (ts.isParenthesizedExpression(c)) c = c.expression;
+    if (!ts.isPrefixUnaryExpression(c) || c.operator !== ts.SyntaxKind.ExclamationToken) continue;
+    let call: ts.Expression = c.operand;
+    while (ts.isParenthesizedExpression(call)) call = call.expression;
+    if (!ts.isCallExpression(call) || primitives.callKind(call) !== 'rcuReadLockHeld') continue;
+    const then = ts.isBlock(st.thenStatement) ? st.thenStatement.statements[0] : st.thenStatement;
+    if (then !== undefined && (ts.isThrowStatement(then) || ts.isReturnStatement(then))) return true;
+  }
+  return false;
+}
+
+/**
  * Parameters the function drops a reference on (`refcountDecAndTest(p.refcnt)`): only a holder
  * of a reference may drop it, so such a parameter is owned by the caller (sockPut, fput).
  */
@@ -94,7 +116,8 @@ function putParams(fn: ts.FunctionLikeDeclaration, primitives: Primitives): stri
 export function analyzeFunction(fn: FunctionLike, index: number, ctx: TransferContext): FunctionAnalysis {
   const cfg = CfgBuilder.build(fn, index);
   dumpIfRequested(cfg);
-  const annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
+  let annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
+  if (!annotations.rcuReadLockHeld && !ts.isSourceFile(fn) && assertsReadLockHeld(fn, ctx.primitives)) annotations = { ...annotations, rcuReadLockHeld: true };
   const initial = initialState(fn, annotations, ctx.checker, ctx.primitives);
   const transfer = new RcuTransfer(ctx, fn, initial);
   const solution = solveForward(cfg, transfer);
@@ -202,6 +225,9 @@ function inferSummary(
     });
   }
 
+  // Identity predicates: a boolean function whose parameters are roots of equality operands.
+  const validatesParams = ts.isSourceFile(fn) ? [] : comparedParams(fn, ctx.checker);
+
   // May block: a synchronous blocking call anywhere (await/yield only suspend this function).
   const blocking = events.find((e): e is Extract<FactEvent, { kind: 'blocking' }> => e.kind === 'blocking' && e.what !== 'await' && e.what !== 'yield' && e.what !== 'for await');
 
@@ -227,11 +253,44 @@ function inferSummary(
       returnsLockedField,
       returnsStable,
       releasesRefOf,
+      validatesParams,
       mayBlock: blocking?.node,
       params,
     },
     inferredRequiresRead,
   };
+}
+
+/**
+ * Parameters a predicate compares: the function returns boolean, and the parameter is the root
+ * of one side of an `===`/`==` (or `!==`/`!=`) whose other side does not mention it.
+ */
+function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker): number[] {
+  const sig = checker.getSignatureFromDeclaration(fn);
+  const ret = sig === undefined ? undefined : checker.getReturnTypeOfSignature(sig);
+  if (ret === undefined || (ret.flags & ts.TypeFlags.BooleanLike) === 0 || fn.body === undefined) return [];
+  const names = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+  const found = new Set<number>();
+  const root = (e: ts.Expression): string | undefined => {
+    let x = skipParensLocal(e);
+    while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipParensLocal(x.expression);
+    return ts.isIdentifier(x) ? x.text : undefined;
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n)) {
+      const op = n.operatorToken.kind;
+      if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) {
+        const l = root(n.left);
+        const r = root(n.right);
+        const isNull = (e: ts.Expression): boolean => skipParensLocal(e).kind === ts.SyntaxKind.NullKeyword;
+        if (l !== undefined && l !== r && !isNull(n.right) && names.includes(l)) found.add(names.indexOf(l));
+        if (r !== undefined && l !== r && !isNull(n.left) && names.includes(r)) found.add(names.indexOf(r));
+      }
+    }
+    if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fn.body, visit);
+  return [...found];
 }
 
 function skipParensLocal(e: ts.Expression): ts.Expression {

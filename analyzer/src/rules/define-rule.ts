@@ -32,6 +32,8 @@ export interface ReportDescriptor<M extends string> {
   readonly data?: Readonly<Record<string, string | number>>;
   /** Places on the path the message speaks of ("lock taken here"). */
   readonly related?: ReadonlyArray<{ readonly node: ts.Node; readonly message: string }>;
+  /** Mechanical fixes: insert `text` at `pos` in the reported file. */
+  readonly fixes?: ReadonlyArray<{ readonly title: string; readonly inserts: ReadonlyArray<{ readonly pos: number; readonly text: string }> }>;
 }
 
 export interface RuleContext<M extends string> {
@@ -100,6 +102,26 @@ export function makeDiagnostic<M extends string>(rule: RuleDefinition<M>, severi
     message: formatMessage(rule.meta.messages[d.messageId], d.data),
     span: spanOf(d.node, sf),
     related,
-    fixes: [],
+    fixes: (d.fixes ?? []).map((f) => ({ title: f.title, edits: f.inserts.map((i) => ({ file: sf.fileName, start: i.pos, end: i.pos, newText: i.text })) })),
   };
+}
+
+/**
+ * A fix that inserts `statement` on its own line before `stmt`, with the same indentation.
+ * Offered only when `stmt` cannot read anything the inserted release would unprotect: a bare
+ * `return;`, or a return of a literal.
+ */
+export function insertBeforeStatement(stmt: ts.Node, statement: string, title: string): NonNullable<ReportDescriptor<string>['fixes']> {
+  if (!ts.isReturnStatement(stmt)) return [];
+  const e = stmt.expression;
+  const safe = e === undefined || ts.isLiteralExpression(e) || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.TrueKeyword ||
+    e.kind === ts.SyntaxKind.FalseKeyword || (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand));
+  if (!safe) return [];
+  const sf = stmt.getSourceFile();
+  const start = stmt.getStart(sf);
+  const lineStart = sf.text.lastIndexOf('\n', start - 1) + 1;
+  const before = sf.text.slice(lineStart, start);
+  // Alone on its line: a new line with the same indentation. After other code (`if (x) return;`): wrap in a block.
+  if (/^\s*$/.test(before)) return [{ title, inserts: [{ pos: start, text: `${statement}\n${before}` }] }];
+  return [{ title, inserts: [{ pos: start, text: `{ ${statement} ` }, { pos: stmt.getEnd(), text: ' }' }] }];
 }

@@ -37,6 +37,11 @@ export default defineRule({
         continue;
       }
       if (e.kind !== 'deref' || e.state.readMin > 0) continue;
+      // Update side: a container's lock held (a table's, a bucket's — not a type-stable
+      // object's own lock) protects the structure, as rcu_dereference_protected() says in the kernel.
+      const isContainerLock = (obj: ts.Symbol | undefined): boolean =>
+        obj === undefined || !ctx.primitives.isTypeStableType(ctx.checker.getTypeOfSymbol(obj));
+      if ([...e.state.locks.values()].some((l) => l.must && isContainerLock(l.obj))) continue;
       if (ctx.analysis.inferredRequiresRead) continue; // the callers' business: reported at their calls
       if (e.sym !== undefined) {
         if (isStable(e.state, e.sym)) continue;

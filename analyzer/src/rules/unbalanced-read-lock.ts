@@ -6,12 +6,26 @@
  */
 
 import type { ts } from 'ts-morph';
-import type { FactState } from '../dataflow/facts.js';
-import { defineRule } from './define-rule.js';
+import { correlatedDepth, type FactState } from '../dataflow/facts.js';
+import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { exitAnchor, keywordOf, lineOf } from './rule-utils/nodes.js';
 
 function exact(s: FactState): boolean {
   return !s.readTainted && s.readMin === s.readMax;
+}
+
+/** A comparable description of a state's read depth, or undefined when it is already tainted. */
+function signature(s: FactState): string | undefined {
+  if (s.readTainted) return undefined;
+  if (s.readMin === s.readMax) return String(s.readMin);
+  const w = s.readWhen;
+  return w === undefined ? undefined : `${w.sym.name}?${w.whenTrue}:${w.whenFalse}`;
+}
+
+function depthText(s: FactState): string {
+  const w = s.readWhen;
+  if (s.readMin === s.readMax || w === undefined) return String(s.readMin);
+  return `${w.whenTrue} when \`${w.sym.name}\` is true and ${w.whenFalse} otherwise`;
 }
 
 function lastLineOf(block: { elements: ReadonlyArray<{ node: ts.Node }> }, fallback: ts.Node): number {
@@ -31,6 +45,8 @@ export default defineRule({
       unlockWithoutLock: '`rcuReadUnlock()` at line {{line}} ends a read-side section that is not open.',
       returnsUnbalanced:
         'This return holds {{here}} read-side section(s) but the return at line {{otherLine}} holds {{other}}; callers cannot know whether the read lock is held.',
+      conditionalAtReturn:
+        'This return holds {{whenTrue}} read-side section(s) when `{{cond}}` is true and {{whenFalse}} otherwise; the section opened under that condition is never closed on one side.',
       heldAtThrow: 'The throw at line {{line}} leaves the function holding {{count}} read-side section(s) more than it was called with.',
     },
   },
@@ -59,17 +75,19 @@ export default defineRule({
           });
           continue;
         }
-        if (!fwd.every((i) => exact(i.state))) continue;
+        // Each incoming depth is exact, or exact per side of one unchanging condition.
+        if (!fwd.every((i) => signature(i.state) !== undefined)) continue;
         const first = fwd[0]!;
-        const other = fwd.find((i) => i.state.readMin !== first.state.readMin);
-        if (other === undefined) continue;
+        const other = fwd.find((i) => signature(i.state) !== signature(first.state));
+        // `if (fast) rcuReadLock(); … if (fast) rcuReadUnlock();` is balanced per condition.
+        if (other === undefined || correlatedDepth(first.state, other.state) !== undefined) continue;
         ctx.report({
           node: keywordOf(anchorNode),
           messageId: 'depthDiffersAtJoin',
           data: {
-            a: first.state.readMin,
+            a: depthText(first.state),
             lineA: lastLineOf(first.edge.from, anchorNode),
-            b: other.state.readMin,
+            b: depthText(other.state),
             lineB: lastLineOf(other.edge.from, anchorNode),
           },
         });
@@ -78,6 +96,11 @@ export default defineRule({
           ctx.report({ node: e.node, messageId: 'unlockWithoutLock', data: { line: ctx.line(e.node) } });
         }
       } else if (e.kind === 'exit') {
+        const w = e.state.readWhen;
+        if (!e.state.readTainted && w !== undefined && w.whenTrue !== w.whenFalse) {
+          ctx.report({ node: exitAnchor(e.node), messageId: 'conditionalAtReturn', data: { whenTrue: w.whenTrue, whenFalse: w.whenFalse, cond: w.sym.name } });
+          continue;
+        }
         if (!exact(e.state)) continue;
         if (e.how === 'throw') {
           if (e.state.readMin > entry) {
@@ -98,6 +121,7 @@ export default defineRule({
           node: exitAnchor(r.node),
           messageId: 'returnsUnbalanced',
           data: { here: r.depth, other: other.depth, otherLine: lineOf(exitAnchor(other.node)) },
+          fixes: r.depth === entry + 1 ? insertBeforeStatement(r.node, 'rcuReadUnlock();', 'Call rcuReadUnlock() before this return') : [],
         });
       }
     }

@@ -6,7 +6,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { defineRule } from './define-rule.js';
+import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { callText, exitAnchor } from './rule-utils/nodes.js';
 
 export default defineRule({
@@ -82,6 +82,7 @@ export default defineRule({
             messageId: 'heldAtExit',
             data: { lock: key, siteLine: ctx.line(l.site), paths: l.must ? '' : ' on some paths' },
             related: [{ node: l.site, message: `${callText(l.site)}: lock taken here` }],
+            fixes: l.must ? insertBeforeStatement(e.node, `spinUnlock(${key});`, `Call spinUnlock(${key}) before this return`) : [],
           });
         }
       }

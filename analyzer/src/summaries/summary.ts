@@ -29,6 +29,11 @@ export interface FunctionSummary {
   readonly returnsStable: boolean;
   /** Parameter indexes whose reference the callee drops (refcountDecAndTest on them). */
   readonly releasesRefOf: readonly number[];
+  /**
+   * Parameter indexes the function compares by identity or key and returns the verdict of
+   * (a boolean predicate such as inetMatch(sk, key)): its true branch revalidates them.
+   */
+  readonly validatesParams: readonly number[];
   /** A call inside may block the thread (synchronizeRcu, rcuBarrier, Atomics.wait): the node, for messages. */
   readonly mayBlock: ts.Node | undefined;
   /** Parameter names, for substitution. */
@@ -44,6 +49,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   returnsLockedField: undefined,
   returnsStable: false,
   releasesRefOf: [],
+  validatesParams: [],
   mayBlock: undefined,
   params: [],
 };

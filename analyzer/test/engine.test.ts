@@ -1,0 +1,190 @@
+/**
+ * @fileoverview The engine's entry points end to end: loading (loose files, overlays, tsconfig),
+ * the pre-filter, severities, related locations and message contents, annotations, and bad
+ * input that must not crash the engine.
+ */
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixturesRoot } from '../src/eval/fixture-check.js';
+import { analyze, listRules, ProjectLoadError, type AnalyzeOptions } from '../src/index.js';
+
+const dir = join(fixturesRoot(), 'engine-virtual');
+
+/** Analyze in-memory files placed beside the fixtures (so `@rcukit/runtime` resolves). */
+function run(files: Record<string, string>, extra: Partial<AnalyzeOptions> = {}) {
+  const overlays = new Map(Object.entries(files).map(([name, text]) => [join(dir, name), text] as const));
+  return analyze({ cwd: dir, files: [...overlays.keys()], overlays, ...extra });
+}
+
+/** 1-based line of the first line of `code` containing `needle` (after `from` lines). */
+function lineOf(code: string, needle: string, from = 0): number {
+  const i = code.split('\n').findIndex((l, n) => n >= from && l.includes(needle));
+  if (i < 0) throw new Error(`no line with ${needle}`);
+  return i + 1;
+}
+
+const TYPES = `
+import { rcuReadLock, rcuReadUnlock, spinLock, spinUnlock, refcountIncNotZero, callRcu, type Spinlock, type Refcount, type TypeStable } from '@rcukit/runtime';
+interface Sighand { siglock: Spinlock; count: Refcount; action: number }
+interface Task { sighand: TypeStable<Sighand> | null }
+`;
+
+describe('analyze()', () => {
+  it('pre-filters files that never reach the runtime, but follows project imports', () => {
+    const r = run({
+      'plain.ts': 'export const x = 1;\n',
+      'types.ts': TYPES.replace(/interface/g, 'export interface'),
+      'user.ts': "import type { Task } from './types.js';\nexport function f(t: Task) { return t.sighand?.action; }\n",
+    });
+    expect(r.filesInProgram).toBe(3);
+    expect(r.filesAnalyzed).toBe(2);
+    expect(r.diagnostics.map((d) => [d.ruleId, d.span.file.endsWith('user.ts'), d.span.startLine])).toEqual([['rcu/deref-outside-read-lock', true, 2]]);
+  });
+
+  it('names the object, the lines and the path, with related locations', () => {
+    const code = `${TYPES}
+export function lockTaskSighand(task: Task): TypeStable<Sighand> | null {
+  rcuReadLock();
+  const sighand = task.sighand;
+  if (sighand === null) { rcuReadUnlock(); return null; }
+  spinLock(sighand.siglock);
+  rcuReadUnlock();
+  return sighand;
+}
+`;
+    const [d, ...rest] = run({ 'lts.ts': code }).diagnostics;
+    expect(rest).toEqual([]);
+    expect(d!.ruleId).toBe('rcu/missing-revalidation');
+    expect(d!.messageId).toBe('usedWithoutRevalidation');
+    const lockLine = lineOf(code, 'spinLock(sighand.siglock)');
+    expect(d!.span.startLine).toBe(lineOf(code, 'return sighand;'));
+    expect(d!.message).toContain('`sighand`');
+    expect(d!.message).toContain('spinLock(sighand.siglock)');
+    expect(d!.message).toContain(`line ${lockLine}`);
+    expect(d!.related.map((r) => [r.message, r.span.startLine])).toEqual([
+      ['lock taken here', lockLine],
+      ['loaded here', lineOf(code, 'const sighand = task.sighand')],
+    ]);
+  });
+
+  it('applies severity overrides, including off', () => {
+    const code = `${TYPES}\nexport function f(t: Task) { return t.sighand?.action; }\n`;
+    expect(run({ 's.ts': code }, { rules: { 'rcu/deref-outside-read-lock': 'off' } }).diagnostics).toEqual([]);
+    const warned = run({ 's.ts': code }, { rules: { 'rcu/deref-outside-read-lock': 'warning' } }).diagnostics;
+    expect(warned.map((d) => d.severity)).toEqual(['warning']);
+  });
+
+  it('honours JSDoc annotations at API boundaries', () => {
+    const code = `${TYPES}
+/** @acquires rcu */
+function enter(): void { rcuReadLock(); }
+/** @releases rcu */
+function leave(): void { rcuReadUnlock(); }
+/** @mustHold s.siglock */
+function bump(s: TypeStable<Sighand>): void { s.action++; }
+export function f(t: Task): number {
+  enter();
+  const s = t.sighand;
+  if (s === null) { leave(); return 0; }
+  spinLock(s.siglock);
+  if (s !== t.sighand) { spinUnlock(s.siglock); leave(); return 0; }
+  bump(s);
+  spinUnlock(s.siglock);
+  leave();
+  return 1;
+}
+export function g(s: TypeStable<Sighand>): void {
+  bump(s);
+}
+`;
+    const ds = run({ 'ann.ts': code }).diagnostics;
+    // Only g is wrong: it calls bump without the lock bump must be called with. (Inside bump
+    // the lock it is promised stabilizes `s`, so bump does not need the read lock as well.)
+    const gCall = lineOf(code, 'bump(s);', lineOf(code, 'export function g'));
+    expect(ds.map((d) => [d.ruleId, d.messageId, d.span.startLine])).toEqual([['rcu/unbalanced-spinlock', 'callRequiresLock', gCall]]);
+  });
+
+  it('reports a reference captured by callRcu', () => {
+    const code = `${TYPES}
+export function f(t: Task): void {
+  rcuReadLock();
+  const s = t.sighand;
+  callRcu(() => { if (s) s.action = 0; });
+  rcuReadUnlock();
+}
+`;
+    expect(run({ 'cap.ts': code }).diagnostics.map((d) => d.ruleId)).toContain('rcu/reference-escape');
+  });
+
+  it('survives syntax errors and very deep nesting', () => {
+    const broken = `${TYPES}\nexport function f(t: Task) { rcuReadLock(); if (t.sighand { }\n`;
+    expect(() => run({ 'broken.ts': broken })).not.toThrow();
+    const depth = 300;
+    const deep = `${TYPES}\nexport function f(t: Task, x: number): number {\n  rcuReadLock();\n  let n = 0;\n${'  if (x > 0) {\n'.repeat(depth)}  n = ${'('.repeat(200)}t.sighand?.action ?? 0${')'.repeat(200)};\n${'  }\n'.repeat(depth)}  rcuReadUnlock();\n  return n;\n}\n`;
+    const r = run({ 'deep.ts': deep });
+    // Either analyzed (and clean: the read lock is held) or skipped with a reason; never a crash.
+    expect(r.diagnostics).toEqual([]);
+    for (const s of r.skipped ?? []) expect(s.reason).toMatch(/nested too deeply|internal error/);
+    // Deeper than the TypeScript parser can go: a named error, not a RangeError.
+    const absurd = `${TYPES}\nexport const n = ${'('.repeat(20_000)}1${')'.repeat(20_000)};\n`;
+    expect(() => run({ 'absurd.ts': absurd })).toThrow(ProjectLoadError);
+  });
+
+  it('refuses a missing tsconfig with a named error', () => {
+    expect(() => analyze({ cwd: dir, project: 'no-such-tsconfig.json' })).toThrow(ProjectLoadError);
+  });
+
+  it('analyzes a tsconfig project', () => {
+    // A small tsconfig naming one fixture; its imports come along, and only it is reported on.
+    const tmp = mkdtempSync(join(tmpdir(), 'rcukit-engine-'));
+    const target = join(fixturesRoot(), 'rules/missing-revalidation/lock-task-sighand.ts');
+    const base = JSON.parse(readFileSync(join(fixturesRoot(), 'tsconfig.json'), 'utf8')) as { compilerOptions: object };
+    writeFileSync(join(tmp, 'tsconfig.json'), JSON.stringify({ compilerOptions: base.compilerOptions, files: [target] }));
+    try {
+      const r = analyze({ cwd: tmp, project: 'tsconfig.json', files: [target] });
+      expect(r.filesInProgram).toBe(2);
+      expect(r.diagnostics.map((d) => d.ruleId).sort()).toEqual(['rcu/missing-revalidation', 'rcu/missing-revalidation', 'rcu/missing-revalidation']);
+      expect(new Set(r.diagnostics.map((d) => d.span.file))).toEqual(new Set([target]));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('lists every rule with metadata', () => {
+    const rules = listRules();
+    expect(rules.map((r) => r.id)).toContain('rcu/missing-revalidation');
+    for (const r of rules) {
+      expect(r.docPath).toBe(`docs/rules/${r.id.split('/')[1]}.md`);
+      expect(Object.keys(r.messages).length).toBeGreaterThan(0);
+      for (const id of Object.keys(r.messages)) expect(id).toMatch(/^[a-z][A-Za-z]+$/);
+    }
+  });
+});
+
+describe('quick fixes', () => {
+  it('offers to release the lock before an early return, and the fixed code is clean', () => {
+    const code = `${TYPES}
+declare const tableLock: Spinlock;
+export function f(items: number[]): number {
+  spinLock(tableLock);
+  if (items.length === 0) return -1;
+  rcuReadLock();
+  if (items.length > 9) return 0;
+  rcuReadUnlock();
+  spinUnlock(tableLock);
+  return 1;
+}
+`;
+    const ds = run({ 'fix.ts': code }).diagnostics.filter((d) => d.fixes.length > 0);
+    expect(ds.map((d) => d.ruleId).sort()).toEqual(['rcu/unbalanced-read-lock', 'rcu/unbalanced-spinlock', 'rcu/unbalanced-spinlock']);
+    // Apply every fix (from the end of the file backwards) and re-analyze.
+    const edits = ds.flatMap((d) => d.fixes[0]!.edits).sort((a, b) => b.start - a.start);
+    let fixed = code;
+    for (const e of edits) fixed = fixed.slice(0, e.start) + e.newText + fixed.slice(e.end);
+    expect(fixed).toContain('{ spinUnlock(tableLock); return -1; }');
+    expect(run({ 'fix.ts': fixed }).diagnostics).toEqual([]);
+  });
+});
