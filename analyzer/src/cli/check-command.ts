@@ -26,16 +26,15 @@ import { formatSarif } from '../format/sarif.js';
 import { colorEnabled, formatText } from '../format/text.js';
 import { applySuppressions } from '../suppress/apply-suppressions.js';
 import { metaRuleIds, metaRules } from '../suppress/meta-rules.js';
-import { findSuppressionComments, type SuppressionComment } from '../suppress/suppression-comments.js';
 import { CliError } from './cli-error.js';
+import { describeError } from './describe-error.js';
 import { loadEngine } from './engine-loader.js';
 import { ExitCode } from './exit-codes.js';
 import { readDoc, packageVersion } from './package-info.js';
 import { startProgress } from './progress.js';
-import { resolveTargets } from './project-files.js';
 
-export const formats = ['text', 'json', 'sarif'] as const;
-export type Format = (typeof formats)[number];
+export type Format = 'text' | 'json' | 'sarif';
+const formats: readonly Format[] = ['text', 'json', 'sarif'];
 
 /** The flags of `rcukit check`, as commander hands them over. */
 export interface CheckFlags {
@@ -70,6 +69,11 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   if (flags.updateBaseline && flags.baseline === undefined) throw new CliError('--update-baseline needs --baseline <file> to say which file to write');
 
   const config = wrapConfig(() => loadConfig(cwd, flags.config, display));
+  // The project next: a missing or broken tsconfig is reported before the engine loads. The
+  // modules that need TypeScript load only now, so flag and config errors come back at once.
+  const { resolveTargets } = await import('./project-files.js');
+  const { scanSources } = await import('./source-scan.js');
+  const resolved = resolveTargets(cwd, paths, flags.project, display);
   const engine = await loadEngine();
   const rules: RuleInfo[] = [...engine.listRules(), ...metaRules];
   const ruleById = new Map(rules.map((r) => [r.id, r]));
@@ -82,7 +86,6 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   const severityOf = (id: string): Severity => severities[id] ?? ruleById.get(id)?.defaultSeverity ?? 'error';
   const engineRules = Object.fromEntries(Object.entries(severities).filter(([id]) => !metaRuleIds.has(id)));
 
-  const resolved = resolveTargets(cwd, paths, flags.project, display);
   for (const w of resolved.warnings) warn(w);
   const targets = resolved.targets
     .map((t) => ({ project: t.project, files: t.files.filter((f) => isFileSelected(config, f)) }))
@@ -97,13 +100,9 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
     );
   }
 
-  // Read every file once: for suppression comments, fingerprints, and to warn about bad encodings
-  // (TypeScript would silently decode them with replacement characters).
-  const texts = new Map<string, string>();
-  for (const f of files) {
-    const text = readSource(f, display, warn);
-    if (text !== undefined) texts.set(f, text);
-  }
+  // Read and parse every file once, before the engine: encoding, syntax errors, suppressions.
+  const scan = scanSources(files, display, warn, severityOf);
+  const texts = scan.texts;
 
   const progress = startProgress(io.stderr, files.length, targets.length === 1 && targets[0]!.project ? display(targets[0]!.project) : `${targets.length} targets`);
   const found: Diagnostic[] = [];
@@ -124,12 +123,7 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   }
   const diagnostics = dedupe(found);
 
-  const comments = new Map<string, SuppressionComment[]>();
-  for (const [file, text] of texts) {
-    const c = findSuppressionComments(file, text);
-    if (c.length > 0) comments.set(file, c);
-  }
-  const outcome = applySuppressions(diagnostics, comments, severityOf, knownIds);
+  const outcome = applySuppressions([...scan.syntaxErrors, ...diagnostics], scan.comments, severityOf, knownIds);
   let findings = [...outcome.kept, ...outcome.commentFindings];
 
   const relative = (abs: string) => path.relative(cwd, abs).split(path.sep).join('/');
@@ -247,28 +241,6 @@ function wrapConfig<T>(fn: () => T): T {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** A source file's text; warns (and decodes leniently, as TypeScript will) when it is not UTF-8. */
-function readSource(file: string, display: (abs: string) => string, warn: (line: string) => void): string | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new CliError(`${display(file)}: cannot read: ${describeError(e)}`);
-  }
-  // UTF-16 with a byte order mark is legal TypeScript input; TypeScript decodes it itself.
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return new TextDecoder(bytes[0] === 0xff ? 'utf-16le' : 'utf-16be').decode(bytes);
-  }
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    warn(`${display(file)}: not valid UTF-8; read with replacement characters, so findings in it may be misplaced`);
-    return new TextDecoder('utf-8').decode(bytes);
-  }
-}
-
 function tryRead(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
@@ -299,11 +271,4 @@ function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {
   return (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : 0) || a.span.start - b.span.start || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
-}
-
-/** One line for an unexpected error, naming a stack overflow for what it usually means here. */
-export function describeError(e: unknown): string {
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return `${e.message} (the code is nested too deeply to analyze)`;
-  if (e instanceof Error) return e.message.split('\n')[0] ?? e.name;
-  return String(e);
 }

@@ -1,88 +1,16 @@
 #!/usr/bin/env node
 /**
- * @fileoverview The `rcukit` command: argument parsing (commander) and the one place that turns
- * failures into exit codes. Every failure ends as one line on stderr and exit code 2: a usage
- * error (commander's message), a CliError (what is wrong and where), or anything unexpected
- * ("internal error: ..."; the stack only with RCUKIT_DEBUG=stack). See exit-codes.ts.
+ * @fileoverview The `rcukit` executable (package.json `bin`): runs the program (program.ts) on
+ * this process and sets its exit code. Setting process.exitCode rather than calling
+ * process.exit() lets stdout finish writing a large report first.
  */
 
-import { Command, CommanderError, Option } from 'commander';
-import { describeError, runCheck, formats, type CheckFlags } from './check-command.js';
-import { CliError } from './cli-error.js';
-import { ExitCode } from './exit-codes.js';
-import { packageVersion } from './package-info.js';
-import { runRules, type RulesFlags } from './rules-command.js';
+import { main } from './program.js';
 
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
-
-/** The program, built fresh per call so tests can drive it in-process too. */
-export function buildProgram(onExit: (code: ExitCode) => void): Command {
-  const io = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
-  const program = new Command('rcukit')
-    .description('Static checker for RCU and type-stable memory (SLAB_TYPESAFE_BY_RCU) mistakes in TypeScript.')
-    .version(packageVersion(), '-v, --version', 'print the version and exit')
-    .helpOption('-h, --help', 'show help')
-    .showSuggestionAfterError(true)
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (message, write) => write(`rcukit: ${message}`) })
-    .exitOverride()
-    .addHelpText(
-      'after',
-      `
-Exit codes:
-  0  no findings that fail the run
-  1  findings at error severity, or more warnings than --max-warnings
-  2  usage or configuration error, unreadable project, internal failure`,
-    );
-
-  program
-    .command('check')
-    .description('check a TypeScript project (or files) and report findings')
-    .argument('[paths...]', 'files or folders to check (default: the whole project)')
-    .option('-p, --project <tsconfig>', 'tsconfig.json of the project (default: ./tsconfig.json, or the nearest one above each path)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices([...formats]).default('text'))
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--max-warnings <n>', 'fail (exit 1) when there are more than n warnings')
-    .option('--rule <id=severity>', 'set a rule to off, warn or error (repeatable)', collect)
-    .option('-c, --config <file>', 'config file (default: nearest rcukit.config.json, or "rcukit" in package.json)')
-    .option('--baseline <file>', 'ignore findings recorded in this baseline file')
-    .option('--update-baseline', 'write the current findings to the --baseline file and exit 0')
-    .option('-q, --quiet', 'report errors only, not warnings')
-    .action(async (paths: string[], flags: CheckFlags) => onExit(await runCheck(paths, flags, io)));
-
-  program
-    .command('rules')
-    .description('list the rules with their default severity and doc page')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (flags: RulesFlags) => onExit(await runRules(flags, io)));
-
-  return program;
-}
-
-export async function main(argv: readonly string[]): Promise<ExitCode> {
-  let code: ExitCode = ExitCode.Clean;
-  const program = buildProgram((c) => (code = c));
-  try {
-    if (argv.length === 0) {
-      program.outputHelp({ error: true });
-      return ExitCode.Failure;
-    }
-    await program.parseAsync(argv, { from: 'user' });
-    return code;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version end here too, successfully; commander has printed the rest.
-      return e.exitCode === 0 ? ExitCode.Clean : ExitCode.Failure;
-    }
-    if (e instanceof CliError) {
-      process.stderr.write(`rcukit: error: ${e.message}\n${e.hint ? `rcukit: hint: ${e.hint}\n` : ''}`);
-      return ExitCode.Failure;
-    }
-    const detail = describeError(e);
-    process.stderr.write(`rcukit: internal error: ${detail} (set RCUKIT_DEBUG=stack for details)\n`);
-    if (process.env['RCUKIT_DEBUG']?.split(',').includes('stack') && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    return ExitCode.Failure;
-  }
-}
+// `rcukit check | head` closes the pipe early: stop quietly instead of dying on EPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,8 @@
 /**
- * @fileoverview The rules the CLI itself reports about suppression comments. They are rules
- * like any other for the user (listed by `rcukit rules`, severities set in the config, shown in
- * SARIF), but the engine never sees them: the CLI applies suppressions after analysis.
+ * @fileoverview The rules the CLI itself reports: about suppression comments, and files that do
+ * not parse. They are rules like any other for the user (listed by `rcukit rules`, severities
+ * set in the config, shown in SARIF), but the engine never sees them: the CLI applies
+ * suppressions after analysis, and reads each file once for comments and syntax errors.
  */
 
 import type { RuleInfo } from '../engine/api.js';
@@ -9,6 +10,7 @@ import type { RuleInfo } from '../engine/api.js';
 export const unusedSuppression = 'rcukit/unused-suppression';
 export const suppressionWithoutReason = 'rcukit/suppression-without-reason';
 export const invalidSuppression = 'rcukit/invalid-suppression';
+export const syntaxError = 'rcukit/syntax-error';
 
 export const metaRules: readonly RuleInfo[] = [
   {
@@ -36,6 +38,14 @@ export const metaRules: readonly RuleInfo[] = [
     defaultSeverity: 'error',
     messages: { noRules: 'suppression names no rule; write `rcukit-ignore-next-line rcu/<rule> -- <reason>`' },
     docPath: 'docs/suppressions.md#rcukitinvalid-suppression',
+    precision: 'very-high',
+  },
+  {
+    id: syntaxError,
+    description: 'The file does not parse; the checker sees only what TypeScript could recover, so findings in it may be missing.',
+    defaultSeverity: 'error',
+    messages: { syntaxError: 'syntax error: {{message}}' },
+    docPath: 'docs/cli.md#rcukitsyntax-error',
     precision: 'very-high',
   },
 ];

@@ -32,9 +32,17 @@ export interface SuppressionComment {
 }
 
 /** All directives in `text`, in file order. `fileName` only picks the parser's script kind. */
-export function findSuppressionComments(fileName: string, text: string): SuppressionComment[] {
+export function findSuppressionComments(fileName: string, text: string, parsed?: ts.SourceFile): SuppressionComment[] {
   if (!text.includes(directive)) return [];
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+  let sf: ts.SourceFile;
+  try {
+    sf = parsed ?? parseSource(fileName, text);
+  } catch (e) {
+    // TypeScript's parser is recursive; code nested thousands deep overflows it. The engine will
+    // fail on that file too and say so; here, fall back to reading comments line by line.
+    if (e instanceof RangeError) return scanLines(text);
+    throw e;
+  }
   const seen = new Set<number>();
   const out: SuppressionComment[] = [];
   // Every comment is leading trivia of exactly one token, so visiting each token's full start
@@ -46,7 +54,9 @@ export function findSuppressionComments(fileName: string, text: string): Suppres
     if (node.kind >= ts.SyntaxKind.FirstJSDocNode && node.kind <= ts.SyntaxKind.LastJSDocNode) continue;
     const children = node.getChildren(sf);
     if (children.length === 0 || node.kind === ts.SyntaxKind.EndOfFileToken) {
-      for (const range of ts.getLeadingCommentRanges(text, node.pos) ?? []) {
+      // Comments on the previous token's line are "trailing" to TypeScript, the rest "leading".
+      const ranges = [...(ts.getTrailingCommentRanges(text, node.pos) ?? []), ...(ts.getLeadingCommentRanges(text, node.pos) ?? [])];
+      for (const range of ranges) {
         if (seen.has(range.pos)) continue;
         seen.add(range.pos);
         const parsed = parseComment(text.slice(range.pos, range.end), range.kind);
@@ -70,6 +80,27 @@ export function findSuppressionComments(fileName: string, text: string): Suppres
   return out.sort((a, b) => a.start - b.start);
 }
 
+/**
+ * The fallback for files the parser cannot take: `//` comments that open a line. It cannot tell
+ * a comment from the inside of a multi-line string, a small price for a file that deep.
+ */
+function scanLines(text: string): SuppressionComment[] {
+  const out: SuppressionComment[] = [];
+  let offset = 0;
+  text.split('\n').forEach((lineText, i) => {
+    const column = lineText.search(/\S/);
+    if (column >= 0 && lineText.startsWith('//', column)) {
+      const parsed = parseComment(lineText.slice(column).replace(/\r$/, ''), ts.SyntaxKind.SingleLineCommentTrivia);
+      if (parsed) {
+        const end = lineText.replace(/\r$/, '').length;
+        out.push({ ...parsed, targetLine: i + 2, line: i + 1, column: column + 1, endLine: i + 1, endColumn: end + 1, start: offset + column, end: offset + end });
+      }
+    }
+    offset += lineText.length + 1;
+  });
+  return out;
+}
+
 /** The rule ids and reason of a comment, or undefined when it is not a directive. */
 export function parseComment(comment: string, kind: ts.CommentKind): { ruleIds: string[]; reason: string | undefined } | undefined {
   let body = kind === ts.SyntaxKind.SingleLineCommentTrivia ? comment.slice(2) : comment.slice(2, -2);
@@ -83,6 +114,11 @@ export function parseComment(comment: string, kind: ts.CommentKind): { ruleIds: 
   const reasonPart = sep < 0 ? undefined : rest.slice(sep).replace(/^\s*--/, '').replace(/\s*\*?\s*$/, '').trim();
   const ruleIds = idsPart.split(/[\s,]+/).filter((s) => s.length > 0);
   return { ruleIds, reason: reasonPart ? reasonPart : undefined };
+}
+
+/** Parse a file the way the engine's program will (parent pointers set: getChildren needs them). */
+export function parseSource(fileName: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
 }
 
 function scriptKind(fileName: string): ts.ScriptKind {

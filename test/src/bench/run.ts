@@ -9,6 +9,7 @@ import type { BenchEntry, BenchSuite } from './bench-entry.js';
 const suites: Record<string, () => Promise<BenchSuite>> = {
   // Each suite module exports `suite`; add one line per suite (rcu, slab, lookup, lsp, analyzer).
   lsp: async () => (await import('./lsp.js')).suite,
+  analyzer: async () => (await import('./analyzer.js')).suite,
 };
 
 async function main(argv: string[]): Promise<number> {
