@@ -292,6 +292,11 @@ export class AnalysisHost {
       for (const file of group.files) {
         if (this.documents.get(file)?.version !== versions.get(file)) continue; // stale: a newer run is due
         const diagnostics = response.result.diagnostics.filter((d) => d.span.file === file);
+        // Functions the engine had to skip (nested too deeply, an internal error) say so where
+        // they are: their findings are missing, and silence there would read as "all clear".
+        for (const s of response.result.skipped ?? []) {
+          if (s.file === file) diagnostics.push(failureDiagnostic(file, `rcukit: \`${s.name}\` was not analyzed (${s.reason}); findings in it are missing`, s.line));
+        }
         findings += diagnostics.length;
         published++;
         this.options.publish({ file, version: versions.get(file)!, text: texts.get(file)!, diagnostics });
@@ -306,7 +311,7 @@ export class AnalysisHost {
       this.options.status({ state: 'error', uri: first, message });
       for (const file of group.files) {
         if (this.documents.get(file)?.version !== versions.get(file)) continue;
-        this.options.publish({ file, version: versions.get(file)!, text: texts.get(file)!, diagnostics: [failureDiagnostic(file, message)] });
+        this.options.publish({ file, version: versions.get(file)!, text: texts.get(file)!, diagnostics: [failureDiagnostic(file, `rcukit could not analyze this file: ${message}`)] });
       }
     }
     this.pump();
@@ -410,13 +415,14 @@ function sameConfig(a: FileAnalysisConfig, b: FileAnalysisConfig): boolean {
 }
 
 /** The diagnostic a document gets when the engine could not analyze it. */
-function failureDiagnostic(file: string, message: string): Diagnostic {
-  const span = { file, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1, start: 0, end: 0 };
+function failureDiagnostic(file: string, message: string, line = 1): Diagnostic {
+  // Offsets are unknown here; fixes never use this diagnostic, and the editor reads the line.
+  const span = { file, startLine: line, startColumn: 1, endLine: line, endColumn: 1, start: 0, end: 0 };
   return {
     ruleId: engineFailureCode,
     messageId: 'analysisFailed',
     severity: 'warning',
-    message: `rcukit could not analyze this file: ${message}`,
+    message,
     span,
     related: [],
     fixes: [],
