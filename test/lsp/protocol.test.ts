@@ -203,6 +203,33 @@ describe('rcukit lsp over JSON-RPC', () => {
     expect(none).toBeNull();
   });
 
+  test('settings from the workspace: rule severities, the config file, and rcukit.enable', async () => {
+    const reconfigure = async (settings: unknown) => {
+      session.settings = settings;
+      const from = session.published.length;
+      await session.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      return session.diagnosticsFor(uri, version, from);
+    };
+    const derefs = (p: PublishedDiagnostics) => p.diagnostics.filter((d) => d.code === 'rcu/deref-outside-read-lock');
+    try {
+      // rcukit.rules overrides the rule's default severity (error = 1) ...
+      const warn = await reconfigure({ rules: { 'rcu/deref-outside-read-lock': 'warn' } });
+      expect(derefs(warn).map((d) => d.severity)).toEqual(expected.map(() => 2));
+      // ... and turns it off.
+      const off = await reconfigure({ rules: { 'rcu/deref-outside-read-lock': 'off' } });
+      expect(derefs(off)).toEqual([]);
+      // rcukit.configFile names the same kind of file `rcukit check --config` reads.
+      const configured = await reconfigure({ configFile: path.relative(fixtureProject, fileURLToPath(new URL('./fixtures/configs/deref-warn.json', import.meta.url))) });
+      expect(derefs(configured).map((d) => d.severity)).toEqual(expected.map(() => 2));
+      // rcukit.enable: false clears everything.
+      const disabled = await reconfigure({ enable: false });
+      expect(disabled.diagnostics).toEqual([]);
+    } finally {
+      const back = await reconfigure({ enable: true, rules: {}, debounceMs: 50 });
+      expect(missing(expected, asFound(back))).toEqual([]);
+    }
+  });
+
   test('garbage on the pipe is skipped and the server keeps answering', async () => {
     session.child.stdin.write('this is not LSP\r\n\r\n');
     session.child.stdin.write('Content-Length: 12\r\n\r\nnot json!!!!');
