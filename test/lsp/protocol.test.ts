@@ -6,7 +6,7 @@
  * Expected findings come from the fixtures' `// expect:` comments, never from this file.
  */
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -270,6 +270,33 @@ describe('rcukit lsp robustness', () => {
   afterAll(async () => {
     await session.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a dependency changed on disk re-analyzes the open files that import it', async () => {
+    // A project of its own in a temporary folder, the runtime linked in as a package.
+    const project = path.join(dir, 'disk-change');
+    mkdirSync(path.join(project, 'src'), { recursive: true });
+    mkdirSync(path.join(project, 'node_modules', '@rcukit'), { recursive: true });
+    symlinkSync(path.join(repoRoot, 'runtime'), path.join(project, 'node_modules', '@rcukit', 'runtime'), 'dir');
+    writeFileSync(path.join(project, 'package.json'), '{ "name": "disk-change", "private": true, "type": "module" }');
+    writeFileSync(path.join(project, 'tsconfig.json'), readFileSync(path.join(fixtureProject, 'tsconfig.json')));
+    const types = path.join(project, 'src', 'types.ts');
+    const branded = "import type { TypeStable } from '@rcukit/runtime';\nexport interface S { n: number }\nexport type Ref = TypeStable<S>;\n";
+    writeFileSync(types, branded);
+    const user = path.join(project, 'src', 'user.ts');
+    const userText = "import type { Ref } from './types.js';\nexport function n(r: Ref): number {\n  return r.n;\n}\n";
+    writeFileSync(user, userText);
+    const userUri = pathToFileURL(user).href;
+    session.open(userUri, userText);
+    const before = await session.diagnosticsFor(userUri);
+    expect(before.diagnostics.map((d) => d.code)).toContain('rcu/deref-outside-read-lock');
+    // The brand goes away on disk (saved by another program): no type-stable object, no finding.
+    const from = session.published.length;
+    writeFileSync(types, "export interface S { n: number }\nexport type Ref = S;\n");
+    await session.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(types).href, type: 2 }] });
+    const after = await session.diagnosticsFor(userUri, undefined, from);
+    expect(after.diagnostics).toEqual([]);
+    await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: userUri } });
   });
 
   test('a file that crashes the engine gets a diagnostic and an error message; other projects keep working', async () => {
