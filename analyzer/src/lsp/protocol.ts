@@ -20,7 +20,7 @@ export interface RcukitSettings {
   readonly rules: Readonly<Record<string, RuleSeveritySetting>>;
   /** `rcukit.configFile`: path of the rcukit config file (relative to the workspace folder); empty = nearest one. */
   readonly configFile: string;
-  /** `rcukit.debounceMs`: quiet time after the last keystroke before a file is re-analyzed. */
+  /** `rcukit.debounceMs`: quiet time that ends a burst of edits (the first edit after a pause runs at once). */
   readonly debounceMs: number;
   /** `rcukit.trace.server`: read by vscode-languageclient itself; listed so the server knows the key. */
   readonly trace: { readonly server: 'off' | 'messages' | 'verbose' };
