@@ -169,11 +169,28 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   private lockRef(arg: ts.Expression | undefined): LockRef | undefined {
     if (arg === undefined) return undefined;
-    const e = skipParens(arg);
+    let e = skipParens(arg);
+    // `const lock = sighand.siglock; spinLock(lock)`: a const alias names the same lock.
+    if (ts.isIdentifier(e)) {
+      const d = this.symbolOf(e)?.valueDeclaration;
+      if (d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isVariableDeclarationList(d.parent) &&
+          (d.parent.flags & ts.NodeFlags.Const) !== 0 && ts.isPropertyAccessExpression(skipParens(d.initializer))) {
+        e = skipParens(d.initializer);
+      }
+    }
     const key = normalizeLockText(e.getText());
     if (ts.isPropertyAccessExpression(e)) {
       const base = skipParens(e.expression);
       if (ts.isIdentifier(base)) return { key, sym: this.symbolOf(base), field: e.name.text };
+    }
+    // `spinLock(lockOf(sighand))` with a getter returning `sighand.siglock`.
+    if (ts.isCallExpression(e) && this.ctx.primitives.callKind(e) === undefined) {
+      const getter = this.ctx.summaryOfCall(e)?.returnsLockOf;
+      const arg = getter === undefined ? undefined : e.arguments[getter.param];
+      const base = arg === undefined ? undefined : skipParens(arg);
+      if (getter !== undefined && base !== undefined && ts.isIdentifier(base)) {
+        return { key: `${base.text}.${getter.field}`, sym: this.symbolOf(base), field: getter.field };
+      }
     }
     return { key, sym: undefined, field: undefined };
   }
@@ -367,6 +384,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   }
 
   private declaration(s: FactState, d: ts.VariableDeclaration): FactState {
+    if (ts.isObjectBindingPattern(d.name)) return this.destructure(s, d.name);
     if (!ts.isIdentifier(d.name)) return s;
     const sym = this.symbolOf(d.name);
     if (sym === undefined) return s;
@@ -378,6 +396,23 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     }
     if (d.initializer === undefined) return withTest(withObj(s, sym, undefined), sym, undefined);
     return this.assign(s, sym, d.initializer);
+  }
+
+  /** `const { sighand } = task`: each bound type-stable property is a load, like `task.sighand`. */
+  private destructure(s: FactState, pattern: ts.ObjectBindingPattern): FactState {
+    let out = s;
+    for (const el of pattern.elements) {
+      if (!ts.isIdentifier(el.name)) continue;
+      const sym = this.symbolOf(el.name);
+      if (sym === undefined) continue;
+      out = withTest(out, sym, undefined);
+      if (!this.ctx.primitives.isTypeStableExpr(el.name)) {
+        out = withObj(out, sym, undefined);
+        continue;
+      }
+      out = withObj(out, sym, newObj(out.readMin > 0 ? 'rcu' : 'unknown', el, out.readMin));
+    }
+    return out;
   }
 
   /** `v = init`: what v now holds. */
@@ -398,6 +433,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
           return withObj(s, sym, newObj('stable', x, s.readMin));
         }
         if (summary?.returnsStable === true) return withObj(s, sym, newObj('stable', x, s.readMin));
+        // `const same = sameSighand(task, s)`: the verdict, tested later, revalidates then.
+        if (summary !== undefined && summary.validatesParams.length > 0) return withTest(withObj(s, sym, undefined), sym, { call: x });
       }
     }
     if (ts.isIdentifier(x)) {
@@ -434,6 +471,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         // Handing the reference to a helper that drops it is a release, not a use; to a
         // predicate that compares its identity, the re-check itself.
         if (summary?.releasesRefOf.includes(index) === true || summary?.validatesParams.includes(index) === true) return;
+        if (summary?.returnsLockOf?.param === index) return; // a lock getter: the lock operation itself
         // Handing it to a lock helper (`@acquires sighand.siglock`) is a lock operation, not a use.
         const name = summary?.params[index];
         if (summary !== undefined && name !== undefined && [...summary.acquires, ...summary.releases].some((l) => l.startsWith(`${name}.`))) return;

@@ -254,11 +254,28 @@ function inferSummary(
       returnsStable,
       releasesRefOf,
       validatesParams,
+      returnsLockOf: lockGetter(fn, returns, ctx),
       mayBlock: blocking?.node,
       params,
     },
     inferredRequiresRead,
   };
+}
+
+/** `return p.field` on every return, where the field is a runtime Spinlock: a lock getter. */
+function lockGetter(fn: FunctionLike, returns: ReadonlyArray<{ node: ts.Node }>, ctx: TransferContext): { param: number; field: string } | undefined {
+  if (ts.isSourceFile(fn) || returns.length === 0) return undefined;
+  let found: { param: number; field: string } | undefined;
+  for (const r of returns) {
+    const e = ts.isReturnStatement(r.node) ? r.node.expression : !ts.isBlock(fn.body!) && r.node === fn ? (fn.body as ts.Expression) : undefined;
+    if (e === undefined) return undefined;
+    const x = skipParensLocal(e);
+    if (!ts.isPropertyAccessExpression(x) || !ts.isIdentifier(x.expression) || !ctx.primitives.isSpinlockExpr(x)) return undefined;
+    const param = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === (x.expression as ts.Identifier).text);
+    if (param < 0 || (found !== undefined && (found.param !== param || found.field !== x.name.text))) return undefined;
+    found = { param, field: x.name.text };
+  }
+  return found;
 }
 
 /**

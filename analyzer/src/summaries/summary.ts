@@ -34,6 +34,8 @@ export interface FunctionSummary {
    * (a boolean predicate such as inetMatch(sk, key)): its true branch revalidates them.
    */
   readonly validatesParams: readonly number[];
+  /** Returns a parameter's lock field on every path (`lockOf(s)` returns `s.siglock`). */
+  readonly returnsLockOf: { readonly param: number; readonly field: string } | undefined;
   /** A call inside may block the thread (synchronizeRcu, rcuBarrier, Atomics.wait): the node, for messages. */
   readonly mayBlock: ts.Node | undefined;
   /** Parameter names, for substitution. */
@@ -50,6 +52,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   returnsStable: false,
   releasesRefOf: [],
   validatesParams: [],
+  returnsLockOf: undefined,
   mayBlock: undefined,
   params: [],
 };
