@@ -4,11 +4,13 @@
  * fresh child process, alternating so drift in machine load hits both alike; plus the peak
  * resident memory of the rcukit process (and of tsc, for scale).
  *
- * Entries: `rcukit-check` and `tsc-noemit` (ms, wall clock of the child), `rcukit-check-rss`
- * and `tsc-noemit-rss` (MB, the child's own peak RSS). Target: rcukit-check <= 1.5x tsc-noemit.
+ * Entries: `rcukit-check` and `tsc-noemit` (ms, wall clock of the child), `rcukit-check-cpu` and
+ * `tsc-noemit-cpu` (ms, the child's user + system CPU time, which a busy machine distorts less
+ * than wall time), `rcukit-check-rss` and `tsc-noemit-rss` (MB, the child's own peak RSS).
+ * Target: rcukit-check <= 1.5x tsc-noemit.
  *
- * Peak RSS is read inside each child by a preloaded module (`node --import`) that writes
- * process.resourceUsage().maxRSS at exit: exact for that process, and it needs no
+ * Peak RSS and CPU time are read inside each child by a preloaded module (`node --import`) that
+ * writes process.resourceUsage() at exit: exact for that process, and it needs no
  * /usr/bin/time, which not every machine has.
  */
 
@@ -27,6 +29,8 @@ const tscCli = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
 
 interface ChildRun {
   readonly ms: number;
+  /** User + system CPU time of the child: less sensitive than wall time to a loaded machine. */
+  readonly cpuMs: number;
   readonly rssMb: number;
   readonly status: number | null;
   readonly stdout: string;
@@ -55,9 +59,9 @@ function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
   const hook = path.join(dir, 'max-rss-hook.mjs');
   writeFileSync(
     hook,
-    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.RCUKIT_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n`,
+    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.RCUKIT_BENCH_RSS_FILE, JSON.stringify(process.resourceUsage())));\n`,
   );
-  const rssFile = path.join(dir, 'rss.txt');
+  const rssFile = path.join(dir, 'resource-usage.json');
   const child = (script: string, args: readonly string[]): ChildRun => {
     rmSync(rssFile, { force: true });
     const t0 = process.hrtime.bigint();
@@ -68,8 +72,16 @@ function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
       maxBuffer: 64 * 1024 * 1024,
     });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    const rssKb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN;
-    return { ms, rssMb: rssKb / 1024, status: r.status, stdout: r.stdout, stderr: r.stderr };
+    // resourceUsage(): maxRSS in KiB, CPU times in microseconds.
+    const usage = existsSync(rssFile) ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRSS: number; userCPUTime: number; systemCPUTime: number }) : undefined;
+    return {
+      ms,
+      cpuMs: usage ? (usage.userCPUTime + usage.systemCPUTime) / 1000 : NaN,
+      rssMb: usage ? usage.maxRSS / 1024 : NaN,
+      status: r.status,
+      stdout: r.stdout,
+      stderr: r.stderr,
+    };
   };
   const rcukit = () => {
     const r = child(rcukitCli, ['check', '--format', 'json']);
@@ -94,23 +106,26 @@ function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
   }
 
   const runs = quick ? 2 : 6;
-  const samples = { rcukit: [] as number[], tsc: [] as number[], rcukitRss: [] as number[], tscRss: [] as number[] };
+  const samples = { rcukit: [] as number[], tsc: [] as number[], rcukitCpu: [] as number[], tscCpu: [] as number[], rcukitRss: [] as number[], tscRss: [] as number[] };
   for (let i = 0; i < runs; i++) {
     // Alternate which goes first, so a trend in machine load does not favour either.
     const order = i % 2 === 0 ? (['rcukit', 'tsc'] as const) : (['tsc', 'rcukit'] as const);
     for (const which of order) {
       const r = which === 'rcukit' ? rcukit() : tsc();
       samples[which].push(r.ms);
+      samples[which === 'rcukit' ? 'rcukitCpu' : 'tscCpu'].push(r.cpuMs);
       samples[which === 'rcukit' ? 'rcukitRss' : 'tscRss'].push(r.rssMb);
-      log(`  run ${i + 1}/${runs} ${which}: ${r.ms.toFixed(0)} ms, ${r.rssMb.toFixed(0)} MB`);
+      log(`  run ${i + 1}/${runs} ${which}: ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU, ${r.rssMb.toFixed(0)} MB`);
     }
   }
   const entries = [
     summarize('rcukit-check', 'ms', samples.rcukit),
     summarize('tsc-noemit', 'ms', samples.tsc),
+    summarize('rcukit-check-cpu', 'ms', samples.rcukitCpu),
+    summarize('tsc-noemit-cpu', 'ms', samples.tscCpu),
     summarize('rcukit-check-rss', 'MB', samples.rcukitRss),
     summarize('tsc-noemit-rss', 'MB', samples.tscRss),
   ];
-  log(`rcukit-check / tsc-noemit (medians): ${(entries[0]!.median / entries[1]!.median).toFixed(2)}x (target <= 1.5x)`);
+  log(`rcukit-check / tsc-noemit (medians): ${(entries[0]!.median / entries[1]!.median).toFixed(2)}x wall (target <= 1.5x), ${(entries[2]!.median / entries[3]!.median).toFixed(2)}x CPU`);
   return entries;
 }
