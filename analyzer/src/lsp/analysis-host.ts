@@ -23,7 +23,7 @@ import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../diagnostic.js';
 import type { AnalyzeOptions, RuleInfo } from '../engine/api.js';
 import type { Severity } from '../diagnostic.js';
-import { analysisWorkerRole, type WorkerRequest, type WorkerResponse } from './analysis-worker.js';
+import type { WorkerRequest, WorkerResponse } from './analysis-worker.js';
 import { ImportGraph } from './import-graph.js';
 import type { StatusNotification } from './protocol.js';
 
@@ -77,6 +77,13 @@ interface Run {
   readonly files: ReadonlyMap<string, number>; // file -> version read
   readonly startedAt: number;
 }
+
+/**
+ * The workerData marker main.ts looks for to run the engine loop instead of a server. It lives
+ * here, not in analysis-worker.ts, so that the server's thread never loads the engine's module
+ * graph (ts-morph and TypeScript) just to read a constant.
+ */
+export const analysisWorkerRole = 'rcukit-analysis-worker';
 
 /** Rule id used for the diagnostics the server itself reports (engine failure on this file). */
 export const engineFailureCode = 'rcukit/analysis-failed';

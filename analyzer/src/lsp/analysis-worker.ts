@@ -37,9 +37,6 @@ export type WorkerResponse =
   | { readonly kind: 'rules'; readonly id: number; readonly rules: readonly RuleInfo[] }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly stack: string | undefined };
 
-/** The role marker main.ts looks for in workerData to run this loop instead of a server. */
-export const analysisWorkerRole = 'rcukit-analysis-worker';
-
 /** The two engine entry points (engine/api.ts), from the package's public entry. */
 interface Engine {
   analyze(options: AnalyzeOptions): AnalysisResult;

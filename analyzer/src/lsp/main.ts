@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { createConnection, IPCMessageReader, IPCMessageWriter, StreamMessageWriter, type Connection } from 'vscode-languageserver/node';
-import { analysisWorkerRole, runAnalysisWorker } from './analysis-worker.js';
+import { analysisWorkerRole } from './analysis-host.js';
 import { ResilientMessageReader } from './resilient-reader.js';
 import { findPackageRoot } from './rule-docs.js';
 import { startServer } from './server.js';
@@ -79,7 +79,8 @@ function isEntryScript(): boolean {
 }
 
 if (!isMainThread && (workerData as { role?: unknown } | null)?.role === analysisWorkerRole) {
-  runAnalysisWorker();
+  // Only the engine's thread loads the engine (and ts-morph with TypeScript).
+  void import('./analysis-worker.js').then((m) => m.runAnalysisWorker());
 } else if (isMainThread && isEntryScript()) {
   runLanguageServer(transportFromArgs(process.argv.slice(2)));
 }

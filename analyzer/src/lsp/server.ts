@@ -33,7 +33,6 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { readFileSync } from 'node:fs';
 import type { Diagnostic, SourceSpan } from '../diagnostic.js';
 import { AnalysisHost, type PublishedResult } from './analysis-host.js';
-import { codeActionsFor, fixToLspEdits } from './code-actions.js';
 import { diagnosticSource, reanalyzeCommand, StatusNotification } from './protocol.js';
 import { RuleDocs } from './rule-docs.js';
 import { SettingsStore, settingsSection } from './settings.js';
@@ -270,7 +269,11 @@ export function startServer(options: ServerOptions): void {
   // ---------------------------------------------------------------------------------------------
   // Requests
 
-  connection.onCodeAction((params, token): CodeAction[] => {
+  connection.onCodeAction(async (params, token): Promise<CodeAction[]> => {
+    checkCancelled(token);
+    // Loaded on first use: it brings TypeScript's parser, which the server's thread does not
+    // otherwise need (the engine has its own copy on its own thread).
+    const { codeActionsFor, fixToLspEdits } = await import('./code-actions.js');
     checkCancelled(token);
     const doc = documents.get(params.textDocument.uri);
     if (doc === undefined) return [];
