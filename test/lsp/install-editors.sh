@@ -1,0 +1,27 @@
+#!/bin/sh
+# @fileoverview Installs the editors the LSP tests drive (Debian's neovim, emacs-nox, elpa-eglot)
+# when they are missing. Run as root; .ci/run calls it before the tests. Idempotent: does nothing
+# when all three are already present.
+set -eu
+
+missing=""
+command -v nvim >/dev/null 2>&1 || missing="$missing neovim"
+command -v emacs >/dev/null 2>&1 || missing="$missing emacs-nox"
+# eglot is a Lisp package, not a binary: ask dpkg (Emacs 29+ ships it built in, Debian 12's 28 does not).
+dpkg -s elpa-eglot >/dev/null 2>&1 || missing="$missing elpa-eglot"
+
+if [ -z "$missing" ]; then
+  echo "install-editors: neovim, emacs-nox and elpa-eglot already installed"
+  exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+  echo "install-editors: need root to apt-get install:$missing" >&2
+  exit 1
+fi
+
+echo "install-editors: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086 -- word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing
