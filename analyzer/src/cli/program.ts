@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CheckFlags, CheckIo } from './check-command.js';
 import { CliError } from './cli-error.js';
 import { describeError } from './describe-error.js';
+import { registerLspCommand } from './lsp-command.js';
 import { ExitCode } from './exit-codes.js';
 import { packageVersion } from './package-info.js';
 import type { RulesFlags } from './rules-command.js';
@@ -65,6 +66,8 @@ Exit codes:
     .description('list the rules with their default severity and doc page')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (flags: RulesFlags) => onExit(await (await import('./rules-command.js')).runRules(flags, io)));
+
+  registerLspCommand(program);
 
   return program;
 }
