@@ -29,8 +29,11 @@ afterEach(() => {
 
 async function runWorker(workerData: Record<string, unknown>): Promise<unknown> {
   const worker = new Worker(workerUrl, { workerData });
+  // Listen for both at once: when the worker has already finished, Node delivers its last
+  // message and emits 'exit' in the same tick, so a listener added after the message is too late.
+  const exited = once(worker, 'exit');
   const [message] = (await once(worker, 'message')) as [unknown];
-  await once(worker, 'exit');
+  await exited;
   return message;
 }
 
