@@ -80,8 +80,9 @@ export function lockWordAcquire(i32: Int32Array, index: number, tag: number, reg
 }
 
 /**
- * Take the lock without blocking the event loop: spins briefly, then polls with
- * Atomics.waitAsync. Used by the asynchronous grace-period path.
+ * Take the lock without blocking the event loop: tries once, then sleeps with
+ * Atomics.waitAsync (bounded by SLEEP_MS, so a dead owner is noticed). Used by the
+ * asynchronous grace-period path.
  */
 export async function lockWordAcquireAsync(
   i32: Int32Array,
@@ -89,14 +90,29 @@ export async function lockWordAcquireAsync(
   tag: number,
   registry: ThreadRegistry,
 ): Promise<LockResult> {
+  const mine = tag << 1;
+  // As in lockWordAcquire: once this waiter has slept, other sleepers may exist, so it must
+  // take the lock with the waiters bit set or their wake-up is lost (they would then sleep
+  // out their whole SLEEP_MS timeout after every release).
+  let slept = false;
   for (;;) {
-    const r = lockWordTry(i32, index, tag, registry);
-    if (r !== LockResult.BUSY) return r;
     const v = Atomics.load(i32, index);
-    if (v === 0) continue;
+    if (v === 0) {
+      if (Atomics.compareExchange(i32, index, 0, slept ? mine | WAITERS : mine) === 0) return LockResult.ACQUIRED;
+      continue;
+    }
+    const owner = v >>> 1;
+    if (owner === tag) return LockResult.SELF;
+    if (!registry.isOwnerAlive(owner)) {
+      if (Atomics.compareExchange(i32, index, v, mine | (v & WAITERS)) === v) return LockResult.OWNER_DEAD;
+      continue;
+    }
     if ((v & WAITERS) === 0 && Atomics.compareExchange(i32, index, v, v | WAITERS) !== v) continue;
     const waiter = Atomics.waitAsync(i32, index, v | WAITERS, SLEEP_MS);
-    if (waiter.async) await keepAlive(waiter.value);
+    if (waiter.async) {
+      await keepAlive(waiter.value);
+      slept = true;
+    }
   }
 }
 
