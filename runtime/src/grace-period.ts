@@ -1,0 +1,333 @@
+/**
+ * @fileoverview Grace periods: synchronizeRcu() (blocking) and synchronizeRcuAsync() (never
+ * blocks the event loop), with batching, stall reports and robustness against dead threads.
+ *
+ * One grace period, run by the holder of the GP lock (RcuWord.GP_LOCK):
+ *   1. flip:  C := GP_CTR + GP_STEP; store it into GP_CTR;
+ *   2. wait:  for every registry slot whose CTR is nonzero and older than C (a reader that
+ *             entered before the flip, or a QSBR reader whose last quiescent state precedes
+ *             it), set WAIT_BIT in that CTR and sleep on the word until it changes;
+ *   3. done:  GP_COMPLETED := C, and wake threads sleeping on GP_COMPLETED.
+ * (rcu.ts explains why one flip of a full counter is enough.)
+ *
+ * Batching, as liburcu does with its wait queue: a caller first takes a cookie
+ * (GP_CTR + GP_STEP, the value the next flip will store) and is done as soon as GP_COMPLETED has
+ * reached it — whoever ran that grace period. A caller that cannot take the GP lock sleeps
+ * on the lock word (the robust lock-word.ts sleep), and on getting it re-polls its cookie
+ * first: a grace period that started after the caller arrived has already served it. So N
+ * concurrent callers share about two grace periods instead of running N.
+ *
+ * Within one thread the GP lock is shared: an asynchronous grace period holds it across its
+ * awaits, and a synchronizeRcu() (or a second async one) of the same thread runs under the
+ * same hold rather than deadlocking on its own suspended self. Since only that thread flips
+ * the counter meanwhile, each grace period still waits for exactly the readers older than
+ * its own flip, and GP_COMPLETED only moves forward (store-max).
+ *
+ * Dead threads: heap.watchWorker()/reapThread() clear a dead reader's CTR and notify it, so
+ * a grace period waiting on it wakes and completes. A thread that died holding the GP lock is
+ * detected through the lock word's owner tag: the next caller takes the lock over
+ * (LockResult.OWNER_DEAD) and runs a fresh grace period, which covers whatever the dead one
+ * had flipped.
+ */
+
+import { threadId } from 'node:worker_threads';
+import { HeapAttachmentError, RcuDeadlockError } from './errors.js';
+import { Header, Slot, SlotState } from './heap-layout.js';
+import type { Heap } from './heap.js';
+import { LockResult, keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordRelease } from './lock-word.js';
+import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf } from './rcu.js';
+import type { ThreadContext } from './thread-context.js';
+
+/**
+ * Upper bound on one sleep on a reader's counter. Wake-ups are never lost (see rcuReadUnlock),
+ * so this only bounds how stale the stall clock can get when stall reports are disabled.
+ */
+const MAX_SLEEP_MS = 1000;
+
+/** How many grace periods of this thread hold the GP lock now (the lock is shared within a thread). */
+let lockHolds = 0;
+/** The heap the hold above is on (a thread may detach and attach another heap). */
+let lockHeap: Heap | null = null;
+
+/**
+ * Wait for a grace period: every read-side section (and every QSBR reader's interval between
+ * quiescent states) that began before this call has ended when it returns. Blocks the calling
+ * thread (Atomics.wait); in the main thread prefer synchronizeRcuAsync().
+ *
+ * Throws RcuDeadlockError inside a read-side section: the grace period would wait for the
+ * caller itself. An online QSBR thread is taken offline for the wait and brought back online
+ * after it, as liburcu's urcu-qsbr does.
+ */
+export function synchronizeRcu(): void {
+  const t = rcuSelf('synchronizeRcu');
+  if (t.readNesting !== 0) throw deadlock('synchronizeRcu', t);
+  waitForCookieBlocking(t, currentCookie(t));
+}
+
+/**
+ * @internal Block until `cookie` is done. Precondition: not inside a read-side section. An
+ * online QSBR caller goes offline for the wait (nothing else runs on this thread while it
+ * blocks, so it holds no reference meanwhile) and comes back online with a fresh snapshot.
+ */
+export function waitForCookieBlocking(t: ThreadContext, cookie: number): void {
+  const i32 = t.heap.views.i32;
+  const wasOnline = t.qsbr && Atomics.load(i32, t.ctrWord) !== 0;
+  if (wasOnline) qsbrStore(i32, t.ctrWord, 0);
+  try {
+    waitForCookieSync(t, cookie);
+  } finally {
+    if (wasOnline) qsbrStore(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+  }
+}
+
+/**
+ * Wait for a grace period without blocking the event loop: the promise resolves once every
+ * read-side section that began before the call has ended. Keeps the process alive meanwhile.
+ *
+ * Rejects with RcuDeadlockError when called inside a read-side section (awaiting it there
+ * could never end). A QSBR thread stays online while it awaits: like any QSBR reader it must
+ * keep reporting quiescent states (or go offline), or this grace period waits on it.
+ */
+export function synchronizeRcuAsync(): Promise<void> {
+  let t: ThreadContext;
+  try {
+    t = rcuSelf('synchronizeRcuAsync');
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (t.readNesting !== 0) return Promise.reject(deadlock('synchronizeRcuAsync', t));
+  return waitForCookieAsync(t, currentCookie(t));
+}
+
+/** @internal The cookie a grace period starting now would satisfy: GP_CTR + GP_STEP. */
+export function currentCookie(t: ThreadContext): number {
+  return (Atomics.load(t.heap.views.i32, RcuWord.GP_CTR) + GP_STEP) | 0;
+}
+
+/** @internal Whether the grace period a cookie names has completed (wrap safe). */
+export function cookieDone(i32: Int32Array, cookie: number): boolean {
+  return gpAtOrAfter(Atomics.load(i32, RcuWord.GP_COMPLETED), cookie);
+}
+
+/**
+ * Block until GP_COMPLETED reaches `cookie`, running grace periods as needed.
+ * Precondition: the caller is not inside a read-side section, and not an online QSBR reader
+ * (otherwise the grace period waits on the caller).
+ */
+function waitForCookieSync(t: ThreadContext, cookie: number): void {
+  const i32 = t.heap.views.i32;
+  while (!cookieDone(i32, cookie)) {
+    acquireGpLockSync(t);
+    try {
+      // Re-poll under the lock: the previous holder may have run the grace period we need.
+      if (!cookieDone(i32, cookie)) runGracePeriodSync(t);
+    } finally {
+      releaseGpLock(t);
+    }
+  }
+}
+
+/**
+ * @internal Resolve once GP_COMPLETED reaches `cookie`, running grace periods as needed, never
+ * blocking the event loop. Unlike synchronizeRcuAsync() this may be called inside a
+ * read-side section (callRcu() and startPollSynchronizeRcu() do): the grace period then
+ * waits, asynchronously, for the caller's own section to end too.
+ */
+export async function waitForCookieAsync(t: ThreadContext, cookie: number): Promise<void> {
+  const i32 = t.heap.views.i32;
+  while (!cookieDone(i32, cookie)) {
+    await acquireGpLockAsync(t);
+    try {
+      if (!cookieDone(i32, cookie)) await runGracePeriodAsync(t);
+    } finally {
+      releaseGpLock(t);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The GP lock
+// ---------------------------------------------------------------------------------------
+
+function acquireGpLockSync(t: ThreadContext): void {
+  checkLockHeap(t);
+  if (lockHolds > 0) {
+    lockHolds++;
+    return;
+  }
+  // OWNER_DEAD is fine: the dead holder's flip is covered by the grace period we run next,
+  // and the only state it could leave half-done (GP_COMPLETED not yet advanced) is exactly
+  // what a fresh grace period repairs. SELF cannot happen with lockHolds === 0.
+  lockWordAcquire(t.heap.views.i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
+  lockHolds = 1;
+  lockHeap = t.heap;
+}
+
+async function acquireGpLockAsync(t: ThreadContext): Promise<void> {
+  checkLockHeap(t);
+  if (lockHolds > 0) {
+    lockHolds++;
+    return;
+  }
+  const result = await lockWordAcquireAsync(t.heap.views.i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
+  // SELF: another grace period of this thread took the lock while we awaited; share its hold.
+  // ACQUIRED / OWNER_DEAD: as in acquireGpLockSync().
+  if (result === LockResult.SELF && lockHolds === 0) {
+    throw new Error('rcukit internal error: GP lock owned by this thread with no hold recorded');
+  }
+  lockHolds++;
+  lockHeap = t.heap;
+}
+
+function releaseGpLock(t: ThreadContext): void {
+  if (--lockHolds === 0) {
+    lockHeap = null;
+    lockWordRelease(t.heap.views.i32, RcuWord.GP_LOCK, t.tag);
+  }
+}
+
+function checkLockHeap(t: ThreadContext): void {
+  if (lockHolds > 0 && lockHeap !== t.heap) {
+    throw new HeapAttachmentError(`thread ${threadId} still runs a grace period on the heap it detached from`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// One grace period (precondition for all below: the calling thread holds the GP lock)
+// ---------------------------------------------------------------------------------------
+
+/** Flip the counter. Always called with the GP lock held. Returns the new value C. */
+function flip(i32: Int32Array): number {
+  const c = (Atomics.load(i32, RcuWord.GP_CTR) + GP_STEP) | 0;
+  // Must be in memory before we load any reader's CTR: a reader that has not yet loaded
+  // GP_CTR will then load C (and need not be waited for). Seq-cst store, paired with the
+  // reader's load of GP_CTR in rcuReadLock().
+  Atomics.store(i32, RcuWord.GP_CTR, c);
+  return c;
+}
+
+/** Record completion of the grace period that flipped to `c`. Always called with the GP lock held. */
+function complete(i32: Int32Array, c: number): void {
+  // Store-max: a grace period of this same thread that flipped later may have completed
+  // first (shared hold, see the file overview); GP_COMPLETED never moves backwards.
+  for (;;) {
+    const done = Atomics.load(i32, RcuWord.GP_COMPLETED);
+    if (gpAtOrAfter(done, c)) break;
+    if (Atomics.compareExchange(i32, RcuWord.GP_COMPLETED, done, c) === done) break;
+  }
+  Atomics.add(i32, RcuWord.GP_COUNT, 1);
+  Atomics.notify(i32, RcuWord.GP_COMPLETED);
+}
+
+/** Whether a reader counter value (WAIT_BIT ignored) holds up the grace period that flipped to `c`. */
+function blocks(v: number, c: number): boolean {
+  return v !== 0 && !gpAtOrAfter(v & ~WAIT_BIT, c);
+}
+
+/**
+ * Ask the reader in `word`, whose counter was `v`, to notify us when it moves on. Returns the
+ * value to sleep on, or 0 when the word changed meanwhile (look again). The compareExchange
+ * pairs with the exchange in rcuReadUnlock() (and the quiescent-state store in qsbr.ts): if
+ * the reader's exchange comes first our compareExchange fails; if ours comes first, the
+ * reader's exchange returns WAIT_BIT and it notifies. Atomics.wait then sleeps only while
+ * the word still holds the flagged value, so the wake-up cannot fall between the two.
+ */
+function flagWaiter(i32: Int32Array, word: number, v: number): number {
+  if ((v & WAIT_BIT) !== 0) return v;
+  const flagged = v | WAIT_BIT;
+  return Atomics.compareExchange(i32, word, v, flagged) === v ? flagged : 0;
+}
+
+function runGracePeriodSync(t: ThreadContext): void {
+  const heap = t.heap;
+  const i32 = heap.views.i32;
+  const c = flip(i32);
+  const slots = heap.registry.maxThreads;
+  for (let slot = 0; slot < slots; slot++) {
+    const word = heap.registry.word(slot, Slot.CTR);
+    if (!blocks(Atomics.load(i32, word), c)) continue;
+    const stall = new StallClock(heap, slot);
+    for (;;) {
+      const v = Atomics.load(i32, word);
+      if (!blocks(v, c)) break;
+      const sleepOn = flagWaiter(i32, word, v);
+      if (sleepOn === 0) continue;
+      Atomics.wait(i32, word, sleepOn, stall.sleepMs());
+      stall.check();
+    }
+  }
+  complete(i32, c);
+}
+
+async function runGracePeriodAsync(t: ThreadContext): Promise<void> {
+  const heap = t.heap;
+  const i32 = heap.views.i32;
+  const c = flip(i32);
+  const slots = heap.registry.maxThreads;
+  for (let slot = 0; slot < slots; slot++) {
+    const word = heap.registry.word(slot, Slot.CTR);
+    if (!blocks(Atomics.load(i32, word), c)) continue;
+    const stall = new StallClock(heap, slot);
+    for (;;) {
+      const v = Atomics.load(i32, word);
+      if (!blocks(v, c)) break;
+      const sleepOn = flagWaiter(i32, word, v);
+      if (sleepOn === 0) continue;
+      const waiter = Atomics.waitAsync(i32, word, sleepOn, stall.sleepMs());
+      // In Node 20 a pending waitAsync does not keep the process alive: keepAlive() does.
+      if (waiter.async) await keepAlive(waiter.value);
+      stall.check();
+    }
+  }
+  complete(i32, c);
+}
+
+/**
+ * Times how long a grace period has waited on one reader, and emits the heap's 'stall' event
+ * (in the waiting thread) each time another stallTimeoutMs has passed.
+ */
+class StallClock {
+  readonly #start = performance.now();
+  readonly #timeoutMs: number;
+  #nextReport: number;
+
+  constructor(
+    private readonly heap: Heap,
+    private readonly slot: number,
+  ) {
+    this.#timeoutMs = Atomics.load(heap.views.i32, Header.STALL_TIMEOUT_MS);
+    this.#nextReport = this.#timeoutMs;
+  }
+
+  /** How long the next sleep may last before the clock must be looked at again. */
+  sleepMs(): number {
+    if (this.#timeoutMs <= 0) return MAX_SLEEP_MS;
+    const left = this.#nextReport - (performance.now() - this.#start);
+    return Math.min(MAX_SLEEP_MS, Math.max(1, Math.ceil(left)));
+  }
+
+  check(): void {
+    if (this.#timeoutMs <= 0) return;
+    const waited = performance.now() - this.#start;
+    if (waited < this.#nextReport) return;
+    this.#nextReport = waited + this.#timeoutMs;
+    const i32 = this.heap.views.i32;
+    const registry = this.heap.registry;
+    // The slot may have been freed since (the reader exited): nothing to report then.
+    if (Atomics.load(i32, registry.word(this.slot, Slot.STATE)) !== SlotState.LIVE) return;
+    Atomics.store(i32, registry.word(this.slot, Slot.STALL_REPORTED), Date.now() | 0);
+    this.heap.emit('stall', { reader: registry.info(this.slot), waitedMs: Math.round(waited) });
+  }
+}
+
+/** Store a QSBR thread's counter, waking a grace period that flagged it (see flagWaiter()). */
+export function qsbrStore(i32: Int32Array, word: number, value: number): void {
+  if ((Atomics.exchange(i32, word, value) & WAIT_BIT) !== 0) Atomics.notify(i32, word);
+}
+
+function deadlock(what: string, t: ThreadContext): RcuDeadlockError {
+  return new RcuDeadlockError(
+    `${what}() in thread ${threadId} inside a read-side section (nesting ${t.readNesting}): ` +
+      `the grace period would wait for this very section; leave it first (or use callRcu())`,
+  );
+}

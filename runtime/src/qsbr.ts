@@ -1,0 +1,104 @@
+/**
+ * @fileoverview The QSBR flavor (quiescent-state-based reclamation), opt-in per thread, after
+ * liburcu's urcu-qsbr: rcuRegisterThreadQsbr / rcuUnregisterThreadQsbr, rcuQuiescentState,
+ * rcuThreadOffline / rcuThreadOnline.
+ *
+ * A QSBR thread is a reader *all the time* it is online, except at the points where it says
+ * it holds no RCU-protected reference: its quiescent states. Its slot's CTR holds the GP_CTR
+ * value it saw at its last quiescent state (0 while offline); a grace period that flipped to
+ * C waits until that value reaches C, i.e. until the thread passes a quiescent state after
+ * the flip (or goes offline). rcuReadLock()/rcuReadUnlock() in a QSBR thread only count
+ * nesting in thread-local memory — no shared-memory access at all — which is what makes the
+ * flavor cheap for hot readers; in exchange the thread must call rcuQuiescentState() often
+ * (between requests, each loop iteration) or grace periods stall on it.
+ *
+ * Names follow urcu-qsbr in camelCase: rcu_register_thread() of the qsbr library becomes
+ * rcuRegisterThreadQsbr() here because the default flavor registers implicitly when the
+ * thread attaches to a heap; rcu_quiescent_state(), rcu_thread_offline() and
+ * rcu_thread_online() keep their names.
+ *
+ * Misuse — a QSBR call from a thread that did not register, going offline twice, a quiescent
+ * state inside a read-side section — throws RcuUnbalancedError and changes nothing.
+ */
+
+import { threadId } from 'node:worker_threads';
+import { RcuUnbalancedError } from './errors.js';
+import { RcuFlavor, Slot } from './heap-layout.js';
+import { qsbrStore } from './grace-period.js';
+import { RcuWord, rcuSelf } from './rcu.js';
+import type { ThreadContext } from './thread-context.js';
+
+/**
+ * Make the calling thread a QSBR reader, online. Call outside any read-side section.
+ * Registering twice throws RcuUnbalancedError.
+ */
+export function rcuRegisterThreadQsbr(): void {
+  const t = rcuSelf('rcuRegisterThreadQsbr');
+  if (t.qsbr) throw misuse('rcuRegisterThreadQsbr', 'the thread is already a QSBR reader');
+  if (t.readNesting !== 0) throw misuse('rcuRegisterThreadQsbr', `inside a read-side section (nesting ${t.readNesting})`);
+  const i32 = t.heap.views.i32;
+  Atomics.store(i32, t.heap.registry.word(t.slot, Slot.FLAVOR), RcuFlavor.QSBR);
+  t.qsbr = true;
+  // Online from here: a quiescent state now.
+  reportQuiescentState(t);
+}
+
+/** Return the calling thread to the default flavor (goes offline first). */
+export function rcuUnregisterThreadQsbr(): void {
+  const t = qsbrSelf('rcuUnregisterThreadQsbr');
+  if (t.readNesting !== 0) throw misuse('rcuUnregisterThreadQsbr', `inside a read-side section (nesting ${t.readNesting})`);
+  storeCtr(t, 0);
+  t.qsbr = false;
+  Atomics.store(t.heap.views.i32, t.heap.registry.word(t.slot, Slot.FLAVOR), RcuFlavor.MEMB);
+}
+
+/**
+ * Report a quiescent state: the calling QSBR thread holds no reference obtained under RCU.
+ * Every grace period that began before this call stops waiting for this thread.
+ */
+export function rcuQuiescentState(): void {
+  const t = qsbrSelf('rcuQuiescentState');
+  if (t.readNesting !== 0) throw misuse('rcuQuiescentState', `inside a read-side section (nesting ${t.readNesting})`);
+  if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0) throw misuse('rcuQuiescentState', 'the thread is offline; call rcuThreadOnline()');
+  reportQuiescentState(t);
+}
+
+/**
+ * Go offline: an extended quiescent state (before blocking, sleeping, awaiting I/O). Grace
+ * periods do not wait for an offline thread, and it must not read RCU-protected data.
+ */
+export function rcuThreadOffline(): void {
+  const t = qsbrSelf('rcuThreadOffline');
+  if (t.readNesting !== 0) throw misuse('rcuThreadOffline', `inside a read-side section (nesting ${t.readNesting})`);
+  if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0) throw misuse('rcuThreadOffline', 'the thread is already offline');
+  storeCtr(t, 0);
+}
+
+/** Come back online after rcuThreadOffline(). */
+export function rcuThreadOnline(): void {
+  const t = qsbrSelf('rcuThreadOnline');
+  if (Atomics.load(t.heap.views.i32, t.ctrWord) !== 0) throw misuse('rcuThreadOnline', 'the thread is already online');
+  reportQuiescentState(t);
+}
+
+function reportQuiescentState(t: ThreadContext): void {
+  // Snapshot of GP_CTR: every grace period that flipped to this value or earlier stops
+  // waiting for us. Seq-cst: all loads of RCU-protected data before this call are ordered
+  // before the store, so a grace period that sees it knows our old references are dropped.
+  storeCtr(t, Atomics.load(t.heap.views.i32, RcuWord.GP_CTR));
+}
+
+function storeCtr(t: ThreadContext, value: number): void {
+  // One exchange, as in rcuReadUnlock(): wakes a grace period that flagged our counter.
+  qsbrStore(t.heap.views.i32, t.ctrWord, value);
+}
+
+function qsbrSelf(what: string): ThreadContext {
+  const t = rcuSelf(what);
+  if (!t.qsbr) throw misuse(what, 'the thread is not a QSBR reader (call rcuRegisterThreadQsbr() first)');
+  return t;
+}
+
+function misuse(what: string, why: string): RcuUnbalancedError {
+  return new RcuUnbalancedError(`${what}() in thread ${threadId}: ${why}`);
+}

@@ -1,0 +1,176 @@
+/**
+ * @fileoverview The RCU read side: rcuReadLock / rcuReadUnlock / rcuReadLockHeld, and the
+ * names of RCU's header words.
+ *
+ * The default flavor works like liburcu's urcu-memb, minus the membarrier: every Atomics
+ * operation in JavaScript is sequentially consistent, so the reader's store to its counter is
+ * already ordered before the loads of its read-side section, and the grace period's store of
+ * the new counter before its loads of the readers' counters, without any extra fence.
+ *
+ * The grace-period counter (RcuWord.GP_CTR) is a full 32-bit epoch, always 1 modulo 4, that
+ * each grace period advances by 4 (GP_STEP): it is odd so that 0 can mean "not in a read-side
+ * section", and its bit 1 is always clear so that a reader's copy can carry a flag. A reader's
+ * registry slot holds in Slot.CTR the value of GP_CTR it read at its outermost rcuReadLock(),
+ * or 0 outside any section; a grace period waiting on that reader sets bit 1 (WAIT_BIT) of the
+ * copy before it sleeps, and the reader's outermost rcuReadUnlock() clears the word with one
+ * Atomics.exchange and calls Atomics.notify only when the old value carried the flag. So the
+ * unlock is a single atomic read-modify-write, with no separate load of a "someone waits" word,
+ * and the lock is one load and one store: the cheapest read side seq-cst Atomics allow.
+ * Nesting is counted in the thread-local ThreadContext.readNesting: only the outermost lock
+ * and unlock touch shared memory.
+ *
+ * Why a full counter and not liburcu's phase bit: a grace period that flips GP_CTR from C-2
+ * to C waits for every reader whose CTR is nonzero and older than C. A reader that loaded
+ * C-2 before the flip but stored it into its slot only after the grace period scanned it is
+ * still caught by the *next* grace period (its CTR stays C-2, older than C+2); with a phase
+ * bit it could alias the new phase, which is why liburcu needs two flips. One flip suffices
+ * here. (That late reader is harmless to the grace period that missed it: its store, and
+ * so every load of its section, comes after that grace period's scan in the single total
+ * order of seq-cst operations, hence after the updater's unpublish that preceded the flip.)
+ *
+ * The QSBR flavor (qsbr.ts) shares the slot: CTR holds the GP_CTR value seen at the thread's
+ * last quiescent state, 0 while offline, and rcuReadLock/rcuReadUnlock only count nesting.
+ */
+
+import { RcuUnbalancedError, HeapAttachmentError } from './errors.js';
+import { Header } from './heap-layout.js';
+import { registerHeapInitializer } from './heap.js';
+import { currentThread, type ThreadContext } from './thread-context.js';
+import { threadId } from 'node:worker_threads';
+
+/** RCU's words in the heap header (indices into the heap's Int32Array), within Header.RCU_BASE.. */
+export const RcuWord = {
+  /**
+   * The grace-period counter: 1 modulo 4, advanced by GP_STEP by each grace period, under
+   * GP_LOCK. Readers copy it into their slot's CTR at the outermost rcuReadLock().
+   */
+  GP_CTR: Header.RCU_BASE + 0,
+  /**
+   * The counter value of the latest completed grace period (a GP_CTR value). Polled
+   * cookies compare against it; threads waiting for a grace period to end wait on it.
+   */
+  GP_COMPLETED: Header.RCU_BASE + 1,
+  /** Lock word (lock-word.ts, owner tagged) held by the thread running a grace period. */
+  GP_LOCK: Header.RCU_BASE + 2,
+  /** Number of grace periods completed since the heap was created (statistics, wraps). */
+  GP_COUNT: Header.RCU_BASE + 3,
+} as const;
+
+/** How far one grace period advances GP_CTR. */
+export const GP_STEP = 4;
+/**
+ * Set in a reader's CTR copy by a grace period about to sleep on it; the reader's unlock (or
+ * quiescent state) then notifies. Never set in GP_CTR itself.
+ */
+export const WAIT_BIT = 2;
+
+registerHeapInitializer((i32, options) => {
+  // Nobody else sees the buffer yet: plain stores are enough here. initialGpCounter is odd
+  // (heap.ts checks); clearing WAIT_BIT makes it 1 modulo 4.
+  const start = options.initialGpCounter & ~WAIT_BIT;
+  i32[RcuWord.GP_CTR] = start;
+  i32[RcuWord.GP_COMPLETED] = start;
+  i32[RcuWord.GP_LOCK] = 0;
+  i32[RcuWord.GP_COUNT] = 0;
+});
+
+/**
+ * The guard rcuReadLock() returns: one per thread (this module is instantiated once per
+ * worker), so a read-side section allocates nothing. Disposing it is rcuReadUnlock(), which
+ * is what makes `using _ = rcuReadLock()` work.
+ */
+const readGuard: Disposable = Object.freeze({
+  [Symbol.dispose](): void {
+    rcuReadUnlock();
+  },
+});
+
+/**
+ * Enter a read-side critical section. Sections nest; only the outermost one is visible to
+ * grace periods. Returns a Disposable whose disposal leaves the section:
+ * `using _ = rcuReadLock();` or the kernel's explicit rcuReadLock() / rcuReadUnlock() pair.
+ *
+ * Throws HeapAttachmentError when the thread is not attached to a heap, and
+ * RcuUnbalancedError for an offline QSBR thread (it would be unprotected).
+ */
+export function rcuReadLock(): Disposable {
+  const t = currentThread;
+  if (t === null) notAttached('rcuReadLock');
+  if (t.readNesting === 0) {
+    if (t.qsbr) {
+      qsbrCheckOnline(t);
+    } else {
+      const i32 = t.heap.views.i32;
+      // The one store that makes this section visible. Seq-cst: it is ordered before every
+      // load this section makes (the RCU-protected pointer loads), and pairs with the
+      // grace period's flip-then-scan in grace-period.ts: either the scan sees this value
+      // and waits for us, or our loads come after the scan and so after the updater's
+      // unpublish. Without that order a reader could use an object the updater has freed.
+      Atomics.store(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+    }
+  }
+  t.readNesting++;
+  return readGuard;
+}
+
+/**
+ * Leave a read-side critical section. Throws RcuUnbalancedError, changing nothing, when the
+ * thread is not inside one.
+ */
+export function rcuReadUnlock(): void {
+  const t = currentThread;
+  if (t === null || t.readNesting === 0) unbalanced(t);
+  if (--t.readNesting === 0 && !t.qsbr) {
+    const i32 = t.heap.views.i32;
+    // Seq-cst exchange: every load of the section is ordered before it, so once a grace
+    // period sees 0 here the section's loads are done (pairs with the scan in
+    // grace-period.ts). A waiting grace period sets WAIT_BIT with a compareExchange *before*
+    // it sleeps on the old value, so either the exchange returns the flag and we wake it, or
+    // its compareExchange fails on our 0 and it never sleeps: no lost wake-up.
+    if ((Atomics.exchange(i32, t.ctrWord, 0) & WAIT_BIT) !== 0) Atomics.notify(i32, t.ctrWord);
+  }
+}
+
+/**
+ * Whether the calling thread is protected by RCU now: inside a read-side section, or (QSBR)
+ * online. For assertions (`assert(rcuReadLockHeld())`), like the kernel's
+ * rcu_read_lock_held(). False for a thread not attached to a heap.
+ */
+export function rcuReadLockHeld(): boolean {
+  const t = currentThread;
+  if (t === null) return false;
+  if (t.readNesting > 0) return true;
+  return t.qsbr && Atomics.load(t.heap.views.i32, t.ctrWord) !== 0;
+}
+
+/** @internal The calling thread's context, or a HeapAttachmentError naming `what`. */
+export function rcuSelf(what: string): ThreadContext {
+  const t = currentThread;
+  if (t === null) notAttached(what);
+  return t;
+}
+
+/** Wrap-safe "a is at or after b" for GP counter values (within 2^30 of each other). */
+export function gpAtOrAfter(a: number, b: number): boolean {
+  return ((a - b) | 0) >= 0;
+}
+
+function qsbrCheckOnline(t: ThreadContext): void {
+  if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0) {
+    throw new RcuUnbalancedError(
+      `rcuReadLock() in thread ${threadId}: this QSBR thread is offline, so a read-side section would not be ` +
+        `protected; call rcuThreadOnline() first`,
+    );
+  }
+}
+
+function notAttached(what: string): never {
+  throw new HeapAttachmentError(`${what}() in thread ${threadId}: the thread is not attached to a heap (createHeap() or attachHeap())`);
+}
+
+function unbalanced(t: ThreadContext | null): never {
+  if (t === null) notAttached('rcuReadUnlock');
+  throw new RcuUnbalancedError(
+    `rcuReadUnlock() in thread ${threadId} without a matching rcuReadLock(): not inside a read-side section`,
+  );
+}
