@@ -8,6 +8,7 @@ import type { BenchEntry, BenchSuite } from './bench-entry.js';
 /** Suites by name, loaded lazily so one suite's imports do not slow another. */
 const suites: Record<string, () => Promise<BenchSuite>> = {
   // Each suite module exports `suite`; add one line per suite (rcu, slab, lookup, lsp, analyzer).
+  rcu: async () => (await import('./rcu.js')).suite,
 };
 
 async function main(argv: string[]): Promise<number> {
