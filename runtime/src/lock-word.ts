@@ -120,10 +120,15 @@ export async function lockWordAcquireAsync(
  * Release. Returns false (and changes nothing) when the caller is not the owner.
  */
 export function lockWordRelease(i32: Int32Array, index: number, tag: number): boolean {
-  const v = Atomics.load(i32, index);
+  const mine = tag << 1;
+  // Uncontended fast path, one atomic operation: the word is exactly ours, with no waiters
+  // bit, so nobody sleeps on it and nobody needs waking. The compareExchange is the release
+  // that publishes the critical section's stores to the next holder.
+  const v = Atomics.compareExchange(i32, index, mine, 0);
+  if (v === mine) return true;
   if (v >>> 1 !== tag) return false;
-  // Only the owner clears the word; others may only add the waiters bit, which the
-  // exchange returns to us, so no wake-up is lost.
+  // Ours with the waiters bit. Only the owner clears the word; others may only add the
+  // waiters bit, which is already set, so the exchange returns it and no wake-up is lost.
   const old = Atomics.exchange(i32, index, 0);
   if ((old & WAITERS) !== 0) Atomics.notify(i32, index, 1);
   return true;
