@@ -38,7 +38,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function printTable(entries: readonly BenchEntry[]): void {
-  const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+  // Three significant digits below 1, so sub-millisecond latencies do not all print as 0.01.
+  const fmt = (v: number) =>
+    Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : Math.abs(v) >= 1 || v === 0 ? v.toFixed(2) : v.toPrecision(3);
   const rows = entries.map((e) => [e.name, e.unit, fmt(e.median), fmt(e.p95), fmt(e.min), fmt(e.max), String(e.runs)]);
   const head = ['case', 'unit', 'median', 'p95', 'min', 'max', 'runs'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
