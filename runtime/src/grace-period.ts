@@ -136,12 +136,32 @@ function waitForCookieSync(t: ThreadContext, cookie: number): void {
 export async function waitForCookieAsync(t: ThreadContext, cookie: number): Promise<void> {
   const i32 = t.heap.views.i32;
   while (!cookieDone(i32, cookie)) {
-    await acquireGpLockAsync(t);
-    try {
-      if (!cookieDone(i32, cookie)) await runGracePeriodAsync(t);
-    } finally {
-      releaseGpLock(t);
+    // Batch within the thread: while one asynchronous grace period of this thread runs,
+    // later callers wait for it and re-poll, instead of running their own under the shared
+    // hold of the GP lock (which would cost one grace period each).
+    if (asyncGp !== null) {
+      await asyncGp.catch(() => {});
+      continue;
     }
+    const run = asyncGracePeriodFor(t, cookie);
+    asyncGp = run;
+    try {
+      await run;
+    } finally {
+      if (asyncGp === run) asyncGp = null;
+    }
+  }
+}
+
+/** The asynchronous grace period this thread is running now, if any. */
+let asyncGp: Promise<void> | null = null;
+
+async function asyncGracePeriodFor(t: ThreadContext, cookie: number): Promise<void> {
+  await acquireGpLockAsync(t);
+  try {
+    if (!cookieDone(t.heap.views.i32, cookie)) await runGracePeriodAsync(t);
+  } finally {
+    releaseGpLock(t);
   }
 }
 

@@ -1,0 +1,179 @@
+/**
+ * @fileoverview The QSBR flavor: grace periods wait for online QSBR readers until their next
+ * quiescent state, not for offline ones; read-side sections of a QSBR thread touch no shared
+ * memory; a QSBR thread's own synchronizeRcu() goes offline around the wait; misuse throws.
+ */
+
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  RcuUnbalancedError,
+  createHeap,
+  getStateSynchronizeRcu,
+  pollStateSynchronizeRcu,
+  rcuQuiescentState,
+  rcuReadLock,
+  rcuReadLockHeld,
+  rcuReadUnlock,
+  rcuRegisterThreadQsbr,
+  rcuThreadOffline,
+  rcuThreadOnline,
+  rcuUnregisterThreadQsbr,
+  synchronizeRcu,
+  synchronizeRcuAsync,
+  type Heap,
+} from '@rcukit/runtime';
+import { controlBlock, signal, startActor, until } from '../actors.js';
+
+let heap: Heap | null = null;
+afterEach(() => {
+  // Leave any section a failed test left open, so that detach() succeeds.
+  for (;;) {
+    try {
+      rcuReadUnlock();
+    } catch {
+      break;
+    }
+  }
+  heap?.detach();
+  heap = null;
+});
+
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 3));
+}
+
+describe('QSBR readers in other workers', () => {
+  it('a grace period waits for an online QSBR reader until its next quiescent state', async () => {
+    heap = createHeap();
+    const { ctl, ctlByte } = controlBlock(heap);
+    const reader = startActor(heap, ctlByte, 'qsbr-reader', [
+      { op: 'qsbrRegister' },
+      { op: 'lock' },
+      { op: 'unlock' }, // leaving a section is not a quiescent state in QSBR
+      { op: 'set', at: 0, value: 1 },
+      { op: 'waitFor', at: 1, value: 1 },
+      { op: 'set', at: 2, value: 1 },
+      { op: 'quiescent' },
+      { op: 'waitFor', at: 3, value: 1 },
+    ]);
+    await until(ctl, 0, (v) => v === 1);
+    const cookie = getStateSynchronizeRcu();
+    let quiescedAtCompletion = -1;
+    const gp = synchronizeRcuAsync().then(() => {
+      quiescedAtCompletion = Atomics.load(ctl, 2);
+    });
+    await turns(10);
+    expect(pollStateSynchronizeRcu(cookie)).toBe(false);
+    signal(ctl, 1, 1);
+    await gp;
+    expect(quiescedAtCompletion).toBe(1);
+    signal(ctl, 3, 1);
+    await reader.done;
+  });
+
+  it('grace periods do not wait for an offline QSBR reader, and wait again once it is online', async () => {
+    heap = createHeap();
+    const { ctl, ctlByte } = controlBlock(heap);
+    const reader = startActor(heap, ctlByte, 'qsbr-reader', [
+      { op: 'qsbrRegister' },
+      { op: 'offline' },
+      { op: 'set', at: 0, value: 1 },
+      { op: 'waitFor', at: 1, value: 1 },
+      { op: 'online' },
+      { op: 'set', at: 2, value: 1 },
+      { op: 'waitFor', at: 3, value: 1 },
+      { op: 'set', at: 4, value: 1 },
+      { op: 'offline' },
+    ]);
+    await until(ctl, 0, (v) => v === 1);
+    synchronizeRcu(); // the reader is offline (and blocked): this must not wait for it
+    signal(ctl, 1, 1);
+    await until(ctl, 2, (v) => v === 1);
+    let offlineAtCompletion = -1;
+    const gp = synchronizeRcuAsync().then(() => {
+      offlineAtCompletion = Atomics.load(ctl, 4);
+    });
+    await turns(10);
+    expect(offlineAtCompletion).toBe(-1);
+    signal(ctl, 3, 1);
+    await gp;
+    expect(offlineAtCompletion).toBe(1);
+    await reader.done;
+  });
+
+  it("a QSBR thread's own synchronizeRcu() does not wait for itself, and others still wait for it after", async () => {
+    heap = createHeap();
+    const { ctl, ctlByte } = controlBlock(heap);
+    const writer = startActor(heap, ctlByte, 'qsbr-writer', [
+      { op: 'qsbrRegister' },
+      { op: 'sync' },
+      { op: 'sync' },
+      { op: 'set', at: 0, value: 1 },
+      { op: 'waitFor', at: 1, value: 1 },
+      { op: 'set', at: 2, value: 1 },
+      { op: 'quiescent' },
+      { op: 'offline' },
+    ]);
+    await until(ctl, 0, (v) => v === 1);
+    // Back online after its synchronizeRcu(): a grace period waits for it again.
+    let done = false;
+    const gp = synchronizeRcuAsync().then(() => {
+      done = true;
+    });
+    await turns(10);
+    expect(done).toBe(false);
+    signal(ctl, 1, 1);
+    await gp;
+    expect(Atomics.load(ctl, 2)).toBe(1);
+    await writer.done;
+  });
+});
+
+describe('QSBR in this thread', () => {
+  it('read-side sections touch no shared memory; online counts as protected', () => {
+    heap = createHeap({ threadName: 'qsbr-main' });
+    const active = (): boolean => heap!.threads().find((t) => t.name === 'qsbr-main')!.rcuActive;
+    rcuRegisterThreadQsbr();
+    expect(heap.threads().find((t) => t.name === 'qsbr-main')!.flavor).toBe('qsbr');
+    expect(active()).toBe(true);
+    expect(rcuReadLockHeld()).toBe(true);
+    const snapshot = heap.i32.slice(0, 4096 >> 2);
+    const registry = heap.i32.slice(4096 >> 2, (4096 >> 2) + 64 * 16);
+    {
+      using _ = rcuReadLock();
+      rcuReadLock();
+      rcuReadUnlock();
+    }
+    expect(heap.i32.slice(0, 4096 >> 2)).toEqual(snapshot);
+    expect(heap.i32.slice(4096 >> 2, (4096 >> 2) + 64 * 16)).toEqual(registry);
+    rcuThreadOffline();
+    expect(active()).toBe(false);
+    expect(rcuReadLockHeld()).toBe(false);
+    synchronizeRcu(); // nothing to wait for
+    rcuThreadOnline();
+    rcuQuiescentState();
+    rcuUnregisterThreadQsbr();
+    expect(active()).toBe(false);
+    expect(heap.threads().find((t) => t.name === 'qsbr-main')!.flavor).toBe('memb');
+  });
+
+  it('misuse throws RcuUnbalancedError and changes nothing', () => {
+    heap = createHeap();
+    expect(() => rcuQuiescentState()).toThrow(RcuUnbalancedError);
+    expect(() => rcuThreadOffline()).toThrow(RcuUnbalancedError);
+    rcuRegisterThreadQsbr();
+    expect(() => rcuRegisterThreadQsbr()).toThrow(RcuUnbalancedError);
+    expect(() => rcuThreadOnline()).toThrow(RcuUnbalancedError);
+    rcuReadLock();
+    expect(() => rcuQuiescentState()).toThrow(RcuUnbalancedError);
+    expect(() => rcuThreadOffline()).toThrow(RcuUnbalancedError);
+    rcuReadUnlock();
+    rcuThreadOffline();
+    expect(() => rcuThreadOffline()).toThrow(RcuUnbalancedError);
+    expect(() => rcuQuiescentState()).toThrow(RcuUnbalancedError);
+    expect(() => rcuReadLock()).toThrow(RcuUnbalancedError); // offline: would be unprotected
+    rcuThreadOnline();
+    rcuQuiescentState();
+    rcuUnregisterThreadQsbr();
+  });
+});
