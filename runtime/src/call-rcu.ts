@@ -22,14 +22,15 @@
  * is then re-thrown asynchronously, as an exception from a timer callback would be — it
  * reaches process.on('uncaughtException') (by default, the thread dies with it).
  *
- * Detach from the heap only after rcuBarrier(): callbacks still queued then are never run.
+ * Detach from the heap only after rcuBarrier(): callbacks still queued then never run, and
+ * the thread is told so with a HeapAttachmentError re-thrown asynchronously.
  */
 
 import { threadId } from 'node:worker_threads';
-import { RcuBacklogFullError, RcuDeadlockError } from './errors.js';
+import { HeapAttachmentError, RcuBacklogFullError, RcuDeadlockError } from './errors.js';
 import { cookieDone, currentCookie, waitForCookieAsync, waitForCookieBlocking } from './grace-period.js';
 import { rcuSelf } from './rcu.js';
-import type { ThreadContext } from './thread-context.js';
+import { currentThread, type ThreadContext } from './thread-context.js';
 
 export interface CallRcuOptions {
   /** Most callbacks that may wait at once in this thread (1 .. 2^30). Default 10 000. */
@@ -205,7 +206,22 @@ async function drainLoop(t: ThreadContext): Promise<void> {
     }
   } catch (error) {
     for (const w of barrierWaiters.splice(0)) w.reject(error);
-    rethrowLater(error);
+    const lost = backlog;
+    if (currentThread !== t) {
+      // Detached with callbacks queued: they can never run (their grace period is the heap's,
+      // and their closures are this thread's). Say so loudly rather than leak silently.
+      open = [];
+      sealed.length = 0;
+      backlog = 0;
+      rethrowLater(
+        new HeapAttachmentError(
+          `thread ${threadId} detached from the heap with ${lost} callRcu() callbacks still queued; they will not run ` +
+            `(call rcuBarrier() before detach())`,
+        ),
+      );
+    } else {
+      rethrowLater(error);
+    }
   } finally {
     loopRunning = false;
   }

@@ -7,7 +7,7 @@
  *   2. wait:  for every registry slot whose CTR is nonzero and older than C (a reader that
  *             entered before the flip, or a QSBR reader whose last quiescent state precedes
  *             it), set WAIT_BIT in that CTR and sleep on the word until it changes;
- *   3. done:  GP_COMPLETED := C, and wake threads sleeping on GP_COMPLETED.
+ *   3. done:  GP_COMPLETED := C (store-max).
  * (rcu.ts explains why one flip of a full counter is enough.)
  *
  * Batching, as liburcu does with its wait queue: a caller first takes a cookie
@@ -34,9 +34,9 @@ import { threadId } from 'node:worker_threads';
 import { HeapAttachmentError, RcuDeadlockError } from './errors.js';
 import { Header, Slot, SlotState } from './heap-layout.js';
 import type { Heap } from './heap.js';
-import { LockResult, keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordRelease } from './lock-word.js';
+import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from './lock-word.js';
 import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf } from './rcu.js';
-import type { ThreadContext } from './thread-context.js';
+import { currentThread, type ThreadContext } from './thread-context.js';
 
 /**
  * Upper bound on one sleep on a reader's counter. Wake-ups are never lost (see rcuReadUnlock),
@@ -175,28 +175,43 @@ function acquireGpLockSync(t: ThreadContext): void {
     lockHolds++;
     return;
   }
-  // OWNER_DEAD is fine: the dead holder's flip is covered by the grace period we run next,
-  // and the only state it could leave half-done (GP_COMPLETED not yet advanced) is exactly
-  // what a fresh grace period repairs. SELF cannot happen with lockHolds === 0.
+  // ACQUIRED, or OWNER_DEAD, which is fine: the dead holder's flip is covered by the grace
+  // period we run next, and the only state it could leave half-done (GP_COMPLETED not yet
+  // advanced) is exactly what a fresh grace period repairs. Or SELF: an asynchronous
+  // acquisition of this thread has taken the word and its continuation has not run yet; we
+  // use that hold and release it, and the continuation sees it no longer owns the word
+  // (acquireGpLockAsync) and tries again.
   lockWordAcquire(t.heap.views.i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
   lockHolds = 1;
   lockHeap = t.heap;
 }
 
 async function acquireGpLockAsync(t: ThreadContext): Promise<void> {
-  checkLockHeap(t);
-  if (lockHolds > 0) {
-    lockHolds++;
-    return;
+  const i32 = t.heap.views.i32;
+  for (;;) {
+    checkLockHeap(t);
+    if (lockHolds > 0) {
+      lockHolds++;
+      return;
+    }
+    await lockWordAcquireAsync(i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
+    if (currentThread !== t) {
+      // Detached while waiting: the word may now name our dead tag; give it back.
+      lockWordRelease(i32, RcuWord.GP_LOCK, t.tag);
+      stillAttached(t);
+    }
+    if (lockHolds > 0) {
+      lockHolds++;
+      return;
+    }
+    // Between the acquisition and this continuation other code of this thread ran: make sure
+    // the word is still ours (see the SELF case in acquireGpLockSync()).
+    if (lockWordOwner(i32, RcuWord.GP_LOCK) === t.tag) {
+      lockHolds = 1;
+      lockHeap = t.heap;
+      return;
+    }
   }
-  const result = await lockWordAcquireAsync(t.heap.views.i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
-  // SELF: another grace period of this thread took the lock while we awaited; share its hold.
-  // ACQUIRED / OWNER_DEAD: as in acquireGpLockSync().
-  if (result === LockResult.SELF && lockHolds === 0) {
-    throw new Error('rcukit internal error: GP lock owned by this thread with no hold recorded');
-  }
-  lockHolds++;
-  lockHeap = t.heap;
 }
 
 function releaseGpLock(t: ThreadContext): void {
@@ -236,7 +251,6 @@ function complete(i32: Int32Array, c: number): void {
     if (Atomics.compareExchange(i32, RcuWord.GP_COMPLETED, done, c) === done) break;
   }
   Atomics.add(i32, RcuWord.GP_COUNT, 1);
-  Atomics.notify(i32, RcuWord.GP_COMPLETED);
 }
 
 /** Whether a reader counter value (WAIT_BIT ignored) holds up the grace period that flipped to `c`. */
@@ -295,11 +309,27 @@ async function runGracePeriodAsync(t: ThreadContext): Promise<void> {
       if (sleepOn === 0) continue;
       const waiter = Atomics.waitAsync(i32, word, sleepOn, stall.sleepMs());
       // In Node 20 a pending waitAsync does not keep the process alive: keepAlive() does.
-      if (waiter.async) await keepAlive(waiter.value);
+      if (waiter.async) {
+        await keepAlive(waiter.value);
+        stillAttached(t);
+      }
       stall.check();
     }
   }
   complete(i32, c);
+}
+
+/**
+ * After an await: the thread may have detached from the heap meanwhile (its owner tag is then
+ * dead, and another thread may have taken the GP lock over). Stop rather than go on as a
+ * holder that no longer exists.
+ */
+function stillAttached(t: ThreadContext): void {
+  if (currentThread !== t) {
+    throw new HeapAttachmentError(
+      `thread ${threadId} detached from the heap while one of its asynchronous grace periods was running`,
+    );
+  }
 }
 
 /**

@@ -17,6 +17,12 @@
  * thread attaches to a heap; rcu_quiescent_state(), rcu_thread_offline() and
  * rcu_thread_online() keep their names.
  *
+ * A QSBR thread's own waits: synchronizeRcu() takes it offline for the wait (nothing else runs
+ * on the thread meanwhile) and back online after. Asynchronous waits cannot do that — other
+ * code of the thread runs while they are pending and may hold references — so
+ * synchronizeRcuAsync(), startPollSynchronizeRcu() and callRcu() issued by a QSBR thread
+ * complete only once the thread reports a quiescent state after issuing them, or goes offline.
+ *
  * Misuse — a QSBR call from a thread that did not register, going offline twice, a quiescent
  * state inside a read-side section — throws RcuUnbalancedError and changes nothing.
  */

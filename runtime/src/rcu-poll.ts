@@ -10,6 +10,7 @@
  * grace periods (about 10^9), after which an old cookie may read as not yet done.
  */
 
+import { HeapAttachmentError } from './errors.js';
 import { cookieDone, currentCookie, waitForCookieAsync } from './grace-period.js';
 import { gpAtOrAfter, rcuSelf } from './rcu.js';
 
@@ -67,11 +68,14 @@ function kick(cookie: number): void {
       const t = rcuSelf('startPollSynchronizeRcu');
       while (!cookieDone(t.heap.views.i32, kickTarget)) await waitForCookieAsync(t, kickTarget);
     } catch (error) {
-      // Nobody awaits this loop: report a failure the way a throwing timer callback would
-      // ('uncaughtException'), rather than as an unhandled rejection or not at all.
-      process.nextTick(() => {
-        throw error;
-      });
+      // The thread detached meanwhile: nothing is lost, any other thread's grace period
+      // serves the cookie. Anything else nobody awaits this loop for: report it the way a
+      // throwing timer callback would ('uncaughtException').
+      if (!(error instanceof HeapAttachmentError)) {
+        process.nextTick(() => {
+          throw error;
+        });
+      }
     } finally {
       kickRunning = false;
     }

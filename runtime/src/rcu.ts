@@ -19,14 +19,16 @@
  * Nesting is counted in the thread-local ThreadContext.readNesting: only the outermost lock
  * and unlock touch shared memory.
  *
- * Why a full counter and not liburcu's phase bit: a grace period that flips GP_CTR from C-2
+ * Why a full counter and not liburcu's phase bit: a grace period that flips GP_CTR from C-4
  * to C waits for every reader whose CTR is nonzero and older than C. A reader that loaded
- * C-2 before the flip but stored it into its slot only after the grace period scanned it is
- * still caught by the *next* grace period (its CTR stays C-2, older than C+2); with a phase
- * bit it could alias the new phase, which is why liburcu needs two flips. One flip suffices
- * here. (That late reader is harmless to the grace period that missed it: its store, and
- * so every load of its section, comes after that grace period's scan in the single total
- * order of seq-cst operations, hence after the updater's unpublish that preceded the flip.)
+ * C-4 before the flip but stored it into its slot only after the grace period scanned that
+ * slot is still caught by the *next* grace period (its CTR stays C-4, older than C+4); with a
+ * phase bit its stale value could alias the new phase, which is why liburcu flips twice. One
+ * flip suffices here. (That late reader is harmless to the grace period that missed it: its
+ * store, and so every load of its section, comes after that grace period's scan in the single
+ * total order of seq-cst operations, hence after the updater's unpublish that preceded the
+ * flip.) Comparisons are modular, so the counter may wrap: values in use are never more than
+ * a few steps apart, far below 2^31.
  *
  * The QSBR flavor (qsbr.ts) shares the slot: CTR holds the GP_CTR value seen at the thread's
  * last quiescent state, 0 while offline, and rcuReadLock/rcuReadUnlock only count nesting.
@@ -46,8 +48,8 @@ export const RcuWord = {
    */
   GP_CTR: Header.RCU_BASE + 0,
   /**
-   * The counter value of the latest completed grace period (a GP_CTR value). Polled
-   * cookies compare against it; threads waiting for a grace period to end wait on it.
+   * The counter value of the latest completed grace period (a GP_CTR value). Cookies
+   * compare against it.
    */
   GP_COMPLETED: Header.RCU_BASE + 1,
   /** Lock word (lock-word.ts, owner tagged) held by the thread running a grace period. */

@@ -160,12 +160,29 @@ describe('callRcu in a worker', () => {
       { op: 'callRcu', at: 1 },
       { op: 'barrier' },
       { op: 'copy', at: 2, from: 1 },
-      // The error is re-thrown asynchronously after the batch: let it arrive.
-      { op: 'syncAsync' },
-      { op: 'syncAsync' },
     ]);
     await worker.done;
+    // The error is re-thrown asynchronously after the batch; the worker exits once it has
+    // been delivered (its handler keeps the worker alive through it).
+    await worker.exited;
     expect(Atomics.load(ctl, 2)).toBe(3); // all three counted by the time rcuBarrier() returned
     expect(Atomics.load(ctl, 3)).toBe(1); // the failure was reported, once
+    expect(Atomics.load(ctl, 4)).toBe(0); // as the callback's own error
+  });
+
+  it('detaching with callbacks still queued is reported, not silently leaked', async () => {
+    heap = createHeap();
+    const { ctl, ctlByte } = controlBlock(heap);
+    // The actor queues a callback and detaches (at the end of its script) before any grace
+    // period could run it.
+    const worker = startActor(heap, ctlByte, 'leaver', [
+      { op: 'catchUncaught', at: 3 },
+      { op: 'callRcu', at: 1 },
+    ]);
+    await worker.done;
+    await worker.exited;
+    expect(Atomics.load(ctl, 1)).toBe(0);
+    expect(Atomics.load(ctl, 3)).toBe(1);
+    expect(Atomics.load(ctl, 4)).toBe(1); // and it said why: HeapAttachmentError
   });
 });

@@ -10,6 +10,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import {
+  HeapAttachmentError,
   attachHeap,
   callRcu,
   getStateSynchronizeRcu,
@@ -55,7 +56,10 @@ export type ActorStep =
   | { op: 'callRcu'; at: number }
   /** Queue a callRcu() callback that throws. */
   | { op: 'callRcuThrow' }
-  /** From now on, count uncaught exceptions in word `at` instead of dying of them. */
+  /**
+   * From now on, count uncaught exceptions in word `at` instead of dying of them; word
+   * `at + 1` counts those that are HeapAttachmentErrors.
+   */
   | { op: 'catchUncaught'; at: number }
   /** Block forever (until terminated). */
   | { op: 'hang' };
@@ -147,7 +151,8 @@ async function main(): Promise<void> {
         break;
       case 'catchUncaught': {
         const at = step.at;
-        process.on('uncaughtException', () => {
+        process.on('uncaughtException', (error) => {
+          if (error instanceof HeapAttachmentError) Atomics.add(ctl, at + 1, 1);
           Atomics.add(ctl, at, 1);
           Atomics.notify(ctl, at);
         });
