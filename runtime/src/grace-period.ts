@@ -4,9 +4,10 @@
  *
  * One grace period, run by the holder of the GP lock (RcuWord.GP_LOCK):
  *   1. flip:  C := GP_CTR + GP_STEP; store it into GP_CTR;
- *   2. wait:  for every registry slot whose CTR is nonzero and older than C (a reader that
- *             entered before the flip, or a QSBR reader whose last quiescent state precedes
- *             it), set WAIT_BIT in that CTR and sleep on the word until it changes;
+ *   2. wait:  for every registry slot whose CTR is neither 0 nor C (a reader that may have
+ *             entered before the flip, or a QSBR reader whose last quiescent state may
+ *             precede it), set WAIT_BIT in that CTR and sleep on the word until it changes
+ *             from the value first seen (see holdsUp());
  *   3. done:  GP_COMPLETED := C (store-max).
  * (rcu.ts explains why one flip of a full counter is enough.)
  *
@@ -19,9 +20,10 @@
  *
  * Within one thread the GP lock is shared: an asynchronous grace period holds it across its
  * awaits, and a synchronizeRcu() (or a second async one) of the same thread runs under the
- * same hold rather than deadlocking on its own suspended self. Since only that thread flips
- * the counter meanwhile, each grace period still waits for exactly the readers older than
- * its own flip, and GP_COMPLETED only moves forward (store-max).
+ * same hold rather than deadlocking on its own suspended self. Each still waits for every
+ * reader that may predate its own flip (the older one may also wait for readers that entered
+ * between the two flips: conservative, never wrong), and GP_COMPLETED only moves forward
+ * (store-max).
  *
  * Dead threads: heap.watchWorker()/reapThread() clear a dead reader's CTR and notify it, so
  * a grace period waiting on it wakes and completes. A thread that died holding the GP lock is
@@ -35,7 +37,7 @@ import { HeapAttachmentError, RcuDeadlockError } from './errors.js';
 import { Header, Slot, SlotState } from './heap-layout.js';
 import type { Heap } from './heap.js';
 import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from './lock-word.js';
-import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf } from './rcu.js';
+import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf, setQsbrOnline } from './rcu.js';
 import { currentThread, type ThreadContext } from './thread-context.js';
 
 /**
@@ -72,11 +74,17 @@ export function synchronizeRcu(): void {
 export function waitForCookieBlocking(t: ThreadContext, cookie: number): void {
   const i32 = t.heap.views.i32;
   const wasOnline = t.qsbr && Atomics.load(i32, t.ctrWord) !== 0;
-  if (wasOnline) qsbrStore(i32, t.ctrWord, 0);
+  if (wasOnline) {
+    qsbrStore(i32, t.ctrWord, 0);
+    setQsbrOnline(false);
+  }
   try {
     waitForCookieSync(t, cookie);
   } finally {
-    if (wasOnline) qsbrStore(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+    if (wasOnline) {
+      qsbrStore(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+      setQsbrOnline(true);
+    }
   }
 }
 
@@ -253,9 +261,19 @@ function complete(i32: Int32Array, c: number): void {
   Atomics.add(i32, RcuWord.GP_COUNT, 1);
 }
 
-/** Whether a reader counter value (WAIT_BIT ignored) holds up the grace period that flipped to `c`. */
-function blocks(v: number, c: number): boolean {
-  return v !== 0 && !gpAtOrAfter(v & ~WAIT_BIT, c);
+/**
+ * The reader counter in `word` as first seen by the grace period that flipped to `c`, or 0
+ * when that reader does not hold it up: outside any section (0), or entered after the flip
+ * (exactly c: its loads come after its store, hence after the flip and the unpublish).
+ * Any other value — older, or stale, or (when this thread runs two grace periods at once)
+ * newer — is a section or QSBR interval that may predate the flip: wait until the word
+ * *changes* from it, which only an exit, a quiescent state, going offline or being reaped
+ * does. Equality tests only, so the wait is right whatever the values and however the counter
+ * has wrapped.
+ */
+function holdsUp(i32: Int32Array, word: number, c: number): number {
+  const v = Atomics.load(i32, word) & ~WAIT_BIT;
+  return v === c ? 0 : v;
 }
 
 /**
@@ -279,13 +297,16 @@ function runGracePeriodSync(t: ThreadContext): void {
   const slots = heap.registry.maxThreads;
   for (let slot = 0; slot < slots; slot++) {
     const word = heap.registry.word(slot, Slot.CTR);
-    if (!blocks(Atomics.load(i32, word), c)) continue;
+    const first = holdsUp(i32, word, c);
+    if (first === 0) continue;
     const stall = new StallClock(heap, slot);
     for (;;) {
       const v = Atomics.load(i32, word);
-      if (!blocks(v, c)) break;
+      if ((v & ~WAIT_BIT) !== first) break;
       const sleepOn = flagWaiter(i32, word, v);
       if (sleepOn === 0) continue;
+      // Sleeps only while the word still holds the flagged value: a reader that left between
+      // our load and this call makes wait() return 'not-equal' at once.
       Atomics.wait(i32, word, sleepOn, stall.sleepMs());
       stall.check();
     }
@@ -300,11 +321,12 @@ async function runGracePeriodAsync(t: ThreadContext): Promise<void> {
   const slots = heap.registry.maxThreads;
   for (let slot = 0; slot < slots; slot++) {
     const word = heap.registry.word(slot, Slot.CTR);
-    if (!blocks(Atomics.load(i32, word), c)) continue;
+    const first = holdsUp(i32, word, c);
+    if (first === 0) continue;
     const stall = new StallClock(heap, slot);
     for (;;) {
       const v = Atomics.load(i32, word);
-      if (!blocks(v, c)) break;
+      if ((v & ~WAIT_BIT) !== first) break;
       const sleepOn = flagWaiter(i32, word, v);
       if (sleepOn === 0) continue;
       const waiter = Atomics.waitAsync(i32, word, sleepOn, stall.sleepMs());

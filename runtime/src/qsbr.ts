@@ -6,8 +6,8 @@
  * A QSBR thread is a reader *all the time* it is online, except at the points where it says
  * it holds no RCU-protected reference: its quiescent states. Its slot's CTR holds the GP_CTR
  * value it saw at its last quiescent state (0 while offline); a grace period that flipped to
- * C waits until that value reaches C, i.e. until the thread passes a quiescent state after
- * the flip (or goes offline). rcuReadLock()/rcuReadUnlock() in a QSBR thread only count
+ * C and finds another nonzero value there waits until it changes, i.e. until the thread
+ * passes a quiescent state after the flip (or goes offline). rcuReadLock()/rcuReadUnlock() in a QSBR thread only count
  * nesting in thread-local memory — no shared-memory access at all — which is what makes the
  * flavor cheap for hot readers; in exchange the thread must call rcuQuiescentState() often
  * (between requests, each loop iteration) or grace periods stall on it.
@@ -31,7 +31,7 @@ import { threadId } from 'node:worker_threads';
 import { RcuUnbalancedError } from './errors.js';
 import { RcuFlavor, Slot } from './heap-layout.js';
 import { qsbrStore } from './grace-period.js';
-import { RcuWord, rcuSelf } from './rcu.js';
+import { RcuWord, rcuSelf, setQsbrOnline } from './rcu.js';
 import type { ThreadContext } from './thread-context.js';
 
 /**
@@ -54,6 +54,7 @@ export function rcuUnregisterThreadQsbr(): void {
   const t = qsbrSelf('rcuUnregisterThreadQsbr');
   if (t.readNesting !== 0) throw misuse('rcuUnregisterThreadQsbr', `inside a read-side section (nesting ${t.readNesting})`);
   storeCtr(t, 0);
+  setQsbrOnline(false);
   t.qsbr = false;
   Atomics.store(t.heap.views.i32, t.heap.registry.word(t.slot, Slot.FLAVOR), RcuFlavor.MEMB);
 }
@@ -78,6 +79,7 @@ export function rcuThreadOffline(): void {
   if (t.readNesting !== 0) throw misuse('rcuThreadOffline', `inside a read-side section (nesting ${t.readNesting})`);
   if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0) throw misuse('rcuThreadOffline', 'the thread is already offline');
   storeCtr(t, 0);
+  setQsbrOnline(false);
 }
 
 /** Come back online after rcuThreadOffline(). */
@@ -92,6 +94,7 @@ function reportQuiescentState(t: ThreadContext): void {
   // waiting for us. Seq-cst: all loads of RCU-protected data before this call are ordered
   // before the store, so a grace period that sees it knows our old references are dropped.
   storeCtr(t, Atomics.load(t.heap.views.i32, RcuWord.GP_CTR));
+  setQsbrOnline(true);
 }
 
 function storeCtr(t: ThreadContext, value: number): void {

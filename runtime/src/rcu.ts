@@ -15,20 +15,21 @@
  * copy before it sleeps, and the reader's outermost rcuReadUnlock() clears the word with one
  * Atomics.exchange and calls Atomics.notify only when the old value carried the flag. So the
  * unlock is a single atomic read-modify-write, with no separate load of a "someone waits" word,
- * and the lock is one load and one store: the cheapest read side seq-cst Atomics allow.
+ * and the lock is one plain load and one atomic store: two Atomics calls per read-side pair,
+ * the same as the floor of two Atomics.store calls.
  * Nesting is counted in the thread-local ThreadContext.readNesting: only the outermost lock
  * and unlock touch shared memory.
  *
- * Why a full counter and not liburcu's phase bit: a grace period that flips GP_CTR from C-4
- * to C waits for every reader whose CTR is nonzero and older than C. A reader that loaded
+ * Why a full counter and not liburcu's phase bit: a grace period that flips GP_CTR to C waits
+ * for every reader whose CTR is neither 0 nor C, until that CTR changes. A reader that loaded
  * C-4 before the flip but stored it into its slot only after the grace period scanned that
- * slot is still caught by the *next* grace period (its CTR stays C-4, older than C+4); with a
- * phase bit its stale value could alias the new phase, which is why liburcu flips twice. One
- * flip suffices here. (That late reader is harmless to the grace period that missed it: its
+ * slot is still caught by the *next* grace period (its CTR stays C-4, not C+4); with a phase
+ * bit its stale value could alias the new phase, which is why liburcu flips twice. One flip
+ * suffices here. (That late reader is harmless to the grace period that missed it: its
  * store, and so every load of its section, comes after that grace period's scan in the single
  * total order of seq-cst operations, hence after the updater's unpublish that preceded the
- * flip.) Comparisons are modular, so the counter may wrap: values in use are never more than
- * a few steps apart, far below 2^31.
+ * flip.) Grace periods compare reader counters for equality only, so the counter may wrap
+ * freely; only polled cookies compare by order (modulo 2^32, see rcu-poll.ts).
  *
  * The QSBR flavor (qsbr.ts) shares the slot: CTR holds the GP_CTR value seen at the thread's
  * last quiescent state, 0 while offline, and rcuReadLock/rcuReadUnlock only count nesting.
@@ -100,7 +101,7 @@ export function rcuReadLock(): Disposable {
   if (t === null) notAttached('rcuReadLock');
   if (t.readNesting === 0) {
     if (t.qsbr) {
-      qsbrCheckOnline(t);
+      qsbrCheckOnline();
     } else {
       const i32 = t.heap.views.i32;
       // The one store that makes this section visible. Seq-cst: it is ordered before every
@@ -108,7 +109,22 @@ export function rcuReadLock(): Disposable {
       // grace period's flip-then-scan in grace-period.ts: either the scan sees this value
       // and waits for us, or our loads come after the scan and so after the updater's
       // unpublish. Without that order a reader could use an object the updater has freed.
-      Atomics.store(i32, t.ctrWord, Atomics.load(i32, RcuWord.GP_CTR));
+      //
+      // GP_CTR is read with a plain (unordered) load on purpose: in V8 every Atomics call is
+      // a builtin call of its own, and this saves one of three per read-side pair. What the
+      // grace period relies on, case by case:
+      //  - we read a value other than its C (stale or old): it waits for us until our CTR
+      //    changes, so the value's freshness does not matter (this is also the "loaded the
+      //    old counter and stored it late" case above);
+      //  - we read its C: it skips us, so our section's loads must see its unpublish. The
+      //    store below is data-dependent on this load and is a seq-cst (release) store, so
+      //    the load completes before it, and the section's seq-cst loads come after it; on
+      //    every CPU V8 runs on (x86-TSO, ARMv8 and POWER with cumulative barriers) having
+      //    read the flip's value then means seeing every store the updater made before the
+      //    flip. (The ECMAScript model proper only promises that for an Atomics.load; this
+      //    is the one place rcukit leans on the hardware instead, for the cost target.)
+      // Aligned Int32Array reads never tear.
+      Atomics.store(i32, t.ctrWord, i32[RcuWord.GP_CTR]!);
     }
   }
   t.readNesting++;
@@ -142,7 +158,7 @@ export function rcuReadLockHeld(): boolean {
   const t = currentThread;
   if (t === null) return false;
   if (t.readNesting > 0) return true;
-  return t.qsbr && Atomics.load(t.heap.views.i32, t.ctrWord) !== 0;
+  return t.qsbr && qsbrOnline;
 }
 
 /** @internal The calling thread's context, or a HeapAttachmentError naming `what`. */
@@ -157,8 +173,20 @@ export function gpAtOrAfter(a: number, b: number): boolean {
   return ((a - b) | 0) >= 0;
 }
 
-function qsbrCheckOnline(t: ThreadContext): void {
-  if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0) {
+/**
+ * Whether the calling thread is an online QSBR reader: thread-local (this module is
+ * instantiated once per worker), kept by qsbr.ts, so that a QSBR read-side section checks it
+ * without touching shared memory.
+ */
+let qsbrOnline = false;
+
+/** @internal Called by qsbr.ts when the thread goes online or offline (or unregisters). */
+export function setQsbrOnline(online: boolean): void {
+  qsbrOnline = online;
+}
+
+function qsbrCheckOnline(): void {
+  if (!qsbrOnline) {
     throw new RcuUnbalancedError(
       `rcuReadLock() in thread ${threadId}: this QSBR thread is offline, so a read-side section would not be ` +
         `protected; call rcuThreadOnline() first`,

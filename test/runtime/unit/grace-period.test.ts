@@ -121,6 +121,39 @@ describe('synchronizeRcu across workers', () => {
   });
 });
 
+describe('grace periods of one thread', () => {
+  it('synchronizeRcu() while this thread\'s own async grace period holds the GP lock does not deadlock', async () => {
+    heap = createHeap({ stallTimeoutMs: 20 });
+    const { ctl, ctlByte } = controlBlock(heap);
+    const reader = startActor(heap, ctlByte, 'reader', [...heldReader]);
+    await until(ctl, ENTERED, (v) => v === 1);
+    const first = getStateSynchronizeRcu();
+    let asyncDone = false;
+    const gp = synchronizeRcuAsync().then(() => {
+      asyncDone = true;
+    });
+    // Wait until the async grace period has flipped: it now holds the GP lock and waits.
+    while (getStateSynchronizeRcu() === first) await new Promise((r) => setTimeout(r, 1));
+    const second = getStateSynchronizeRcu();
+    // The blocking grace period must not wait for the lock its own thread holds. It waits
+    // for the reader instead; the reader is released from its stall report, which runs in
+    // this (blocked) thread: the only way out, so a deadlock would hang the test.
+    heap.on('stall', () => signal(ctl, RELEASE, 1));
+    synchronizeRcu();
+    expect(Atomics.load(ctl, LEAVING)).toBe(1);
+    expect(pollStateSynchronizeRcu(first)).toBe(true);
+    expect(pollStateSynchronizeRcu(second)).toBe(true);
+    await gp;
+    expect(asyncDone).toBe(true);
+    // GP_COMPLETED never went backwards when the older async grace period finished last.
+    expect(pollStateSynchronizeRcu(second)).toBe(true);
+    await reader.done;
+    // The GP lock was handed back: another thread can run a grace period.
+    const other = startActor(heap, ctlByte, 'other', [{ op: 'sync' }]);
+    await other.done;
+  });
+});
+
 describe('batching', () => {
   it('concurrent callers in many workers share grace periods', async () => {
     heap = createHeap();

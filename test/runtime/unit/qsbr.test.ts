@@ -157,6 +157,21 @@ describe('QSBR in this thread', () => {
     expect(heap.threads().find((t) => t.name === 'qsbr-main')!.flavor).toBe('memb');
   });
 
+  it("a QSBR thread's asynchronous grace period completes once the thread passes a quiescent state", async () => {
+    heap = createHeap();
+    rcuRegisterThreadQsbr();
+    let done = false;
+    const gp = synchronizeRcuAsync().then(() => {
+      done = true;
+    });
+    await turns(5);
+    expect(done).toBe(false); // online since before the flip: the grace period waits for us
+    rcuQuiescentState();
+    await gp;
+    expect(done).toBe(true);
+    rcuUnregisterThreadQsbr();
+  });
+
   it('misuse throws RcuUnbalancedError and changes nothing', () => {
     heap = createHeap();
     expect(() => rcuQuiescentState()).toThrow(RcuUnbalancedError);

@@ -28,21 +28,24 @@ const pipe = new Float64Array(PIPE_LEN + 1);
 let reads = 0;
 let freedReads = 0;
 let sink = 0;
-const LONG_EVERY = 1024;
-const WAIT_UPDATES_MS = 5;
+/** A long linger at most this often (checked every 1024 reads), so that a correct writer, which must wait for it, still gets most of the time. */
+const LONG_EVERY_MS = 20;
+const WAIT_UPDATES_MS = 3;
+let lastLong = 0;
 
 /**
  * How long to linger inside the section. Mostly not at all; sometimes a short spin; now and
- * then a 1 ms sleep; and every LONG_EVERY reads, until the writer has published two more
+ * then a 1 ms sleep; and every LONG_EVERY_MS or so, until the writer has published two more
  * elements (or WAIT_UPDATES_MS passed). That last one makes detection certain rather than
  * lucky: the writer has then removed our element, and with a busted grace period freed and
  * reused it under us, however loaded the machine. With a correct one, a writer that waits
  * for this reader cannot publish twice, and the reader gives up after WAIT_UPDATES_MS.
  */
 function linger(): void {
-  if ((reads & (LONG_EVERY - 1)) === LONG_EVERY - 1) {
+  if ((reads & 1023) === 1023 && performance.now() - lastLong >= LONG_EVERY_MS) {
+    lastLong = performance.now();
     const start = Atomics.load(ctl, Ctl.UPDATES);
-    const deadline = performance.now() + WAIT_UPDATES_MS;
+    const deadline = lastLong + WAIT_UPDATES_MS;
     for (;;) {
       const now = Atomics.load(ctl, Ctl.UPDATES);
       const left = deadline - performance.now();
