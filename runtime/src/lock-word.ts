@@ -80,8 +80,9 @@ export function lockWordAcquire(i32: Int32Array, index: number, tag: number, reg
 }
 
 /**
- * Take the lock without blocking the event loop: spins briefly, then polls with
- * Atomics.waitAsync. Used by the asynchronous grace-period path.
+ * Take the lock without blocking the event loop: tries once, then sleeps with
+ * Atomics.waitAsync (bounded by SLEEP_MS, so a dead owner is noticed). Used by the
+ * asynchronous grace-period path.
  */
 export async function lockWordAcquireAsync(
   i32: Int32Array,
@@ -89,14 +90,29 @@ export async function lockWordAcquireAsync(
   tag: number,
   registry: ThreadRegistry,
 ): Promise<LockResult> {
+  const mine = tag << 1;
+  // As in lockWordAcquire: once this waiter has slept, other sleepers may exist, so it must
+  // take the lock with the waiters bit set or their wake-up is lost (they would then sleep
+  // out their whole SLEEP_MS timeout after every release).
+  let slept = false;
   for (;;) {
-    const r = lockWordTry(i32, index, tag, registry);
-    if (r !== LockResult.BUSY) return r;
     const v = Atomics.load(i32, index);
-    if (v === 0) continue;
+    if (v === 0) {
+      if (Atomics.compareExchange(i32, index, 0, slept ? mine | WAITERS : mine) === 0) return LockResult.ACQUIRED;
+      continue;
+    }
+    const owner = v >>> 1;
+    if (owner === tag) return LockResult.SELF;
+    if (!registry.isOwnerAlive(owner)) {
+      if (Atomics.compareExchange(i32, index, v, mine | (v & WAITERS)) === v) return LockResult.OWNER_DEAD;
+      continue;
+    }
     if ((v & WAITERS) === 0 && Atomics.compareExchange(i32, index, v, v | WAITERS) !== v) continue;
     const waiter = Atomics.waitAsync(i32, index, v | WAITERS, SLEEP_MS);
-    if (waiter.async) await keepAlive(waiter.value);
+    if (waiter.async) {
+      await keepAlive(waiter.value);
+      slept = true;
+    }
   }
 }
 
@@ -104,10 +120,15 @@ export async function lockWordAcquireAsync(
  * Release. Returns false (and changes nothing) when the caller is not the owner.
  */
 export function lockWordRelease(i32: Int32Array, index: number, tag: number): boolean {
-  const v = Atomics.load(i32, index);
+  const mine = tag << 1;
+  // Uncontended fast path, one atomic operation: the word is exactly ours, with no waiters
+  // bit, so nobody sleeps on it and nobody needs waking. The compareExchange is the release
+  // that publishes the critical section's stores to the next holder.
+  const v = Atomics.compareExchange(i32, index, mine, 0);
+  if (v === mine) return true;
   if (v >>> 1 !== tag) return false;
-  // Only the owner clears the word; others may only add the waiters bit, which the
-  // exchange returns to us, so no wake-up is lost.
+  // Ours with the waiters bit. Only the owner clears the word; others may only add the
+  // waiters bit, which is already set, so the exchange returns it and no wake-up is lost.
   const old = Atomics.exchange(i32, index, 0);
   if ((old & WAITERS) !== 0) Atomics.notify(i32, index, 1);
   return true;

@@ -12,7 +12,10 @@
 import { RefcountError } from './errors.js';
 import type { Heap } from './heap.js';
 
-/** Counts stop here; reaching it is reported rather than wrapped. */
+/**
+ * The largest count. An increment from it would wrap the Int32 word negative, so it throws
+ * instead; a count of REFCOUNT_MAX is still a valid count that can be decremented.
+ */
 export const REFCOUNT_MAX = 0x7fffffff;
 
 export class Refcount {
@@ -42,7 +45,10 @@ export function refcountIncNotZero(ref: Refcount): boolean {
   for (;;) {
     const v = Atomics.load(i32, ref.index);
     if (v === 0) return false;
-    if (v < 0 || v >= REFCOUNT_MAX) throw new RefcountError(`refcountIncNotZero(${ref.label}): count ${v} is saturated or corrupt`);
+    if (v < 0) throw new RefcountError(`refcountIncNotZero(${ref.label}): count ${v} is negative (corrupt word)`);
+    if (v === REFCOUNT_MAX) {
+      throw new RefcountError(`refcountIncNotZero(${ref.label}): increment past ${REFCOUNT_MAX} (overflow: a reference leak?)`);
+    }
     if (Atomics.compareExchange(i32, ref.index, v, v + 1) === v) return true;
   }
 }
@@ -64,15 +70,14 @@ export function refcountDecAndTest(ref: Refcount): boolean {
   for (;;) {
     const v = Atomics.load(i32, ref.index);
     if (v <= 0) throw new RefcountError(`refcountDecAndTest(${ref.label}): decrement of count ${v} (underflow: a reference dropped twice?)`);
-    if (v >= REFCOUNT_MAX) throw new RefcountError(`refcountDecAndTest(${ref.label}): count is saturated`);
     if (Atomics.compareExchange(i32, ref.index, v, v - 1) === v) return v === 1;
   }
 }
 
 /** Set the count, e.g. to 1 when publishing a new object. */
 export function refcountSet(ref: Refcount, value: number): void {
-  if (!Number.isInteger(value) || value < 0 || value >= REFCOUNT_MAX) {
-    throw new RefcountError(`refcountSet(${ref.label}, ${value}): a count must be an integer from 0 to ${REFCOUNT_MAX - 1}`);
+  if (!Number.isInteger(value) || value < 0 || value > REFCOUNT_MAX) {
+    throw new RefcountError(`refcountSet(${ref.label}, ${value}): a count must be an integer from 0 to ${REFCOUNT_MAX}`);
   }
   Atomics.store(ref.heap.views.i32, ref.index, value);
 }

@@ -7,11 +7,12 @@ import type { BenchEntry, BenchSuite } from './bench-entry.js';
 
 /** Suites by name, loaded lazily so one suite's imports do not slow another. */
 const suites: Record<string, () => Promise<BenchSuite>> = {
-  // Each suite module exports `suite`; add one line per suite (rcu, slab, lookup, lsp, analyzer).
-  lsp: async () => (await import('./lsp.js')).suite,
-  analyzer: async () => (await import('./analyzer.js')).suite,
-  lookup: async () => (await import('./lookup.js')).suite,
+  // Each suite module exports `suite`; one line per suite.
+  rcu: async () => (await import('./rcu.js')).suite,
   slab: async () => (await import('./slab.js')).suite,
+  lookup: async () => (await import('./lookup.js')).suite,
+  analyzer: async () => (await import('./analyzer.js')).suite,
+  lsp: async () => (await import('./lsp.js')).suite,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -41,7 +42,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function printTable(entries: readonly BenchEntry[]): void {
-  const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+  // Three significant digits below 1, so sub-millisecond latencies do not all print as 0.01.
+  const fmt = (v: number) =>
+    Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : Math.abs(v) >= 1 || v === 0 ? v.toFixed(2) : v.toPrecision(3);
   const rows = entries.map((e) => [e.name, e.unit, fmt(e.median), fmt(e.p95), fmt(e.min), fmt(e.max), String(e.runs)]);
   const head = ['case', 'unit', 'median', 'p95', 'min', 'max', 'runs'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -1,0 +1,54 @@
+/**
+ * @fileoverview Smoke test of `npm run bench -- rcu --json --quick`: the script runs, prints
+ * only a JSON array, and the array holds every case the issue names with its unit and finite
+ * statistics. It asserts nothing about how fast anything is (benchmarks are scripts).
+ */
+
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect, test } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const script = fileURLToPath(new URL('../dist/bench/run.js', import.meta.url));
+
+const expectedUnits: Record<string, string> = {
+  'two-atomics-store': 'ns',
+  'rcu-read-pair': 'ns',
+  'qsbr-read-pair': 'ns',
+  'spinlock-pair': 'ns',
+  'sync-gp-latency': 'ms',
+  'async-gp-latency': 'ms',
+  'call-rcu-throughput': 'ops/s',
+};
+
+test('`bench rcu --json --quick` prints a JSON array of every rcu case with its unit and finite statistics', async () => {
+  const { stdout } = await run(process.execPath, [script, 'rcu', '--json', '--quick'], { cwd: root, timeout: 120_000 });
+  const entries: unknown = JSON.parse(stdout);
+  expect(Array.isArray(entries)).toBe(true);
+  const list = entries as Array<Record<string, unknown>>;
+  expect(list.map((e) => e['name']).sort()).toEqual(Object.keys(expectedUnits).sort());
+  for (const entry of list) {
+    const name = entry['name'] as string;
+    expect(Object.keys(entry).sort(), name).toEqual(['max', 'median', 'min', 'name', 'p95', 'runs', 'unit']);
+    expect(entry['unit'], name).toBe(expectedUnits[name]);
+    for (const key of ['median', 'p95', 'min', 'max'] as const) {
+      const value = entry[key];
+      expect(typeof value === 'number' && Number.isFinite(value) && value >= 0, `${name}.${key} = ${String(value)}`).toBe(true);
+    }
+    const { min, median, p95, max, runs } = entry as { min: number; median: number; p95: number; max: number; runs: number };
+    // Order statistics of one sample set, whatever their values.
+    expect(min <= median && median <= p95 && p95 <= max, `${name}: min ${min} median ${median} p95 ${p95} max ${max}`).toBe(true);
+    expect(Number.isInteger(runs) && runs > 0, `${name}.runs = ${runs}`).toBe(true);
+  }
+});
+
+test('an unknown suite or flag is refused with usage and exit code 2', async () => {
+  const failure = await run(process.execPath, [script, 'no-such-suite'], { cwd: root }).then(
+    () => null,
+    (error: { code?: number; stderr?: string }) => error,
+  );
+  expect(failure?.code).toBe(2);
+  expect(failure?.stderr).toMatch(/unknown no-such-suite[\s\S]*suites: .*rcu/);
+});
