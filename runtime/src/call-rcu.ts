@@ -30,7 +30,7 @@ import { threadId } from 'node:worker_threads';
 import { HeapAttachmentError, RcuBacklogFullError, RcuDeadlockError } from './errors.js';
 import { cookieDone, currentCookie, waitForCookieAsync, waitForCookieBlocking } from './grace-period.js';
 import { rcuSelf } from './rcu.js';
-import { currentThread, type ThreadContext } from './thread-context.js';
+import { threadLocal, type ThreadContext } from './thread-context.js';
 
 export interface CallRcuOptions {
   /** Most callbacks that may wait at once in this thread (1 .. 2^30). Default 10 000. */
@@ -207,7 +207,7 @@ async function drainLoop(t: ThreadContext): Promise<void> {
   } catch (error) {
     for (const w of barrierWaiters.splice(0)) w.reject(error);
     const lost = backlog;
-    if (currentThread !== t) {
+    if (threadLocal.current !== t) {
       // Detached with callbacks queued: they can never run (their grace period is the heap's,
       // and their closures are this thread's). Say so loudly rather than leak silently.
       open = [];

@@ -38,7 +38,7 @@ import { Header, Slot, SlotState } from './heap-layout.js';
 import type { Heap } from './heap.js';
 import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from './lock-word.js';
 import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf, setQsbrOnline } from './rcu.js';
-import { currentThread, type ThreadContext } from './thread-context.js';
+import { threadLocal, type ThreadContext } from './thread-context.js';
 
 /**
  * Upper bound on one sleep on a reader's counter. Wake-ups are never lost (see rcuReadUnlock),
@@ -203,7 +203,7 @@ async function acquireGpLockAsync(t: ThreadContext): Promise<void> {
       return;
     }
     await lockWordAcquireAsync(i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
-    if (currentThread !== t) {
+    if (threadLocal.current !== t) {
       // Detached while waiting: the word may now name our dead tag; give it back.
       lockWordRelease(i32, RcuWord.GP_LOCK, t.tag);
       stillAttached(t);
@@ -347,7 +347,7 @@ async function runGracePeriodAsync(t: ThreadContext): Promise<void> {
  * holder that no longer exists.
  */
 function stillAttached(t: ThreadContext): void {
-  if (currentThread !== t) {
+  if (threadLocal.current !== t) {
     throw new HeapAttachmentError(
       `thread ${threadId} detached from the heap while one of its asynchronous grace periods was running`,
     );

@@ -38,7 +38,7 @@ import {
 } from './errors.js';
 import { ThreadRegistry, type ThreadInfo } from './thread-registry.js';
 import { LockResult, lockWordAcquire, lockWordRelease } from './lock-word.js';
-import { setCurrentThread, currentThread, type ThreadContext } from './thread-context.js';
+import { setCurrentThread, threadLocal, type ThreadContext } from './thread-context.js';
 
 export interface HeapOptions {
   /** Bytes allocated now (rounded up to whole pages). Default 1 MiB. */
@@ -270,7 +270,7 @@ export class Heap extends EventEmitter<HeapEvents> {
 
   /** Detach the calling thread: frees its registry slot. Its read-side sections must be closed. */
   detach(): void {
-    const self = currentThread;
+    const self = threadLocal.current;
     if (!this.#attached || self === null || self.heap !== this) return;
     if (self.readNesting !== 0) {
       throw new HeapAttachmentError(`cannot detach from the heap inside a read-side section (nesting ${self.readNesting})`);
@@ -285,7 +285,7 @@ export class Heap extends EventEmitter<HeapEvents> {
   }
 
   #attach(threadName: string): void {
-    if (currentThread !== null) {
+    if (threadLocal.current !== null) {
       throw new HeapAttachmentError(
         `thread ${currentThreadId} is already attached to a heap; detach() it before creating or attaching another`,
       );
@@ -298,13 +298,14 @@ export class Heap extends EventEmitter<HeapEvents> {
       ctrWord: this.registry.word(slot, Slot.CTR),
       readNesting: 0,
       qsbr: false,
+      qsbrChecked: false,
     };
     setCurrentThread(context);
     this.#attached = true;
   }
 
   #self(): ThreadContext {
-    const self = currentThread;
+    const self = threadLocal.current;
     if (self === null || self.heap !== this) {
       throw new HeapAttachmentError(`thread ${currentThreadId} is not attached to this heap`);
     }
@@ -388,7 +389,7 @@ export function attachHeap(shared: unknown, options: AttachOptions = {}): Heap {
 
 /** The heap the calling thread is attached to. */
 export function currentHeap(): Heap {
-  const self = currentThread;
+  const self = threadLocal.current;
   if (self === null) throw new HeapAttachmentError(`thread ${currentThreadId} is not attached to a heap (createHeap() or attachHeap())`);
   return self.heap;
 }

@@ -21,6 +21,7 @@ export {
   rcuThreadOffline,
   rcuThreadOnline,
 } from './qsbr.js';
+export type { QsbrOptions } from './qsbr.js';
 export {
   nullsMarker,
   isANulls,

@@ -23,7 +23,7 @@ import { DoubleFreeError, HeapAttachmentError, InvalidPageError, OutOfMemoryErro
 import type { Heap } from './heap.js';
 import { Header, PAGE_SIZE, alignUp } from './heap-layout.js';
 import { lockWordAcquire, lockWordRelease } from './lock-word.js';
-import { currentThread } from './thread-context.js';
+import { threadLocal } from './thread-context.js';
 
 /** Largest run: 2^MAX_ORDER pages (4 MiB). */
 export const MAX_ORDER = 10;
@@ -206,7 +206,7 @@ export function orderForBytes(bytes: number): number {
 // ---------------------------------------------------------------------------------------------
 
 function lock(heap: Heap): number {
-  const self = currentThread;
+  const self = threadLocal.current;
   if (self === null || self.heap !== heap) throw new HeapAttachmentError(`page allocator: the calling thread is not attached to this heap`);
   // OWNER_DEAD: a thread died inside the critical section. Every update below is a short
   // sequence of stores that leaves the free lists walkable at each step except inside

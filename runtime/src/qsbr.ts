@@ -7,10 +7,12 @@
  * it holds no RCU-protected reference: its quiescent states. Its slot's CTR holds the GP_CTR
  * value it saw at its last quiescent state (0 while offline); a grace period that flipped to
  * C and finds another nonzero value there waits until it changes, i.e. until the thread
- * passes a quiescent state after the flip (or goes offline). rcuReadLock()/rcuReadUnlock() in a QSBR thread only count
- * nesting in thread-local memory — no shared-memory access at all — which is what makes the
- * flavor cheap for hot readers; in exchange the thread must call rcuQuiescentState() often
- * (between requests, each loop iteration) or grace periods stall on it.
+ * passes a quiescent state after the flip (or goes offline). rcuReadLock()/rcuReadUnlock() in
+ * a QSBR thread touch no shared memory: by default they only check that the thread is online
+ * (as urcu-qsbr's are empty without RCU_DEBUG), and with `{ checked: true }` they also count
+ * nesting in thread-local memory to catch misuse. That is what makes the flavor cheap for hot
+ * readers; in exchange the thread must call rcuQuiescentState() often (between requests, each
+ * loop iteration) or grace periods stall on it.
  *
  * Names follow urcu-qsbr in camelCase: rcu_register_thread() of the qsbr library becomes
  * rcuRegisterThreadQsbr() here because the default flavor registers implicitly when the
@@ -23,8 +25,9 @@
  * synchronizeRcuAsync(), startPollSynchronizeRcu() and callRcu() issued by a QSBR thread
  * complete only once the thread reports a quiescent state after issuing them, or goes offline.
  *
- * Misuse — a QSBR call from a thread that did not register, going offline twice, a quiescent
- * state inside a read-side section — throws RcuUnbalancedError and changes nothing.
+ * Misuse — a QSBR call from a thread that did not register, going offline twice, a read-side
+ * section while offline, and (checked mode) a quiescent state inside a read-side section —
+ * throws RcuUnbalancedError and changes nothing.
  */
 
 import { threadId } from 'node:worker_threads';
@@ -34,17 +37,29 @@ import { qsbrStore } from './grace-period.js';
 import { RcuWord, rcuSelf, setQsbrOnline } from './rcu.js';
 import type { ThreadContext } from './thread-context.js';
 
+export interface QsbrOptions {
+  /**
+   * Count read-side nesting, so that an unbalanced rcuReadUnlock(), or a quiescent state,
+   * offline transition or synchronizeRcu() inside a read-side section, throws. Costs a
+   * thread-local store and load per section; off by default, when rcuReadLock() and
+   * rcuReadUnlock() of a QSBR thread do nothing but check that it is online. Turn it on in
+   * tests and while debugging.
+   */
+  readonly checked?: boolean;
+}
+
 /**
  * Make the calling thread a QSBR reader, online. Call outside any read-side section.
  * Registering twice throws RcuUnbalancedError.
  */
-export function rcuRegisterThreadQsbr(): void {
+export function rcuRegisterThreadQsbr(options: QsbrOptions = {}): void {
   const t = rcuSelf('rcuRegisterThreadQsbr');
   if (t.qsbr) throw misuse('rcuRegisterThreadQsbr', 'the thread is already a QSBR reader');
   if (t.readNesting !== 0) throw misuse('rcuRegisterThreadQsbr', `inside a read-side section (nesting ${t.readNesting})`);
   const i32 = t.heap.views.i32;
   Atomics.store(i32, t.heap.registry.word(t.slot, Slot.FLAVOR), RcuFlavor.QSBR);
   t.qsbr = true;
+  t.qsbrChecked = options.checked === true;
   // Online from here: a quiescent state now.
   reportQuiescentState(t);
 }

@@ -13,7 +13,7 @@ import { lockWordAcquire, lockWordRelease } from './lock-word.js';
 import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord, ObjState } from './slab-layout.js';
 import { setCacheResolver } from './slab-object-map.js';
 import { StructObjectBase, type AnyStructDef, type StructRef } from './struct.js';
-import { currentThread, type ThreadContext } from './thread-context.js';
+import { threadLocal, type ThreadContext } from './thread-context.js';
 
 // ---------------------------------------------------------------------------------------------
 // Flags (the kernel's values) and tuning
@@ -96,7 +96,7 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
   /**
    * @internal The thread the fast paths may run for: $ctx for a cache without debug flags,
    * otherwise NOT_BOUND, so that one comparison stands for "bound here, no debug checks".
-   * Never null, so an unattached thread (currentThread === null) never matches it.
+   * Never null, so an unattached thread (threadLocal.current === null) never matches it.
    */
   $fast: unknown = NOT_BOUND;
   /**
@@ -186,7 +186,7 @@ export function readName(heap: Heap, word: number): string {
 }
 
 export function attached(heap: Heap, where: string): ThreadContext {
-  const self = currentThread;
+  const self = threadLocal.current;
   if (self === null || self.heap !== heap) throw new HeapAttachmentError(`${where}: the calling thread is not attached to this heap`);
   return self;
 }

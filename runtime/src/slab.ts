@@ -65,7 +65,7 @@ import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, set
 import { resolveAddress } from './slab-object-map.js';
 import { synchronizeRcu, synchronizeRcuAsync } from './slab-rcu.js';
 import type { AnyStructDef, StructObjectBase, StructRef } from './struct.js';
-import { currentThread } from './thread-context.js';
+import { threadLocal } from './thread-context.js';
 
 export {
   KmemCache,
@@ -94,7 +94,7 @@ export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): Str
   // live thread writes. (kmemCacheDestroy() may zero the count from another thread; then we
   // take the slow path, which reports the destroyed cache.)
   const n = i32[cache.$count]!;
-  if (cache.$fast === currentThread && n !== 0) {
+  if (cache.$fast === threadLocal.current && n !== 0) {
     const obj = cache.$objs[n - 1]!;
     i32[cache.$count] = n - 1;
     // Plain store: the object is this thread's; the state byte is read by a later free,
@@ -118,7 +118,7 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
   if (o?.$c !== cache) throw wrongCache(cache, o);
   const i32 = cache.$views.i32;
   const n = i32[cache.$count]!;
-  if (cache.$fast === currentThread && n < AC_LIMIT) {
+  if (cache.$fast === threadLocal.current && n < AC_LIMIT) {
     // The cheap, always-on double-free check: a plain load and store of the state byte.
     // Sequential double frees (the usual bug) are always caught; two threads freeing the same
     // object at the very same instant can both pass it. Debug caches (SLAB_POISON,
@@ -201,7 +201,7 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
  * objects go back to their slabs first.
  */
 function bind(cache: KmemCache, what: string): void {
-  const self = currentThread;
+  const self = threadLocal.current;
   if (cache.$ctx === self && self !== null) {
     checkAlive(cache, what);
     return;

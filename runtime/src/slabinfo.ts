@@ -14,7 +14,7 @@ import type { Heap } from './heap.js';
 import { HeapAttachmentError } from './errors.js';
 import { AcWord, CACHE_DIRECTORY_ROOT, CACHE_MAGIC, CacheWord, MAX_CACHES, ObjState, SlabHeaderWord, SlabWord, slabStateByte } from './slab-layout.js';
 import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU, lockWord, readName, unlockWord } from './slab-cache.js';
-import { currentThread } from './thread-context.js';
+import { threadLocal } from './thread-context.js';
 
 export interface SlabInfo {
   readonly name: string;
@@ -46,7 +46,7 @@ export interface SlabInfo {
 
 /** Statistics for every cache of the heap, in directory order. */
 export function slabinfo(heap: Heap): SlabInfo[] {
-  const self = currentThread;
+  const self = threadLocal.current;
   if (self === null || self.heap !== heap) throw new HeapAttachmentError(`slabinfo(): the calling thread is not attached to this heap`);
   const dirByte = heap.root(CACHE_DIRECTORY_ROOT, MAX_CACHES * 4, 4);
   const out: SlabInfo[] = [];

@@ -13,7 +13,7 @@
 import { HeapAttachmentError, SpinlockMisuseError, SpinlockOwnerDeadError } from './errors.js';
 import type { Heap } from './heap.js';
 import { LockResult, lockWordAcquire, lockWordOwner, lockWordRelease, lockWordTry } from './lock-word.js';
-import { currentThread, type ThreadContext } from './thread-context.js';
+import { threadLocal, type ThreadContext } from './thread-context.js';
 
 export class Spinlock implements Disposable {
   /** Word index of the lock word in the heap's Int32Array. */
@@ -44,7 +44,7 @@ export class Spinlock implements Disposable {
 
   /** Whether the calling thread holds it. */
   get heldByMe(): boolean {
-    const self = currentThread;
+    const self = threadLocal.current;
     return self !== null && lockWordOwner(this.heap.views.i32, this.index) === self.tag;
   }
 
@@ -98,7 +98,7 @@ export function spinLockInit(lock: Spinlock): void {
 }
 
 function self_(lock: Spinlock): ThreadContext {
-  const self = currentThread;
+  const self = threadLocal.current;
   if (self === null || self.heap !== lock.heap) {
     throw new HeapAttachmentError(`${lock.label}: the calling thread is not attached to the heap this lock lives in`);
   }

@@ -172,11 +172,11 @@ describe('QSBR in this thread', () => {
     rcuUnregisterThreadQsbr();
   });
 
-  it('misuse throws RcuUnbalancedError and changes nothing', () => {
+  it('misuse throws RcuUnbalancedError and changes nothing (checked mode)', () => {
     heap = createHeap();
     expect(() => rcuQuiescentState()).toThrow(RcuUnbalancedError);
     expect(() => rcuThreadOffline()).toThrow(RcuUnbalancedError);
-    rcuRegisterThreadQsbr();
+    rcuRegisterThreadQsbr({ checked: true });
     expect(() => rcuRegisterThreadQsbr()).toThrow(RcuUnbalancedError);
     expect(() => rcuThreadOnline()).toThrow(RcuUnbalancedError);
     rcuReadLock();
@@ -188,7 +188,26 @@ describe('QSBR in this thread', () => {
     expect(() => rcuQuiescentState()).toThrow(RcuUnbalancedError);
     expect(() => rcuReadLock()).toThrow(RcuUnbalancedError); // offline: would be unprotected
     rcuThreadOnline();
+    expect(() => rcuReadUnlock()).toThrow(RcuUnbalancedError);
     rcuQuiescentState();
     rcuUnregisterThreadQsbr();
+  });
+
+  it('unchecked (the default), sections record nothing but still refuse an offline thread', () => {
+    heap = createHeap();
+    rcuRegisterThreadQsbr();
+    rcuReadLock();
+    // Nothing counts the section: a quiescent state here is the caller's bug, not caught.
+    expect(() => rcuQuiescentState()).not.toThrow();
+    rcuReadUnlock();
+    expect(() => rcuReadUnlock()).not.toThrow();
+    rcuThreadOffline();
+    expect(() => rcuReadLock()).toThrow(RcuUnbalancedError);
+    expect(rcuReadLockHeld()).toBe(false);
+    rcuThreadOnline();
+    expect(rcuReadLockHeld()).toBe(true);
+    rcuUnregisterThreadQsbr();
+    // Back to the default flavor, where nesting is always counted.
+    expect(() => rcuReadUnlock()).toThrow(RcuUnbalancedError);
   });
 });
