@@ -63,7 +63,10 @@ function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecke
     const obj = dot < 0 ? undefined : params.get(key.slice(0, dot));
     s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true, when: undefined });
   }
-  for (const name of [...ann.owned, ...putParams(fn, primitives)]) {
+  // A cache's constructor or destructor gets an object nobody else can see (a slab being built,
+  // or torn down): it owns its parameter.
+  const callbackParams = primitives.slab.isCacheCallback(fn) ? [...params.keys()] : [];
+  for (const name of [...ann.owned, ...putParams(fn, primitives), ...callbackParams]) {
     const sym = params.get(name);
     if (sym !== undefined) s = withObj(s, sym, newObj('owned', fn, 0));
   }
