@@ -9,6 +9,7 @@ import derefOutsideReadLock from './deref-outside-read-lock.js';
 import incNotZeroUnchecked from './inc-not-zero-unchecked.js';
 import missingRevalidation from './missing-revalidation.js';
 import referenceEscape from './reference-escape.js';
+import typesafeCacheFlags from './typesafe-cache-flags.js';
 import unbalancedReadLock from './unbalanced-read-lock.js';
 import unbalancedSpinlock from './unbalanced-spinlock.js';
 
@@ -20,4 +21,5 @@ export const RULES: readonly RuleDefinition[] = [
   blockingInReadSection,
   incNotZeroUnchecked,
   referenceEscape,
+  typesafeCacheFlags,
 ] as RuleDefinition[];
