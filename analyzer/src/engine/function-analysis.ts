@@ -250,6 +250,7 @@ function inferSummary(
       name: cfg.name,
       readDelta,
       requiresRead: ann.rcuReadLockHeld || inferredRequiresRead,
+      requiresReadForParams: !ann.rcuReadLockHeld && inferredRequiresRead,
       acquires: [...acquires],
       releases: [...releases],
       mustHold: ann.mustHold,

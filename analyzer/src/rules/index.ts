@@ -7,6 +7,7 @@ import type { RuleDefinition } from './define-rule.js';
 import blockingInReadSection from './blocking-in-read-section.js';
 import derefOutsideReadLock from './deref-outside-read-lock.js';
 import incNotZeroUnchecked from './inc-not-zero-unchecked.js';
+import lockWithoutCtor from './lock-without-ctor.js';
 import missingRevalidation from './missing-revalidation.js';
 import referenceEscape from './reference-escape.js';
 import typesafeCacheFlags from './typesafe-cache-flags.js';
@@ -22,4 +23,5 @@ export const RULES: readonly RuleDefinition[] = [
   incNotZeroUnchecked,
   referenceEscape,
   typesafeCacheFlags,
+  lockWithoutCtor,
 ] as RuleDefinition[];
