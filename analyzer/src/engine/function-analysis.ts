@@ -194,6 +194,7 @@ function inferSummary(
   // What the returned reference is: locked by a field on every return (lockTaskSighand), or stable.
   let returnsLockedField: string | undefined;
   let returnsStable = returns.length > 0;
+  let returnsFresh = returns.length > 0;
   let sawValue = false;
   for (const r of returns) {
     const expr = ts.isReturnStatement(r.node) ? r.node.expression : undefined;
@@ -206,17 +207,19 @@ function inferSummary(
     const sym = ts.isIdentifier(x) ? ctx.checker.getSymbolAtLocation(x) : undefined;
     if (sym === undefined) {
       returnsStable = false;
+      returnsFresh = false;
       returnsLockedField = undefined;
       break;
     }
     const lock = [...r.state.locks.values()].find((l) => l.must && l.obj === sym && l.field !== undefined);
     const o = r.state.objs.get(sym);
     if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
+    if (o?.origin !== 'fresh') returnsFresh = false;
     if (lock === undefined || (returnsLockedField !== undefined && returnsLockedField !== lock.field)) returnsLockedField = '\0';
     else if (returnsLockedField !== '\0') returnsLockedField = lock.field;
   }
   if (!sawValue || returnsLockedField === '\0') returnsLockedField = undefined;
-  if (!sawValue) returnsStable = false;
+  if (!sawValue) returnsStable = returnsFresh = false;
 
   // Parameters whose reference the function drops.
   const releasesRefOf: number[] = [];
@@ -256,6 +259,7 @@ function inferSummary(
       mustHold: ann.mustHold,
       returnsLockedField,
       returnsStable,
+      returnsFresh,
       releasesRefOf,
       validatesParams,
       returnsLockOf: lockGetter(fn, returns, ctx),

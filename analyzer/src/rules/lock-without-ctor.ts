@@ -36,7 +36,7 @@ export default defineRule({
       if (e.kind !== 'spinLock' || !ts.isCallExpression(e.node)) continue;
       const kind = ctx.primitives.callKind(e.node);
       if (kind !== 'spinLock' && kind !== 'spinTrylock') continue;
-      const arg = e.node.arguments[0] === undefined ? undefined : skipParens(e.node.arguments[0]);
+      const arg = lockExpression(e.node.arguments[0], ctx.checker);
       if (arg === undefined || !ts.isPropertyAccessExpression(arg) || !ctx.primitives.isTypeStableExpr(arg.expression)) continue;
       // Held by reference (refcountIncNotZero on every path, a table lookup), fresh, or owned: no reuse possible.
       const o = e.sym === undefined ? undefined : e.state.objs.get(e.sym);
@@ -61,6 +61,15 @@ export default defineRule({
     }
   },
 });
+
+/** `sk.lock`, also through a const alias (`const lock = sk.lock; spinLock(lock)`). */
+function lockExpression(arg: ts.Expression | undefined, checker: ts.TypeChecker): ts.Expression | undefined {
+  const x = arg === undefined ? undefined : skipParens(arg);
+  if (x === undefined || !ts.isIdentifier(x)) return x;
+  const d = checker.getSymbolAtLocation(x)?.valueDeclaration;
+  const constDecl = d !== undefined && ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
+  return constDecl && d.initializer !== undefined ? skipParens(d.initializer) : x;
+}
 
 function cacheName(c: CacheDecl): string {
   const a = c.call.arguments[1];

@@ -7,7 +7,7 @@
  * those fields unset. Initialize everything first, then publish.
  *
  * Flow: a may-analysis over the CFG (rule-utils/mark-flow) marks each variable holding a
- * kmemCacheAlloc() result, then where it was published on some path; a write to its fields on
+ * kmemCacheAlloc() result (directly or from a helper whose summary says it returns one), then where it was published on some path; a write to its fields on
  * a marked path is reported with the publish site. `if (table.insert(obj))` publishes only on
  * its true branch. Lock and refcount fields cannot be assigned; their calls are not writes.
  */
@@ -52,7 +52,10 @@ export default defineRule({
         const def = definition(node, checker);
         if (def !== undefined) {
           const init = def.init === undefined ? undefined : skipParens(def.init);
-          if (init !== undefined && ts.isCallExpression(init) && primitives.callKind(init) === 'kmemCacheAlloc') return withMark(m, def.sym, { alloc: init, published: undefined });
+          // Fresh from the cache, or from a project helper that returns what it just allocated (`newProduct()`).
+          if (init !== undefined && ts.isCallExpression(init) && (primitives.callKind(init) === 'kmemCacheAlloc' || ctx.summaryOfCall(init)?.returnsFresh === true)) {
+            return withMark(m, def.sym, { alloc: init, published: undefined });
+          }
           const src = init !== undefined && ts.isIdentifier(init) ? symOf(init) : undefined;
           return withMark(m, def.sym, src === undefined ? undefined : m.get(src));
         }

@@ -32,6 +32,8 @@ export interface FunctionSummary {
   readonly returnsLockedField: string | undefined;
   /** The returned type-stable object is stabilized (locked or referenced and revalidated, or fresh). */
   readonly returnsStable: boolean;
+  /** Every returned reference is one this function allocated (kmemCacheAlloc) and nobody else has seen: a constructor helper. */
+  readonly returnsFresh: boolean;
   /** Parameter indexes whose reference the callee drops (refcountDecAndTest on them). */
   readonly releasesRefOf: readonly number[];
   /**
@@ -56,6 +58,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   mustHold: [],
   returnsLockedField: undefined,
   returnsStable: false,
+  returnsFresh: false,
   releasesRefOf: [],
   validatesParams: [],
   returnsLockOf: undefined,
