@@ -155,6 +155,23 @@ export function f(t: Task): void {
     }
   });
 
+  it('finds nothing in the bundled example program, and finds a bug put into it', () => {
+    // examples/shared-cache is written the way users should write rcukit code: lookups that are
+    // stable until put(), a ctor that owns its object, every field set before insert().
+    const cwd = join(fixturesRoot(), '..');
+    const project = 'examples/shared-cache/tsconfig.json';
+    const clean = analyze({ cwd, project });
+    expect(clean.filesAnalyzed).toBeGreaterThan(2);
+    expect(clean.diagnostics.map((d) => `${d.ruleId}@${d.span.file}:${d.span.startLine}: ${d.message}`)).toEqual([]);
+    // The same updater with the stock set after the product is published.
+    const updater = join(cwd, 'examples/shared-cache/src/updater.ts');
+    const text = readFileSync(updater, 'utf8');
+    const broken = text.replace('if (catalog.insert(p)) listed++;', 'if (catalog.insert(p)) { listed++; p.stock = 60; }');
+    expect(broken).not.toBe(text);
+    const found = analyze({ cwd, project, overlays: new Map([[updater, broken]]) });
+    expect(found.diagnostics.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([`rcu/publish-before-init@${lineOf(broken, 'p.stock = 60')}`]);
+  });
+
   it('lists every rule with metadata', () => {
     const rules = listRules();
     expect(rules.map((r) => r.id)).toContain('rcu/missing-revalidation');
