@@ -78,7 +78,7 @@ function cacheName(c: CacheDecl): string {
 
 /**
  * Whether the cache's constructor initializes `field`: a `spinLockInit(p.field)` call in its
- * body (or in a project helper it hands the object to, one level down). 'unknown' when the
+ * body (or in project helpers it calls, up to three levels down). 'unknown' when the
  * ctor is given but cannot be resolved to a function.
  */
 function ctorVerdict(c: CacheDecl, field: string, primitives: Primitives): 'ok' | 'noCtor' | 'missesLock' | 'unknown' {
@@ -95,13 +95,24 @@ function initializesLock(body: ts.Node, field: string, primitives: Primitives, d
       const kind = primitives.callKind(n);
       const a = n.arguments[0] === undefined ? undefined : skipParens(n.arguments[0]);
       if (kind === 'spinLockInit' && a !== undefined && ts.isPropertyAccessExpression(a) && a.name.text === field) found = true;
-      else if (kind === undefined && depth < 1) {
-        const decl = primitives.calleeSymbol(n)?.valueDeclaration;
-        if (decl !== undefined && ts.isFunctionDeclaration(decl) && decl.body !== undefined && initializesLock(decl.body, field, primitives, depth + 1)) found = true;
+      else if (kind === undefined && depth < 3) {
+        const body = helperBody(primitives.calleeSymbol(n)?.valueDeclaration);
+        if (body !== undefined && initializesLock(body, field, primitives, depth + 1)) found = true;
       }
     }
     ts.forEachChild(n, visit);
   };
   visit(body);
   return found;
+}
+
+/** The body of a project function a call names: a declaration, or a const bound to an arrow/function. */
+function helperBody(decl: ts.Declaration | undefined): ts.Node | undefined {
+  if (decl === undefined || decl.getSourceFile().isDeclarationFile) return undefined;
+  if (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl)) return decl.body;
+  if (ts.isVariableDeclaration(decl) && decl.initializer !== undefined) {
+    const init = skipParens(decl.initializer);
+    if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init.body;
+  }
+  return undefined;
 }
