@@ -89,7 +89,12 @@ export class SlabModel {
 
   /** The struct whose field a property access names (`sighand.siglock`), if declared by defineStruct. */
   structOfField(access: ts.PropertyAccessExpression): StructDecl | undefined {
-    const decl = this.checker.getSymbolAtLocation(access.name)?.declarations?.[0];
+    return this.structOfProperty(this.checker.getSymbolAtLocation(access.name));
+  }
+
+  /** The struct a property symbol of a struct object belongs to (`const { sighand } = task` reads one). */
+  structOfProperty(prop: ts.Symbol | undefined): StructDecl | undefined {
+    const decl = prop?.declarations?.[0];
     if (decl === undefined || !ts.isPropertyAssignment(decl) || !ts.isObjectLiteralExpression(decl.parent)) return undefined;
     const call = decl.parent.parent;
     if (!ts.isCallExpression(call) || call.arguments[1] !== decl.parent) return undefined;

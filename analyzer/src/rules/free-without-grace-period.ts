@@ -19,7 +19,7 @@ import { skipParens } from '../cfg/cfg-builder.js';
 import { SLAB_TYPESAFE_BY_RCU_BIT } from '../primitives/slab-model.js';
 import { defineRule } from './define-rule.js';
 import { type Marks, definition, rootIdentifier, runMarkFlow, withMark } from './rule-utils/mark-flow.js';
-import { isRcuPointerField, rcuFieldStore, unlinkedByCall } from './rule-utils/slab-sites.js';
+import { isRcuPointerField, rcuFieldBindings, rcuFieldStore, unlinkedByCall, waitsForGracePeriod } from './rule-utils/slab-sites.js';
 
 interface Held {
   /** The RCU field it was loaded from (`task.sighand`), normalized. */
@@ -60,6 +60,12 @@ export default defineRule({
     };
     runMarkFlow<Held>(ctx.analysis.cfg, {
       step(m, node, replay) {
+        const bound = rcuFieldBindings(node, primitives, checker);
+        if (bound.length > 0) {
+          let out = m;
+          for (const b of bound) out = withMark(out, b.sym, { loadedFrom: b.field.replace(/\s+|\?/g, ''), unlinked: undefined });
+          return out;
+        }
         const def = definition(node, checker);
         if (def !== undefined) {
           const init = def.init === undefined ? undefined : skipParens(def.init);
@@ -81,7 +87,7 @@ export default defineRule({
         }
         if (!ts.isCallExpression(node)) return m;
         const kind = primitives.callKind(node);
-        if (kind === 'synchronizeRcu') return clearAll(m);
+        if (kind === 'synchronizeRcu' || (kind === undefined && waitsForGracePeriod(node, primitives))) return clearAll(m);
         const unlinkedArg = unlinkedByCall(node, primitives);
         if (unlinkedArg !== undefined) {
           const sym = symOf(rootIdentifier(unlinkedArg));

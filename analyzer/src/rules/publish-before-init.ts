@@ -9,7 +9,8 @@
  * Flow: a may-analysis over the CFG (rule-utils/mark-flow) marks each variable holding a
  * kmemCacheAlloc() result (directly or from a helper whose summary says it returns one), then where it was published on some path; a write to its fields on
  * a marked path is reported with the publish site. `if (table.insert(obj))` publishes only on
- * its true branch. Lock and refcount fields cannot be assigned; their calls are not writes.
+ * its true branch, also through a variable holding the verdict. Lock and refcount fields cannot
+ * be assigned; their calls are not writes.
  */
 
 import { ts } from 'ts-morph';
@@ -23,6 +24,8 @@ interface Fresh {
   readonly alloc: ts.Node;
   /** Where it was published, on some path reaching here. */
   readonly published: ts.Node | undefined;
+  /** For a boolean holding `table.insert(obj)`'s verdict: that call (its false branch publishes nothing). */
+  readonly verdictOf?: ts.CallExpression;
 }
 
 export default defineRule({
@@ -56,6 +59,9 @@ export default defineRule({
           if (init !== undefined && ts.isCallExpression(init) && (primitives.callKind(init) === 'kmemCacheAlloc' || ctx.summaryOfCall(init)?.returnsFresh === true)) {
             return withMark(m, def.sym, { alloc: init, published: undefined });
           }
+          if (init !== undefined && ts.isCallExpression(init) && primitives.callKind(init) === 'tableInsert') {
+            return withMark(m, def.sym, { alloc: init, published: undefined, verdictOf: init });
+          }
           const src = init !== undefined && ts.isIdentifier(init) ? symOf(init) : undefined;
           return withMark(m, def.sym, src === undefined ? undefined : m.get(src));
         }
@@ -83,15 +89,17 @@ export default defineRule({
         return m;
       },
       edge(m, edge) {
-        // `if (table.insert(obj))`: on the false branch nothing was inserted.
-        const c = edge.condition === undefined ? undefined : skipParens(edge.condition);
+        // `if (table.insert(obj))`, or `const ok = table.insert(obj); if (ok)`: on the false branch nothing was inserted.
+        const cond = edge.condition === undefined ? undefined : skipParens(edge.condition);
+        const tested = cond !== undefined && ts.isIdentifier(cond) ? symOf(cond) : undefined;
+        const c = tested !== undefined ? m.get(tested)?.verdictOf : cond;
         if (edge.kind !== 'false' || c === undefined || !ts.isCallExpression(c) || primitives.callKind(c) !== 'tableInsert') return m;
         let out = m;
         for (const [sym, f] of m) if (f.published === c) out = withMark(out, sym, { ...f, published: undefined });
         return out;
       },
-      join: (a, b) => ({ alloc: a.alloc, published: a.published ?? b.published }),
-      equals: (a, b) => a.alloc === b.alloc && a.published === b.published,
+      join: (a, b) => ({ alloc: a.alloc, published: a.published ?? b.published, verdictOf: a.verdictOf === b.verdictOf ? a.verdictOf : undefined }),
+      equals: (a, b) => a.alloc === b.alloc && a.published === b.published && a.verdictOf === b.verdictOf,
     });
   },
 });

@@ -70,3 +70,67 @@ export function callsOfKind(cfg: ControlFlowGraph, primitives: Primitives, kinds
   }
   return out;
 }
+
+/**
+ * `const { fib } = net` / `const { fib: old } = net`: the variables bound from RCU pointer
+ * fields, each with the field expression it stands for (`net.fib`).
+ */
+export function rcuFieldBindings(node: ts.Node, primitives: Primitives, checker: ts.TypeChecker): Array<{ sym: ts.Symbol; field: string }> {
+  if (!ts.isVariableDeclaration(node) || !ts.isObjectBindingPattern(node.name) || node.initializer === undefined) return [];
+  const init = skipParens(node.initializer);
+  const type = checker.getNonNullableType(checker.getTypeAtLocation(init));
+  const out: Array<{ sym: ts.Symbol; field: string }> = [];
+  for (const el of node.name.elements) {
+    const key = el.propertyName ?? el.name;
+    if (!ts.isIdentifier(el.name) || !ts.isIdentifier(key) || el.dotDotDotToken !== undefined) continue;
+    const struct = primitives.slab.structOfProperty(checker.getPropertyOfType(type, key.text));
+    const sym = checker.getSymbolAtLocation(el.name);
+    if (sym !== undefined && struct?.fields.get(key.text) === 'rcu') out.push({ sym, field: `${init.getText()}.${key.text}` });
+  }
+  return out;
+}
+
+/**
+ * A call to a project helper that waits for a grace period on every normal path: a top-level
+ * `synchronizeRcu()` / `await synchronizeRcuAsync()` statement of its body (or of a helper it
+ * calls the same way), before any statement that may return. An async helper counts only
+ * where its call is awaited.
+ */
+export function waitsForGracePeriod(call: ts.CallExpression, primitives: Primitives, depth = 0): boolean {
+  if (depth > 2) return false;
+  const decl = primitives.calleeSymbol(call)?.valueDeclaration;
+  let body: ts.Node | undefined;
+  if (decl !== undefined && (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl))) body = decl.body;
+  else if (decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined) {
+    const init = skipParens(decl.initializer);
+    if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) body = init.body;
+  }
+  if (body === undefined || decl!.getSourceFile().isDeclarationFile || !ts.isBlock(body)) return false;
+  // An async helper has waited only once its promise is awaited.
+  const fn = body.parent as ts.FunctionLikeDeclaration;
+  const isAsync = (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) !== 0;
+  if (isAsync) {
+    let p: ts.Node = call.parent;
+    while (ts.isParenthesizedExpression(p)) p = p.parent;
+    if (!ts.isAwaitExpression(p)) return false;
+  }
+  for (const st of body.statements) {
+    if (ts.isExpressionStatement(st)) {
+      let e = skipParens(st.expression);
+      if (ts.isAwaitExpression(e)) e = skipParens(e.expression);
+      if (ts.isCallExpression(e)) {
+        const kind = primitives.callKind(e);
+        if (kind === 'synchronizeRcu' || (kind === 'synchronizeRcuAsync' && ts.isAwaitExpression(skipParens(st.expression)))) return true;
+        if (kind === undefined && waitsForGracePeriod(e, primitives, depth + 1)) return true;
+      }
+    }
+    if (mayLeave(st)) return false;
+  }
+  return false;
+}
+
+function mayLeave(n: ts.Node): boolean {
+  if (ts.isReturnStatement(n) || ts.isThrowStatement(n)) return true;
+  if (ts.isFunctionLike(n)) return false;
+  return ts.forEachChild(n, (c) => (mayLeave(c) ? true : undefined)) === true;
+}
