@@ -2,7 +2,8 @@
  * @fileoverview rcu/publish-before-init: a field of a freshly allocated object written after the
  * object was published to readers — stored into an RCU pointer field (`task.sighand = s`, the
  * runtime's rcu_assign_pointer), inserted into an RCU hash table (`table.insert(obj)`,
- * `table.replace(obj)`), or linked with hlistNullsAddHeadRcu. The publish is a release store:
+ * `table.replace(obj)`), or linked with hlistNullsAddHeadRcu — directly or inside a project
+ * helper the object is handed to. The publish is a release store:
  * it orders the writes *before* it, never those after, so a reader that finds the object may see
  * those fields unset. Initialize everything first, then publish.
  *
@@ -17,7 +18,7 @@ import { ts } from 'ts-morph';
 import { skipParens } from '../cfg/cfg-builder.js';
 import { defineRule } from './define-rule.js';
 import { type Marks, definition, rootIdentifier, runMarkFlow, withMark, writtenProperty } from './rule-utils/mark-flow.js';
-import { publishedByCall, rcuFieldStore } from './rule-utils/slab-sites.js';
+import { publishedByCall, publishesArgument, rcuFieldStore } from './rule-utils/slab-sites.js';
 
 interface Fresh {
   /** The kmemCacheAlloc call. */
@@ -72,7 +73,16 @@ export default defineRule({
         }
         if (ts.isCallExpression(node)) {
           const arg = publishedByCall(node, primitives);
-          return arg === undefined ? m : publish(m, symOf(rootIdentifier(arg)), node);
+          if (arg !== undefined) return publish(m, symOf(rootIdentifier(arg)), node);
+          if (primitives.callKind(node) !== undefined) return m;
+          // A project helper that publishes what it is given (`hashConn(ct)`).
+          let out = m;
+          node.arguments.forEach((a, i) => {
+            const x = skipParens(a);
+            const sym = ts.isIdentifier(x) ? symOf(x) : undefined;
+            if (sym !== undefined && out.has(sym) && publishesArgument(node, i, primitives, checker)) out = publish(out, sym, node);
+          });
+          return out;
         }
         const target = replay ? writtenProperty(node) : undefined;
         const root = target === undefined ? undefined : rootIdentifier(target);

@@ -90,6 +90,53 @@ export function rcuFieldBindings(node: ts.Node, primitives: Primitives, checker:
   return out;
 }
 
+/** The body of the project function a call names (a declaration, or a const bound to a function). */
+function calleeBody(call: ts.CallExpression, primitives: Primitives): ts.Node | undefined {
+  const decl = primitives.calleeSymbol(call)?.valueDeclaration;
+  if (decl === undefined || decl.getSourceFile().isDeclarationFile) return undefined;
+  if (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl)) return decl.body;
+  if (ts.isVariableDeclaration(decl) && decl.initializer !== undefined) {
+    const init = skipParens(decl.initializer);
+    if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init.body;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a project helper may publish the object passed as argument `index` (`hashConn(ct)`
+ * doing `table.insert(ct)`), on some path, directly or through helpers two levels down.
+ */
+export function publishesArgument(call: ts.CallExpression, index: number, primitives: Primitives, checker: ts.TypeChecker, depth = 0): boolean {
+  if (depth > 2) return false;
+  const body = calleeBody(call, primitives);
+  const fn = body?.parent;
+  const param = fn !== undefined && ts.isFunctionLike(fn) ? fn.parameters[index] : undefined;
+  if (body === undefined || param === undefined || !ts.isIdentifier(param.name)) return false;
+  const paramSym = checker.getSymbolAtLocation(param.name);
+  const isParam = (e: ts.Expression | undefined): boolean => {
+    const id = e === undefined ? undefined : rootOf(e);
+    return id !== undefined && checker.getSymbolAtLocation(id) === paramSym;
+  };
+  const visit = (n: ts.Node): boolean => {
+    if (ts.isFunctionLike(n)) return false;
+    const store = rcuFieldStore(n, primitives, checker);
+    if (store !== undefined && ts.isIdentifier(skipParens(store.value)) && isParam(store.value)) return true;
+    if (ts.isCallExpression(n)) {
+      if (isParam(publishedByCall(n, primitives))) return true;
+      const at = n.arguments.findIndex((a) => ts.isIdentifier(skipParens(a)) && isParam(a));
+      if (at >= 0 && primitives.callKind(n) === undefined && publishesArgument(n, at, primitives, checker, depth + 1)) return true;
+    }
+    return ts.forEachChild(n, visit) === true;
+  };
+  return visit(body);
+}
+
+function rootOf(e: ts.Expression): ts.Identifier | undefined {
+  let x = skipParens(e);
+  while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipParens(x.expression);
+  return ts.isIdentifier(x) ? x : undefined;
+}
+
 /**
  * A call to a project helper that waits for a grace period on every normal path: a top-level
  * `synchronizeRcu()` / `await synchronizeRcuAsync()` statement of its body (or of a helper it
@@ -98,14 +145,8 @@ export function rcuFieldBindings(node: ts.Node, primitives: Primitives, checker:
  */
 export function waitsForGracePeriod(call: ts.CallExpression, primitives: Primitives, depth = 0): boolean {
   if (depth > 2) return false;
-  const decl = primitives.calleeSymbol(call)?.valueDeclaration;
-  let body: ts.Node | undefined;
-  if (decl !== undefined && (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl))) body = decl.body;
-  else if (decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined) {
-    const init = skipParens(decl.initializer);
-    if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) body = init.body;
-  }
-  if (body === undefined || decl!.getSourceFile().isDeclarationFile || !ts.isBlock(body)) return false;
+  const body = calleeBody(call, primitives);
+  if (body === undefined || !ts.isBlock(body)) return false;
   // An async helper has waited only once its promise is awaited.
   const fn = body.parent as ts.FunctionLikeDeclaration;
   const isAsync = (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) !== 0;
