@@ -66,6 +66,19 @@ export default defineRule({
           const src = init !== undefined && ts.isIdentifier(init) ? symOf(init) : undefined;
           return withMark(m, def.sym, src === undefined ? undefined : m.get(src));
         }
+        // A write to a published object's field (an RCU pointer field too), judged before this element publishes anything.
+        const target = replay ? writtenProperty(node) : undefined;
+        const root = target === undefined ? undefined : rootIdentifier(target);
+        const sym = symOf(root);
+        const f = sym === undefined ? undefined : m.get(sym);
+        if (f?.published !== undefined && target !== undefined) {
+          ctx.report({
+            node,
+            messageId: 'writeAfterPublish',
+            data: { target: ctx.text(target), line: ctx.line(node), object: root!.text, publishLine: ctx.line(f.published), how: howPublished(f.published) },
+            related: [{ node: f.published, message: 'published here' }, { node: f.alloc, message: 'allocated here' }],
+          });
+        }
         const store = rcuFieldStore(node, primitives, checker);
         if (store !== undefined) {
           const v = skipParens(store.value);
@@ -79,22 +92,10 @@ export default defineRule({
           let out = m;
           node.arguments.forEach((a, i) => {
             const x = skipParens(a);
-            const sym = ts.isIdentifier(x) ? symOf(x) : undefined;
-            if (sym !== undefined && out.has(sym) && publishesArgument(node, i, primitives, checker)) out = publish(out, sym, node);
+            const argSym = ts.isIdentifier(x) ? symOf(x) : undefined;
+            if (argSym !== undefined && out.has(argSym) && publishesArgument(node, i, primitives, checker)) out = publish(out, argSym, node);
           });
           return out;
-        }
-        const target = replay ? writtenProperty(node) : undefined;
-        const root = target === undefined ? undefined : rootIdentifier(target);
-        const sym = symOf(root);
-        const f = sym === undefined ? undefined : m.get(sym);
-        if (f?.published !== undefined && target !== undefined) {
-          ctx.report({
-            node,
-            messageId: 'writeAfterPublish',
-            data: { target: ctx.text(target), line: ctx.line(node), object: root!.text, publishLine: ctx.line(f.published), how: howPublished(f.published) },
-            related: [{ node: f.published, message: 'published here' }, { node: f.alloc, message: 'allocated here' }],
-          });
         }
         return m;
       },
