@@ -206,4 +206,26 @@ export function f(items: number[]): number {
     expect(fixed).toContain('{ spinUnlock(tableLock); return -1; }');
     expect(run({ 'fix.ts': fixed }).diagnostics).toEqual([]);
   });
+
+  it('offers to free from callRcu where the file imports it, and the fixed code is clean', () => {
+    const code = `
+import { callRcu as deferFree, defineStruct, kmemCacheCreate, kmemCacheFree, type Heap, type StructRef } from '@rcukit/runtime';
+export const Cred = defineStruct('cred', { uid: 'i32' });
+export const Task = defineStruct('task', { pid: 'i32', cred: { rcu: () => Cred } });
+declare const heap: Heap;
+const creds = kmemCacheCreate(heap, 'cred_jar', Cred);
+export function commitCreds(task: StructRef<typeof Task>, next: StructRef<typeof Cred>): void {
+  const old = task.cred;
+  task.cred = next;
+  if (old !== null) kmemCacheFree(creds, old);
+}
+`;
+    const ds = run({ 'free-fix.ts': code }).diagnostics;
+    expect(ds.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([`rcu/free-without-grace-period@${lineOf(code, 'kmemCacheFree(creds, old)')}`]);
+    const edits = ds[0]!.fixes[0]!.edits.slice().sort((a, b) => b.start - a.start);
+    let fixed = code;
+    for (const e of edits) fixed = fixed.slice(0, e.start) + e.newText + fixed.slice(e.end);
+    expect(fixed).toContain('if (old !== null) deferFree(() => kmemCacheFree(creds, old));');
+    expect(run({ 'free-fix.ts': fixed }).diagnostics).toEqual([]);
+  });
 });

@@ -19,7 +19,7 @@ import { skipParens } from '../cfg/cfg-builder.js';
 import { SLAB_TYPESAFE_BY_RCU_BIT } from '../primitives/slab-model.js';
 import { defineRule } from './define-rule.js';
 import { type Marks, definition, rootIdentifier, runMarkFlow, withMark } from './rule-utils/mark-flow.js';
-import { isRcuPointerField, rcuFieldBindings, rcuFieldStore, unlinkedByCall, waitsForGracePeriod } from './rule-utils/slab-sites.js';
+import { isRcuPointerField, rcuFieldBindings, rcuFieldStore, runtimeImportName, unlinkedByCall, waitsForGracePeriod } from './rule-utils/slab-sites.js';
 
 interface Held {
   /** The RCU field it was loaded from (`task.sighand`), normalized. */
@@ -100,11 +100,17 @@ export default defineRule({
         const h = sym === undefined ? undefined : m.get(sym);
         if (h?.unlinked === undefined || typeStableCache(node.arguments[0], obj!)) return m;
         const cacheArg = node.arguments[0];
+        // Mechanical fix where the file already imports callRcu: free from an RCU callback.
+        const callRcu = runtimeImportName(ctx.sourceFile, 'callRcu', primitives, checker);
         ctx.report({
           node,
           messageId: 'freeWithoutGracePeriod',
           data: { object: ctx.text(obj!), line: ctx.line(node), unlinkLine: ctx.line(h.unlinked), cache: cacheArg === undefined ? 'cache' : ctx.text(cacheArg) },
           related: [{ node: h.unlinked, message: 'unlinked here' }],
+          fixes: callRcu === undefined ? [] : [{
+            title: `Free it from ${callRcu}(() => ...) after a grace period`,
+            inserts: [{ pos: node.getStart(ctx.sourceFile), text: `${callRcu}(() => ` }, { pos: node.getEnd(), text: ')' }],
+          }],
         });
         return m;
       },

@@ -8,6 +8,7 @@ import { ts } from 'ts-morph';
 import { skipParens } from '../../cfg/cfg-builder.js';
 import type { ControlFlowGraph } from '../../cfg/control-flow-graph.js';
 import type { Primitives } from '../../primitives/primitives.js';
+import { isRuntimeFile } from '../../primitives/runtime-package.js';
 
 /**
  * Whether `access` (`task.sighand`) is an RCU-protected pointer field: declared `{ rcu: () => S }`
@@ -174,4 +175,20 @@ function mayLeave(n: ts.Node): boolean {
   if (ts.isReturnStatement(n) || ts.isThrowStatement(n)) return true;
   if (ts.isFunctionLike(n)) return false;
   return ts.forEachChild(n, (c) => (mayLeave(c) ? true : undefined)) === true;
+}
+
+/** The local name under which a file imports the runtime function `name` (`callRcu`, or its alias), if it does. */
+export function runtimeImportName(sf: ts.SourceFile, name: string, primitives: Primitives, checker: ts.TypeChecker): string | undefined {
+  for (const st of sf.statements) {
+    const bindings = ts.isImportDeclaration(st) && st.importClause?.isTypeOnly !== true ? st.importClause?.namedBindings : undefined;
+    if (bindings === undefined || !ts.isNamedImports(bindings)) continue;
+    for (const el of bindings.elements) {
+      if (el.isTypeOnly) continue;
+      const sym = checker.getSymbolAtLocation(el.name);
+      const target = sym === undefined ? undefined : primitives.resolveAlias(sym);
+      const d = target?.declarations?.[0];
+      if (target?.name === name && d !== undefined && isRuntimeFile(d.getSourceFile().fileName)) return el.name.text;
+    }
+  }
+  return undefined;
 }
