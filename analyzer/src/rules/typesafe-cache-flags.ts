@@ -36,9 +36,16 @@ export default defineRule({
   check(ctx) {
     for (const call of callsOfKind(ctx.analysis.cfg, ctx.primitives, CREATE)) {
       const cache = ctx.primitives.slab.caches().find((c) => c.call === call);
-      if (cache === undefined || cache.flags === undefined) continue;
-      const nameArg = call.arguments[1];
-      const name = nameArg !== undefined && ts.isStringLiteralLike(nameArg) ? nameArg.text : ctx.text(nameArg ?? call);
+      if (cache === undefined) continue;
+      // Flags that cannot be folded: only what the struct alone decides (a typesafeByRcu struct's
+      // cache must be type-stable, so a destructor is wrong whatever the flags are).
+      if (cache.flags === undefined) {
+        if (cache.struct?.typesafeByRcu === true && cache.dtorProp !== undefined) {
+          ctx.report({ node: cache.dtorProp, messageId: 'dtorWithTypesafe', data: { cache: cacheLabel(call, ctx.text(call.arguments[1] ?? call)) } });
+        }
+        continue;
+      }
+      const name = cacheLabel(call, ctx.text(call.arguments[1] ?? call));
       const typesafe = (cache.flags & SLAB_TYPESAFE_BY_RCU_BIT) !== 0;
       const flagsNode = cache.flagsExpr ?? call;
       const structArg = call.arguments[2] ?? call;
@@ -72,5 +79,11 @@ export default defineRule({
 /** The struct's name as declared (`defineStruct('sighand', …)`), or the expression naming it. */
 function structNameOf(defineCall: ts.CallExpression, fallback: string): string {
   const a = defineCall.arguments[0];
+  return a !== undefined && ts.isStringLiteralLike(a) ? a.text : fallback;
+}
+
+/** The cache's name as created (`kmemCacheCreate(heap, 'sighand_cache', …)`), or the expression naming it. */
+function cacheLabel(call: ts.CallExpression, fallback: string): string {
+  const a = call.arguments[1];
   return a !== undefined && ts.isStringLiteralLike(a) ? a.text : fallback;
 }
