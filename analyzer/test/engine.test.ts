@@ -155,6 +155,23 @@ export function f(t: Task): void {
     }
   });
 
+  it('finds nothing in the bundled example program, and finds a bug put into it', () => {
+    // examples/shared-cache is written the way users should write rcukit code: lookups that are
+    // stable until put(), a ctor that owns its object, every field set before insert().
+    const cwd = join(fixturesRoot(), '..');
+    const project = 'examples/shared-cache/tsconfig.json';
+    const clean = analyze({ cwd, project });
+    expect(clean.filesAnalyzed).toBeGreaterThan(2);
+    expect(clean.diagnostics.map((d) => `${d.ruleId}@${d.span.file}:${d.span.startLine}: ${d.message}`)).toEqual([]);
+    // The same updater with the stock set after the product is published.
+    const updater = join(cwd, 'examples/shared-cache/src/updater.ts');
+    const text = readFileSync(updater, 'utf8');
+    const broken = text.replace('if (catalog.insert(p)) listed++;', 'if (catalog.insert(p)) { listed++; p.stock = 60; }');
+    expect(broken).not.toBe(text);
+    const found = analyze({ cwd, project, overlays: new Map([[updater, broken]]) });
+    expect(found.diagnostics.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([`rcu/publish-before-init@${lineOf(broken, 'p.stock = 60')}`]);
+  });
+
   it('lists every rule with metadata', () => {
     const rules = listRules();
     expect(rules.map((r) => r.id)).toContain('rcu/missing-revalidation');
@@ -188,5 +205,27 @@ export function f(items: number[]): number {
     for (const e of edits) fixed = fixed.slice(0, e.start) + e.newText + fixed.slice(e.end);
     expect(fixed).toContain('{ spinUnlock(tableLock); return -1; }');
     expect(run({ 'fix.ts': fixed }).diagnostics).toEqual([]);
+  });
+
+  it('offers to free from callRcu where the file imports it, and the fixed code is clean', () => {
+    const code = `
+import { callRcu as deferFree, defineStruct, kmemCacheCreate, kmemCacheFree, type Heap, type StructRef } from '@rcukit/runtime';
+export const Cred = defineStruct('cred', { uid: 'i32' });
+export const Task = defineStruct('task', { pid: 'i32', cred: { rcu: () => Cred } });
+declare const heap: Heap;
+const creds = kmemCacheCreate(heap, 'cred_jar', Cred);
+export function commitCreds(task: StructRef<typeof Task>, next: StructRef<typeof Cred>): void {
+  const old = task.cred;
+  task.cred = next;
+  if (old !== null) kmemCacheFree(creds, old);
+}
+`;
+    const ds = run({ 'free-fix.ts': code }).diagnostics;
+    expect(ds.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([`rcu/free-without-grace-period@${lineOf(code, 'kmemCacheFree(creds, old)')}`]);
+    const edits = ds[0]!.fixes[0]!.edits.slice().sort((a, b) => b.start - a.start);
+    let fixed = code;
+    for (const e of edits) fixed = fixed.slice(0, e.start) + e.newText + fixed.slice(e.end);
+    expect(fixed).toContain('if (old !== null) deferFree(() => kmemCacheFree(creds, old));');
+    expect(run({ 'free-fix.ts': fixed }).diagnostics).toEqual([]);
   });
 });

@@ -263,6 +263,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         this.emit({ kind: 'refPut', node: c, sym, state: s });
         return sym === undefined ? s : this.dropRef(s, sym, c);
       }
+      case 'tablePut':
+      case 'kmemCacheFree':
+        return this.released(s, c.arguments[kind === 'tablePut' ? 0 : 1]);
       case 'synchronizeRcu':
       case 'rcuBarrier':
       case 'atomicsWait':
@@ -273,6 +276,20 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       default:
         return s;
     }
+  }
+
+  /**
+   * `table.put(obj)` / `kmemCacheFree(cache, obj)`: the reference that kept `obj` stable is
+   * gone. A later use is a dereference of an object that may already be another one, legal
+   * only inside a read-side section (where the type-stable memory is still of this type).
+   */
+  private released(s: FactState, arg: ts.Expression | undefined): FactState {
+    const x = arg === undefined ? undefined : skipParens(arg);
+    const sym = x !== undefined && ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
+    const o = sym === undefined ? undefined : s.objs.get(sym);
+    if (sym === undefined || o === undefined) return s;
+    if (o.origin === 'rcu') return withObj(s, sym, { ...o, refHeld: undefined });
+    return withObj(s, sym, { ...newObj('unknown', o.loadSite, o.loadDepth), sectionEnded: o.sectionEnded });
   }
 
   private dropRef(s: FactState, sym: ts.Symbol, site: ts.Node): FactState {
@@ -423,6 +440,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       const kind = this.ctx.primitives.callKind(x);
       if (kind === 'refcountIncNotZero' || kind === 'spinTrylock') return withTest(withObj(s, sym, undefined), sym, { call: x });
       if (kind === 'kmemCacheAlloc') return withObj(s, sym, newObj('fresh', x, s.readMin));
+      // The hash table's lookups return a referenced, key-re-checked object: stable until put().
+      if (kind === 'tableLookup' || kind === 'tableLookupLocked') return withObj(s, sym, newObj('stable', x, s.readMin));
       if (kind === undefined) {
         const summary = this.ctx.summaryOfCall(x);
         if (summary?.returnsLockedField !== undefined && ts.isIdentifier(skipParenParentsDecl(x))) {

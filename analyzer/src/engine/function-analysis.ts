@@ -63,7 +63,10 @@ function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecke
     const obj = dot < 0 ? undefined : params.get(key.slice(0, dot));
     s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true, when: undefined });
   }
-  for (const name of [...ann.owned, ...putParams(fn, primitives)]) {
+  // A cache's constructor or destructor gets an object nobody else can see (a slab being built,
+  // or torn down): it owns its parameter.
+  const callbackParams = primitives.slab.isCacheCallback(fn) ? [...params.keys()] : [];
+  for (const name of [...ann.owned, ...putParams(fn, primitives), ...callbackParams]) {
     const sym = params.get(name);
     if (sym !== undefined) s = withObj(s, sym, newObj('owned', fn, 0));
   }
@@ -191,6 +194,7 @@ function inferSummary(
   // What the returned reference is: locked by a field on every return (lockTaskSighand), or stable.
   let returnsLockedField: string | undefined;
   let returnsStable = returns.length > 0;
+  let returnsFresh = returns.length > 0;
   let sawValue = false;
   for (const r of returns) {
     const expr = ts.isReturnStatement(r.node) ? r.node.expression : undefined;
@@ -203,17 +207,19 @@ function inferSummary(
     const sym = ts.isIdentifier(x) ? ctx.checker.getSymbolAtLocation(x) : undefined;
     if (sym === undefined) {
       returnsStable = false;
+      returnsFresh = false;
       returnsLockedField = undefined;
       break;
     }
     const lock = [...r.state.locks.values()].find((l) => l.must && l.obj === sym && l.field !== undefined);
     const o = r.state.objs.get(sym);
     if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
+    if (o?.origin !== 'fresh') returnsFresh = false;
     if (lock === undefined || (returnsLockedField !== undefined && returnsLockedField !== lock.field)) returnsLockedField = '\0';
     else if (returnsLockedField !== '\0') returnsLockedField = lock.field;
   }
   if (!sawValue || returnsLockedField === '\0') returnsLockedField = undefined;
-  if (!sawValue) returnsStable = false;
+  if (!sawValue) returnsStable = returnsFresh = false;
 
   // Parameters whose reference the function drops.
   const releasesRefOf: number[] = [];
@@ -247,11 +253,13 @@ function inferSummary(
       name: cfg.name,
       readDelta,
       requiresRead: ann.rcuReadLockHeld || inferredRequiresRead,
+      requiresReadForParams: !ann.rcuReadLockHeld && inferredRequiresRead,
       acquires: [...acquires],
       releases: [...releases],
       mustHold: ann.mustHold,
       returnsLockedField,
       returnsStable,
+      returnsFresh,
       releasesRefOf,
       validatesParams,
       returnsLockOf: lockGetter(fn, returns, ctx),

@@ -11,6 +11,7 @@
 
 import { ts } from 'ts-morph';
 import { isRuntimeFile } from './runtime-package.js';
+import { SlabModel } from './slab-model.js';
 
 /** The runtime functions the rules give meaning to. */
 export const PRIMITIVE_NAMES = [
@@ -32,13 +33,39 @@ export const PRIMITIVE_NAMES = [
   'kmemCacheAlloc',
   'kmemCacheFree',
   'kmemCacheDestroy',
+  'kmemCacheDestroyAsync',
   'defineStruct',
+  'spinLockInit',
+  'hlistNullsAddHeadRcu',
+  'hlistNullsDelRcu',
+  'hlistNullsDelInitRcu',
+  'hlistNullsReplaceRcu',
+  'hlistNullsFirstRcu',
+  'hlistNullsNextRcu',
+  'hlistNullsForEachRcu',
+  'initHlistNullsNode',
 ] as const;
+
+/**
+ * The RCU hash table's methods, as call kinds: `table.lookup(key)` returns a referenced and
+ * re-checked object (stabilized until `table.put(obj)`), `insert`/`replace` publish a fresh
+ * object, `delete` unlinks one.
+ */
+const TABLE_METHODS = {
+  lookup: 'tableLookup',
+  lookupLocked: 'tableLookupLocked',
+  put: 'tablePut',
+  insert: 'tableInsert',
+  replace: 'tableReplace',
+  delete: 'tableDelete',
+} as const;
+
+export type TableMethodKind = (typeof TABLE_METHODS)[keyof typeof TABLE_METHODS];
 
 export type PrimitiveName = (typeof PRIMITIVE_NAMES)[number];
 
 /** `Atomics.wait` is not a runtime primitive but blocks the thread, which the rules care about. */
-export type CallKind = PrimitiveName | 'atomicsWait';
+export type CallKind = PrimitiveName | TableMethodKind | 'atomicsWait';
 
 const primitiveSet: ReadonlySet<string> = new Set(PRIMITIVE_NAMES);
 
@@ -46,10 +73,15 @@ export class Primitives {
   private readonly callCache = new Map<ts.CallExpression, CallKind | null>();
   private readonly stableCache = new Map<ts.Type, boolean>();
 
+  /** The program's structs and slab caches (defineStruct / kmemCacheCreate calls). */
+  readonly slab: SlabModel;
+
   constructor(
     private readonly checker: ts.TypeChecker,
     private readonly program: ts.Program,
-  ) {}
+  ) {
+    this.slab = new SlabModel(checker, program, this);
+  }
 
   /** Follow import/export aliases to the symbol's original declaration. */
   resolveAlias(sym: ts.Symbol): ts.Symbol {
@@ -89,7 +121,13 @@ export class Primitives {
       const callee = call.expression;
       if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Atomics') return 'atomicsWait';
     }
-    if (!primitiveSet.has(sym.name) || !isRuntimeFile(file.fileName)) return undefined;
+    if (!isRuntimeFile(file.fileName)) return undefined;
+    // A method of the runtime's RcuHashTable class (`table.lookup(key)`), by its declaration.
+    if (ts.isMethodDeclaration(decl) && ts.isClassDeclaration(decl.parent) && decl.parent.name?.text === 'RcuHashTable' &&
+        Object.hasOwn(TABLE_METHODS, sym.name)) {
+      return TABLE_METHODS[sym.name as keyof typeof TABLE_METHODS];
+    }
+    if (!primitiveSet.has(sym.name)) return undefined;
     return sym.name as PrimitiveName;
   }
 

@@ -5,9 +5,23 @@
  */
 
 import { ts } from 'ts-morph';
-import { isStable } from '../dataflow/facts.js';
+import { skipParens } from '../cfg/cfg-builder.js';
+import { type FactState, isStable } from '../dataflow/facts.js';
 import { defineRule } from './define-rule.js';
 import { declaredOutside, isInlineCallback } from './rule-utils/nodes.js';
+
+/** Every identifier argument that the caller tracks is stabilized here (a ctor handing its object to a helper). */
+function argsStable(call: ts.CallExpression, state: FactState, checker: ts.TypeChecker): boolean {
+  let tracked = 0;
+  for (const a of call.arguments) {
+    const x = skipParens(a);
+    const sym = ts.isIdentifier(x) ? checker.getSymbolAtLocation(x) : undefined;
+    if (sym === undefined || !state.objs.has(sym)) continue;
+    if (!isStable(state, sym)) return false;
+    tracked++;
+  }
+  return tracked > 0;
+}
 
 export default defineRule({
   id: 'rcu/deref-outside-read-lock',
@@ -29,6 +43,7 @@ export default defineRule({
     for (const e of ctx.events) {
       if (e.kind === 'call') {
         if (!e.summary.requiresRead || e.state.readMin > 0 || ctx.analysis.inferredRequiresRead) continue;
+        if (e.summary.requiresReadForParams && argsStable(e.node, e.state, ctx.checker)) continue;
         ctx.report({
           node: e.node,
           messageId: 'callRequiresReadLock',

@@ -6,9 +6,13 @@
 import type { RuleDefinition } from './define-rule.js';
 import blockingInReadSection from './blocking-in-read-section.js';
 import derefOutsideReadLock from './deref-outside-read-lock.js';
+import freeWithoutGracePeriod from './free-without-grace-period.js';
 import incNotZeroUnchecked from './inc-not-zero-unchecked.js';
+import lockWithoutCtor from './lock-without-ctor.js';
 import missingRevalidation from './missing-revalidation.js';
+import publishBeforeInit from './publish-before-init.js';
 import referenceEscape from './reference-escape.js';
+import typesafeCacheFlags from './typesafe-cache-flags.js';
 import unbalancedReadLock from './unbalanced-read-lock.js';
 import unbalancedSpinlock from './unbalanced-spinlock.js';
 
@@ -20,4 +24,8 @@ export const RULES: readonly RuleDefinition[] = [
   blockingInReadSection,
   incNotZeroUnchecked,
   referenceEscape,
+  typesafeCacheFlags,
+  lockWithoutCtor,
+  publishBeforeInit,
+  freeWithoutGracePeriod,
 ] as RuleDefinition[];

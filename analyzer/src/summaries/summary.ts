@@ -17,6 +17,11 @@ export interface FunctionSummary {
   readonly readDelta: number;
   /** The caller must hold rcuReadLock() (annotated, or inferred: it dereferences type-stable parameters unprotected). */
   readonly requiresRead: boolean;
+  /**
+   * The requirement was inferred from unprotected dereferences of parameters only: a caller
+   * passing objects it has stabilized (fresh, owned, referenced, locked) needs no read lock.
+   */
+  readonly requiresReadForParams: boolean;
   /** Spinlocks held on return that were not held on entry, in the callee's terms. */
   readonly acquires: readonly string[];
   /** Spinlocks held on entry and released before return. */
@@ -27,6 +32,8 @@ export interface FunctionSummary {
   readonly returnsLockedField: string | undefined;
   /** The returned type-stable object is stabilized (locked or referenced and revalidated, or fresh). */
   readonly returnsStable: boolean;
+  /** Every returned reference is one this function allocated (kmemCacheAlloc) and nobody else has seen: a constructor helper. */
+  readonly returnsFresh: boolean;
   /** Parameter indexes whose reference the callee drops (refcountDecAndTest on them). */
   readonly releasesRefOf: readonly number[];
   /**
@@ -45,11 +52,13 @@ export interface FunctionSummary {
 export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   readDelta: 0,
   requiresRead: false,
+  requiresReadForParams: false,
   acquires: [],
   releases: [],
   mustHold: [],
   returnsLockedField: undefined,
   returnsStable: false,
+  returnsFresh: false,
   releasesRefOf: [],
   validatesParams: [],
   returnsLockOf: undefined,

@@ -1,0 +1,222 @@
+/**
+ * @fileoverview SlabModel: what the program declares about its structs and slab caches, found
+ * by symbol like every primitive. A struct is a `defineStruct(name, { fields }, { typesafeByRcu })`
+ * call; a field access `obj.siglock` leads back to it because the checker gives the property of
+ * a struct object the declaration of its entry in the fields literal. A cache is a
+ * `kmemCacheCreate(heap, name, Struct, { flags, ctor, dtor })` call anywhere in the program.
+ *
+ * Flags are folded as constants (`SLAB_TYPESAFE_BY_RCU | SLAB_HWCACHE_ALIGN`) through the
+ * checker's literal types and const initializers; anything else folds to undefined, and the
+ * rules that need the value then stay silent rather than guess.
+ */
+
+import { ts } from 'ts-morph';
+import { isFunctionLike, skipParens } from '../cfg/cfg-builder.js';
+import type { Primitives } from './primitives.js';
+
+/** The value of SLAB_TYPESAFE_BY_RCU (and its alias SLAB_DESTROY_BY_RCU) in the runtime. */
+export const SLAB_TYPESAFE_BY_RCU_BIT = 0x00080000;
+/** The value of SLAB_POISON in the runtime. */
+export const SLAB_POISON_BIT = 0x00000800;
+
+/** One `defineStruct(...)` call. */
+export interface StructDecl {
+  readonly call: ts.CallExpression;
+  /** The const the struct is bound to (`Product`), when there is one. */
+  readonly symbol: ts.Symbol | undefined;
+  /** `typesafeByRcu: true` in its options; undefined when the options are not a literal. */
+  readonly typesafeByRcu: boolean | undefined;
+  /** Field name -> kind text (`spinlock`, `i32`, `rcu` for `{ rcu: () => S }`, `array`). */
+  readonly fields: ReadonlyMap<string, string>;
+}
+
+/** One `kmemCacheCreate(...)` call. */
+export interface CacheDecl {
+  readonly call: ts.CallExpression;
+  readonly struct: StructDecl | undefined;
+  /** The flags expression (undefined: no flags given, which means 0). */
+  readonly flagsExpr: ts.Expression | undefined;
+  /** The folded flags; undefined when they cannot be computed. */
+  readonly flags: number | undefined;
+  /** The `ctor` / `dtor` property (for messages) and the function they name, when resolvable. */
+  readonly ctorProp: ts.Node | undefined;
+  readonly ctor: ts.FunctionLikeDeclaration | undefined;
+  readonly dtorProp: ts.Node | undefined;
+}
+
+export class SlabModel {
+  private cacheList: CacheDecl[] | undefined;
+  private readonly structs = new Map<ts.CallExpression, StructDecl>();
+
+  constructor(
+    private readonly checker: ts.TypeChecker,
+    private readonly program: ts.Program,
+    private readonly primitives: Primitives,
+  ) {}
+
+  /** Every kmemCacheCreate call of the program (files that never name it are skipped by text). */
+  caches(): readonly CacheDecl[] {
+    if (this.cacheList !== undefined) return this.cacheList;
+    const out: CacheDecl[] = [];
+    for (const sf of this.program.getSourceFiles()) {
+      if (sf.isDeclarationFile || !sf.text.includes('kmemCacheCreate')) continue;
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && this.primitives.callKind(n) === 'kmemCacheCreate') out.push(this.cacheOf(n));
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+    this.cacheList = out;
+    return out;
+  }
+
+  /** The caches created for `struct`. */
+  cachesOf(struct: StructDecl): CacheDecl[] {
+    return this.caches().filter((c) => c.struct?.call === struct.call);
+  }
+
+  /** Whether `fn` is the constructor or destructor of some cache: it owns its parameter. */
+  isCacheCallback(fn: ts.Node): boolean {
+    if (!isFunctionLike(fn)) return false;
+    // Inline (`ctor: (p) => …`): decided from the syntax, no program scan.
+    const p = fn.parent;
+    if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && (p.name.text === 'ctor' || p.name.text === 'dtor') &&
+        ts.isObjectLiteralExpression(p.parent) && ts.isCallExpression(p.parent.parent)) {
+      return this.primitives.callKind(p.parent.parent) === 'kmemCacheCreate';
+    }
+    return this.caches().some((c) => c.ctor === fn);
+  }
+
+  /** The struct whose field a property access names (`sighand.siglock`), if declared by defineStruct. */
+  structOfField(access: ts.PropertyAccessExpression): StructDecl | undefined {
+    return this.structOfProperty(this.checker.getSymbolAtLocation(access.name));
+  }
+
+  /** The struct a property symbol of a struct object belongs to (`const { sighand } = task` reads one). */
+  structOfProperty(prop: ts.Symbol | undefined): StructDecl | undefined {
+    const decl = prop?.declarations?.[0];
+    if (decl === undefined || !ts.isPropertyAssignment(decl) || !ts.isObjectLiteralExpression(decl.parent)) return undefined;
+    const call = decl.parent.parent;
+    if (!ts.isCallExpression(call) || call.arguments[1] !== decl.parent) return undefined;
+    return this.structOfCall(call);
+  }
+
+  /** The struct a type-stable/struct reference's type comes from, through any of its fields. */
+  structOfExpr(e: ts.Expression): StructDecl | undefined {
+    const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(e));
+    for (const prop of this.checker.getPropertiesOfType(type)) {
+      const d = prop.declarations?.[0];
+      if (d === undefined || !ts.isPropertyAssignment(d) || !ts.isObjectLiteralExpression(d.parent)) continue;
+      const call = d.parent.parent;
+      if (ts.isCallExpression(call) && call.arguments[1] === d.parent) return this.structOfCall(call);
+    }
+    return undefined;
+  }
+
+  private structOfCall(call: ts.CallExpression): StructDecl | undefined {
+    const known = this.structs.get(call);
+    if (known !== undefined) return known;
+    if (this.primitives.callKind(call) !== 'defineStruct') return undefined;
+    const fieldsArg = call.arguments[1];
+    const fields = new Map<string, string>();
+    if (fieldsArg !== undefined && ts.isObjectLiteralExpression(fieldsArg)) {
+      for (const p of fieldsArg.properties) {
+        if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
+        const v = skipParens(p.initializer);
+        const kind = ts.isStringLiteralLike(v) ? v.text : ts.isObjectLiteralExpression(v) ? (hasProp(v, 'rcu') ? 'rcu' : hasProp(v, 'array') ? 'array' : '?') : '?';
+        fields.set(p.name.text, kind);
+      }
+    }
+    const opts = call.arguments[2];
+    let typesafeByRcu: boolean | undefined = opts === undefined ? false : undefined;
+    if (opts !== undefined && ts.isObjectLiteralExpression(opts)) {
+      const t = opts.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === 'typesafeByRcu');
+      typesafeByRcu = t === undefined ? false : t.initializer.kind === ts.SyntaxKind.TrueKeyword ? true : t.initializer.kind === ts.SyntaxKind.FalseKeyword ? false : undefined;
+    }
+    const holder = call.parent;
+    const symbol = ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) ? this.checker.getSymbolAtLocation(holder.name) : undefined;
+    const decl: StructDecl = { call, symbol, typesafeByRcu, fields };
+    this.structs.set(call, decl);
+    return decl;
+  }
+
+  /** The defineStruct call an expression (`Product`, `ns.Product`) names. */
+  private structOfArg(e: ts.Expression | undefined): StructDecl | undefined {
+    if (e === undefined) return undefined;
+    const x = skipParens(e);
+    if (ts.isCallExpression(x)) return this.structOfCall(x);
+    const nameNode = ts.isPropertyAccessExpression(x) ? x.name : x;
+    const sym = this.checker.getSymbolAtLocation(nameNode);
+    const d = sym === undefined ? undefined : this.primitives.resolveAlias(sym).valueDeclaration;
+    if (d === undefined || !ts.isVariableDeclaration(d) || d.initializer === undefined) return undefined;
+    const init = skipParens(d.initializer);
+    return ts.isCallExpression(init) ? this.structOfCall(init) : undefined;
+  }
+
+  private cacheOf(call: ts.CallExpression): CacheDecl {
+    const opts = call.arguments[3] === undefined ? undefined : skipParens(call.arguments[3]);
+    const prop = (name: string): ts.ObjectLiteralElementLike | undefined =>
+      opts !== undefined && ts.isObjectLiteralExpression(opts) ? opts.properties.find((p) => p.name?.getText() === name) : undefined;
+    const flagsProp = prop('flags');
+    const flagsExpr = flagsProp === undefined ? undefined : ts.isPropertyAssignment(flagsProp) ? flagsProp.initializer : ts.isShorthandPropertyAssignment(flagsProp) ? flagsProp.name : undefined;
+    // Options that are not an object literal (a variable, a spread): nothing is known about them.
+    const known = opts === undefined || (ts.isObjectLiteralExpression(opts) && !opts.properties.some(ts.isSpreadAssignment));
+    const flags = !known ? undefined : flagsProp === undefined ? 0 : flagsExpr === undefined ? undefined : this.fold(flagsExpr);
+    const ctorProp = prop('ctor');
+    return { call, struct: this.structOfArg(call.arguments[2]), flagsExpr, flags, ctorProp, ctor: this.functionOf(ctorProp), dtorProp: prop('dtor') };
+  }
+
+  private functionOf(p: ts.ObjectLiteralElementLike | undefined): ts.FunctionLikeDeclaration | undefined {
+    if (p === undefined) return undefined;
+    if (ts.isMethodDeclaration(p)) return p;
+    const e = ts.isPropertyAssignment(p) ? skipParens(p.initializer) : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    if (e === undefined) return undefined;
+    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return e;
+    const sym = this.checker.getSymbolAtLocation(e);
+    const d = sym === undefined ? undefined : this.primitives.resolveAlias(sym).valueDeclaration;
+    if (d !== undefined && isFunctionLike(d) && d.body !== undefined) return d;
+    if (d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined) {
+      const init = skipParens(d.initializer);
+      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
+    }
+    return undefined;
+  }
+
+  /** Constant folding of a flags expression: literals, consts with a literal type, `|`, `&`, `^`, `~`. */
+  fold(e: ts.Expression, depth = 0): number | undefined {
+    if (depth > 16) return undefined;
+    const x = skipParens(e);
+    const lit = this.checker.getTypeAtLocation(x);
+    if (lit.isNumberLiteral()) return lit.value;
+    if (ts.isNumericLiteral(x)) return Number(x.text);
+    if (ts.isBinaryExpression(x)) {
+      const a = this.fold(x.left, depth + 1);
+      const b = this.fold(x.right, depth + 1);
+      if (a === undefined || b === undefined) return undefined;
+      switch (x.operatorToken.kind) {
+        case ts.SyntaxKind.BarToken: return a | b;
+        case ts.SyntaxKind.AmpersandToken: return a & b;
+        case ts.SyntaxKind.CaretToken: return a ^ b;
+        default: return undefined;
+      }
+    }
+    if (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.TildeToken) {
+      const a = this.fold(x.operand, depth + 1);
+      return a === undefined ? undefined : ~a;
+    }
+    if (ts.isIdentifier(x) || ts.isPropertyAccessExpression(x)) {
+      // A const bound to an expression (`const FLAGS = SLAB_TYPESAFE_BY_RCU | SLAB_HWCACHE_ALIGN`).
+      const sym = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(x) ? x.name : x);
+      const d = sym === undefined ? undefined : this.primitives.resolveAlias(sym).valueDeclaration;
+      if (d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isVariableDeclarationList(d.parent) &&
+          (d.parent.flags & ts.NodeFlags.Const) !== 0) {
+        return this.fold(d.initializer, depth + 1);
+      }
+    }
+    return undefined;
+  }
+}
+
+function hasProp(o: ts.ObjectLiteralExpression, name: string): boolean {
+  return o.properties.some((p) => p.name !== undefined && p.name.getText() === name);
+}
