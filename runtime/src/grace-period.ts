@@ -290,8 +290,20 @@ function flagWaiter(i32: Int32Array, word: number, v: number): number {
   return Atomics.compareExchange(i32, word, v, flagged) === v ? flagged : 0;
 }
 
-function runGracePeriodSync(t: ThreadContext): void {
-  const heap = t.heap;
+/** One sleep a grace period needs: on `word` while it still holds `value`, for at most `ms`. */
+interface ReaderWait {
+  readonly word: number;
+  readonly value: number;
+  readonly ms: number;
+}
+
+/**
+ * The body of a grace period, shared by the blocking and the asynchronous one: flip the
+ * counter, then wait for every reader that entered its section before the flip. It yields
+ * each sleep it needs; the caller sleeps (Atomics.wait, or Atomics.waitAsync) and resumes it.
+ * Precondition: the caller holds the GP lock.
+ */
+function* gracePeriodSteps(heap: Heap): Generator<ReaderWait, void, void> {
   const i32 = heap.views.i32;
   const c = flip(i32);
   const slots = heap.registry.maxThreads;
@@ -305,40 +317,29 @@ function runGracePeriodSync(t: ThreadContext): void {
       if ((v & ~WAIT_BIT) !== first) break;
       const sleepOn = flagWaiter(i32, word, v);
       if (sleepOn === 0) continue;
-      // Sleeps only while the word still holds the flagged value: a reader that left between
-      // our load and this call makes wait() return 'not-equal' at once.
-      Atomics.wait(i32, word, sleepOn, stall.sleepMs());
+      // The sleep ends at once ('not-equal') if the reader left between our load and it.
+      yield { word, value: sleepOn, ms: stall.sleepMs() };
       stall.check();
     }
   }
   complete(i32, c);
 }
 
+function runGracePeriodSync(t: ThreadContext): void {
+  const i32 = t.heap.views.i32;
+  for (const wait of gracePeriodSteps(t.heap)) Atomics.wait(i32, wait.word, wait.value, wait.ms);
+}
+
 async function runGracePeriodAsync(t: ThreadContext): Promise<void> {
-  const heap = t.heap;
-  const i32 = heap.views.i32;
-  const c = flip(i32);
-  const slots = heap.registry.maxThreads;
-  for (let slot = 0; slot < slots; slot++) {
-    const word = heap.registry.word(slot, Slot.CTR);
-    const first = holdsUp(i32, word, c);
-    if (first === 0) continue;
-    const stall = new StallClock(heap, slot);
-    for (;;) {
-      const v = Atomics.load(i32, word);
-      if ((v & ~WAIT_BIT) !== first) break;
-      const sleepOn = flagWaiter(i32, word, v);
-      if (sleepOn === 0) continue;
-      const waiter = Atomics.waitAsync(i32, word, sleepOn, stall.sleepMs());
+  const i32 = t.heap.views.i32;
+  for (const wait of gracePeriodSteps(t.heap)) {
+    const waiter = Atomics.waitAsync(i32, wait.word, wait.value, wait.ms);
+    if (waiter.async) {
       // In Node 20 a pending waitAsync does not keep the process alive: keepAlive() does.
-      if (waiter.async) {
-        await keepAlive(waiter.value);
-        stillAttached(t);
-      }
-      stall.check();
+      await keepAlive(waiter.value);
+      stillAttached(t);
     }
   }
-  complete(i32, c);
 }
 
 /**

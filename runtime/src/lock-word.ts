@@ -47,15 +47,23 @@ export function lockWordTry(i32: Int32Array, index: number, tag: number, registr
 }
 
 /**
- * Take the lock, spinning briefly then sleeping with Atomics.wait. Never returns BUSY.
- * Precondition: the calling thread is attached (tag is its live owner tag).
+ * The contended path of taking the lock, shared by the blocking and the asynchronous acquire.
+ * It yields the value to sleep on whenever it must wait; the caller sleeps on the lock word
+ * (Atomics.wait or Atomics.waitAsync, at most SLEEP_MS) and resumes it with whether it really
+ * slept. It returns the outcome: never BUSY.
  */
-export function lockWordAcquire(i32: Int32Array, index: number, tag: number, registry: ThreadRegistry): LockResult {
+function* acquireSteps(
+  i32: Int32Array,
+  index: number,
+  tag: number,
+  registry: ThreadRegistry,
+  spinLimit: number,
+): Generator<number, LockResult, boolean> {
   const mine = tag << 1;
-  if (Atomics.compareExchange(i32, index, 0, mine) === 0) return LockResult.ACQUIRED;
   let spins = 0;
   // Once this thread has slept, other sleepers may exist that it cannot see: it must take
-  // the lock with the waiters bit set so that its own release wakes them (Drepper's mutex).
+  // the lock with the waiters bit set so that its own release wakes them (Drepper's mutex);
+  // otherwise they sleep out their whole SLEEP_MS after every release.
   let slept = false;
   for (;;) {
     const v = Atomics.load(i32, index);
@@ -69,20 +77,35 @@ export function lockWordAcquire(i32: Int32Array, index: number, tag: number, reg
       if (Atomics.compareExchange(i32, index, v, mine | (v & WAITERS)) === v) return LockResult.OWNER_DEAD;
       continue;
     }
-    if (spins < SPIN_LIMIT) {
+    if (spins < spinLimit) {
       spins++;
       continue;
     }
     if ((v & WAITERS) === 0 && Atomics.compareExchange(i32, index, v, v | WAITERS) !== v) continue;
-    Atomics.wait(i32, index, v | WAITERS, SLEEP_MS);
-    slept = true;
+    // Sleeps only while the word still holds this value, so a release between our load and
+    // the sleep ends it at once.
+    if (yield v | WAITERS) slept = true;
   }
 }
 
 /**
- * Take the lock without blocking the event loop: tries once, then sleeps with
- * Atomics.waitAsync (bounded by SLEEP_MS, so a dead owner is noticed). Used by the
- * asynchronous grace-period path.
+ * Take the lock, spinning briefly then sleeping with Atomics.wait. Never returns BUSY.
+ * Precondition: the calling thread is attached (tag is its live owner tag).
+ */
+export function lockWordAcquire(i32: Int32Array, index: number, tag: number, registry: ThreadRegistry): LockResult {
+  // Uncontended: one compareExchange, no generator.
+  if (Atomics.compareExchange(i32, index, 0, tag << 1) === 0) return LockResult.ACQUIRED;
+  const steps = acquireSteps(i32, index, tag, registry, SPIN_LIMIT);
+  for (let step = steps.next(false); ; ) {
+    if (step.done) return step.value;
+    Atomics.wait(i32, index, step.value, SLEEP_MS);
+    step = steps.next(true);
+  }
+}
+
+/**
+ * Take the lock without blocking the event loop: no spinning, sleeps with Atomics.waitAsync
+ * (bounded by SLEEP_MS, so a dead owner is noticed). Used by the asynchronous grace-period path.
  */
 export async function lockWordAcquireAsync(
   i32: Int32Array,
@@ -90,29 +113,12 @@ export async function lockWordAcquireAsync(
   tag: number,
   registry: ThreadRegistry,
 ): Promise<LockResult> {
-  const mine = tag << 1;
-  // As in lockWordAcquire: once this waiter has slept, other sleepers may exist, so it must
-  // take the lock with the waiters bit set or their wake-up is lost (they would then sleep
-  // out their whole SLEEP_MS timeout after every release).
-  let slept = false;
-  for (;;) {
-    const v = Atomics.load(i32, index);
-    if (v === 0) {
-      if (Atomics.compareExchange(i32, index, 0, slept ? mine | WAITERS : mine) === 0) return LockResult.ACQUIRED;
-      continue;
-    }
-    const owner = v >>> 1;
-    if (owner === tag) return LockResult.SELF;
-    if (!registry.isOwnerAlive(owner)) {
-      if (Atomics.compareExchange(i32, index, v, mine | (v & WAITERS)) === v) return LockResult.OWNER_DEAD;
-      continue;
-    }
-    if ((v & WAITERS) === 0 && Atomics.compareExchange(i32, index, v, v | WAITERS) !== v) continue;
-    const waiter = Atomics.waitAsync(i32, index, v | WAITERS, SLEEP_MS);
-    if (waiter.async) {
-      await keepAlive(waiter.value);
-      slept = true;
-    }
+  const steps = acquireSteps(i32, index, tag, registry, 0);
+  for (let step = steps.next(false); ; ) {
+    if (step.done) return step.value;
+    const waiter = Atomics.waitAsync(i32, index, step.value, SLEEP_MS);
+    if (waiter.async) await keepAlive(waiter.value);
+    step = steps.next(waiter.async);
   }
 }
 
