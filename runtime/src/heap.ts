@@ -158,6 +158,19 @@ export class Heap extends EventEmitter<HeapEvents> {
   }
 
   /**
+   * The Int32Array index of the 32-bit word at `byteOffset`, mapped in this thread. Throws
+   * RangeError, naming `label`, for an offset that is unaligned or outside the heap.
+   */
+  wordIndex(byteOffset: number, label: string): number {
+    if (!Number.isInteger(byteOffset) || byteOffset < 0 || (byteOffset & 3) !== 0) {
+      throw new RangeError(`${label}: byte offset ${byteOffset} is not a 4-byte aligned heap offset`);
+    }
+    this.ensureMapped(byteOffset + 4);
+    if (byteOffset + 4 > this.byteLength) throw new RangeError(`${label}: byte offset ${byteOffset} is outside the heap`);
+    return byteOffset >> 2;
+  }
+
+  /**
    * Grow the shared buffer to at least `bytes` (whole pages). Growing is shared: every
    * worker sees the new length and remaps on its next ensureMapped().
    * Throws OutOfMemoryError past maxByteLength.

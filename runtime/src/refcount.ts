@@ -27,12 +27,7 @@ export class Refcount {
     readonly byteOffset: number,
     readonly label = `refcount@0x${byteOffset.toString(16)}`,
   ) {
-    if (!Number.isInteger(byteOffset) || byteOffset < 0 || (byteOffset & 3) !== 0) {
-      throw new RangeError(`${label}: byte offset ${byteOffset} is not a 4-byte aligned heap offset`);
-    }
-    heap.ensureMapped(byteOffset + 4);
-    if (byteOffset + 4 > heap.byteLength) throw new RangeError(`${label}: byte offset ${byteOffset} is outside the heap`);
-    this.index = byteOffset >> 2;
+    this.index = heap.wordIndex(byteOffset, label);
   }
 }
 

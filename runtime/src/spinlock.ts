@@ -29,12 +29,7 @@ export class Spinlock implements Disposable {
     readonly byteOffset: number,
     readonly label = `spinlock@0x${byteOffset.toString(16)}`,
   ) {
-    if (!Number.isInteger(byteOffset) || byteOffset < 0 || (byteOffset & 3) !== 0) {
-      throw new RangeError(`${label}: byte offset ${byteOffset} is not a 4-byte aligned heap offset`);
-    }
-    heap.ensureMapped(byteOffset + 4);
-    if (byteOffset + 4 > heap.byteLength) throw new RangeError(`${label}: byte offset ${byteOffset} is outside the heap`);
-    this.index = byteOffset >> 2;
+    this.index = heap.wordIndex(byteOffset, label);
   }
 
   /** Whether any thread holds it now (a snapshot, for assertions and diagnostics). */
