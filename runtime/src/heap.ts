@@ -306,6 +306,7 @@ export class Heap extends EventEmitter<HeapEvents> {
     const { slot, tag } = this.registry.register(currentThreadId, threadName);
     const context: ThreadContext = {
       heap: this,
+      views: this.views,
       slot,
       tag,
       ctrWord: this.registry.word(slot, Slot.CTR),

@@ -123,7 +123,7 @@ export function rcuReadLock(): Disposable {
     if (t.qsbr) {
       qsbrCheckOnline();
     } else {
-      const i32 = t.heap.views.i32;
+      const i32 = t.views.i32;
       // The one store that makes this section visible. Seq-cst: it is ordered before every
       // load this section makes (the RCU-protected pointer loads), and pairs with the
       // grace period's flip-then-scan in grace-period.ts: either the scan sees this value
@@ -161,7 +161,7 @@ export function rcuReadUnlock(): void {
   if (t !== null && t.qsbr && !t.qsbrChecked) return;
   if (t === null || t.readNesting === 0) unbalanced(t);
   if (--t.readNesting === 0 && !t.qsbr) {
-    const i32 = t.heap.views.i32;
+    const i32 = t.views.i32;
     // Seq-cst exchange: every load of the section is ordered before it, so once a grace
     // period sees 0 here the section's loads are done (pairs with the scan in
     // grace-period.ts). A waiting grace period sets WAIT_BIT with a compareExchange *before*

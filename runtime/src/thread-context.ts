@@ -4,10 +4,12 @@
  * only the outermost lock and unlock need to be visible to other threads).
  */
 
-import type { Heap } from './heap.js';
+import type { Heap, HeapViews } from './heap.js';
 
 export interface ThreadContext {
   readonly heap: Heap;
+  /** `heap.views`, one load closer for the read side (the object is stable; its arrays are replaced on remap). */
+  readonly views: HeapViews;
   /** Registry slot index. */
   readonly slot: number;
   /** Owner tag written into lock words this thread holds. */
