@@ -1,23 +1,28 @@
 /**
  * @fileoverview `npm run bench -- lsp`: latency of the rcukit language server as an editor sees
  * it, over JSON-RPC on stdio (vscode-jsonrpc), with the server's default settings (debounce
- * included), in a generated 200-file project:
+ * included), in the seeded synthetic project of synthetic-project.ts at 200 files, ~25k lines:
  *   lsp-open-latency    didOpen of a file not yet open → its first publishDiagnostics (ms);
  *   lsp-change-latency  didChange → the publishDiagnostics for that document version (ms), over
- *                       100 edits after 10 warm-up edits.
+ *                       100 edits after 10 warm-up edits, to a runtime module nothing imports.
  * The first open of the session (engine thread start, project load) is logged, not counted.
  * Targets (issue 5): change median <= 100 ms, p95 <= 250 ms after warm-up.
  */
 
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { BenchEntry, BenchOptions, BenchSuite } from './bench-entry.js';
-import { generateProject } from './lsp-project.js';
 import { summarize } from './stats.js';
+import { writeSyntheticProject } from './synthetic-project.js';
 
 const serverMain = fileURLToPath(new URL('../../../analyzer/dist/lsp/main.js', import.meta.url));
+const runtimeDir = fileURLToPath(new URL('../../../runtime/', import.meta.url));
+/** The edit: a constant in a function (sumBytes's accumulator), as typing changes it. */
+const editedConstant = /let total = \d+;/;
 
 interface Published {
   uri: string;
@@ -30,8 +35,19 @@ async function run(options: BenchOptions): Promise<BenchEntry[]> {
   const opens = options.quick ? 5 : 20;
   const edits = options.quick ? 20 : 100;
   const warmup = options.quick ? 3 : 10;
-  const project = generateProject(fileCount);
-  options.log(`generated ${fileCount} files, ${project.lines} lines in ${project.dir}`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'rcukit-lsp-bench-'));
+  const project = writeSyntheticProject({ dir, runtimeDir, files: fileCount, targetLines: 24_400, seed: 0x5eed });
+  // Edit the last runtime module that holds the constant (a leaf: no module imports src/net);
+  // open the others, a mix of runtime and plain modules like the project itself.
+  const file = project.paths.findLast((f) => f.includes(`${path.sep}net${path.sep}`) && editedConstant.test(readFileSync(f, 'utf8')));
+  if (file === undefined) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`no runtime module of the synthetic project matches ${editedConstant}`);
+  }
+  const others = project.paths.filter((f) => f !== file);
+  options.log(
+    `generated ${project.files} files, ${project.lines} lines (${project.runtimeFiles} importing the runtime, ${project.bugs} planted bugs) in ${dir}; editing ${path.relative(dir, file)}`,
+  );
 
   const child = spawn(process.execPath, [serverMain, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -64,7 +80,7 @@ async function run(options: BenchOptions): Promise<BenchEntry[]> {
     });
 
   try {
-    const root = pathToFileURL(project.dir).href;
+    const root = pathToFileURL(dir).href;
     await connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: root,
@@ -83,21 +99,20 @@ async function run(options: BenchOptions): Promise<BenchEntry[]> {
     };
 
     // Cold: starts the engine's thread and loads the project.
-    const cold = await open(project.files[fileCount - 1]!);
+    const cold = await open(file);
     options.log(`first open (cold start): ${cold.ms.toFixed(0)} ms, ${cold.findings} findings`);
     const openSamples: number[] = [];
     for (let i = 0; i < opens; i++) {
-      const r = await open(project.files[(i * 37) % (fileCount - 1)]!);
+      const r = await open(others[(i * 37) % others.length]!);
       openSamples.push(r.ms);
     }
 
     // Edits to the file open longest: change a constant in one function, as typing does.
-    const file = project.files[fileCount - 1]!;
     const uri = pathToFileURL(file).href;
     const text = readFileSync(file, 'utf8');
     const changeSamples: number[] = [];
     for (let v = 2; v < 2 + warmup + edits; v++) {
-      const edited = text.replace(/let total = \d+;/, `let total = ${v};`);
+      const edited = text.replace(editedConstant, `let total = ${v};`);
       const done = next(uri, v, `edit v${v}`);
       const t0 = performance.now();
       await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text: edited }] });
@@ -114,12 +129,12 @@ async function run(options: BenchOptions): Promise<BenchEntry[]> {
     }
     setTimeout(() => child.kill('SIGKILL'), 2000).unref();
     connection.dispose();
-    rmSync(project.dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export const suite: BenchSuite = {
   name: 'lsp',
-  description: 'rcukit language server latency over JSON-RPC: didChange/didOpen to publishDiagnostics, generated 200-file project',
+  description: 'rcukit language server latency over JSON-RPC: didChange/didOpen to publishDiagnostics, seeded synthetic 200-file, ~25k-line project',
   run,
 };

@@ -6,6 +6,9 @@
  * labelled loops, spinTrylock, helpers that return with a lock held), a few real bugs, and a
  * majority of plain modules that never import the runtime (the engine's pre-filter should make
  * those nearly free). tsc and rcukit both check it, so it must be valid TypeScript.
+ *
+ * Two suites use it: analyzer.ts (200 files, ~50k lines; its figures are quoted, so the same
+ * options must keep writing the same bytes) and lsp.ts (200 files, ~25k lines).
  */
 
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -26,6 +29,11 @@ export interface SyntheticProjectStats {
   readonly runtimeFiles: number;
   /** Functions written with a deliberate bug. */
   readonly bugs: number;
+  /**
+   * The source files written, `dir` joined with `src/...`, in the order written: models
+   * (src/model), plain modules (src/util), then runtime modules (src/net, imported by nothing).
+   */
+  readonly paths: readonly string[];
 }
 
 /** mulberry32: small, fast, good enough to pick templates. */
@@ -49,6 +57,7 @@ export function writeSyntheticProject(o: SyntheticProjectOptions): SyntheticProj
   const linesPerFile = o.targetLines / o.files;
   let lines = 0;
   let bugs = 0;
+  const paths: string[] = [];
 
   mkdirSync(path.join(o.dir, 'src/model'), { recursive: true });
   mkdirSync(path.join(o.dir, 'src/net'), { recursive: true });
@@ -67,7 +76,9 @@ export function writeSyntheticProject(o: SyntheticProjectOptions): SyntheticProj
     ),
   );
   const write = (rel: string, text: string) => {
-    writeFileSync(path.join(o.dir, rel), text);
+    const file = path.join(o.dir, rel);
+    writeFileSync(file, text);
+    paths.push(file);
     lines += text.split('\n').length;
   };
 
@@ -106,7 +117,7 @@ export function writeSyntheticProject(o: SyntheticProjectOptions): SyntheticProj
     );
     write(`src/net/lookup${r}.ts`, parts.join('\n'));
   }
-  return { files: o.files, lines, runtimeFiles, bugs };
+  return { files: o.files, lines, runtimeFiles, bugs, paths };
 }
 
 function modelFile(m: number): string {
