@@ -8,12 +8,14 @@
  * - `rcu-read-pair` (ns): rcuReadLock() + rcuReadUnlock(), default flavor.
  * - `qsbr-read-pair` (ns): the same pair in a thread registered as a QSBR reader.
  * - `spinlock-pair` (ns): spinLock() + spinUnlock(), uncontended.
+ * - `loop-body` (ns): the shared loop body alone, entering and leaving nothing — what every
+ *   ns case above includes, so that a read side's own cost is its figure minus this one.
  * - `sync-gp-latency`, `async-gp-latency` (ms): one synchronizeRcu() / await
  *   synchronizeRcuAsync(), back to back, while one worker runs read-side sections in a loop.
  * - `call-rcu-throughput` (ops/s): callbacks queued with callRcu() and run after their grace
  *   period, per second of wall time (queue a batch, await rcuBarrierAsync()), same reader.
  *
- * Fairness: the four ns cases share one loop shape — enter, one plain load of a shared word
+ * Fairness: the ns cases share one loop shape — enter, one plain load of a shared word
  * added to an accumulator, leave — and are sampled interleaved (interleave.ts), so they differ
  * only in what enters and leaves. Accumulators are returned and folded into a sink, so no
  * case can be optimized away.
@@ -79,6 +81,14 @@ function readSide(heap: Heap, sizes: Sizes, options: BenchOptions): BenchEntry[]
   i32[payload] = 7;
 
   const cases: LoopCase[] = [
+    {
+      name: 'loop-body',
+      body(n) {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc = (acc + i32[payload]!) | 0;
+        return acc;
+      },
+    },
     {
       name: 'two-atomics-store',
       body(n) {
