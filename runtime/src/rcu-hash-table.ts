@@ -300,8 +300,14 @@ export class RcuHashTable<D extends AnyStructDef> {
           }
           const object = pos - nodeOffset;
           // A racy read by design: the object may be freed and reused while we read. The
-          // key is checked again after the reference is taken.
-          if (Atomics.load(i32, (object + keyOffset) >> 2) === key) {
+          // key is checked again (with Atomics.load, after the compareExchange) once the
+          // reference is taken. A plain load, as the kernel's walk reads keys plainly: it
+          // comes after the Atomics.load of the link that led here, so it sees at least the
+          // key stored before that link was published (the writer's key store is plain too,
+          // so an Atomics.load here would order nothing more), and reading it costs no
+          // builtin call. What it decides is only where to try; the refcount, the re-check,
+          // the marker and the replace sequence decide what is returned.
+          if (i32[(object + keyOffset) >> 2] === key) {
             found = object;
             break;
           }
