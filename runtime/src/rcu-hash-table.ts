@@ -756,9 +756,9 @@ function incNotZero(i32: Int32Array, index: number, table: string): boolean {
 
 /**
  * refcountDecAndTest on a word: true when this dropped the last reference. The first read is
- * plain, as in incNotZero(): the caller's own reference was taken by a seq-cst operation
- * earlier in this thread, so the read sees at least that count, and the compareExchange
- * decides.
+ * plain, as in incNotZero(): the reference being dropped was taken (or published, for the
+ * table's own) by an Atomics operation that happens before this call, so the read sees a
+ * count that still includes it; only the compareExchange decides.
  */
 function decAndTest(i32: Int32Array, index: number, table: string): boolean {
   let v = i32[index]!;
