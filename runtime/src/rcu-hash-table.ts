@@ -49,7 +49,8 @@ import { REFCOUNT_MAX } from './refcount.js';
 import { rcuReadLock, rcuReadUnlock } from './rcu.js';
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
-import { addressOf, objectAt, type AnyStructDef, type StructObjectBase, type StructRef } from './struct.js';
+import { resolveIn } from './slab-object-map.js';
+import { addressOf, structViews, type AnyStructDef, type StructObjectBase, type StructRef, type StructViews } from './struct.js';
 
 // ---------------------------------------------------------------------------------------
 // Layout of the table's root
@@ -182,6 +183,10 @@ export class RcuHashTable<D extends AnyStructDef> {
   readonly #skipNullsCheck: boolean;
   readonly #delay: ((phase: LookupPhase) => void) | null;
   readonly #locks: (Spinlock | undefined)[];
+  /** The heap's StructViews (one per heap, never replaced): #object() resolves through it. */
+  readonly #views: StructViews;
+  /** this.struct.layout.size, read on every lookup and put(). */
+  readonly #objectSize: number;
   readonly #stats: RcuHashTableStats = {
     lookups: 0,
     nullsRestarts: 0,
@@ -228,6 +233,8 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#skipNullsCheck = options.unsafeSkipNullsCheckForTesting === true;
     this.#delay = options.readerDelayForTesting ?? null;
     this.#locks = new Array<Spinlock | undefined>(buckets);
+    this.#views = structViews(heap);
+    this.#objectSize = struct.layout.size;
 
     let rootByte: number;
     try {
@@ -271,7 +278,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     const nodeOffset = this.#nodeOffset;
     const refWordOffset = this.#refcountOffset;
     const delay = this.#delay;
-    const objectSize = this.struct.layout.size;
+    const objectSize = this.#objectSize;
     const seqIndex = (headByte >> 2) + BucketWord.REPLACE_SEQ;
     rcuReadLock();
     try {
@@ -293,8 +300,14 @@ export class RcuHashTable<D extends AnyStructDef> {
           }
           const object = pos - nodeOffset;
           // A racy read by design: the object may be freed and reused while we read. The
-          // key is checked again after the reference is taken.
-          if (Atomics.load(i32, (object + keyOffset) >> 2) === key) {
+          // key is checked again (with Atomics.load, after the compareExchange) once the
+          // reference is taken. A plain load, as the kernel's walk reads keys plainly: it
+          // comes after the Atomics.load of the link that led here, so it sees at least the
+          // key stored before that link was published (the writer's key store is plain too,
+          // so an Atomics.load here would order nothing more), and reading it costs no
+          // builtin call. What it decides is only where to try; the refcount, the re-check,
+          // the marker and the replace sequence decide what is returned.
+          if (i32[(object + keyOffset) >> 2] === key) {
             found = object;
             break;
           }
@@ -677,7 +690,8 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   #object(address: number): StructRef<D> {
-    return objectAt(this.struct, this.heap, address);
+    // objectAt() without its per-call structViews(heap) lookup (a symbol-keyed property).
+    return resolveIn(this.#views, this.struct, address) as unknown as StructRef<D>;
   }
 
   #address(obj: StructRef<D>, what: string): number {
@@ -693,7 +707,7 @@ export class RcuHashTable<D extends AnyStructDef> {
       );
     }
     const address = addressOf(obj as object);
-    this.heap.ensureMapped(address + this.struct.layout.size);
+    this.heap.ensureMapped(address + this.#objectSize);
     return address;
   }
 
@@ -720,22 +734,39 @@ export function rcuHashTableCreate<D extends AnyStructDef>(heap: Heap, name: str
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/** refcountIncNotZero on a word (refcount.ts semantics, without a handle per lookup). */
+/**
+ * refcountIncNotZero on a word (refcount.ts semantics, without a handle per lookup).
+ *
+ * The first read is a plain load, as the kernel's atomic_read() is: only the
+ * compareExchange orders anything (it is what the key re-check comes after) and only it
+ * decides; a stale first value just costs one more turn, and a failed exchange hands back
+ * the current value for the next turn. In V8 every Atomics call is a builtin call, so this
+ * saves one of the few on every lookup.
+ */
 function incNotZero(i32: Int32Array, index: number, table: string): boolean {
+  let v = i32[index]!;
   for (;;) {
-    const v = Atomics.load(i32, index);
     if (v === 0) return false;
     if (v < 0 || v >= REFCOUNT_MAX) throw new RefcountError(`table '${table}': refcount ${v} at word ${index} is saturated or corrupt`);
-    if (Atomics.compareExchange(i32, index, v, v + 1) === v) return true;
+    const seen = Atomics.compareExchange(i32, index, v, v + 1);
+    if (seen === v) return true;
+    v = seen;
   }
 }
 
-/** refcountDecAndTest on a word: true when this dropped the last reference. */
+/**
+ * refcountDecAndTest on a word: true when this dropped the last reference. The first read is
+ * plain, as in incNotZero(): the reference being dropped was taken (or published, for the
+ * table's own) by an Atomics operation that happens before this call, so the read sees a
+ * count that still includes it; only the compareExchange decides.
+ */
 function decAndTest(i32: Int32Array, index: number, table: string): boolean {
+  let v = i32[index]!;
   for (;;) {
-    const v = Atomics.load(i32, index);
     if (v <= 0) throw new RefcountError(`table '${table}': put() of an object with refcount ${v} (a reference dropped twice?)`);
-    if (Atomics.compareExchange(i32, index, v, v - 1) === v) return v === 1;
+    const seen = Atomics.compareExchange(i32, index, v, v - 1);
+    if (seen === v) return v === 1;
+    v = seen;
   }
 }
 
