@@ -16,6 +16,7 @@ import { skipParens } from '../cfg/cfg-builder.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { SLAB_TYPESAFE_BY_RCU_BIT, type CacheDecl } from '../primitives/slab-model.js';
 import { defineRule } from './define-rule.js';
+import { functionBodyOf } from './rule-utils/slab-sites.js';
 
 export default defineRule({
   id: 'rcu/lock-without-ctor',
@@ -96,7 +97,7 @@ function initializesLock(body: ts.Node, field: string, primitives: Primitives, d
       const a = n.arguments[0] === undefined ? undefined : skipParens(n.arguments[0]);
       if (kind === 'spinLockInit' && a !== undefined && ts.isPropertyAccessExpression(a) && a.name.text === field) found = true;
       else if (kind === undefined && depth < 3) {
-        const body = helperBody(primitives.calleeSymbol(n)?.valueDeclaration);
+        const body = functionBodyOf(primitives.calleeSymbol(n)?.valueDeclaration);
         if (body !== undefined && initializesLock(body, field, primitives, depth + 1)) found = true;
       }
     }
@@ -104,15 +105,4 @@ function initializesLock(body: ts.Node, field: string, primitives: Primitives, d
   };
   visit(body);
   return found;
-}
-
-/** The body of a project function a call names: a declaration, or a const bound to an arrow/function. */
-function helperBody(decl: ts.Declaration | undefined): ts.Node | undefined {
-  if (decl === undefined || decl.getSourceFile().isDeclarationFile) return undefined;
-  if (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl)) return decl.body;
-  if (ts.isVariableDeclaration(decl) && decl.initializer !== undefined) {
-    const init = skipParens(decl.initializer);
-    if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init.body;
-  }
-  return undefined;
 }

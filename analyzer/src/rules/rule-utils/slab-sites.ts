@@ -93,7 +93,11 @@ export function rcuFieldBindings(node: ts.Node, primitives: Primitives, checker:
 
 /** The body of the project function a call names (a declaration, or a const bound to a function). */
 function calleeBody(call: ts.CallExpression, primitives: Primitives): ts.Node | undefined {
-  const decl = primitives.calleeSymbol(call)?.valueDeclaration;
+  return functionBodyOf(primitives.calleeSymbol(call)?.valueDeclaration);
+}
+
+/** The body of a project function declaration, or of a const bound to an arrow or function expression. */
+export function functionBodyOf(decl: ts.Declaration | undefined): ts.Node | undefined {
   if (decl === undefined || decl.getSourceFile().isDeclarationFile) return undefined;
   if (ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl)) return decl.body;
   if (ts.isVariableDeclaration(decl) && decl.initializer !== undefined) {
