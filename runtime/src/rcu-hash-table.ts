@@ -300,8 +300,8 @@ export class RcuHashTable<D extends AnyStructDef> {
           }
           const object = pos - nodeOffset;
           // A racy read by design: the object may be freed and reused while we read. The
-          // key is checked again (with Atomics.load, after the compareExchange) once the
-          // reference is taken. A plain load, as the kernel's walk reads keys plainly: it
+          // key is checked again once the reference is taken. A plain load, as the
+          // kernel's walk reads keys plainly: it
           // comes after the Atomics.load of the link that led here, so it sees at least the
           // key stored before that link was published (the writer's key store is plain too,
           // so an Atomics.load here would order nothing more), and reading it costs no
@@ -325,12 +325,16 @@ export class RcuHashTable<D extends AnyStructDef> {
             this.#restart('refcountRestarts');
             continue;
           }
-          // The re-check. The compareExchange in incNotZero() is sequentially consistent,
-          // so this load comes after it: if the object was reused for another key before
-          // our increment, the writer's key store (made before it published refcount 1,
-          // which our increment read) is visible here. Without the re-check a lookup can
-          // return an object whose key is not the key asked for.
-          if (!this.#skipRecheck && Atomics.load(i32, (found + keyOffset) >> 2) !== key) {
+          // The re-check. Our compareExchange read the refcount from the Atomics.store that
+          // published it (or from a chain of increments and decrements after it), so that
+          // store happens before this load, and so does the key store the writer made before
+          // it: if the object was reused for another key before our increment, this load
+          // sees that key. A plain load is enough for that (the ECMAScript memory model's
+          // happens-before, not the hardware): no later key store can race with it, since the
+          // key changes only on reuse and our reference keeps the object from being freed.
+          // Without the re-check a lookup can return an object whose key is not the key
+          // asked for.
+          if (!this.#skipRecheck && i32[(found + keyOffset) >> 2] !== key) {
             this.putAddress(found);
             this.#restart('recheckRestarts');
             continue;
@@ -621,7 +625,11 @@ export class RcuHashTable<D extends AnyStructDef> {
   #findLocked(headByte: number, key: number): number {
     this.heap.ensureMapped();
     const i32 = this.heap.views.i32;
-    for (let pos = Atomics.load(i32, headByte >> 2); !isANulls(pos); pos = Atomics.load(i32, pos >> 2)) {
+    // Plain loads: under the bucket lock the chain cannot change. Only holders of this lock
+    // link or unlink its objects, and a listed object holds the table's reference, so it
+    // cannot be freed and reused elsewhere while it is on the chain. The lock's acquire
+    // orders these loads after the last holder's stores.
+    for (let pos = i32[headByte >> 2]!; !isANulls(pos); pos = i32[pos >> 2]!) {
       const object = pos - this.#nodeOffset;
       if (i32[(object + this.#keyOffset) >> 2] === key) return object;
     }
