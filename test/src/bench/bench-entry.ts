@@ -20,6 +20,11 @@ export interface BenchEntry {
 export interface BenchOptions {
   /** Fewer samples and shorter runs: for a smoke check, not for figures. */
   readonly quick: boolean;
+  /**
+   * Reader worker counts for suites that run reader workers (`--readers=1,2,8`); undefined
+   * means each suite's own default. For scaling figures on machines with more cores.
+   */
+  readonly readers?: readonly number[];
   /** Print progress to stderr (off with --json so stdout stays pure JSON). */
   readonly log: (line: string) => void;
 }

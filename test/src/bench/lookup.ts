@@ -1,6 +1,6 @@
 /**
- * @fileoverview `npm run bench -- lookup`: lookups per second from 1 and 2 reader workers while
- * one writer worker updates the data, for four ways of sharing a keyed table between workers:
+ * @fileoverview `npm run bench -- lookup`: lookups per second from 1 and 2 reader workers (or
+ * the counts `--readers=` gives) while one writer worker updates the data, for four ways of sharing a keyed table between workers:
  *
  * - `rcu-table`: the RCU hash table, lockless lookups (rcuReadLock, refcountIncNotZero, key
  *   re-check), each lookup taking and dropping a reference and reading the value;
@@ -34,6 +34,7 @@ import {
   LOOKUP_BENCH_CTL,
   LOOKUP_BENCH_CTL_BYTES,
   LOOKUP_BENCH_KEYS,
+  MAX_LOOKUP_READERS,
   WRITER_BATCH,
   WRITER_PAUSE_MS,
   WRITER_SLOT,
@@ -45,16 +46,17 @@ const workerUrl = new URL('../workers/lookup-bench-worker.js', import.meta.url);
 type Variant = 'rcu-table' | 'spinlock-table' | 'rcu-table-qsbr' | 'owner-thread' | 'local-map';
 const VARIANTS: readonly Variant[] = ['rcu-table', 'spinlock-table', 'rcu-table-qsbr', 'owner-thread', 'local-map'];
 const TABLE_MODES: Partial<Record<Variant, number>> = { 'rcu-table': 0, 'spinlock-table': 1, 'rcu-table-qsbr': 2 };
-const READERS = [1, 2] as const;
+/** Reader counts by default: the issue's 1 and 2 (`--readers=` gives others). */
+const READERS: readonly number[] = [1, 2];
 
 export const suite: BenchSuite = {
   name: 'lookup',
   description:
-    `lookups/s from 1 and 2 reader workers, one writer replacing ${WRITER_BATCH} entries every ${WRITER_PAUSE_MS} ms; ` +
+    `lookups/s from reader workers (1 and 2, or --readers=), one writer replacing ${WRITER_BATCH} entries every ${WRITER_PAUSE_MS} ms; ` +
     `${LOOKUP_BENCH_KEYS} keys, ${LOOKUP_BENCH_BUCKETS} buckets`,
   async run(options: BenchOptions): Promise<BenchEntry[]> {
     const entries: BenchEntry[] = [];
-    for (const readers of READERS) {
+    for (const readers of options.readers ?? READERS) {
       const samples = await measure('tables', readers, options);
       // Windows alternate rcu / spinlock / qsbr, so neighbouring windows saw about the same
       // machine: the median of their ratios is steadier than the ratio of the medians.
@@ -84,7 +86,7 @@ export const suite: BenchSuite = {
  * others run alone. Returns samples per variant.
  */
 async function measure(setup: Variant | 'tables', readers: number, options: BenchOptions): Promise<Partial<Record<Variant, number[]>>> {
-  const heap = createHeap({ threadName: 'lookup-bench', maxThreads: 16 });
+  const heap = createHeap({ threadName: 'lookup-bench', maxThreads: MAX_LOOKUP_READERS + 8 });
   const workers: Worker[] = [];
   const exits = new Map<Worker, Promise<unknown>>();
   try {

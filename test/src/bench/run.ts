@@ -1,9 +1,11 @@
 /**
- * @fileoverview `npm run bench -- <suite>... [--json] [--quick]`: runs benchmark suites and prints
- * a table, or with --json only a JSON array of BenchEntry.
+ * @fileoverview `npm run bench -- <suite>... [--json] [--quick] [--readers=N,...]`: runs benchmark
+ * suites and prints a table, or with --json only a JSON array of BenchEntry. `--readers` sets the
+ * reader worker counts of the suites that run readers (lookup), for scaling figures.
  */
 
 import type { BenchEntry, BenchSuite } from './bench-entry.js';
+import { MAX_LOOKUP_READERS } from '../workers/lookup-bench-protocol.js';
 
 /** Suites by name, loaded lazily so one suite's imports do not slow another. */
 const suites: Record<string, () => Promise<BenchSuite>> = {
@@ -15,25 +17,35 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   lsp: async () => (await import('./lsp.js')).suite,
 };
 
+const USAGE = 'usage: npm run bench -- <suite>... [--json] [--quick] [--readers=N,N,...]';
+
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const quick = argv.includes('--quick');
+  const readersFlag = argv.find((a) => a.startsWith('--readers='));
   const names = argv.filter((a) => !a.startsWith('--'));
-  const unknownFlags = argv.filter((a) => a.startsWith('--') && a !== '--json' && a !== '--quick');
+  const unknownFlags = argv.filter((a) => a.startsWith('--') && a !== '--json' && a !== '--quick' && a !== readersFlag);
   if (unknownFlags.length > 0 || names.length === 0 || names.some((n) => !(n in suites))) {
     const bad = [...unknownFlags, ...names.filter((n) => !(n in suites))];
     process.stderr.write(
-      (bad.length > 0 ? `bench: unknown ${bad.join(', ')}\n` : '') +
-        `usage: npm run bench -- <suite>... [--json] [--quick]\nsuites: ${Object.keys(suites).join(', ')}\n`,
+      (bad.length > 0 ? `bench: unknown ${bad.join(', ')}\n` : '') + `${USAGE}\nsuites: ${Object.keys(suites).join(', ')}\n`,
     );
     return 2;
+  }
+  let readers: number[] | undefined;
+  if (readersFlag !== undefined) {
+    readers = readersFlag.slice('--readers='.length).split(',').map(Number);
+    if (readers.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_LOOKUP_READERS)) {
+      process.stderr.write(`bench: ${readersFlag}: reader counts must be integers from 1 to ${MAX_LOOKUP_READERS}, comma-separated\n${USAGE}\n`);
+      return 2;
+    }
   }
   const log = json ? () => {} : (line: string) => process.stderr.write(line + '\n');
   const all: BenchEntry[] = [];
   for (const name of names) {
     const suite = await suites[name]!();
     log(`# ${suite.name}: ${suite.description}`);
-    const entries = await suite.run({ quick, log });
+    const entries = await suite.run({ quick, log, ...(readers !== undefined ? { readers } : {}) });
     all.push(...entries);
     if (!json) printTable(entries);
   }

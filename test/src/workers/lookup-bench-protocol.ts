@@ -14,15 +14,17 @@ export const WRITER_BATCH = 8;
 export const WRITER_PAUSE_MS = 0.1;
 
 export const LOOKUP_BENCH_CTL = 'lookup-bench-ctl';
-export const LOOKUP_BENCH_CTL_BYTES = 64;
+export const LOOKUP_BENCH_CTL_BYTES = 256;
 /**
  * Control words: READY counts workers ready; PHASE 0 = wait, 1 = run, 2 = stop; MODE (table
  * readers) 0 = lockless lookups, 1 = lookups under the bucket lock, 2 = lockless lookups as a
  * QSBR reader; COUNTS.. per worker.
  */
 export const BenchCtl = { READY: 0, PHASE: 1, MODE: 2, COUNTS: 4 } as const;
-/** COUNTS slots: readers 0..7, the writer at WRITER_SLOT. */
-export const WRITER_SLOT = 8;
+/** Most reader workers one run may have (`--readers`): COUNTS slots 0..MAX-1. */
+export const MAX_LOOKUP_READERS = 32;
+/** COUNTS slot of the writer, after the readers'. */
+export const WRITER_SLOT = MAX_LOOKUP_READERS;
 
 export type LookupRole = 'table-reader' | 'table-writer' | 'owner' | 'owner-reader' | 'owner-writer' | 'local-reader';
 
