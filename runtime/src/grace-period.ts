@@ -189,7 +189,7 @@ function acquireGpLockSync(t: ThreadContext): void {
   // acquisition of this thread has taken the word and its continuation has not run yet; we
   // use that hold and release it, and the continuation sees it no longer owns the word
   // (acquireGpLockAsync) and tries again.
-  lockWordAcquire(t.heap.views.i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
+  lockWordAcquire(t.heap, RcuWord.GP_LOCK, t.tag, t.heap.registry);
   lockHolds = 1;
   lockHeap = t.heap;
 }
@@ -202,10 +202,10 @@ async function acquireGpLockAsync(t: ThreadContext): Promise<void> {
       lockHolds++;
       return;
     }
-    await lockWordAcquireAsync(i32, RcuWord.GP_LOCK, t.tag, t.heap.registry);
+    await lockWordAcquireAsync(t.heap, RcuWord.GP_LOCK, t.tag, t.heap.registry);
     if (threadLocal.current !== t) {
       // Detached while waiting: the word may now name our dead tag; give it back.
-      lockWordRelease(i32, RcuWord.GP_LOCK, t.tag);
+      lockWordRelease(t.heap, RcuWord.GP_LOCK, t.tag);
       stillAttached(t);
     }
     if (lockHolds > 0) {
@@ -225,7 +225,7 @@ async function acquireGpLockAsync(t: ThreadContext): Promise<void> {
 function releaseGpLock(t: ThreadContext): void {
   if (--lockHolds === 0) {
     lockHeap = null;
-    lockWordRelease(t.heap.views.i32, RcuWord.GP_LOCK, t.tag);
+    lockWordRelease(t.heap, RcuWord.GP_LOCK, t.tag);
   }
 }
 

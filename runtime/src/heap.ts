@@ -1,6 +1,6 @@
 /**
- * @fileoverview The shared heap: one SharedArrayBuffer holding all allocator and RCU state,
- * and the calling thread's attachment to it.
+ * @fileoverview The shared heap: one shared WebAssembly.Memory holding all allocator and RCU
+ * state, and the calling thread's attachment to it.
  *
  * Each thread attaches to at most one heap at a time (createHeap() attaches its creator);
  * rcuReadLock(), spinLock() and the other kernel-named calls act on the calling thread's
@@ -8,10 +8,18 @@
  * cache of views over the shared buffer, never the truth. Share it with heap.share() and
  * attachHeap() in the other worker.
  *
- * The buffer is growable up to a maximum. Views are fixed-length typed arrays, rebuilt when
- * the buffer has grown (Atomics through a length-tracking view cost several times more), so
- * code that reads an address must first call heap.ensureMapped() if the address may lie
- * beyond what this thread last saw.
+ * Why a WebAssembly.Memory and not a plain SharedArrayBuffer: its buffer is a SharedArrayBuffer
+ * all the same (typed arrays, Atomics.wait and notify work on it), but WebAssembly code can
+ * reach it too, and the hot paths' atomic operations run there (heap-atomics.ts): in Node 20
+ * every JavaScript Atomics call is a builtin call of about 18 ns, a load included, while a call
+ * into WebAssembly costs about 5 ns and the atomic instructions in it next to nothing.
+ *
+ * The memory grows up to a maximum, in WebAssembly's 64 KiB steps. Each growth gives
+ * memory.buffer a new, longer SharedArrayBuffer over the same bytes. Views are fixed-length
+ * typed arrays, rebuilt when the memory has grown (Atomics through a length-tracking view cost
+ * several times more), so code that reads an address must first call heap.ensureMapped() if
+ * the address may lie beyond what this thread last saw. WebAssembly code sees every growth at
+ * once.
  */
 
 import { EventEmitter } from 'node:events';
@@ -39,11 +47,13 @@ import {
 import { ThreadRegistry, type ThreadInfo } from './thread-registry.js';
 import { LockResult, lockWordAcquire, lockWordRelease } from './lock-word.js';
 import { setCurrentThread, threadLocal, type ThreadContext } from './thread-context.js';
+import { instantiateHeapAtomics, type HeapAtomics } from './heap-atomics.js';
+import { WASM_PAGE_SIZE, wasm, type WasmMemory } from './wasm-api.js';
 
 export interface HeapOptions {
-  /** Bytes allocated now (rounded up to whole pages). Default 1 MiB. */
+  /** Bytes allocated now (rounded up to 64 KiB). Default 1 MiB. */
   initialBytes?: number;
-  /** The buffer grows on demand up to this many bytes. Default 256 MiB. */
+  /** The heap grows on demand up to this many bytes (rounded down to whole pages). Default 256 MiB. */
   maxBytes?: number;
   /** How many threads may be attached at once (1..255). Default 64. */
   maxThreads?: number;
@@ -71,7 +81,7 @@ export interface AttachOptions {
 /** What a worker needs to attach: pass it in workerData or postMessage. */
 export interface SharedHeap {
   readonly kind: 'rcukit-heap';
-  readonly buffer: SharedArrayBuffer;
+  readonly memory: WasmMemory;
 }
 
 /** Reported when a grace period has waited on one reader longer than stallTimeoutMs. */
@@ -108,46 +118,57 @@ export const DEFAULT_INITIAL_GP_COUNTER = 0x7fffff01 | 1;
 const encoder = new TextEncoder();
 
 export class Heap extends EventEmitter<HeapEvents> {
-  readonly buffer: SharedArrayBuffer;
+  /** The shared memory itself; `buffer` is its current SharedArrayBuffer. */
+  readonly memory: WasmMemory;
   readonly views: HeapViews;
   readonly registry: ThreadRegistry;
+  /** This thread's WebAssembly atomics over the memory (heap-atomics.ts). */
+  readonly atomics: HeapAtomics;
+  /** Header.MAX_PAGES whole pages: the memory's own maximum is rounded up to 64 KiB. */
+  readonly maxByteLength: number;
   #attached = false;
 
-  private constructor(buffer: SharedArrayBuffer) {
+  private constructor(memory: WasmMemory) {
     super();
-    this.buffer = buffer;
-    this.views = makeViews(buffer);
+    this.memory = memory;
+    this.views = makeViews(this.buffer);
     const i32 = this.views.i32;
+    this.maxByteLength = i32[Header.MAX_PAGES]! * PAGE_SIZE;
     this.registry = new ThreadRegistry(this.views, i32[Header.REGISTRY_BYTE]!, i32[Header.MAX_THREADS]!);
+    this.atomics = instantiateHeapAtomics(memory);
   }
 
   /** @internal Used by createHeap() and attachHeap(). */
-  static open(buffer: SharedArrayBuffer, threadName: string): Heap {
-    const heap = new Heap(buffer);
+  static open(memory: WasmMemory, threadName: string): Heap {
+    const heap = new Heap(memory);
     heap.#attach(threadName);
     return heap;
+  }
+
+  /** The memory's current SharedArrayBuffer (a new, longer one after each growth). */
+  get buffer(): SharedArrayBuffer {
+    return this.memory.buffer as unknown as SharedArrayBuffer;
   }
 
   get i32(): Int32Array {
     return this.views.i32;
   }
 
-  /** Current size of the buffer in bytes (shared: any worker may have grown it). */
+  /**
+   * Current size of the heap in bytes (shared: any worker may have grown it), never more
+   * than maxByteLength.
+   */
   get byteLength(): number {
-    return this.buffer.byteLength;
-  }
-
-  get maxByteLength(): number {
-    return this.buffer.maxByteLength;
+    return Math.min(this.buffer.byteLength, this.maxByteLength);
   }
 
   /** What another worker passes to attachHeap(). */
   share(): SharedHeap {
-    return { kind: 'rcukit-heap', buffer: this.buffer };
+    return { kind: 'rcukit-heap', memory: this.memory };
   }
 
   /** Rebuild the views if the buffer has grown past them. Cheap when it has not. */
-  ensureMapped(byteEnd: number = this.buffer.byteLength): void {
+  ensureMapped(byteEnd: number = this.byteLength): void {
     if (byteEnd > this.views.u8.length) {
       const next = makeViews(this.buffer);
       this.views.i32 = next.i32;
@@ -177,15 +198,17 @@ export class Heap extends EventEmitter<HeapEvents> {
    */
   grow(bytes: number): void {
     const target = alignUp(bytes, PAGE_SIZE);
-    if (target > this.buffer.maxByteLength) {
+    if (target > this.maxByteLength) {
       throw new OutOfMemoryError(
-        `heap cannot grow to ${target} bytes: its maximum is ${this.buffer.maxByteLength} bytes (maxBytes in createHeap())`,
+        `heap cannot grow to ${target} bytes: its maximum is ${this.maxByteLength} bytes (maxBytes in createHeap())`,
       );
     }
-    // grow() throws if another worker grew it past `target` meanwhile; that is success too.
-    if (target > this.buffer.byteLength) {
+    // memory.grow() adds to whatever length the memory has now: another worker may have
+    // grown it meanwhile, so ask again until it is long enough. It throws past the memory's
+    // maximum, which only a racing grower's rounding can reach; then the length decides.
+    for (let length = this.buffer.byteLength; length < target; length = this.buffer.byteLength) {
       try {
-        this.buffer.grow(target);
+        this.memory.grow(Math.ceil((target - length) / WASM_PAGE_SIZE));
       } catch (error) {
         if (this.buffer.byteLength < target) throw error;
       }
@@ -307,6 +330,7 @@ export class Heap extends EventEmitter<HeapEvents> {
     const context: ThreadContext = {
       heap: this,
       views: this.views,
+      atomics: this.atomics,
       slot,
       tag,
       ctrWord: this.registry.word(slot, Slot.CTR),
@@ -329,12 +353,12 @@ export class Heap extends EventEmitter<HeapEvents> {
   #lockRegistry(self: ThreadContext): void {
     // OWNER_DEAD is fine here: the registry lock guards only the root directory, whose
     // entries are written name-last and so are never half-visible.
-    const result = lockWordAcquire(this.views.i32, Header.REGISTRY_LOCK, self.tag, this.registry);
+    const result = lockWordAcquire(this, Header.REGISTRY_LOCK, self.tag, this.registry);
     if (result === LockResult.SELF) throw new HeapAttachmentError('registry lock taken recursively');
   }
 
   #unlockRegistry(self: ThreadContext): void {
-    lockWordRelease(this.views.i32, Header.REGISTRY_LOCK, self.tag);
+    lockWordRelease(this, Header.REGISTRY_LOCK, self.tag);
   }
 }
 
@@ -353,8 +377,12 @@ export function createHeap(options: HeapOptions = {}): Heap {
       `maxBytes ${o.maxBytes} is smaller than the ${initial} bytes the heap needs (header, registry, static area, initialBytes)`,
     );
   }
-  const buffer = new SharedArrayBuffer(initial, { maxByteLength: o.maxBytes });
-  const i32 = new Int32Array(buffer, 0, Header.WORDS);
+  const memory = new wasm.Memory({
+    initial: Math.ceil(initial / WASM_PAGE_SIZE),
+    maximum: Math.ceil(o.maxBytes / WASM_PAGE_SIZE),
+    shared: true,
+  });
+  const i32 = new Int32Array(memory.buffer, 0, Header.WORDS);
   i32[Header.LAYOUT_VERSION] = LAYOUT_VERSION;
   i32[Header.MAX_THREADS] = o.maxThreads;
   i32[Header.REGISTRY_BYTE] = registryByte;
@@ -368,27 +396,32 @@ export function createHeap(options: HeapOptions = {}): Heap {
   i32[Header.STALL_TIMEOUT_MS] = o.stallTimeoutMs;
   for (const init of heapInitializers) init(i32, o);
   // The magic goes in last: a heap is recognizable only once it is complete. (Nobody else can
-  // see the buffer yet; this keeps the rule simple for future initializers.)
+  // see the memory yet; this keeps the rule simple for future initializers.)
   Atomics.store(i32, Header.MAGIC, HEAP_MAGIC);
-  return Heap.open(buffer, options.threadName ?? defaultThreadName());
+  return Heap.open(memory, options.threadName ?? defaultThreadName());
 }
 
 /** Attach the calling thread to a heap shared by another worker. */
 export function attachHeap(shared: unknown, options: AttachOptions = {}): Heap {
-  const buffer = isSharedHeap(shared) ? shared.buffer : shared;
-  if (!(buffer instanceof SharedArrayBuffer)) {
+  const memory = isSharedHeap(shared) ? shared.memory : shared;
+  if (!(memory instanceof wasm.Memory)) {
     throw new NotAHeapError(
-      `attachHeap() expects what heap.share() returned (or its SharedArrayBuffer); got ${describe(shared)}`,
+      `attachHeap() expects what heap.share() returned (or its WebAssembly.Memory); got ${describe(shared)}` +
+        (shared instanceof SharedArrayBuffer ? ': a heap is a shared WebAssembly.Memory, whose buffer alone cannot be attached' : ''),
     );
   }
+  const buffer = memory.buffer;
+  if (!(buffer instanceof SharedArrayBuffer)) {
+    throw new NotAHeapError(`attachHeap(): the WebAssembly.Memory is not shared, so it cannot be a heap`);
+  }
   if (buffer.byteLength < PAGE_SIZE) {
-    throw new NotAHeapError(`attachHeap(): a SharedArrayBuffer of ${buffer.byteLength} bytes is too small to be a heap`);
+    throw new NotAHeapError(`attachHeap(): a memory of ${buffer.byteLength} bytes is too small to be a heap`);
   }
   const header = new Int32Array(buffer, 0, Header.WORDS);
   const magic = Atomics.load(header, Header.MAGIC);
   if (magic !== HEAP_MAGIC) {
     throw new NotAHeapError(
-      `attachHeap(): the buffer does not start with the heap magic (found 0x${(magic >>> 0).toString(16)}); it was not made by createHeap()`,
+      `attachHeap(): the memory does not start with the heap magic (found 0x${(magic >>> 0).toString(16)}); it was not made by createHeap()`,
     );
   }
   const version = header[Header.LAYOUT_VERSION];
@@ -398,7 +431,7 @@ export function attachHeap(shared: unknown, options: AttachOptions = {}): Heap {
         `all workers must use the same @rcukit/runtime version`,
     );
   }
-  return Heap.open(buffer, options.threadName ?? defaultThreadName());
+  return Heap.open(memory, options.threadName ?? defaultThreadName());
 }
 
 /** The heap the calling thread is attached to. */
@@ -465,6 +498,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (ArrayBuffer.isView(value)) return value.constructor.name;
   if (value instanceof ArrayBuffer) return `an ArrayBuffer (not shared)`;
+  if (value instanceof SharedArrayBuffer) return `a SharedArrayBuffer of ${value.byteLength} bytes`;
   if (typeof value === 'object') return `an object with keys [${Object.keys(value).join(', ')}]`;
   return typeof value;
 }

@@ -101,7 +101,7 @@ export function allocPages(heap: Heap, order: number): number {
     const i32 = ready(heap);
     byte = takeRun(heap, i32, order);
   } finally {
-    lockWordRelease(heap.views.i32, PageAllocWord.LOCK, tag);
+    lockWordRelease(heap, PageAllocWord.LOCK, tag);
   }
   const set = hooks.get(heap);
   if (set !== undefined) for (const hook of set) hook(byte, order);
@@ -131,7 +131,7 @@ export function freePages(heap: Heap, byteOffset: number, order: number): void {
     i32[PageAllocWord.FREE_PAGES]! += 1 << order;
     i32[PageAllocWord.FREES]! += 1;
   } finally {
-    lockWordRelease(heap.views.i32, PageAllocWord.LOCK, tag);
+    lockWordRelease(heap, PageAllocWord.LOCK, tag);
   }
 }
 
@@ -190,7 +190,7 @@ export function pageAllocatorStats(heap: Heap): PageAllocatorStats {
       freeRunsByOrder,
     };
   } finally {
-    lockWordRelease(heap.views.i32, PageAllocWord.LOCK, tag);
+    lockWordRelease(heap, PageAllocWord.LOCK, tag);
   }
 }
 
@@ -211,7 +211,7 @@ function lock(heap: Heap): number {
   // OWNER_DEAD: a thread died inside the critical section. Every update below is a short
   // sequence of stores that leaves the free lists walkable at each step except inside
   // listRemove/listPush; we take the lock over and go on, as the registry lock does.
-  lockWordAcquire(heap.views.i32, PageAllocWord.LOCK, self.tag, heap.registry);
+  lockWordAcquire(heap, PageAllocWord.LOCK, self.tag, heap.registry);
   return self.tag;
 }
 

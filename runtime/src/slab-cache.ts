@@ -204,7 +204,7 @@ export function lockWord(heap: Heap, index: number, self: ThreadContext): void {
   // OWNER_DEAD: a thread died inside a critical section; its updates are short store
   // sequences. We take the lock over and go on (a known gap: a thread terminated in the
   // middle of one can leave a slab list half-linked).
-  lockWordAcquire(heap.views.i32, index, self.tag, heap.registry);
+  lockWordAcquire(heap, index, self.tag, heap.registry);
   // Another worker may have grown the heap and put slabs there; the lock acquisition orders
   // its stores before ours, and remapping makes its pages addressable in this thread.
   heap.ensureMapped();
@@ -212,7 +212,7 @@ export function lockWord(heap: Heap, index: number, self: ThreadContext): void {
 
 /** @internal */
 export function unlockWord(heap: Heap, index: number, self: ThreadContext): void {
-  lockWordRelease(heap.views.i32, index, self.tag);
+  lockWordRelease(heap, index, self.tag);
 }
 
 export function wrongCache(cache: KmemCache, o: unknown): WrongCacheError {

@@ -56,7 +56,7 @@ export class Spinlock implements Disposable {
  */
 export function spinLock(lock: Spinlock): Spinlock {
   const self = self_(lock);
-  const result = lockWordAcquire(lock.heap.views.i32, lock.index, self.tag, lock.heap.registry);
+  const result = lockWordAcquire(lock.heap, lock.index, self.tag, lock.heap.registry);
   if (result !== LockResult.ACQUIRED) failLock(lock, result);
   return lock;
 }
@@ -67,7 +67,7 @@ export function spinLock(lock: Spinlock): Spinlock {
  */
 export function spinTrylock(lock: Spinlock): boolean {
   const self = self_(lock);
-  const result = lockWordTry(lock.heap.views.i32, lock.index, self.tag, lock.heap.registry);
+  const result = lockWordTry(lock.heap, lock.index, self.tag, lock.heap.registry);
   if (result === LockResult.BUSY) return false;
   if (result !== LockResult.ACQUIRED) failLock(lock, result);
   return true;
@@ -76,7 +76,7 @@ export function spinTrylock(lock: Spinlock): boolean {
 /** Release the lock. Throws SpinlockMisuseError if the calling thread does not hold it. */
 export function spinUnlock(lock: Spinlock): void {
   const self = self_(lock);
-  if (!lockWordRelease(lock.heap.views.i32, lock.index, self.tag)) {
+  if (!lockWordRelease(lock.heap, lock.index, self.tag)) {
     const owner = lockWordOwner(lock.heap.views.i32, lock.index);
     throw new SpinlockMisuseError(
       `spinUnlock(${lock.label}): this thread does not hold it (${owner === 0 ? 'it is unlocked' : 'another thread holds it'})`,

@@ -5,11 +5,14 @@
  */
 
 import type { Heap, HeapViews } from './heap.js';
+import type { HeapAtomics } from './heap-atomics.js';
 
 export interface ThreadContext {
   readonly heap: Heap;
   /** `heap.views`, one load closer for the read side (the object is stable; its arrays are replaced on remap). */
   readonly views: HeapViews;
+  /** `heap.atomics`, likewise: the read side's outermost lock and unlock run there. */
+  readonly atomics: HeapAtomics;
   /** Registry slot index. */
   readonly slot: number;
   /** Owner tag written into lock words this thread holds. */

@@ -83,15 +83,28 @@ describe('attachHeap', () => {
     expect(() => attachHeap(value)).toThrow(NotAHeapError);
   });
 
+  it.each([
+    ['a non-shared WebAssembly.Memory', () => new WebAssembly.Memory({ initial: 1, maximum: 2 })],
+    ['a zeroed shared WebAssembly.Memory', () => new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true })],
+  ])('rejects %s with NotAHeapError', (_, make) => {
+    expect(() => attachHeap(make())).toThrow(NotAHeapError);
+  });
+
+  it("says that a heap's SharedArrayBuffer alone cannot be attached", () => {
+    const donor = createHeap();
+    const buffer = donor.buffer;
+    donor.detach();
+    expect(() => attachHeap(buffer)).toThrow(/SharedArrayBuffer of \d+ bytes: a heap is a shared WebAssembly.Memory/);
+  });
+
   it('rejects a heap of another layout version without touching it', () => {
     const donor = createHeap();
-    const copy = new SharedArrayBuffer(donor.byteLength);
-    new Uint8Array(copy).set(new Uint8Array(donor.buffer));
+    const copy = copyOfHeapMemory(donor);
     donor.detach();
-    new Int32Array(copy)[1] = 999; // Header.LAYOUT_VERSION
-    const before = new Uint8Array(copy).slice();
+    new Int32Array(copy.buffer)[1] = 999; // Header.LAYOUT_VERSION
+    const before = new Uint8Array(copy.buffer).slice();
     expect(() => attachHeap(copy)).toThrow(HeapLayoutVersionError);
-    expect(Buffer.compare(new Uint8Array(copy), before)).toBe(0);
+    expect(Buffer.compare(new Uint8Array(copy.buffer), before)).toBe(0);
   });
 
   it('lets a worker attach by heap.share() and see every attached thread', async () => {
@@ -143,4 +156,23 @@ describe('growth', () => {
     expect(() => heap!.grow(3 << 20)).toThrow(OutOfMemoryError);
     expect(heap.byteLength).toBe(1 << 20);
   });
+
+  it('keeps to a maxBytes that is not a multiple of the memory\'s 64 KiB steps', () => {
+    const max = (1 << 20) + 3 * 4096;
+    heap = createHeap({ initialBytes: 1 << 20, maxBytes: max });
+    expect(heap.maxByteLength).toBe(max);
+    heap.grow(max);
+    // The memory itself grew by a whole 64 KiB; the heap reports and uses only up to max.
+    expect(heap.buffer.byteLength).toBe((1 << 20) + 65536);
+    expect(heap.byteLength).toBe(max);
+    expect(() => heap!.grow(max + 4096)).toThrow(OutOfMemoryError);
+  });
 });
+
+/** A new shared memory holding the same bytes as `heap` (not attached by anyone). */
+function copyOfHeapMemory(heap: Heap): WebAssembly.Memory {
+  const pages = heap.buffer.byteLength / 65536;
+  const copy = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  new Uint8Array(copy.buffer).set(new Uint8Array(heap.buffer));
+  return copy;
+}

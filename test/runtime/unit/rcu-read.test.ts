@@ -137,10 +137,11 @@ describe('attachHeap() of something that is not a heap', () => {
 
   it('throws HeapLayoutVersionError for a heap of another layout version', () => {
     const real = createHeap();
-    const copy = new SharedArrayBuffer(real.buffer.byteLength);
-    new Uint8Array(copy).set(new Uint8Array(real.buffer));
+    const pages = real.buffer.byteLength / 65536;
+    const copy = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    new Uint8Array(copy.buffer).set(new Uint8Array(real.buffer));
     real.detach();
-    const words = new Int32Array(copy);
+    const words = new Int32Array(copy.buffer);
     words[1] = words[1]! + 1; // Header.LAYOUT_VERSION
     expect(() => attachHeap(copy)).toThrow(HeapLayoutVersionError);
     words[1] = words[1]! - 1;

@@ -1,0 +1,83 @@
+/**
+ * @fileoverview The heap's WebAssembly atomics (runtime/src/heap-atomics.wat): the committed
+ * module is what the .wat assembles to, and each operation keeps its Atomics counterpart's
+ * contract at the edges (zero, negative and saturated counts), changing nothing when it refuses.
+ */
+
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REFCOUNT_MAX, createHeap, type Heap } from '@rcukit/runtime';
+// @ts-expect-error: a plain .mjs build script, without type declarations
+import { assembleHeapAtomics } from '../../../runtime/scripts/build-heap-atomics.mjs';
+
+let heap: Heap | undefined;
+afterEach(() => {
+  heap?.detach();
+  heap = undefined;
+});
+
+/** A fresh heap and the word index of a zeroed word in it. */
+function word(): { heap: Heap; index: number } {
+  heap = createHeap();
+  return { heap, index: heap.root('atomics-test', 64, 64) >> 2 };
+}
+
+describe('heap-atomics module', () => {
+  it('is what heap-atomics.wat assembles to (run npm run build:wasm after editing the .wat)', async () => {
+    const committed = readFileSync(new URL('../../../runtime/src/heap-atomics-wasm.ts', import.meta.url), 'utf8');
+    expect(committed).toBe(await assembleHeapAtomics());
+  });
+});
+
+describe('heap atomics', () => {
+  it('load, store, cas and xchg act on the word JavaScript sees', () => {
+    const { heap, index } = word();
+    const i32 = heap.views.i32;
+    heap.atomics.store(index, 41);
+    expect(i32[index]).toBe(41);
+    expect(heap.atomics.cas(index, 40, 7)).toBe(41); // mismatch: nothing changes
+    expect(heap.atomics.load(index)).toBe(41);
+    expect(heap.atomics.cas(index, 41, -3)).toBe(41);
+    expect(i32[index]).toBe(-3);
+    expect(heap.atomics.xchg(index, 0)).toBe(-3);
+    expect(i32[index]).toBe(0);
+  });
+
+  it('incNotZero refuses 0, a negative count and a saturated one, changing nothing', () => {
+    const { heap, index } = word();
+    const i32 = heap.views.i32;
+    for (const v of [0, -5, REFCOUNT_MAX]) {
+      i32[index] = v;
+      expect(heap.atomics.incNotZero(index, REFCOUNT_MAX)).toBe(v);
+      expect(i32[index]).toBe(v);
+    }
+    i32[index] = 2;
+    expect(heap.atomics.incNotZero(index, REFCOUNT_MAX)).toBe(2);
+    expect(i32[index]).toBe(3);
+  });
+
+  it('decAndTest refuses a count of 0 or less, changing nothing, and reports the last drop', () => {
+    const { heap, index } = word();
+    const i32 = heap.views.i32;
+    for (const v of [0, -1]) {
+      i32[index] = v;
+      expect(heap.atomics.decAndTest(index)).toBe(v);
+      expect(i32[index]).toBe(v);
+    }
+    i32[index] = 2;
+    expect(heap.atomics.decAndTest(index)).toBe(2);
+    expect(heap.atomics.decAndTest(index)).toBe(1);
+    expect(i32[index]).toBe(0);
+  });
+
+  it('rcuEnter copies the grace-period word and rcuExit clears the reader word', () => {
+    const { heap, index } = word();
+    const i32 = heap.views.i32;
+    i32[index + 1] = 0x1235; // a counter value, 1 modulo 4
+    heap.atomics.rcuEnter(index, index + 1);
+    expect(i32[index]).toBe(0x1235);
+    i32[index] |= 2; // WAIT_BIT, as a waiting grace period sets it: rcuExit notifies (nobody waits here)
+    heap.atomics.rcuExit(index);
+    expect(i32[index]).toBe(0);
+  });
+});
