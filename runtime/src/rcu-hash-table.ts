@@ -46,10 +46,11 @@ import { HashTableMisuseError, RefcountError, RootMismatchError, SpinlockOwnerDe
 import type { Heap } from './heap.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
 import { REFCOUNT_MAX } from './refcount.js';
-import { rcuReadLock, rcuReadUnlock } from './rcu.js';
+import { RcuWord, rcuOwnSectionWord, rcuReadLock, rcuReadUnlock } from './rcu.js';
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 import { resolveIn } from './slab-object-map.js';
+import { HashLookup, HashLookupFlag, setLookupDelay, type HeapAtomics } from './heap-atomics.js';
 import { addressOf, structViews, type AnyStructDef, type StructObjectBase, type StructRef, type StructViews } from './struct.js';
 
 // ---------------------------------------------------------------------------------------
@@ -179,8 +180,8 @@ export class RcuHashTable<D extends AnyStructDef> {
   readonly #refcountOffset: number;
   readonly #nodeOffset: number;
   readonly #maxRetries: number;
-  readonly #skipRecheck: boolean;
-  readonly #skipNullsCheck: boolean;
+  /** hashLookup() flags: the test-only breakages and hook (HashLookupFlag). */
+  readonly #lookupFlags: number;
   readonly #delay: ((phase: LookupPhase) => void) | null;
   readonly #locks: (Spinlock | undefined)[];
   /** The heap's StructViews (one per heap, never replaced): #object() resolves through it. */
@@ -229,8 +230,10 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#refcountOffset = fieldOffset(struct, options.refcount, ['refcount'], where, 'refcount');
     this.#nodeOffset = fieldOffset(struct, options.node, ['hlistNulls'], where, 'node');
     this.#maxRetries = maxRetries;
-    this.#skipRecheck = options.unsafeSkipKeyRecheckForTesting === true;
-    this.#skipNullsCheck = options.unsafeSkipNullsCheckForTesting === true;
+    this.#lookupFlags =
+      (options.unsafeSkipKeyRecheckForTesting === true ? HashLookupFlag.SKIP_RECHECK : 0) |
+      (options.unsafeSkipNullsCheckForTesting === true ? HashLookupFlag.ANY_MARKER_ENDS : 0) |
+      (options.readerDelayForTesting !== undefined ? HashLookupFlag.CALL_DELAY : 0);
     this.#delay = options.readerDelayForTesting ?? null;
     this.#locks = new Array<Spinlock | undefined>(buckets);
     this.#views = structViews(heap);
@@ -274,93 +277,99 @@ export class RcuHashTable<D extends AnyStructDef> {
     const headByte = this.#headByte(key);
     const bucket = (headByte - this.#bucketsByte) / BUCKET_BYTES;
     const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
-    const keyOffset = this.#keyOffset;
-    const nodeOffset = this.#nodeOffset;
-    const refWordOffset = this.#refcountOffset;
+    const seqByte = headByte + BucketWord.REPLACE_SEQ * 4;
+    const atomics = this.heap.atomics;
     const delay = this.#delay;
-    const objectSize = this.#objectSize;
-    const seqIndex = (headByte >> 2) + BucketWord.REPLACE_SEQ;
-    rcuReadLock();
+    // A default-flavor reader outside any section lets each attempt run in a section of its
+    // own, entered and left inside the one WebAssembly call: an attempt starts over from the
+    // bucket's head and keeps nothing from the last but a reference, which needs no section.
+    // Otherwise (nested, QSBR) the lookup runs in the caller's section as any reader does;
+    // so it does with a test hook, which runs JavaScript inside the call (that section
+    // counts no nesting: rcuReadLockHeld() and the deadlock checks would not see it).
+    const ownSectionWord = delay === null ? rcuOwnSectionWord() : -1;
+    const flags = this.#lookupFlags | (ownSectionWord >= 0 ? HashLookupFlag.OWN_SECTION : 0);
+    if (ownSectionWord < 0) rcuReadLock();
+    if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
     try {
       for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
-        let i32 = this.heap.views.i32;
-        // Read before the head: pairs with the Atomics.add in #publish() (see below).
-        const replaceSeq = Atomics.load(i32, seqIndex);
-        // rcu_dereference(head): pairs with the publishing Atomics.store in
-        // hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(): the object's key and next,
-        // written before it was published, are visible once its address is loaded.
-        let pos = Atomics.load(i32, headByte >> 2);
-        let found = 0;
-        let steps = 0;
-        while (!isANulls(pos)) {
-          // The object may lie in pages another worker added since this one last mapped.
-          if (pos - nodeOffset + objectSize > i32.length * 4) {
-            this.heap.ensureMapped();
-            i32 = this.heap.views.i32;
-          }
-          const object = pos - nodeOffset;
-          // A racy read by design: the object may be freed and reused while we read. The
-          // key is checked again once the reference is taken. A plain load, as the
-          // kernel's walk reads keys plainly: it
-          // comes after the Atomics.load of the link that led here, so it sees at least the
-          // key stored before that link was published (the writer's key store is plain too,
-          // so an Atomics.load here would order nothing more), and reading it costs no
-          // builtin call. What it decides is only where to try; the refcount, the re-check,
-          // the marker and the replace sequence decide what is returned.
-          if (i32[(object + keyOffset) >> 2] === key) {
-            found = object;
-            break;
-          }
-          // Between reading this object's key and its next: the window in which it may move.
-          if (delay !== null) delay('walk');
-          // rcu_dereference(node->next), same pairing as the head load above.
-          pos = Atomics.load(i32, pos >> 2);
-          if (++steps > MAX_WALK_STEPS) break;
+        // One attempt, in WebAssembly (heap-atomics.wat, hashLookup), step by step:
+        // - load the bucket's replace sequence, before the head: pairs with the Atomics.add
+        //   in #publish() (see the miss case below);
+        // - rcu_dereference(head), then of each node's next, with atomic loads: they pair
+        //   with the publishing stores in hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(), so
+        //   the key and next of an object written before it was published are visible once
+        //   its address is loaded;
+        // - compare each node's key with a plain load: a racy read by design (the object may
+        //   be freed and reused while we read), as the kernel's walk reads keys plainly. It
+        //   comes after the atomic load of the link that led here, so it sees at least the key
+        //   stored before that link was published. What it decides is only where to try;
+        //   the refcount, the re-check, the marker and the replace sequence decide what is
+        //   returned;
+        // - on a match, refcountIncNotZero(), then the re-check of the key. Our
+        //   compareExchange read the refcount from the Atomics.store that published it (or
+        //   from a chain of increments and decrements after it), so that store happens
+        //   before the re-check's load, and so does the key store the writer made before it:
+        //   if the object was reused for another key before our increment, the re-check sees
+        //   that key. A plain load is enough for that (the memory model's happens-before, not
+        //   the hardware): no later key store can race with it, since the key changes only on
+        //   reuse and our reference keeps the object from being freed. Without the re-check a
+        //   lookup can return an object whose key is not the key asked for.
+        const r = atomics.hashLookup(
+          headByte,
+          seqByte,
+          key,
+          this.#keyOffset,
+          this.#nodeOffset,
+          this.#refcountOffset,
+          MAX_WALK_STEPS,
+          homeMarker,
+          flags,
+          REFCOUNT_MAX,
+          ownSectionWord,
+          RcuWord.GP_CTR,
+        );
+        if (r > 0) {
+          if ((r & 3) === 0) return r;
+          // Re-check failed: the object was freed and reused for another key.
+          this.putAddress(r - 1);
+          this.#restart('recheckRestarts');
+          continue;
         }
-        if (found !== 0) {
-          if (delay !== null) delay('match');
-          const refIndex = (found + refWordOffset) >> 2;
-          if (!incNotZero(i32, refIndex, this.name)) {
+        switch (r) {
+          case HashLookup.MISS:
+            // The walk ended on our own marker with no replace() in the bucket meanwhile: a
+            // true miss. The third race, which replace() brings: the object we stood on,
+            // whose old key we had read, was freed and reused to replace our key's object in
+            // this very chain. Its next then points past our key's position, so the walk
+            // ends here having missed a key that was present all along. replace() bumps the
+            // bucket's sequence before it links the new object, so a walk that saw any of
+            // that link's stores sees the bump (both seq-cst) and gets REPLACE_RAN instead.
+            return 0;
+          case HashLookup.REPLACE_RAN:
+            this.#restart('replaceRestarts');
+            continue;
+          case HashLookup.REFCOUNT_FAILED:
             // Free (count 0), or inserted but not yet published: try again.
             this.#restart('refcountRestarts');
             continue;
-          }
-          // The re-check. Our compareExchange read the refcount from the Atomics.store that
-          // published it (or from a chain of increments and decrements after it), so that
-          // store happens before this load, and so does the key store the writer made before
-          // it: if the object was reused for another key before our increment, this load
-          // sees that key. A plain load is enough for that (the ECMAScript memory model's
-          // happens-before, not the hardware): no later key store can race with it, since the
-          // key changes only on reuse and our reference keeps the object from being freed.
-          // Without the re-check a lookup can return an object whose key is not the key
-          // asked for.
-          if (!this.#skipRecheck && i32[(found + keyOffset) >> 2] !== key) {
-            this.putAddress(found);
-            this.#restart('recheckRestarts');
+          case HashLookup.FOREIGN_MARKER:
+            // Ended on another bucket's marker (an object we stood on moved chains): what we
+            // wanted may be in the part of our chain we never saw.
+            this.#restart('nullsRestarts');
             continue;
-          }
-          return found;
+          case HashLookup.WALK_BOUND:
+            this.#restart('walkBoundRestarts');
+            continue;
+          default:
+            throw new RefcountError(`table '${this.name}': the refcount of an object in bucket ${bucket} is saturated or corrupt`);
         }
-        if (pos === homeMarker || (this.#skipNullsCheck && isANulls(pos))) {
-          // The third race, which replace() brings: the object we stood on, whose old key we
-          // had read, was freed and reused to replace our key's object in this very chain.
-          // Its next now points past our key's position, so the walk ends here having missed
-          // a key that was present all along. replace() bumps the bucket's sequence before it
-          // links the new object, so a walk that saw any of that link's stores sees the bump
-          // here (both seq-cst) and restarts. A miss with no replace meanwhile is a true miss.
-          if (Atomics.load(i32, seqIndex) === replaceSeq) return 0;
-          this.#restart('replaceRestarts');
-          continue;
-        }
-        // Ended on another bucket's marker (an object we stood on moved chains), or the
-        // walk bound: what we wanted may be in the part of our chain we never saw.
-        this.#restart(isANulls(pos) ? 'nullsRestarts' : 'walkBoundRestarts');
       }
       this.#stats.lockFallbacks++;
       Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
       return this.lookupLockedAddress(key);
     } finally {
-      rcuReadUnlock();
+      if (delay !== null) setLookupDelay(null);
+      if (ownSectionWord < 0) rcuReadUnlock();
     }
   }
 
@@ -381,7 +390,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     const lock = this.#lockBucket(headByte);
     try {
       const found = this.#findLocked(headByte, key);
-      if (found !== 0 && !incNotZero(this.heap.views.i32, (found + this.#refcountOffset) >> 2, this.name)) {
+      if (found !== 0 && !incNotZero(this.heap.atomics, (found + this.#refcountOffset) >> 2, this.name)) {
         // Under the bucket lock every listed object holds the table's reference.
         throw new RefcountError(`${this.#label(found)}: refcount 0 on an object listed in table '${this.name}'`);
       }
@@ -401,7 +410,7 @@ export class RcuHashTable<D extends AnyStructDef> {
 
   /** put() on addresses. */
   putAddress(address: number): void {
-    if (decAndTest(this.heap.views.i32, (address + this.#refcountOffset) >> 2, this.name)) {
+    if (decAndTest(this.heap.atomics, (address + this.#refcountOffset) >> 2, this.name)) {
       kmemCacheFree(this.cache, this.#object(address));
     }
   }
@@ -743,39 +752,21 @@ export function rcuHashTableCreate<D extends AnyStructDef>(heap: Heap, name: str
 // ---------------------------------------------------------------------------------------
 
 /**
- * refcountIncNotZero on a word (refcount.ts semantics, without a handle per lookup).
- *
- * The first read is a plain load, as the kernel's atomic_read() is: only the
- * compareExchange orders anything (it is what the key re-check comes after) and only it
- * decides; a stale first value just costs one more turn, and a failed exchange hands back
- * the current value for the next turn. In V8 every Atomics call is a builtin call, so this
- * saves one of the few on every lookup.
+ * refcountIncNotZero on a word (refcount.ts semantics, without a handle per lookup; the
+ * load-compareExchange loop runs in WebAssembly).
  */
-function incNotZero(i32: Int32Array, index: number, table: string): boolean {
-  let v = i32[index]!;
-  for (;;) {
-    if (v === 0) return false;
-    if (v < 0 || v >= REFCOUNT_MAX) throw new RefcountError(`table '${table}': refcount ${v} at word ${index} is saturated or corrupt`);
-    const seen = Atomics.compareExchange(i32, index, v, v + 1);
-    if (seen === v) return true;
-    v = seen;
-  }
+function incNotZero(atomics: HeapAtomics, index: number, table: string): boolean {
+  const v = atomics.incNotZero(index, REFCOUNT_MAX);
+  if (v === 0) return false;
+  if (v < 0 || v >= REFCOUNT_MAX) throw new RefcountError(`table '${table}': refcount ${v} at word ${index} is saturated or corrupt`);
+  return true;
 }
 
-/**
- * refcountDecAndTest on a word: true when this dropped the last reference. The first read is
- * plain, as in incNotZero(): the reference being dropped was taken (or published, for the
- * table's own) by an Atomics operation that happens before this call, so the read sees a
- * count that still includes it; only the compareExchange decides.
- */
-function decAndTest(i32: Int32Array, index: number, table: string): boolean {
-  let v = i32[index]!;
-  for (;;) {
-    if (v <= 0) throw new RefcountError(`table '${table}': put() of an object with refcount ${v} (a reference dropped twice?)`);
-    const seen = Atomics.compareExchange(i32, index, v, v - 1);
-    if (seen === v) return v === 1;
-    v = seen;
-  }
+/** refcountDecAndTest on a word: true when this dropped the last reference. */
+function decAndTest(atomics: HeapAtomics, index: number, table: string): boolean {
+  const v = atomics.decAndTest(index);
+  if (v <= 0) throw new RefcountError(`table '${table}': put() of an object with refcount ${v} (a reference dropped twice?)`);
+  return v === 1;
 }
 
 function checkKey(key: number, table: string): void {

@@ -2,10 +2,12 @@
  * @fileoverview The RCU read side: rcuReadLock / rcuReadUnlock / rcuReadLockHeld, and the
  * names of RCU's header words.
  *
- * The default flavor works like liburcu's urcu-memb, minus the membarrier: every Atomics
- * operation in JavaScript is sequentially consistent, so the reader's store to its counter is
- * already ordered before the loads of its read-side section, and the grace period's store of
- * the new counter before its loads of the readers' counters, without any extra fence.
+ * The default flavor works like liburcu's urcu-memb, minus the membarrier: every atomic
+ * operation (JavaScript's Atomics and WebAssembly's alike) is sequentially consistent, so the
+ * reader's store to its counter is already ordered before the loads of its read-side section,
+ * and the grace period's store of the new counter before its loads of the readers' counters,
+ * without any extra fence. The outermost lock and unlock run in WebAssembly (heap-atomics.ts):
+ * one call each, about 5 ns, where a JavaScript Atomics call costs about 18.
  *
  * The grace-period counter (RcuWord.GP_CTR) is a full 32-bit epoch, always 1 modulo 4, that
  * each grace period advances by 4 (GP_STEP): it is odd so that 0 can mean "not in a read-side
@@ -13,10 +15,9 @@
  * registry slot holds in Slot.CTR the value of GP_CTR it read at its outermost rcuReadLock(),
  * or 0 outside any section; a grace period waiting on that reader sets bit 1 (WAIT_BIT) of the
  * copy before it sleeps, and the reader's outermost rcuReadUnlock() clears the word with one
- * Atomics.exchange and calls Atomics.notify only when the old value carried the flag. So the
+ * atomic exchange and calls Atomics.notify only when the old value carried the flag. So the
  * unlock is a single atomic read-modify-write, with no separate load of a "someone waits" word,
- * and the lock is one plain load and one atomic store: two Atomics calls per read-side pair,
- * the same as the floor of two Atomics.store calls.
+ * and the lock is one atomic load and one atomic store.
  * Nesting is counted in the thread-local ThreadContext.readNesting: only the outermost lock
  * and unlock touch shared memory.
  *
@@ -69,7 +70,8 @@ export const RcuWord = {
 export const GP_STEP = 4;
 /**
  * Set in a reader's CTR copy by a grace period about to sleep on it; the reader's unlock (or
- * quiescent state) then notifies. Never set in GP_CTR itself.
+ * quiescent state) then notifies. Never set in GP_CTR itself. (heap-atomics.wat's rcuExit
+ * tests it as the constant 2.)
  */
 export const WAIT_BIT = 2;
 
@@ -123,28 +125,15 @@ export function rcuReadLock(): Disposable {
     if (t.qsbr) {
       qsbrCheckOnline();
     } else {
-      const i32 = t.views.i32;
-      // The one store that makes this section visible. Seq-cst: it is ordered before every
-      // load this section makes (the RCU-protected pointer loads), and pairs with the
-      // grace period's flip-then-scan in grace-period.ts: either the scan sees this value
-      // and waits for us, or our loads come after the scan and so after the updater's
-      // unpublish. Without that order a reader could use an object the updater has freed.
-      //
-      // GP_CTR is read with a plain (unordered) load on purpose: in V8 every Atomics call is
-      // a builtin call of its own, and this saves one of three per read-side pair. What the
-      // grace period relies on, case by case:
-      //  - we read a value other than its C (stale or old): it waits for us until our CTR
-      //    changes, so the value's freshness does not matter (this is also the "loaded the
-      //    old counter and stored it late" case above);
-      //  - we read its C: it skips us, so our section's loads must see its unpublish. The
-      //    store below is data-dependent on this load and is a seq-cst (release) store, so
-      //    the load completes before it, and the section's seq-cst loads come after it; on
-      //    every CPU V8 runs on (x86-TSO, ARMv8 and POWER with cumulative barriers) having
-      //    read the flip's value then means seeing every store the updater made before the
-      //    flip. (The ECMAScript model proper only promises that for an Atomics.load; this
-      //    is the one place rcukit leans on the hardware instead, for the cost target.)
-      // Aligned Int32Array reads never tear.
-      Atomics.store(i32, t.ctrWord, i32[RcuWord.GP_CTR]!);
+      // rcuEnter: an atomic load of GP_CTR and the one store that makes this section
+      // visible. Seq-cst: the store is ordered before every load this section makes (the
+      // RCU-protected pointer loads), and pairs with the grace period's flip-then-scan in
+      // grace-period.ts: either the scan sees this value and waits for us, or our loads come
+      // after the scan and so after the updater's unpublish. Without that order a reader
+      // could use an object the updater has freed. If the load returns a value other than
+      // the flip's C (an old one), the grace period waits for us until our CTR changes; if
+      // it returns C, the load saw the flip and so everything the updater did before it.
+      t.atomics.rcuEnter(t.ctrWord, RcuWord.GP_CTR);
     }
   }
   t.readNesting++;
@@ -161,13 +150,13 @@ export function rcuReadUnlock(): void {
   if (t !== null && t.qsbr && !t.qsbrChecked) return;
   if (t === null || t.readNesting === 0) unbalanced(t);
   if (--t.readNesting === 0 && !t.qsbr) {
-    const i32 = t.views.i32;
-    // Seq-cst exchange: every load of the section is ordered before it, so once a grace
-    // period sees 0 here the section's loads are done (pairs with the scan in
-    // grace-period.ts). A waiting grace period sets WAIT_BIT with a compareExchange *before*
-    // it sleeps on the old value, so either the exchange returns the flag and we wake it, or
-    // its compareExchange fails on our 0 and it never sleeps: no lost wake-up.
-    if ((Atomics.exchange(i32, t.ctrWord, 0) & WAIT_BIT) !== 0) Atomics.notify(i32, t.ctrWord);
+    // rcuExit: a seq-cst exchange with 0, and a notify when the old value had WAIT_BIT.
+    // Every load of the section is ordered before the exchange, so once a grace period sees
+    // 0 here the section's loads are done (pairs with the scan in grace-period.ts). A
+    // waiting grace period sets WAIT_BIT with a compareExchange *before* it sleeps on the
+    // old value, so either the exchange returns the flag and we wake it, or its
+    // compareExchange fails on our 0 and it never sleeps: no lost wake-up.
+    t.atomics.rcuExit(t.ctrWord);
   }
 }
 
@@ -181,6 +170,19 @@ export function rcuReadLockHeld(): boolean {
   if (t === null) return false;
   if (t.readNesting > 0) return true;
   return t.qsbr && qsbr.online;
+}
+
+/**
+ * @internal For code whose whole read-side section is one WebAssembly call (the hash table's
+ * lookup attempt, HashLookupFlag.OWN_SECTION): the calling thread's reader word when it is a
+ * default-flavor thread outside any section, so that the call may enter and leave one by
+ * itself (rcuEnter / rcuExit, the same two operations as rcuReadLock() / rcuReadUnlock());
+ * -1 when the caller must use rcuReadLock() instead (nested, QSBR, or not attached). Such a
+ * section counts no nesting, so no JavaScript may run inside the call.
+ */
+export function rcuOwnSectionWord(): number {
+  const t = tl.current;
+  return t !== null && t.readNesting === 0 && !t.qsbr ? t.ctrWord : -1;
 }
 
 /** @internal The calling thread's context, or a HeapAttachmentError naming `what`. */

@@ -34,18 +34,16 @@ export class Refcount {
 /**
  * Increment unless the count is zero. Returns true when a reference was taken.
  * The compareExchange orders the caller's later loads (the key re-check) after the increment.
+ * (The load-compareExchange loop runs in WebAssembly, heap-atomics.ts: one call.)
  */
 export function refcountIncNotZero(ref: Refcount): boolean {
-  const i32 = ref.heap.views.i32;
-  for (;;) {
-    const v = Atomics.load(i32, ref.index);
-    if (v === 0) return false;
-    if (v < 0) throw new RefcountError(`refcountIncNotZero(${ref.label}): count ${v} is negative (corrupt word)`);
-    if (v === REFCOUNT_MAX) {
-      throw new RefcountError(`refcountIncNotZero(${ref.label}): increment past ${REFCOUNT_MAX} (overflow: a reference leak?)`);
-    }
-    if (Atomics.compareExchange(i32, ref.index, v, v + 1) === v) return true;
+  const v = ref.heap.atomics.incNotZero(ref.index, REFCOUNT_MAX);
+  if (v === 0) return false;
+  if (v < 0) throw new RefcountError(`refcountIncNotZero(${ref.label}): count ${v} is negative (corrupt word)`);
+  if (v === REFCOUNT_MAX) {
+    throw new RefcountError(`refcountIncNotZero(${ref.label}): increment past ${REFCOUNT_MAX} (overflow: a reference leak?)`);
   }
+  return true;
 }
 
 /** Increment a count the caller already holds a reference on (never from zero). */
@@ -61,12 +59,9 @@ export function refcountInc(ref: Refcount): void {
  * acquire for the freeing path, so the freer sees every store made under a reference.
  */
 export function refcountDecAndTest(ref: Refcount): boolean {
-  const i32 = ref.heap.views.i32;
-  for (;;) {
-    const v = Atomics.load(i32, ref.index);
-    if (v <= 0) throw new RefcountError(`refcountDecAndTest(${ref.label}): decrement of count ${v} (underflow: a reference dropped twice?)`);
-    if (Atomics.compareExchange(i32, ref.index, v, v - 1) === v) return v === 1;
-  }
+  const v = ref.heap.atomics.decAndTest(ref.index);
+  if (v <= 0) throw new RefcountError(`refcountDecAndTest(${ref.label}): decrement of count ${v} (underflow: a reference dropped twice?)`);
+  return v === 1;
 }
 
 /** Set the count, e.g. to 1 when publishing a new object. */

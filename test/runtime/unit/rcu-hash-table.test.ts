@@ -21,8 +21,11 @@ import {
   kmemCacheDestroy,
   kmemCacheFree,
   rcuHashTableCreate,
+  rcuReadLock,
   rcuReadLockHeld,
+  rcuReadUnlock,
   refcountRead,
+  synchronizeRcu,
   type Heap,
   type LookupPhase,
 } from '@rcukit/runtime';
@@ -106,6 +109,24 @@ describe('basic operations', () => {
     const e = table.lookup(1)!;
     table.put(e);
     expect(heldInside).toBe(true);
+    expect(rcuReadLockHeld()).toBe(false);
+  });
+
+  it('leaves no read-side section behind, outside a caller\'s section or inside one', () => {
+    const table = makeTable();
+    for (let k = 0; k < 32; k++) table.insert(entry(k));
+    for (let n = 0; n < 1000; n++) {
+      const e = table.lookup(n % 64); // half hits, half misses
+      if (e !== null) table.put(e);
+      expect(rcuReadLockHeld()).toBe(false);
+    }
+    rcuReadLock();
+    const nested = table.lookup(3)!;
+    expect(rcuReadLockHeld()).toBe(true);
+    rcuReadUnlock();
+    table.put(nested);
+    // A section left open by a lookup would make this wait forever (the test times out).
+    synchronizeRcu();
     expect(rcuReadLockHeld()).toBe(false);
   });
 
