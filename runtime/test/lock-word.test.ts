@@ -18,14 +18,14 @@ test('an async waiter that slept takes the lock with the waiters bit, so the oth
   const registry = heap.registry;
   const [a, b, c] = [1001, 1002, 1003].map((id) => registry.register(id, `owner-${id}`).tag) as [number, number, number];
 
-  expect(lockWordAcquire(i32, index, a, registry)).toBe(LockResult.ACQUIRED);
+  expect(lockWordAcquire(heap, index, a, registry)).toBe(LockResult.ACQUIRED);
   const order: number[] = [];
-  const waitB = lockWordAcquireAsync(i32, index, b, registry).then((r) => (order.push(b), r));
-  const waitC = lockWordAcquireAsync(i32, index, c, registry).then((r) => (order.push(c), r));
+  const waitB = lockWordAcquireAsync(heap, index, b, registry).then((r) => (order.push(b), r));
+  const waitC = lockWordAcquireAsync(heap, index, c, registry).then((r) => (order.push(c), r));
   // Both found the lock held and went to sleep (Atomics.waitAsync) after setting the bit.
   expect(Atomics.load(i32, index)).toBe((a << 1) | WAITERS);
 
-  expect(lockWordRelease(i32, index, a)).toBe(true);
+  expect(lockWordRelease(heap, index, a)).toBe(true);
   expect(await Promise.race([waitB, waitC])).toBe(LockResult.ACQUIRED);
   const first = order[0]!;
   const second = first === b ? c : b;
@@ -33,10 +33,10 @@ test('an async waiter that slept takes the lock with the waiters bit, so the oth
   expect(lockWordOwner(i32, index)).toBe(first);
   expect(Atomics.load(i32, index) & WAITERS).toBe(WAITERS);
 
-  expect(lockWordRelease(i32, index, first)).toBe(true);
+  expect(lockWordRelease(heap, index, first)).toBe(true);
   expect(await (second === b ? waitB : waitC)).toBe(LockResult.ACQUIRED);
   expect(lockWordOwner(i32, index)).toBe(second);
-  expect(lockWordRelease(i32, index, second)).toBe(true);
+  expect(lockWordRelease(heap, index, second)).toBe(true);
   expect(Atomics.load(i32, index)).toBe(0);
 });
 
@@ -47,15 +47,15 @@ test('release by a non-owner changes nothing, with or without the waiters bit', 
   const registry = heap.registry;
   const [a, b] = [2001, 2002].map((id) => registry.register(id, `owner-${id}`).tag) as [number, number];
 
-  expect(lockWordRelease(i32, index, a)).toBe(false);
+  expect(lockWordRelease(heap, index, a)).toBe(false);
   expect(Atomics.load(i32, index)).toBe(0);
-  expect(lockWordAcquire(i32, index, a, registry)).toBe(LockResult.ACQUIRED);
-  expect(lockWordRelease(i32, index, b)).toBe(false);
+  expect(lockWordAcquire(heap, index, a, registry)).toBe(LockResult.ACQUIRED);
+  expect(lockWordRelease(heap, index, b)).toBe(false);
   expect(Atomics.load(i32, index)).toBe(a << 1);
   Atomics.or(i32, index, WAITERS);
-  expect(lockWordRelease(i32, index, b)).toBe(false);
+  expect(lockWordRelease(heap, index, b)).toBe(false);
   expect(Atomics.load(i32, index)).toBe((a << 1) | WAITERS);
-  expect(lockWordRelease(i32, index, a)).toBe(true);
+  expect(lockWordRelease(heap, index, a)).toBe(true);
   expect(Atomics.load(i32, index)).toBe(0);
 });
 
@@ -66,10 +66,10 @@ test('a dead owner is taken over by an async acquirer, keeping the waiters bit',
   const registry = heap.registry;
   const dead = registry.register(3001, 'dies');
   const live = registry.register(3002, 'lives').tag;
-  expect(lockWordAcquire(i32, index, dead.tag, registry)).toBe(LockResult.ACQUIRED);
+  expect(lockWordAcquire(heap, index, dead.tag, registry)).toBe(LockResult.ACQUIRED);
   Atomics.or(i32, index, WAITERS);
   registry.release(dead.slot);
-  expect(await lockWordAcquireAsync(i32, index, live, registry)).toBe(LockResult.OWNER_DEAD);
+  expect(await lockWordAcquireAsync(heap, index, live, registry)).toBe(LockResult.OWNER_DEAD);
   expect(Atomics.load(i32, index)).toBe((live << 1) | WAITERS);
-  expect(lockWordRelease(i32, index, live)).toBe(true);
+  expect(lockWordRelease(heap, index, live)).toBe(true);
 });
