@@ -46,7 +46,8 @@ import { HashTableMisuseError, RefcountError, RootMismatchError, SpinlockOwnerDe
 import type { Heap } from './heap.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
 import { REFCOUNT_MAX } from './refcount.js';
-import { rcuReadLock, rcuReadUnlock } from './rcu.js';
+// The full functions, not the exported bindings: see rcu.ts (QSBR fast path) for why.
+import { rcuReadLockFull, rcuReadUnlockFull } from './rcu.js';
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 import { resolveIn } from './slab-object-map.js';
@@ -280,7 +281,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     const delay = this.#delay;
     const objectSize = this.#objectSize;
     const seqIndex = (headByte >> 2) + BucketWord.REPLACE_SEQ;
-    rcuReadLock();
+    rcuReadLockFull();
     try {
       for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
         let i32 = this.heap.views.i32;
@@ -360,7 +361,7 @@ export class RcuHashTable<D extends AnyStructDef> {
       Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
       return this.lookupLockedAddress(key);
     } finally {
-      rcuReadUnlock();
+      rcuReadUnlockFull();
     }
   }
 
