@@ -51,6 +51,10 @@ export interface QsbrOptions {
 /**
  * Make the calling thread a QSBR reader, online. Call outside any read-side section.
  * Registering twice throws RcuUnbalancedError.
+ *
+ * Register before the thread's first read-side section, and stay registered: a call site of
+ * rcuReadLock()/rcuReadUnlock() that one thread runs both as an unchecked QSBR reader and
+ * otherwise stays correct but costs a plain function call each time (see rcu.ts).
  */
 export function rcuRegisterThreadQsbr(options: QsbrOptions = {}): void {
   const t = rcuSelf('rcuRegisterThreadQsbr');

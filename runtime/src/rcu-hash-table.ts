@@ -46,7 +46,8 @@ import { HashTableMisuseError, RefcountError, RootMismatchError, SpinlockOwnerDe
 import type { Heap } from './heap.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
 import { REFCOUNT_MAX } from './refcount.js';
-import { RcuWord, rcuOwnSectionWord, rcuReadLock, rcuReadUnlock } from './rcu.js';
+// The full read-side functions, not the exported bindings: see rcu.ts (QSBR fast path) for why.
+import { RcuWord, rcuOwnSectionWord, rcuReadLockFull, rcuReadUnlockFull } from './rcu.js';
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 import { resolveIn } from './slab-object-map.js';
@@ -288,7 +289,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     // counts no nesting: rcuReadLockHeld() and the deadlock checks would not see it).
     const ownSectionWord = delay === null ? rcuOwnSectionWord() : -1;
     const flags = this.#lookupFlags | (ownSectionWord >= 0 ? HashLookupFlag.OWN_SECTION : 0);
-    if (ownSectionWord < 0) rcuReadLock();
+    if (ownSectionWord < 0) rcuReadLockFull();
     if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
     try {
       for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
@@ -369,7 +370,7 @@ export class RcuHashTable<D extends AnyStructDef> {
       return this.lookupLockedAddress(key);
     } finally {
       if (delay !== null) setLookupDelay(null);
-      if (ownSectionWord < 0) rcuReadUnlock();
+      if (ownSectionWord < 0) rcuReadUnlockFull();
     }
   }
 

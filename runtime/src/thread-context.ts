@@ -38,17 +38,20 @@ export interface ThreadContext {
  * hole check on every access, which measured at ~3 ns per read-side pair — more than the
  * whole QSBR pair is allowed to cost.
  */
-export const threadLocal: {
-  current: ThreadContext | null;
-  /**
-   * 1 exactly while the thread is an online, unchecked QSBR reader, else 0: then rcuReadLock()
-   * and rcuReadUnlock() have nothing to do, and one field test is all they cost. A small
-   * integer rather than a boolean: V8 tests it measurably faster. Kept by rcu.ts.
-   */
-  qsbrFast: 0 | 1;
-} = { current: null, qsbrFast: 0 };
+export const threadLocal: { current: ThreadContext | null } = { current: null };
+
+/**
+ * Called after every change of `threadLocal.current` (attach, detach). rcu.ts sets it to drop
+ * its QSBR fast path, which is valid only while the context that went online is current.
+ */
+let onCurrentThreadChange: () => void = () => {};
+
+/** @internal Set the one listener setCurrentThread() calls (rcu.ts). */
+export function setCurrentThreadListener(listener: () => void): void {
+  onCurrentThreadChange = listener;
+}
 
 export function setCurrentThread(context: ThreadContext | null): void {
   threadLocal.current = context;
-  threadLocal.qsbrFast = 0;
+  onCurrentThreadChange();
 }

@@ -6,6 +6,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  HeapAttachmentError,
   RcuUnbalancedError,
   createHeap,
   getStateSynchronizeRcu,
@@ -26,8 +27,9 @@ import { controlBlock, signal, startActor, until } from '../actors.js';
 
 let heap: Heap | null = null;
 afterEach(() => {
-  // Leave any section a failed test left open, so that detach() succeeds.
-  for (;;) {
+  // Leave any section a failed test left open, so that detach() succeeds. Bounded: a broken
+  // rcuReadUnlock() that never throws must fail the test, not hang it.
+  for (let i = 0; i < 100; i++) {
     try {
       rcuReadUnlock();
     } catch {
@@ -209,5 +211,46 @@ describe('QSBR in this thread', () => {
     rcuUnregisterThreadQsbr();
     // Back to the default flavor, where nesting is always counted.
     expect(() => rcuReadUnlock()).toThrow(RcuUnbalancedError);
+  });
+
+  it('a reference to rcuReadLock/rcuReadUnlock kept from an online QSBR thread keeps every check', () => {
+    // While the thread is an online unchecked QSBR reader the exported bindings point at
+    // do-nothing functions; a reference taken then must not skip anything once it is not.
+    heap = createHeap({ threadName: 'qsbr-kept' });
+    const activeIn = (h: Heap, name: string) => (): boolean => h.threads().find((t) => t.name === name)!.rcuActive;
+    let active = activeIn(heap, 'qsbr-kept');
+    rcuRegisterThreadQsbr();
+    const lock = rcuReadLock;
+    const unlock = rcuReadUnlock;
+    lock();
+    unlock();
+    rcuThreadOffline();
+    expect(() => lock()).toThrow(RcuUnbalancedError); // offline: would be unprotected
+    rcuThreadOnline();
+    rcuUnregisterThreadQsbr();
+    // A default-flavor thread again: the kept functions publish and count the section.
+    lock();
+    expect(active()).toBe(true);
+    expect(rcuReadLockHeld()).toBe(true);
+    unlock();
+    expect(active()).toBe(false);
+    expect(() => unlock()).toThrow(RcuUnbalancedError);
+    // Detached while an online QSBR reader: both the kept and the current bindings refuse.
+    rcuRegisterThreadQsbr();
+    heap.detach();
+    heap = null;
+    expect(() => lock()).toThrow(HeapAttachmentError);
+    expect(() => rcuReadLock()).toThrow(HeapAttachmentError);
+    expect(() => rcuReadUnlock()).toThrow(HeapAttachmentError);
+    // Attached again, as a default-flavor thread: its sections are visible to grace periods.
+    heap = createHeap({ threadName: 'qsbr-kept-2' });
+    active = activeIn(heap, 'qsbr-kept-2');
+    rcuReadLock();
+    expect(active()).toBe(true);
+    rcuReadUnlock();
+    lock();
+    expect(active()).toBe(true);
+    unlock();
+    expect(active()).toBe(false);
   });
 });
