@@ -16,7 +16,7 @@
 /** 'RCUK' read as a little-endian 32-bit word. */
 export const HEAP_MAGIC = 0x4b554352;
 /** Bumped whenever any offset or encoding in this file changes. */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 export const PAGE_SIZE = 4096;
 export const CACHE_LINE = 64;
@@ -46,6 +46,12 @@ export const Header = {
   STALL_TIMEOUT_MS: 12,
   /** Source of registry generations (see Slot.GEN). */
   NEXT_GENERATION: 13,
+  /**
+   * The heap's usable length in bytes: the memory's, at most MAX_PAGES pages. Raised (never
+   * lowered) after each growth, so that a thread sees growth with one load of this word; the
+   * memory's own `buffer` getter costs about 37 ns in Node 20.
+   */
+  BYTE_LENGTH: 14,
 
   /** Words 16..47 belong to RCU (rcu-layout in rcu.ts names them). */
   RCU_BASE: 16,

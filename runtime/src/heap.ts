@@ -156,10 +156,11 @@ export class Heap extends EventEmitter<HeapEvents> {
 
   /**
    * Current size of the heap in bytes (shared: any worker may have grown it), never more
-   * than maxByteLength.
+   * than maxByteLength. One load of Header.BYTE_LENGTH: a stale value only means a remap
+   * comes later, and a lock acquired after another worker's growth orders its update first.
    */
   get byteLength(): number {
-    return Math.min(this.buffer.byteLength, this.maxByteLength);
+    return this.views.i32[Header.BYTE_LENGTH]!;
   }
 
   /** What another worker passes to attachHeap(). */
@@ -212,6 +213,14 @@ export class Heap extends EventEmitter<HeapEvents> {
       } catch (error) {
         if (this.buffer.byteLength < target) throw error;
       }
+    }
+    // Publish the new length after the growth, raising it only (racing growers).
+    const usable = Math.min(this.buffer.byteLength, this.maxByteLength);
+    const i32 = this.views.i32;
+    for (let seen = Atomics.load(i32, Header.BYTE_LENGTH); seen < usable; ) {
+      const was = Atomics.compareExchange(i32, Header.BYTE_LENGTH, seen, usable);
+      if (was === seen) break;
+      seen = was;
     }
     this.ensureMapped();
   }
@@ -393,6 +402,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   i32[Header.STATIC_TOP] = staticByte;
   i32[Header.PAGES_BYTE] = pagesByte;
   i32[Header.MAX_PAGES] = Math.floor(o.maxBytes / PAGE_SIZE);
+  i32[Header.BYTE_LENGTH] = Math.min(memory.buffer.byteLength, i32[Header.MAX_PAGES]! * PAGE_SIZE);
   i32[Header.STALL_TIMEOUT_MS] = o.stallTimeoutMs;
   for (const init of heapInitializers) init(i32, o);
   // The magic goes in last: a heap is recognizable only once it is complete. (Nobody else can
