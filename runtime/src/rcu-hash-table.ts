@@ -52,7 +52,7 @@ import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 import { resolveIn } from './slab-object-map.js';
 import { HashLookup, HashLookupFlag, setLookupDelay, type HeapAtomics } from './heap-atomics.js';
-import { addressOf, structViews, type AnyStructDef, type StructObjectBase, type StructRef, type StructViews } from './struct.js';
+import { structViews, type AnyStructDef, type StructObjectBase, type StructRef, type StructViews } from './struct.js';
 
 // ---------------------------------------------------------------------------------------
 // Layout of the table's root
@@ -713,18 +713,19 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   #address(obj: StructRef<D>, what: string): number {
-    // The struct's object class identifies its objects (structOf() would cost a WeakMap lookup
-    // on every put()).
-    if (obj === null || typeof obj !== 'object' || (obj as object).constructor !== this.struct.objectClass) {
-      throw new HashTableMisuseError(`table '${this.name}'.${what}(): expected a '${this.struct.name}' object from cache '${this.cache.name}'`);
-    }
-    // Another cache of the same struct: the table would later free it into the wrong cache.
-    if ((obj as unknown as StructObjectBase).$c !== this.cache) {
+    // Only objects of this table's cache carry it in $c: one load and compare rejects null,
+    // non-objects, other structs and other caches alike (the slab's own free does the same).
+    const o = obj as unknown as StructObjectBase | null | undefined;
+    if (o?.$c !== this.cache) {
+      const sameStruct = o !== null && typeof o === 'object' && (o as object).constructor === this.struct.objectClass;
       throw new HashTableMisuseError(
-        `table '${this.name}'.${what}(): the object comes from another cache than '${this.cache.name}', which this table frees into`,
+        sameStruct
+          ? // Another cache of the same struct: the table would later free it into the wrong cache.
+            `table '${this.name}'.${what}(): the object comes from another cache than '${this.cache.name}', which this table frees into`
+          : `table '${this.name}'.${what}(): expected a '${this.struct.name}' object from cache '${this.cache.name}'`,
       );
     }
-    const address = addressOf(obj as object);
+    const address = o.$a;
     this.heap.ensureMapped(address + this.#objectSize);
     return address;
   }
