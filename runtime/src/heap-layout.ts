@@ -1,12 +1,12 @@
 /**
  * @fileoverview Every offset in a shared heap, in one place.
  *
- * A heap is one SharedArrayBuffer. Its first page is a header of 32-bit words; then the
- * thread registry (one 64-byte line per attachable thread, so that each reader's counter
- * sits on its own cache line and readers never false-share); then the root directory and the
- * static area (named allocations any worker can find: locks, published pointers, table
- * roots); then pages handed out by the page allocator. Word indices below are indices into an
- * Int32Array over the whole buffer; byte offsets say so in their name.
+ * A heap is one shared WebAssembly.Memory (its buffer a SharedArrayBuffer). Its first page is
+ * a header of 32-bit words; then the thread registry (one 64-byte line per attachable thread,
+ * so that each reader's counter sits on its own cache line and readers never false-share);
+ * then the root directory and the static area (named allocations any worker can find: locks,
+ * published pointers, table roots); then pages handed out by the page allocator. Word indices
+ * below are indices into an Int32Array over the whole buffer; byte offsets say so in their name.
  *
  * Invariant: nothing in this file depends on which worker reads it. Changing any offset or
  * meaning here must bump LAYOUT_VERSION, so that a worker built against another layout

@@ -1,7 +1,8 @@
 /**
  * @fileoverview Smoke test of `npm run bench -- rcu --json --quick`: the script runs, prints
- * only a JSON array, and the array holds every case the issue names (plus the loop-body reference) with its unit and finite
- * statistics. It asserts nothing about how fast anything is (benchmarks are scripts).
+ * only a JSON array, and the array holds every case the issue names (plus the loop-body and
+ * two-wasm-atomics references) with its unit and finite statistics. It asserts nothing about
+ * how fast anything is (benchmarks are scripts).
  */
 
 import { execFile } from 'node:child_process';
@@ -16,6 +17,7 @@ const script = fileURLToPath(new URL('../dist/bench/run.js', import.meta.url));
 const expectedUnits: Record<string, string> = {
   'loop-body': 'ns',
   'two-atomics-store': 'ns',
+  'two-wasm-atomics': 'ns',
   'rcu-read-pair': 'ns',
   'qsbr-read-pair': 'ns',
   'spinlock-pair': 'ns',

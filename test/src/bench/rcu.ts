@@ -4,7 +4,9 @@
  *
  * Cases, all measured in one run:
  * - `two-atomics-store` (ns): two Atomics.store to an Int32Array over a SharedArrayBuffer
- *   around the same body — the floor for a seq-cst read side in JavaScript.
+ *   around the same body — the floor for a seq-cst read side written with JavaScript's Atomics.
+ * - `two-wasm-atomics` (ns): the same two seq-cst accesses (a store and an exchange) as two calls
+ *   into the heap's WebAssembly atomics — the floor for the read side as rcukit runs it.
  * - `rcu-read-pair` (ns): rcuReadLock() + rcuReadUnlock(), default flavor.
  * - `qsbr-read-pair` (ns): the same pair in a thread registered as a QSBR reader.
  * - `spinlock-pair` (ns): spinLock() + spinUnlock(), uncontended.
@@ -71,7 +73,7 @@ export const suite: BenchSuite = {
   },
 };
 
-/** The four ns cases, sampled side by side. */
+/** The ns cases, sampled side by side. */
 function readSide(heap: Heap, sizes: Sizes, options: BenchOptions): BenchEntry[] {
   const i32 = heap.views.i32;
   // Payload and the fake reader counter on separate cache lines, like a real slot and datum.
@@ -97,6 +99,19 @@ function readSide(heap: Heap, sizes: Sizes, options: BenchOptions): BenchEntry[]
           Atomics.store(i32, fakeCtr, 1);
           acc = (acc + i32[payload]!) | 0;
           Atomics.store(i32, fakeCtr, 0);
+        }
+        return acc;
+      },
+    },
+    {
+      name: 'two-wasm-atomics',
+      body(n) {
+        const atomics = heap.atomics;
+        let acc = 0;
+        for (let i = 0; i < n; i++) {
+          atomics.store(fakeCtr, 1);
+          acc = (acc + i32[payload]!) | 0;
+          atomics.xchg(fakeCtr, 0);
         }
         return acc;
       },
