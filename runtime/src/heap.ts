@@ -338,7 +338,6 @@ export class Heap extends EventEmitter<HeapEvents> {
     const { slot, tag } = this.registry.register(currentThreadId, threadName);
     const context: ThreadContext = {
       heap: this,
-      views: this.views,
       atomics: this.atomics,
       slot,
       tag,

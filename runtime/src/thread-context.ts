@@ -4,14 +4,12 @@
  * only the outermost lock and unlock need to be visible to other threads).
  */
 
-import type { Heap, HeapViews } from './heap.js';
+import type { Heap } from './heap.js';
 import type { HeapAtomics } from './heap-atomics.js';
 
 export interface ThreadContext {
   readonly heap: Heap;
-  /** `heap.views`, one load closer for the read side (the object is stable; its arrays are replaced on remap). */
-  readonly views: HeapViews;
-  /** `heap.atomics`, likewise: the read side's outermost lock and unlock run there. */
+  /** `heap.atomics`, one load closer for the read side, whose outermost lock and unlock run there. */
   readonly atomics: HeapAtomics;
   /** Registry slot index. */
   readonly slot: number;
