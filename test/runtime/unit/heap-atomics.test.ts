@@ -4,7 +4,9 @@
  * contract at the edges (zero, negative and saturated counts), changing nothing when it refuses.
  */
 
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REFCOUNT_MAX, createHeap, type Heap } from '@rcukit/runtime';
 // @ts-expect-error: a plain .mjs build script, without type declarations
@@ -80,4 +82,35 @@ describe('heap atomics', () => {
     heap.atomics.rcuExit(index);
     expect(i32[index]).toBe(0);
   });
+
+  it("rcuExit's notify wakes a thread sleeping in JavaScript's Atomics.wait on the reader word", async () => {
+    // A waiting grace period sleeps with Atomics.wait; the reader's unlock notifies from
+    // WebAssembly. Only a notify ends this wait with 'ok'; a lost wake-up would be 'timed-out'.
+    const { heap, index } = word();
+    const i32 = heap.views.i32;
+    const sleeper = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const i32 = new Int32Array(workerData.memory.buffer);
+      Atomics.store(i32, workerData.index + 1, 1);
+      parentPort.postMessage(Atomics.wait(i32, workerData.index, workerData.value, 30000));
+    `;
+    const results: string[] = [];
+    // A try in which the sleeper was not yet asleep when the notify came ends 'not-equal':
+    // inconclusive, so try again (a loaded machine can delay a thread that long).
+    for (let attempt = 0; attempt < 5 && !results.includes('ok'); attempt++) {
+      const waited = 0x1235 | 2; // a counter copy carrying WAIT_BIT
+      i32[index] = waited;
+      i32[index + 1] = 0;
+      const worker = new Worker(sleeper, { eval: true, workerData: { memory: heap.memory, index, value: waited } });
+      const answer = once(worker, 'message');
+      while (Atomics.load(i32, index + 1) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      heap.atomics.rcuExit(index);
+      results.push(String((await answer)[0]));
+      await once(worker, 'exit');
+    }
+    expect(results).not.toContain('timed-out');
+    expect(results).toContain('ok');
+    expect(i32[index]).toBe(0);
+  }, 60_000);
 });
