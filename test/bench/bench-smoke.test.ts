@@ -1,8 +1,8 @@
 /**
- * @fileoverview Smoke test of `npm run bench -- rcu --json --quick`: the script runs, prints
- * only a JSON array, and the array holds every case the issue names (plus the loop-body and
- * two-wasm-atomics references) with its unit and finite statistics. It asserts nothing about
- * how fast anything is (benchmarks are scripts).
+ * @fileoverview Smoke test of `npm run bench -- rcu --json --quick` and `-- slab`: the script
+ * runs, prints only a JSON array, and the array holds every case the issues name (plus the
+ * rcu suite's loop-body and two-wasm-atomics references) with its unit and finite
+ * statistics. It asserts nothing about how fast anything is (benchmarks are scripts).
  */
 
 import { execFile } from 'node:child_process';
@@ -26,8 +26,20 @@ const expectedUnits: Record<string, string> = {
   'call-rcu-throughput': 'ops/s',
 };
 
+const slabUnits: Record<string, string> = Object.fromEntries(
+  ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c) => [[c, 'ns'], [`${c}-256-live`, 'ns']]),
+);
+
 test('`bench rcu --json --quick` prints a JSON array of every rcu case with its unit and finite statistics', async () => {
-  const { stdout } = await run(process.execPath, [script, 'rcu', '--json', '--quick'], { cwd: root, timeout: 120_000 });
+  await expectSuiteEntries('rcu', expectedUnits);
+});
+
+test('`bench slab --json --quick` prints every slab case, from both of its workers, with finite statistics', async () => {
+  await expectSuiteEntries('slab', slabUnits);
+});
+
+async function expectSuiteEntries(suite: string, expectedUnits: Record<string, string>): Promise<void> {
+  const { stdout } = await run(process.execPath, [script, suite, '--json', '--quick'], { cwd: root, timeout: 120_000 });
   const entries: unknown = JSON.parse(stdout);
   expect(Array.isArray(entries)).toBe(true);
   const list = entries as Array<Record<string, unknown>>;
@@ -45,7 +57,7 @@ test('`bench rcu --json --quick` prints a JSON array of every rcu case with its 
     expect(min <= median && median <= p95 && p95 <= max, `${name}: min ${min} median ${median} p95 ${p95} max ${max}`).toBe(true);
     expect(Number.isInteger(runs) && runs > 0, `${name}.runs = ${runs}`).toBe(true);
   }
-});
+}
 
 test('an unknown suite or flag is refused with usage and exit code 2', async () => {
   const failure = await run(process.execPath, [script, 'no-such-suite'], { cwd: root }).then(

@@ -9,79 +9,23 @@
  * all, so no allocator can hand the same block back every time. The named cases keep 16
  * live at a time, which stays within a thread's array cache (the slab fast path); the
  * `-256-live` cases keep 256, so every batch also moves objects between the array cache and
- * the slabs under the cache lock (the slow path, amortized). Unit: ns per pair.
+ * the slabs under the cache lock (the slow path, amortized). Unit: ns per pair. Each live
+ * count runs in a worker of its own (test/src/workers/slab-bench-worker.ts says why).
  */
 
-import { MemPool } from '@thi.ng/malloc';
-import {
-  createHeap,
-  defineStruct,
-  kmemCacheAlloc,
-  kmemCacheCreate,
-  kmemCacheDestroy,
-  kmemCacheFree,
-  type KmemCache,
-  type StructRef,
-} from '@rcukit/runtime';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import type { BenchEntry, BenchOptions, BenchSuite } from './bench-entry.js';
-import { sampleNsPerOp, summarize } from './stats.js';
+import { summarize } from './stats.js';
+import type { SlabBenchRequest, SlabBenchWorkerData } from '../workers/slab-bench-worker.js';
 
-const Item = defineStruct('bench-item', { key: 'i32', value: 'f64', tag: 'u16', next: 'i32' });
-type ItemRef = StructRef<typeof Item>;
-interface JsItem {
-  key: number;
-  value: number;
-  tag: number;
-  next: number;
-}
+const workerUrl = new URL('../workers/slab-bench-worker.js', import.meta.url);
 
-function cases(live: number, suffix: string, cache: KmemCache<typeof Item>, pool: MemPool): [string, (n: number) => void][] {
-  const slabLive: (ItemRef | null)[] = new Array(live).fill(null);
-  const jsLive: (JsItem | null)[] = new Array(live).fill(null);
-  const mallocLive = new Float64Array(live);
-  const bytes = Item.layout.size;
-  let sink = 0;
-  return [
-    [
-      `slab-alloc-free-pair${suffix}`,
-      (n) => {
-        for (let i = 0; i < n; i += live) {
-          for (let k = 0; k < live; k++) {
-            const o = kmemCacheAlloc(cache);
-            o.key = k;
-            slabLive[k] = o;
-          }
-          for (let k = 0; k < live; k++) {
-            kmemCacheFree(cache, slabLive[k]!);
-            slabLive[k] = null;
-          }
-        }
-      },
-    ],
-    [
-      `js-new-object${suffix}`,
-      (n) => {
-        for (let i = 0; i < n; i += live) {
-          for (let k = 0; k < live; k++) jsLive[k] = { key: k, value: 0, tag: 0, next: 0 };
-          for (let k = 0; k < live; k++) {
-            sink += jsLive[k]!.key;
-            jsLive[k] = null;
-          }
-        }
-        if (sink === -1) throw new Error('unreachable');
-      },
-    ],
-    [
-      `thi-ng-malloc${suffix}`,
-      (n) => {
-        for (let i = 0; i < n; i += live) {
-          for (let k = 0; k < live; k++) mallocLive[k] = pool.malloc(bytes);
-          for (let k = 0; k < live; k++) pool.free(mallocLive[k]!);
-        }
-      },
-    ],
-  ];
-}
+/** Live-object counts, each measured in its own worker (see slab-bench-worker.ts for why). */
+const GROUPS: readonly { live: number; suffix: string }[] = [
+  { live: 16, suffix: '' },
+  { live: 256, suffix: '-256-live' },
+];
 
 export const suite: BenchSuite = {
   name: 'slab',
@@ -89,17 +33,29 @@ export const suite: BenchSuite = {
   async run(options: BenchOptions): Promise<BenchEntry[]> {
     const iterations = options.quick ? 25_600 : 409_600;
     const samples = options.quick ? 5 : 21;
-    using heap = createHeap({ maxBytes: 64 << 20 });
-    const cache = kmemCacheCreate(heap, 'bench-item', Item);
-    const pool = new MemPool({ size: 8 << 20, align: 8 });
-    const all = [...cases(16, '', cache, pool), ...cases(256, '-256-live', cache, pool)];
-    // Interleave the cases sample by sample, so that load from other processes on the machine
-    // hits all of them alike rather than whichever ran during a busy moment.
-    const perCase: number[][] = all.map(() => []);
-    for (let s = 0; s < samples; s++) all.forEach(([, body], c) => perCase[c]!.push(...sampleNsPerOp(body, iterations, 1)));
-    const entries = all.map(([name], c) => summarize(name, 'ns', perCase[c]!));
-    for (const e of entries) options.log(`${e.name}: median ${e.median.toFixed(2)} ns per pair`);
-    kmemCacheDestroy(cache);
-    return entries;
+    const workers = GROUPS.map((g) => new Worker(workerUrl, { workerData: { ...g, iterations } satisfies SlabBenchWorkerData }));
+    // Listen to every worker before awaiting any: an emitter does not keep a message for a
+    // listener that comes later.
+    const hellos = workers.map((w) => once(w, 'message') as Promise<[{ names: string[] }]>);
+    try {
+      const names = (await Promise.all(hellos)).map(([hello]) => hello.names);
+      const perCase = names.map((group) => group.map((): number[] => []));
+      // One sample of every case in turn, one worker at a time (never two measuring at
+      // once), so load from other processes on the machine hits all cases alike.
+      for (let s = 0; s < samples; s++) {
+        for (const [g, w] of workers.entries()) {
+          w.postMessage('sample' satisfies SlabBenchRequest);
+          const [figures] = (await once(w, 'message')) as [number[]];
+          figures.forEach((ns, c) => perCase[g]![c]!.push(ns));
+        }
+      }
+      const entries = names.flatMap((group, g) => group.map((name, c) => summarize(name, 'ns', perCase[g]![c]!)));
+      for (const e of entries) options.log(`${e.name}: median ${e.median.toFixed(2)} ns per pair`);
+      for (const w of workers) w.postMessage('stop' satisfies SlabBenchRequest);
+      await Promise.all(workers.map((w) => once(w, 'exit')));
+      return entries;
+    } finally {
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
   },
 };
