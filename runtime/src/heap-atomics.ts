@@ -29,6 +29,12 @@ export interface HeapAtomics {
   cas(index: number, expected: number, replacement: number): number;
   /** Atomics.exchange: returns the old value. */
   xchg(index: number, value: number): number;
+  /** Atomic stores by byte offset, one per scalar width: type-stable structs' setters. */
+  store8(byte: number, value: number): void;
+  store16(byte: number, value: number): void;
+  storeF32(byte: number, value: number): void;
+  storeF64(byte: number, value: number): void;
+  storeI64(byte: number, value: bigint): void;
   /** The outermost rcuReadLock(): store the word at gpIndex into ctrIndex. */
   rcuEnter(ctrIndex: number, gpIndex: number): void;
   /** The outermost rcuReadUnlock(): exchange ctrIndex with 0; notify all if WAIT_BIT was set. */
@@ -55,13 +61,42 @@ export interface HeapAtomics {
     ctrIndex: number,
     gpIndex: number,
   ): number;
+  /**
+   * One attempt of RcuHashTable's reference-free read(): see HashRead and heap-atomics.wat.
+   * On HashRead.FOUND the field's value is then in readValue().
+   */
+  hashRead(
+    headByte: number,
+    seqByte: number,
+    key: number,
+    keyOffset: number,
+    nodeOffset: number,
+    fieldOffset: number,
+    fieldKind: number,
+    maxSteps: number,
+    homeMarker: number,
+    flags: number,
+    ctrIndex: number,
+    gpIndex: number,
+  ): number;
+  /** The value this thread's last hashRead() found. */
+  readValue(): number;
 }
+
+/** hashRead()'s results. */
+export const HashRead = { FOUND: 1, MISS: 0, RETRY: -1 } as const;
+
+/** hashRead()'s flags (CALL_DELAY and OWN_SECTION are HashLookupFlag's). */
+export const HashReadFlag = { SKIP_VALIDATION: 1 } as const;
+
+/** hashRead()'s field kinds (the `$fieldKind` argument). */
+export const ReadFieldKind = { i32: 0, u32: 1, f64: 2, f32: 3, i8: 4, u8: 5, i16: 6, u16: 7 } as const;
 
 /** hashLookup()'s results other than an address (or an address + 1: re-check failed). */
 export const HashLookup = {
   MISS: 0,
   REFCOUNT_FAILED: -1,
-  REPLACE_RAN: -2,
+  WRITER_RAN: -2,
   FOREIGN_MARKER: -3,
   WALK_BOUND: -4,
   REFCOUNT_CORRUPT: -5,

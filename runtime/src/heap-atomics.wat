@@ -27,6 +27,20 @@
   (func (export "xchg") (param $index i32) (param $value i32) (result i32)
     (i32.atomic.rmw.xchg (i32.shl (local.get $index) (i32.const 2)) (local.get $value)))
 
+  ;; Atomic stores by byte address, of each scalar width: the setters of type-stable structs'
+  ;; fields (struct.ts says why they are atomic). The value conversions are the typed arrays'
+  ;; (ToInt32 and truncation for integers, rounding to float32 for f32).
+  (func (export "store8") (param $byte i32) (param $value i32)
+    (i32.atomic.store8 (local.get $byte) (local.get $value)))
+  (func (export "store16") (param $byte i32) (param $value i32)
+    (i32.atomic.store16 (local.get $byte) (local.get $value)))
+  (func (export "storeF32") (param $byte i32) (param $value f32)
+    (i32.atomic.store (local.get $byte) (i32.reinterpret_f32 (local.get $value))))
+  (func (export "storeF64") (param $byte i32) (param $value f64)
+    (i64.atomic.store (local.get $byte) (i64.reinterpret_f64 (local.get $value))))
+  (func (export "storeI64") (param $byte i32) (param $value i64)
+    (i64.atomic.store (local.get $byte) (local.get $value)))
+
   ;; The outermost rcuReadLock(): copy the grace-period counter into the reader's slot. Both
   ;; accesses are atomic; the store is what orders the section's loads after it (rcu.ts).
   (func $rcuEnter (export "rcuEnter") (param $ctrIndex i32) (param $gpIndex i32)
@@ -84,10 +98,10 @@
   ;;   that address + 1: the reference was taken but the key re-check failed (reused object):
   ;;     the caller drops the reference and tries again;
   ;;   0: a true miss;
-  ;;   -1: refcountIncNotZero failed; -2: a replace() ran in the bucket during a miss;
+  ;;   -1: refcountIncNotZero failed; -2: a writer changed the bucket during a miss;
   ;;   -3: the walk ended on another bucket's marker; -4: the walk went on past $maxSteps;
   ;;   -5: the refcount word is corrupt or saturated (the caller throws).
-  ;; $flags: 1 = skip the key re-check, 2 = accept any marker as the end (both test-only
+  ;; $flags: 1 = skip the key re-check, 2 = accept any marker as a true miss (both test-only
   ;; breakages), 4 = call the lookupDelay hook, 8 = run the attempt in a read-side section of
   ;; its own (rcuEnter and rcuExit on $ctrIndex, $gpIndex), for a caller outside any.
   (func (export "hashLookup")
@@ -151,12 +165,98 @@
               (i32.ne (i32.load (i32.add (local.get $found) (local.get $keyOffset))) (local.get $key)))
           (then (return (i32.add (local.get $found) (i32.const 1)))))
         (return (local.get $found))))
-    (if (i32.or
-          (i32.eq (local.get $pos) (local.get $homeMarker))
-          (i32.and (i32.ne (i32.and (local.get $flags) (i32.const 2)) (i32.const 0)) (i32.and (local.get $pos) (i32.const 1))))
+    ;; Flag 2 trusts wherever the walk ended: no nulls check, and no sequence re-check either,
+    ;; which since every writer bumps the sequence catches a walk carried off its chain too.
+    (if (i32.and (i32.ne (i32.and (local.get $flags) (i32.const 2)) (i32.const 0)) (i32.and (local.get $pos) (i32.const 1)))
+      (then (return (i32.const 0))))
+    (if (i32.eq (local.get $pos) (local.get $homeMarker))
       (then
         (if (i32.eq (i32.atomic.load (local.get $seqByte)) (local.get $seq)) (then (return (i32.const 0))))
         (return (i32.const -2))))
     (if (i32.and (local.get $pos) (i32.const 1)) (then (return (i32.const -3))))
     (i32.const -4))
+
+  ;; The value hashRead() found, for readValue(). A global of this instance, so of this thread
+  ;; only: a call into hashRead and the readValue() that follows it cannot be interleaved with
+  ;; another thread's.
+  (global $readValue (mut f64) (f64.const 0))
+  (func (export "readValue") (result f64) (global.get $readValue))
+
+  ;; One attempt of RcuHashTable.read() (rcu-hash-table.ts says why each step is there): find
+  ;; the object with $key in the chain at $headByte and read one field at $fieldOffset, taking
+  ;; no reference, validated by the bucket's sequence word at $seqByte.
+  ;; $fieldKind: 0 i32, 1 u32, 2 f64, 3 f32, 4 i8, 5 u8, 6 i16, 7 u16.
+  ;; $flags: 1 = skip the validation (test-only breakage), 4 = call the lookupDelay hook,
+  ;; 8 = run in a read-side section of its own (rcuEnter / rcuExit on $ctrIndex, $gpIndex).
+  ;; Returns 1: found, the field's value is in readValue(); 0: a true miss; -1: a writer ran
+  ;; in the bucket meanwhile (or was running), or the walk ended on another bucket's marker
+  ;; or went on past $maxSteps: try again.
+  (func (export "hashRead")
+    (param $headByte i32) (param $seqByte i32) (param $key i32)
+    (param $keyOffset i32) (param $nodeOffset i32) (param $fieldOffset i32) (param $fieldKind i32)
+    (param $maxSteps i32) (param $homeMarker i32) (param $flags i32)
+    (param $ctrIndex i32) (param $gpIndex i32)
+    (result i32)
+    (local $result i32)
+    (if (i32.and (local.get $flags) (i32.const 8))
+      (then (call $rcuEnter (local.get $ctrIndex) (local.get $gpIndex))))
+    (local.set $result
+      (call $hashReadAttempt
+        (local.get $headByte) (local.get $seqByte) (local.get $key)
+        (local.get $keyOffset) (local.get $nodeOffset) (local.get $fieldOffset) (local.get $fieldKind)
+        (local.get $maxSteps) (local.get $homeMarker) (local.get $flags)))
+    (if (i32.and (local.get $flags) (i32.const 8))
+      (then (call $rcuExit (local.get $ctrIndex))))
+    (local.get $result))
+
+  (func $hashReadAttempt
+    (param $headByte i32) (param $seqByte i32) (param $key i32)
+    (param $keyOffset i32) (param $nodeOffset i32) (param $fieldOffset i32) (param $fieldKind i32)
+    (param $maxSteps i32) (param $homeMarker i32) (param $flags i32)
+    (result i32)
+    (local $seq i32) (local $pos i32) (local $object i32) (local $found i32) (local $steps i32)
+    (local $at i32) (local $value f64)
+    ;; Odd: a writer is changing the chain now.
+    (local.set $seq (i32.atomic.load (local.get $seqByte)))
+    (if (i32.and (local.get $seq) (i32.const 1)) (then (return (i32.const -1))))
+    (local.set $pos (i32.atomic.load (local.get $headByte)))
+    (block $walked
+      (loop $walk
+        (br_if $walked (i32.and (local.get $pos) (i32.const 1)))
+        (local.set $object (i32.sub (local.get $pos) (local.get $nodeOffset)))
+        (if (i32.eq (i32.atomic.load (i32.add (local.get $object) (local.get $keyOffset))) (local.get $key))
+          (then
+            (local.set $found (local.get $object))
+            (br $walked)))
+        (if (i32.and (local.get $flags) (i32.const 4)) (then (call $lookupDelay (i32.const 0))))
+        (local.set $pos (i32.atomic.load (local.get $pos)))
+        (local.set $steps (i32.add (local.get $steps) (i32.const 1)))
+        (br_if $walked (i32.gt_u (local.get $steps) (local.get $maxSteps)))
+        (br $walk)))
+    (if (local.get $found)
+      (then
+        (if (i32.and (local.get $flags) (i32.const 4)) (then (call $lookupDelay (i32.const 1))))
+        ;; The field, by one atomic load of its width: whole, never torn.
+        (local.set $at (i32.add (local.get $found) (local.get $fieldOffset)))
+        (block $loaded
+          (block $u16 (block $i16 (block $u8 (block $i8 (block $f32 (block $f64 (block $u32 (block $i32
+            (br_table $i32 $u32 $f64 $f32 $i8 $u8 $i16 $u16 $i32 (local.get $fieldKind)))
+            (local.set $value (f64.convert_i32_s (i32.atomic.load (local.get $at)))) (br $loaded))
+            (local.set $value (f64.convert_i32_u (i32.atomic.load (local.get $at)))) (br $loaded))
+            (local.set $value (f64.reinterpret_i64 (i64.atomic.load (local.get $at)))) (br $loaded))
+            (local.set $value (f64.promote_f32 (f32.reinterpret_i32 (i32.atomic.load (local.get $at))))) (br $loaded))
+            (local.set $value (f64.convert_i32_s (i32.extend8_s (i32.atomic.load8_u (local.get $at))))) (br $loaded))
+            (local.set $value (f64.convert_i32_u (i32.atomic.load8_u (local.get $at)))) (br $loaded))
+            (local.set $value (f64.convert_i32_s (i32.extend16_s (i32.atomic.load16_u (local.get $at))))) (br $loaded))
+          (local.set $value (f64.convert_i32_u (i32.atomic.load16_u (local.get $at)))))
+        ;; The validation: no writer began in the bucket since $seq was read.
+        (if (i32.and
+              (i32.eqz (i32.and (local.get $flags) (i32.const 1)))
+              (i32.ne (i32.atomic.load (local.get $seqByte)) (local.get $seq)))
+          (then (return (i32.const -1))))
+        (global.set $readValue (local.get $value))
+        (return (i32.const 1))))
+    (if (i32.ne (local.get $pos) (local.get $homeMarker)) (then (return (i32.const -1))))
+    (if (i32.ne (i32.atomic.load (local.get $seqByte)) (local.get $seq)) (then (return (i32.const -1))))
+    (i32.const 0))
 )

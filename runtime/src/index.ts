@@ -54,6 +54,7 @@ export type {
   StructOptions,
   AnyStructDef,
   NumberKind,
+  NumberFieldName,
   BigIntKind,
   ScalarKind,
   ArrayFieldKind,

@@ -25,8 +25,10 @@
  *    restarts, because the key may have been in the part of its own chain it never saw.
  * 3. **The object it stood on may have been reused, in its own chain, for the key it wants**
  *    (replace() links the new object where the old one was): it read the old key, then follows
- *    a next that leads past its key's position. replace() bumps a per-bucket sequence first; a
- *    walk that misses re-reads it and restarts if it moved.
+ *    a next that leads past its key's position. Every writer bumps a per-bucket sequence
+ *    count before it changes the chain and after; a walk that misses re-reads it and
+ *    restarts if it moved (which also catches the second race: an object leaves a chain only
+ *    by a change that bumps it).
  * A reader restarts a bounded number of times (`maxRetries`), then takes the bucket lock and
  * walks the chain with no writer running, so a lookup always ends.
  *
@@ -38,8 +40,11 @@
  * rculist_nulls.rst set the refcount with release ordering just before linking instead; both
  * orders keep what matters: the key is visible before the count is nonzero.)
  *
+ * read() gets one field's value without a reference: it validates what it read by the
+ * bucket's sequence count instead, as the kernel's seqcount readers do (see read()).
+ *
  * The table's root (a named heap root, so every worker finds it) holds a header and, per
- * bucket, three words: the chain head, the bucket's lock word and its replace sequence.
+ * bucket, three words: the chain head, the bucket's lock word and its sequence count.
  */
 
 import { HashTableMisuseError, RefcountError, RootMismatchError, SpinlockOwnerDeadError } from './errors.js';
@@ -51,8 +56,16 @@ import { RcuWord, rcuOwnSectionWord, rcuReadLockFull, rcuReadUnlockFull } from '
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 import { resolveIn } from './slab-object-map.js';
-import { HashLookup, HashLookupFlag, setLookupDelay, type HeapAtomics } from './heap-atomics.js';
-import { structViews, type AnyStructDef, type StructObjectBase, type StructRef, type StructViews } from './struct.js';
+import { HashLookup, HashLookupFlag, HashRead, HashReadFlag, ReadFieldKind, setLookupDelay, type HeapAtomics } from './heap-atomics.js';
+import {
+  structViews,
+  type AnyStructDef,
+  type NumberFieldName,
+  type NumberKind,
+  type StructObjectBase,
+  type StructRef,
+  type StructViews,
+} from './struct.js';
 
 // ---------------------------------------------------------------------------------------
 // Layout of the table's root
@@ -77,16 +90,18 @@ const TableWord = {
   WORDS: 16,
 } as const;
 const HEADER_BYTES = TableWord.WORDS * 4;
-/** Words of one bucket: the chain head, the bucket's spinlock, and its replace sequence. */
+/** Words of one bucket: the chain head, the bucket's spinlock, and its sequence count. */
 const BucketWord = {
   HEAD: 0,
   LOCK: 1,
   /**
-   * Incremented by every replace() in the bucket, before the new object is linked. A lookup
-   * that ends on its own marker without finding its key re-reads it, and restarts if it
-   * moved: see "the third race" in lookupAddress().
+   * The bucket's sequence count: every writer (insert, delete, replace, clear) increments it
+   * before it changes the chain and again after, both under the bucket lock, so it is odd
+   * while a change is under way. A lookup that ends on its own marker without finding its
+   * key re-reads it, and restarts if it moved (see "the third race" in lookupAddress()); a
+   * read() accepts what it read only if the count was even and has not moved (see read()).
    */
-  REPLACE_SEQ: 2,
+  SEQ: 2,
 } as const;
 const BUCKET_BYTES = 12;
 const STATE_READY = 2;
@@ -131,14 +146,23 @@ export interface RcuHashTableOptions<D extends AnyStructDef> {
    */
   readonly unsafeSkipKeyRecheckForTesting?: boolean;
   /**
-   * TEST ONLY: treat a walk that ends on any nulls marker as complete, instead of restarting
-   * when the marker names another bucket. This reintroduces the bug nulls markers exist for
-   * (a key reported absent because the reader was carried into another chain by an object
-   * that moved); torture tests turn it on to prove that they detect it.
+   * TEST ONLY: treat a walk that ends on any nulls marker as a true miss, instead of
+   * restarting when the marker names another bucket or when a writer changed the bucket
+   * meanwhile (the sequence count, which every writer bumps, catches a walk carried off its
+   * chain as well as the marker does). This reintroduces the bug nulls markers exist for (a
+   * key reported absent because the reader was carried into another chain by an object that
+   * moved); torture tests turn it on to prove that they detect it.
    */
   readonly unsafeSkipNullsCheckForTesting?: boolean;
   /**
-   * TEST ONLY: called inside lockless lookups, at each node of a walk between reading its key
+   * TEST ONLY: make read() accept what it read without re-checking the bucket's sequence
+   * count. This reintroduces the bug the check exists for (a value read from an object that
+   * was freed and reused meanwhile, for another key); torture tests turn it on to prove that
+   * they detect it.
+   */
+  readonly unsafeSkipReadValidationForTesting?: boolean;
+  /**
+   * TEST ONLY: called inside lockless lookups and read()s, at each node of a walk between reading its key
    * and its next ('walk'), and between a key match and the reference it takes ('match'), so torture tests can widen the race
    * windows with random delays, as rcutorture's readers do.
    */
@@ -157,10 +181,14 @@ export interface RcuHashTableStats {
   refcountRestarts: number;
   /** Restarts because a walk went on longer than any chain should (objects cycling). */
   walkBoundRestarts: number;
-  /** Restarts of a walk that found nothing while a replace() ran in its bucket. */
-  replaceRestarts: number;
-  /** Lookups that ran out of retries and took the bucket lock. */
+  /** Restarts of a walk that found nothing while a writer changed its bucket. */
+  writerRestarts: number;
+  /** Lookups and read()s that ran out of retries and took the bucket lock. */
   lockFallbacks: number;
+  /** read()s started (readLocked() is not counted). */
+  reads: number;
+  /** Attempts of read() discarded: a writer changed the bucket (or was changing it) meanwhile. */
+  readRestarts: number;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -195,9 +223,15 @@ export class RcuHashTable<D extends AnyStructDef> {
     recheckRestarts: 0,
     refcountRestarts: 0,
     walkBoundRestarts: 0,
-    replaceRestarts: 0,
+    writerRestarts: 0,
     lockFallbacks: 0,
+    reads: 0,
+    readRestarts: 0,
   };
+  /** The fields read() can read: name -> offset and kind. */
+  readonly #readFields = new Map<string, ReadField>();
+  /** hashRead() flags: the test-only breakage and hook. */
+  readonly #readFlags: number;
 
   /** @internal Use rcuHashTableCreate(). */
   constructor(heap: Heap, name: string, options: RcuHashTableOptions<D>) {
@@ -235,7 +269,13 @@ export class RcuHashTable<D extends AnyStructDef> {
       (options.unsafeSkipKeyRecheckForTesting === true ? HashLookupFlag.SKIP_RECHECK : 0) |
       (options.unsafeSkipNullsCheckForTesting === true ? HashLookupFlag.ANY_MARKER_ENDS : 0) |
       (options.readerDelayForTesting !== undefined ? HashLookupFlag.CALL_DELAY : 0);
+    this.#readFlags =
+      (options.unsafeSkipReadValidationForTesting === true ? HashReadFlag.SKIP_VALIDATION : 0) |
+      (options.readerDelayForTesting !== undefined ? HashLookupFlag.CALL_DELAY : 0);
     this.#delay = options.readerDelayForTesting ?? null;
+    for (const f of struct.layout.fields) {
+      if (f.kind in ReadFieldKind) this.#readFields.set(f.name, { offset: f.offset, kind: f.kind as NumberKind });
+    }
     this.#locks = new Array<Spinlock | undefined>(buckets);
     this.#views = structViews(heap);
     this.#objectSize = struct.layout.size;
@@ -278,7 +318,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     const headByte = this.#headByte(key);
     const bucket = (headByte - this.#bucketsByte) / BUCKET_BYTES;
     const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
-    const seqByte = headByte + BucketWord.REPLACE_SEQ * 4;
+    const seqByte = headByte + BucketWord.SEQ * 4;
     const atomics = this.heap.atomics;
     const delay = this.#delay;
     // A default-flavor reader outside any section lets each attempt run in a section of its
@@ -294,8 +334,8 @@ export class RcuHashTable<D extends AnyStructDef> {
     try {
       for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
         // One attempt, in WebAssembly (heap-atomics.wat, hashLookup), step by step:
-        // - load the bucket's replace sequence, before the head: pairs with the Atomics.add
-        //   in #publish() (see the miss case below);
+        // - load the bucket's sequence count, before the head: pairs with the Atomics.add
+        //   in #writeBegin() (see the miss case below);
         // - rcu_dereference(head), then of each node's next, with atomic loads: they pair
         //   with the publishing stores in hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(), so
         //   the key and next of an object written before it was published are visible once
@@ -304,7 +344,7 @@ export class RcuHashTable<D extends AnyStructDef> {
         //   be freed and reused while we read), as the kernel's walk reads keys plainly. It
         //   comes after the atomic load of the link that led here, so it sees at least the key
         //   stored before that link was published. What it decides is only where to try;
-        //   the refcount, the re-check, the marker and the replace sequence decide what is
+        //   the refcount, the re-check, the marker and the sequence count decide what is
         //   returned;
         // - on a match, refcountIncNotZero(), then the re-check of the key. Our
         //   compareExchange read the refcount from the Atomics.store that published it (or
@@ -338,16 +378,16 @@ export class RcuHashTable<D extends AnyStructDef> {
         }
         switch (r) {
           case HashLookup.MISS:
-            // The walk ended on our own marker with no replace() in the bucket meanwhile: a
+            // The walk ended on our own marker with no writer in the bucket meanwhile: a
             // true miss. The third race, which replace() brings: the object we stood on,
             // whose old key we had read, was freed and reused to replace our key's object in
             // this very chain. Its next then points past our key's position, so the walk
-            // ends here having missed a key that was present all along. replace() bumps the
-            // bucket's sequence before it links the new object, so a walk that saw any of
-            // that link's stores sees the bump (both seq-cst) and gets REPLACE_RAN instead.
+            // ends here having missed a key that was present all along. Every writer bumps
+            // the bucket's count before it links or unlinks anything, so a walk that saw any
+            // of those stores sees the bump (both seq-cst) and gets WRITER_RAN instead.
             return 0;
-          case HashLookup.REPLACE_RAN:
-            this.#restart('replaceRestarts');
+          case HashLookup.WRITER_RAN:
+            this.#restart('writerRestarts');
             continue;
           case HashLookup.REFCOUNT_FAILED:
             // Free (count 0), or inserted but not yet published: try again.
@@ -399,6 +439,115 @@ export class RcuHashTable<D extends AnyStructDef> {
     } finally {
       spinUnlock(lock);
     }
+  }
+
+  /**
+   * Read one number field of the object with `key`, taking no reference and no lock: the
+   * reader writes nothing shared, so readers on many cores do not slow each other down.
+   * Returns undefined when no object has that key. For the object itself (several fields
+   * read together, or kept after the call), use lookup().
+   *
+   * Why a value read this way is one the object with `key` held while it was in the table,
+   * though the object may be freed and reused for another key under the reader (see the
+   * file comment): every writer makes its bucket's sequence count odd before changing the
+   * chain and even after (#writeBegin()); an object leaves the table, and so can be freed and
+   * reused, only by such a change. read() runs in a read-side section (its own, or the
+   * caller's), which keeps the memory type-stable, and in one WebAssembly call
+   * (heap-atomics.wat, hashRead):
+   * - loads the count, and tries again later if it is odd;
+   * - walks the chain with atomic loads, comparing keys;
+   * - on a match, loads the field with one atomic load of its width (never torn);
+   * - loads the count again: unchanged, no writer began in the bucket since the first load,
+   *   so the object was on the chain, under `key`, the whole time. Moved, the attempt is
+   *   discarded.
+   * The second load sees any such writer because every store involved is sequentially
+   * consistent: the chain's links, the count, and the fields of type-stable structs, whose
+   * setters are atomic (struct.ts, atomicSetter()). A reader whose field load returned a
+   * value stored after a reuse is therefore ordered after the removal that came before the
+   * reuse, and sees its increment. This is the kernel's seqcount read (read_seqcount_begin /
+   * read_seqcount_retry), per bucket; it needs no key re-check and no nulls marker, though
+   * a walk that ends on another bucket's marker is retried as well.
+   *
+   * After `maxRetries` discarded attempts, reads under the bucket lock (readLocked()). Fields
+   * a program updates in place while the object is in the table (rather than by replace())
+   * are read whole, old or new. Throws HashTableMisuseError for a field that is not a
+   * number field of the struct (bigint fields included) or a key that is not an int32.
+   */
+  read(key: number, field: NumberFieldName<D>): number | undefined {
+    checkKey(key, this.name);
+    const f = this.#readField(field, 'read');
+    this.#stats.reads++;
+    const headByte = this.#headByte(key);
+    const homeMarker = (((headByte - this.#bucketsByte) / BUCKET_BYTES) << 1) | 1;
+    const seqByte = headByte + BucketWord.SEQ * 4;
+    const atomics = this.heap.atomics;
+    const delay = this.#delay;
+    // As in lookupAddress(): a section of the call's own when the caller has none.
+    const ownSectionWord = delay === null ? rcuOwnSectionWord() : -1;
+    const flags = this.#readFlags | (ownSectionWord >= 0 ? HashLookupFlag.OWN_SECTION : 0);
+    if (ownSectionWord < 0) rcuReadLockFull();
+    if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
+    try {
+      for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
+        const r = atomics.hashRead(
+          headByte,
+          seqByte,
+          key,
+          this.#keyOffset,
+          this.#nodeOffset,
+          f.offset,
+          ReadFieldKind[f.kind],
+          MAX_WALK_STEPS,
+          homeMarker,
+          flags,
+          ownSectionWord,
+          RcuWord.GP_CTR,
+        );
+        if (r === HashRead.FOUND) return atomics.readValue();
+        if (r === HashRead.MISS) return undefined;
+        this.#restart('readRestarts');
+      }
+      this.#stats.lockFallbacks++;
+      Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
+      return this.#readLockedAt(headByte, key, f);
+    } finally {
+      if (delay !== null) setLookupDelay(null);
+      if (ownSectionWord < 0) rcuReadUnlockFull();
+    }
+  }
+
+  /**
+   * read() under the bucket's spinlock, the way a table without RCU reads a value: the chain
+   * cannot change while it is walked. Used as read()'s fallback, and by benchmarks as the
+   * locking baseline.
+   */
+  readLocked(key: number, field: NumberFieldName<D>): number | undefined {
+    checkKey(key, this.name);
+    return this.#readLockedAt(this.#headByte(key), key, this.#readField(field, 'readLocked'));
+  }
+
+  #readLockedAt(headByte: number, key: number, f: ReadField): number | undefined {
+    const lock = this.#lockBucket(headByte);
+    try {
+      const found = this.#findLocked(headByte, key);
+      // Plain load: a listed object's fields change only on reuse, which needs its removal,
+      // which needs this lock.
+      return found === 0 ? undefined : this.#views[f.kind][(found + f.offset) >> READ_SHIFT[f.kind]];
+    } finally {
+      spinUnlock(lock);
+    }
+  }
+
+  #readField(field: unknown, what: string): ReadField {
+    const f = this.#readFields.get(field as string);
+    if (f !== undefined) return f;
+    const known = this.struct.layout.fields.find((x) => x.name === field);
+    throw new HashTableMisuseError(
+      `table '${this.name}'.${what}(): ` +
+        (known === undefined
+          ? `struct '${this.struct.name}' has no field ${JSON.stringify(field)}`
+          : `field '${known.name}' is a ${typeof known.kind === 'string' ? known.kind : 'non-scalar'} field; ${what}() reads number fields (${Object.keys(ReadFieldKind).join(', ')}); use lookup() for the rest`),
+    );
   }
 
   /**
@@ -481,7 +630,9 @@ export class RcuHashTable<D extends AnyStructDef> {
       found = this.#findLocked(headByte, key);
       if (found === 0) return false;
       // Unlink; the node keeps its next, so a reader standing on it walks on.
+      this.#writeBegin(headByte);
       hlistNullsDelInitRcu(this.heap, found + this.#nodeOffset);
+      this.#writeEnd(headByte);
       Atomics.sub(this.heap.views.i32, this.#rootWord + TableWord.COUNT, 1);
     } finally {
       spinUnlock(lock);
@@ -501,11 +652,13 @@ export class RcuHashTable<D extends AnyStructDef> {
       const victims: number[] = [];
       const lock = this.#lockBucket(headByte);
       try {
+        this.#writeBegin(headByte);
         for (let pos = Atomics.load(i32, headByte >> 2); !isANulls(pos); pos = Atomics.load(i32, headByte >> 2)) {
           hlistNullsDelInitRcu(this.heap, pos);
           Atomics.sub(i32, this.#rootWord + TableWord.COUNT, 1);
           victims.push(pos - this.#nodeOffset);
         }
+        this.#writeEnd(headByte);
       } finally {
         spinUnlock(lock);
       }
@@ -614,13 +767,11 @@ export class RcuHashTable<D extends AnyStructDef> {
    */
   #publish(address: number, headByte: number, old: number): void {
     const i32 = this.heap.views.i32;
+    this.#writeBegin(headByte);
     if (old === 0) {
       hlistNullsAddHeadRcu(this.heap, address + this.#nodeOffset, headByte);
       Atomics.add(i32, this.#rootWord + TableWord.COUNT, 1);
     } else {
-      // Before any store of the replacement (its next, the link to it): a reader whose walk
-      // sees one of those stores then sees this increment when it re-checks a miss.
-      Atomics.add(i32, (headByte >> 2) + BucketWord.REPLACE_SEQ, 1);
       hlistNullsReplaceRcu(this.heap, old + this.#nodeOffset, address + this.#nodeOffset);
     }
     // refcount 0 -> 1 last (rculist_nulls.rst: key, then link, then reference). This
@@ -629,6 +780,23 @@ export class RcuHashTable<D extends AnyStructDef> {
     // the key. A reader that found the object before this store failed its increment and
     // restarted; none can hold a reference to a half-made object.
     Atomics.store(i32, (address + this.#refcountOffset) >> 2, 1);
+    this.#writeEnd(headByte);
+  }
+
+  /**
+   * Make the bucket's sequence count odd, before any store of a change to its chain (a new
+   * object's next, the link to it, an unlink). Lock held. A reader whose atomic load returns
+   * one of those stores is ordered after this increment (both sequentially consistent, the
+   * increment first in this thread), so its re-read of the count sees it move: lookups
+   * restart a miss on it, and read() discards what it read.
+   */
+  #writeBegin(headByte: number): void {
+    Atomics.add(this.heap.views.i32, (headByte >> 2) + BucketWord.SEQ, 1);
+  }
+
+  /** Make the count even again, after the last store of the change. Lock held. */
+  #writeEnd(headByte: number): void {
+    Atomics.add(this.heap.views.i32, (headByte >> 2) + BucketWord.SEQ, 1);
   }
 
   /** Walk a chain under its lock: the object with `key`, or 0. */
@@ -657,7 +825,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     }
   }
 
-  #restart(kind: 'nullsRestarts' | 'recheckRestarts' | 'refcountRestarts' | 'walkBoundRestarts' | 'replaceRestarts'): void {
+  #restart(kind: 'nullsRestarts' | 'recheckRestarts' | 'refcountRestarts' | 'walkBoundRestarts' | 'writerRestarts' | 'readRestarts'): void {
     this.#stats[kind]++;
     Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.RESTARTS, 1);
   }
@@ -689,6 +857,9 @@ export class RcuHashTable<D extends AnyStructDef> {
   #repairChain(headByte: number): void {
     this.heap.ensureMapped();
     const i32 = this.heap.views.i32;
+    // A writer that died between #writeBegin() and #writeEnd() left the count odd: end its
+    // change, so read() stops treating the bucket as being written.
+    if ((Atomics.load(i32, (headByte >> 2) + BucketWord.SEQ) & 1) !== 0) this.#writeEnd(headByte);
     let link = headByte;
     for (let pos = Atomics.load(i32, headByte >> 2), steps = 0; !isANulls(pos) && steps < MAX_WALK_STEPS; steps++) {
       i32[(pos + 4) >> 2] = link;
@@ -770,6 +941,15 @@ function decAndTest(atomics: HeapAtomics, index: number, table: string): boolean
   if (v <= 0) throw new RefcountError(`table '${table}': put() of an object with refcount ${v} (a reference dropped twice?)`);
   return v === 1;
 }
+
+/** Where and what a field read() reads. */
+interface ReadField {
+  readonly offset: number;
+  readonly kind: NumberKind;
+}
+
+/** log2 of each number kind's size: a field's index in its typed-array view. */
+const READ_SHIFT: Readonly<Record<NumberKind, number>> = { i8: 0, u8: 0, i16: 1, u16: 1, i32: 2, u32: 2, f32: 2, f64: 3 };
 
 function checkKey(key: number, table: string): void {
   if ((key | 0) !== key) throw new HashTableMisuseError(`table '${table}': key ${String(key)} is not a 32-bit signed integer`);

@@ -13,8 +13,10 @@
  *
  * Objects come from slab caches (slab.ts), never from `new`. Field semantics:
  * - integer and float fields (`i8 u8 i16 u16 i32 u32 f32 f64`, and `i64 u64` as bigint) are
- *   plain typed-array accesses: NOT atomic and NOT ordered. Protect them with the object's lock,
- *   publish them with an RCU pointer store, or use Atomics on `fieldIndex()` yourself.
+ *   read with plain typed-array loads: NOT atomic and NOT ordered. Protect them with the
+ *   object's lock, publish them with an RCU pointer store, or use Atomics on `fieldIndex()`
+ *   yourself. Writes are plain stores too, except in type-stable structs, whose setters make
+ *   one sequentially consistent store of the field's width (atomicSetter() says why).
  * - `spinlock` / `refcount` fields yield a Spinlock / Refcount handle (the same handle object
  *   on every read, so `using _ = spinLock(s.siglock)` allocates nothing after the first use).
  * - `{ array: 'i32', length: n }` yields a fixed-length typed-array view over the object.
@@ -140,6 +142,10 @@ type ScalarArray<K extends ScalarKind> = K extends 'i8'
                 : K extends 'i64'
                   ? BigInt64Array
                   : BigUint64Array;
+
+/** The names of a struct's number fields (`i8` to `f64`, not bigint ones). */
+export type NumberFieldName<D> =
+  D extends StructDef<infer F, boolean> ? { [N in keyof F]: F[N] extends NumberKind ? N : never }[keyof F] & string : never;
 
 /** The TypeScript type a field's property has. */
 export type FieldValue<K> = K extends 'spinlock'
@@ -487,18 +493,65 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
     default: {
       const shift = SCALAR[f.kind].shift;
       const kind = f.kind;
-      // Plain typed-array access, not atomic (see the file comment).
-      desc = {
-        get(this: StructObjectBase) {
-          return this.$v[kind][(this.$a + off) >> shift];
-        },
-        set(this: StructObjectBase, value: never) {
-          this.$v[kind][(this.$a + off) >> shift] = value;
-        },
+      // Reads are plain typed-array loads (see the file comment).
+      const get = function (this: StructObjectBase) {
+        return this.$v[kind][(this.$a + off) >> shift];
       };
+      desc = def.typesafeByRcu
+        ? { get, set: atomicSetter(kind as ScalarKind, off) }
+        : {
+            get,
+            set(this: StructObjectBase, value: never) {
+              this.$v[kind][(this.$a + off) >> shift] = value;
+            },
+          };
     }
   }
   Object.defineProperty(proto, f.name, { ...desc, enumerable: true, configurable: false });
+}
+
+/**
+ * The setter of a scalar field of a type-stable struct: one atomic store of the field's width
+ * (WebAssembly, about 5 ns). Why atomic: a reader may read this object with no lock and no
+ * reference (RcuHashTable.read()) while the object is freed and reused, and validates what it
+ * read by re-reading a sequence word. That validation is only sound if a reader whose load
+ * returned a value stored after the reuse is also ordered after the removal that preceded the
+ * reuse; a plain store creates no such order in the memory model, a sequentially consistent
+ * store does (the kernel pairs its seqcount readers with WRITE_ONCE and smp_wmb for the same
+ * reason). The conversions are the typed arrays' (ToInt32 and truncation, float32 rounding,
+ * ToBigInt64).
+ */
+function atomicSetter(kind: ScalarKind, off: number): (this: StructObjectBase, value: never) => void {
+  switch (kind) {
+    case 'i8':
+    case 'u8':
+      return function (value) {
+        this.$h.atomics.store8(this.$a + off, value);
+      };
+    case 'i16':
+    case 'u16':
+      return function (value) {
+        this.$h.atomics.store16(this.$a + off, value);
+      };
+    case 'i32':
+    case 'u32':
+      return function (value) {
+        this.$h.atomics.store((this.$a + off) >> 2, value);
+      };
+    case 'f32':
+      return function (value) {
+        this.$h.atomics.storeF32(this.$a + off, value);
+      };
+    case 'f64':
+      return function (value) {
+        this.$h.atomics.storeF64(this.$a + off, value);
+      };
+    case 'i64':
+    case 'u64':
+      return function (value) {
+        this.$h.atomics.storeI64(this.$a + off, value);
+      };
+  }
 }
 
 const ARRAY_CTORS = {

@@ -9,7 +9,8 @@
  * marker, holds only keys that hash to it, and the table's count agrees with the chains and
  * with the cache's live objects. With the key re-check switched off (test-only option) the same
  * torture must catch wrong-key returns, and with the nulls check switched off, always-present
- * keys reported absent. Readers take random delays inside their walks, as rcutorture's do, so
+ * keys reported absent. Readers using the reference-free read() keep the same invariants on
+ * the fields they read, and with its sequence validation switched off read another key's. Readers take random delays inside their walks, as rcutorture's do, so
  * that the race windows are hit on any machine within a second or two.
  */
 
@@ -58,6 +59,8 @@ async function torture(options: {
   readers: number;
   writers: number;
   unsafe: TortureWorkerData['unsafe'];
+  /** lookup() readers unless 'read'. */
+  api?: TortureWorkerData['api'];
   minMs: number;
   maxMs: number;
   /** Stop as soon as readers have seen this failure (the runs that must detect a bug). */
@@ -93,6 +96,7 @@ async function torture(options: {
       pinned: PINNED,
       buckets: BUCKETS,
       unsafe: options.unsafe,
+      api: options.api ?? 'lookup',
       delays: true,
     };
     const worker = h.watchWorker(new Worker(workerUrl, { workerData }));
@@ -210,6 +214,27 @@ describe('hash table torture', () => {
     expect(sum(result.readers, (r) => r.wrongKey)).toBeGreaterThan(0);
     // Objects are still whole (the insert order holds): only their identity is wrong.
     expect(sum(result.readers, (r) => r.badCheck)).toBe(0);
+  }, 60_000);
+
+  it('read() never returns another key\'s field, nor misses an always-present key, under the same writers', async () => {
+    const { result, table } = await torture({ readers: 2, writers: 2, unsafe: 'none', api: 'read', minMs: RUN_MS, maxMs: RUN_MS });
+    const { readers, writers } = result;
+    expect(sum(readers, (r) => r.hits)).toBeGreaterThan(0);
+    expect(sum(writers, (w) => w.deletes)).toBeGreaterThan(0);
+    expect(sum(readers, (r) => r.wrongKey)).toBe(0);
+    expect(sum(readers, (r) => r.badCheck)).toBe(0);
+    expect(sum(readers, (r) => r.missingPinned)).toBe(0);
+    // The races were exercised: attempts were discarded because a writer was at work.
+    expect(sum(readers, (r) => r.stats.readRestarts!)).toBeGreaterThan(0);
+    expect(sum(readers, (r) => r.stats.reads!)).toBeGreaterThan(0);
+    for (let b = 0; b < table.buckets; b++) expect(table.chain(b).nulls).toBe(b);
+  }, RUN_MS + 60_000);
+
+  it('detects another key\'s field when read()\'s validation is switched off', async () => {
+    const { result } = await torture({ readers: 2, writers: 2, unsafe: 'skip-read-validation', api: 'read', minMs: 0, maxMs: 20_000, stopEarlyOn: 'wrong-key' });
+    // The bug the sequence count prevents: a field read from an object freed and reused for
+    // another key between the reader's key match and its field load.
+    expect(sum(result.readers, (r) => r.wrongKey)).toBeGreaterThan(0);
   }, 60_000);
 
   it('detects keys reported absent when the nulls check is switched off', async () => {

@@ -3,7 +3,8 @@
  * frees, one nulls marker per bucket, misuse errors, and the two races of a lockless lookup
  * (an object freed and reused between key match and reference; an object moved to another
  * chain while the reader stands on it) replayed deterministically through the test-only
- * reader hook, with and without the key re-check.
+ * reader hook, with and without the key re-check; the same for the reference-free read(),
+ * with and without its sequence validation.
  */
 
 import { once } from 'node:events';
@@ -49,7 +50,7 @@ beforeEach(() => {
 
 afterEach(() => heap.detach());
 
-function makeTable(options: { buckets?: number; maxRetries?: number; unsafe?: boolean } = {}) {
+function makeTable(options: { buckets?: number; maxRetries?: number; unsafe?: boolean; unsafeRead?: boolean } = {}) {
   return rcuHashTableCreate(heap, `t${tableSeq++}`, {
     cache,
     key: 'key',
@@ -58,6 +59,7 @@ function makeTable(options: { buckets?: number; maxRetries?: number; unsafe?: bo
     buckets: options.buckets ?? 16,
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     unsafeSkipKeyRecheckForTesting: options.unsafe ?? false,
+    unsafeSkipReadValidationForTesting: options.unsafeRead ?? false,
     readerDelayForTesting: (phase) => hook?.(phase),
   });
 }
@@ -303,7 +305,7 @@ describe('lockless lookup races, replayed', () => {
     expect(found.key).toBe(target);
     expect(found.value).toBe(2);
     table.put(found);
-    expect(table.stats().replaceRestarts).toBe(1);
+    expect(table.stats().writerRestarts).toBe(1);
   });
 
   it('restarts when the matched object cannot be referenced (being freed)', () => {
@@ -334,6 +336,140 @@ describe('lockless lookup races, replayed', () => {
     hook = null;
     expect(table.stats().lockFallbacks).toBe(1);
     expect(table.stats().refcountRestarts + table.stats().recheckRestarts).toBe(2);
+  });
+});
+
+describe('reference-free read()', () => {
+  it('reads number fields of present keys and undefined for absent ones, as readLocked() does', () => {
+    const table = makeTable({ buckets: 4 });
+    for (let k = 0; k < 40; k++) {
+      const e = entry(k, k * 1.5);
+      e.hits = 4_000_000_000 + k;
+      table.insert(e);
+    }
+    for (let k = -5; k < 45; k++) {
+      const present = k >= 0 && k < 40;
+      expect(table.read(k, 'value')).toBe(present ? k * 1.5 : undefined);
+      expect(table.read(k, 'hits')).toBe(present ? 4_000_000_000 + k : undefined);
+      expect(table.read(k, 'key')).toBe(present ? k : undefined);
+      expect(table.readLocked(k, 'value')).toBe(present ? k * 1.5 : undefined);
+      expect(table.readLocked(k, 'hits')).toBe(present ? 4_000_000_000 + k : undefined);
+    }
+    // No reference was taken: every object still holds the table's one.
+    for (let k = 0; k < 40; k++) {
+      const e = table.lookup(k)!;
+      expect(refcountRead(e.refcnt)).toBe(2);
+      table.put(e);
+    }
+    expect(table.stats().reads).toBe(150);
+    expect(table.stats().readRestarts).toBe(0);
+  });
+
+  it('runs in a read-side section, its own or the caller\'s, and leaves none behind', () => {
+    const table = makeTable();
+    for (let k = 0; k < 32; k++) table.insert(entry(k));
+    let heldInside = false;
+    hook = () => {
+      heldInside = rcuReadLockHeld();
+    };
+    expect(table.read(3, 'value')).toBe(30);
+    expect(heldInside).toBe(true);
+    hook = null;
+    for (let n = 0; n < 1000; n++) {
+      table.read(n % 64, 'value');
+      expect(rcuReadLockHeld()).toBe(false);
+    }
+    rcuReadLock();
+    expect(table.read(4, 'value')).toBe(40);
+    expect(rcuReadLockHeld()).toBe(true);
+    rcuReadUnlock();
+    // A section left open would make this wait forever (the test times out).
+    synchronizeRcu();
+  });
+
+  it('discards a value read from an object freed and reused for another key meanwhile', () => {
+    const table = makeTable({ buckets: 1 });
+    table.insert(entry(1));
+    const two = entry(2, 20);
+    const twoAddress = addressOf(two);
+    table.insert(two);
+    let replayed = false;
+    hook = (phase) => {
+      if (phase !== 'match' || replayed) return;
+      replayed = true;
+      // The reader has matched key 2. A writer deletes it, and its memory, freed at once,
+      // comes back for key 9 and is inserted again.
+      expect(table.delete(2)).toBe(true);
+      const reused = entry(9, 90);
+      expect(addressOf(reused)).toBe(twoAddress);
+      expect(table.insert(reused)).toBe(true);
+    };
+    expect(table.read(2, 'value')).toBeUndefined();
+    expect(replayed).toBe(true);
+    expect(table.stats().readRestarts).toBe(1);
+    expect(table.read(9, 'value')).toBe(90);
+  });
+
+  it('without the validation returns the reused object\'s value (what the torture test must catch)', () => {
+    const table = makeTable({ buckets: 1, unsafeRead: true });
+    table.insert(entry(1));
+    table.insert(entry(2, 20));
+    let replayed = false;
+    hook = (phase) => {
+      if (phase !== 'match' || replayed) return;
+      replayed = true;
+      table.delete(2);
+      table.insert(entry(9, 90));
+    };
+    expect(table.read(2, 'value')).toBe(90);
+  });
+
+  it('reading while replace() runs gives the new value after a retry, never none', () => {
+    const table = makeTable({ buckets: 1 });
+    table.insert(entry(2, 20));
+    let replayed = false;
+    hook = (phase) => {
+      if (phase !== 'match' || replayed) return;
+      replayed = true;
+      expect(table.replace(entry(2, 21))).toBe(true);
+    };
+    expect(table.read(2, 'value')).toBe(21);
+    expect(table.stats().readRestarts).toBe(1);
+  });
+
+  it('falls back to the bucket lock after maxRetries discarded attempts', () => {
+    const table = makeTable({ buckets: 1, maxRetries: 3 });
+    table.insert(entry(2, 20));
+    let n = 0;
+    hook = (phase) => {
+      if (phase === 'match') table.replace(entry(2, 100 + ++n));
+    };
+    expect(table.read(2, 'value')).toBe(103);
+    expect(table.stats().readRestarts).toBe(3);
+    expect(table.stats().lockFallbacks).toBe(1);
+  });
+
+  it.each([
+    ['refcnt', /'refcnt' is a refcount field; read\w*\(\) reads number fields \(i32, u32, f64, f32, i8, u8, i16, u16\)/],
+    ['node', /'node' is a hlistNulls field/],
+    ['nope', /struct 'entry' has no field "nope"/],
+  ])('refuses to read field %s with HashTableMisuseError', (field, message) => {
+    const table = makeTable();
+    table.insert(entry(1));
+    expect(() => table.read(1, field as 'value')).toThrow(HashTableMisuseError);
+    expect(() => table.read(1, field as 'value')).toThrow(message);
+    expect(() => table.readLocked(1, field as 'value')).toThrow(message);
+    expect(rcuReadLockHeld()).toBe(false);
+  });
+
+  it('refuses a bigint field and a key that is not an int32', () => {
+    const Wide = defineStruct('wide', { refcnt: 'refcount', key: 'i32', node: 'hlistNulls', big: 'u64' }, { typesafeByRcu: true });
+    const wideCache = kmemCacheCreate(heap, 'wides', Wide, { flags: SLAB_TYPESAFE_BY_RCU });
+    const table = rcuHashTableCreate(heap, 'wide', { cache: wideCache, key: 'key', refcount: 'refcnt', node: 'node' });
+    // @ts-expect-error: a bigint field is not a NumberFieldName
+    expect(() => table.read(1, 'big')).toThrow(/'big' is a u64 field/);
+    const numbers = makeTable();
+    expect(() => numbers.read(1.5, 'value')).toThrow(/key 1.5 is not a 32-bit signed integer/);
   });
 });
 
@@ -440,5 +576,30 @@ describe('a writer that dies holding a bucket lock', () => {
     table.put(found);
     expect(table.insert(entry(3))).toBe(true);
     expect(table.chain(0).keys).toEqual([3, 2]);
+  });
+
+  it('leaves no bucket that read() must keep retrying when it died mid-change', async () => {
+    const table = rcuHashTableCreate(heap, 'dying-seq', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 1 });
+    table.insert(entry(2, 20));
+    // White box: [64-byte header][head, lock, seq]; the worker leaves seq odd, as a writer
+    // dying between its two increments does.
+    const root = heap.root('hash:dying-seq', 64 + 12, 64);
+    const seqWord = (root + 64 + 8) >> 2;
+    const worker = heap.watchWorker(
+      new Worker(new URL('../../dist/workers/hash-lock-holder-worker.js', import.meta.url), {
+        workerData: { shared: heap.share(), lockByte: root + 64 + 4, staleByte: root + 64 + 8, staleValue: Atomics.load(heap.views.i32, seqWord) + 1 },
+      }),
+    );
+    const exited = once(worker, 'exit');
+    expect((await once(worker, 'message'))[0]).toBe('locked');
+    await worker.terminate();
+    await exited;
+    // Every lockless attempt sees a writer at work; the fallback takes the lock over, ends the
+    // dead writer's change, and reads.
+    expect(table.read(2, 'value')).toBe(20);
+    expect(table.stats().lockFallbacks).toBe(1);
+    expect(Atomics.load(heap.views.i32, seqWord) & 1).toBe(0);
+    expect(table.read(2, 'value')).toBe(20);
+    expect(table.stats().lockFallbacks).toBe(1);
   });
 });

@@ -126,6 +126,45 @@ describe('struct objects', () => {
     kmemCacheFree(cache, s);
   });
 
+  it('type-stable structs store through atomic setters exactly what a typed array would store', () => {
+    // The same fields in a type-stable struct (atomic setters) and a plain one (typed-array
+    // stores): every value, awkward ones included, must land as the same bytes.
+    const fields = { a: 'i8', b: 'u8', c: 'i16', d: 'u16', e: 'i32', f: 'u32', g: 'f32', h: 'f64', i: 'i64', j: 'u64' } as const;
+    const Stable = defineStruct('stable-scalars', fields, { typesafeByRcu: true });
+    const Plain = defineStruct('plain-scalars', fields);
+    heap = createHeap({ maxBytes: 8 << 20 });
+    const stable = kmemCacheAlloc(kmemCacheCreate(heap, 'stable', Stable, { flags: SLAB_TYPESAFE_BY_RCU }));
+    const plain = kmemCacheAlloc(kmemCacheCreate(heap, 'plain', Plain));
+    const numbers: Record<string, unknown[]> = {
+      a: [200, -129, 1.9, '7', NaN],
+      b: [-1, 256, 300.7, true],
+      c: [40_000, -32_769, -0.5],
+      d: [-1, 65_536, 1e10],
+      e: [2 ** 31, -(2 ** 31) - 1, 2 ** 53, -0, Infinity],
+      f: [-1, 2 ** 32 + 5, 4_294_967_295],
+      g: [0.1, 1e40, -0, NaN, 16_777_217],
+      h: [-0, Math.PI, Number.MAX_VALUE, -Infinity, '2.5'],
+      i: [2n ** 63n, -(2n ** 63n) - 1n, -1n],
+      j: [-1n, 2n ** 64n + 3n],
+    };
+    const size = Stable.layout.size;
+    for (const [field, values] of Object.entries(numbers)) {
+      for (const value of values) {
+        (stable as unknown as Record<string, unknown>)[field] = value;
+        (plain as unknown as Record<string, unknown>)[field] = value;
+        expect(heap.views.u8.slice(addressOf(stable), addressOf(stable) + size), `${field} = ${String(value)}`).toEqual(
+          heap.views.u8.slice(addressOf(plain), addressOf(plain) + size),
+        );
+      }
+    }
+    expect(stable.e).toBe(0);
+    expect(stable.h).toBe(2.5);
+    expect(stable.j).toBe(3n);
+    // A number for a bigint field is the same TypeError as a BigInt64Array's.
+    expect(() => ((stable as unknown as Record<string, unknown>)['i'] = 5)).toThrow(TypeError);
+    expect(() => ((plain as unknown as Record<string, unknown>)['i'] = 5)).toThrow(TypeError);
+  });
+
   it('RCU pointer fields store addresses and give back the === object', () => {
     heap = createHeap({ maxBytes: 8 << 20 });
     const sc = kmemCacheCreate(heap, 'sighand', Sighand, { flags: SLAB_TYPESAFE_BY_RCU });

@@ -34,6 +34,7 @@ export interface ItemTableOptions {
   readonly maxRetries?: number;
   readonly unsafeSkipKeyRecheckForTesting?: boolean;
   readonly unsafeSkipNullsCheckForTesting?: boolean;
+  readonly unsafeSkipReadValidationForTesting?: boolean;
   readonly readerDelayForTesting?: (phase: LookupPhase) => void;
 }
 

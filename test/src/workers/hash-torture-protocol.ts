@@ -17,7 +17,12 @@ export interface TortureWorkerData {
   readonly pinned: number;
   readonly buckets: number;
   /** Which test-only switch to turn on, if any. */
-  readonly unsafe: 'none' | 'skip-key-recheck' | 'skip-nulls-check';
+  readonly unsafe: 'none' | 'skip-key-recheck' | 'skip-nulls-check' | 'skip-read-validation';
+  /**
+   * How readers get at a key: lookup() (a reference, then the object's fields) or read()
+   * (the `check` and `value` fields, each by a reference-free read).
+   */
+  readonly api: 'lookup' | 'read';
   /** Random reader delays at each node and between key match and reference (widen the races). */
   readonly delays: boolean;
 }
@@ -26,9 +31,9 @@ export interface ReaderReport {
   readonly role: 'reader';
   readonly lookups: number;
   readonly hits: number;
-  /** Objects returned whose key differed from the key looked up. */
+  /** Objects returned whose key differed from the key looked up (read(): a `check` of another key). */
   readonly wrongKey: number;
-  /** Objects returned whose check field did not match their key (half-made objects). */
+  /** Objects returned whose check field did not match their key (half-made objects; read(): a wrong `value`). */
   readonly badCheck: number;
   /** Lookups of an always-present key that found nothing. */
   readonly missingPinned: number;

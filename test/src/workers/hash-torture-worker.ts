@@ -1,6 +1,7 @@
 /**
  * @fileoverview One worker of the hash-table torture test: a reader that looks keys up and
- * checks what it gets while holding the reference, or a writer that deletes, frees and
+ * checks what it gets while holding the reference (or reads fields with read() and checks
+ * them against the key), or a writer that deletes, frees and
  * reinserts objects under other keys at full speed (so objects move between chains while
  * readers walk them).
  *
@@ -33,6 +34,7 @@ if (parentPort !== null) {
     buckets: data.buckets,
     unsafeSkipKeyRecheckForTesting: data.unsafe === 'skip-key-recheck',
     unsafeSkipNullsCheckForTesting: data.unsafe === 'skip-nulls-check',
+    unsafeSkipReadValidationForTesting: data.unsafe === 'skip-read-validation',
     ...(delay !== undefined ? { readerDelayForTesting: delay } : {}),
   });
 
@@ -53,6 +55,26 @@ if (parentPort !== null) {
         const pinned = (r & 1) === 0;
         const key = pinned ? data.keys + ((r >>> 2) % data.pinned) : (r >>> 2) % data.keys;
         lookups++;
+        if (data.api === 'read') {
+          // Each field by its own reference-free read: each must be the key's own, from an
+          // object the table held under that key (writers set check and value from the key).
+          const check = table.read(key, 'check');
+          if (check === undefined) {
+            if (pinned) {
+              missingPinned++;
+              Atomics.add(i32(), ctl + CtlWord.MISSING_PINNED, 1);
+            }
+            continue;
+          }
+          hits++;
+          if (check !== checkOf(key)) {
+            wrongKey++;
+            Atomics.add(i32(), ctl + CtlWord.WRONG_KEY, 1);
+          }
+          const value = table.read(key, 'value');
+          if (value !== undefined && value !== key * 0.5) badCheck++;
+          continue;
+        }
         const item = table.lookup(key);
         if (item === null) {
           if (pinned) {
