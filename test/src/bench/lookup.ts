@@ -1,13 +1,18 @@
 /**
  * @fileoverview `npm run bench -- lookup`: lookups per second from 1 and 2 reader workers (or
- * the counts `--readers=` gives) while one writer worker updates the data, for four ways of sharing a keyed table between workers:
+ * the counts `--readers=` gives) while one writer worker updates the data, for four ways of
+ * sharing a keyed table between workers. A lookup gets the value stored under a random key.
  *
- * - `rcu-table`: the RCU hash table, lockless lookups (rcuReadLock, refcountIncNotZero, key
- *   re-check), each lookup taking and dropping a reference and reading the value;
- * - `spinlock-table`: the same table and the same work, but each lookup takes the bucket's
- *   spinlock (lookupLocked), as a table without RCU must;
+ * - `rcu-table`: the RCU hash table, lockless: read() walks the chain under rcuReadLock and
+ *   validates the value it read by the bucket's sequence count, taking no reference;
+ * - `spinlock-table`: the same table and the same work under the bucket's spinlock
+ *   (readLocked()), as a table without RCU must read;
  * - `rcu-table-qsbr` (extra): `rcu-table` with the readers registered as QSBR readers, whose
  *   read-side sections cost next to nothing (they report a quiescent state every 1024 lookups);
+ * - `rcu-table-ref` and `spinlock-table-ref` (extra): the same two, but each lookup takes a
+ *   reference (lookup(): refcountIncNotZero and the key re-check; lookupLocked(): the
+ *   reference under the lock), reads the value and drops it (put()), as code that keeps the
+ *   object past the lookup must;
  * - `owner-thread`: a Map owned by one worker; readers send each lookup by postMessage and
  *   wait for the answer before the next (one request in flight, no batching), the writer
  *   sends its updates the same way: what Node programs do today;
@@ -15,11 +20,17 @@
  *   bound of a lookup in JavaScript.
  *
  * The writer replaces WRITER_BATCH entries then sleeps WRITER_PAUSE_MS (a read-mostly load);
- * it runs for every variant but `local-map`. Both table variants use the typed API users
- * write (lookup() / lookupLocked(), then put()), and run side by side in the same workers:
- * the readers switch between lockless and locked lookups at every measurement window, so a
- * busy machine slows both alike. Entries are `<variant>-<readers>r`, in lookups per second
- * summed over the readers, one sample per window.
+ * it runs for every variant but `local-map`, and sets each new object's value before
+ * inserting it. The table variants use the API users write and run side by side in the same
+ * workers: the readers switch mode at every measurement window, so a busy machine slows all
+ * alike. Entries are `<variant>-<readers>r`, in lookups per second summed over the readers,
+ * one sample per window.
+ *
+ * Why the `-ref` pair stays below 2x at two readers whatever the tuning: each of its lookups
+ * writes the object's refcount twice, and the spinlock variant also writes the bucket's
+ * lock word twice. With readers on different cores those writes move cache lines between
+ * them: about one line per RCU lookup against two per locked lookup, on top of work of
+ * which the locked variant does less than twice as much. read() writes nothing shared.
  */
 
 import { once } from 'node:events';
@@ -30,6 +41,7 @@ import { summarize } from './stats.js';
 import { checkOf, openItemTable } from '../workers/hash-item.js';
 import {
   BenchCtl,
+  TableMode,
   LOOKUP_BENCH_BUCKETS,
   LOOKUP_BENCH_CTL,
   LOOKUP_BENCH_CTL_BYTES,
@@ -43,9 +55,25 @@ import {
 
 const workerUrl = new URL('../workers/lookup-bench-worker.js', import.meta.url);
 
-type Variant = 'rcu-table' | 'spinlock-table' | 'rcu-table-qsbr' | 'owner-thread' | 'local-map';
-const VARIANTS: readonly Variant[] = ['rcu-table', 'spinlock-table', 'rcu-table-qsbr', 'owner-thread', 'local-map'];
-const TABLE_MODES: Partial<Record<Variant, number>> = { 'rcu-table': 0, 'spinlock-table': 1, 'rcu-table-qsbr': 2 };
+type Variant = 'rcu-table' | 'spinlock-table' | 'rcu-table-qsbr' | 'rcu-table-ref' | 'spinlock-table-ref' | 'owner-thread' | 'local-map';
+const VARIANTS: readonly Variant[] = [
+  'rcu-table',
+  'spinlock-table',
+  'rcu-table-qsbr',
+  'rcu-table-ref',
+  'spinlock-table-ref',
+  'owner-thread',
+  'local-map',
+];
+const TABLE_MODES: Partial<Record<Variant, number>> = {
+  'rcu-table': TableMode.READ,
+  'spinlock-table': TableMode.READ_LOCKED,
+  'rcu-table-qsbr': TableMode.READ_QSBR,
+  'rcu-table-ref': TableMode.LOOKUP,
+  'spinlock-table-ref': TableMode.LOOKUP_LOCKED,
+};
+/** The variants measured side by side in the same reader workers. */
+const TABLE_VARIANTS = VARIANTS.filter((v) => TABLE_MODES[v] !== undefined);
 /** Reader counts by default: the issue's 1 and 2 (`--readers=` gives others). */
 const READERS: readonly number[] = [1, 2];
 
@@ -60,13 +88,11 @@ export const suite: BenchSuite = {
       const samples = await measure('tables', readers, options);
       // Windows alternate rcu / spinlock / qsbr, so neighbouring windows saw about the same
       // machine: the median of their ratios is steadier than the ratio of the medians.
-      const rcu = samples['rcu-table']!;
-      const locked = samples['spinlock-table']!;
-      const qsbr = samples['rcu-table-qsbr']!;
-      const paired = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+      const paired = (a: Variant, b: Variant) => median(samples[a]!.map((x, i) => x / samples[b]![i]!)).toFixed(2);
       options.log(
-        `${readers}r paired ratios (median over windows): rcu-table / spinlock-table ${paired(rcu, locked).toFixed(2)}, ` +
-          `rcu-table-qsbr / spinlock-table ${paired(qsbr, locked).toFixed(2)}`,
+        `${readers}r paired ratios (median over windows): rcu-table / spinlock-table ${paired('rcu-table', 'spinlock-table')}, ` +
+          `rcu-table-qsbr / spinlock-table ${paired('rcu-table-qsbr', 'spinlock-table')}, ` +
+          `rcu-table-ref / spinlock-table-ref ${paired('rcu-table-ref', 'spinlock-table-ref')}`,
       );
       for (const variant of VARIANTS) {
         let variantSamples = samples[variant];
@@ -81,9 +107,9 @@ export const suite: BenchSuite = {
 };
 
 /**
- * Measure one setup: 'tables' runs rcu-table, spinlock-table and rcu-table-qsbr in the same
- * workers, switching the readers' mode at every window, so all see the same machine; the
- * others run alone. Returns samples per variant.
+ * Measure one setup: 'tables' runs the table variants in the same workers, switching the
+ * readers' mode at every window, so all see the same machine; the others run alone. Returns
+ * samples per variant.
  */
 async function measure(setup: Variant | 'tables', readers: number, options: BenchOptions): Promise<Partial<Record<Variant, number[]>>> {
   const heap = createHeap({ threadName: 'lookup-bench', maxThreads: MAX_LOOKUP_READERS + 8 });
@@ -141,7 +167,7 @@ async function measure(setup: Variant | 'tables', readers: number, options: Benc
     const windowMs = options.quick ? 100 : 250;
     const windowsPerVariant = options.quick ? 3 : 10;
     // The variants measured in this setup, alternated window by window.
-    const modes: Variant[] = setup === 'tables' ? ['rcu-table', 'spinlock-table', 'rcu-table-qsbr'] : [setup];
+    const modes: readonly Variant[] = setup === 'tables' ? TABLE_VARIANTS : [setup];
     await sleep(options.quick ? 100 : 400); // warm-up: let the JIT settle in every worker
     const readTotal = () => {
       let total = 0;

@@ -17,9 +17,22 @@ export const LOOKUP_BENCH_CTL = 'lookup-bench-ctl';
 export const LOOKUP_BENCH_CTL_BYTES = 256;
 /**
  * Control words: READY counts workers ready; PHASE 0 = wait, 1 = run, 2 = stop; MODE (table
- * readers) 0 = lockless lookups, 1 = lookups under the bucket lock, 2 = lockless lookups as a
- * QSBR reader; COUNTS.. per worker.
+ * readers) a TableMode; COUNTS.. per worker.
  */
+/** How table readers get a key's value (the MODE control word). */
+export const TableMode = {
+  /** read(): lockless, no reference (`rcu-table`). */
+  READ: 0,
+  /** readLocked(): under the bucket's spinlock (`spinlock-table`). */
+  READ_LOCKED: 1,
+  /** read() from a QSBR reader (`rcu-table-qsbr`). */
+  READ_QSBR: 2,
+  /** lookup(), the value, put(): lockless, with a reference (`rcu-table-ref`). */
+  LOOKUP: 3,
+  /** lookupLocked(), the value, put(): the bucket lock, then a reference (`spinlock-table-ref`). */
+  LOOKUP_LOCKED: 4,
+} as const;
+
 export const BenchCtl = { READY: 0, PHASE: 1, MODE: 2, COUNTS: 4 } as const;
 /** Most reader workers one run may have (`--readers`): COUNTS slots 0..MAX-1. */
 export const MAX_LOOKUP_READERS = 32;

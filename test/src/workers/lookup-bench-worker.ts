@@ -2,9 +2,10 @@
  * @fileoverview Workers of the `lookup` benchmark (test/src/bench/lookup.ts).
  *
  * Roles:
- * - `table-reader`: lookups in the shared RCU hash table, lockless (default RCU flavor, or
- *   QSBR) or under the bucket lock (the control word MODE says which), each taking and
- *   dropping a reference and reading the value;
+ * - `table-reader`: reads of a key's value from the shared RCU hash table (the control word
+ *   MODE says how: TableMode in lookup-bench-protocol.ts), lockless with read() (default RCU
+ *   flavor, or QSBR) or under the bucket lock with readLocked(); or, the `-ref` modes, by
+ *   lookup() or lookupLocked(), which take a reference, then the value, then put();
  * - `table-writer`: replaces entries of the table (a fresh object per update), paced;
  * - `owner`: holds a Map and answers lookups and updates sent by postMessage;
  * - `owner-reader` / `owner-writer`: the same lookups and updates, by message to the owner,
@@ -18,7 +19,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { attachHeap, kmemCacheAlloc, rcuQuiescentState, rcuRegisterThreadQsbr, rcuUnregisterThreadQsbr } from '@rcukit/runtime';
 import { checkOf, openItemTable, xorshift } from './hash-item.js';
-import { BenchCtl, LOOKUP_BENCH_BUCKETS, LOOKUP_BENCH_CTL, LOOKUP_BENCH_CTL_BYTES, LOOKUP_BENCH_KEYS, WRITER_BATCH, WRITER_PAUSE_MS, type LookupWorkerData } from './lookup-bench-protocol.js';
+import { BenchCtl, TableMode, LOOKUP_BENCH_BUCKETS, LOOKUP_BENCH_CTL, LOOKUP_BENCH_CTL_BYTES, LOOKUP_BENCH_KEYS, WRITER_BATCH, WRITER_PAUSE_MS, type LookupWorkerData } from './lookup-bench-protocol.js';
 
 const data = workerData as LookupWorkerData;
 const rand = xorshift(data.seed);
@@ -54,21 +55,30 @@ if (data.role === 'owner') {
     const { cache, table } = openItemTable(heap, 'lookup-bench', { buckets: LOOKUP_BENCH_BUCKETS });
     ready();
     if (data.role === 'table-reader') {
-      // Lockless (MODE 0) or under the bucket lock (MODE 1), as the main thread switches it
-      // between measurement windows: both variants run in the same workers, on the same
-      // table, interleaved in time, so machine noise falls on both alike.
+      // The modes run in the same workers, on the same table, switched by the main thread
+      // between measurement windows, so machine noise falls on all alike.
       let count = 0;
       let qsbr = false;
       while (running()) {
         const mode = Atomics.load(i32, ctl + BenchCtl.MODE);
-        // MODE 2: the same lockless lookups, this worker registered as a QSBR reader (its
+        // QSBR mode: the same lockless reads, this worker registered as a QSBR reader (its
         // read-side sections cost next to nothing; it reports a quiescent state per batch).
-        if ((mode === 2) !== qsbr) {
+        if ((mode === TableMode.READ_QSBR) !== qsbr) {
           if (qsbr) rcuUnregisterThreadQsbr();
           else rcuRegisterThreadQsbr();
           qsbr = !qsbr;
         }
-        if (mode !== 1) {
+        if (mode === TableMode.READ || mode === TableMode.READ_QSBR) {
+          for (let n = 0; n < 1024; n++) {
+            const value = table.read(rand() & KEY_MASK, 'value');
+            if (value !== undefined) sink += value;
+          }
+        } else if (mode === TableMode.READ_LOCKED) {
+          for (let n = 0; n < 1024; n++) {
+            const value = table.readLocked(rand() & KEY_MASK, 'value');
+            if (value !== undefined) sink += value;
+          }
+        } else if (mode === TableMode.LOOKUP) {
           for (let n = 0; n < 1024; n++) {
             const item = table.lookup(rand() & KEY_MASK);
             if (item !== null) {
