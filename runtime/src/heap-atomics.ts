@@ -8,7 +8,8 @@
  * side by side in one run (2-core AMD EPYC, Node 20.20): an Atomics.store + Atomics.exchange
  * pair 38.6 ns, the same pair as one WebAssembly call 6.9 ns, an empty WebAssembly call 5.3 ns.
  * So the read side's outermost lock and unlock, the refcount operations, the lock word's fast
- * paths and the hash table's whole lockless walk are each one call here.
+ * paths, the stores of type-stable structs' fields, and the hash table's whole lockless walk
+ * (lookup() and read()) are each one call here.
  *
  * The operations have the same semantics as their Atomics counterparts: WebAssembly atomics
  * are sequentially consistent, and JavaScript and WebAssembly share one memory model over a
@@ -62,8 +63,8 @@ export interface HeapAtomics {
     gpIndex: number,
   ): number;
   /**
-   * One attempt of RcuHashTable's reference-free read(): see HashRead and heap-atomics.wat.
-   * On HashRead.FOUND the field's value is then in readValue().
+   * One attempt of RcuHashTable's reference-free read(): the field's value when found, NaN
+   * otherwise; readStatus() then tells a found NaN from a miss or a retry (HashRead).
    */
   hashRead(
     headByte: number,
@@ -79,11 +80,11 @@ export interface HeapAtomics {
     ctrIndex: number,
     gpIndex: number,
   ): number;
-  /** The value this thread's last hashRead() found. */
-  readValue(): number;
+  /** What this thread's last hashRead() came to: a HashRead value. */
+  readStatus(): number;
 }
 
-/** hashRead()'s results. */
+/** hashRead()'s outcomes, as readStatus() gives them. */
 export const HashRead = { FOUND: 1, MISS: 0, RETRY: -1 } as const;
 
 /** hashRead()'s flags (CALL_DELAY and OWN_SECTION are HashLookupFlag's). */

@@ -176,11 +176,11 @@
     (if (i32.and (local.get $pos) (i32.const 1)) (then (return (i32.const -3))))
     (i32.const -4))
 
-  ;; The value hashRead() found, for readValue(). A global of this instance, so of this thread
-  ;; only: a call into hashRead and the readValue() that follows it cannot be interleaved with
-  ;; another thread's.
-  (global $readValue (mut f64) (f64.const 0))
-  (func (export "readValue") (result f64) (global.get $readValue))
+  ;; What the last hashRead() came to, for readStatus(): 1 found, 0 a true miss, -1 try
+  ;; again. A global of this instance, so of this thread only: a hashRead() and the
+  ;; readStatus() after it cannot be interleaved with another thread's.
+  (global $readStatus (mut i32) (i32.const 0))
+  (func (export "readStatus") (result i32) (global.get $readStatus))
 
   ;; One attempt of RcuHashTable.read() (rcu-hash-table.ts says why each step is there): find
   ;; the object with $key in the chain at $headByte and read one field at $fieldOffset, taking
@@ -188,16 +188,17 @@
   ;; $fieldKind: 0 i32, 1 u32, 2 f64, 3 f32, 4 i8, 5 u8, 6 i16, 7 u16.
   ;; $flags: 1 = skip the validation (test-only breakage), 4 = call the lookupDelay hook,
   ;; 8 = run in a read-side section of its own (rcuEnter / rcuExit on $ctrIndex, $gpIndex).
-  ;; Returns 1: found, the field's value is in readValue(); 0: a true miss; -1: a writer ran
-  ;; in the bucket meanwhile (or was running), or the walk ended on another bucket's marker
-  ;; or went on past $maxSteps: try again.
+  ;; Returns the field's value when found, NaN otherwise, and sets readStatus(): 1 found (the
+  ;; caller asks only when the value is NaN, so a found value costs one call); 0 a true miss;
+  ;; -1: a writer ran in the bucket meanwhile (or was running), or the walk ended on another
+  ;; bucket's marker or went on past $maxSteps: try again.
   (func (export "hashRead")
     (param $headByte i32) (param $seqByte i32) (param $key i32)
     (param $keyOffset i32) (param $nodeOffset i32) (param $fieldOffset i32) (param $fieldKind i32)
     (param $maxSteps i32) (param $homeMarker i32) (param $flags i32)
     (param $ctrIndex i32) (param $gpIndex i32)
-    (result i32)
-    (local $result i32)
+    (result f64)
+    (local $result f64)
     (if (i32.and (local.get $flags) (i32.const 8))
       (then (call $rcuEnter (local.get $ctrIndex) (local.get $gpIndex))))
     (local.set $result
@@ -213,12 +214,13 @@
     (param $headByte i32) (param $seqByte i32) (param $key i32)
     (param $keyOffset i32) (param $nodeOffset i32) (param $fieldOffset i32) (param $fieldKind i32)
     (param $maxSteps i32) (param $homeMarker i32) (param $flags i32)
-    (result i32)
+    (result f64)
     (local $seq i32) (local $pos i32) (local $object i32) (local $found i32) (local $steps i32)
     (local $at i32) (local $value f64)
+    (global.set $readStatus (i32.const -1))
     ;; Odd: a writer is changing the chain now.
     (local.set $seq (i32.atomic.load (local.get $seqByte)))
-    (if (i32.and (local.get $seq) (i32.const 1)) (then (return (i32.const -1))))
+    (if (i32.and (local.get $seq) (i32.const 1)) (then (return (f64.const nan))))
     (local.set $pos (i32.atomic.load (local.get $headByte)))
     (block $walked
       (loop $walk
@@ -253,10 +255,11 @@
         (if (i32.and
               (i32.eqz (i32.and (local.get $flags) (i32.const 1)))
               (i32.ne (i32.atomic.load (local.get $seqByte)) (local.get $seq)))
-          (then (return (i32.const -1))))
-        (global.set $readValue (local.get $value))
-        (return (i32.const 1))))
-    (if (i32.ne (local.get $pos) (local.get $homeMarker)) (then (return (i32.const -1))))
-    (if (i32.ne (i32.atomic.load (local.get $seqByte)) (local.get $seq)) (then (return (i32.const -1))))
-    (i32.const 0))
+          (then (return (f64.const nan))))
+        (global.set $readStatus (i32.const 1))
+        (return (local.get $value))))
+    (if (i32.ne (local.get $pos) (local.get $homeMarker)) (then (return (f64.const nan))))
+    (if (i32.ne (i32.atomic.load (local.get $seqByte)) (local.get $seq)) (then (return (f64.const nan))))
+    (global.set $readStatus (i32.const 0))
+    (f64.const nan))
 )

@@ -230,6 +230,8 @@ export class RcuHashTable<D extends AnyStructDef> {
   };
   /** The fields read() can read: name -> offset and kind. */
   readonly #readFields = new Map<string, ReadField>();
+  /** The field the last read() read: most call sites read one field, and a hit saves the map. */
+  #lastReadField: ReadField | null = null;
   /** hashRead() flags: the test-only breakage and hook. */
   readonly #readFlags: number;
 
@@ -274,7 +276,10 @@ export class RcuHashTable<D extends AnyStructDef> {
       (options.readerDelayForTesting !== undefined ? HashLookupFlag.CALL_DELAY : 0);
     this.#delay = options.readerDelayForTesting ?? null;
     for (const f of struct.layout.fields) {
-      if (f.kind in ReadFieldKind) this.#readFields.set(f.name, { offset: f.offset, kind: f.kind as NumberKind });
+      if (f.kind in ReadFieldKind) {
+        const kind = f.kind as NumberKind;
+        this.#readFields.set(f.name, { name: f.name, offset: f.offset, kind, code: ReadFieldKind[kind] });
+      }
     }
     this.#locks = new Array<Spinlock | undefined>(buckets);
     this.#views = structViews(heap);
@@ -315,8 +320,8 @@ export class RcuHashTable<D extends AnyStructDef> {
   lookupAddress(key: number): number {
     checkKey(key, this.name);
     this.#stats.lookups++;
-    const headByte = this.#headByte(key);
-    const bucket = (headByte - this.#bucketsByte) / BUCKET_BYTES;
+    const bucket = this.#bucketOf(key);
+    const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
     const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
     const seqByte = headByte + BucketWord.SEQ * 4;
     const atomics = this.heap.atomics;
@@ -475,45 +480,54 @@ export class RcuHashTable<D extends AnyStructDef> {
    */
   read(key: number, field: NumberFieldName<D>): number | undefined {
     checkKey(key, this.name);
-    const f = this.#readField(field, 'read');
+    const f = field === this.#lastReadField?.name ? this.#lastReadField : this.#readField(field, 'read');
     this.#stats.reads++;
-    const headByte = this.#headByte(key);
-    const homeMarker = (((headByte - this.#bucketsByte) / BUCKET_BYTES) << 1) | 1;
-    const seqByte = headByte + BucketWord.SEQ * 4;
-    const atomics = this.heap.atomics;
+    const bucket = this.#bucketOf(key);
+    const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
+    const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
+    // As in lookupAddress(): a section of the call's own when the caller has none. Then the
+    // attempts need no try/finally: nothing is held between them.
+    const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
+    if (ownSectionWord >= 0) return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags | HashLookupFlag.OWN_SECTION, ownSectionWord);
     const delay = this.#delay;
-    // As in lookupAddress(): a section of the call's own when the caller has none.
-    const ownSectionWord = delay === null ? rcuOwnSectionWord() : -1;
-    const flags = this.#readFlags | (ownSectionWord >= 0 ? HashLookupFlag.OWN_SECTION : 0);
-    if (ownSectionWord < 0) rcuReadLockFull();
+    rcuReadLockFull();
     if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
     try {
-      for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
-        const r = atomics.hashRead(
-          headByte,
-          seqByte,
-          key,
-          this.#keyOffset,
-          this.#nodeOffset,
-          f.offset,
-          ReadFieldKind[f.kind],
-          MAX_WALK_STEPS,
-          homeMarker,
-          flags,
-          ownSectionWord,
-          RcuWord.GP_CTR,
-        );
-        if (r === HashRead.FOUND) return atomics.readValue();
-        if (r === HashRead.MISS) return undefined;
-        this.#restart('readRestarts');
-      }
-      this.#stats.lockFallbacks++;
-      Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
-      return this.#readLockedAt(headByte, key, f);
+      return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags, -1);
     } finally {
       if (delay !== null) setLookupDelay(null);
-      if (ownSectionWord < 0) rcuReadUnlockFull();
+      rcuReadUnlockFull();
     }
+  }
+
+  /** read()'s attempts (hashRead() in WebAssembly), then its fallback to the bucket lock. */
+  #readAttempts(headByte: number, key: number, f: ReadField, homeMarker: number, flags: number, ownSectionWord: number): number | undefined {
+    const atomics = this.heap.atomics;
+    for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
+      const value = atomics.hashRead(
+        headByte,
+        headByte + BucketWord.SEQ * 4,
+        key,
+        this.#keyOffset,
+        this.#nodeOffset,
+        f.offset,
+        f.code,
+        MAX_WALK_STEPS,
+        homeMarker,
+        flags,
+        ownSectionWord,
+        RcuWord.GP_CTR,
+      );
+      // Not NaN: found (a miss or a retry returns NaN). NaN: readStatus() says which.
+      if (value === value) return value;
+      const status = atomics.readStatus();
+      if (status === HashRead.FOUND) return value;
+      if (status === HashRead.MISS) return undefined;
+      this.#restart('readRestarts');
+    }
+    this.#stats.lockFallbacks++;
+    Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
+    return this.#readLockedAt(headByte, key, f);
   }
 
   /**
@@ -540,7 +554,7 @@ export class RcuHashTable<D extends AnyStructDef> {
 
   #readField(field: unknown, what: string): ReadField {
     const f = this.#readFields.get(field as string);
-    if (f !== undefined) return f;
+    if (f !== undefined) return (this.#lastReadField = f);
     const known = this.struct.layout.fields.find((x) => x.name === field);
     throw new HashTableMisuseError(
       `table '${this.name}'.${what}(): ` +
@@ -831,8 +845,11 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   #headByte(key: number): number {
-    const bucket = this.#shift === 32 ? 0 : Math.imul(key, 0x9e3779b1) >>> this.#shift;
-    return this.#bucketsByte + bucket * BUCKET_BYTES;
+    return this.#bucketsByte + this.#bucketOf(key) * BUCKET_BYTES;
+  }
+
+  #bucketOf(key: number): number {
+    return this.#shift === 32 ? 0 : Math.imul(key, 0x9e3779b1) >>> this.#shift;
   }
 
   /**
@@ -944,8 +961,11 @@ function decAndTest(atomics: HeapAtomics, index: number, table: string): boolean
 
 /** Where and what a field read() reads. */
 interface ReadField {
+  readonly name: string;
   readonly offset: number;
   readonly kind: NumberKind;
+  /** hashRead()'s code for the kind (ReadFieldKind). */
+  readonly code: number;
 }
 
 /** log2 of each number kind's size: a field's index in its typed-array view. */
