@@ -365,6 +365,36 @@ describe('reference-free read()', () => {
     expect(table.stats().readRestarts).toBe(0);
   });
 
+  it('reads every number kind as its getter does, a stored NaN included', () => {
+    const AllKinds = defineStruct(
+      'all-kinds',
+      { refcnt: 'refcount', key: 'i32', node: 'hlistNulls', a: 'i8', b: 'u8', c: 'i16', d: 'u16', e: 'u32', f: 'f32', g: 'f64' },
+      { typesafeByRcu: true },
+    );
+    const kindsCache = kmemCacheCreate(heap, 'all-kinds', AllKinds, { flags: SLAB_TYPESAFE_BY_RCU });
+    const table = rcuHashTableCreate(heap, 'all-kinds', { cache: kindsCache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 2 });
+    const rows = [
+      { key: -7, a: -128, b: 255, c: -32768, d: 65535, e: 4_294_967_295, f: 0.1, g: NaN },
+      { key: 3, a: 127, b: 0, c: 12345, d: 1, e: 2 ** 31, f: -0, g: -Infinity },
+    ];
+    for (const row of rows) {
+      const o = kmemCacheAlloc(kindsCache);
+      Object.assign(o, row);
+      expect(table.insert(o)).toBe(true);
+    }
+    for (const row of rows) {
+      const o = table.lookup(row.key)!;
+      for (const field of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'key'] as const) {
+        expect(Object.is(table.read(row.key, field), o[field]), `${row.key}.${field}`).toBe(true);
+        expect(Object.is(table.readLocked(row.key, field), o[field]), `${row.key}.${field} locked`).toBe(true);
+      }
+      table.put(o);
+    }
+    expect(table.read(-7, 'g')).toBeNaN();
+    expect(table.read(-7, 'f')).toBe(Math.fround(0.1));
+    expect(table.read(4, 'g')).toBeUndefined();
+  });
+
   it('runs in a read-side section, its own or the caller\'s, and leaves none behind', () => {
     const table = makeTable();
     for (let k = 0; k < 32; k++) table.insert(entry(k));
