@@ -15,8 +15,11 @@
 
 /** 'RCUK' read as a little-endian 32-bit word. */
 export const HEAP_MAGIC = 0x4b554352;
-/** Bumped whenever any offset or encoding in this file changes. */
-export const LAYOUT_VERSION = 2;
+/**
+ * Bumped whenever any offset or encoding in this file changes, or the meaning of shared words
+ * elsewhere (3: a hash bucket's third word became a sequence count every writer bumps twice).
+ */
+export const LAYOUT_VERSION = 3;
 
 export const PAGE_SIZE = 4096;
 export const CACHE_LINE = 64;
