@@ -544,9 +544,13 @@ export class RcuHashTable<D extends AnyStructDef> {
     const lock = this.#lockBucket(headByte);
     try {
       const found = this.#findLocked(headByte, key);
+      if (found === 0) return undefined;
+      // Another worker may have grown the heap for this object since these views were made.
+      const views = this.#views;
+      views.ensure(found + this.#objectSize);
       // Plain load: a listed object's fields change only on reuse, which needs its removal,
       // which needs this lock.
-      return found === 0 ? undefined : this.#views[f.kind][(found + f.offset) >> READ_SHIFT[f.kind]];
+      return views[f.kind][(found + f.offset) >> READ_SHIFT[f.kind]];
     } finally {
       spinUnlock(lock);
     }

@@ -24,12 +24,16 @@ import {
   rcuHashTableCreate,
   rcuReadLock,
   rcuReadLockHeld,
+  rcuQuiescentState,
   rcuReadUnlock,
+  rcuRegisterThreadQsbr,
+  rcuUnregisterThreadQsbr,
   refcountRead,
   synchronizeRcu,
   type Heap,
   type LookupPhase,
 } from '@rcukit/runtime';
+import { checkOf, openItemTable } from '../../dist/workers/hash-item.js';
 
 const Entry = defineStruct(
   'entry',
@@ -417,6 +421,25 @@ describe('reference-free read()', () => {
     synchronizeRcu();
   });
 
+  it('reads from a QSBR reader, in the section its online state already is', () => {
+    const table = makeTable();
+    table.insert(entry(5, 55));
+    rcuRegisterThreadQsbr();
+    try {
+      let heldInside = false;
+      hook = () => {
+        heldInside = rcuReadLockHeld();
+      };
+      expect(table.read(5, 'value')).toBe(55);
+      expect(heldInside).toBe(true);
+      expect(table.read(6, 'value')).toBeUndefined();
+      rcuQuiescentState();
+    } finally {
+      rcuUnregisterThreadQsbr();
+    }
+    expect(rcuReadLockHeld()).toBe(false);
+  });
+
   it('discards a value read from an object freed and reused for another key meanwhile', () => {
     const table = makeTable({ buckets: 1 });
     table.insert(entry(1));
@@ -477,6 +500,24 @@ describe('reference-free read()', () => {
     expect(table.read(2, 'value')).toBe(103);
     expect(table.stats().readRestarts).toBe(3);
     expect(table.stats().lockFallbacks).toBe(1);
+  });
+
+  it('reads objects another worker put in memory the heap grew for, locked or not', async () => {
+    // The test's heap starts at 1 MiB; 60,000 items of 32 bytes make it grow.
+    const { table } = openItemTable(heap, 'grown', { buckets: 64 });
+    const before = heap.views.u8.length;
+    const worker = new Worker(new URL('../../dist/workers/hash-filler-worker.js', import.meta.url), {
+      workerData: { shared: heap.share(), name: 'grown', buckets: 64, from: 0, count: 60_000 },
+    });
+    const exited = once(worker, 'exit');
+    expect((await once(worker, 'message'))[0]).toBe('filled');
+    await exited;
+    expect(heap.byteLength).toBeGreaterThan(before); // the objects lie beyond this thread's views
+    for (const key of [0, 1, 30_000, 59_999]) {
+      expect(table.readLocked(key, 'check')).toBe(checkOf(key));
+      expect(table.read(key, 'value')).toBe(key * 0.5);
+    }
+    expect(table.read(60_000, 'value')).toBeUndefined();
   });
 
   it.each([
