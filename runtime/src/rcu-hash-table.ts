@@ -162,9 +162,10 @@ export interface RcuHashTableOptions<D extends AnyStructDef> {
    */
   readonly unsafeSkipReadValidationForTesting?: boolean;
   /**
-   * TEST ONLY: called inside lockless lookups and read()s, at each node of a walk between reading its key
-   * and its next ('walk'), and between a key match and the reference it takes ('match'), so torture tests can widen the race
-   * windows with random delays, as rcutorture's readers do.
+   * TEST ONLY: called inside lockless lookups and read()s, at each node of a walk between
+   * reading its key and its next ('walk'), and between a key match and the reference taken
+   * or the field read ('match'), so torture tests can widen the race windows with random
+   * delays, as rcutorture's readers do.
    */
   readonly readerDelayForTesting?: (phase: LookupPhase) => void;
 }
