@@ -480,48 +480,59 @@ export class RcuHashTable<D extends AnyStructDef> {
    * number field of the struct (bigint fields included) or a key that is not an int32.
    */
   read(key: number, field: NumberFieldName<D>): number | undefined {
+    // The common case (found at the first attempt, in a section of the call's own) is kept
+    // short enough for V8 to inline into the caller; the rest is in #readSlow().
     checkKey(key, this.name);
     const f = field === this.#lastReadField?.name ? this.#lastReadField : this.#readField(field, 'read');
     this.#stats.reads++;
     const bucket = this.#bucketOf(key);
+    // As in lookupAddress(): a section of the call's own when the caller has none.
+    const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
+    if (ownSectionWord >= 0) {
+      const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
+      const value = this.#hashRead(headByte, key, f, (bucket << 1) | 1, this.#readFlags | HashLookupFlag.OWN_SECTION, ownSectionWord);
+      // Not NaN: found (a miss or a retry returns NaN; readStatus() then says which).
+      if (value === value) return value;
+    }
+    return this.#readSlow(bucket, key, f, ownSectionWord);
+  }
+
+  /** read() past its first attempt: a found NaN, a miss, retries, the caller's section. */
+  #readSlow(bucket: number, key: number, f: ReadField, ownSectionWord: number): number | undefined {
     const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
     const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
-    // As in lookupAddress(): a section of the call's own when the caller has none. Then the
-    // attempts need no try/finally: nothing is held between them.
-    const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
-    if (ownSectionWord >= 0) return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags | HashLookupFlag.OWN_SECTION, ownSectionWord);
+    if (ownSectionWord >= 0) {
+      const status = this.heap.atomics.readStatus();
+      if (status === HashRead.FOUND) return NaN;
+      if (status === HashRead.MISS) return undefined;
+      this.#restart('readRestarts');
+      return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags | HashLookupFlag.OWN_SECTION, ownSectionWord, 1);
+    }
     const delay = this.#delay;
     rcuReadLockFull();
     if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
     try {
-      return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags, -1);
+      return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags, -1, 0);
     } finally {
       if (delay !== null) setLookupDelay(null);
       rcuReadUnlockFull();
     }
   }
 
-  /** read()'s attempts (hashRead() in WebAssembly), then its fallback to the bucket lock. */
-  #readAttempts(headByte: number, key: number, f: ReadField, homeMarker: number, flags: number, ownSectionWord: number): number | undefined {
-    const atomics = this.heap.atomics;
-    for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
-      const value = atomics.hashRead(
-        headByte,
-        headByte + BucketWord.SEQ * 4,
-        key,
-        this.#keyOffset,
-        this.#nodeOffset,
-        f.offset,
-        f.code,
-        MAX_WALK_STEPS,
-        homeMarker,
-        flags,
-        ownSectionWord,
-        RcuWord.GP_CTR,
-      );
-      // Not NaN: found (a miss or a retry returns NaN). NaN: readStatus() says which.
+  /** read()'s attempts from `attempt` on, then its fallback to the bucket lock. */
+  #readAttempts(
+    headByte: number,
+    key: number,
+    f: ReadField,
+    homeMarker: number,
+    flags: number,
+    ownSectionWord: number,
+    attempt: number,
+  ): number | undefined {
+    for (; attempt < this.#maxRetries; attempt++) {
+      const value = this.#hashRead(headByte, key, f, homeMarker, flags, ownSectionWord);
       if (value === value) return value;
-      const status = atomics.readStatus();
+      const status = this.heap.atomics.readStatus();
       if (status === HashRead.FOUND) return value;
       if (status === HashRead.MISS) return undefined;
       this.#restart('readRestarts');
@@ -529,6 +540,24 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#stats.lockFallbacks++;
     Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
     return this.#readLockedAt(headByte, key, f);
+  }
+
+  /** One attempt of read(), in WebAssembly (heap-atomics.wat, hashRead). */
+  #hashRead(headByte: number, key: number, f: ReadField, homeMarker: number, flags: number, ownSectionWord: number): number {
+    return this.heap.atomics.hashRead(
+      headByte,
+      headByte + BucketWord.SEQ * 4,
+      key,
+      this.#keyOffset,
+      this.#nodeOffset,
+      f.offset,
+      f.code,
+      MAX_WALK_STEPS,
+      homeMarker,
+      flags,
+      ownSectionWord,
+      RcuWord.GP_CTR,
+    );
   }
 
   /**
