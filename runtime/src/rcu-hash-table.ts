@@ -52,7 +52,7 @@ import type { Heap } from './heap.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
 import { REFCOUNT_MAX } from './refcount.js';
 // The full read-side functions, not the exported bindings: see rcu.ts (QSBR fast path) for why.
-import { RcuWord, rcuOwnSectionWord, rcuReadLockFull, rcuReadUnlockFull } from './rcu.js';
+import { RcuWord, rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from './rcu.js';
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 import { resolveIn } from './slab-object-map.js';
@@ -486,11 +486,13 @@ export class RcuHashTable<D extends AnyStructDef> {
     const f = field === this.#lastReadField?.name ? this.#lastReadField : this.#readField(field, 'read');
     this.#stats.reads++;
     const bucket = this.#bucketOf(key);
-    // As in lookupAddress(): a section of the call's own when the caller has none.
+    // As in lookupAddress(): a section of the call's own when the caller has none; none to
+    // enter for an online QSBR reader, which is always in one.
     const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
-    if (ownSectionWord >= 0) {
+    if (ownSectionWord >= 0 || (this.#delay === null && rcuQsbrSectionImplicit())) {
       const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
-      const value = this.#hashRead(headByte, key, f, (bucket << 1) | 1, this.#readFlags | HashLookupFlag.OWN_SECTION, ownSectionWord);
+      const flags = ownSectionWord >= 0 ? this.#readFlags | HashLookupFlag.OWN_SECTION : this.#readFlags;
+      const value = this.#hashRead(headByte, key, f, (bucket << 1) | 1, flags, ownSectionWord);
       // Not NaN: found (a miss or a retry returns NaN; readStatus() then says which).
       if (value === value) return value;
     }

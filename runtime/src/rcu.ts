@@ -242,6 +242,15 @@ export function rcuOwnSectionWord(): number {
   return t !== null && t.readNesting === 0 && !t.qsbr ? t.ctrWord : -1;
 }
 
+/**
+ * @internal True while the calling thread is an online, unchecked QSBR reader: it is then in
+ * a read-side section all the time, and code whose section is one WebAssembly call may run
+ * it without entering one (what rcuReadLockFull() would do for it: nothing).
+ */
+export function rcuQsbrSectionImplicit(): boolean {
+  return rcuReadLock === rcuReadLockQsbr;
+}
+
 /** @internal The calling thread's context, or a HeapAttachmentError naming `what`. */
 export function rcuSelf(what: string): ThreadContext {
   const t = threadLocal.current;

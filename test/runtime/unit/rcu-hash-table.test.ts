@@ -433,6 +433,14 @@ describe('reference-free read()', () => {
       expect(table.read(5, 'value')).toBe(55);
       expect(heldInside).toBe(true);
       expect(table.read(6, 'value')).toBeUndefined();
+      // Without the hook: the fast path, no section entered (the reader is always in one).
+      const plain = rcuHashTableCreate(heap, 'qsbr-plain', { cache, key: 'key', refcount: 'refcnt', node: 'node' });
+      plain.insert(entry(7, 77));
+      plain.insert(entry(8, NaN));
+      expect(plain.read(7, 'value')).toBe(77);
+      expect(plain.read(8, 'value')).toBeNaN();
+      expect(plain.read(9, 'value')).toBeUndefined();
+      expect(plain.stats().reads).toBe(3);
       rcuQuiescentState();
     } finally {
       rcuUnregisterThreadQsbr();
