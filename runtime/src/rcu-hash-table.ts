@@ -322,66 +322,51 @@ export class RcuHashTable<D extends AnyStructDef> {
     checkKey(key, this.name);
     this.#stats.lookups++;
     const bucket = this.#bucketOf(key);
-    const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
-    const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
-    const seqByte = headByte + BucketWord.SEQ * 4;
-    const atomics = this.heap.atomics;
-    const delay = this.#delay;
     // A default-flavor reader outside any section lets each attempt run in a section of its
     // own, entered and left inside the one WebAssembly call: an attempt starts over from the
     // bucket's head and keeps nothing from the last but a reference, which needs no section.
-    // Otherwise (nested, QSBR) the lookup runs in the caller's section as any reader does;
-    // so it does with a test hook, which runs JavaScript inside the call (that section
-    // counts no nesting: rcuReadLockHeld() and the deadlock checks would not see it).
-    const ownSectionWord = delay === null ? rcuOwnSectionWord() : -1;
-    const flags = this.#lookupFlags | (ownSectionWord >= 0 ? HashLookupFlag.OWN_SECTION : 0);
-    if (ownSectionWord < 0) rcuReadLockFull();
+    // An online QSBR reader is always in a section. Otherwise (nested, or with a test hook,
+    // which runs JavaScript inside the call, where a section of the call's own would count
+    // no nesting) the lookup runs in rcuReadLock() as any reader does: #lookupInSection().
+    // The common path, found or missed at the first attempt, is kept short enough for V8 to
+    // inline into the caller.
+    const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
+    if (this.#maxRetries > 0 && (ownSectionWord >= 0 || (this.#delay === null && rcuQsbrSectionImplicit()))) {
+      const flags = ownSectionWord >= 0 ? this.#lookupFlags | HashLookupFlag.OWN_SECTION : this.#lookupFlags;
+      const r = this.#lookupAttempt(bucket, key, flags, ownSectionWord);
+      if (r > 0 && (r & 3) === 0) return r;
+      if (r === HashLookup.MISS) return 0;
+      return this.#lookupAttempts(bucket, key, flags, ownSectionWord, r);
+    }
+    return this.#lookupInSection(bucket, key);
+  }
+
+  /** lookupAddress() inside rcuReadLock(): nested, QSBR checked, or with the test hook. */
+  #lookupInSection(bucket: number, key: number): number {
+    const delay = this.#delay;
+    rcuReadLockFull();
     if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
     try {
-      for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
-        // One attempt, in WebAssembly (heap-atomics.wat, hashLookup), step by step:
-        // - load the bucket's sequence count, before the head: pairs with the Atomics.add
-        //   in #writeBegin() (see the miss case below);
-        // - rcu_dereference(head), then of each node's next, with atomic loads: they pair
-        //   with the publishing stores in hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(), so
-        //   the key and next of an object written before it was published are visible once
-        //   its address is loaded;
-        // - compare each node's key with a plain load: a racy read by design (the object may
-        //   be freed and reused while we read), as the kernel's walk reads keys plainly. It
-        //   comes after the atomic load of the link that led here, so it sees at least the key
-        //   stored before that link was published. What it decides is only where to try;
-        //   the refcount, the re-check, the marker and the sequence count decide what is
-        //   returned;
-        // - on a match, refcountIncNotZero(), then the re-check of the key. Our
-        //   compareExchange read the refcount from the Atomics.store that published it (or
-        //   from a chain of increments and decrements after it), so that store happens
-        //   before the re-check's load, and so does the key store the writer made before it:
-        //   if the object was reused for another key before our increment, the re-check sees
-        //   that key. A plain load is enough for that (the memory model's happens-before, not
-        //   the hardware): no later key store can race with it, since the key changes only on
-        //   reuse and our reference keeps the object from being freed. Without the re-check a
-        //   lookup can return an object whose key is not the key asked for.
-        const r = atomics.hashLookup(
-          headByte,
-          seqByte,
-          key,
-          this.#keyOffset,
-          this.#nodeOffset,
-          this.#refcountOffset,
-          MAX_WALK_STEPS,
-          homeMarker,
-          flags,
-          REFCOUNT_MAX,
-          ownSectionWord,
-          RcuWord.GP_CTR,
-        );
-        if (r > 0) {
-          if ((r & 3) === 0) return r;
-          // Re-check failed: the object was freed and reused for another key.
-          this.putAddress(r - 1);
-          this.#restart('recheckRestarts');
-          continue;
-        }
+      if (this.#maxRetries === 0) return this.#lookupFallback(key);
+      return this.#lookupAttempts(bucket, key, this.#lookupFlags, -1, this.#lookupAttempt(bucket, key, this.#lookupFlags, -1));
+    } finally {
+      if (delay !== null) setLookupDelay(null);
+      rcuReadUnlockFull();
+    }
+  }
+
+  /**
+   * Act on the result `r` of a first attempt, and make the others: an address (the reference
+   * taken), 0, or the lookup under the bucket lock once `maxRetries` attempts have failed.
+   */
+  #lookupAttempts(bucket: number, key: number, flags: number, ownSectionWord: number, r: number): number {
+    for (let attempt = 1; ; attempt++) {
+      if (r > 0) {
+        if ((r & 3) === 0) return r;
+        // Re-check failed: the object was freed and reused for another key.
+        this.putAddress(r - 1);
+        this.#restart('recheckRestarts');
+      } else {
         switch (r) {
           case HashLookup.MISS:
             // The walk ended on our own marker with no writer in the bucket meanwhile: a
@@ -394,30 +379,74 @@ export class RcuHashTable<D extends AnyStructDef> {
             return 0;
           case HashLookup.WRITER_RAN:
             this.#restart('writerRestarts');
-            continue;
+            break;
           case HashLookup.REFCOUNT_FAILED:
             // Free (count 0), or inserted but not yet published: try again.
             this.#restart('refcountRestarts');
-            continue;
+            break;
           case HashLookup.FOREIGN_MARKER:
             // Ended on another bucket's marker (an object we stood on moved chains): what we
             // wanted may be in the part of our chain we never saw.
             this.#restart('nullsRestarts');
-            continue;
+            break;
           case HashLookup.WALK_BOUND:
             this.#restart('walkBoundRestarts');
-            continue;
+            break;
           default:
             throw new RefcountError(`table '${this.name}': the refcount of an object in bucket ${bucket} is saturated or corrupt`);
         }
       }
-      this.#stats.lockFallbacks++;
-      Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
-      return this.lookupLockedAddress(key);
-    } finally {
-      if (delay !== null) setLookupDelay(null);
-      if (ownSectionWord < 0) rcuReadUnlockFull();
+      if (attempt >= this.#maxRetries) return this.#lookupFallback(key);
+      r = this.#lookupAttempt(bucket, key, flags, ownSectionWord);
     }
+  }
+
+  /** After `maxRetries` failed attempts: the bucket lock, so that a lookup always ends. */
+  #lookupFallback(key: number): number {
+    this.#stats.lockFallbacks++;
+    Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
+    return this.lookupLockedAddress(key);
+  }
+
+  /** One attempt of the lockless lookup, in WebAssembly (heap-atomics.wat, hashLookup). */
+  #lookupAttempt(bucket: number, key: number, flags: number, ownSectionWord: number): number {
+    // One attempt, in WebAssembly (heap-atomics.wat, hashLookup), step by step:
+    // - load the bucket's sequence count, before the head: pairs with the Atomics.add
+    //   in #writeBegin() (see the miss case below);
+    // - rcu_dereference(head), then of each node's next, with atomic loads: they pair
+    //   with the publishing stores in hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(), so
+    //   the key and next of an object written before it was published are visible once
+    //   its address is loaded;
+    // - compare each node's key with a plain load: a racy read by design (the object may
+    //   be freed and reused while we read), as the kernel's walk reads keys plainly. It
+    //   comes after the atomic load of the link that led here, so it sees at least the key
+    //   stored before that link was published. What it decides is only where to try;
+    //   the refcount, the re-check, the marker and the sequence count decide what is
+    //   returned;
+    // - on a match, refcountIncNotZero(), then the re-check of the key. Our
+    //   compareExchange read the refcount from the Atomics.store that published it (or
+    //   from a chain of increments and decrements after it), so that store happens
+    //   before the re-check's load, and so does the key store the writer made before it:
+    //   if the object was reused for another key before our increment, the re-check sees
+    //   that key. A plain load is enough for that (the memory model's happens-before, not
+    //   the hardware): no later key store can race with it, since the key changes only on
+    //   reuse and our reference keeps the object from being freed. Without the re-check a
+    //   lookup can return an object whose key is not the key asked for.
+    const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
+    return this.heap.atomics.hashLookup(
+      headByte,
+      headByte + BucketWord.SEQ * 4,
+      key,
+      this.#keyOffset,
+      this.#nodeOffset,
+      this.#refcountOffset,
+      MAX_WALK_STEPS,
+      (bucket << 1) | 1, // nullsMarker(bucket), without its argument checks
+      flags,
+      REFCOUNT_MAX,
+      ownSectionWord,
+      RcuWord.GP_CTR,
+    );
   }
 
   /**
@@ -489,17 +518,22 @@ export class RcuHashTable<D extends AnyStructDef> {
     // As in lookupAddress(): a section of the call's own when the caller has none; none to
     // enter for an online QSBR reader, which is always in one.
     const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
-    if (ownSectionWord >= 0 || (this.#delay === null && rcuQsbrSectionImplicit())) {
+    if (this.#maxRetries > 0 && (ownSectionWord >= 0 || (this.#delay === null && rcuQsbrSectionImplicit()))) {
       const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
       const flags = ownSectionWord >= 0 ? this.#readFlags | HashLookupFlag.OWN_SECTION : this.#readFlags;
       const value = this.#hashRead(headByte, key, f, (bucket << 1) | 1, flags, ownSectionWord);
       // Not NaN: found (a miss or a retry returns NaN; readStatus() then says which).
       if (value === value) return value;
+      return this.#readSlow(bucket, key, f, ownSectionWord);
     }
-    return this.#readSlow(bucket, key, f, ownSectionWord);
+    return this.#readSlow(bucket, key, f, -1);
   }
 
-  /** read() past its first attempt: a found NaN, a miss, retries, the caller's section. */
+  /**
+   * read() past its first attempt, made in a section of its own when `ownSectionWord` is not
+   * -1 (a found NaN, a miss, retries); else from the start, in rcuReadLock() (nested, QSBR,
+   * the test hook, maxRetries 0).
+   */
   #readSlow(bucket: number, key: number, f: ReadField, ownSectionWord: number): number | undefined {
     const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
     const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks

@@ -528,6 +528,22 @@ describe('reference-free read()', () => {
     expect(table.read(60_000, 'value')).toBeUndefined();
   });
 
+  it('with maxRetries 0 reads and looks up under the bucket lock only, hook or none', () => {
+    const withHook = makeTable({ maxRetries: 0 });
+    const plain = rcuHashTableCreate(heap, 'no-retries', { cache, key: 'key', refcount: 'refcnt', node: 'node', maxRetries: 0 });
+    for (const table of [withHook, plain]) {
+      table.insert(entry(1, 10));
+      expect(table.read(1, 'value')).toBe(10);
+      expect(table.read(2, 'value')).toBeUndefined();
+      const e = table.lookup(1)!;
+      expect(e.value).toBe(10);
+      table.put(e);
+      expect(table.lookup(2)).toBeNull();
+      expect(table.stats().lockFallbacks).toBe(4);
+      expect(rcuReadLockHeld()).toBe(false);
+    }
+  });
+
   it.each([
     ['refcnt', /'refcnt' is a refcount field; read\w*\(\) reads number fields \(i32, u32, f64, f32, i8, u8, i16, u16\)/],
     ['node', /'node' is a hlistNulls field/],
