@@ -331,7 +331,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     // The common path, found or missed at the first attempt, is kept short enough for V8 to
     // inline into the caller.
     const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
-    if (this.#maxRetries > 0 && (ownSectionWord >= 0 || (this.#delay === null && rcuQsbrSectionImplicit()))) {
+    if (this.#withoutReadLock(ownSectionWord)) {
       const flags = ownSectionWord >= 0 ? this.#lookupFlags | HashLookupFlag.OWN_SECTION : this.#lookupFlags;
       const r = this.#lookupAttempt(bucket, key, flags, ownSectionWord);
       if (r > 0 && (r & 3) === 0) return r;
@@ -339,6 +339,15 @@ export class RcuHashTable<D extends AnyStructDef> {
       return this.#lookupAttempts(bucket, key, flags, ownSectionWord, r);
     }
     return this.#lookupInSection(bucket, key);
+  }
+
+  /**
+   * Whether lookupAddress() and read() may make their first attempt without rcuReadLock():
+   * in a section of the call's own (`ownSectionWord` not -1) or as an online QSBR reader,
+   * never with the test hook, and only if an attempt is allowed at all (maxRetries > 0).
+   */
+  #withoutReadLock(ownSectionWord: number): boolean {
+    return this.#maxRetries > 0 && (ownSectionWord >= 0 || (this.#delay === null && rcuQsbrSectionImplicit()));
   }
 
   /** lookupAddress() inside rcuReadLock(): nested, QSBR checked, or with the test hook. */
@@ -518,7 +527,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     // As in lookupAddress(): a section of the call's own when the caller has none; none to
     // enter for an online QSBR reader, which is always in one.
     const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
-    if (this.#maxRetries > 0 && (ownSectionWord >= 0 || (this.#delay === null && rcuQsbrSectionImplicit()))) {
+    if (this.#withoutReadLock(ownSectionWord)) {
       const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
       const flags = ownSectionWord >= 0 ? this.#readFlags | HashLookupFlag.OWN_SECTION : this.#readFlags;
       const value = this.#hashRead(headByte, key, f, (bucket << 1) | 1, flags, ownSectionWord);
