@@ -412,9 +412,13 @@ export class RcuHashTable<D extends AnyStructDef> {
 
   /** After `maxRetries` failed attempts: the bucket lock, so that a lookup always ends. */
   #lookupFallback(key: number): number {
+    this.#countLockFallback();
+    return this.lookupLockedAddress(key);
+  }
+
+  #countLockFallback(): void {
     this.#stats.lockFallbacks++;
     Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
-    return this.lookupLockedAddress(key);
   }
 
   /** One attempt of the lockless lookup, in WebAssembly (heap-atomics.wat, hashLookup). */
@@ -582,8 +586,7 @@ export class RcuHashTable<D extends AnyStructDef> {
       if (status === HashRead.MISS) return undefined;
       this.#restart('readRestarts');
     }
-    this.#stats.lockFallbacks++;
-    Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
+    this.#countLockFallback();
     return this.#readLockedAt(headByte, key, f);
   }
 
