@@ -38,8 +38,16 @@ test('`bench slab --json --quick` prints every slab case, from both of its worke
   await expectSuiteEntries('slab', slabUnits);
 });
 
-async function expectSuiteEntries(suite: string, expectedUnits: Record<string, string>): Promise<void> {
-  const { stdout } = await run(process.execPath, [script, suite, '--json', '--quick'], { cwd: root, timeout: 120_000 });
+const lookupUnits: Record<string, string> = Object.fromEntries(
+  ['rcu-table', 'spinlock-table', 'rcu-table-qsbr', 'rcu-table-ref', 'spinlock-table-ref', 'owner-thread', 'local-map'].map((v) => [`${v}-1r`, 'ops/s']),
+);
+
+test('`bench lookup --json --quick --readers=1` prints every variant, measured in its workers, with finite statistics', async () => {
+  await expectSuiteEntries('lookup', lookupUnits, ['--readers=1']);
+}, 120_000);
+
+async function expectSuiteEntries(suite: string, expectedUnits: Record<string, string>, extra: readonly string[] = []): Promise<void> {
+  const { stdout } = await run(process.execPath, [script, suite, '--json', '--quick', ...extra], { cwd: root, timeout: 120_000 });
   const entries: unknown = JSON.parse(stdout);
   expect(Array.isArray(entries)).toBe(true);
   const list = entries as Array<Record<string, unknown>>;

@@ -195,7 +195,9 @@ async function measure(setup: Variant | 'tables', readers: number, options: Benc
       workers
         .filter((w) => w !== owner)
         .map(async (w) => {
-          const stopped = await Promise.race([exits.get(w)!.then(() => true), sleep(10_000).then(() => false)]);
+          // An unref'd timer: once every worker has stopped, a pending timeout must not keep
+          // the process alive for its remaining seconds.
+          const stopped = await Promise.race([exits.get(w)!.then(() => true), sleep(10_000, { unref: true }).then(() => false)]);
           if (!stopped) await w.terminate();
         }),
     );
@@ -212,6 +214,9 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number, options: { unref?: boolean } = {}): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (options.unref === true) timer.unref();
+  });
 }
