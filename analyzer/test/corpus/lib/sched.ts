@@ -1,0 +1,145 @@
+/**
+ * @fileoverview The task-side structures of the kernel corpus (include/linux/sched.h,
+ * include/linux/sched/signal.h, include/linux/mm_types.h), declared with the runtime's
+ * struct API, and the kernel functions around them that the translations call but do not
+ * translate.
+ *
+ * Only sighand_struct lives in a SLAB_TYPESAFE_BY_RCU cache (sighand_cachep, created in
+ * kernel/fork.ts); its references carry the TypeStable brand. task_struct, signal_struct and
+ * mm_struct are freed after a grace period (or never while the caller holds the task), so
+ * their references are plain.
+ */
+
+import { defineStruct, type StructRef } from '@rcukit/runtime';
+import { File, FilesStruct } from './fs.js';
+
+/** _NSIG: the number of signal actions in a sighand_struct. */
+export const NSIG = 64;
+
+/** struct sighand_struct: the signal handlers a thread group shares. */
+export const Sighand = defineStruct(
+  'sighand_struct',
+  {
+    /** Initialized once per slab by sighand_ctor(): readers may spin on it after a reuse. */
+    siglock: 'spinlock',
+    count: 'refcount',
+    /** Also set up by sighand_ctor() (init_waitqueue_head): the wait queue's lock word. */
+    signalfdWqh: 'spinlock',
+    /** struct k_sigaction action[_NSIG], folded to the handler of each signal. */
+    action: { array: 'i32', length: NSIG },
+  },
+  { typesafeByRcu: true },
+);
+export type SighandRef = StructRef<typeof Sighand>;
+
+/** struct signal_struct: the thread group's shared signal state (fields the corpus reads). */
+export const SignalStruct = defineStruct('signal_struct', {
+  flags: 'u32',
+  notifyCount: 'i32',
+  nrThreads: 'i32',
+  groupExecTask: 'i32',
+});
+
+/** struct mm_struct, reduced to what the exe_file code touches. */
+export const Mm = defineStruct('mm_struct', {
+  /** The mmap_lock (an rw_semaphore in the kernel). */
+  mmapLock: 'spinlock',
+  exeFile: { rcu: () => File },
+  users: 'i32',
+});
+export type MmRef = StructRef<typeof Mm>;
+
+/** struct task_struct, reduced to what the corpus touches. */
+export const Task = defineStruct('task_struct', {
+  pid: 'i32',
+  tgid: 'i32',
+  flags: 'u32',
+  exitState: 'i32',
+  /** task_lock(): alloc_lock protects ->mm, ->files, ->fs and friends. */
+  allocLock: 'spinlock',
+  /** RCU-protected: replaced by exec (unshare_sighand), cleared by __exit_signal. */
+  sighand: { rcu: () => Sighand },
+  signal: { rcu: () => SignalStruct },
+  mm: { rcu: () => Mm },
+  /** Protected by task_lock() (alloc_lock), not by RCU; a pointer field all the same. */
+  files: { rcu: () => FilesStruct },
+});
+export type TaskRef = StructRef<typeof Task>;
+
+/** tasklist_lock, the rwlock_t that orders writers of task->sighand (and much else). */
+export const Tasklist = defineStruct('tasklist', { lock: 'spinlock' });
+export type TasklistRef = StructRef<typeof Tasklist>;
+
+/** PF_KTHREAD in task->flags. */
+export const PF_KTHREAD = 0x00200000;
+/** PIDTYPE_* values the corpus passes around. */
+export const PIDTYPE_PID = 0;
+export const PIDTYPE_TGID = 1;
+/** SIGNAL_GROUP_EXIT in signal->flags. */
+export const SIGNAL_GROUP_EXIT = 0x00000004;
+/** CLONE_SIGHAND and CLONE_CLEAR_SIGHAND (clone flags are u64: bigint). */
+export const CLONE_SIGHAND = 0x00000800n;
+export const CLONE_CLEAR_SIGHAND = 0x100000000n;
+
+/** struct pid: only its identity matters here. */
+export interface Pid {
+  readonly nr: number;
+}
+
+/** struct kernel_siginfo, reduced. */
+export interface KernelSiginfo {
+  signo: number;
+  errno: number;
+  code: number;
+}
+
+/** struct k_itimer, reduced to what posixtimer_send_sigqueue() reads. */
+export interface KItimer {
+  readonly itPid: Pid;
+  readonly itPidType: number;
+  itSigqueueSeq: number;
+  itSignalSeq: number;
+  itSigPeriodic: boolean;
+  itStatus: number;
+  readonly sigq: { readonly signo: number; queued: boolean };
+  ignoredListHashed: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rest of the kernel: called by the translations, not translated.
+// ---------------------------------------------------------------------------------------------
+
+/** `current`. */
+export declare function current(): TaskRef;
+/** The global tasklist_lock. */
+export declare const tasklistLock: TasklistRef;
+/** pid_task(): must be called under rcu_read_lock(); returns a task that is RCU-freed. */
+export declare function pidTask(pid: Pid, type: number): TaskRef | null;
+/** __send_signal_locked() / send_signal_locked(): called with the target's siglock held. */
+export declare function sendSignalLocked(sig: number, info: KernelSiginfo, t: TaskRef, type: number): number;
+/** prepare_signal(): siglock held. */
+export declare function prepareSignal(sig: number, t: TaskRef, force: boolean): boolean;
+/** struct cred: opaque here. */
+export interface Cred {
+  readonly uid: number;
+  readonly euid: number;
+}
+/** security_task_kill(). */
+export declare function securityTaskKill(t: TaskRef, info: KernelSiginfo, sig: number, cred: Cred): number;
+/** kill_as_cred_perm(): compares credentials; reads __task_cred() under the caller's RCU. */
+export declare function killAsCredPerm(cred: Cred, t: TaskRef): boolean;
+/** valid_signal(). */
+export declare function validSignal(sig: number): boolean;
+/** signalfd_cleanup(): wakes signalfd waiters of a dying sighand_struct (the caller holds the last reference). */
+export declare function signalfdCleanup(sighand: SighandRef): void;
+/** flush_signal_handlers(). */
+export declare function flushSignalHandlers(t: TaskRef, forceDefault: boolean): void;
+/** trace_signal_generate(). */
+export declare function traceSignalGenerate(sig: number, t: TaskRef, result: number): void;
+/** posixtimer_get_target(): pid_task() of the timer's pid, under the caller's RCU. */
+export declare function posixtimerGetTarget(tmr: KItimer): TaskRef | null;
+/** posixtimer_sigqueue_getref() / posixtimer_sig_ignore() / posixtimer_queue_sigqueue() / posixtimer_putref(). */
+export declare function posixtimerSigqueueGetref(tmr: KItimer): void;
+export declare function posixtimerSigIgnore(t: TaskRef, tmr: KItimer): void;
+export declare function posixtimerQueueSigqueue(tmr: KItimer, t: TaskRef, type: number): void;
+export declare function posixtimerPutref(tmr: KItimer): void;
