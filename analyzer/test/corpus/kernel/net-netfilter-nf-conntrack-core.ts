@@ -98,7 +98,15 @@ declare const nfConntrackLocksAllLock: Spinlock;
 declare const nfConntrackLocksAll: { value: boolean };
 declare const nfConntrackCachep: KmemCache<typeof NfConn>;
 declare const nfConntrackMax: number;
-declare const conntrackGcWork: { nextBucket: number; earlyDrop: boolean; exiting: boolean };
+/** struct conntrack_gc_work, reduced. */
+interface ConntrackGcWork {
+  nextBucket: number;
+  earlyDrop: boolean;
+  exiting: boolean;
+}
+declare const conntrackGcWork: ConntrackGcWork;
+/** jiffies. */
+declare function jiffies(): number;
 /** queue_delayed_work(system_power_efficient_wq, &gc_work->dwork, next_run). */
 declare function queueGcWork(nextRun: number): void;
 
@@ -183,10 +191,12 @@ function nfCtIsExpired(ct: NfConnRef): boolean {
   return ((ct.timeout - nfctTimeStamp()) | 0) <= 0;
 }
 
-/** nf_ct_is_confirmed / nf_ct_is_dying (include/net/netfilter/nf_conntrack.h). */
+/** nf_ct_is_confirmed (include/net/netfilter/nf_conntrack.h). */
 function nfCtIsConfirmed(ct: NfConnRef): boolean {
   return (ct.status & (1 << IPS_CONFIRMED_BIT)) !== 0;
 }
+
+/** nf_ct_is_dying (include/net/netfilter/nf_conntrack.h). */
 function nfCtIsDying(ct: NfConnRef): boolean {
   return (ct.status & (1 << IPS_DYING_BIT)) !== 0;
 }
@@ -489,15 +499,15 @@ function gcWorkerSkipCt(ct: NfConnRef): boolean {
 }
 
 /** gc_worker (nf_conntrack_core.c): reap expired entries bucket by bucket, best effort. */
-export function gcWorker(nowDeadline: number): void {
-  const endTime = nowDeadline + GC_SCAN_MAX_DURATION;
+export function gcWorker(gcWork: ConntrackGcWork): void {
+  const endTime = jiffies() + GC_SCAN_MAX_DURATION;
   let i: number;
   let hashsz: number;
   let nfConntrackMax95 = 0;
   let nextRun = GC_SCAN_INTERVAL;
 
-  i = conntrackGcWork.nextBucket;
-  if (conntrackGcWork.earlyDrop) nfConntrackMax95 = Math.floor(nfConntrackMax / 100) * 95;
+  i = gcWork.nextBucket;
+  if (gcWork.earlyDrop) nfConntrackMax95 = Math.floor(nfConntrackMax / 100) * 95;
 
   do {
     rcuReadLock();
@@ -547,19 +557,19 @@ export function gcWorker(nowDeadline: number): void {
     i++;
 
     if (timeIsAfter(endTime) && i < hashsz) {
-      conntrackGcWork.nextBucket = i;
+      gcWork.nextBucket = i;
       nextRun = 0;
       break;
     }
   } while (i < hashsz);
 
-  if (conntrackGcWork.exiting) return;
+  if (gcWork.exiting) return;
 
   // Eviction will normally happen from the packet path, and not from this gc worker, which is
   // only here to reap expired entries when the system went idle after a busy period.
   if (nextRun) {
-    conntrackGcWork.earlyDrop = false;
-    conntrackGcWork.nextBucket = 0;
+    gcWork.earlyDrop = false;
+    gcWork.nextBucket = 0;
   }
   queueGcWork(nextRun);
 }
