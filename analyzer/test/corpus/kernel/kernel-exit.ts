@@ -24,6 +24,7 @@ const EXIT_DEAD = 0x10;
 function __exitSignal(tsk: TaskRef): void {
   const sig = tsk.signal!;
   const groupDead = threadGroupLeader(tsk);
+  let tty = 0;
 
   // rcu_dereference_check(tsk->sighand, lockdep_tasklist_lock_is_held()): tasklist_lock
   // orders every writer of ->sighand.
@@ -33,10 +34,12 @@ function __exitSignal(tsk: TaskRef): void {
   posixCpuTimersExit(tsk, groupDead);
 
   if (groupDead) {
-    detachTty(sig.groupExecTask);
+    tty = sig.tty;
+    sig.tty = 0;
   } else {
     // If there is any task waiting for the group exit then notify it:
     if (sig.notifyCount > 0 && !--sig.notifyCount) wakeUpGroupExecTask(sig.groupExecTask);
+    // (The curr_target update that follows in the kernel touches no sighand: left out.)
   }
 
   // Accumulate the counters for all threads as they die (under sig->stats_lock).
@@ -48,6 +51,7 @@ function __exitSignal(tsk: TaskRef): void {
   spinUnlock(sighand.siglock);
 
   __cleanupSighand(sighand);
+  if (groupDead) ttyKrefPut(tty);
 }
 
 /** release_task (kernel/exit.c): reap a dead task, and its group leader when it was the last thread. */
@@ -59,6 +63,8 @@ export function releaseTask(p: TaskRef): void {
     rcuReadUnlock();
 
     pidfsExit(p);
+    // (cgroup_release, the thread_pid reference, proc_flush_pid, free_pids and the sigqueue
+    // flushes, which touch no sighand, are left out.)
 
     spinLock(tasklistLock.lock); // write_lock_irq(&tasklist_lock)
     ptraceReleaseTask(p);
@@ -90,7 +96,7 @@ declare function threadGroupLeader(p: TaskRef): boolean;
 declare function threadGroupEmpty(p: TaskRef): boolean;
 declare function groupLeader(p: TaskRef): TaskRef;
 declare function posixCpuTimersExit(tsk: TaskRef, groupDead: boolean): void;
-declare function detachTty(groupExecTask: number): void;
+declare function ttyKrefPut(tty: number): void;
 declare function wakeUpGroupExecTask(groupExecTask: number): void;
 declare function accumulateThreadStats(tsk: TaskRef): void;
 declare function __unhashProcess(tsk: TaskRef, groupDead: boolean): void;

@@ -287,7 +287,7 @@ function nfCtGcExpired(ct: NfConnRef): void {
  * referenced. "Caller must take a reference on returned object and recheck
  * nf_ct_tuple_equal(tuple, &h->tuple)".
  */
-function ____nfConntrackFind(zone: number, tuple: NfConntrackTuple, hash: number, net: number): number | null {
+function ____nfConntrackFind(net: number, zone: number, tuple: NfConntrackTuple, hash: number): number | null {
   begin: for (;;) {
     const { hash: ctHash, hsize } = nfConntrackGetHt();
     const bucket = reciprocalScale(hash, hsize);
@@ -321,7 +321,7 @@ function __nfConntrackFindGet(net: number, zone: number, tuple: NfConntrackTuple
   rcuReadLock();
 
   found: {
-    h = ____nfConntrackFind(zone, tuple, hash, net);
+    h = ____nfConntrackFind(net, zone, tuple, hash);
     if (h) {
       // We have a candidate that matches the tuple we're interested in, try to obtain a
       // reference and re-check tuple

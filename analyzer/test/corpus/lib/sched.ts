@@ -38,6 +38,8 @@ export const SignalStruct = defineStruct('signal_struct', {
   notifyCount: 'i32',
   nrThreads: 'i32',
   groupExecTask: 'i32',
+  /** The controlling tty, by number (0 for none). */
+  tty: 'i32',
 });
 
 /** struct mm_struct, reduced to what the exe_file code touches. */
