@@ -30,7 +30,7 @@ import { threadId } from 'node:worker_threads';
 import { HeapAttachmentError, RcuBacklogFullError, RcuDeadlockError } from './errors.js';
 import { cookieDone, currentCookie, waitForCookieAsync, waitForCookieBlocking } from './grace-period.js';
 import { rcuSelf } from './rcu.js';
-import { threadLocal, type ThreadContext } from './thread-context.js';
+import { threadLocal, type ThreadContext } from './heap/thread-context.js';
 
 export interface CallRcuOptions {
   /** Most callbacks that may wait at once in this thread (1 .. 2^30). Default 10 000. */

@@ -14,7 +14,7 @@
  * Batching, as liburcu does with its wait queue: a caller first takes a cookie
  * (GP_CTR + GP_STEP, the value the next flip will store) and is done as soon as GP_COMPLETED has
  * reached it — whoever ran that grace period. A caller that cannot take the GP lock sleeps
- * on the lock word (the robust lock-word.ts sleep), and on getting it re-polls its cookie
+ * on the lock word (the robust heap/lock-word.ts sleep), and on getting it re-polls its cookie
  * first: a grace period that started after the caller arrived has already served it. So N
  * concurrent callers share about two grace periods instead of running N.
  *
@@ -34,11 +34,11 @@
 
 import { threadId } from 'node:worker_threads';
 import { HeapAttachmentError, RcuDeadlockError } from './errors.js';
-import { Header, Slot, SlotState } from './heap-layout.js';
-import type { Heap } from './heap.js';
-import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from './lock-word.js';
+import { Header, Slot, SlotState } from './heap/layout.js';
+import type { Heap } from './heap/heap.js';
+import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from './heap/lock-word.js';
 import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf, setQsbrOnline } from './rcu.js';
-import { threadLocal, type ThreadContext } from './thread-context.js';
+import { threadLocal, type ThreadContext } from './heap/thread-context.js';
 
 /**
  * Upper bound on one sleep on a reader's counter. Wake-ups are never lost (see rcuReadUnlock),

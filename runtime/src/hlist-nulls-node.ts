@@ -9,7 +9,7 @@
  * node of a type-stable object keeps its links after free, as a concurrent reader needs.
  */
 
-import type { Heap } from './heap.js';
+import type { Heap } from './heap/heap.js';
 
 /** Byte size of an hlist_nulls node: two Int32 words. */
 export const HLIST_NULLS_NODE_BYTES = 8;

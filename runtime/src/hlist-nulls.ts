@@ -33,7 +33,7 @@
  */
 
 import { HlistNullsError } from './errors.js';
-import type { Heap } from './heap.js';
+import type { Heap } from './heap/heap.js';
 import { HLIST_NULLS_NODE_BYTES, HlistNullsNode, HlistNullsNodeWord } from './hlist-nulls-node.js';
 
 /**

@@ -2,9 +2,9 @@
  * @fileoverview @rcukit/runtime: the kernel-named API and nothing else.
  */
 
-export { createHeap, attachHeap, currentHeap, Heap } from './heap.js';
-export type { HeapOptions, AttachOptions, SharedHeap, RcuStall, HeapEvents } from './heap.js';
-export type { ThreadInfo } from './thread-registry.js';
+export { createHeap, attachHeap, currentHeap, Heap } from './heap/heap.js';
+export type { HeapOptions, AttachOptions, SharedHeap, RcuStall, HeapEvents } from './heap/heap.js';
+export type { ThreadInfo } from './heap/thread-registry.js';
 export type { TypeStable } from './type-stable.js';
 export * from './errors.js';
 export { Spinlock, spinLock, spinUnlock, spinTrylock, spinLockInit } from './spinlock.js';

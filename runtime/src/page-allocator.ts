@@ -20,10 +20,10 @@
  */
 
 import { DoubleFreeError, HeapAttachmentError, InvalidPageError, OutOfMemoryError } from './errors.js';
-import type { Heap } from './heap.js';
-import { Header, PAGE_SIZE, alignUp } from './heap-layout.js';
-import { lockWordAcquire, lockWordRelease } from './lock-word.js';
-import { threadLocal } from './thread-context.js';
+import type { Heap } from './heap/heap.js';
+import { Header, PAGE_SIZE, alignUp } from './heap/layout.js';
+import { lockWordAcquire, lockWordRelease } from './heap/lock-word.js';
+import { threadLocal } from './heap/thread-context.js';
 
 /** Largest run: 2^MAX_ORDER pages (4 MiB). */
 export const MAX_ORDER = 10;

@@ -32,10 +32,10 @@
 
 import { threadId } from 'node:worker_threads';
 import { RcuUnbalancedError } from './errors.js';
-import { RcuFlavor, Slot } from './heap-layout.js';
+import { RcuFlavor, Slot } from './heap/layout.js';
 import { qsbrStore } from './grace-period.js';
 import { RcuWord, rcuSelf, setQsbrOnline } from './rcu.js';
-import type { ThreadContext } from './thread-context.js';
+import type { ThreadContext } from './heap/thread-context.js';
 
 export interface QsbrOptions {
   /**

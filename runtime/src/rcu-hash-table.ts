@@ -48,7 +48,7 @@
  */
 
 import { HashTableMisuseError, RefcountError, RootMismatchError, SpinlockOwnerDeadError } from './errors.js';
-import type { Heap } from './heap.js';
+import type { Heap } from './heap/heap.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
 import { REFCOUNT_MAX } from './refcount.js';
 // The full read-side functions, not the exported bindings: see rcu.ts (QSBR fast path) for why.
@@ -56,7 +56,7 @@ import { RcuWord, rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rc
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 import { resolveIn } from './slab-object-map.js';
-import { HashLookup, HashLookupFlag, HashRead, HashReadFlag, ReadFieldKind, setLookupDelay, type HeapAtomics } from './heap-atomics.js';
+import { HashLookup, HashLookupFlag, HashRead, HashReadFlag, ReadFieldKind, setLookupDelay, type HeapAtomics } from './heap/atomics.js';
 import {
   structViews,
   type AnyStructDef,
@@ -421,9 +421,9 @@ export class RcuHashTable<D extends AnyStructDef> {
     Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
   }
 
-  /** One attempt of the lockless lookup, in WebAssembly (heap-atomics.wat, hashLookup). */
+  /** One attempt of the lockless lookup, in WebAssembly (heap/atomics.wat, hashLookup). */
   #lookupAttempt(bucket: number, key: number, flags: number, ownSectionWord: number): number {
-    // One attempt, in WebAssembly (heap-atomics.wat, hashLookup), step by step:
+    // One attempt, in WebAssembly (heap/atomics.wat, hashLookup), step by step:
     // - load the bucket's sequence count, before the head: pairs with the Atomics.add
     //   in #writeBegin() (see the miss case below);
     // - rcu_dereference(head), then of each node's next, with atomic loads: they pair
@@ -501,7 +501,7 @@ export class RcuHashTable<D extends AnyStructDef> {
    * chain and even after (#writeBegin()); an object leaves the table, and so can be freed and
    * reused, only by such a change. read() runs in a read-side section (its own, or the
    * caller's), which keeps the memory type-stable, and in one WebAssembly call
-   * (heap-atomics.wat, hashRead):
+   * (heap/atomics.wat, hashRead):
    * - loads the count, and tries again later if it is odd;
    * - walks the chain with atomic loads, comparing keys;
    * - on a match, loads the field with one atomic load of its width (never torn);
@@ -590,7 +590,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     return this.#readLockedAt(headByte, key, f);
   }
 
-  /** One attempt of read(), in WebAssembly (heap-atomics.wat, hashRead). */
+  /** One attempt of read(), in WebAssembly (heap/atomics.wat, hashRead). */
   #hashRead(headByte: number, key: number, f: ReadField, homeMarker: number, flags: number, ownSectionWord: number): number {
     return this.heap.atomics.hashRead(
       headByte,

@@ -6,7 +6,7 @@
  * operation (JavaScript's Atomics and WebAssembly's alike) is sequentially consistent, so the
  * reader's store to its counter is already ordered before the loads of its read-side section,
  * and the grace period's store of the new counter before its loads of the readers' counters,
- * without any extra fence. The outermost lock and unlock run in WebAssembly (heap-atomics.ts):
+ * without any extra fence. The outermost lock and unlock run in WebAssembly (heap/atomics.ts):
  * one call each, about 5 ns, where a JavaScript Atomics call costs about 18.
  *
  * The grace-period counter (RcuWord.GP_CTR) is a full 32-bit epoch, always 1 modulo 4, that
@@ -38,9 +38,9 @@
  */
 
 import { RcuUnbalancedError, HeapAttachmentError } from './errors.js';
-import { Header } from './heap-layout.js';
-import { registerHeapInitializer } from './heap.js';
-import { setCurrentThreadListener, threadLocal, type ThreadContext } from './thread-context.js';
+import { Header } from './heap/layout.js';
+import { registerHeapInitializer } from './heap/heap.js';
+import { setCurrentThreadListener, threadLocal, type ThreadContext } from './heap/thread-context.js';
 import { threadId } from 'node:worker_threads';
 
 /**
@@ -61,7 +61,7 @@ export const RcuWord = {
    * compare against it.
    */
   GP_COMPLETED: Header.RCU_BASE + 1,
-  /** Lock word (lock-word.ts, owner tagged) held by the thread running a grace period. */
+  /** Lock word (heap/lock-word.ts, owner tagged) held by the thread running a grace period. */
   GP_LOCK: Header.RCU_BASE + 2,
   /** Number of grace periods completed since the heap was created (statistics, wraps). */
   GP_COUNT: Header.RCU_BASE + 3,
@@ -71,14 +71,14 @@ export const RcuWord = {
 export const GP_STEP = 4;
 /**
  * Set in a reader's CTR copy by a grace period about to sleep on it; the reader's unlock (or
- * quiescent state) then notifies. Never set in GP_CTR itself. (heap-atomics.wat's rcuExit
+ * quiescent state) then notifies. Never set in GP_CTR itself. (heap/atomics.wat's rcuExit
  * tests it as the constant 2.)
  */
 export const WAIT_BIT = 2;
 
 registerHeapInitializer((i32, options) => {
   // Nobody else sees the buffer yet: plain stores are enough here. initialGpCounter is odd
-  // (heap.ts checks); clearing WAIT_BIT makes it 1 modulo 4.
+  // (heap/heap.ts checks); clearing WAIT_BIT makes it 1 modulo 4.
   const start = options.initialGpCounter & ~WAIT_BIT;
   i32[RcuWord.GP_CTR] = start;
   i32[RcuWord.GP_COMPLETED] = start;

@@ -8,12 +8,12 @@
  */
 
 import { DoubleFreeError, HeapAttachmentError, SlabCacheFlagsError, WrongCacheError } from './errors.js';
-import type { Heap } from './heap.js';
-import { lockWordAcquire, lockWordRelease } from './lock-word.js';
+import type { Heap } from './heap/heap.js';
+import { lockWordAcquire, lockWordRelease } from './heap/lock-word.js';
 import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord, ObjState } from './slab-layout.js';
 import { setCacheResolver } from './slab-object-map.js';
 import { StructObjectBase, type AnyStructDef, type StructRef } from './struct.js';
-import { threadLocal, type ThreadContext } from './thread-context.js';
+import { threadLocal, type ThreadContext } from './heap/thread-context.js';
 
 // ---------------------------------------------------------------------------------------------
 // Flags (the kernel's values) and tuning

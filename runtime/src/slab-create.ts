@@ -8,8 +8,8 @@
  */
 
 import { SlabCacheFlagsError, WrongCacheError } from './errors.js';
-import type { Heap } from './heap.js';
-import { CACHE_LINE, PAGE_SIZE, alignUp } from './heap-layout.js';
+import type { Heap } from './heap/heap.js';
+import { CACHE_LINE, PAGE_SIZE, alignUp } from './heap/layout.js';
 import { MAX_ORDER, allocPages, freePages, orderForBytes } from './page-allocator.js';
 import {
   AcWord,

@@ -12,8 +12,8 @@
  */
 
 import { WrongCacheError } from './errors.js';
-import type { Heap } from './heap.js';
-import { PAGE_SIZE } from './heap-layout.js';
+import type { Heap } from './heap/heap.js';
+import { PAGE_SIZE } from './heap/layout.js';
 import { PageAllocWord, firstPageByte } from './page-allocator.js';
 import { CacheWord, SLAB_MAGIC, SlabWord, slabStateByte } from './slab-layout.js';
 import { structViews, type AnyStructDef, type StructObjectBase, type StructViews } from './struct.js';

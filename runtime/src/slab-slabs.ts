@@ -9,7 +9,7 @@
  */
 
 import { SlabCacheFlagsError } from './errors.js';
-import { PAGE_SIZE } from './heap-layout.js';
+import { PAGE_SIZE } from './heap/layout.js';
 import { allocPages, freePages, setPageOwner } from './page-allocator.js';
 import { AcWord, CacheWord, ObjState, SLAB_MAGIC, SLAB_STACK_BYTE, SlabHeaderWord, SlabList, SlabWord, slabStateByte } from './slab-layout.js';
 import { KEEP_EMPTY, SLAB_POISON, SLAB_RED_ZONE, type KmemCache } from './slab-cache.js';

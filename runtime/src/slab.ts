@@ -65,7 +65,7 @@ import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, set
 import { resolveAddress } from './slab-object-map.js';
 import { synchronizeRcu, synchronizeRcuAsync } from './slab-rcu.js';
 import type { AnyStructDef, StructObjectBase, StructRef } from './struct.js';
-import { threadLocal } from './thread-context.js';
+import { threadLocal } from './heap/thread-context.js';
 
 export {
   KmemCache,

@@ -40,7 +40,7 @@
  */
 
 import { StructDefinitionError, WrongCacheError } from './errors.js';
-import type { Heap } from './heap.js';
+import type { Heap } from './heap/heap.js';
 import { HLIST_NULLS_NODE_BYTES, HlistNullsNode } from './hlist-nulls-node.js';
 import { Refcount } from './refcount.js';
 import { resolveAddress, resolveIn } from './slab-object-map.js';
@@ -475,7 +475,7 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
       desc = {
         // rcu_dereference: the atomic load pairs with the atomic store in the setter below;
         // it orders this reader's later loads from the pointee after the address load. In
-        // WebAssembly (heap-atomics.ts): about 5 ns, where Atomics.load costs about 18.
+        // WebAssembly (heap/atomics.ts): about 5 ns, where Atomics.load costs about 18.
         get(this: StructObjectBase) {
           const address = this.$h.atomics.load((this.$a + off) >> 2);
           return address === 0 ? null : resolveIn(this.$v, target(), address);

@@ -3,7 +3,7 @@
  * the registry lock and the grace-period lock.
  *
  * Encoding of the Int32 word: 0 = unlocked; otherwise (ownerTag << 1) | waitersBit, where
- * ownerTag names the holder's registry slot and that slot's generation (heap-layout.ts).
+ * ownerTag names the holder's registry slot and that slot's generation (heap/layout.ts).
  * Keeping the owner in the word is what makes the lock robust, in the spirit of robust
  * futexes: a waiter that finds the owner's slot freed or reused knows the owner died, takes
  * the lock over, and is told so (LockResult.OWNER_DEAD) instead of waiting forever.
@@ -11,12 +11,12 @@
  * All operations are sequentially consistent atomics: the compareExchange that takes the lock
  * is an acquire, and the one (or the exchange) that releases it is a release, so every store
  * made inside the critical section is visible to the next holder. The uncontended paths, one
- * compareExchange each, run in WebAssembly (heap-atomics.ts: about 5 ns a call where a
+ * compareExchange each, run in WebAssembly (heap/atomics.ts: about 5 ns a call where a
  * JavaScript Atomics call costs about 18); the contended ones use Atomics, next to the
  * Atomics.wait and notify they need anyway.
  */
 
-import type { HeapAtomics } from './heap-atomics.js';
+import type { HeapAtomics } from './atomics.js';
 import type { HeapViews } from './heap.js';
 import type { ThreadRegistry } from './thread-registry.js';
 

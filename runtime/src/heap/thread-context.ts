@@ -5,7 +5,7 @@
  */
 
 import type { Heap } from './heap.js';
-import type { HeapAtomics } from './heap-atomics.js';
+import type { HeapAtomics } from './atomics.js';
 
 export interface ThreadContext {
   readonly heap: Heap;

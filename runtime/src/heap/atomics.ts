@@ -13,11 +13,11 @@
  *
  * The operations have the same semantics as their Atomics counterparts: WebAssembly atomics
  * are sequentially consistent, and JavaScript and WebAssembly share one memory model over a
- * shared memory. The module (heap-atomics.wat, assembled into heap-atomics-wasm.ts) is
+ * shared memory. The module (heap/atomics.wat, assembled into heap/atomics-wasm.ts) is
  * compiled once per thread and instantiated once per Heap object, over that heap's memory.
  */
 
-import { HEAP_ATOMICS_WASM_BASE64 } from './heap-atomics-wasm.js';
+import { HEAP_ATOMICS_WASM_BASE64 } from './atomics-wasm.js';
 import { wasm, type WasmMemory } from './wasm-api.js';
 
 /** The module's exports; `index` arguments are Int32Array word indices. */
@@ -47,7 +47,7 @@ export interface HeapAtomics {
   incNotZero(index: number, max: number): number;
   /** Decrement unless <= 0; returns the count before (1: the last reference dropped). */
   decAndTest(index: number): number;
-  /** One attempt of RcuHashTable's lockless lookup: see HashLookup and heap-atomics.wat. */
+  /** One attempt of RcuHashTable's lockless lookup: see HashLookup and heap/atomics.wat. */
   hashLookup(
     headByte: number,
     seqByte: number,

@@ -1,6 +1,6 @@
-;; The heap's atomic operations in WebAssembly (see heap-atomics.ts for why).
+;; The heap's atomic operations in WebAssembly (see heap/atomics.ts for why).
 ;;
-;; `npm run build:wasm` turns this file into heap-atomics-wasm.ts; a test checks that the two
+;; `npm run build:wasm` turns this file into heap/atomics-wasm.ts; a test checks that the two
 ;; agree. Every atomic instruction here is sequentially consistent, as JavaScript's Atomics
 ;; are, and plain loads (i32.load) are the unordered loads of the same memory model that a
 ;; plain typed-array read is: the two languages share one memory model over shared memory.

@@ -10,7 +10,7 @@
  *
  * Why a WebAssembly.Memory and not a plain SharedArrayBuffer: its buffer is a SharedArrayBuffer
  * all the same (typed arrays, Atomics.wait and notify work on it), but WebAssembly code can
- * reach it too, and the hot paths' atomic operations run there (heap-atomics.ts): in Node 20
+ * reach it too, and the hot paths' atomic operations run there (heap/atomics.ts): in Node 20
  * every JavaScript Atomics call is a builtin call of about 18 ns, a load included, while a call
  * into WebAssembly costs about 5 ns and the atomic instructions in it next to nothing.
  *
@@ -35,7 +35,7 @@ import {
   Root,
   Slot,
   alignUp,
-} from './heap-layout.js';
+} from './layout.js';
 import {
   HeapAttachmentError,
   HeapLayoutVersionError,
@@ -43,11 +43,11 @@ import {
   NotAHeapError,
   OutOfMemoryError,
   RootMismatchError,
-} from './errors.js';
+} from '../errors.js';
 import { ThreadRegistry, type ThreadInfo } from './thread-registry.js';
 import { LockResult, lockWordAcquire, lockWordRelease } from './lock-word.js';
 import { setCurrentThread, threadLocal, type ThreadContext } from './thread-context.js';
-import { instantiateHeapAtomics, type HeapAtomics } from './heap-atomics.js';
+import { instantiateHeapAtomics, type HeapAtomics } from './atomics.js';
 import { WASM_PAGE_SIZE, wasm, type WasmMemory } from './wasm-api.js';
 
 export interface HeapOptions {
@@ -122,7 +122,7 @@ export class Heap extends EventEmitter<HeapEvents> {
   readonly memory: WasmMemory;
   readonly views: HeapViews;
   readonly registry: ThreadRegistry;
-  /** This thread's WebAssembly atomics over the memory (heap-atomics.ts). */
+  /** This thread's WebAssembly atomics over the memory (heap/atomics.ts). */
   readonly atomics: HeapAtomics;
   /** Header.MAX_PAGES whole pages: the memory's own maximum is rounded up to 64 KiB. */
   readonly maxByteLength: number;
@@ -452,7 +452,7 @@ export function currentHeap(): Heap {
 
 /**
  * Hooks that other modules (RCU, page allocator) register to initialize their header words in
- * a new heap, so that heap.ts need not know their layout.
+ * a new heap, so that heap/heap.ts need not know their layout.
  */
 export type HeapInitializer = (i32: Int32Array, options: Required<Omit<HeapOptions, 'threadName'>>) => void;
 const heapInitializers: HeapInitializer[] = [];
