@@ -9,19 +9,19 @@ export type { TypeStable } from './type-stable.js';
 export * from './errors.js';
 export { Spinlock, spinLock, spinUnlock, spinTrylock, spinLockInit } from './spinlock.js';
 export { Refcount, REFCOUNT_MAX, refcountIncNotZero, refcountInc, refcountDecAndTest, refcountSet, refcountRead } from './refcount.js';
-export { rcuReadLock, rcuReadUnlock, rcuReadLockHeld } from './rcu.js';
-export { synchronizeRcu, synchronizeRcuAsync } from './grace-period.js';
-export { getStateSynchronizeRcu, startPollSynchronizeRcu, pollStateSynchronizeRcu } from './rcu-poll.js';
-export { callRcu, rcuBarrier, rcuBarrierAsync, configureCallRcu, callRcuBacklog } from './call-rcu.js';
-export type { CallRcuOptions } from './call-rcu.js';
+export { rcuReadLock, rcuReadUnlock, rcuReadLockHeld } from './rcu/read-side.js';
+export { synchronizeRcu, synchronizeRcuAsync } from './rcu/grace-period.js';
+export { getStateSynchronizeRcu, startPollSynchronizeRcu, pollStateSynchronizeRcu } from './rcu/poll.js';
+export { callRcu, rcuBarrier, rcuBarrierAsync, configureCallRcu, callRcuBacklog } from './rcu/call-rcu.js';
+export type { CallRcuOptions } from './rcu/call-rcu.js';
 export {
   rcuRegisterThreadQsbr,
   rcuUnregisterThreadQsbr,
   rcuQuiescentState,
   rcuThreadOffline,
   rcuThreadOnline,
-} from './qsbr.js';
-export type { QsbrOptions } from './qsbr.js';
+} from './rcu/qsbr.js';
+export type { QsbrOptions } from './rcu/qsbr.js';
 export {
   nullsMarker,
   isANulls,

@@ -51,8 +51,8 @@ import { HashTableMisuseError, RefcountError, RootMismatchError, SpinlockOwnerDe
 import type { Heap } from './heap/heap.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
 import { REFCOUNT_MAX } from './refcount.js';
-// The full read-side functions, not the exported bindings: see rcu.ts (QSBR fast path) for why.
-import { RcuWord, rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from './rcu.js';
+// The full read-side functions, not the exported bindings: see rcu/read-side.ts (QSBR fast path) for why.
+import { RcuWord, rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from './rcu/read-side.js';
 import { kmemCacheFree, type KmemCache } from './slab.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 import { resolveIn } from './slab-object-map.js';

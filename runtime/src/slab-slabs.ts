@@ -16,7 +16,7 @@ import { KEEP_EMPTY, SLAB_POISON, SLAB_RED_ZONE, type KmemCache } from './slab-c
 import { RED_INACTIVE, poisonObject, setRedZones } from './slab-debug.js';
 import { pageMapReady, resolveAddress, slabViewAt } from './slab-object-map.js';
 import { structViews } from './struct.js';
-import { getStateSynchronizeRcu, pollStateSynchronizeRcu } from './slab-rcu.js';
+import { getStateSynchronizeRcu, pollStateSynchronizeRcu } from './rcu/poll.js';
 
 /** Precondition: cache lock held, and the array cache's owner (if any) is gone. */
 export function drainArrayCache(cache: KmemCache, ac: number): void {

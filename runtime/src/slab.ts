@@ -63,7 +63,7 @@ import {
 } from './slab-slabs.js';
 import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, setRedZones } from './slab-debug.js';
 import { resolveAddress } from './slab-object-map.js';
-import { synchronizeRcu, synchronizeRcuAsync } from './slab-rcu.js';
+import { synchronizeRcu, synchronizeRcuAsync } from './rcu/grace-period.js';
 import type { AnyStructDef, StructObjectBase, StructRef } from './struct.js';
 import { threadLocal } from './heap/thread-context.js';
 

@@ -42,14 +42,14 @@
     (i64.atomic.store (local.get $byte) (local.get $value)))
 
   ;; The outermost rcuReadLock(): copy the grace-period counter into the reader's slot. Both
-  ;; accesses are atomic; the store is what orders the section's loads after it (rcu.ts).
+  ;; accesses are atomic; the store is what orders the section's loads after it (rcu/read-side.ts).
   (func $rcuEnter (export "rcuEnter") (param $ctrIndex i32) (param $gpIndex i32)
     (i32.atomic.store
       (i32.shl (local.get $ctrIndex) (i32.const 2))
       (i32.atomic.load (i32.shl (local.get $gpIndex) (i32.const 2)))))
 
   ;; The outermost rcuReadUnlock(): clear the reader's slot with one exchange, and wake the
-  ;; grace periods sleeping on it when the old value carries WAIT_BIT (2, rcu.ts). This
+  ;; grace periods sleeping on it when the old value carries WAIT_BIT (2, rcu/read-side.ts). This
   ;; notify wakes JavaScript's Atomics.wait on the same word: both use the same wait queues.
   (func $rcuExit (export "rcuExit") (param $ctrIndex i32)
     (local $at i32)

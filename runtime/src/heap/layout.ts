@@ -56,7 +56,7 @@ export const Header = {
    */
   BYTE_LENGTH: 14,
 
-  /** Words 16..47 belong to RCU (rcu-layout in rcu.ts names them). */
+  /** Words 16..47 belong to RCU (rcu-layout in rcu/read-side.ts names them). */
   RCU_BASE: 16,
   RCU_WORDS: 32,
   /** Words 48..127 belong to the page allocator and slab (named in their own files). */

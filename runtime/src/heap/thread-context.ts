@@ -39,12 +39,12 @@ export interface ThreadContext {
 export const threadLocal: { current: ThreadContext | null } = { current: null };
 
 /**
- * Called after every change of `threadLocal.current` (attach, detach). rcu.ts sets it to drop
+ * Called after every change of `threadLocal.current` (attach, detach). rcu/read-side.ts sets it to drop
  * its QSBR fast path, which is valid only while the context that went online is current.
  */
 let onCurrentThreadChange: () => void = () => {};
 
-/** @internal Set the one listener setCurrentThread() calls (rcu.ts). */
+/** @internal Set the one listener setCurrentThread() calls (rcu/read-side.ts). */
 export function setCurrentThreadListener(listener: () => void): void {
   onCurrentThreadChange = listener;
 }

@@ -30,17 +30,17 @@
  * store, and so every load of its section, comes after that grace period's scan in the single
  * total order of seq-cst operations, hence after the updater's unpublish that preceded the
  * flip.) Grace periods compare reader counters for equality only, so the counter may wrap
- * freely; only polled cookies compare by order (modulo 2^32, see rcu-poll.ts).
+ * freely; only polled cookies compare by order (modulo 2^32, see rcu/poll.ts).
  *
- * The QSBR flavor (qsbr.ts) shares the slot: CTR holds the GP_CTR value seen at the thread's
+ * The QSBR flavor (rcu/qsbr.ts) shares the slot: CTR holds the GP_CTR value seen at the thread's
  * last quiescent state, 0 while offline, and rcuReadLock/rcuReadUnlock touch no shared memory:
  * they count nesting in checked mode and, unchecked, do nothing (the QSBR fast path below).
  */
 
-import { RcuUnbalancedError, HeapAttachmentError } from './errors.js';
-import { Header } from './heap/layout.js';
-import { registerHeapInitializer } from './heap/heap.js';
-import { setCurrentThreadListener, threadLocal, type ThreadContext } from './heap/thread-context.js';
+import { RcuUnbalancedError, HeapAttachmentError } from '../errors.js';
+import { Header } from '../heap/layout.js';
+import { registerHeapInitializer } from '../heap/heap.js';
+import { setCurrentThreadListener, threadLocal, type ThreadContext } from '../heap/thread-context.js';
 import { threadId } from 'node:worker_threads';
 
 /**
@@ -88,7 +88,7 @@ registerHeapInitializer((i32, options) => {
 
 /**
  * Whether the calling thread is an online QSBR reader: thread-local (this module is
- * instantiated once per worker), kept by qsbr.ts, so that a QSBR read-side section checks it
+ * instantiated once per worker), kept by rcu/qsbr.ts, so that a QSBR read-side section checks it
  * without touching shared memory. A const object's field, not a `let` (see threadLocal), declared above the functions that
  * read it so that V8 needs no temporal-dead-zone check on each access.
  */
@@ -128,7 +128,7 @@ export function rcuReadLockFull(): Disposable {
       // rcuEnter: an atomic load of GP_CTR and the one store that makes this section
       // visible. Seq-cst: the store is ordered before every load this section makes (the
       // RCU-protected pointer loads), and pairs with the grace period's flip-then-scan in
-      // grace-period.ts: either the scan sees this value and waits for us, or our loads come
+      // rcu/grace-period.ts: either the scan sees this value and waits for us, or our loads come
       // after the scan and so after the updater's unpublish. Without that order a reader
       // could use an object the updater has freed. If the load returns a value other than
       // the flip's C (an old one), the grace period waits for us until our CTR changes; if
@@ -149,7 +149,7 @@ export function rcuReadUnlockFull(): void {
   if (--t.readNesting === 0 && !t.qsbr) {
     // rcuExit: a seq-cst exchange with 0, and a notify when the old value had WAIT_BIT.
     // Every load of the section is ordered before the exchange, so once a grace period sees
-    // 0 here the section's loads are done (pairs with the scan in grace-period.ts). A
+    // 0 here the section's loads are done (pairs with the scan in rcu/grace-period.ts). A
     // waiting grace period sets WAIT_BIT with a compareExchange *before* it sleeps on the
     // old value, so either the exchange returns the flag and we wake it, or its
     // compareExchange fails on our 0 and it never sleeps: no lost wake-up.
@@ -264,7 +264,7 @@ export function gpAtOrAfter(a: number, b: number): boolean {
 }
 
 
-/** @internal Called by qsbr.ts when the thread goes online or offline (or unregisters). */
+/** @internal Called by rcu/qsbr.ts when the thread goes online or offline (or unregisters). */
 export function setQsbrOnline(online: boolean): void {
   qsbr.online = online;
   const t = tl.current;
