@@ -61,25 +61,15 @@ export type {
   RcuFieldKind,
 } from './struct.js';
 export { HlistNullsNode, HlistNullsNodeWord, HLIST_NULLS_NODE_BYTES } from './hlist-nulls-node.js';
-export { allocPages, freePages, pageAllocatorStats, onPageHandout, MAX_ORDER } from './page-allocator.js';
-export type { PageAllocatorStats, PageHandoutHook } from './page-allocator.js';
-export {
-  KmemCache,
-  kmemCacheCreate,
-  kmemCacheLookup,
-  kmemCacheAlloc,
-  kmemCacheFree,
-  kmemCacheShrink,
-  kmemCacheDestroy,
-  kmemCacheDestroyAsync,
-  SLAB_TYPESAFE_BY_RCU,
-  SLAB_DESTROY_BY_RCU,
-  SLAB_POISON,
-  SLAB_RED_ZONE,
-  SLAB_HWCACHE_ALIGN,
-} from './slab.js';
-export type { KmemCacheOptions } from './slab.js';
-export { slabinfo, formatSlabinfo } from './slabinfo.js';
-export type { SlabInfo } from './slabinfo.js';
+export { allocPages, freePages, pageAllocatorStats, onPageHandout, MAX_ORDER } from './slab/page-allocator.js';
+export type { PageAllocatorStats, PageHandoutHook } from './slab/page-allocator.js';
+export { KmemCache } from './slab/cache-handle.js';
+export { kmemCacheCreate, kmemCacheLookup } from './slab/cache-create.js';
+export type { KmemCacheOptions } from './slab/cache-create.js';
+export { kmemCacheAlloc, kmemCacheFree } from './slab/alloc-free.js';
+export { kmemCacheShrink, kmemCacheDestroy, kmemCacheDestroyAsync } from './slab/cache-destroy.js';
+export { SLAB_TYPESAFE_BY_RCU, SLAB_DESTROY_BY_RCU, SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN } from './slab/flags.js';
+export { slabinfo, formatSlabinfo } from './slab/slabinfo.js';
+export type { SlabInfo } from './slab/slabinfo.js';
 export { RcuHashTable, rcuHashTableCreate } from './rcu-hash-table.js';
 export type { RcuHashTableOptions, RcuHashTableStats, LookupPhase } from './rcu-hash-table.js';

@@ -53,9 +53,10 @@ import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsRe
 import { REFCOUNT_MAX } from './refcount.js';
 // The full read-side functions, not the exported bindings: see rcu/read-side.ts (QSBR fast path) for why.
 import { RcuWord, rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from './rcu/read-side.js';
-import { kmemCacheFree, type KmemCache } from './slab.js';
+import { kmemCacheFree } from './slab/alloc-free.js';
+import type { KmemCache } from './slab/cache-handle.js';
 import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
-import { resolveIn } from './slab-object-map.js';
+import { resolveIn } from './slab/object-map.js';
 import { HashLookup, HashLookupFlag, HashRead, HashReadFlag, ReadFieldKind, setLookupDelay, type HeapAtomics } from './heap/atomics.js';
 import {
   structViews,

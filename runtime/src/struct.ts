@@ -11,7 +11,7 @@
  * type SighandRef = StructRef<typeof Sighand>;   // TypeStable<...>: the analyzer sees the brand
  * ```
  *
- * Objects come from slab caches (slab.ts), never from `new`. Field semantics:
+ * Objects come from slab caches (slab/), never from `new`. Field semantics:
  * - integer and float fields (`i8 u8 i16 u16 i32 u32 f32 f64`, and `i64 u64` as bigint) are
  *   read with plain typed-array loads: NOT atomic and NOT ordered. Protect them with the
  *   object's lock, publish them with an RCU pointer store, or use Atomics on `fieldIndex()`
@@ -34,7 +34,7 @@
  * that points at itself (or a true cycle) needs a type annotation on one declaration, as any
  * self-referencing `const` does in TypeScript.
  *
- * Identity: within one worker, two references to the same object are `===` (slab-object-map.ts
+ * Identity: within one worker, two references to the same object are `===` (slab/object-map.ts
  * keeps one object per slot); `addressOf(obj)` is its heap byte offset, which is how a
  * reference crosses workers, and `objectAt(Struct, heap, address)` gives that worker's object.
  */
@@ -43,7 +43,7 @@ import { StructDefinitionError, WrongCacheError } from './errors.js';
 import type { Heap } from './heap/heap.js';
 import { HLIST_NULLS_NODE_BYTES, HlistNullsNode } from './hlist-nulls-node.js';
 import { Refcount } from './refcount.js';
-import { resolveAddress, resolveIn } from './slab-object-map.js';
+import { resolveAddress, resolveIn } from './slab/object-map.js';
 import { Spinlock } from './spinlock.js';
 import type { TypeStable } from './type-stable.js';
 
@@ -200,7 +200,7 @@ export class StructViews {
   i64!: BigInt64Array;
   u64!: BigUint64Array;
   /**
-   * @internal This worker's object map of the heap (slab-object-map.ts): a SlabView per page
+   * @internal This worker's object map of the heap (slab/object-map.ts): a SlabView per page
    * number, dense. Kept here so that an object's `$v` leads to it without a per-heap lookup.
    */
   readonly pages: unknown[] = [];
@@ -266,9 +266,9 @@ export class StructObjectBase {
   $h: Heap;
   /** @internal Heap byte offset of the object. */
   $a: number;
-  /** @internal Owning cache (this worker's handle); typed loosely to keep struct.ts below slab.ts. */
+  /** @internal Owning cache (this worker's handle); typed loosely to keep struct.ts below slab/. */
   $c: unknown;
-  /** @internal Byte index of the object's state byte in its slab header (slab-layout.ts). */
+  /** @internal Byte index of the object's state byte in its slab header (slab/layout.ts). */
   $s: number;
   /** @internal Lazily created field handles (locks, refcounts, nodes, array views) by field index. */
   $x: unknown[] | null;

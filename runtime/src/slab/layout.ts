@@ -1,6 +1,6 @@
 /**
  * @fileoverview Shared-memory layout of slab caches: the cache directory, cache descriptors,
- * per-thread array caches and slab headers. Word offsets only; slab.ts owns the algorithms.
+ * per-thread array caches and slab headers. Word offsets only; the other files of slab/ own the algorithms.
  *
  * A slab is one run from the page allocator:
  *   [slab header: SlabWord.WORDS words][free-index stack: Int32 x count][state bytes: u8 x count]
@@ -13,7 +13,7 @@
 
 import { PageAllocWord } from './page-allocator.js';
 
-/** Header words of slab.ts: after the page allocator's, up to Header.ALLOCATOR_BASE + 80. */
+/** Header words of the slab allocator: after the page allocator's, up to Header.ALLOCATOR_BASE + 80. */
 export const SlabHeaderWord = {
   /** Lock word of the cache directory (creation, lookup, destruction). */
   DIR_LOCK: PageAllocWord.END + 0,

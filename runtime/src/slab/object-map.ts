@@ -7,16 +7,16 @@
  * holds a dense array of objects by index in the slab, filled lazily. Nothing leaks past the
  * slab: when a slab's pages are released and reused, its serial changes, the next lookup on
  * those pages finds the mismatch and replaces the view (the old view and its objects become
- * garbage). The truth is the page map (page-allocator.ts) and the slab header; the view is a
+ * garbage). The truth is the page map (slab/page-allocator.ts) and the slab header; the view is a
  * cache of it, revalidated on every lookup by two shared loads.
  */
 
-import { WrongCacheError } from './errors.js';
-import type { Heap } from './heap/heap.js';
-import { PAGE_SIZE } from './heap/layout.js';
+import { WrongCacheError } from '../errors.js';
+import type { Heap } from '../heap/heap.js';
+import { PAGE_SIZE } from '../heap/layout.js';
 import { PageAllocWord, firstPageByte } from './page-allocator.js';
-import { CacheWord, SLAB_MAGIC, SlabWord, slabStateByte } from './slab-layout.js';
-import { structViews, type AnyStructDef, type StructObjectBase, type StructViews } from './struct.js';
+import { CacheWord, SLAB_MAGIC, SlabWord, slabStateByte } from './layout.js';
+import { structViews, type AnyStructDef, type StructObjectBase, type StructViews } from '../struct.js';
 
 /** What the object map needs from a cache handle of this worker. */
 export interface CacheForMap {
@@ -60,9 +60,9 @@ export class SlabView {
   }
 }
 
-/** Set by slab-cache.ts: this worker's cache handle for a descriptor (created on first use). */
+/** Set by slab/cache-handle.ts: this worker's cache handle for a descriptor (created on first use). */
 let cacheForDescriptor: (heap: Heap, descriptor: number, struct: AnyStructDef) => CacheForMap = () => {
-  throw new Error('slab-cache.ts not loaded');
+  throw new Error('slab/cache-handle.ts not loaded');
 };
 /** @internal */
 export function setCacheResolver(fn: typeof cacheForDescriptor): void {

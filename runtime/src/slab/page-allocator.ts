@@ -11,7 +11,7 @@
  * - the page map (the kernel's mem_map): one Int32 per page, at the start of the page area,
  *   sized for the heap's maximum. A word is FREE_HEAD(order) exactly when its page heads a
  *   free run of that order; any other value is the page's owner as set by setPageOwner()
- *   (slab.ts writes the slab's address into every page of a slab), 0 when none;
+ *   (slab/slab-lifecycle.ts writes the slab's address into every page of a slab), 0 when none;
  * - each free run's first two words link it into its order's doubly linked free list. Free
  *   pages are nobody's: for type-stable caches that holds because their pages come back here
  *   only after a grace period.
@@ -19,11 +19,11 @@
  * Lock order: a cache lock may be held while taking this lock, never the other way around.
  */
 
-import { DoubleFreeError, HeapAttachmentError, InvalidPageError, OutOfMemoryError } from './errors.js';
-import type { Heap } from './heap/heap.js';
-import { Header, PAGE_SIZE, alignUp } from './heap/layout.js';
-import { lockWordAcquire, lockWordRelease } from './heap/lock-word.js';
-import { threadLocal } from './heap/thread-context.js';
+import { DoubleFreeError, HeapAttachmentError, InvalidPageError, OutOfMemoryError } from '../errors.js';
+import type { Heap } from '../heap/heap.js';
+import { Header, PAGE_SIZE, alignUp } from '../heap/layout.js';
+import { lockWordAcquire, lockWordRelease } from '../heap/lock-word.js';
+import { threadLocal } from '../heap/thread-context.js';
 
 /** Largest run: 2^MAX_ORDER pages (4 MiB). */
 export const MAX_ORDER = 10;
@@ -52,7 +52,7 @@ export const PageAllocWord = {
   FREES: Header.ALLOCATOR_BASE + 9,
   /** Free-list heads, one per order: page number + 1, 0 = empty. */
   FREE_HEAD: Header.ALLOCATOR_BASE + 10,
-  /** First word after the page allocator's; slab.ts starts here. */
+  /** First word after the page allocator's; the slab allocator's start here. */
   END: Header.ALLOCATOR_BASE + 24,
 } as const;
 
