@@ -39,8 +39,8 @@ export {
   hlistNullsForEachRcu,
   NULLS_VALUE_MAX,
   PPREV_POISON,
-} from './hlist-nulls.js';
-export type { HlistNullsNodeRef } from './hlist-nulls.js';
+} from './hash/hlist-nulls.js';
+export type { HlistNullsNodeRef } from './hash/hlist-nulls.js';
 export { defineStruct, addressOf, objectAt, structOf, offsetOf, fieldIndex } from './struct.js';
 export type {
   StructDef,
@@ -60,7 +60,7 @@ export type {
   ArrayFieldKind,
   RcuFieldKind,
 } from './struct.js';
-export { HlistNullsNode, HlistNullsNodeWord, HLIST_NULLS_NODE_BYTES } from './hlist-nulls-node.js';
+export { HlistNullsNode, HlistNullsNodeWord, HLIST_NULLS_NODE_BYTES } from './hash/hlist-nulls-node.js';
 export { allocPages, freePages, pageAllocatorStats, onPageHandout, MAX_ORDER } from './slab/page-allocator.js';
 export type { PageAllocatorStats, PageHandoutHook } from './slab/page-allocator.js';
 export { KmemCache } from './slab/cache-handle.js';
@@ -71,5 +71,6 @@ export { kmemCacheShrink, kmemCacheDestroy, kmemCacheDestroyAsync } from './slab
 export { SLAB_TYPESAFE_BY_RCU, SLAB_DESTROY_BY_RCU, SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN } from './slab/flags.js';
 export { slabinfo, formatSlabinfo } from './slab/slabinfo.js';
 export type { SlabInfo } from './slab/slabinfo.js';
-export { RcuHashTable, rcuHashTableCreate } from './rcu-hash-table.js';
-export type { RcuHashTableOptions, RcuHashTableStats, LookupPhase } from './rcu-hash-table.js';
+export { RcuHashTable, rcuHashTableCreate } from './hash/rcu-hash-table.js';
+export type { RcuHashTableOptions, LookupPhase } from './hash/table-options.js';
+export type { RcuHashTableStats } from './hash/table-stats.js';

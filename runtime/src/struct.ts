@@ -28,7 +28,7 @@
  *   initialization store the writer made before it, plain ones included, is visible to a
  *   reader that loads the new address). The syntax cannot get the ordering wrong.
  * - `hlistNulls` reserves an hlist_nulls node (two Int32 words, `next` then `pprev`) and
- *   yields an HlistNullsNode handle; hlist-nulls.ts owns what the words mean.
+ *   yields an HlistNullsNode handle; hash/hlist-nulls.ts owns what the words mean.
  *
  * The thunk in `{ rcu: () => Other }` allows a struct to point at one declared later. A struct
  * that points at itself (or a true cycle) needs a type annotation on one declaration, as any
@@ -41,7 +41,7 @@
 
 import { StructDefinitionError, WrongCacheError } from './errors.js';
 import type { Heap } from './heap/heap.js';
-import { HLIST_NULLS_NODE_BYTES, HlistNullsNode } from './hlist-nulls-node.js';
+import { HLIST_NULLS_NODE_BYTES, HlistNullsNode } from './hash/hlist-nulls-node.js';
 import { Refcount } from './refcount.js';
 import { resolveAddress, resolveIn } from './slab/object-map.js';
 import { Spinlock } from './spinlock.js';

@@ -90,7 +90,7 @@
       (br $retry))
     (unreachable))
 
-  ;; One attempt of the hash table's lockless lookup (rcu-hash-table.ts, lookupAddress(),
+  ;; One attempt of the hash table's lockless lookup (hash/rcu-hash-table.ts, #lookupAttempt(),
   ;; says why each step is there), inside a read-side section: the caller's, or (flag 8) one
   ;; of its own.
   ;; Returns:
@@ -182,9 +182,9 @@
   (global $readStatus (mut i32) (i32.const 0))
   (func (export "readStatus") (result i32) (global.get $readStatus))
 
-  ;; One attempt of RcuHashTable.read() (rcu-hash-table.ts says why each step is there): find
-  ;; the object with $key in the chain at $headByte and read one field at $fieldOffset, taking
-  ;; no reference, validated by the bucket's sequence word at $seqByte.
+  ;; One attempt of RcuHashTable.read() (hash/rcu-hash-table.ts says why each step is there):
+  ;; find the object with $key in the chain at $headByte and read one field at $fieldOffset,
+  ;; taking no reference, validated by the bucket's sequence word at $seqByte.
   ;; $fieldKind: 0 i32, 1 u32, 2 f64, 3 f32, 4 i8, 5 u8, 6 i16, 7 u16.
   ;; $flags: 1 = skip the validation (test-only breakage), 4 = call the lookupDelay hook,
   ;; 8 = run in a read-side section of its own (rcuEnter / rcuExit on $ctrIndex, $gpIndex).

@@ -1,0 +1,106 @@
+/**
+ * @fileoverview An RCU hash table's root: a named heap root (`hash:<name>`), so every worker
+ * finds it, holding a header and, per bucket, three words: the chain head, the bucket's lock
+ * word and its sequence count. Whichever worker comes first initializes it; the others wait
+ * until it is ready and check that they declared the same table.
+ */
+
+import { HashTableMisuseError, RootMismatchError } from '../errors.js';
+import type { Heap } from '../heap/heap.js';
+import type { AnyStructDef } from '../struct.js';
+import { nullsMarker } from './hlist-nulls.js';
+import type { TableConfig } from './table-options.js';
+
+/** Header words at the start of the root (word offsets). */
+export const TableWord = {
+  /** 0 = not initialized, 1 = being initialized, 2 = ready (see initOrCheck()). */
+  STATE: 0,
+  BUCKET_BITS: 1,
+  KEY_OFFSET: 2,
+  REFCOUNT_OFFSET: 3,
+  NODE_OFFSET: 4,
+  /** Hash of the struct layout, so a worker declaring another struct is refused. */
+  STRUCT_HASH: 5,
+  /** Number of objects in the table (Atomics.add under bucket locks). */
+  COUNT: 6,
+  /** Restarts of lockless lookups, all workers together (statistics; rare, so shared). */
+  RESTARTS: 7,
+  /** Lookups that fell back to the bucket lock, all workers together. */
+  LOCK_FALLBACKS: 8,
+  WORDS: 16,
+} as const;
+export const HEADER_BYTES = TableWord.WORDS * 4;
+/** Words of one bucket: the chain head, the bucket's spinlock, and its sequence count. */
+export const BucketWord = {
+  HEAD: 0,
+  LOCK: 1,
+  /**
+   * The bucket's sequence count: every writer (insert, delete, replace, clear) increments it
+   * before it changes the chain and again after, both under the bucket lock, so it is odd
+   * while a change is under way. A lookup that ends on its own marker without finding its
+   * key re-reads it, and restarts if it moved (see "the third race" in lookupAddress()); a
+   * read() accepts what it read only if the count was even and has not moved (see read()).
+   */
+  SEQ: 2,
+} as const;
+export const BUCKET_BYTES = 12;
+const STATE_READY = 2;
+const STATE_INITIALIZING = 1;
+
+/**
+ * The byte offset of the table's root in `heap`, initialized by this call or checked against
+ * what the worker that initialized it declared. Throws HashTableMisuseError when the table
+ * exists with another bucket count, other fields or another struct.
+ */
+export function openTableRoot(heap: Heap, name: string, where: string, c: TableConfig<AnyStructDef>): number {
+  let rootByte: number;
+  try {
+    rootByte = heap.root(`hash:${name}`, HEADER_BYTES + c.buckets * BUCKET_BYTES, 64);
+  } catch (error) {
+    if (!(error instanceof RootMismatchError)) throw error;
+    throw new HashTableMisuseError(
+      `${where}: a table of that name exists with another bucket count than ${c.buckets}; every worker must declare it alike`,
+    );
+  }
+  initOrCheck(heap, rootByte >> 2, rootByte + HEADER_BYTES, where, c);
+  return rootByte;
+}
+
+/**
+ * Initialize the root once, whichever worker gets here first; the others wait until it is
+ * ready and check that they declared the same table.
+ */
+function initOrCheck(heap: Heap, w: number, bucketsByte: number, where: string, c: TableConfig<AnyStructDef>): void {
+const bits = c.bits;
+const structHash = c.struct.layout.hash;
+  const i32 = heap.views.i32;
+  if (Atomics.compareExchange(i32, w + TableWord.STATE, 0, STATE_INITIALIZING) === 0) {
+    i32[w + TableWord.BUCKET_BITS] = bits;
+    i32[w + TableWord.KEY_OFFSET] = c.keyOffset;
+    i32[w + TableWord.REFCOUNT_OFFSET] = c.refcountOffset;
+    i32[w + TableWord.NODE_OFFSET] = c.nodeOffset;
+    i32[w + TableWord.STRUCT_HASH] = structHash;
+    for (let b = 0; b < c.buckets; b++) i32[(bucketsByte + b * BUCKET_BYTES) >> 2] = nullsMarker(b);
+    // Release: the heads and header above are visible to whoever sees READY (they load
+    // STATE with Atomics.load below before touching the table).
+    Atomics.store(i32, w + TableWord.STATE, STATE_READY);
+    Atomics.notify(i32, w + TableWord.STATE);
+    return;
+  }
+  // Another worker is initializing: it is a handful of stores, but it may be descheduled.
+  const deadline = Date.now() + 10_000;
+  while (Atomics.load(i32, w + TableWord.STATE) !== STATE_READY) {
+    if (Date.now() > deadline) throw new HashTableMisuseError(`${where}: another worker started initializing the table and never finished`);
+    Atomics.wait(i32, w + TableWord.STATE, STATE_INITIALIZING, 10);
+  }
+  const mismatch = [
+    [TableWord.BUCKET_BITS, bits, 'bucket count'],
+    [TableWord.KEY_OFFSET, c.keyOffset, 'key field'],
+    [TableWord.REFCOUNT_OFFSET, c.refcountOffset, 'refcount field'],
+    [TableWord.NODE_OFFSET, c.nodeOffset, 'node field'],
+    [TableWord.STRUCT_HASH, structHash, 'struct layout'],
+  ].find(([word, value]) => i32[w + (word as number)] !== value);
+  if (mismatch !== undefined) {
+    throw new HashTableMisuseError(`${where}: a table of that name exists with another ${mismatch[2]}; every worker must declare it alike`);
+  }
+}
