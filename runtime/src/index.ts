@@ -41,7 +41,8 @@ export {
   PPREV_POISON,
 } from './hash/hlist-nulls.js';
 export type { HlistNullsNodeRef } from './hash/hlist-nulls.js';
-export { defineStruct, addressOf, objectAt, structOf, offsetOf, fieldIndex } from './struct.js';
+export { defineStruct, offsetOf } from './struct.js';
+export { addressOf, objectAt, structOf, fieldIndex } from './struct-object.js';
 export type {
   StructDef,
   StructRef,

@@ -57,15 +57,8 @@ import { kmemCacheFree } from '../slab/alloc-free.js';
 import type { KmemCache } from '../slab/cache-handle.js';
 import { resolveIn } from '../slab/object-map.js';
 import { spinUnlock } from '../spinlock.js';
-import {
-  structViews,
-  type AnyStructDef,
-  type NumberFieldName,
-  type NumberKind,
-  type StructObjectBase,
-  type StructRef,
-  type StructViews,
-} from '../struct.js';
+import type { AnyStructDef, NumberFieldName, NumberKind, StructRef } from '../struct.js';
+import { structViews, type StructObjectBase, type StructViews } from '../struct-object.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, PPREV_POISON } from './hlist-nulls.js';
 import { checkTableName, notAReadField, readFieldsOf, tableConfig, type LookupPhase, type ReadField, type RcuHashTableOptions } from './table-options.js';
 import { BucketLocks } from './bucket-locks.js';

@@ -28,7 +28,8 @@
 
 import { DoubleFreeError, WrongCacheError } from '../errors.js';
 import { threadLocal } from '../heap/thread-context.js';
-import { StructObjectBase, type AnyStructDef, type StructRef } from '../struct.js';
+import { StructObjectBase } from '../struct-object.js';
+import type { AnyStructDef, StructRef } from '../struct.js';
 import { bind, flush, refill } from './array-cache.js';
 import type { KmemCache } from './cache-handle.js';
 import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, setRedZones } from './debug.js';

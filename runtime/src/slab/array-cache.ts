@@ -13,13 +13,13 @@
 
 import { HeapAttachmentError } from '../errors.js';
 import { threadLocal } from '../heap/thread-context.js';
-import type { StructObjectBase } from '../struct.js';
+import type { StructObjectBase } from '../struct-object.js';
 import { NOT_BOUND, checkAlive, type KmemCache } from './cache-handle.js';
 import { lockWord, unlockWord } from './cache-lock.js';
 import { AC_BATCH, AC_LIMIT } from './flags.js';
 import { AcWord, CacheWord, ObjState, SLAB_STACK_BYTE, SlabList, SlabWord, slabStateByte } from './layout.js';
 import { pageMapReady, resolveAddress, slabViewAt } from './object-map.js';
-import { structViews } from '../struct.js';
+import { structViews } from '../struct-object.js';
 import { newSlab, releaseExpired, slabEmptied } from './slab-lifecycle.js';
 import { listAdd, listDel } from './slab-list.js';
 

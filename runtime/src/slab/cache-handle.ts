@@ -10,7 +10,8 @@
 import { WrongCacheError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
 import type { ThreadContext } from '../heap/thread-context.js';
-import type { AnyStructDef, StructObjectBase, StructRef } from '../struct.js';
+import type { AnyStructDef, StructRef } from '../struct.js';
+import type { StructObjectBase } from '../struct-object.js';
 import { SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU } from './flags.js';
 import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord } from './layout.js';
 import { setCacheResolver } from './object-map.js';

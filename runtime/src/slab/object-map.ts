@@ -16,7 +16,8 @@ import type { Heap } from '../heap/heap.js';
 import { PAGE_SIZE } from '../heap/layout.js';
 import { PageAllocWord, firstPageByte } from './page-allocator.js';
 import { CacheWord, SLAB_MAGIC, SlabWord, slabStateByte } from './layout.js';
-import { structViews, type AnyStructDef, type StructObjectBase, type StructViews } from '../struct.js';
+import type { AnyStructDef } from '../struct.js';
+import { structViews, type StructObjectBase, type StructViews } from '../struct-object.js';
 
 /** What the object map needs from a cache handle of this worker. */
 export interface CacheForMap {
