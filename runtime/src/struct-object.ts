@@ -29,83 +29,11 @@
 
 import { StructDefinitionError, WrongCacheError } from './errors.js';
 import { HlistNullsNode } from './hash/hlist-nulls-node.js';
-import type { Heap } from './heap/heap.js';
+import type { Heap, HeapViews } from './heap/heap.js';
 import { Refcount } from './refcount.js';
-import { resolveAddress, resolveIn } from './slab/object-map.js';
+import { resolveAddress, resolveIn, type ObjectMap } from './slab/object-map.js';
 import { Spinlock } from './spinlock.js';
 import type { AnyStructDef, FieldLayout, ScalarKind, StructRef } from './struct.js';
-
-// ---------------------------------------------------------------------------------------------
-// Per-heap views
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Fixed-length views of every element kind over one heap's buffer, replaced in place when the
- * buffer has grown (the heap's own views cover only i32/u32/u8/f64). Objects keep a reference
- * to this holder, never to a view, so they see the new views after a remap.
- */
-export class StructViews {
-  i8!: Int8Array;
-  u8!: Uint8Array;
-  i16!: Int16Array;
-  u16!: Uint16Array;
-  i32!: Int32Array;
-  u32!: Uint32Array;
-  f32!: Float32Array;
-  f64!: Float64Array;
-  i64!: BigInt64Array;
-  u64!: BigUint64Array;
-  /**
-   * @internal This worker's object map of the heap (slab/object-map.ts): a SlabView per page
-   * number, dense. Kept here so that an object's `$v` leads to it without a per-heap lookup.
-   */
-  readonly pages: unknown[] = [];
-  /** @internal Byte offset of page 0 and word index of the page map, once known (else 0). */
-  firstPage = 0;
-  memmapWord = 0;
-
-  constructor(readonly heap: Heap) {
-    this.#map();
-  }
-
-  /** Make sure [0, byteEnd) is mapped, growing every view when the buffer has grown. */
-  ensure(byteEnd: number): void {
-    if (byteEnd > this.u8.length) this.#map();
-  }
-
-  /**
-   * Remap to the length of the heap's own views, after bringing those up to date: these
-   * views never cover more than heap.views do, so code that reaches an object through this
-   * holder can use the heap's views (state bytes, lock words) at the same addresses.
-   */
-  #map(): void {
-    this.heap.ensureMapped();
-    const b = this.heap.buffer;
-    const n = this.heap.views.u8.length;
-    this.i8 = new Int8Array(b, 0, n);
-    this.u8 = new Uint8Array(b, 0, n);
-    this.i16 = new Int16Array(b, 0, n >> 1);
-    this.u16 = new Uint16Array(b, 0, n >> 1);
-    this.i32 = new Int32Array(b, 0, n >> 2);
-    this.u32 = new Uint32Array(b, 0, n >> 2);
-    this.f32 = new Float32Array(b, 0, n >> 2);
-    this.f64 = new Float64Array(b, 0, n >> 3);
-    this.i64 = new BigInt64Array(b, 0, n >> 3);
-    this.u64 = new BigUint64Array(b, 0, n >> 3);
-  }
-}
-
-/**
- * This worker's StructViews of a heap live on the Heap object itself (a Heap is per worker),
- * under a module-private symbol: one property load, and nothing outlives the heap.
- */
-const VIEWS = Symbol('rcukit.structViews');
-type HeapWithViews = Heap & { [VIEWS]?: StructViews };
-
-/** @internal This worker's StructViews of a heap. */
-export function structViews(heap: Heap): StructViews {
-  return ((heap as HeapWithViews)[VIEWS] ??= new StructViews(heap));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Objects
@@ -116,10 +44,12 @@ export function structViews(heap: Heap): StructViews {
  * start with `$`): they are plain properties so that V8 keeps one hidden class per struct.
  */
 export class StructObjectBase {
-  /** @internal Views holder of the heap. */
-  $v: StructViews;
+  /** @internal The heap's views (heap.views: the one holder, updated in place on a remap). */
+  $v: HeapViews;
   /** @internal The heap. */
   $h: Heap;
+  /** @internal This worker's object map of the heap: an RCU pointer load resolves through it. */
+  $m: ObjectMap;
   /** @internal Heap byte offset of the object. */
   $a: number;
   /** @internal Owning cache (this worker's handle); typed loosely to keep struct.ts below slab/. */
@@ -129,9 +59,10 @@ export class StructObjectBase {
   /** @internal Lazily created field handles (locks, refcounts, nodes, array views) by field index. */
   $x: unknown[] | null;
 
-  constructor(views: StructViews, address: number, cache: unknown, stateByte: number) {
-    this.$v = views;
-    this.$h = views.heap;
+  constructor(map: ObjectMap, address: number, cache: unknown, stateByte: number) {
+    this.$v = map.views;
+    this.$h = map.heap;
+    this.$m = map;
     this.$a = address;
     this.$c = cache;
     this.$s = stateByte;
@@ -182,7 +113,7 @@ export class StructObjectBase {
 }
 
 /** @internal */
-export type StructObjectClass = new (views: StructViews, address: number, cache: unknown, stateByte: number) => StructObjectBase;
+export type StructObjectClass = new (map: ObjectMap, address: number, cache: unknown, stateByte: number) => StructObjectBase;
 
 const structByClass = new WeakMap<object, AnyStructDef>();
 
@@ -251,7 +182,7 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
         // WebAssembly (heap/atomics.ts): about 5 ns, where Atomics.load costs about 18.
         get(this: StructObjectBase) {
           const address = this.$h.atomics.load((this.$a + off) >> 2);
-          return address === 0 ? null : resolveIn(this.$v, target(), address);
+          return address === 0 ? null : resolveIn(this.$m, target(), address);
         },
         // rcu_assign_pointer: the atomic store is sequentially consistent, so every store
         // this thread made before it (the new object's initialization, plain stores included)

@@ -49,16 +49,16 @@
 
 import { HashTableMisuseError, RefcountError } from '../errors.js';
 import { HashLookup, HashLookupFlag, HashRead, setLookupDelay, type HeapAtomics } from '../heap/atomics.js';
-import type { Heap } from '../heap/heap.js';
+import type { Heap, HeapViews } from '../heap/heap.js';
 // The full read-side functions, not the exported bindings: see rcu/read-side.ts (QSBR fast path) for why.
 import { RcuWord, rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from '../rcu/read-side.js';
 import { REFCOUNT_MAX } from '../refcount.js';
 import { kmemCacheFree } from '../slab/alloc-free.js';
 import type { KmemCache } from '../slab/cache-handle.js';
-import { resolveIn } from '../slab/object-map.js';
+import { objectMapOf, resolveIn, type ObjectMap } from '../slab/object-map.js';
 import { spinUnlock } from '../spinlock.js';
 import type { AnyStructDef, NumberFieldName, NumberKind, StructRef } from '../struct.js';
-import { structViews, type StructObjectBase, type StructViews } from '../struct-object.js';
+import type { StructObjectBase } from '../struct-object.js';
 import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, PPREV_POISON } from './hlist-nulls.js';
 import { checkTableName, notAReadField, readFieldsOf, tableConfig, type LookupPhase, type ReadField, type RcuHashTableOptions } from './table-options.js';
 import { BucketLocks } from './bucket-locks.js';
@@ -86,8 +86,10 @@ export class RcuHashTable<D extends AnyStructDef> {
   readonly #lookupFlags: number;
   readonly #delay: ((phase: LookupPhase) => void) | null;
   readonly #bucketLocks: BucketLocks;
-  /** The heap's StructViews (one per heap, never replaced): #object() resolves through it. */
-  readonly #views: StructViews;
+  /** The heap's views (heap.views, never replaced: a remap updates it in place). */
+  readonly #views: HeapViews;
+  /** This worker's object map of the heap: #object() resolves through it. */
+  readonly #map: ObjectMap;
   /** this.struct.layout.size, read on every lookup and put(). */
   readonly #objectSize: number;
   readonly #stats: RcuHashTableStats = newTableStats();
@@ -118,7 +120,8 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#readFlags = c.readFlags;
     this.#delay = c.delay;
     this.#readFields = readFieldsOf(c.struct);
-    this.#views = structViews(heap);
+    this.#views = heap.views;
+    this.#map = objectMapOf(heap);
     this.#objectSize = c.struct.layout.size;
     const rootByte = openTableRoot(heap, name, where, c);
     this.#rootWord = rootByte >> 2;
@@ -451,7 +454,7 @@ export class RcuHashTable<D extends AnyStructDef> {
       if (found === 0) return undefined;
       // Another worker may have grown the heap for this object since these views were made.
       const views = this.#views;
-      views.ensure(found + this.#objectSize);
+      this.heap.ensureMapped(found + this.#objectSize);
       // Plain load: a listed object's fields change only on reuse, which needs its removal,
       // which needs this lock.
       return views[f.kind][(found + f.offset) >> READ_SHIFT[f.kind]];
@@ -719,8 +722,8 @@ export class RcuHashTable<D extends AnyStructDef> {
 
 
   #object(address: number): StructRef<D> {
-    // objectAt() without its per-call structViews(heap) lookup (a symbol-keyed property).
-    return resolveIn(this.#views, this.struct, address) as unknown as StructRef<D>;
+    // objectAt() without its per-call objectMapOf(heap) lookup (a symbol-keyed property).
+    return resolveIn(this.#map, this.struct, address) as unknown as StructRef<D>;
   }
 
   #address(obj: StructRef<D>, what: string): number {

@@ -39,8 +39,7 @@
 
 import { RcuUnbalancedError, HeapAttachmentError } from '../errors.js';
 import { Header } from '../heap/layout.js';
-import { registerHeapInitializer } from '../heap/heap.js';
-import { setCurrentThreadListener, threadLocal, type ThreadContext } from '../heap/thread-context.js';
+import { threadLocal, type ThreadContext } from '../heap/thread-context.js';
 import { threadId } from 'node:worker_threads';
 
 /**
@@ -76,15 +75,19 @@ export const GP_STEP = 4;
  */
 export const WAIT_BIT = 2;
 
-registerHeapInitializer((i32, options) => {
-  // Nobody else sees the buffer yet: plain stores are enough here. initialGpCounter is odd
-  // (heap/heap.ts checks); clearing WAIT_BIT makes it 1 modulo 4.
-  const start = options.initialGpCounter & ~WAIT_BIT;
+/**
+ * @internal RCU's words in a new heap's header, called by createHeap() (heap/heap.ts) before
+ * it publishes the heap. `initialGpCounter` is odd (createHeap() checks).
+ */
+export function initRcuWords(i32: Int32Array, initialGpCounter: number): void {
+  // Nobody else sees the buffer yet: plain stores are enough here. Clearing WAIT_BIT makes
+  // the odd counter 1 modulo 4.
+  const start = initialGpCounter & ~WAIT_BIT;
   i32[RcuWord.GP_CTR] = start;
   i32[RcuWord.GP_COMPLETED] = start;
   i32[RcuWord.GP_LOCK] = 0;
   i32[RcuWord.GP_COUNT] = 0;
-});
+}
 
 /**
  * Whether the calling thread is an online QSBR reader: thread-local (this module is
@@ -214,8 +217,13 @@ export var rcuReadLock: () => Disposable = rcuReadLockFull;
  */
 export var rcuReadUnlock: () => void = rcuReadUnlockFull;
 
-// Attaching or detaching ends any QSBR fast path: it belonged to the previous context.
-setCurrentThreadListener(() => setQsbrOnline(false));
+/**
+ * @internal Called by heap/heap.ts after the calling thread attaches or detaches: that ends any
+ * QSBR fast path, which belonged to the previous context.
+ */
+export function rcuThreadChanged(): void {
+  setQsbrOnline(false);
+}
 
 /**
  * Whether the calling thread is protected by RCU now: inside a read-side section, or (QSBR)

@@ -18,8 +18,7 @@ import { NOT_BOUND, checkAlive, type KmemCache } from './cache-handle.js';
 import { lockWord, unlockWord } from './cache-lock.js';
 import { AC_BATCH, AC_LIMIT } from './flags.js';
 import { AcWord, CacheWord, ObjState, SLAB_STACK_BYTE, SlabList, SlabWord, slabStateByte } from './layout.js';
-import { pageMapReady, resolveAddress, slabViewAt } from './object-map.js';
-import { structViews } from '../struct-object.js';
+import { objectMapOf, pageMapReady, resolveAddress, slabViewAt } from './object-map.js';
 import { newSlab, releaseExpired, slabEmptied } from './slab-lifecycle.js';
 import { listAdd, listDel } from './slab-list.js';
 
@@ -159,7 +158,7 @@ export function takeObjects(cache: KmemCache, want: number): number {
     const w = slab >> 2;
     const stack = w + (SLAB_STACK_BYTE >> 2);
     const states = slab + slabStateByte(per);
-    const view = slabViewAt(structViews(cache.heap), cache.struct, slab);
+    const view = slabViewAt(objectMapOf(cache.heap), cache.struct, slab);
     const objs = cache.$objs;
     let n = i32[cache.$count]!;
     let top = i32[w + SlabWord.FREE_TOP]!;
@@ -187,8 +186,8 @@ export function returnToSlab(cache: KmemCache, address: number): void {
   const d = cache.$d;
   // The page map names the slab (plain load: a live slab's page-map words do not change, and
   // the cache lock orders their writing before us).
-  const views = pageMapReady(structViews(cache.heap));
-  const slab = i32[views.memmapWord + ((address - views.firstPage) >>> 12)]!;
+  const map = pageMapReady(objectMapOf(cache.heap));
+  const slab = i32[map.memmapWord + ((address - map.firstPage) >>> 12)]!;
   const w = slab >> 2;
   const index = (address - slab - i32[d + CacheWord.SLAB_OBJ_BASE]! - i32[d + CacheWord.OBJ_OFFSET]!) / cache.stride;
   const per = cache.objectsPerSlab;

@@ -14,7 +14,6 @@ import type { AnyStructDef, StructRef } from '../struct.js';
 import type { StructObjectBase } from '../struct-object.js';
 import { SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU } from './flags.js';
 import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord } from './layout.js';
-import { setCacheResolver } from './object-map.js';
 
 /** This worker's handle on a cache. The same handle for the same cache within a worker. */
 export class KmemCache<D extends AnyStructDef = AnyStructDef> {
@@ -94,7 +93,12 @@ export function handleFor<D extends AnyStructDef>(heap: Heap, descriptor: number
   return handle;
 }
 
-setCacheResolver((heap, descriptor, struct) => {
+/**
+ * @internal This worker's handle on the cache whose descriptor is at `descriptor`, made on
+ * first use, for the object map meeting a slab of it. Throws WrongCacheError when the
+ * descriptor is not a live cache, or the cache holds objects of another struct.
+ */
+export function cacheHandleAt(heap: Heap, descriptor: number, struct: AnyStructDef): KmemCache {
   const existing = handles.get(heap)?.get(descriptor);
   const i32 = heap.views.i32;
   const d = descriptor >> 2;
@@ -107,7 +111,7 @@ setCacheResolver((heap, descriptor, struct) => {
     throw new WrongCacheError(`cache '${name}' holds '${readName(heap, d + CacheWord.STRUCT_NAME)}' objects, not '${struct.name}' (or another declaration of it)`);
   }
   return handleFor(heap, descriptor, struct, name);
-});
+}
 
 const decoder = new TextDecoder();
 
