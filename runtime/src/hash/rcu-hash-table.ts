@@ -43,8 +43,8 @@
  * read() gets one field's value without a reference: it validates what it read by the
  * bucket's sequence count instead, as the kernel's seqcount readers do (see read()).
  *
- * The table's root, found by name in the heap, is laid out and opened in table-root.ts; the
- * bucket locks are bucket-locks.ts's, and the options are checked in table-options.ts.
+ * Beside it: table-options.ts checks the options, table-root.ts opens the table's root, and
+ * buckets.ts holds what is done under a bucket lock alone.
  */
 
 import { HashTableMisuseError, RefcountError } from '../errors.js';
@@ -59,11 +59,11 @@ import { objectMapOf, resolveIn, type ObjectMap } from '../slab/object-map.js';
 import { spinUnlock } from '../spinlock.js';
 import type { AnyStructDef, NumberFieldName, NumberKind, StructRef } from '../struct.js';
 import type { StructObjectBase } from '../struct-object.js';
-import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, PPREV_POISON } from './hlist-nulls.js';
+import { hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, PPREV_POISON } from './hlist-nulls.js';
 import { checkTableName, notAReadField, readFieldsOf, tableConfig, type LookupPhase, type ReadField, type RcuHashTableOptions } from './table-options.js';
-import { BucketLocks } from './bucket-locks.js';
+import { Buckets } from './buckets.js';
 import { BUCKET_BYTES, BucketWord, HEADER_BYTES, TableWord, openTableRoot } from './table-root.js';
-import { newTableStats, type RcuHashTableStats } from './table-stats.js';
+import { newTableStats, sharedTableStats, type RcuHashTableStats } from './table-stats.js';
 
 /** Longest walk of one chain before a lockless lookup gives up and restarts. */
 const MAX_WALK_STEPS = 1 << 16;
@@ -85,7 +85,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** hashLookup() flags: the test-only breakages and hook (HashLookupFlag). */
   readonly #lookupFlags: number;
   readonly #delay: ((phase: LookupPhase) => void) | null;
-  readonly #bucketLocks: BucketLocks;
+  readonly #buckets: Buckets;
   /** The heap's views (heap.views, never replaced: a remap updates it in place). */
   readonly #views: HeapViews;
   /** This worker's object map of the heap: #object() resolves through it. */
@@ -126,7 +126,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     const rootByte = openTableRoot(heap, name, where, c);
     this.#rootWord = rootByte >> 2;
     this.#bucketsByte = rootByte + HEADER_BYTES;
-    this.#bucketLocks = new BucketLocks(heap, name, this.#bucketsByte, c.buckets, MAX_WALK_STEPS);
+    this.#buckets = new Buckets(heap, name, this.#bucketsByte, c.buckets, c.nodeOffset, c.keyOffset, MAX_WALK_STEPS);
   }
 
   // -------------------------------------------------------------------------------------
@@ -305,9 +305,9 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** lookupLocked() on addresses; release with putAddress(). */
   lookupLockedAddress(key: number): number {
     const headByte = this.#headByte(key);
-    const lock = this.#bucketLocks.lock(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      const found = this.#findLocked(headByte, key);
+      const found = this.#buckets.findLocked(headByte, key);
       if (found !== 0 && !incNotZero(this.heap.atomics, (found + this.#refcountOffset) >> 2, this.name)) {
         // Under the bucket lock every listed object holds the table's reference.
         throw new RefcountError(`${this.#label(found)}: refcount 0 on an object listed in table '${this.name}'`);
@@ -448,9 +448,9 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   #readLockedAt(headByte: number, key: number, f: ReadField): number | undefined {
-    const lock = this.#bucketLocks.lock(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      const found = this.#findLocked(headByte, key);
+      const found = this.#buckets.findLocked(headByte, key);
       if (found === 0) return undefined;
       // Another worker may have grown the heap for this object since these views were made.
       const views = this.#views;
@@ -500,9 +500,9 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#checkFresh(i32, address, 'insert');
     const key = i32[(address + this.#keyOffset) >> 2]!;
     const headByte = this.#headByte(key);
-    const lock = this.#bucketLocks.lock(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      if (this.#findLocked(headByte, key) !== 0) return false;
+      if (this.#buckets.findLocked(headByte, key) !== 0) return false;
       this.#publish(address, headByte, 0);
       return true;
     } finally {
@@ -523,9 +523,9 @@ export class RcuHashTable<D extends AnyStructDef> {
     const key = i32[(address + this.#keyOffset) >> 2]!;
     const headByte = this.#headByte(key);
     let old = 0;
-    const lock = this.#bucketLocks.lock(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      old = this.#findLocked(headByte, key);
+      old = this.#buckets.findLocked(headByte, key);
       this.#publish(address, headByte, old);
     } finally {
       spinUnlock(lock);
@@ -544,9 +544,9 @@ export class RcuHashTable<D extends AnyStructDef> {
     checkKey(key, this.name);
     const headByte = this.#headByte(key);
     let found = 0;
-    const lock = this.#bucketLocks.lock(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      found = this.#findLocked(headByte, key);
+      found = this.#buckets.findLocked(headByte, key);
       if (found === 0) return false;
       // Unlink; the node keeps its next, so a reader standing on it walks on.
       this.#writeBegin(headByte);
@@ -569,7 +569,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     for (let b = 0; b < this.buckets; b++) {
       const headByte = this.#bucketsByte + b * BUCKET_BYTES;
       const victims: number[] = [];
-      const lock = this.#bucketLocks.lock(headByte);
+      const lock = this.#buckets.lock(headByte);
       try {
         this.#writeBegin(headByte);
         for (let pos = Atomics.load(i32, headByte >> 2); !isANulls(pos); pos = Atomics.load(i32, headByte >> 2)) {
@@ -603,11 +603,7 @@ export class RcuHashTable<D extends AnyStructDef> {
 
   /** Restarts and lock fallbacks of lockless lookups, summed over all workers. */
   sharedStats(): { restarts: number; lockFallbacks: number } {
-    const i32 = this.heap.views.i32;
-    return {
-      restarts: Atomics.load(i32, this.#rootWord + TableWord.RESTARTS),
-      lockFallbacks: Atomics.load(i32, this.#rootWord + TableWord.LOCK_FALLBACKS),
-    };
+    return sharedTableStats(this.heap.views.i32, this.#rootWord);
   }
 
   /** The bucket a key hashes to (for tests and diagnostics). */
@@ -624,18 +620,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     if (!Number.isInteger(bucket) || bucket < 0 || bucket >= this.buckets) {
       throw new HashTableMisuseError(`table '${this.name}': bucket ${bucket} is not in 0..${this.buckets - 1}`);
     }
-    const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
-    const keys: number[] = [];
-    const lock = this.#bucketLocks.lock(headByte);
-    try {
-      this.heap.ensureMapped();
-      const i32 = this.heap.views.i32;
-      let pos = Atomics.load(i32, headByte >> 2);
-      for (; !isANulls(pos); pos = Atomics.load(i32, pos >> 2)) keys.push(i32[(pos - this.#nodeOffset + this.#keyOffset) >> 2]!);
-      return { keys, nulls: getNullsValue(pos) };
-    } finally {
-      spinUnlock(lock);
-    }
+    return this.#buckets.chain(this.#bucketsByte + bucket * BUCKET_BYTES);
   }
 
   // -------------------------------------------------------------------------------------
@@ -679,21 +664,6 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** Make the count even again, after the last store of the change. Lock held. */
   #writeEnd(headByte: number): void {
     Atomics.add(this.heap.views.i32, (headByte >> 2) + BucketWord.SEQ, 1);
-  }
-
-  /** Walk a chain under its lock: the object with `key`, or 0. */
-  #findLocked(headByte: number, key: number): number {
-    this.heap.ensureMapped();
-    const i32 = this.heap.views.i32;
-    // Plain loads: under the bucket lock the chain cannot change. Only holders of this lock
-    // link or unlink its objects, and a listed object holds the table's reference, so it
-    // cannot be freed and reused elsewhere while it is on the chain. The lock's acquire
-    // orders these loads after the last holder's stores.
-    for (let pos = i32[headByte >> 2]!; !isANulls(pos); pos = i32[pos >> 2]!) {
-      const object = pos - this.#nodeOffset;
-      if (i32[(object + this.#keyOffset) >> 2] === key) return object;
-    }
-    return 0;
   }
 
   #checkFresh(i32: Int32Array, address: number, what: string): void {

@@ -1,8 +1,10 @@
 /**
  * @fileoverview What one worker's handle on an RCU hash table counts: its lockless lookups and
  * read()s, their restarts by cause, and its fallbacks to the bucket lock (RcuHashTable.stats()).
- * The counts summed over all workers live in the table's root (TableWord).
+ * The counts summed over all workers live in the table's root (TableWord): sharedTableStats().
  */
+
+import { TableWord } from './table-root.js';
 
 /** What this worker's handle on a table has counted (its own lookups only). */
 export interface RcuHashTableStats {
@@ -40,3 +42,12 @@ export function newTableStats(): RcuHashTableStats {
   readRestarts: 0,
   };
 }
+
+/** Restarts and lock fallbacks of lockless lookups, summed over all workers (the root's words). */
+export function sharedTableStats(i32: Int32Array, rootWord: number): { restarts: number; lockFallbacks: number } {
+  return {
+    restarts: Atomics.load(i32, rootWord + TableWord.RESTARTS),
+    lockFallbacks: Atomics.load(i32, rootWord + TableWord.LOCK_FALLBACKS),
+  };
+}
+

@@ -1,17 +1,19 @@
 /**
- * @fileoverview The bucket locks of an RCU hash table: this worker's Spinlock handle on each
- * bucket's lock word (BucketWord.LOCK), made on first use, and taking a lock over from a
- * writer that died holding it, which may have left its chain half-updated.
+ * @fileoverview An RCU hash table's buckets under their locks: this worker's Spinlock handle
+ * on each bucket's lock word (BucketWord.LOCK), made on first use; taking a lock over from a
+ * writer that died holding it, which may have left its chain half-updated; and walking a
+ * chain under its lock, the way a table without RCU reads. The lockless walks are
+ * rcu-hash-table.ts's.
  */
 
 import { SpinlockOwnerDeadError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
-import { Spinlock, spinLock } from '../spinlock.js';
-import { isANulls } from './hlist-nulls.js';
+import { Spinlock, spinLock, spinUnlock } from '../spinlock.js';
+import { getNullsValue, isANulls } from './hlist-nulls.js';
 import { BUCKET_BYTES, BucketWord } from './table-root.js';
 
-/** This worker's handles on the bucket locks of one table. */
-export class BucketLocks {
+/** This worker's handles on the buckets of one table, for what is done under their locks. */
+export class Buckets {
   readonly #locks: (Spinlock | undefined)[];
 
   /**
@@ -19,6 +21,8 @@ export class BucketLocks {
    * @param table the table's name, for the locks' labels
    * @param bucketsByte byte offset of bucket 0 in the table's root
    * @param buckets number of buckets
+   * @param nodeOffset byte offset of the hlistNulls node in an object
+   * @param keyOffset byte offset of the key in an object
    * @param maxSteps the longest chain a repair walks
    */
   constructor(
@@ -26,6 +30,8 @@ export class BucketLocks {
     readonly table: string,
     readonly bucketsByte: number,
     buckets: number,
+    readonly nodeOffset: number,
+    readonly keyOffset: number,
     readonly maxSteps: number,
   ) {
     this.#locks = new Array<Spinlock | undefined>(buckets);
@@ -46,6 +52,39 @@ export class BucketLocks {
       if (!(error instanceof SpinlockOwnerDeadError)) throw error;
       repairChain(this.heap, headByte, this.maxSteps);
       return lock;
+    }
+  }
+
+  /** Walk a chain under its lock: the object with `key`, or 0. Lock held. */
+  findLocked(headByte: number, key: number): number {
+    this.heap.ensureMapped();
+    const i32 = this.heap.views.i32;
+    // Plain loads: under the bucket lock the chain cannot change. Only holders of this lock
+    // link or unlink its objects, and a listed object holds the table's reference, so it
+    // cannot be freed and reused elsewhere while it is on the chain. The lock's acquire
+    // orders these loads after the last holder's stores.
+    for (let pos = i32[headByte >> 2]!; !isANulls(pos); pos = i32[pos >> 2]!) {
+      const object = pos - this.nodeOffset;
+      if (i32[(object + this.keyOffset) >> 2] === key) return object;
+    }
+    return 0;
+  }
+
+  /**
+   * The keys in the chain at `headByte`, head first, and the bucket number its nulls marker
+   * names, read under the bucket lock (for tests and diagnostics).
+   */
+  chain(headByte: number): { keys: number[]; nulls: number } {
+    const keys: number[] = [];
+    const lock = this.lock(headByte);
+    try {
+      this.heap.ensureMapped();
+      const i32 = this.heap.views.i32;
+      let pos = Atomics.load(i32, headByte >> 2);
+      for (; !isANulls(pos); pos = Atomics.load(i32, pos >> 2)) keys.push(i32[(pos - this.nodeOffset + this.keyOffset) >> 2]!);
+      return { keys, nulls: getNullsValue(pos) };
+    } finally {
+      spinUnlock(lock);
     }
   }
 
