@@ -8,9 +8,9 @@
 
 import { SpinlockOwnerDeadError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
+import { BUCKET_BYTES, BucketWord } from '../heap/layout.js';
 import { Spinlock, spinLock, spinUnlock } from '../spinlock.js';
 import { getNullsValue, isANulls } from './hlist-nulls.js';
-import { BUCKET_BYTES, BucketWord } from './table-root.js';
 
 /** This worker's handles on the buckets of one table, for what is done under their locks. */
 export class Buckets {

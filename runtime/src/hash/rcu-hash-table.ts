@@ -50,8 +50,15 @@
 import { HashTableMisuseError, RefcountError } from '../errors.js';
 import { HashLookup, HashLookupFlag, HashRead, setLookupDelay, type HeapAtomics } from '../heap/atomics.js';
 import type { Heap, HeapViews } from '../heap/heap.js';
+import {
+  BUCKET_BYTES as LAYOUT_BUCKET_BYTES,
+  BucketWord as LayoutBucketWord,
+  RcuWord,
+  TABLE_HEADER_BYTES,
+  TableWord,
+} from '../heap/layout.js';
 // The full read-side functions, not the exported bindings: see rcu/read-side.ts (QSBR fast path) for why.
-import { RcuWord, rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from '../rcu/read-side.js';
+import { rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from '../rcu/read-side.js';
 import { REFCOUNT_MAX } from '../refcount.js';
 import { kmemCacheFree } from '../slab/alloc-free.js';
 import type { KmemCache } from '../slab/cache-handle.js';
@@ -62,11 +69,17 @@ import type { StructObjectBase } from '../struct-object.js';
 import { hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, PPREV_POISON } from './hlist-nulls.js';
 import { checkTableName, notAReadField, readFieldsOf, tableConfig, type LookupPhase, type ReadField, type RcuHashTableOptions } from './table-options.js';
 import { Buckets } from './buckets.js';
-import { BUCKET_BYTES, BucketWord, HEADER_BYTES, TableWord, openTableRoot } from './table-root.js';
+import { openTableRoot } from './table-root.js';
 import { newTableStats, sharedTableStats, type RcuHashTableStats } from './table-stats.js';
 
 /** Longest walk of one chain before a lockless lookup gives up and restarts. */
 const MAX_WALK_STEPS = 1 << 16;
+/**
+ * The bucket layout under module-local names, for the lookup and read() paths: V8 checks an
+ * imported binding for the temporal dead zone on every access (see `tl` in rcu/read-side.ts).
+ */
+const BucketWord = LayoutBucketWord;
+const BUCKET_BYTES = LAYOUT_BUCKET_BYTES;
 
 export class RcuHashTable<D extends AnyStructDef> {
   readonly heap: Heap;
@@ -125,7 +138,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#objectSize = c.struct.layout.size;
     const rootByte = openTableRoot(heap, name, where, c);
     this.#rootWord = rootByte >> 2;
-    this.#bucketsByte = rootByte + HEADER_BYTES;
+    this.#bucketsByte = rootByte + TABLE_HEADER_BYTES;
     this.#buckets = new Buckets(heap, name, this.#bucketsByte, c.buckets, c.nodeOffset, c.keyOffset, MAX_WALK_STEPS);
   }
 
@@ -556,7 +569,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     } finally {
       spinUnlock(lock);
     }
-    // After the unlock: the free may take the cache's locks, which must not nest in ours.
+    // After the unlock: the free may take the cache's locks (lock order: heap/lock-word.ts).
     this.putAddress(found);
     return true;
   }

@@ -7,45 +7,10 @@
 
 import { HashTableMisuseError, RootMismatchError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
+import { BUCKET_BYTES, TABLE_HEADER_BYTES, TableState, TableWord } from '../heap/layout.js';
 import type { AnyStructDef } from '../struct.js';
 import { nullsMarker } from './hlist-nulls.js';
 import type { TableConfig } from './table-options.js';
-
-/** Header words at the start of the root (word offsets). */
-export const TableWord = {
-  /** 0 = not initialized, 1 = being initialized, 2 = ready (see initOrCheck()). */
-  STATE: 0,
-  BUCKET_BITS: 1,
-  KEY_OFFSET: 2,
-  REFCOUNT_OFFSET: 3,
-  NODE_OFFSET: 4,
-  /** Hash of the struct layout, so a worker declaring another struct is refused. */
-  STRUCT_HASH: 5,
-  /** Number of objects in the table (Atomics.add under bucket locks). */
-  COUNT: 6,
-  /** Restarts of lockless lookups, all workers together (statistics; rare, so shared). */
-  RESTARTS: 7,
-  /** Lookups that fell back to the bucket lock, all workers together. */
-  LOCK_FALLBACKS: 8,
-  WORDS: 16,
-} as const;
-export const HEADER_BYTES = TableWord.WORDS * 4;
-/** Words of one bucket: the chain head, the bucket's spinlock, and its sequence count. */
-export const BucketWord = {
-  HEAD: 0,
-  LOCK: 1,
-  /**
-   * The bucket's sequence count: every writer (insert, delete, replace, clear) increments it
-   * before it changes the chain and again after, both under the bucket lock, so it is odd
-   * while a change is under way. A lookup that ends on its own marker without finding its
-   * key re-reads it, and restarts if it moved (see "the third race" in lookupAddress()); a
-   * read() accepts what it read only if the count was even and has not moved (see read()).
-   */
-  SEQ: 2,
-} as const;
-export const BUCKET_BYTES = 12;
-const STATE_READY = 2;
-const STATE_INITIALIZING = 1;
 
 /**
  * The byte offset of the table's root in `heap`, initialized by this call or checked against
@@ -55,14 +20,14 @@ const STATE_INITIALIZING = 1;
 export function openTableRoot(heap: Heap, name: string, where: string, c: TableConfig<AnyStructDef>): number {
   let rootByte: number;
   try {
-    rootByte = heap.root(`hash:${name}`, HEADER_BYTES + c.buckets * BUCKET_BYTES, 64);
+    rootByte = heap.root(`hash:${name}`, TABLE_HEADER_BYTES + c.buckets * BUCKET_BYTES, 64);
   } catch (error) {
     if (!(error instanceof RootMismatchError)) throw error;
     throw new HashTableMisuseError(
       `${where}: a table of that name exists with another bucket count than ${c.buckets}; every worker must declare it alike`,
     );
   }
-  initOrCheck(heap, rootByte >> 2, rootByte + HEADER_BYTES, where, c);
+  initOrCheck(heap, rootByte >> 2, rootByte + TABLE_HEADER_BYTES, where, c);
   return rootByte;
 }
 
@@ -74,7 +39,7 @@ function initOrCheck(heap: Heap, w: number, bucketsByte: number, where: string, 
 const bits = c.bits;
 const structHash = c.struct.layout.hash;
   const i32 = heap.views.i32;
-  if (Atomics.compareExchange(i32, w + TableWord.STATE, 0, STATE_INITIALIZING) === 0) {
+  if (Atomics.compareExchange(i32, w + TableWord.STATE, 0, TableState.INITIALIZING) === 0) {
     i32[w + TableWord.BUCKET_BITS] = bits;
     i32[w + TableWord.KEY_OFFSET] = c.keyOffset;
     i32[w + TableWord.REFCOUNT_OFFSET] = c.refcountOffset;
@@ -83,15 +48,15 @@ const structHash = c.struct.layout.hash;
     for (let b = 0; b < c.buckets; b++) i32[(bucketsByte + b * BUCKET_BYTES) >> 2] = nullsMarker(b);
     // Release: the heads and header above are visible to whoever sees READY (they load
     // STATE with Atomics.load below before touching the table).
-    Atomics.store(i32, w + TableWord.STATE, STATE_READY);
+    Atomics.store(i32, w + TableWord.STATE, TableState.READY);
     Atomics.notify(i32, w + TableWord.STATE);
     return;
   }
   // Another worker is initializing: it is a handful of stores, but it may be descheduled.
   const deadline = Date.now() + 10_000;
-  while (Atomics.load(i32, w + TableWord.STATE) !== STATE_READY) {
+  while (Atomics.load(i32, w + TableWord.STATE) !== TableState.READY) {
     if (Date.now() > deadline) throw new HashTableMisuseError(`${where}: another worker started initializing the table and never finished`);
-    Atomics.wait(i32, w + TableWord.STATE, STATE_INITIALIZING, 10);
+    Atomics.wait(i32, w + TableWord.STATE, TableState.INITIALIZING, 10);
   }
   const mismatch = [
     [TableWord.BUCKET_BITS, bits, 'bucket count'],

@@ -4,7 +4,7 @@
  * The counts summed over all workers live in the table's root (TableWord): sharedTableStats().
  */
 
-import { TableWord } from './table-root.js';
+import { TableWord } from '../heap/layout.js';
 
 /** What this worker's handle on a table has counted (its own lookups only). */
 export interface RcuHashTableStats {

@@ -34,10 +34,10 @@
 
 import { threadId } from 'node:worker_threads';
 import { HeapAttachmentError, RcuDeadlockError } from '../errors.js';
-import { Header, Slot, SlotState } from '../heap/layout.js';
+import { GP_STEP, Header, RcuWord, Slot, SlotState, WAIT_BIT } from '../heap/layout.js';
 import type { Heap } from '../heap/heap.js';
 import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from '../heap/lock-word.js';
-import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf, setQsbrOnline } from './read-side.js';
+import { gpAtOrAfter, rcuSelf, setQsbrOnline } from './read-side.js';
 import { threadLocal, type ThreadContext } from '../heap/thread-context.js';
 
 /**

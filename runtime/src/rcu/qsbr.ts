@@ -32,9 +32,9 @@
 
 import { threadId } from 'node:worker_threads';
 import { RcuUnbalancedError } from '../errors.js';
-import { RcuFlavor, Slot } from '../heap/layout.js';
+import { RcuFlavor, RcuWord, Slot } from '../heap/layout.js';
 import { qsbrStore } from './grace-period.js';
-import { RcuWord, rcuSelf, setQsbrOnline } from './read-side.js';
+import { rcuSelf, setQsbrOnline } from './read-side.js';
 import type { ThreadContext } from '../heap/thread-context.js';
 
 export interface QsbrOptions {

@@ -38,7 +38,7 @@
  */
 
 import { RcuUnbalancedError, HeapAttachmentError } from '../errors.js';
-import { Header } from '../heap/layout.js';
+import { RcuWord as LayoutRcuWord, WAIT_BIT } from '../heap/layout.js';
 import { threadLocal, type ThreadContext } from '../heap/thread-context.js';
 import { threadId } from 'node:worker_threads';
 
@@ -48,32 +48,12 @@ import { threadId } from 'node:worker_threads';
  */
 const tl = threadLocal;
 
-/** RCU's words in the heap header (indices into the heap's Int32Array), within Header.RCU_BASE.. */
-export const RcuWord = {
-  /**
-   * The grace-period counter: 1 modulo 4, advanced by GP_STEP by each grace period, under
-   * GP_LOCK. Readers copy it into their slot's CTR at the outermost rcuReadLock().
-   */
-  GP_CTR: Header.RCU_BASE + 0,
-  /**
-   * The counter value of the latest completed grace period (a GP_CTR value). Cookies
-   * compare against it.
-   */
-  GP_COMPLETED: Header.RCU_BASE + 1,
-  /** Lock word (heap/lock-word.ts, owner tagged) held by the thread running a grace period. */
-  GP_LOCK: Header.RCU_BASE + 2,
-  /** Number of grace periods completed since the heap was created (statistics, wraps). */
-  GP_COUNT: Header.RCU_BASE + 3,
-} as const;
-
-/** How far one grace period advances GP_CTR. */
-export const GP_STEP = 4;
 /**
- * Set in a reader's CTR copy by a grace period about to sleep on it; the reader's unlock (or
- * quiescent state) then notifies. Never set in GP_CTR itself. (heap/atomics.wat's rcuExit
- * tests it as the constant 2.)
+ * RCU's header words (heap/layout.ts) under a module-local name: the outermost rcuReadLock()
+ * loads RcuWord.GP_CTR, and V8 checks an imported binding for the temporal dead zone on every
+ * access, as it does not a module's own constant (see `tl` above).
  */
-export const WAIT_BIT = 2;
+const RcuWord = LayoutRcuWord;
 
 /**
  * @internal RCU's words in a new heap's header, called by createHeap() (heap/heap.ts) before

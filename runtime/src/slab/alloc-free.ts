@@ -21,9 +21,7 @@
  * once per slab object when the slab is built; allocation never writes an object's fields, so
  * lock and refcount words are never re-initialized under a spinning reader.
  *
- * Lock order: directory lock, then a cache lock, then the page-allocator lock. Constructors
- * run with no cache lock held; destructors run under the cache lock (they must not call
- * into the same cache).
+ * Lock order, and where constructors and destructors run: heap/lock-word.ts.
  */
 
 import { DoubleFreeError, WrongCacheError } from '../errors.js';
@@ -34,7 +32,7 @@ import { bind, flush, refill } from './array-cache.js';
 import type { KmemCache } from './cache-handle.js';
 import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, setRedZones } from './debug.js';
 import { AC_BATCH, AC_LIMIT, SLAB_POISON, SLAB_RED_ZONE } from './flags.js';
-import { CacheWord, ObjState } from './layout.js';
+import { CacheWord, ObjState } from '../heap/layout.js';
 
 /**
  * Allocate an object. Its fields hold what they held when it was last freed (zero for a new

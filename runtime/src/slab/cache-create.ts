@@ -3,25 +3,27 @@
  * slab geometry, and the cache directory in shared memory (root 'slab:caches'), where any
  * worker finds a cache by name.
  *
- * Precondition of everything below the public calls: the directory lock is held. Lock order:
- * directory lock, then a cache lock, then the page-allocator lock.
+ * Precondition of everything below the public calls: the directory lock is held (lock order:
+ * heap/lock-word.ts).
  */
 
 import { SlabCacheFlagsError, WrongCacheError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
-import { CACHE_LINE, PAGE_SIZE, alignUp } from '../heap/layout.js';
-import { MAX_ORDER, allocPages, freePages, orderForBytes } from './page-allocator.js';
 import {
   AcWord,
+  alignUp,
   CACHE_DIRECTORY_ROOT,
+  CACHE_LINE,
   CACHE_MAGIC,
   CACHE_NAME_BYTES,
   CacheWord,
   MAX_CACHES,
+  PAGE_SIZE,
   SLAB_STACK_BYTE,
   SlabHeaderWord,
   slabStateByte,
-} from './layout.js';
+} from '../heap/layout.js';
+import { MAX_ORDER, allocPages, freePages, orderForBytes } from './page-allocator.js';
 import {
   AC_BATCH,
   AC_LIMIT,

@@ -9,7 +9,14 @@ import { synchronizeRcu, synchronizeRcuAsync } from '../rcu/grace-period.js';
 import { bind, drainArrayCache, reapArrayCaches } from './array-cache.js';
 import { NOT_BOUND, checkAlive, handles, type KmemCache } from './cache-handle.js';
 import { attached, lockWord, unlockWord } from './cache-lock.js';
-import { AcWord, CACHE_DIRECTORY_ROOT, CacheWord, MAX_CACHES, SlabHeaderWord, SlabList } from './layout.js';
+import {
+  AcWord,
+  CACHE_DIRECTORY_ROOT,
+  CacheWord,
+  MAX_CACHES,
+  SlabHeaderWord,
+  SlabList,
+} from '../heap/layout.js';
 import { freePages } from './page-allocator.js';
 import { destroySlab, releaseExpired, releaseSlab } from './slab-lifecycle.js';
 import { LIST_HEAD, listDel, liveObjects } from './slab-list.js';

@@ -13,7 +13,7 @@ import type { ThreadContext } from '../heap/thread-context.js';
 import type { AnyStructDef, StructRef } from '../struct.js';
 import type { StructObjectBase } from '../struct-object.js';
 import { SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU } from './flags.js';
-import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord } from './layout.js';
+import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord } from '../heap/layout.js';
 
 /** This worker's handle on a cache. The same handle for the same cache within a worker. */
 export class KmemCache<D extends AnyStructDef = AnyStructDef> {

@@ -14,12 +14,11 @@
 
 import { WrongCacheError } from '../errors.js';
 import type { Heap, HeapViews } from '../heap/heap.js';
-import { PAGE_SIZE } from '../heap/layout.js';
+import { CacheWord, PAGE_SIZE, PageAllocWord, SLAB_MAGIC, slabStateByte, SlabWord } from '../heap/layout.js';
 import type { StructObjectBase } from '../struct-object.js';
 import type { AnyStructDef } from '../struct.js';
 import { cacheHandleAt, type KmemCache } from './cache-handle.js';
-import { CacheWord, SLAB_MAGIC, SlabWord, slabStateByte } from './layout.js';
-import { PageAllocWord, firstPageByte } from './page-allocator.js';
+import { firstPageByte } from './page-allocator.js';
 
 /**
  * @internal This worker's object map of one heap. Every struct object of the heap holds it

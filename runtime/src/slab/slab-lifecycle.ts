@@ -8,12 +8,19 @@
  */
 
 import { SlabCacheFlagsError } from '../errors.js';
-import { PAGE_SIZE } from '../heap/layout.js';
+import {
+  CacheWord,
+  PAGE_SIZE,
+  SLAB_MAGIC,
+  SLAB_STACK_BYTE,
+  SlabHeaderWord,
+  SlabList,
+  SlabWord,
+} from '../heap/layout.js';
 import { getStateSynchronizeRcu, pollStateSynchronizeRcu } from '../rcu/poll.js';
 import { RED_INACTIVE, poisonObject, setRedZones } from './debug.js';
 import { KEEP_EMPTY, SLAB_POISON, SLAB_RED_ZONE } from './flags.js';
 import type { KmemCache } from './cache-handle.js';
-import { CacheWord, SLAB_MAGIC, SLAB_STACK_BYTE, SlabHeaderWord, SlabList, SlabWord } from './layout.js';
 import { resolveAddress } from './object-map.js';
 import { allocPages, freePages, setPageOwner } from './page-allocator.js';
 import { listAdd, listDel } from './slab-list.js';

@@ -6,7 +6,7 @@
  * Precondition of every function here: the cache lock is held.
  */
 
-import { CacheWord, SlabList, SlabWord, ObjState, slabStateByte } from './layout.js';
+import { CacheWord, ObjState, SlabList, slabStateByte, SlabWord } from '../heap/layout.js';
 import type { KmemCache } from './cache-handle.js';
 
 /** Descriptor word of each list's head, by SlabList value. */

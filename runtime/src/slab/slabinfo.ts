@@ -12,7 +12,17 @@
 
 import type { Heap } from '../heap/heap.js';
 import { HeapAttachmentError } from '../errors.js';
-import { AcWord, CACHE_DIRECTORY_ROOT, CACHE_MAGIC, CacheWord, MAX_CACHES, ObjState, SlabHeaderWord, SlabWord, slabStateByte } from './layout.js';
+import {
+  AcWord,
+  CACHE_DIRECTORY_ROOT,
+  CACHE_MAGIC,
+  CacheWord,
+  MAX_CACHES,
+  ObjState,
+  SlabHeaderWord,
+  slabStateByte,
+  SlabWord,
+} from '../heap/layout.js';
 import { readName } from './cache-handle.js';
 import { lockWord, unlockWord } from './cache-lock.js';
 import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU } from './flags.js';
