@@ -52,9 +52,9 @@ export class StructObjectBase {
   $m: ObjectMap;
   /** @internal Heap byte offset of the object. */
   $a: number;
-  /** @internal Owning cache (this worker's handle); typed loosely to keep struct.ts below slab/. */
+  /** @internal Owning cache (this worker's KmemCache handle), typed loosely: objects know no slab types. */
   $c: unknown;
-  /** @internal Byte index of the object's state byte in its slab header (slab/layout.ts). */
+  /** @internal Byte index of the object's state byte in its slab header (heap/layout.ts). */
   $s: number;
   /** @internal Lazily created field handles (locks, refcounts, nodes, array views) by field index. */
   $x: unknown[] | null;
@@ -178,8 +178,8 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
       const target = f.target!;
       desc = {
         // rcu_dereference: the atomic load pairs with the atomic store in the setter below;
-        // it orders this reader's later loads from the pointee after the address load. In
-        // WebAssembly (heap/atomics.ts): about 5 ns, where Atomics.load costs about 18.
+        // it orders this reader's later loads from the pointee after the address load. It
+        // runs in WebAssembly (heap/atomics.ts).
         get(this: StructObjectBase) {
           const address = this.$h.atomics.load((this.$a + off) >> 2);
           return address === 0 ? null : resolveIn(this.$m, target(), address);
@@ -216,7 +216,7 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
 
 /**
  * The setter of a scalar field of a type-stable struct: one atomic store of the field's width
- * (WebAssembly, about 5 ns). Why atomic: a reader may read this object with no lock and no
+ * (in WebAssembly, heap/atomics.ts). Why atomic: a reader may read this object with no lock and no
  * reference (RcuHashTable.read()) while the object is freed and reused, and validates what it
  * read by re-reading a sequence word. That validation is only sound if a reader whose load
  * returned a value stored after the reuse is also ordered after the removal that preceded the

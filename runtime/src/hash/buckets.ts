@@ -3,7 +3,7 @@
  * on each bucket's lock word (BucketWord.LOCK), made on first use; taking a lock over from a
  * writer that died holding it, which may have left its chain half-updated; and walking a
  * chain under its lock, the way a table without RCU reads. The lockless walks are
- * rcu-hash-table.ts's.
+ * hash/rcu-hash-table.ts's.
  */
 
 import { SpinlockOwnerDeadError } from '../errors.js';
@@ -103,9 +103,9 @@ export class Buckets {
 function repairChain(heap: Heap, headByte: number, maxSteps: number): void {
   heap.ensureMapped();
   const i32 = heap.views.i32;
-  // A writer that died between its #writeBegin() and #writeEnd() (rcu-hash-table.ts) left the
-  // count odd: end its change, as #writeEnd() would, so read() stops treating the bucket as
-  // being written.
+  // A writer that died between its #writeBegin() and #writeEnd() (hash/rcu-hash-table.ts)
+  // left the count odd: end its change, as #writeEnd() would, so read() stops treating the
+  // bucket as being written.
   const seq = (headByte >> 2) + BucketWord.SEQ;
   if ((Atomics.load(i32, seq) & 1) !== 0) Atomics.add(i32, seq, 1);
   let link = headByte;

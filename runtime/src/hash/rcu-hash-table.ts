@@ -267,7 +267,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   #lookupAttempt(bucket: number, key: number, flags: number, ownSectionWord: number): number {
     // One attempt, in WebAssembly (heap/atomics.wat, hashLookup), step by step:
     // - load the bucket's sequence count, before the head: pairs with the Atomics.add
-    //   in #writeBegin() (see the miss case below);
+    //   in #writeBegin() (see the miss case in #lookupAttempts());
     // - rcu_dereference(head), then of each node's next, with atomic loads: they pair
     //   with the publishing stores in hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(), so
     //   the key and next of an object written before it was published are visible once
@@ -352,7 +352,7 @@ export class RcuHashTable<D extends AnyStructDef> {
    *   discarded.
    * The second load sees any such writer because every store involved is sequentially
    * consistent: the chain's links, the count, and the fields of type-stable structs, whose
-   * setters are atomic (struct.ts, atomicSetter()). A reader whose field load returned a
+   * setters are atomic (struct-object.ts, atomicSetter()). A reader whose field load returned a
    * value stored after a reuse is therefore ordered after the removal that came before the
    * reuse, and sees its increment. This is the kernel's seqcount read (read_seqcount_begin /
    * read_seqcount_retry), per bucket; it needs no key re-check and no nulls marker, though

@@ -1,10 +1,11 @@
 /**
  * @fileoverview The heap's hot atomic operations, run in WebAssembly over the heap's memory.
  *
- * Why: in Node 20 (V8 11.3) every JavaScript Atomics call is a call into a builtin, about
- * 18 ns on this project's machines whatever the operation, an Atomics.load included. A call
- * from JavaScript into WebAssembly costs about 5 ns, and the atomic instructions inside it
- * compile to the plain machine instructions (a locked cmpxchg, a mov or an ldar). Measured
+ * Why (argued here only; the rest of the runtime and the docs point here): in Node 20 (V8
+ * 11.3) every JavaScript Atomics call is a call into a builtin, about 18 ns on this project's
+ * machines whatever the operation, an Atomics.load included. A call from JavaScript into
+ * WebAssembly costs about 5 ns, and the atomic instructions inside it compile to the plain
+ * machine instructions (a locked cmpxchg, a mov or an ldar). Measured
  * side by side in one run (2-core AMD EPYC, Node 20.20): an Atomics.store + Atomics.exchange
  * pair 38.6 ns, the same pair as one WebAssembly call 6.9 ns, an empty WebAssembly call 5.3 ns.
  * So the read side's outermost lock and unlock, the refcount operations, the lock word's fast

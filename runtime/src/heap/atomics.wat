@@ -28,8 +28,8 @@
     (i32.atomic.rmw.xchg (i32.shl (local.get $index) (i32.const 2)) (local.get $value)))
 
   ;; Atomic stores by byte address, of each scalar width: the setters of type-stable structs'
-  ;; fields (struct.ts says why they are atomic). The value conversions are the typed arrays'
-  ;; (ToInt32 and truncation for integers, rounding to float32 for f32).
+  ;; fields (struct-object.ts, atomicSetter(), says why). The value conversions are the typed
+  ;; arrays' (ToInt32 and truncation for integers, rounding to float32 for f32).
   (func (export "store8") (param $byte i32) (param $value i32)
     (i32.atomic.store8 (local.get $byte) (local.get $value)))
   (func (export "store16") (param $byte i32) (param $value i32)

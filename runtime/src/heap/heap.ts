@@ -10,9 +10,7 @@
  *
  * Why a WebAssembly.Memory and not a plain SharedArrayBuffer: its buffer is a SharedArrayBuffer
  * all the same (typed arrays, Atomics.wait and notify work on it), but WebAssembly code can
- * reach it too, and the hot paths' atomic operations run there (heap/atomics.ts): in Node 20
- * every JavaScript Atomics call is a builtin call of about 18 ns, a load included, while a call
- * into WebAssembly costs about 5 ns and the atomic instructions in it next to nothing.
+ * reach it too, and the hot paths' atomic operations run there (heap/atomics.ts says why).
  *
  * The memory grows up to a maximum, in WebAssembly's 64 KiB steps. Each growth gives
  * memory.buffer a new, longer SharedArrayBuffer over the same bytes. Views are fixed-length

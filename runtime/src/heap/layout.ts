@@ -374,8 +374,9 @@ export const BucketWord = {
    * The bucket's sequence count: every writer (insert, delete, replace, clear) increments it
    * before it changes the chain and again after, both under the bucket lock, so it is odd
    * while a change is under way. A lookup that ends on its own marker without finding its
-   * key re-reads it, and restarts if it moved (see "the third race" in lookupAddress()); a
-   * read() accepts what it read only if the count was even and has not moved (see read()).
+   * key re-reads it, and restarts if it moved (see "the third race" in #lookupAttempts() of
+   * hash/rcu-hash-table.ts); a read() accepts what it read only if the count was even and has
+   * not moved (see read()).
    */
   SEQ: 2,
 } as const;

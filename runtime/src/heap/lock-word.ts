@@ -12,9 +12,8 @@
  * All operations are sequentially consistent atomics: the compareExchange that takes the lock
  * is an acquire, and the one (or the exchange) that releases it is a release, so every store
  * made inside the critical section is visible to the next holder. The uncontended paths, one
- * compareExchange each, run in WebAssembly (heap/atomics.ts: about 5 ns a call where a
- * JavaScript Atomics call costs about 18); the contended ones use Atomics, next to the
- * Atomics.wait and notify they need anyway.
+ * compareExchange each, run in WebAssembly (heap/atomics.ts says why); the contended ones use
+ * Atomics, next to the Atomics.wait and notify they need anyway.
  *
  * Lock order (outermost first: a thread holding one of these takes only those below it):
  *   1. the slab cache directory lock (SlabHeaderWord.DIR_LOCK)

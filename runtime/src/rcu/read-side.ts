@@ -1,13 +1,13 @@
 /**
- * @fileoverview The RCU read side: rcuReadLock / rcuReadUnlock / rcuReadLockHeld, and the
- * names of RCU's header words.
+ * @fileoverview The RCU read side of both flavors: rcuReadLock / rcuReadUnlock /
+ * rcuReadLockHeld, the QSBR fast path, and RCU's words in a new heap.
  *
  * The default flavor works like liburcu's urcu-memb, minus the membarrier: every atomic
  * operation (JavaScript's Atomics and WebAssembly's alike) is sequentially consistent, so the
  * reader's store to its counter is already ordered before the loads of its read-side section,
  * and the grace period's store of the new counter before its loads of the readers' counters,
- * without any extra fence. The outermost lock and unlock run in WebAssembly (heap/atomics.ts):
- * one call each, about 5 ns, where a JavaScript Atomics call costs about 18.
+ * without any extra fence. The outermost lock and unlock run in WebAssembly, one call each
+ * (heap/atomics.ts says why).
  *
  * The grace-period counter (RcuWord.GP_CTR) is a full 32-bit epoch, always 1 modulo 4, that
  * each grace period advances by 4 (GP_STEP): it is odd so that 0 can mean "not in a read-side
