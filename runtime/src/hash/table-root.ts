@@ -1,8 +1,9 @@
 /**
- * @fileoverview An RCU hash table's root: a named heap root (`hash:<name>`), so every worker
- * finds it, holding a header and, per bucket, three words: the chain head, the bucket's lock
- * word and its sequence count. Whichever worker comes first initializes it; the others wait
- * until it is ready and check that they declared the same table.
+ * @fileoverview Opening an RCU hash table's root: a named heap root (`hash:<name>`), so every
+ * worker finds it, holding a header and, per bucket, three words: the chain head, the bucket's
+ * lock word and its sequence count (TableWord and BucketWord in heap/layout.ts). Whichever
+ * worker comes first initializes it; the others wait until it is ready and check that they
+ * declared the same table.
  */
 
 import { HashTableMisuseError, RootMismatchError } from '../errors.js';
