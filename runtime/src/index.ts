@@ -2,26 +2,26 @@
  * @fileoverview @rcukit/runtime: the kernel-named API and nothing else.
  */
 
-export { createHeap, attachHeap, currentHeap, Heap } from './heap.js';
-export type { HeapOptions, AttachOptions, SharedHeap, RcuStall, HeapEvents } from './heap.js';
-export type { ThreadInfo } from './thread-registry.js';
+export { createHeap, attachHeap, currentHeap, Heap } from './heap/heap.js';
+export type { HeapOptions, AttachOptions, SharedHeap, RcuStall, HeapEvents } from './heap/heap.js';
+export type { ThreadInfo } from './heap/thread-registry.js';
 export type { TypeStable } from './type-stable.js';
 export * from './errors.js';
 export { Spinlock, spinLock, spinUnlock, spinTrylock, spinLockInit } from './spinlock.js';
 export { Refcount, REFCOUNT_MAX, refcountIncNotZero, refcountInc, refcountDecAndTest, refcountSet, refcountRead } from './refcount.js';
-export { rcuReadLock, rcuReadUnlock, rcuReadLockHeld } from './rcu.js';
-export { synchronizeRcu, synchronizeRcuAsync } from './grace-period.js';
-export { getStateSynchronizeRcu, startPollSynchronizeRcu, pollStateSynchronizeRcu } from './rcu-poll.js';
-export { callRcu, rcuBarrier, rcuBarrierAsync, configureCallRcu, callRcuBacklog } from './call-rcu.js';
-export type { CallRcuOptions } from './call-rcu.js';
+export { rcuReadLock, rcuReadUnlock, rcuReadLockHeld } from './rcu/read-side.js';
+export { synchronizeRcu, synchronizeRcuAsync } from './rcu/grace-period.js';
+export { getStateSynchronizeRcu, startPollSynchronizeRcu, pollStateSynchronizeRcu } from './rcu/poll.js';
+export { callRcu, rcuBarrier, rcuBarrierAsync, configureCallRcu, callRcuBacklog } from './rcu/call-rcu.js';
+export type { CallRcuOptions } from './rcu/call-rcu.js';
 export {
   rcuRegisterThreadQsbr,
   rcuUnregisterThreadQsbr,
   rcuQuiescentState,
   rcuThreadOffline,
   rcuThreadOnline,
-} from './qsbr.js';
-export type { QsbrOptions } from './qsbr.js';
+} from './rcu/qsbr.js';
+export type { QsbrOptions } from './rcu/qsbr.js';
 export {
   nullsMarker,
   isANulls,
@@ -39,9 +39,10 @@ export {
   hlistNullsForEachRcu,
   NULLS_VALUE_MAX,
   PPREV_POISON,
-} from './hlist-nulls.js';
-export type { HlistNullsNodeRef } from './hlist-nulls.js';
-export { defineStruct, addressOf, objectAt, structOf, offsetOf, fieldIndex } from './struct.js';
+} from './hash/hlist-nulls.js';
+export type { HlistNullsNodeRef } from './hash/hlist-nulls.js';
+export { defineStruct, offsetOf } from './struct.js';
+export { addressOf, objectAt, structOf, fieldIndex } from './struct-object.js';
 export type {
   StructDef,
   StructRef,
@@ -60,26 +61,17 @@ export type {
   ArrayFieldKind,
   RcuFieldKind,
 } from './struct.js';
-export { HlistNullsNode, HlistNullsNodeWord, HLIST_NULLS_NODE_BYTES } from './hlist-nulls-node.js';
-export { allocPages, freePages, pageAllocatorStats, onPageHandout, MAX_ORDER } from './page-allocator.js';
-export type { PageAllocatorStats, PageHandoutHook } from './page-allocator.js';
-export {
-  KmemCache,
-  kmemCacheCreate,
-  kmemCacheLookup,
-  kmemCacheAlloc,
-  kmemCacheFree,
-  kmemCacheShrink,
-  kmemCacheDestroy,
-  kmemCacheDestroyAsync,
-  SLAB_TYPESAFE_BY_RCU,
-  SLAB_DESTROY_BY_RCU,
-  SLAB_POISON,
-  SLAB_RED_ZONE,
-  SLAB_HWCACHE_ALIGN,
-} from './slab.js';
-export type { KmemCacheOptions } from './slab.js';
-export { slabinfo, formatSlabinfo } from './slabinfo.js';
-export type { SlabInfo } from './slabinfo.js';
-export { RcuHashTable, rcuHashTableCreate } from './rcu-hash-table.js';
-export type { RcuHashTableOptions, RcuHashTableStats, LookupPhase } from './rcu-hash-table.js';
+export { HlistNullsNode, HlistNullsNodeWord, HLIST_NULLS_NODE_BYTES } from './hash/hlist-nulls-node.js';
+export { allocPages, freePages, pageAllocatorStats, onPageHandout, MAX_ORDER } from './slab/page-allocator.js';
+export type { PageAllocatorStats, PageHandoutHook } from './slab/page-allocator.js';
+export { KmemCache } from './slab/cache-handle.js';
+export { kmemCacheCreate, kmemCacheLookup } from './slab/cache-create.js';
+export type { KmemCacheOptions } from './slab/cache-create.js';
+export { kmemCacheAlloc, kmemCacheFree } from './slab/alloc-free.js';
+export { kmemCacheShrink, kmemCacheDestroy, kmemCacheDestroyAsync } from './slab/cache-destroy.js';
+export { SLAB_TYPESAFE_BY_RCU, SLAB_DESTROY_BY_RCU, SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN } from './slab/flags.js';
+export { slabinfo, formatSlabinfo } from './slab/slabinfo.js';
+export type { SlabInfo } from './slab/slabinfo.js';
+export { RcuHashTable, rcuHashTableCreate } from './hash/rcu-hash-table.js';
+export type { RcuHashTableOptions, LookupPhase } from './hash/table-options.js';
+export type { RcuHashTableStats } from './hash/table-stats.js';

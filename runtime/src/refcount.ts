@@ -10,7 +10,7 @@
  */
 
 import { RefcountError } from './errors.js';
-import type { Heap } from './heap.js';
+import type { Heap } from './heap/heap.js';
 
 /**
  * The largest count. An increment from it would wrap the Int32 word negative, so it throws
@@ -34,7 +34,7 @@ export class Refcount {
 /**
  * Increment unless the count is zero. Returns true when a reference was taken.
  * The compareExchange orders the caller's later loads (the key re-check) after the increment.
- * (The load-compareExchange loop runs in WebAssembly, heap-atomics.ts: one call.)
+ * (The load-compareExchange loop runs in WebAssembly, heap/atomics.ts: one call.)
  */
 export function refcountIncNotZero(ref: Refcount): boolean {
   const v = ref.heap.atomics.incNotZero(ref.index, REFCOUNT_MAX);

@@ -3,7 +3,7 @@
  *
  * A Spinlock is a handle on one Int32 word of the heap (usually a `spinlock` field of a slab
  * object, or a root). It spins briefly, then sleeps with Atomics.wait; it never spins forever.
- * The word names its owner (lock-word.ts), so a locker that finds the owner dead takes the lock
+ * The word names its owner (heap/lock-word.ts), so a locker that finds the owner dead takes the lock
  * and is told with SpinlockOwnerDeadError, like EOWNERDEAD from a robust pthread mutex.
  *
  * spinLock() returns the handle itself, which is Disposable: `using _ = spinLock(s.siglock)`
@@ -11,9 +11,9 @@
  */
 
 import { HeapAttachmentError, SpinlockMisuseError, SpinlockOwnerDeadError } from './errors.js';
-import type { Heap } from './heap.js';
-import { LockResult, lockWordAcquire, lockWordOwner, lockWordRelease, lockWordTry } from './lock-word.js';
-import { threadLocal, type ThreadContext } from './thread-context.js';
+import type { Heap } from './heap/heap.js';
+import { LockResult, lockWordAcquire, lockWordOwner, lockWordRelease, lockWordTry } from './heap/lock-word.js';
+import { threadLocal, type ThreadContext } from './heap/thread-context.js';
 
 export class Spinlock implements Disposable {
   /** Word index of the lock word in the heap's Int32Array. */

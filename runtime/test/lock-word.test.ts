@@ -1,13 +1,13 @@
 /**
- * @fileoverview Internal unit tests of the lock word (lock-word.ts) that the public API cannot
+ * @fileoverview Internal unit tests of the lock word (heap/lock-word.ts) that the public API cannot
  * reach: the asynchronous acquire's waiters-bit handling and the release fast path. Owner tags
  * come from extra registry slots claimed in this thread, so several "owners" can contend
  * without workers.
  */
 
 import { expect, test } from 'vitest';
-import { createHeap } from '../src/heap.js';
-import { LockResult, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from '../src/lock-word.js';
+import { createHeap } from '../src/heap/heap.js';
+import { LockResult, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from '../src/heap/lock-word.js';
 
 const WAITERS = 1;
 

@@ -1,5 +1,5 @@
 /**
- * @fileoverview The heap's WebAssembly atomics (runtime/src/heap-atomics.wat): the committed
+ * @fileoverview The heap's WebAssembly atomics (runtime/src/heap/atomics.wat): the committed
  * module is what the .wat assembles to, and each operation keeps its Atomics counterpart's
  * contract at the edges (zero, negative and saturated counts), changing nothing when it refuses.
  */
@@ -25,8 +25,8 @@ function word(): { heap: Heap; index: number } {
 }
 
 describe('heap-atomics module', () => {
-  it('is what heap-atomics.wat assembles to (run npm run build:wasm after editing the .wat)', async () => {
-    const committed = readFileSync(new URL('../../../runtime/src/heap-atomics-wasm.ts', import.meta.url), 'utf8');
+  it('is what heap/atomics.wat assembles to (run npm run build:wasm after editing the .wat)', async () => {
+    const committed = readFileSync(new URL('../../../runtime/src/heap/atomics-wasm.ts', import.meta.url), 'utf8');
     expect(committed).toBe(await assembleHeapAtomics());
   });
 });

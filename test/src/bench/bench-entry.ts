@@ -1,6 +1,6 @@
 /**
  * @fileoverview What a benchmark suite reports: one entry per measured case, the format that
- * `npm run bench -- <suite> --json` prints (DESIGN.md, "Quality bars").
+ * `npm run bench -- <suite> --json` prints, the same for every suite so that runs compare.
  */
 
 export type BenchUnit = 'ns' | 'ms' | 'ops/s' | 'MB';

@@ -1,5 +1,5 @@
 /**
- * @fileoverview Worker for the lockTaskSighand torture (DESIGN.md's canonical reader): a
+ * @fileoverview Worker for the lockTaskSighand torture (Linux's __lock_task_sighand): a
  * writer keeps replacing tasks' sighand objects and frees the old ones at once into their
  * SLAB_TYPESAFE_BY_RCU cache (so they are reused immediately, for other tasks); readers lock a
  * task's sighand through rcuReadLock(), spinLock() and the identity recheck, and verify that

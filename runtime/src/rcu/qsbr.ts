@@ -31,11 +31,11 @@
  */
 
 import { threadId } from 'node:worker_threads';
-import { RcuUnbalancedError } from './errors.js';
-import { RcuFlavor, Slot } from './heap-layout.js';
+import { RcuUnbalancedError } from '../errors.js';
+import { RcuFlavor, RcuWord, Slot } from '../heap/layout.js';
 import { qsbrStore } from './grace-period.js';
-import { RcuWord, rcuSelf, setQsbrOnline } from './rcu.js';
-import type { ThreadContext } from './thread-context.js';
+import { rcuSelf, setQsbrOnline } from './read-side.js';
+import type { ThreadContext } from '../heap/thread-context.js';
 
 export interface QsbrOptions {
   /**
@@ -54,7 +54,7 @@ export interface QsbrOptions {
  *
  * Register before the thread's first read-side section, and stay registered: a call site of
  * rcuReadLock()/rcuReadUnlock() that one thread runs both as an unchecked QSBR reader and
- * otherwise stays correct but costs a plain function call each time (see rcu.ts).
+ * otherwise stays correct but costs a plain function call each time (see rcu/read-side.ts).
  */
 export function rcuRegisterThreadQsbr(options: QsbrOptions = {}): void {
   const t = rcuSelf('rcuRegisterThreadQsbr');

@@ -1,13 +1,13 @@
 /**
- * @fileoverview The RCU read side: rcuReadLock / rcuReadUnlock / rcuReadLockHeld, and the
- * names of RCU's header words.
+ * @fileoverview The RCU read side of both flavors: rcuReadLock / rcuReadUnlock /
+ * rcuReadLockHeld, the QSBR fast path, and RCU's words in a new heap.
  *
  * The default flavor works like liburcu's urcu-memb, minus the membarrier: every atomic
  * operation (JavaScript's Atomics and WebAssembly's alike) is sequentially consistent, so the
  * reader's store to its counter is already ordered before the loads of its read-side section,
  * and the grace period's store of the new counter before its loads of the readers' counters,
- * without any extra fence. The outermost lock and unlock run in WebAssembly (heap-atomics.ts):
- * one call each, about 5 ns, where a JavaScript Atomics call costs about 18.
+ * without any extra fence. The outermost lock and unlock run in WebAssembly, one call each
+ * (heap/atomics.ts says why).
  *
  * The grace-period counter (RcuWord.GP_CTR) is a full 32-bit epoch, always 1 modulo 4, that
  * each grace period advances by 4 (GP_STEP): it is odd so that 0 can mean "not in a read-side
@@ -30,17 +30,16 @@
  * store, and so every load of its section, comes after that grace period's scan in the single
  * total order of seq-cst operations, hence after the updater's unpublish that preceded the
  * flip.) Grace periods compare reader counters for equality only, so the counter may wrap
- * freely; only polled cookies compare by order (modulo 2^32, see rcu-poll.ts).
+ * freely; only polled cookies compare by order (modulo 2^32, see rcu/poll.ts).
  *
- * The QSBR flavor (qsbr.ts) shares the slot: CTR holds the GP_CTR value seen at the thread's
+ * The QSBR flavor (rcu/qsbr.ts) shares the slot: CTR holds the GP_CTR value seen at the thread's
  * last quiescent state, 0 while offline, and rcuReadLock/rcuReadUnlock touch no shared memory:
  * they count nesting in checked mode and, unchecked, do nothing (the QSBR fast path below).
  */
 
-import { RcuUnbalancedError, HeapAttachmentError } from './errors.js';
-import { Header } from './heap-layout.js';
-import { registerHeapInitializer } from './heap.js';
-import { setCurrentThreadListener, threadLocal, type ThreadContext } from './thread-context.js';
+import { RcuUnbalancedError, HeapAttachmentError } from '../errors.js';
+import { RcuWord as LayoutRcuWord, WAIT_BIT } from '../heap/layout.js';
+import { threadLocal, type ThreadContext } from '../heap/thread-context.js';
 import { threadId } from 'node:worker_threads';
 
 /**
@@ -49,46 +48,30 @@ import { threadId } from 'node:worker_threads';
  */
 const tl = threadLocal;
 
-/** RCU's words in the heap header (indices into the heap's Int32Array), within Header.RCU_BASE.. */
-export const RcuWord = {
-  /**
-   * The grace-period counter: 1 modulo 4, advanced by GP_STEP by each grace period, under
-   * GP_LOCK. Readers copy it into their slot's CTR at the outermost rcuReadLock().
-   */
-  GP_CTR: Header.RCU_BASE + 0,
-  /**
-   * The counter value of the latest completed grace period (a GP_CTR value). Cookies
-   * compare against it.
-   */
-  GP_COMPLETED: Header.RCU_BASE + 1,
-  /** Lock word (lock-word.ts, owner tagged) held by the thread running a grace period. */
-  GP_LOCK: Header.RCU_BASE + 2,
-  /** Number of grace periods completed since the heap was created (statistics, wraps). */
-  GP_COUNT: Header.RCU_BASE + 3,
-} as const;
-
-/** How far one grace period advances GP_CTR. */
-export const GP_STEP = 4;
 /**
- * Set in a reader's CTR copy by a grace period about to sleep on it; the reader's unlock (or
- * quiescent state) then notifies. Never set in GP_CTR itself. (heap-atomics.wat's rcuExit
- * tests it as the constant 2.)
+ * RCU's header words (heap/layout.ts) under a module-local name: the outermost rcuReadLock()
+ * loads RcuWord.GP_CTR, and V8 checks an imported binding for the temporal dead zone on every
+ * access, as it does not a module's own constant (see `tl` above).
  */
-export const WAIT_BIT = 2;
+const RcuWord = LayoutRcuWord;
 
-registerHeapInitializer((i32, options) => {
-  // Nobody else sees the buffer yet: plain stores are enough here. initialGpCounter is odd
-  // (heap.ts checks); clearing WAIT_BIT makes it 1 modulo 4.
-  const start = options.initialGpCounter & ~WAIT_BIT;
+/**
+ * @internal RCU's words in a new heap's header, called by createHeap() (heap/heap.ts) before
+ * it publishes the heap. `initialGpCounter` is odd (createHeap() checks).
+ */
+export function initRcuWords(i32: Int32Array, initialGpCounter: number): void {
+  // Nobody else sees the buffer yet: plain stores are enough here. Clearing WAIT_BIT makes
+  // the odd counter 1 modulo 4.
+  const start = initialGpCounter & ~WAIT_BIT;
   i32[RcuWord.GP_CTR] = start;
   i32[RcuWord.GP_COMPLETED] = start;
   i32[RcuWord.GP_LOCK] = 0;
   i32[RcuWord.GP_COUNT] = 0;
-});
+}
 
 /**
  * Whether the calling thread is an online QSBR reader: thread-local (this module is
- * instantiated once per worker), kept by qsbr.ts, so that a QSBR read-side section checks it
+ * instantiated once per worker), kept by rcu/qsbr.ts, so that a QSBR read-side section checks it
  * without touching shared memory. A const object's field, not a `let` (see threadLocal), declared above the functions that
  * read it so that V8 needs no temporal-dead-zone check on each access.
  */
@@ -128,7 +111,7 @@ export function rcuReadLockFull(): Disposable {
       // rcuEnter: an atomic load of GP_CTR and the one store that makes this section
       // visible. Seq-cst: the store is ordered before every load this section makes (the
       // RCU-protected pointer loads), and pairs with the grace period's flip-then-scan in
-      // grace-period.ts: either the scan sees this value and waits for us, or our loads come
+      // rcu/grace-period.ts: either the scan sees this value and waits for us, or our loads come
       // after the scan and so after the updater's unpublish. Without that order a reader
       // could use an object the updater has freed. If the load returns a value other than
       // the flip's C (an old one), the grace period waits for us until our CTR changes; if
@@ -149,7 +132,7 @@ export function rcuReadUnlockFull(): void {
   if (--t.readNesting === 0 && !t.qsbr) {
     // rcuExit: a seq-cst exchange with 0, and a notify when the old value had WAIT_BIT.
     // Every load of the section is ordered before the exchange, so once a grace period sees
-    // 0 here the section's loads are done (pairs with the scan in grace-period.ts). A
+    // 0 here the section's loads are done (pairs with the scan in rcu/grace-period.ts). A
     // waiting grace period sets WAIT_BIT with a compareExchange *before* it sleeps on the
     // old value, so either the exchange returns the flag and we wake it, or its
     // compareExchange fails on our 0 and it never sleeps: no lost wake-up.
@@ -214,8 +197,13 @@ export var rcuReadLock: () => Disposable = rcuReadLockFull;
  */
 export var rcuReadUnlock: () => void = rcuReadUnlockFull;
 
-// Attaching or detaching ends any QSBR fast path: it belonged to the previous context.
-setCurrentThreadListener(() => setQsbrOnline(false));
+/**
+ * @internal Called by heap/heap.ts after the calling thread attaches or detaches: that ends any
+ * QSBR fast path, which belonged to the previous context.
+ */
+export function rcuThreadChanged(): void {
+  setQsbrOnline(false);
+}
 
 /**
  * Whether the calling thread is protected by RCU now: inside a read-side section, or (QSBR)
@@ -264,7 +252,7 @@ export function gpAtOrAfter(a: number, b: number): boolean {
 }
 
 
-/** @internal Called by qsbr.ts when the thread goes online or offline (or unregisters). */
+/** @internal Called by rcu/qsbr.ts when the thread goes online or offline (or unregisters). */
 export function setQsbrOnline(online: boolean): void {
   qsbr.online = online;
   const t = tl.current;

@@ -6,7 +6,7 @@
  * Each thread has its own queue (this module is instantiated once per worker, and the
  * callbacks are closures of this thread, so they could not run anywhere else anyway).
  * Callbacks queued during one turn of the event loop form an *open* batch; a background loop
- * seals it with one cookie (rcu-poll.ts) — one grace period per batch, however many
+ * seals it with one cookie (rcu/poll.ts) — one grace period per batch, however many
  * callbacks — waits for that cookie asynchronously (the event loop never blocks) and runs the
  * batch's callbacks in the order they were queued. Batches run in order too: cookies only
  * grow, so a done batch implies every older one is done.
@@ -27,10 +27,10 @@
  */
 
 import { threadId } from 'node:worker_threads';
-import { HeapAttachmentError, RcuBacklogFullError, RcuDeadlockError } from './errors.js';
+import { HeapAttachmentError, RcuBacklogFullError, RcuDeadlockError } from '../errors.js';
 import { cookieDone, currentCookie, waitForCookieAsync, waitForCookieBlocking } from './grace-period.js';
-import { rcuSelf } from './rcu.js';
-import { threadLocal, type ThreadContext } from './thread-context.js';
+import { rcuSelf } from './read-side.js';
+import { threadLocal, type ThreadContext } from '../heap/thread-context.js';
 
 export interface CallRcuOptions {
   /** Most callbacks that may wait at once in this thread (1 .. 2^30). Default 10 000. */

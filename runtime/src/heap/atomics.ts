@@ -1,10 +1,11 @@
 /**
  * @fileoverview The heap's hot atomic operations, run in WebAssembly over the heap's memory.
  *
- * Why: in Node 20 (V8 11.3) every JavaScript Atomics call is a call into a builtin, about
- * 18 ns on this project's machines whatever the operation, an Atomics.load included. A call
- * from JavaScript into WebAssembly costs about 5 ns, and the atomic instructions inside it
- * compile to the plain machine instructions (a locked cmpxchg, a mov or an ldar). Measured
+ * Why (argued here only; the rest of the runtime and the docs point here): in Node 20 (V8
+ * 11.3) every JavaScript Atomics call is a call into a builtin, about 18 ns on this project's
+ * machines whatever the operation, an Atomics.load included. A call from JavaScript into
+ * WebAssembly costs about 5 ns, and the atomic instructions inside it compile to the plain
+ * machine instructions (a locked cmpxchg, a mov or an ldar). Measured
  * side by side in one run (2-core AMD EPYC, Node 20.20): an Atomics.store + Atomics.exchange
  * pair 38.6 ns, the same pair as one WebAssembly call 6.9 ns, an empty WebAssembly call 5.3 ns.
  * So the read side's outermost lock and unlock, the refcount operations, the lock word's fast
@@ -13,11 +14,11 @@
  *
  * The operations have the same semantics as their Atomics counterparts: WebAssembly atomics
  * are sequentially consistent, and JavaScript and WebAssembly share one memory model over a
- * shared memory. The module (heap-atomics.wat, assembled into heap-atomics-wasm.ts) is
+ * shared memory. The module (heap/atomics.wat, assembled into heap/atomics-wasm.ts) is
  * compiled once per thread and instantiated once per Heap object, over that heap's memory.
  */
 
-import { HEAP_ATOMICS_WASM_BASE64 } from './heap-atomics-wasm.js';
+import { HEAP_ATOMICS_WASM_BASE64 } from './atomics-wasm.js';
 import { wasm, type WasmMemory } from './wasm-api.js';
 
 /** The module's exports; `index` arguments are Int32Array word indices. */
@@ -47,7 +48,7 @@ export interface HeapAtomics {
   incNotZero(index: number, max: number): number;
   /** Decrement unless <= 0; returns the count before (1: the last reference dropped). */
   decAndTest(index: number): number;
-  /** One attempt of RcuHashTable's lockless lookup: see HashLookup and heap-atomics.wat. */
+  /** One attempt of RcuHashTable's lockless lookup: see HashLookup and heap/atomics.wat. */
   hashLookup(
     headByte: number,
     seqByte: number,

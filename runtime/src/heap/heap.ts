@@ -10,9 +10,7 @@
  *
  * Why a WebAssembly.Memory and not a plain SharedArrayBuffer: its buffer is a SharedArrayBuffer
  * all the same (typed arrays, Atomics.wait and notify work on it), but WebAssembly code can
- * reach it too, and the hot paths' atomic operations run there (heap-atomics.ts): in Node 20
- * every JavaScript Atomics call is a builtin call of about 18 ns, a load included, while a call
- * into WebAssembly costs about 5 ns and the atomic instructions in it next to nothing.
+ * reach it too, and the hot paths' atomic operations run there (heap/atomics.ts says why).
  *
  * The memory grows up to a maximum, in WebAssembly's 64 KiB steps. Each growth gives
  * memory.buffer a new, longer SharedArrayBuffer over the same bytes. Views are fixed-length
@@ -35,7 +33,7 @@ import {
   Root,
   Slot,
   alignUp,
-} from './heap-layout.js';
+} from './layout.js';
 import {
   HeapAttachmentError,
   HeapLayoutVersionError,
@@ -43,12 +41,13 @@ import {
   NotAHeapError,
   OutOfMemoryError,
   RootMismatchError,
-} from './errors.js';
+} from '../errors.js';
 import { ThreadRegistry, type ThreadInfo } from './thread-registry.js';
 import { LockResult, lockWordAcquire, lockWordRelease } from './lock-word.js';
 import { setCurrentThread, threadLocal, type ThreadContext } from './thread-context.js';
-import { instantiateHeapAtomics, type HeapAtomics } from './heap-atomics.js';
+import { instantiateHeapAtomics, type HeapAtomics } from './atomics.js';
 import { WASM_PAGE_SIZE, wasm, type WasmMemory } from './wasm-api.js';
+import { initRcuWords, rcuThreadChanged } from '../rcu/read-side.js';
 
 export interface HeapOptions {
   /** Bytes allocated now (rounded up to 64 KiB). Default 1 MiB. */
@@ -95,12 +94,23 @@ export interface HeapEvents {
   stall: [RcuStall];
 }
 
-/** Views over the buffer, replaced together when the buffer grows. */
+/**
+ * Fixed-length views of every element kind over the heap's buffer, replaced together, in
+ * place, when the buffer has grown (Heap.ensureMapped()). One holder per Heap object: struct
+ * objects, caches and lock words keep a reference to it, never to a view, so they see the
+ * new views after a remap.
+ */
 export interface HeapViews {
+  i8: Int8Array;
+  u8: Uint8Array;
+  i16: Int16Array;
+  u16: Uint16Array;
   i32: Int32Array;
   u32: Uint32Array;
-  u8: Uint8Array;
+  f32: Float32Array;
   f64: Float64Array;
+  i64: BigInt64Array;
+  u64: BigUint64Array;
 }
 
 const DEFAULTS = {
@@ -122,7 +132,7 @@ export class Heap extends EventEmitter<HeapEvents> {
   readonly memory: WasmMemory;
   readonly views: HeapViews;
   readonly registry: ThreadRegistry;
-  /** This thread's WebAssembly atomics over the memory (heap-atomics.ts). */
+  /** This thread's WebAssembly atomics over the memory (heap/atomics.ts). */
   readonly atomics: HeapAtomics;
   /** Header.MAX_PAGES whole pages: the memory's own maximum is rounded up to 64 KiB. */
   readonly maxByteLength: number;
@@ -172,10 +182,16 @@ export class Heap extends EventEmitter<HeapEvents> {
   ensureMapped(byteEnd: number = this.byteLength): void {
     if (byteEnd > this.views.u8.length) {
       const next = makeViews(this.buffer);
+      this.views.i8 = next.i8;
+      this.views.u8 = next.u8;
+      this.views.i16 = next.i16;
+      this.views.u16 = next.u16;
       this.views.i32 = next.i32;
       this.views.u32 = next.u32;
-      this.views.u8 = next.u8;
+      this.views.f32 = next.f32;
       this.views.f64 = next.f64;
+      this.views.i64 = next.i64;
+      this.views.u64 = next.u64;
     }
   }
 
@@ -323,6 +339,7 @@ export class Heap extends EventEmitter<HeapEvents> {
     this.registry.release(self.slot);
     this.#attached = false;
     setCurrentThread(null);
+    rcuThreadChanged();
   }
 
   [Symbol.dispose](): void {
@@ -347,6 +364,7 @@ export class Heap extends EventEmitter<HeapEvents> {
       qsbrChecked: false,
     };
     setCurrentThread(context);
+    rcuThreadChanged();
     this.#attached = true;
   }
 
@@ -403,7 +421,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   i32[Header.MAX_PAGES] = Math.floor(o.maxBytes / PAGE_SIZE);
   i32[Header.BYTE_LENGTH] = Math.min(memory.buffer.byteLength, i32[Header.MAX_PAGES]! * PAGE_SIZE);
   i32[Header.STALL_TIMEOUT_MS] = o.stallTimeoutMs;
-  for (const init of heapInitializers) init(i32, o);
+  initRcuWords(i32, o.initialGpCounter);
   // The magic goes in last: a heap is recognizable only once it is complete. (Nobody else can
   // see the memory yet; this keeps the rule simple for future initializers.)
   Atomics.store(i32, Header.MAGIC, HEAP_MAGIC);
@@ -450,16 +468,6 @@ export function currentHeap(): Heap {
   return self.heap;
 }
 
-/**
- * Hooks that other modules (RCU, page allocator) register to initialize their header words in
- * a new heap, so that heap.ts need not know their layout.
- */
-export type HeapInitializer = (i32: Int32Array, options: Required<Omit<HeapOptions, 'threadName'>>) => void;
-const heapInitializers: HeapInitializer[] = [];
-export function registerHeapInitializer(init: HeapInitializer): void {
-  heapInitializers.push(init);
-}
-
 function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName'>> {
   if (options === null || typeof options !== 'object') throw new InvalidHeapOptionsError(`createHeap() options must be an object`);
   const int = (key: keyof typeof DEFAULTS, min: number, max: number): number => {
@@ -487,10 +495,16 @@ function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'thre
 function makeViews(buffer: SharedArrayBuffer): HeapViews {
   const length = buffer.byteLength;
   return {
+    i8: new Int8Array(buffer, 0, length),
+    u8: new Uint8Array(buffer, 0, length),
+    i16: new Int16Array(buffer, 0, length >> 1),
+    u16: new Uint16Array(buffer, 0, length >> 1),
     i32: new Int32Array(buffer, 0, length >> 2),
     u32: new Uint32Array(buffer, 0, length >> 2),
-    u8: new Uint8Array(buffer, 0, length),
+    f32: new Float32Array(buffer, 0, length >> 2),
     f64: new Float64Array(buffer, 0, length >> 3),
+    i64: new BigInt64Array(buffer, 0, length >> 3),
+    u64: new BigUint64Array(buffer, 0, length >> 3),
   };
 }
 

@@ -1,6 +1,6 @@
-;; The heap's atomic operations in WebAssembly (see heap-atomics.ts for why).
+;; The heap's atomic operations in WebAssembly (see heap/atomics.ts for why).
 ;;
-;; `npm run build:wasm` turns this file into heap-atomics-wasm.ts; a test checks that the two
+;; `npm run build:wasm` turns this file into heap/atomics-wasm.ts; a test checks that the two
 ;; agree. Every atomic instruction here is sequentially consistent, as JavaScript's Atomics
 ;; are, and plain loads (i32.load) are the unordered loads of the same memory model that a
 ;; plain typed-array read is: the two languages share one memory model over shared memory.
@@ -28,8 +28,8 @@
     (i32.atomic.rmw.xchg (i32.shl (local.get $index) (i32.const 2)) (local.get $value)))
 
   ;; Atomic stores by byte address, of each scalar width: the setters of type-stable structs'
-  ;; fields (struct.ts says why they are atomic). The value conversions are the typed arrays'
-  ;; (ToInt32 and truncation for integers, rounding to float32 for f32).
+  ;; fields (struct-object.ts, atomicSetter(), says why). The value conversions are the typed
+  ;; arrays' (ToInt32 and truncation for integers, rounding to float32 for f32).
   (func (export "store8") (param $byte i32) (param $value i32)
     (i32.atomic.store8 (local.get $byte) (local.get $value)))
   (func (export "store16") (param $byte i32) (param $value i32)
@@ -42,14 +42,14 @@
     (i64.atomic.store (local.get $byte) (local.get $value)))
 
   ;; The outermost rcuReadLock(): copy the grace-period counter into the reader's slot. Both
-  ;; accesses are atomic; the store is what orders the section's loads after it (rcu.ts).
+  ;; accesses are atomic; the store is what orders the section's loads after it (rcu/read-side.ts).
   (func $rcuEnter (export "rcuEnter") (param $ctrIndex i32) (param $gpIndex i32)
     (i32.atomic.store
       (i32.shl (local.get $ctrIndex) (i32.const 2))
       (i32.atomic.load (i32.shl (local.get $gpIndex) (i32.const 2)))))
 
   ;; The outermost rcuReadUnlock(): clear the reader's slot with one exchange, and wake the
-  ;; grace periods sleeping on it when the old value carries WAIT_BIT (2, rcu.ts). This
+  ;; grace periods sleeping on it when the old value carries WAIT_BIT (2, rcu/read-side.ts). This
   ;; notify wakes JavaScript's Atomics.wait on the same word: both use the same wait queues.
   (func $rcuExit (export "rcuExit") (param $ctrIndex i32)
     (local $at i32)
@@ -90,7 +90,7 @@
       (br $retry))
     (unreachable))
 
-  ;; One attempt of the hash table's lockless lookup (rcu-hash-table.ts, lookupAddress(),
+  ;; One attempt of the hash table's lockless lookup (hash/rcu-hash-table.ts, #lookupAttempt(),
   ;; says why each step is there), inside a read-side section: the caller's, or (flag 8) one
   ;; of its own.
   ;; Returns:
@@ -182,9 +182,9 @@
   (global $readStatus (mut i32) (i32.const 0))
   (func (export "readStatus") (result i32) (global.get $readStatus))
 
-  ;; One attempt of RcuHashTable.read() (rcu-hash-table.ts says why each step is there): find
-  ;; the object with $key in the chain at $headByte and read one field at $fieldOffset, taking
-  ;; no reference, validated by the bucket's sequence word at $seqByte.
+  ;; One attempt of RcuHashTable.read() (hash/rcu-hash-table.ts says why each step is there):
+  ;; find the object with $key in the chain at $headByte and read one field at $fieldOffset,
+  ;; taking no reference, validated by the bucket's sequence word at $seqByte.
   ;; $fieldKind: 0 i32, 1 u32, 2 f64, 3 f32, 4 i8, 5 u8, 6 i16, 7 u16.
   ;; $flags: 1 = skip the validation (test-only breakage), 4 = call the lookupDelay hook,
   ;; 8 = run in a read-side section of its own (rcuEnter / rcuExit on $ctrIndex, $gpIndex).

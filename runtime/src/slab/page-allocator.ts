@@ -11,50 +11,25 @@
  * - the page map (the kernel's mem_map): one Int32 per page, at the start of the page area,
  *   sized for the heap's maximum. A word is FREE_HEAD(order) exactly when its page heads a
  *   free run of that order; any other value is the page's owner as set by setPageOwner()
- *   (slab.ts writes the slab's address into every page of a slab), 0 when none;
+ *   (slab/slab-lifecycle.ts writes the slab's address into every page of a slab), 0 when none;
  * - each free run's first two words link it into its order's doubly linked free list. Free
  *   pages are nobody's: for type-stable caches that holds because their pages come back here
  *   only after a grace period.
  *
- * Lock order: a cache lock may be held while taking this lock, never the other way around.
+ * Lock order: heap/lock-word.ts (this lock comes after the directory and cache locks).
  */
 
-import { DoubleFreeError, HeapAttachmentError, InvalidPageError, OutOfMemoryError } from './errors.js';
-import type { Heap } from './heap.js';
-import { Header, PAGE_SIZE, alignUp } from './heap-layout.js';
-import { lockWordAcquire, lockWordRelease } from './lock-word.js';
-import { threadLocal } from './thread-context.js';
+import { DoubleFreeError, HeapAttachmentError, InvalidPageError, OutOfMemoryError } from '../errors.js';
+import type { Heap } from '../heap/heap.js';
+import { Header, PAGE_SIZE, PageAllocWord, alignUp } from '../heap/layout.js';
+import { lockWordAcquire, lockWordRelease } from '../heap/lock-word.js';
+import { threadLocal } from '../heap/thread-context.js';
 
 /** Largest run: 2^MAX_ORDER pages (4 MiB). */
 export const MAX_ORDER = 10;
 /** The heap grows by at least this many pages at a time. */
 const GROW_PAGES = 256;
 const PAGE_SHIFT = 12;
-
-/** Header words of the page allocator: Header.ALLOCATOR_BASE + 0 .. 23. */
-export const PageAllocWord = {
-  LOCK: Header.ALLOCATOR_BASE + 0,
-  /** 0 until the first allocation lays out the page map; then 1. */
-  READY: Header.ALLOCATOR_BASE + 1,
-  MEMMAP_BYTE: Header.ALLOCATOR_BASE + 2,
-  /** Byte offset of page number 0 of the buddy allocator. */
-  FIRST_PAGE_BYTE: Header.ALLOCATOR_BASE + 3,
-  /** Pages managed so far (the heap has been grown to cover them). */
-  TOP_PAGE: Header.ALLOCATOR_BASE + 4,
-  /** Pages the heap's maximum allows. */
-  MAX_PAGE: Header.ALLOCATOR_BASE + 5,
-  FREE_PAGES: Header.ALLOCATOR_BASE + 6,
-  /** Runs handed out since the heap was created (instrumentation). */
-  HANDOUTS: Header.ALLOCATOR_BASE + 7,
-  /** Pages handed out since the heap was created. */
-  PAGES_HANDED: Header.ALLOCATOR_BASE + 8,
-  /** Runs freed since the heap was created. */
-  FREES: Header.ALLOCATOR_BASE + 9,
-  /** Free-list heads, one per order: page number + 1, 0 = empty. */
-  FREE_HEAD: Header.ALLOCATOR_BASE + 10,
-  /** First word after the page allocator's; slab.ts starts here. */
-  END: Header.ALLOCATOR_BASE + 24,
-} as const;
 
 /** Page-map value of the head page of a free run of `order`. Owners are >= 0. */
 const freeHead = (order: number): number => -1 - order;

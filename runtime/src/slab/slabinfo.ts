@@ -10,11 +10,23 @@
  * stacks).
  */
 
-import type { Heap } from './heap.js';
-import { HeapAttachmentError } from './errors.js';
-import { AcWord, CACHE_DIRECTORY_ROOT, CACHE_MAGIC, CacheWord, MAX_CACHES, ObjState, SlabHeaderWord, SlabWord, slabStateByte } from './slab-layout.js';
-import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU, lockWord, readName, unlockWord } from './slab-cache.js';
-import { threadLocal } from './thread-context.js';
+import type { Heap } from '../heap/heap.js';
+import { HeapAttachmentError } from '../errors.js';
+import {
+  AcWord,
+  CACHE_DIRECTORY_ROOT,
+  CACHE_MAGIC,
+  CacheWord,
+  MAX_CACHES,
+  ObjState,
+  SlabHeaderWord,
+  slabStateByte,
+  SlabWord,
+} from '../heap/layout.js';
+import { readName } from './cache-handle.js';
+import { lockWord, unlockWord } from './cache-lock.js';
+import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU } from './flags.js';
+import { threadLocal } from '../heap/thread-context.js';
 
 export interface SlabInfo {
   readonly name: string;

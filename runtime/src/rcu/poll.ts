@@ -10,9 +10,9 @@
  * grace periods (about 10^9), after which an old cookie may read as not yet done.
  */
 
-import { HeapAttachmentError } from './errors.js';
+import { HeapAttachmentError } from '../errors.js';
 import { cookieDone, currentCookie, waitForCookieAsync } from './grace-period.js';
-import { gpAtOrAfter, rcuSelf } from './rcu.js';
+import { gpAtOrAfter, rcuSelf } from './read-side.js';
 
 /**
  * A cookie for the current state: pollStateSynchronizeRcu(cookie) turns true once a full

@@ -5,7 +5,7 @@
  */
 
 import type { Heap } from './heap.js';
-import type { HeapAtomics } from './heap-atomics.js';
+import type { HeapAtomics } from './atomics.js';
 
 export interface ThreadContext {
   readonly heap: Heap;
@@ -39,17 +39,9 @@ export interface ThreadContext {
 export const threadLocal: { current: ThreadContext | null } = { current: null };
 
 /**
- * Called after every change of `threadLocal.current` (attach, detach). rcu.ts sets it to drop
- * its QSBR fast path, which is valid only while the context that went online is current.
+ * @internal Make `context` the calling thread's (null: none). Only heap/heap.ts calls this, on
+ * attach and detach, and then tells RCU (rcuThreadChanged()).
  */
-let onCurrentThreadChange: () => void = () => {};
-
-/** @internal Set the one listener setCurrentThread() calls (rcu.ts). */
-export function setCurrentThreadListener(listener: () => void): void {
-  onCurrentThreadChange = listener;
-}
-
 export function setCurrentThread(context: ThreadContext | null): void {
   threadLocal.current = context;
-  onCurrentThreadChange();
 }

@@ -17,8 +17,8 @@ import {
   ownerTag,
   ownerTagSlot,
   slotWord,
-} from './heap-layout.js';
-import { TooManyThreadsError } from './errors.js';
+} from './layout.js';
+import { TooManyThreadsError } from '../errors.js';
 
 /** A slot on its way from FREE to LIVE: not yet anyone's owner tag. */
 const CLAIMING = 2;

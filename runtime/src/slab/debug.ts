@@ -12,7 +12,7 @@
  * allocation checks RED_INACTIVE (a write into a free slot's guard).
  */
 
-import { SlabCorruptionError } from './errors.js';
+import { SlabCorruptionError } from '../errors.js';
 
 /** The kernel's byte patterns (include/linux/poison.h). */
 export const POISON_FREE = 0x6b;

@@ -3,25 +3,27 @@
  * slab geometry, and the cache directory in shared memory (root 'slab:caches'), where any
  * worker finds a cache by name.
  *
- * Precondition of everything below the public calls: the directory lock is held. Lock order:
- * directory lock, then a cache lock, then the page-allocator lock.
+ * Precondition of everything below the public calls: the directory lock is held (lock order:
+ * heap/lock-word.ts).
  */
 
-import { SlabCacheFlagsError, WrongCacheError } from './errors.js';
-import type { Heap } from './heap.js';
-import { CACHE_LINE, PAGE_SIZE, alignUp } from './heap-layout.js';
-import { MAX_ORDER, allocPages, freePages, orderForBytes } from './page-allocator.js';
+import { SlabCacheFlagsError, WrongCacheError } from '../errors.js';
+import type { Heap } from '../heap/heap.js';
 import {
   AcWord,
+  alignUp,
   CACHE_DIRECTORY_ROOT,
+  CACHE_LINE,
   CACHE_MAGIC,
   CACHE_NAME_BYTES,
   CacheWord,
   MAX_CACHES,
+  PAGE_SIZE,
   SLAB_STACK_BYTE,
   SlabHeaderWord,
   slabStateByte,
-} from './slab-layout.js';
+} from '../heap/layout.js';
+import { MAX_ORDER, allocPages, freePages, orderForBytes } from './page-allocator.js';
 import {
   AC_BATCH,
   AC_LIMIT,
@@ -31,18 +33,32 @@ import {
   SLAB_POISON,
   SLAB_RED_ZONE,
   SLAB_TYPESAFE_BY_RCU,
-  attached,
-  encoder,
-  handleFor,
-  lockWord,
-  readName,
-  unlockWord,
-  validateName,
-  type KmemCache,
-  type KmemCacheOptions,
-} from './slab-cache.js';
-import { RED_ZONE_BYTES } from './slab-debug.js';
-import type { AnyStructDef } from './struct.js';
+} from './flags.js';
+import { handleFor, readName, type KmemCache } from './cache-handle.js';
+import { attached, lockWord, unlockWord } from './cache-lock.js';
+import { RED_ZONE_BYTES } from './debug.js';
+import type { AnyStructDef, StructRef } from '../struct.js';
+
+export interface KmemCacheOptions<D extends AnyStructDef> {
+  /** SLAB_* flags. */
+  readonly flags?: number;
+  /**
+   * Runs once for every object of a new slab, before any thread can allocate it; never on
+   * allocation. For a type-stable cache it sets up what must survive reuse (the lock).
+   * Every worker that may grow the cache must pass the same constructor.
+   */
+  readonly ctor?: (obj: StructRef<D>) => void;
+  /**
+   * Runs for every object of a slab when the slab's pages are released (shrink, destroy, or a
+   * second empty slab), under the cache lock: it must not call into the same cache. Forbidden
+   * with SLAB_TYPESAFE_BY_RCU (freed objects are still read there).
+   */
+  readonly dtor?: (obj: StructRef<D>) => void;
+  /** Minimum object alignment in bytes (a power of two up to 4096). */
+  readonly align?: number;
+}
+
+const encoder = new TextEncoder();
 
 /**
  * Create a cache named `name` for objects of `struct`, or, when a cache of that name already
@@ -256,4 +272,13 @@ function findCache(heap: Heap, dirByte: number, nameBytes: Uint8Array): number {
     if (same) return desc;
   }
   return 0;
+}
+
+export function validateName(where: string, name: string): Uint8Array {
+  if (typeof name !== 'string') throw new SlabCacheFlagsError(`${where}: the name must be a string`);
+  const bytes = encoder.encode(name);
+  if (bytes.length === 0 || bytes.length > CACHE_NAME_BYTES) {
+    throw new SlabCacheFlagsError(`${where}: the name must be 1 to ${CACHE_NAME_BYTES} bytes of UTF-8`);
+  }
+  return bytes;
 }

@@ -43,158 +43,43 @@
  * read() gets one field's value without a reference: it validates what it read by the
  * bucket's sequence count instead, as the kernel's seqcount readers do (see read()).
  *
- * The table's root (a named heap root, so every worker finds it) holds a header and, per
- * bucket, three words: the chain head, the bucket's lock word and its sequence count.
+ * Beside it: table-options.ts checks the options, table-root.ts opens the table's root, and
+ * buckets.ts holds what is done under a bucket lock alone.
  */
 
-import { HashTableMisuseError, RefcountError, RootMismatchError, SpinlockOwnerDeadError } from './errors.js';
-import type { Heap } from './heap.js';
-import { getNullsValue, hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, nullsMarker, PPREV_POISON } from './hlist-nulls.js';
-import { REFCOUNT_MAX } from './refcount.js';
-// The full read-side functions, not the exported bindings: see rcu.ts (QSBR fast path) for why.
-import { RcuWord, rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from './rcu.js';
-import { kmemCacheFree, type KmemCache } from './slab.js';
-import { Spinlock, spinLock, spinUnlock } from './spinlock.js';
-import { resolveIn } from './slab-object-map.js';
-import { HashLookup, HashLookupFlag, HashRead, HashReadFlag, ReadFieldKind, setLookupDelay, type HeapAtomics } from './heap-atomics.js';
+import { HashTableMisuseError, RefcountError } from '../errors.js';
+import { HashLookup, HashLookupFlag, HashRead, setLookupDelay, type HeapAtomics } from '../heap/atomics.js';
+import type { Heap, HeapViews } from '../heap/heap.js';
 import {
-  structViews,
-  type AnyStructDef,
-  type NumberFieldName,
-  type NumberKind,
-  type StructObjectBase,
-  type StructRef,
-  type StructViews,
-} from './struct.js';
+  BUCKET_BYTES as LAYOUT_BUCKET_BYTES,
+  BucketWord as LayoutBucketWord,
+  RcuWord,
+  TABLE_HEADER_BYTES,
+  TableWord,
+} from '../heap/layout.js';
+// The full read-side functions, not the exported bindings: see rcu/read-side.ts (QSBR fast path) for why.
+import { rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from '../rcu/read-side.js';
+import { REFCOUNT_MAX } from '../refcount.js';
+import { kmemCacheFree } from '../slab/alloc-free.js';
+import type { KmemCache } from '../slab/cache-handle.js';
+import { objectMapOf, resolveIn, type ObjectMap } from '../slab/object-map.js';
+import { spinUnlock } from '../spinlock.js';
+import type { AnyStructDef, NumberFieldName, NumberKind, StructRef } from '../struct.js';
+import type { StructObjectBase } from '../struct-object.js';
+import { hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, PPREV_POISON } from './hlist-nulls.js';
+import { checkTableName, notAReadField, readFieldsOf, tableConfig, type LookupPhase, type ReadField, type RcuHashTableOptions } from './table-options.js';
+import { Buckets } from './buckets.js';
+import { openTableRoot } from './table-root.js';
+import { newTableStats, sharedTableStats, type RcuHashTableStats } from './table-stats.js';
 
-// ---------------------------------------------------------------------------------------
-// Layout of the table's root
-// ---------------------------------------------------------------------------------------
-
-/** Header words at the start of the root (word offsets). */
-const TableWord = {
-  /** 0 = not initialized, 1 = being initialized, 2 = ready (see open()). */
-  STATE: 0,
-  BUCKET_BITS: 1,
-  KEY_OFFSET: 2,
-  REFCOUNT_OFFSET: 3,
-  NODE_OFFSET: 4,
-  /** Hash of the struct layout, so a worker declaring another struct is refused. */
-  STRUCT_HASH: 5,
-  /** Number of objects in the table (Atomics.add under bucket locks). */
-  COUNT: 6,
-  /** Restarts of lockless lookups, all workers together (statistics; rare, so shared). */
-  RESTARTS: 7,
-  /** Lookups that fell back to the bucket lock, all workers together. */
-  LOCK_FALLBACKS: 8,
-  WORDS: 16,
-} as const;
-const HEADER_BYTES = TableWord.WORDS * 4;
-/** Words of one bucket: the chain head, the bucket's spinlock, and its sequence count. */
-const BucketWord = {
-  HEAD: 0,
-  LOCK: 1,
-  /**
-   * The bucket's sequence count: every writer (insert, delete, replace, clear) increments it
-   * before it changes the chain and again after, both under the bucket lock, so it is odd
-   * while a change is under way. A lookup that ends on its own marker without finding its
-   * key re-reads it, and restarts if it moved (see "the third race" in lookupAddress()); a
-   * read() accepts what it read only if the count was even and has not moved (see read()).
-   */
-  SEQ: 2,
-} as const;
-const BUCKET_BYTES = 12;
-const STATE_READY = 2;
-const STATE_INITIALIZING = 1;
-
-const MAX_BUCKET_BITS = 20;
 /** Longest walk of one chain before a lockless lookup gives up and restarts. */
 const MAX_WALK_STEPS = 1 << 16;
-
-// ---------------------------------------------------------------------------------------
-// Public types
-// ---------------------------------------------------------------------------------------
-
-/** Where a reader is when the test-only delay hook runs. */
-export type LookupPhase = 'walk' | 'match';
-
-export interface RcuHashTableOptions<D extends AnyStructDef> {
-  /**
-   * The SLAB_TYPESAFE_BY_RCU cache the table's objects come from and are freed into. It must
-   * serve this table only: a lockless lookup identifies an object by its key alone, so an
-   * object reused for the same key in another table would pass the re-check.
-   */
-  readonly cache: KmemCache<D>;
-  /** Name of the key field: an `i32` field. */
-  readonly key: string;
-  /** Name of the `refcount` field. */
-  readonly refcount: string;
-  /** Name of the `hlistNulls` field that links the object into its chain. */
-  readonly node: string;
-  /**
-   * Number of buckets: a power of two from 1 to 2^20. Default 1024. The buckets live in a heap
-   * root, 12 bytes each plus a 64-byte header, carved from the heap's static area (staticBytes
-   * in createHeap(), 64 KiB by default).
-   */
-  readonly buckets?: number;
-  /** Lockless attempts before a lookup takes the bucket lock. Default 16. */
-  readonly maxRetries?: number;
-  /**
-   * TEST ONLY: skip the key re-check after refcountIncNotZero(). This reintroduces the bug
-   * the re-check exists for (returning an object that was freed and reused for another key);
-   * torture tests turn it on to prove that they detect it. Never set it elsewhere.
-   */
-  readonly unsafeSkipKeyRecheckForTesting?: boolean;
-  /**
-   * TEST ONLY: treat a walk that ends on any nulls marker as a true miss, instead of
-   * restarting when the marker names another bucket or when a writer changed the bucket
-   * meanwhile (the sequence count, which every writer bumps, catches a walk carried off its
-   * chain as well as the marker does). This reintroduces the bug nulls markers exist for (a
-   * key reported absent because the reader was carried into another chain by an object that
-   * moved); torture tests turn it on to prove that they detect it.
-   */
-  readonly unsafeSkipNullsCheckForTesting?: boolean;
-  /**
-   * TEST ONLY: make read() accept what it read without re-checking the bucket's sequence
-   * count. This reintroduces the bug the check exists for (a value read from an object that
-   * was freed and reused meanwhile, for another key); torture tests turn it on to prove that
-   * they detect it.
-   */
-  readonly unsafeSkipReadValidationForTesting?: boolean;
-  /**
-   * TEST ONLY: called inside lockless lookups and read()s, at each node of a walk between
-   * reading its key and its next ('walk'), and between a key match and the reference taken
-   * or the field read ('match'), so torture tests can widen the race windows with random
-   * delays, as rcutorture's readers do.
-   */
-  readonly readerDelayForTesting?: (phase: LookupPhase) => void;
-}
-
-/** What this worker's handle on a table has counted (its own lookups only). */
-export interface RcuHashTableStats {
-  /** Lockless lookups started (locked lookups are not counted). */
-  lookups: number;
-  /** Restarts because the walk ended on another bucket's nulls marker (an object moved chains). */
-  nullsRestarts: number;
-  /** Restarts because the key re-checked after refcountIncNotZero() differed (freed and reused). */
-  recheckRestarts: number;
-  /** Restarts because refcountIncNotZero() failed (the object was being freed or not yet published). */
-  refcountRestarts: number;
-  /** Restarts because a walk went on longer than any chain should (objects cycling). */
-  walkBoundRestarts: number;
-  /** Restarts of a walk that found nothing while a writer changed its bucket. */
-  writerRestarts: number;
-  /** Lookups and read()s that ran out of retries and took the bucket lock. */
-  lockFallbacks: number;
-  /** read()s started (readLocked() is not counted). */
-  reads: number;
-  /** Attempts of read() discarded: a writer changed the bucket (or was changing it) meanwhile. */
-  readRestarts: number;
-}
-
-// ---------------------------------------------------------------------------------------
-// The table
-// ---------------------------------------------------------------------------------------
+/**
+ * The bucket layout under module-local names, for the lookup and read() paths: V8 checks an
+ * imported binding for the temporal dead zone on every access (see `tl` in rcu/read-side.ts).
+ */
+const BucketWord = LayoutBucketWord;
+const BUCKET_BYTES = LAYOUT_BUCKET_BYTES;
 
 export class RcuHashTable<D extends AnyStructDef> {
   readonly heap: Heap;
@@ -213,24 +98,16 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** hashLookup() flags: the test-only breakages and hook (HashLookupFlag). */
   readonly #lookupFlags: number;
   readonly #delay: ((phase: LookupPhase) => void) | null;
-  readonly #locks: (Spinlock | undefined)[];
-  /** The heap's StructViews (one per heap, never replaced): #object() resolves through it. */
-  readonly #views: StructViews;
+  readonly #buckets: Buckets;
+  /** The heap's views (heap.views, never replaced: a remap updates it in place). */
+  readonly #views: HeapViews;
+  /** This worker's object map of the heap: #object() resolves through it. */
+  readonly #map: ObjectMap;
   /** this.struct.layout.size, read on every lookup and put(). */
   readonly #objectSize: number;
-  readonly #stats: RcuHashTableStats = {
-    lookups: 0,
-    nullsRestarts: 0,
-    recheckRestarts: 0,
-    refcountRestarts: 0,
-    walkBoundRestarts: 0,
-    writerRestarts: 0,
-    lockFallbacks: 0,
-    reads: 0,
-    readRestarts: 0,
-  };
+  readonly #stats: RcuHashTableStats = newTableStats();
   /** The fields read() can read: name -> offset and kind. */
-  readonly #readFields = new Map<string, ReadField>();
+  readonly #readFields: Map<string, ReadField>;
   /** The field the last read() read: most call sites read one field, and a hit saves the map. */
   #lastReadField: ReadField | null = null;
   /** hashRead() flags: the test-only breakage and hook. */
@@ -239,65 +116,30 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** @internal Use rcuHashTableCreate(). */
   constructor(heap: Heap, name: string, options: RcuHashTableOptions<D>) {
     const where = `rcuHashTableCreate('${name}')`;
-    if (options === null || typeof options !== 'object') throw new HashTableMisuseError(`${where}: options must be an object`);
-    const cache = options.cache;
-    const struct = cacheStruct(cache, where);
-    const buckets = options.buckets ?? 1024;
-    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 1 << MAX_BUCKET_BITS || (buckets & (buckets - 1)) !== 0) {
-      throw new HashTableMisuseError(`${where}: buckets must be a power of two from 1 to ${1 << MAX_BUCKET_BITS}; got ${String(buckets)}`);
-    }
-    const maxRetries = options.maxRetries ?? 16;
-    if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 1 << 20) {
-      throw new HashTableMisuseError(`${where}: maxRetries must be an integer from 0 to ${1 << 20}; got ${String(maxRetries)}`);
-    }
-    if (!struct.typesafeByRcu) {
-      throw new HashTableMisuseError(
-        `${where}: struct '${struct.name}' is not declared typesafeByRcu: lockless lookups need type-stable memory`,
-      );
-    }
+    const c = tableConfig(where, options);
     this.heap = heap;
     this.name = name;
-    this.struct = struct;
-    this.cache = cache;
-    this.buckets = buckets;
-    const bits = Math.log2(buckets);
+    this.struct = c.struct;
+    this.cache = c.cache;
+    this.buckets = c.buckets;
     // Math.imul(key, φ) >>> shift keeps the top `bits` bits; `>>> 32` would keep all of them,
     // so a single bucket uses shift 32 and the index is masked below.
-    this.#shift = 32 - bits;
-    this.#keyOffset = fieldOffset(struct, options.key, ['i32'], where, 'key');
-    this.#refcountOffset = fieldOffset(struct, options.refcount, ['refcount'], where, 'refcount');
-    this.#nodeOffset = fieldOffset(struct, options.node, ['hlistNulls'], where, 'node');
-    this.#maxRetries = maxRetries;
-    this.#lookupFlags =
-      (options.unsafeSkipKeyRecheckForTesting === true ? HashLookupFlag.SKIP_RECHECK : 0) |
-      (options.unsafeSkipNullsCheckForTesting === true ? HashLookupFlag.ANY_MARKER_ENDS : 0) |
-      (options.readerDelayForTesting !== undefined ? HashLookupFlag.CALL_DELAY : 0);
-    this.#readFlags =
-      (options.unsafeSkipReadValidationForTesting === true ? HashReadFlag.SKIP_VALIDATION : 0) |
-      (options.readerDelayForTesting !== undefined ? HashLookupFlag.CALL_DELAY : 0);
-    this.#delay = options.readerDelayForTesting ?? null;
-    for (const f of struct.layout.fields) {
-      if (f.kind in ReadFieldKind) {
-        const kind = f.kind as NumberKind;
-        this.#readFields.set(f.name, { name: f.name, offset: f.offset, kind, code: ReadFieldKind[kind] });
-      }
-    }
-    this.#locks = new Array<Spinlock | undefined>(buckets);
-    this.#views = structViews(heap);
-    this.#objectSize = struct.layout.size;
-
-    let rootByte: number;
-    try {
-      rootByte = heap.root(`hash:${name}`, HEADER_BYTES + buckets * BUCKET_BYTES, 64);
-    } catch (error) {
-      if (!(error instanceof RootMismatchError)) throw error;
-      throw new HashTableMisuseError(
-        `${where}: a table of that name exists with another bucket count than ${buckets}; every worker must declare it alike`,
-      );
-    }
+    this.#shift = 32 - c.bits;
+    this.#keyOffset = c.keyOffset;
+    this.#refcountOffset = c.refcountOffset;
+    this.#nodeOffset = c.nodeOffset;
+    this.#maxRetries = c.maxRetries;
+    this.#lookupFlags = c.lookupFlags;
+    this.#readFlags = c.readFlags;
+    this.#delay = c.delay;
+    this.#readFields = readFieldsOf(c.struct);
+    this.#views = heap.views;
+    this.#map = objectMapOf(heap);
+    this.#objectSize = c.struct.layout.size;
+    const rootByte = openTableRoot(heap, name, where, c);
     this.#rootWord = rootByte >> 2;
-    this.#bucketsByte = rootByte + HEADER_BYTES;
-    this.#open(where, bits, struct.layout.hash);
+    this.#bucketsByte = rootByte + TABLE_HEADER_BYTES;
+    this.#buckets = new Buckets(heap, name, this.#bucketsByte, c.buckets, c.nodeOffset, c.keyOffset, MAX_WALK_STEPS);
   }
 
   // -------------------------------------------------------------------------------------
@@ -421,11 +263,11 @@ export class RcuHashTable<D extends AnyStructDef> {
     Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.LOCK_FALLBACKS, 1);
   }
 
-  /** One attempt of the lockless lookup, in WebAssembly (heap-atomics.wat, hashLookup). */
+  /** One attempt of the lockless lookup, in WebAssembly (heap/atomics.wat, hashLookup). */
   #lookupAttempt(bucket: number, key: number, flags: number, ownSectionWord: number): number {
-    // One attempt, in WebAssembly (heap-atomics.wat, hashLookup), step by step:
+    // One attempt, in WebAssembly (heap/atomics.wat, hashLookup), step by step:
     // - load the bucket's sequence count, before the head: pairs with the Atomics.add
-    //   in #writeBegin() (see the miss case below);
+    //   in #writeBegin() (see the miss case in #lookupAttempts());
     // - rcu_dereference(head), then of each node's next, with atomic loads: they pair
     //   with the publishing stores in hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(), so
     //   the key and next of an object written before it was published are visible once
@@ -476,9 +318,9 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** lookupLocked() on addresses; release with putAddress(). */
   lookupLockedAddress(key: number): number {
     const headByte = this.#headByte(key);
-    const lock = this.#lockBucket(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      const found = this.#findLocked(headByte, key);
+      const found = this.#buckets.findLocked(headByte, key);
       if (found !== 0 && !incNotZero(this.heap.atomics, (found + this.#refcountOffset) >> 2, this.name)) {
         // Under the bucket lock every listed object holds the table's reference.
         throw new RefcountError(`${this.#label(found)}: refcount 0 on an object listed in table '${this.name}'`);
@@ -501,7 +343,7 @@ export class RcuHashTable<D extends AnyStructDef> {
    * chain and even after (#writeBegin()); an object leaves the table, and so can be freed and
    * reused, only by such a change. read() runs in a read-side section (its own, or the
    * caller's), which keeps the memory type-stable, and in one WebAssembly call
-   * (heap-atomics.wat, hashRead):
+   * (heap/atomics.wat, hashRead):
    * - loads the count, and tries again later if it is odd;
    * - walks the chain with atomic loads, comparing keys;
    * - on a match, loads the field with one atomic load of its width (never torn);
@@ -510,7 +352,7 @@ export class RcuHashTable<D extends AnyStructDef> {
    *   discarded.
    * The second load sees any such writer because every store involved is sequentially
    * consistent: the chain's links, the count, and the fields of type-stable structs, whose
-   * setters are atomic (struct.ts, atomicSetter()). A reader whose field load returned a
+   * setters are atomic (struct-object.ts, atomicSetter()). A reader whose field load returned a
    * value stored after a reuse is therefore ordered after the removal that came before the
    * reuse, and sees its increment. This is the kernel's seqcount read (read_seqcount_begin /
    * read_seqcount_retry), per bucket; it needs no key re-check and no nulls marker, though
@@ -590,7 +432,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     return this.#readLockedAt(headByte, key, f);
   }
 
-  /** One attempt of read(), in WebAssembly (heap-atomics.wat, hashRead). */
+  /** One attempt of read(), in WebAssembly (heap/atomics.wat, hashRead). */
   #hashRead(headByte: number, key: number, f: ReadField, homeMarker: number, flags: number, ownSectionWord: number): number {
     return this.heap.atomics.hashRead(
       headByte,
@@ -619,13 +461,13 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   #readLockedAt(headByte: number, key: number, f: ReadField): number | undefined {
-    const lock = this.#lockBucket(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      const found = this.#findLocked(headByte, key);
+      const found = this.#buckets.findLocked(headByte, key);
       if (found === 0) return undefined;
       // Another worker may have grown the heap for this object since these views were made.
       const views = this.#views;
-      views.ensure(found + this.#objectSize);
+      this.heap.ensureMapped(found + this.#objectSize);
       // Plain load: a listed object's fields change only on reuse, which needs its removal,
       // which needs this lock.
       return views[f.kind][(found + f.offset) >> READ_SHIFT[f.kind]];
@@ -637,13 +479,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   #readField(field: unknown, what: string): ReadField {
     const f = this.#readFields.get(field as string);
     if (f !== undefined) return (this.#lastReadField = f);
-    const known = this.struct.layout.fields.find((x) => x.name === field);
-    throw new HashTableMisuseError(
-      `table '${this.name}'.${what}(): ` +
-        (known === undefined
-          ? `struct '${this.struct.name}' has no field ${JSON.stringify(field)}`
-          : `field '${known.name}' is a ${typeof known.kind === 'string' ? known.kind : 'non-scalar'} field; ${what}() reads number fields (${Object.keys(ReadFieldKind).join(', ')}); use lookup() for the rest`),
-    );
+    throw notAReadField(this.name, this.struct, field, what);
   }
 
   /**
@@ -677,9 +513,9 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#checkFresh(i32, address, 'insert');
     const key = i32[(address + this.#keyOffset) >> 2]!;
     const headByte = this.#headByte(key);
-    const lock = this.#lockBucket(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      if (this.#findLocked(headByte, key) !== 0) return false;
+      if (this.#buckets.findLocked(headByte, key) !== 0) return false;
       this.#publish(address, headByte, 0);
       return true;
     } finally {
@@ -700,9 +536,9 @@ export class RcuHashTable<D extends AnyStructDef> {
     const key = i32[(address + this.#keyOffset) >> 2]!;
     const headByte = this.#headByte(key);
     let old = 0;
-    const lock = this.#lockBucket(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      old = this.#findLocked(headByte, key);
+      old = this.#buckets.findLocked(headByte, key);
       this.#publish(address, headByte, old);
     } finally {
       spinUnlock(lock);
@@ -721,9 +557,9 @@ export class RcuHashTable<D extends AnyStructDef> {
     checkKey(key, this.name);
     const headByte = this.#headByte(key);
     let found = 0;
-    const lock = this.#lockBucket(headByte);
+    const lock = this.#buckets.lock(headByte);
     try {
-      found = this.#findLocked(headByte, key);
+      found = this.#buckets.findLocked(headByte, key);
       if (found === 0) return false;
       // Unlink; the node keeps its next, so a reader standing on it walks on.
       this.#writeBegin(headByte);
@@ -733,7 +569,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     } finally {
       spinUnlock(lock);
     }
-    // After the unlock: the free may take the cache's locks, which must not nest in ours.
+    // After the unlock: the free may take the cache's locks (lock order: heap/lock-word.ts).
     this.putAddress(found);
     return true;
   }
@@ -746,7 +582,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     for (let b = 0; b < this.buckets; b++) {
       const headByte = this.#bucketsByte + b * BUCKET_BYTES;
       const victims: number[] = [];
-      const lock = this.#lockBucket(headByte);
+      const lock = this.#buckets.lock(headByte);
       try {
         this.#writeBegin(headByte);
         for (let pos = Atomics.load(i32, headByte >> 2); !isANulls(pos); pos = Atomics.load(i32, headByte >> 2)) {
@@ -780,11 +616,7 @@ export class RcuHashTable<D extends AnyStructDef> {
 
   /** Restarts and lock fallbacks of lockless lookups, summed over all workers. */
   sharedStats(): { restarts: number; lockFallbacks: number } {
-    const i32 = this.heap.views.i32;
-    return {
-      restarts: Atomics.load(i32, this.#rootWord + TableWord.RESTARTS),
-      lockFallbacks: Atomics.load(i32, this.#rootWord + TableWord.LOCK_FALLBACKS),
-    };
+    return sharedTableStats(this.heap.views.i32, this.#rootWord);
   }
 
   /** The bucket a key hashes to (for tests and diagnostics). */
@@ -801,61 +633,13 @@ export class RcuHashTable<D extends AnyStructDef> {
     if (!Number.isInteger(bucket) || bucket < 0 || bucket >= this.buckets) {
       throw new HashTableMisuseError(`table '${this.name}': bucket ${bucket} is not in 0..${this.buckets - 1}`);
     }
-    const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
-    const keys: number[] = [];
-    const lock = this.#lockBucket(headByte);
-    try {
-      this.heap.ensureMapped();
-      const i32 = this.heap.views.i32;
-      let pos = Atomics.load(i32, headByte >> 2);
-      for (; !isANulls(pos); pos = Atomics.load(i32, pos >> 2)) keys.push(i32[(pos - this.#nodeOffset + this.#keyOffset) >> 2]!);
-      return { keys, nulls: getNullsValue(pos) };
-    } finally {
-      spinUnlock(lock);
-    }
+    return this.#buckets.chain(this.#bucketsByte + bucket * BUCKET_BYTES);
   }
 
   // -------------------------------------------------------------------------------------
   // Internals
   // -------------------------------------------------------------------------------------
 
-  /**
-   * Initialize the root once, whichever worker gets here first; the others wait until it is
-   * ready and check that they declared the same table.
-   */
-  #open(where: string, bits: number, structHash: number): void {
-    const i32 = this.heap.views.i32;
-    const w = this.#rootWord;
-    if (Atomics.compareExchange(i32, w + TableWord.STATE, 0, STATE_INITIALIZING) === 0) {
-      i32[w + TableWord.BUCKET_BITS] = bits;
-      i32[w + TableWord.KEY_OFFSET] = this.#keyOffset;
-      i32[w + TableWord.REFCOUNT_OFFSET] = this.#refcountOffset;
-      i32[w + TableWord.NODE_OFFSET] = this.#nodeOffset;
-      i32[w + TableWord.STRUCT_HASH] = structHash;
-      for (let b = 0; b < this.buckets; b++) i32[(this.#bucketsByte + b * BUCKET_BYTES) >> 2] = nullsMarker(b);
-      // Release: the heads and header above are visible to whoever sees READY (they load
-      // STATE with Atomics.load below before touching the table).
-      Atomics.store(i32, w + TableWord.STATE, STATE_READY);
-      Atomics.notify(i32, w + TableWord.STATE);
-      return;
-    }
-    // Another worker is initializing: it is a handful of stores, but it may be descheduled.
-    const deadline = Date.now() + 10_000;
-    while (Atomics.load(i32, w + TableWord.STATE) !== STATE_READY) {
-      if (Date.now() > deadline) throw new HashTableMisuseError(`${where}: another worker started initializing the table and never finished`);
-      Atomics.wait(i32, w + TableWord.STATE, STATE_INITIALIZING, 10);
-    }
-    const mismatch = [
-      [TableWord.BUCKET_BITS, bits, 'bucket count'],
-      [TableWord.KEY_OFFSET, this.#keyOffset, 'key field'],
-      [TableWord.REFCOUNT_OFFSET, this.#refcountOffset, 'refcount field'],
-      [TableWord.NODE_OFFSET, this.#nodeOffset, 'node field'],
-      [TableWord.STRUCT_HASH, structHash, 'struct layout'],
-    ].find(([word, value]) => i32[w + (word as number)] !== value);
-    if (mismatch !== undefined) {
-      throw new HashTableMisuseError(`${where}: a table of that name exists with another ${mismatch[2]}; every worker must declare it alike`);
-    }
-  }
 
   /**
    * Link `address` into the chain at `headByte` (replacing `old` when nonzero), then publish
@@ -895,21 +679,6 @@ export class RcuHashTable<D extends AnyStructDef> {
     Atomics.add(this.heap.views.i32, (headByte >> 2) + BucketWord.SEQ, 1);
   }
 
-  /** Walk a chain under its lock: the object with `key`, or 0. */
-  #findLocked(headByte: number, key: number): number {
-    this.heap.ensureMapped();
-    const i32 = this.heap.views.i32;
-    // Plain loads: under the bucket lock the chain cannot change. Only holders of this lock
-    // link or unlink its objects, and a listed object holds the table's reference, so it
-    // cannot be freed and reused elsewhere while it is on the chain. The lock's acquire
-    // orders these loads after the last holder's stores.
-    for (let pos = i32[headByte >> 2]!; !isANulls(pos); pos = i32[pos >> 2]!) {
-      const object = pos - this.#nodeOffset;
-      if (i32[(object + this.#keyOffset) >> 2] === key) return object;
-    }
-    return 0;
-  }
-
   #checkFresh(i32: Int32Array, address: number, what: string): void {
     const count = Atomics.load(i32, (address + this.#refcountOffset) >> 2);
     const pprev = i32[(address + this.#nodeOffset + 4) >> 2]!;
@@ -934,52 +703,10 @@ export class RcuHashTable<D extends AnyStructDef> {
     return this.#shift === 32 ? 0 : Math.imul(key, 0x9e3779b1) >>> this.#shift;
   }
 
-  /**
-   * Take a bucket's lock. If its previous holder died holding it (SpinlockOwnerDeadError: we
-   * now hold it), it may have died in the middle of a chain update: the `next` words, which
-   * readers follow, are each written by one store and so are whole, but `pprev` words may be
-   * stale. Rebuild them from the chain, then go on as usual. The table's count may be off by
-   * the one update that died half-done.
-   */
-  #lockBucket(headByte: number): Spinlock {
-    const lock = this.#lock(headByte);
-    try {
-      return spinLock(lock);
-    } catch (error) {
-      if (!(error instanceof SpinlockOwnerDeadError)) throw error;
-      this.#repairChain(headByte);
-      return lock;
-    }
-  }
-
-  /** Make every `pprev` of the chain at `headByte` point at the word that links its node. Lock held. */
-  #repairChain(headByte: number): void {
-    this.heap.ensureMapped();
-    const i32 = this.heap.views.i32;
-    // A writer that died between #writeBegin() and #writeEnd() left the count odd: end its
-    // change, so read() stops treating the bucket as being written.
-    if ((Atomics.load(i32, (headByte >> 2) + BucketWord.SEQ) & 1) !== 0) this.#writeEnd(headByte);
-    let link = headByte;
-    for (let pos = Atomics.load(i32, headByte >> 2), steps = 0; !isANulls(pos) && steps < MAX_WALK_STEPS; steps++) {
-      i32[(pos + 4) >> 2] = link;
-      link = pos;
-      pos = Atomics.load(i32, pos >> 2);
-    }
-  }
-
-  #lock(headByte: number): Spinlock {
-    const bucket = (headByte - this.#bucketsByte) / BUCKET_BYTES;
-    let lock = this.#locks[bucket];
-    if (lock === undefined) {
-      lock = new Spinlock(this.heap, headByte + BucketWord.LOCK * 4, `${this.name}.bucket[${bucket}].lock`);
-      this.#locks[bucket] = lock;
-    }
-    return lock;
-  }
 
   #object(address: number): StructRef<D> {
-    // objectAt() without its per-call structViews(heap) lookup (a symbol-keyed property).
-    return resolveIn(this.#views, this.struct, address) as unknown as StructRef<D>;
+    // objectAt() without its per-call objectMapOf(heap) lookup (a symbol-keyed property).
+    return resolveIn(this.#map, this.struct, address) as unknown as StructRef<D>;
   }
 
   #address(obj: StructRef<D>, what: string): number {
@@ -1012,10 +739,7 @@ export class RcuHashTable<D extends AnyStructDef> {
  * the wrong kind, or a table of that name declared differently.
  */
 export function rcuHashTableCreate<D extends AnyStructDef>(heap: Heap, name: string, options: RcuHashTableOptions<D>): RcuHashTable<D> {
-  // The table's root is named `hash:<name>`, and root names hold at most 32 bytes of UTF-8.
-  if (typeof name !== 'string' || name.length === 0 || new TextEncoder().encode(name).length > 27) {
-    throw new HashTableMisuseError(`rcuHashTableCreate(): the name must be a string of 1 to 27 bytes of UTF-8; got ${JSON.stringify(name)}`);
-  }
+  checkTableName(name);
   return new RcuHashTable(heap, name, options);
 }
 
@@ -1041,15 +765,6 @@ function decAndTest(atomics: HeapAtomics, index: number, table: string): boolean
   return v === 1;
 }
 
-/** Where and what a field read() reads. */
-interface ReadField {
-  readonly name: string;
-  readonly offset: number;
-  readonly kind: NumberKind;
-  /** hashRead()'s code for the kind (ReadFieldKind). */
-  readonly code: number;
-}
-
 /** log2 of each number kind's size: a field's index in its typed-array view. */
 const READ_SHIFT: Readonly<Record<NumberKind, number>> = { i8: 0, u8: 0, i16: 1, u16: 1, i32: 2, u32: 2, f32: 2, f64: 3 };
 
@@ -1057,21 +772,3 @@ function checkKey(key: number, table: string): void {
   if ((key | 0) !== key) throw new HashTableMisuseError(`table '${table}': key ${String(key)} is not a 32-bit signed integer`);
 }
 
-function cacheStruct<D extends AnyStructDef>(cache: KmemCache<D>, where: string): D {
-  const struct = (cache as { struct?: unknown } | null)?.struct;
-  if (struct === undefined || struct === null) throw new HashTableMisuseError(`${where}: options.cache must be a cache from kmemCacheCreate()`);
-  return struct as D;
-}
-
-function fieldOffset(struct: AnyStructDef, field: unknown, kinds: readonly string[], where: string, option: string): number {
-  const f = struct.layout.fields.find((x) => x.name === field);
-  if (f === undefined || !kinds.includes(f.kind)) {
-    const have = struct.layout.fields.filter((x) => kinds.includes(x.kind)).map((x) => x.name);
-    throw new HashTableMisuseError(
-      `${where}: options.${option} must name a ${kinds.join('/')} field of '${struct.name}'` +
-        (f === undefined ? `; '${String(field)}' is not a field` : `; '${String(field)}' is ${f.kind}`) +
-        (have.length > 0 ? ` (candidates: ${have.join(', ')})` : ''),
-    );
-  }
-  return f.offset;
-}

@@ -2,14 +2,14 @@
  * @fileoverview The handle an `hlistNulls` struct field yields: where the node's two words
  * live in the heap, and which object contains it.
  *
- * The layout is fixed here so that struct.ts can reserve the room and hlist-nulls.ts can own
- * the algorithms: two Int32 words, `next` then `pprev`. What they hold (an object address,
+ * The layout is fixed here so that struct.ts can reserve the room and hash/hlist-nulls.ts can
+ * own the algorithms: two Int32 words, `next` then `pprev`. What they hold (an object address,
  * a nulls marker naming a bucket, the address of the previous node's next word) is
- * hlist-nulls.ts's business; struct.ts only zero-fills nothing and never touches them, so a
+ * hash/hlist-nulls.ts's business; the struct code never writes them, not even zeros, so a
  * node of a type-stable object keeps its links after free, as a concurrent reader needs.
  */
 
-import type { Heap } from './heap.js';
+import type { Heap } from '../heap/heap.js';
 
 /** Byte size of an hlist_nulls node: two Int32 words. */
 export const HLIST_NULLS_NODE_BYTES = 8;

@@ -9,12 +9,12 @@
  *             precede it), set WAIT_BIT in that CTR and sleep on the word until it changes
  *             from the value first seen (see holdsUp());
  *   3. done:  GP_COMPLETED := C (store-max).
- * (rcu.ts explains why one flip of a full counter is enough.)
+ * (rcu/read-side.ts explains why one flip of a full counter is enough.)
  *
  * Batching, as liburcu does with its wait queue: a caller first takes a cookie
  * (GP_CTR + GP_STEP, the value the next flip will store) and is done as soon as GP_COMPLETED has
  * reached it — whoever ran that grace period. A caller that cannot take the GP lock sleeps
- * on the lock word (the robust lock-word.ts sleep), and on getting it re-polls its cookie
+ * on the lock word (the robust heap/lock-word.ts sleep), and on getting it re-polls its cookie
  * first: a grace period that started after the caller arrived has already served it. So N
  * concurrent callers share about two grace periods instead of running N.
  *
@@ -33,12 +33,12 @@
  */
 
 import { threadId } from 'node:worker_threads';
-import { HeapAttachmentError, RcuDeadlockError } from './errors.js';
-import { Header, Slot, SlotState } from './heap-layout.js';
-import type { Heap } from './heap.js';
-import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from './lock-word.js';
-import { GP_STEP, RcuWord, WAIT_BIT, gpAtOrAfter, rcuSelf, setQsbrOnline } from './rcu.js';
-import { threadLocal, type ThreadContext } from './thread-context.js';
+import { HeapAttachmentError, RcuDeadlockError } from '../errors.js';
+import { GP_STEP, Header, RcuWord, Slot, SlotState, WAIT_BIT } from '../heap/layout.js';
+import type { Heap } from '../heap/heap.js';
+import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from '../heap/lock-word.js';
+import { gpAtOrAfter, rcuSelf, setQsbrOnline } from './read-side.js';
+import { threadLocal, type ThreadContext } from '../heap/thread-context.js';
 
 /**
  * Upper bound on one sleep on a reader's counter. Wake-ups are never lost (see rcuReadUnlock),
@@ -279,7 +279,7 @@ function holdsUp(i32: Int32Array, word: number, c: number): number {
 /**
  * Ask the reader in `word`, whose counter was `v`, to notify us when it moves on. Returns the
  * value to sleep on, or 0 when the word changed meanwhile (look again). The compareExchange
- * pairs with the exchange in rcuReadUnlock() (and the quiescent-state store in qsbr.ts): if
+ * pairs with the exchange in rcuReadUnlock() (and the quiescent-state store in rcu/qsbr.ts): if
  * the reader's exchange comes first our compareExchange fails; if ours comes first, the
  * reader's exchange returns WAIT_BIT and it notifies. Atomics.wait then sleeps only while
  * the word still holds the flagged value, so the wake-up cannot fall between the two.

@@ -32,8 +32,8 @@
  * object's address plus the field's offset); walks return node addresses.
  */
 
-import { HlistNullsError } from './errors.js';
-import type { Heap } from './heap.js';
+import { HlistNullsError } from '../errors.js';
+import type { Heap } from '../heap/heap.js';
 import { HLIST_NULLS_NODE_BYTES, HlistNullsNode, HlistNullsNodeWord } from './hlist-nulls-node.js';
 
 /**
@@ -48,7 +48,7 @@ export const PPREV_POISON = 0x122;
 /** Largest value a nulls marker can carry (kernel: any value that fits beside the low bit). */
 export const NULLS_VALUE_MAX = (1 << 30) - 1;
 
-/** Offsets of the two words of a node in bytes from its address, and its size (hlist-nulls-node.ts fixes the layout). */
+/** Offsets of the two words of a node in bytes from its address, and its size (hash/hlist-nulls-node.ts fixes the layout). */
 const NodeByte = {
   NEXT: HlistNullsNodeWord.NEXT * 4,
   PPREV: HlistNullsNodeWord.PPREV * 4,

@@ -1,9 +1,10 @@
 /**
- * @fileoverview An owner-tagged lock word in shared memory: the mechanism under spinlocks,
- * the registry lock and the grace-period lock.
+ * @fileoverview An owner-tagged lock word in shared memory: the mechanism under every lock of
+ * the runtime (spinlocks, a hash table's bucket locks among them, the registry lock, the
+ * grace-period lock, the slab and page allocator locks), and the order they are taken in.
  *
  * Encoding of the Int32 word: 0 = unlocked; otherwise (ownerTag << 1) | waitersBit, where
- * ownerTag names the holder's registry slot and that slot's generation (heap-layout.ts).
+ * ownerTag names the holder's registry slot and that slot's generation (heap/layout.ts).
  * Keeping the owner in the word is what makes the lock robust, in the spirit of robust
  * futexes: a waiter that finds the owner's slot freed or reused knows the owner died, takes
  * the lock over, and is told so (LockResult.OWNER_DEAD) instead of waiting forever.
@@ -11,12 +12,28 @@
  * All operations are sequentially consistent atomics: the compareExchange that takes the lock
  * is an acquire, and the one (or the exchange) that releases it is a release, so every store
  * made inside the critical section is visible to the next holder. The uncontended paths, one
- * compareExchange each, run in WebAssembly (heap-atomics.ts: about 5 ns a call where a
- * JavaScript Atomics call costs about 18); the contended ones use Atomics, next to the
- * Atomics.wait and notify they need anyway.
+ * compareExchange each, run in WebAssembly (heap/atomics.ts says why); the contended ones use
+ * Atomics, next to the Atomics.wait and notify they need anyway.
+ *
+ * Lock order (outermost first: a thread holding one of these takes only those below it):
+ *   1. the slab cache directory lock (SlabHeaderWord.DIR_LOCK)
+ *   2. a slab cache's lock (CacheWord.LOCK)
+ *   3. the page allocator's lock (PageAllocWord.LOCK)
+ *
+ *   The directory lock guards the cache directory: creating, finding and destroying caches.
+ *   A cache's lock guards its slab lists, slab headers and counters, and the array caches of
+ *   threads that left. The page allocator's lock guards its free lists and counters.
+ *
+ *   Leaves, under which the runtime takes no other lock: the registry lock
+ *   (Header.REGISTRY_LOCK, the root directory), the grace-period lock (RcuWord.GP_LOCK),
+ *   and an RCU hash table's bucket locks (BucketWord.LOCK), which is why a table frees an
+ *   object into its cache only after dropping the bucket lock.
+ *
+ *   Slab constructors run with no cache lock held; destructors run under their cache's lock
+ *   (they must not call into the same cache).
  */
 
-import type { HeapAtomics } from './heap-atomics.js';
+import type { HeapAtomics } from './atomics.js';
 import type { HeapViews } from './heap.js';
 import type { ThreadRegistry } from './thread-registry.js';
 

@@ -1,0 +1,164 @@
+/**
+ * @fileoverview kmemCacheAlloc / kmemCacheFree: the fast paths on this thread's array cache,
+ * and the slow paths, with the debug checks of SLAB_POISON and SLAB_RED_ZONE caches.
+ *
+ * The slab allocator as a whole (this folder): truth lives in shared memory (heap/layout.ts):
+ * a directory of caches found by name (cache-create.ts), one descriptor per cache with its
+ * lock and its full / partial / empty / pending slab lists (slab-list.ts), slab headers with
+ * a free-index stack and a state byte per object (slab-lifecycle.ts), and one array cache per
+ * cache per registry slot (array-cache.ts, the kernel's per-cpu array_cache). A KmemCache
+ * object is this worker's handle (cache-handle.ts): it caches geometry and mirrors its own
+ * array cache in a JS array of objects, so the fast paths below are a few array operations
+ * and plain stores to the thread's own cache line.
+ *
+ * SLAB_TYPESAFE_BY_RCU: a freed object goes to the freeing thread's array cache and may be
+ * handed out again at once (same cache, same type). An empty slab's pages are not released:
+ * the slab goes on the PENDING list with a cookie from getStateSynchronizeRcu(), and its pages
+ * return to the page allocator only once pollStateSynchronizeRcu(cookie) says a grace period
+ * has passed (checked when a thread refills and by kmemCacheShrink()). Until then a pending
+ * slab may be reused by its own cache. So a reader inside rcuReadLock() that reached an object
+ * always finds memory of that type: its lock word is still a lock word. The constructor runs
+ * once per slab object when the slab is built; allocation never writes an object's fields, so
+ * lock and refcount words are never re-initialized under a spinning reader.
+ *
+ * Lock order, and where constructors and destructors run: heap/lock-word.ts.
+ */
+
+import { DoubleFreeError, WrongCacheError } from '../errors.js';
+import { threadLocal } from '../heap/thread-context.js';
+import { StructObjectBase } from '../struct-object.js';
+import type { AnyStructDef, StructRef } from '../struct.js';
+import { bind, flush, refill } from './array-cache.js';
+import type { KmemCache } from './cache-handle.js';
+import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, setRedZones } from './debug.js';
+import { AC_BATCH, AC_LIMIT, SLAB_POISON, SLAB_RED_ZONE } from './flags.js';
+import { CacheWord, ObjState } from '../heap/layout.js';
+
+/**
+ * Allocate an object. Its fields hold what they held when it was last freed (zero for a new
+ * slab's objects, or what the constructor set; SLAB_POISON objects hold the poison pattern):
+ * initialize what the new user needs before publishing it. Throws OutOfMemoryError when the
+ * heap is full.
+ */
+export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): StructRef<D> {
+  const i32 = cache.$views.i32;
+  // Fast path: this thread's own array cache, in words of its own cache line that no other
+  // live thread writes. (kmemCacheDestroy() may zero the count from another thread; then we
+  // take the slow path, which reports the destroyed cache.)
+  const n = i32[cache.$count]!;
+  if (cache.$fast === threadLocal.current && n !== 0) {
+    const obj = cache.$objs[n - 1]!;
+    i32[cache.$count] = n - 1;
+    // Plain store: the object is this thread's; the state byte is read by a later free,
+    // which either runs in this thread or learns of the object through a publication
+    // (Atomics store, postMessage) that orders this store before it.
+    cache.$views.u8[obj.$s] = ObjState.LIVE;
+    return obj as unknown as StructRef<D>;
+  }
+  return allocSlow(cache) as unknown as StructRef<D>;
+}
+
+/**
+ * Free an object into the cache it came from. Throws WrongCacheError for an object of another
+ * cache (or not a slab object) and DoubleFreeError for one that is not allocated; in debug
+ * caches SlabCorruptionError for an overwritten red zone (the object then stays allocated).
+ */
+export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: StructRef<D>): void {
+  const o = obj as unknown as StructObjectBase | null | undefined;
+  // Only objects of this cache carry this handle in $c (cheaper than instanceof, and it
+  // rejects null, numbers and plain objects alike).
+  if (o?.$c !== cache) throw wrongCache(cache, o);
+  const i32 = cache.$views.i32;
+  const n = i32[cache.$count]!;
+  if (cache.$fast === threadLocal.current && n < AC_LIMIT) {
+    // The cheap, always-on double-free check: a plain load and store of the state byte.
+    // Sequential double frees (the usual bug) are always caught; two threads freeing the same
+    // object at the very same instant can both pass it. Debug caches (SLAB_POISON,
+    // SLAB_RED_ZONE) take the slow path, which uses compareExchange and catches that too.
+    // (A seq-cst compareExchange on a byte costs more than the whole rest of the fast path.)
+    const u8 = cache.$views.u8;
+    const was = u8[o.$s]!;
+    if (was !== ObjState.LIVE) throw doubleFree(cache, o, was);
+    u8[o.$s] = ObjState.CACHED;
+    i32[cache.$entries + n] = o.$a;
+    cache.$objs[n] = o;
+    i32[cache.$count] = n + 1;
+    return;
+  }
+  freeSlow(cache, o as StructObjectBase);
+}
+
+function allocSlow(cache: KmemCache): StructObjectBase {
+  bind(cache, 'kmemCacheAlloc');
+  if (cache.$views.i32[cache.$count] === 0) refill(cache);
+  const i32 = cache.$views.i32;
+  const u8 = cache.$views.u8;
+  const n = i32[cache.$count]!;
+  const obj = cache.$objs[n - 1]!;
+  if (cache.$debug) {
+    // Check before taking it off the array cache: on corruption the object stays free
+    // (repaired by checkPoison) and the cache stays consistent.
+    const size = cache.objectSize;
+    if ((cache.flags & SLAB_RED_ZONE) !== 0) {
+      const front = i32[cache.$d + CacheWord.OBJ_OFFSET]!;
+      const back = cache.stride - front - size;
+      try {
+        checkRedZones(u8, cache.name, obj.$a, size, front, back, RED_INACTIVE, 'alloc');
+      } catch (error) {
+        setRedZones(u8, obj.$a, size, front, back, RED_INACTIVE);
+        throw error;
+      }
+      setRedZones(u8, obj.$a, size, front, back, RED_ACTIVE);
+    }
+    if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) checkPoison(u8, cache.name, obj.$a, size);
+  }
+  i32[cache.$count] = n - 1;
+  u8[obj.$s] = ObjState.LIVE;
+  return obj;
+}
+
+function freeSlow(cache: KmemCache, o: StructObjectBase): void {
+  bind(cache, 'kmemCacheFree');
+  const u8 = cache.$views.u8;
+  const i32 = cache.$views.i32;
+  const state = Atomics.load(u8, o.$s);
+  if (state !== ObjState.LIVE) throw doubleFree(cache, o, state);
+  if (cache.$debug) {
+    const size = cache.objectSize;
+    if ((cache.flags & SLAB_RED_ZONE) !== 0) {
+      const front = i32[cache.$d + CacheWord.OBJ_OFFSET]!;
+      checkRedZones(u8, cache.name, o.$a, size, front, cache.stride - front - size, RED_ACTIVE, 'free');
+    }
+  }
+  const was = Atomics.compareExchange(u8, o.$s, ObjState.LIVE, ObjState.CACHED);
+  if (was !== ObjState.LIVE) throw doubleFree(cache, o, was);
+  if (cache.$debug) {
+    const size = cache.objectSize;
+    if ((cache.flags & SLAB_RED_ZONE) !== 0) {
+      const front = i32[cache.$d + CacheWord.OBJ_OFFSET]!;
+      setRedZones(u8, o.$a, size, front, cache.stride - front - size, RED_INACTIVE);
+    }
+    if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) poisonObject(u8, o.$a, size);
+  }
+  if (i32[cache.$count]! >= AC_LIMIT) flush(cache, AC_BATCH);
+  const n = i32[cache.$count]!;
+  i32[cache.$entries + n] = o.$a;
+  cache.$objs[n] = o;
+  i32[cache.$count] = n + 1;
+}
+
+export function wrongCache(cache: KmemCache, o: unknown): WrongCacheError {
+  if (!(o instanceof StructObjectBase)) {
+    return new WrongCacheError(`kmemCacheFree('${cache.name}'): not a slab object (a foreign value or address)`);
+  }
+  const other = o.$c as KmemCache | null;
+  return new WrongCacheError(
+    `kmemCacheFree('${cache.name}'): object 0x${o.$a.toString(16)} belongs to cache '${other?.name ?? '?'}'${other?.$dead ? ' (destroyed)' : ''}, not '${cache.name}'`,
+  );
+}
+
+export function doubleFree(cache: KmemCache, o: StructObjectBase, state: number): DoubleFreeError {
+  return new DoubleFreeError(
+    `kmemCacheFree('${cache.name}'): object 0x${o.$a.toString(16)} is not allocated (${state === ObjState.CACHED ? 'already freed' : 'free in its slab'}): double free`,
+  );
+}

@@ -1,0 +1,212 @@
+/**
+ * @fileoverview Per-thread array caches, the kernel's per-cpu array_cache: one per cache per
+ * registry slot, in shared memory, mirrored by the owner's handle as a JS array of objects.
+ * Binding a handle to the calling thread, refilling from the slabs and flushing back to them
+ * in batches under the cache lock, and returning the array caches of threads that left.
+ *
+ * The addresses a thread caches sit in shared memory, so nothing is lost when it exits or is
+ * terminated: its array cache becomes reclaimable as soon as its registry slot is released
+ * (detach(), or heap.reapThread() / watchWorker() for a thread that died), and the next thread
+ * to take the slot, kmemCacheShrink(), kmemCacheDestroy() and a cache about to grow return
+ * the objects to their slabs.
+ */
+
+import { HeapAttachmentError } from '../errors.js';
+import { threadLocal } from '../heap/thread-context.js';
+import type { StructObjectBase } from '../struct-object.js';
+import { NOT_BOUND, checkAlive, type KmemCache } from './cache-handle.js';
+import { lockWord, unlockWord } from './cache-lock.js';
+import { AC_BATCH, AC_LIMIT } from './flags.js';
+import {
+  AcWord,
+  CacheWord,
+  ObjState,
+  SLAB_STACK_BYTE,
+  SlabList,
+  slabStateByte,
+  SlabWord,
+} from '../heap/layout.js';
+import { objectMapOf, pageMapReady, resolveAddress, slabViewAt } from './object-map.js';
+import { newSlab, releaseExpired, slabEmptied } from './slab-lifecycle.js';
+import { listAdd, listDel } from './slab-list.js';
+
+/**
+ * Bind the handle's array-cache fields to the calling thread. A slot whose owner tag is not
+ * ours belonged to a thread that left (registry slots are reused only after release): its
+ * objects go back to their slabs first.
+ */
+export function bind(cache: KmemCache, what: string): void {
+  const self = threadLocal.current;
+  if (cache.$ctx === self && self !== null) {
+    checkAlive(cache, what);
+    return;
+  }
+  if (self === null || self.heap !== cache.heap) {
+    throw new HeapAttachmentError(`${what}('${cache.name}'): the calling thread is not attached to the cache's heap`);
+  }
+  checkAlive(cache, what);
+  const i32 = cache.$views.i32;
+  const d = cache.$d;
+  const ac = (i32[d + CacheWord.AC_BYTE]! >> 2) + self.slot * i32[d + CacheWord.AC_STRIDE]!;
+  lockWord(cache.heap, d + CacheWord.LOCK, self);
+  try {
+    if (i32[ac + AcWord.OWNER] !== self.tag) {
+      drainArrayCache(cache, ac);
+      i32[ac + AcWord.OWNER] = self.tag;
+    }
+  } finally {
+    unlockWord(cache.heap, d + CacheWord.LOCK, self);
+  }
+  cache.$count = ac + AcWord.COUNT;
+  cache.$entries = ac + AcWord.ENTRIES;
+  cache.$objs = loadArrayCache(cache);
+  cache.$ctx = self;
+  cache.$fast = cache.$debug ? NOT_BOUND : self;
+}
+
+/** This thread's array cache as objects, from the addresses in shared memory. */
+export function loadArrayCache(cache: KmemCache): (StructObjectBase | null)[] {
+  const i32 = cache.$views.i32;
+  const objs = new Array<StructObjectBase | null>(AC_LIMIT).fill(null);
+  const count = i32[cache.$count]!;
+  for (let k = 0; k < count; k++) objs[k] = resolveAddress(cache.struct, cache.heap, i32[cache.$entries + k]!);
+  return objs;
+}
+
+/** Fill this thread's array cache with up to AC_BATCH objects. */
+export function refill(cache: KmemCache): void {
+  const self = cache.$ctx!;
+  const heap = cache.heap;
+  const d = cache.$d;
+  for (let attempt = 0; ; attempt++) {
+    lockWord(heap, d + CacheWord.LOCK, self);
+    let got = 0;
+    try {
+      releaseExpired(cache);
+      got = takeObjects(cache, AC_BATCH);
+      if (got === 0 && attempt === 0 && reapArrayCaches(cache) > 0) got = takeObjects(cache, AC_BATCH);
+    } finally {
+      unlockWord(heap, d + CacheWord.LOCK, self);
+    }
+    if (got > 0) return;
+    // Build a slab with no lock held (the constructor is user code), then publish it.
+    const slab = newSlab(cache);
+    lockWord(heap, d + CacheWord.LOCK, self);
+    try {
+      listAdd(cache, slab, SlabList.PARTIAL);
+      heap.views.i32[d + CacheWord.NUM_SLABS]! += 1;
+      heap.views.i32[d + CacheWord.SLABS_CREATED]! += 1;
+      got = takeObjects(cache, AC_BATCH);
+    } finally {
+      unlockWord(heap, d + CacheWord.LOCK, self);
+    }
+    if (got > 0) return;
+  }
+}
+
+/**
+ * Give `n` objects of this thread's array cache back to their slabs: the top ones, so that
+ * nothing has to shift (the kernel flushes the oldest, for CPU-cache warmth; here that would
+ * cost a shift of both arrays per flush, and the object being freed still goes on top).
+ */
+export function flush(cache: KmemCache, n: number): void {
+  const self = cache.$ctx!;
+  const d = cache.$d;
+  lockWord(cache.heap, d + CacheWord.LOCK, self);
+  const i32 = cache.$views.i32; // after lockWord(), which may have remapped
+  const count = i32[cache.$count]!;
+  try {
+    for (let k = count - n; k < count; k++) returnToSlab(cache, i32[cache.$entries + k]!);
+  } finally {
+    unlockWord(cache.heap, d + CacheWord.LOCK, self);
+  }
+  i32[cache.$count] = count - n;
+}
+
+/** Precondition: cache lock held, and the array cache's owner (if any) is gone. */
+export function drainArrayCache(cache: KmemCache, ac: number): void {
+  const i32 = cache.$views.i32;
+  const count = i32[ac + AcWord.COUNT]!;
+  for (let k = 0; k < count; k++) returnToSlab(cache, i32[ac + AcWord.ENTRIES + k]!);
+  i32[ac + AcWord.COUNT] = 0;
+  i32[ac + AcWord.OWNER] = 0;
+}
+
+/** Return the array caches of threads that left. Precondition: cache lock held. */
+export function reapArrayCaches(cache: KmemCache): number {
+  const i32 = cache.$views.i32;
+  const d = cache.$d;
+  const base = i32[d + CacheWord.AC_BYTE]! >> 2;
+  const stride = i32[d + CacheWord.AC_STRIDE]!;
+  let reaped = 0;
+  for (let slot = 0; slot < i32[d + CacheWord.AC_SLOTS]!; slot++) {
+    const ac = base + slot * stride;
+    const owner = i32[ac + AcWord.OWNER]!;
+    if (owner !== 0 && !cache.heap.registry.isOwnerAlive(owner)) {
+      reaped += i32[ac + AcWord.COUNT]!;
+      drainArrayCache(cache, ac);
+    }
+  }
+  return reaped;
+}
+
+/** Move up to `want` free objects from slabs into this thread's array cache. Precondition: cache lock held. */
+export function takeObjects(cache: KmemCache, want: number): number {
+  const i32 = cache.$views.i32;
+  const u8 = cache.$views.u8;
+  const d = cache.$d;
+  const per = cache.objectsPerSlab;
+  const objBase = i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!;
+  let got = 0;
+  while (got < want) {
+    let slab = i32[d + CacheWord.PARTIAL]!;
+    if (slab === 0) slab = i32[d + CacheWord.EMPTY]!;
+    if (slab === 0) slab = i32[d + CacheWord.PENDING]!; // type-stable: reuse before release is fine
+    if (slab === 0) break;
+    const w = slab >> 2;
+    const stack = w + (SLAB_STACK_BYTE >> 2);
+    const states = slab + slabStateByte(per);
+    const view = slabViewAt(objectMapOf(cache.heap), cache.struct, slab);
+    const objs = cache.$objs;
+    let n = i32[cache.$count]!;
+    let top = i32[w + SlabWord.FREE_TOP]!;
+    while (top > 0 && got < want) {
+      const index = i32[stack + --top]!;
+      u8[states + index] = ObjState.CACHED;
+      i32[cache.$entries + n] = slab + objBase + index * cache.stride;
+      objs[n] = view.objects[index] ?? view.object(index);
+      n++;
+      got++;
+    }
+    i32[cache.$count] = n;
+    const took = i32[w + SlabWord.FREE_TOP]! - top;
+    i32[w + SlabWord.FREE_TOP] = top;
+    i32[w + SlabWord.INUSE]! += took;
+    listDel(cache, slab);
+    listAdd(cache, slab, top === 0 ? SlabList.FULL : SlabList.PARTIAL);
+  }
+  return got;
+}
+
+/** An object from an array cache goes back on its slab's free stack. Precondition: cache lock held. */
+export function returnToSlab(cache: KmemCache, address: number): void {
+  const i32 = cache.$views.i32;
+  const d = cache.$d;
+  // The page map names the slab (plain load: a live slab's page-map words do not change, and
+  // the cache lock orders their writing before us).
+  const map = pageMapReady(objectMapOf(cache.heap));
+  const slab = i32[map.memmapWord + ((address - map.firstPage) >>> 12)]!;
+  const w = slab >> 2;
+  const index = (address - slab - i32[d + CacheWord.SLAB_OBJ_BASE]! - i32[d + CacheWord.OBJ_OFFSET]!) / cache.stride;
+  const per = cache.objectsPerSlab;
+  i32[w + (SLAB_STACK_BYTE >> 2) + i32[w + SlabWord.FREE_TOP]!] = index;
+  i32[w + SlabWord.FREE_TOP]! += 1;
+  cache.$views.u8[slab + slabStateByte(per) + index] = ObjState.FREE;
+  const inuse = --i32[w + SlabWord.INUSE]!;
+  if (inuse === 0) {
+    slabEmptied(cache, slab);
+  } else if (i32[w + SlabWord.LIST] === SlabList.FULL) {
+    listDel(cache, slab);
+    listAdd(cache, slab, SlabList.PARTIAL);
+  }
+}
