@@ -1,7 +1,7 @@
 /**
- * @fileoverview CFG fixtures: each file in fixtures/cfg/ is named `<construct>--<variant>.ts`
- * and holds its expected edges in a closing comment; the graph of its first function must have
- * exactly those edges (and unreachable blocks), in creation order.
+ * @fileoverview CFG fixtures: each file in analyzer/test/fixtures/cfg/ is named
+ * `<construct>--<variant>.ts` and holds its expected edges in a closing comment; the graph of its
+ * first function must have exactly those edges (and unreachable blocks), in creation order.
  */
 
 import { readFileSync } from 'node:fs';

@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixturesRoot, parseExpectations } from '../src/eval/fixture-check.js';
 import { analyze, listRules, ProjectLoadError, type AnalyzeOptions } from '../src/index.js';
@@ -158,7 +159,7 @@ export function f(t: Task): void {
   it('finds nothing in the bundled example program, and finds a bug put into it', () => {
     // examples/shared-cache is written the way users should write rcukit code: lookups that are
     // stable until put(), a ctor that owns its object, every field set before insert().
-    const cwd = join(fixturesRoot(), '..');
+    const cwd = fileURLToPath(new URL('../../', import.meta.url));
     const project = 'examples/shared-cache/tsconfig.json';
     const clean = analyze({ cwd, project });
     expect(clean.filesAnalyzed).toBeGreaterThan(2);
