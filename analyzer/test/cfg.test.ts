@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Project, ts } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
-import { CfgBuilder, isFunctionLike } from '../src/cfg/cfg-builder.js';
+import { isFunctionLike } from '../src/ast.js';
+import { CfgBuilder } from '../src/cfg/cfg-builder.js';
 import { edgeList, toDot } from '../src/cfg/debug-dot.js';
 import { fixturesRoot, listFixtureFiles } from '../src/eval/fixture-check.js';
 

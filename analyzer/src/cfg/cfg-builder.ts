@@ -21,8 +21,9 @@
  */
 
 import { ts } from 'ts-morph';
+import { functionName, skipParens, type FunctionLike } from '../ast.js';
 import { BasicBlock, type EdgeKind, type Element } from './basic-block.js';
-import { ControlFlowGraph, type FunctionLike } from './control-flow-graph.js';
+import { ControlFlowGraph } from './control-flow-graph.js';
 
 // ---------------------------------------------------------------------------------------------
 // Contexts
@@ -61,34 +62,6 @@ interface UsingContext {
 }
 
 type Context = LoopContext | BreakableContext | TryContext | UsingContext;
-
-/** Function-likes whose bodies get their own graph. */
-export function isFunctionLike(node: ts.Node): node is ts.FunctionLikeDeclaration {
-  return (
-    ts.isFunctionDeclaration(node) ||
-    ts.isFunctionExpression(node) ||
-    ts.isArrowFunction(node) ||
-    ts.isMethodDeclaration(node) ||
-    ts.isConstructorDeclaration(node) ||
-    ts.isGetAccessorDeclaration(node) ||
-    ts.isSetAccessorDeclaration(node)
-  );
-}
-
-/** A readable name for messages and DOT dumps. */
-export function functionName(fn: FunctionLike): string {
-  if (ts.isSourceFile(fn)) return '<top>';
-  const sf = fn.getSourceFile();
-  const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
-  let own: string | undefined;
-  if (fn.name !== undefined && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name))) own = fn.name.text;
-  else if (ts.isConstructorDeclaration(fn)) own = 'constructor';
-  else if (ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) own = fn.parent.name.text;
-  else if (ts.isPropertyAssignment(fn.parent) && ts.isIdentifier(fn.parent.name)) own = fn.parent.name.text;
-  const cls = fn.parent !== undefined && (ts.isClassDeclaration(fn.parent) || ts.isClassExpression(fn.parent)) ? fn.parent.name?.text : undefined;
-  if (own === undefined) return `<${ts.isArrowFunction(fn) ? 'arrow' : 'function'}@${line}>`;
-  return cls !== undefined ? `${cls}.${own}` : own;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Builder
@@ -785,14 +758,6 @@ function isUsingList(list: ts.VariableDeclarationList): boolean {
 
 function isLoop(s: ts.Statement): boolean {
   return ts.isWhileStatement(s) || ts.isDoStatement(s) || ts.isForStatement(s) || ts.isForOfStatement(s) || ts.isForInStatement(s);
-}
-
-export function skipParens(e: ts.Expression): ts.Expression {
-  let x = e;
-  while (ts.isParenthesizedExpression(x) || ts.isAsExpression(x) || ts.isNonNullExpression(x) || ts.isSatisfiesExpression(x) || ts.isTypeAssertionExpression(x)) {
-    x = x.expression;
-  }
-  return x;
 }
 
 function isTypeOnly(n: ts.Node): boolean {

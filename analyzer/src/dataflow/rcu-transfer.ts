@@ -8,9 +8,8 @@
  */
 
 import { ts } from 'ts-morph';
+import { declaredOutside, isNullish, outermostWrapper, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
 import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
-import { skipParens } from '../cfg/cfg-builder.js';
-import type { FunctionLike } from '../cfg/control-flow-graph.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
@@ -252,7 +251,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         return this.markUnprotected(out, c);
       }
       case 'refcountIncNotZero': {
-        const parent = skipParenParents(c);
+        const parent = outermostWrapper(c).parent;
         if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) {
           this.emit({ kind: 'incIgnored', node: c, sym: this.lockRef(c.arguments[0])?.sym, state: s });
         }
@@ -444,9 +443,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       if (kind === 'tableLookup' || kind === 'tableLookupLocked') return withObj(s, sym, newObj('stable', x, s.readMin));
       if (kind === undefined) {
         const summary = this.ctx.summaryOfCall(x);
-        if (summary?.returnsLockedField !== undefined && ts.isIdentifier(skipParenParentsDecl(x))) {
+        if (summary?.returnsLockedField !== undefined && ts.isIdentifier(storedName(x))) {
           // `const sh = lockTaskSighand(t)`: returned locked, so `sh.siglock` is held here.
-          const name = (skipParenParentsDecl(x) as ts.Identifier).text;
+          const name = (storedName(x) as ts.Identifier).text;
           const key = `${name}.${summary.returnsLockedField}`;
           s = withLock(s, { key, obj: sym, field: summary.returnsLockedField, site: x, must: true, when: undefined });
           return withObj(s, sym, newObj('stable', x, s.readMin));
@@ -472,12 +471,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (this.sink === undefined) return;
     const sym = this.symbolOf(id);
     if (sym === undefined || !s.objs.has(sym)) return;
-    let child: ts.Node = id;
-    let p = id.parent;
-    while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p)) {
-      child = p;
-      p = p.parent;
-    }
+    const child = outermostWrapper(id);
+    const p = child.parent;
     let how: UseKind | undefined;
     if (ts.isReturnStatement(p)) how = 'return';
     else if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) {
@@ -500,28 +495,17 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       const target = skipParens(p.left);
       if (ts.isIdentifier(target)) {
         const t = this.symbolOf(target);
-        if (t !== undefined && this.declaredOutside(t)) how = 'storeOuter';
+        if (t !== undefined && declaredOutside(t, this.fn)) how = 'storeOuter';
       } else if (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) how = 'storeField';
     }
     if (how !== undefined) this.emit({ kind: 'use', node: id, sym, how, state: s });
   }
 
-  private declaredOutside(sym: ts.Symbol): boolean {
-    if (ts.isSourceFile(this.fn)) return false;
-    const d = sym.valueDeclaration ?? sym.declarations?.[0];
-    if (d === undefined) return false;
-    return d.getSourceFile() !== this.fn.getSourceFile() || d.pos < this.fn.pos || d.end > this.fn.end;
-  }
-
   /** A closure that runs later: report the tracked references it captures. */
   private closure(s: FactState, fnNode: ts.Node): void {
     if (this.sink === undefined || s.objs.size === 0) return;
-    let child: ts.Node = fnNode;
-    let p = fnNode.parent;
-    while (ts.isParenthesizedExpression(p)) {
-      child = p;
-      p = p.parent;
-    }
+    const child = outermostWrapper(fnNode);
+    const p = child.parent;
     let deferred = ts.isReturnStatement(p) || (ts.isBinaryExpression(p) && p.right === child) || ts.isPropertyAssignment(p);
     if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) {
       const kind = this.ctx.primitives.callKind(p);
@@ -668,8 +652,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       [eq.left, eq.right],
       [eq.right, eq.left],
     ] as const) {
-      const o = skipParens(other);
-      if (o.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(o) && o.text === 'undefined')) continue;
+      if (isNullish(other)) continue;
       const sym = this.rootSymbol(side);
       if (sym === undefined || this.mentions(other, sym)) continue;
       const fact = out.objs.get(sym);
@@ -682,9 +665,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   /** `v`, `v.key`, `v.a.b` → v's symbol. */
   private rootSymbol(e: ts.Expression): ts.Symbol | undefined {
-    let x = skipParens(e);
-    while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipParens(x.expression);
-    return ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
+    const root = rootIdentifier(e);
+    return root === undefined ? undefined : this.symbolOf(root);
   }
 
   private mentions(e: ts.Node, sym: ts.Symbol): boolean {
@@ -723,20 +705,9 @@ function isAssigned(sym: ts.Symbol, scope: ts.Node): boolean {
   return found;
 }
 
-function isNullish(e: ts.Expression): boolean {
-  const x = skipParens(e);
-  return x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
-}
-
-function skipParenParents(n: ts.Node): ts.Node {
-  let p = n.parent;
-  while (ts.isParenthesizedExpression(p)) p = p.parent;
-  return p;
-}
-
 /** The variable name a call's value is stored in (`const x = f()` / `x = f()`), or the call itself. */
-function skipParenParentsDecl(call: ts.CallExpression): ts.Node {
-  const p = skipParenParents(call);
+function storedName(call: ts.CallExpression): ts.Node {
+  const p = outermostWrapper(call).parent;
   if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name;
   if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipParens(p.left))) return skipParens(p.left);
   return call;

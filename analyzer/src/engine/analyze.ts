@@ -6,10 +6,10 @@
 
 import { resolve } from 'node:path';
 import type { ts } from 'ts-morph';
+import { functionName } from '../ast.js';
 import type { Diagnostic, Severity } from '../diagnostic.js';
 import { makeDiagnostic, shortText, type RuleContext, type RuleDefinition } from '../rules/define-rule.js';
 import { RULES } from '../rules/index.js';
-import { functionName } from '../cfg/cfg-builder.js';
 import type { AnalysisResult, AnalyzeOptions, RuleInfo, SkippedFunction } from './api.js';
 import { filesUsingRuntime } from './prefilter.js';
 import { ProgramAnalysis } from './program-analysis.js';

@@ -5,16 +5,17 @@
  */
 
 import { ts } from 'ts-morph';
+import { isEqualityOperator, isFunctionLike, isNullish, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
 import type { BasicBlock, Edge } from '../cfg/basic-block.js';
-import { CfgBuilder, functionName, isFunctionLike } from '../cfg/cfg-builder.js';
-import type { Primitives } from '../primitives/primitives.js';
-import type { ControlFlowGraph, FunctionLike } from '../cfg/control-flow-graph.js';
+import { CfgBuilder } from '../cfg/cfg-builder.js';
+import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import { dumpIfRequested } from '../cfg/debug-dot.js';
 import type { FactEvent } from '../dataflow/events.js';
 import { type FactState, emptyState, isStable, newObj, withLock, withObj } from '../dataflow/facts.js';
 import { RcuTransfer, type TransferContext } from '../dataflow/rcu-transfer.js';
 import { solveForward } from '../dataflow/solver.js';
 import { type Annotations, NO_ANNOTATIONS, RCU_LOCK_NAME, readAnnotations } from '../summaries/annotations.js';
+import type { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
 
 export interface FunctionAnalysis {
@@ -83,11 +84,9 @@ function assertsReadLockHeld(fn: ts.FunctionLikeDeclaration, primitives: Primiti
   if (body === undefined || !ts.isBlock(body)) return false;
   for (const st of body.statements.slice(0, 3)) {
     if (!ts.isIfStatement(st)) continue;
-    let c = st.expression;
-    while (ts.isParenthesizedExpression(c)) c = c.expression;
+    const c = skipParens(st.expression);
     if (!ts.isPrefixUnaryExpression(c) || c.operator !== ts.SyntaxKind.ExclamationToken) continue;
-    let call: ts.Expression = c.operand;
-    while (ts.isParenthesizedExpression(call)) call = call.expression;
+    const call = skipParens(c.operand);
     if (!ts.isCallExpression(call) || primitives.callKind(call) !== 'rcuReadLockHeld') continue;
     const then = ts.isBlock(st.thenStatement) ? st.thenStatement.statements[0] : st.thenStatement;
     if (then !== undefined && (ts.isThrowStatement(then) || ts.isReturnStatement(then))) return true;
@@ -199,8 +198,8 @@ function inferSummary(
   for (const r of returns) {
     const expr = ts.isReturnStatement(r.node) ? r.node.expression : undefined;
     if (expr === undefined) continue;
-    const x = skipParensLocal(expr);
-    if (x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined')) continue;
+    if (isNullish(expr)) continue;
+    const x = skipParens(expr);
     // Sentinels (`'again'`, -1) are not references.
     if (ts.isLiteralExpression(x) || ts.isPrefixUnaryExpression(x)) continue;
     sawValue = true;
@@ -277,7 +276,7 @@ function lockGetter(fn: FunctionLike, returns: ReadonlyArray<{ node: ts.Node }>,
   for (const r of returns) {
     const e = ts.isReturnStatement(r.node) ? r.node.expression : !ts.isBlock(fn.body!) && r.node === fn ? (fn.body as ts.Expression) : undefined;
     if (e === undefined) return undefined;
-    const x = skipParensLocal(e);
+    const x = skipParens(e);
     if (!ts.isPropertyAccessExpression(x) || !ts.isIdentifier(x.expression) || !ctx.primitives.isSpinlockExpr(x)) return undefined;
     const param = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === (x.expression as ts.Identifier).text);
     if (param < 0 || (found !== undefined && (found.param !== param || found.field !== x.name.text))) return undefined;
@@ -296,32 +295,17 @@ function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker)
   if (ret === undefined || (ret.flags & ts.TypeFlags.BooleanLike) === 0 || fn.body === undefined) return [];
   const names = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
   const found = new Set<number>();
-  const root = (e: ts.Expression): string | undefined => {
-    let x = skipParensLocal(e);
-    while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipParensLocal(x.expression);
-    return ts.isIdentifier(x) ? x.text : undefined;
-  };
+  const root = (e: ts.Expression): string | undefined => rootIdentifier(e)?.text;
   const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n)) {
-      const op = n.operatorToken.kind;
-      if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) {
-        const l = root(n.left);
-        const r = root(n.right);
-        const isNull = (e: ts.Expression): boolean => skipParensLocal(e).kind === ts.SyntaxKind.NullKeyword;
-        if (l !== undefined && l !== r && !isNull(n.right) && names.includes(l)) found.add(names.indexOf(l));
-        if (r !== undefined && l !== r && !isNull(n.left) && names.includes(r)) found.add(names.indexOf(r));
-      }
+    if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind)) {
+      const l = root(n.left);
+      const r = root(n.right);
+      const isNull = (e: ts.Expression): boolean => skipParens(e).kind === ts.SyntaxKind.NullKeyword;
+      if (l !== undefined && l !== r && !isNull(n.right) && names.includes(l)) found.add(names.indexOf(l));
+      if (r !== undefined && l !== r && !isNull(n.left) && names.includes(r)) found.add(names.indexOf(r));
     }
     if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
   };
   ts.forEachChild(fn.body, visit);
   return [...found];
 }
-
-function skipParensLocal(e: ts.Expression): ts.Expression {
-  let x = e;
-  while (ts.isParenthesizedExpression(x) || ts.isAsExpression(x) || ts.isNonNullExpression(x)) x = x.expression;
-  return x;
-}
-
-export { functionName };

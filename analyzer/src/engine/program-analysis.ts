@@ -6,8 +6,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { isFunctionLike } from '../cfg/cfg-builder.js';
-import type { FunctionLike } from '../cfg/control-flow-graph.js';
+import { isFunctionLike, type FunctionLike } from '../ast.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';

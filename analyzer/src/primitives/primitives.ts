@@ -10,6 +10,7 @@
  */
 
 import { ts } from 'ts-morph';
+import { skipParens } from '../ast.js';
 import { isRuntimeFile } from './runtime-package.js';
 import { SlabModel } from './slab-model.js';
 
@@ -96,8 +97,7 @@ export class Primitives {
 
   /** The symbol a callee expression names (`f`, `ns.f`, `(f)`), aliases resolved. */
   calleeSymbol(call: ts.CallExpression | ts.NewExpression): ts.Symbol | undefined {
-    let callee: ts.Expression = call.expression;
-    while (ts.isParenthesizedExpression(callee) || ts.isNonNullExpression(callee)) callee = callee.expression;
+    const callee = skipParens(call.expression);
     const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
     const sym = this.checker.getSymbolAtLocation(nameNode);
     return sym === undefined ? undefined : this.resolveAlias(sym);
