@@ -7,7 +7,7 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic, RelatedLocation, Severity, SourceSpan } from '../diagnostic.js';
 import type { FactEvent } from '../dataflow/events.js';
-import type { FunctionAnalysis } from '../engine/function-analysis.js';
+import type { FunctionAnalysis } from '../summaries/function-analysis.js';
 import type { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
 

@@ -14,9 +14,9 @@ import type { FactEvent } from '../dataflow/events.js';
 import { type FactState, emptyState, isStable, newObj, withLock, withObj } from '../dataflow/facts.js';
 import { RcuTransfer, type TransferContext } from '../dataflow/rcu-transfer.js';
 import { solveForward } from '../dataflow/solver.js';
-import { type Annotations, NO_ANNOTATIONS, RCU_LOCK_NAME, readAnnotations } from '../summaries/annotations.js';
+import { type Annotations, NO_ANNOTATIONS, RCU_LOCK_NAME, readAnnotations } from './annotations.js';
 import type { Primitives } from '../primitives/primitives.js';
-import type { FunctionSummary } from '../summaries/summary.js';
+import type { FunctionSummary } from './summary.js';
 
 export interface FunctionAnalysis {
   readonly cfg: ControlFlowGraph;
