@@ -38,9 +38,6 @@ export interface TransferContext {
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
 }
 
-/** Calls that run a callback later, after the current read-side section may have ended. */
-const DEFERRING_CALLEES = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'nextTick', 'then', 'catch', 'finally', 'addEventListener', 'on', 'once']);
-
 const NON_THROWING: ReadonlySet<string> = new Set([
   'rcuReadLock',
   'rcuReadUnlock',
@@ -477,8 +474,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (ts.isReturnStatement(p)) how = 'return';
     else if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) {
       if (this.ctx.primitives.callKind(p) !== undefined) return;
-      const callee = p.expression;
-      if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'postMessage') how = 'postMessage';
+      if (this.ctx.primitives.hostCall(p) === 'postsMessage') how = 'postMessage';
       else {
         const summary = this.ctx.summaryOfCall(p);
         const index = p.arguments.indexOf(child as ts.Expression);
@@ -507,12 +503,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     const child = outermostWrapper(fnNode);
     const p = child.parent;
     let deferred = ts.isReturnStatement(p) || (ts.isBinaryExpression(p) && p.right === child) || ts.isPropertyAssignment(p);
-    if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) {
-      const kind = this.ctx.primitives.callKind(p);
-      const callee = skipParens(p.expression);
-      const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
-      deferred = kind === 'callRcu' || DEFERRING_CALLEES.has(name);
-    }
+    if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) deferred = this.ctx.primitives.defersCallbacks(p);
     if (!deferred) return;
     const seen = new Set<ts.Symbol>();
     const visit = (n: ts.Node): void => {

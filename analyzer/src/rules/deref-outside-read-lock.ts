@@ -38,7 +38,7 @@ export default defineRule({
   check(ctx) {
     // An inline synchronous callback (`list.forEach((x) => …)`) runs in its caller's context,
     // which this per-function analysis cannot see: its caller's findings cover it.
-    if (isInlineCallback(ctx.analysis.cfg.fn)) return;
+    if (isInlineCallback(ctx.analysis.cfg.fn, ctx.primitives)) return;
     const fn = ctx.analysis.cfg.fn;
     for (const e of ctx.events) {
       if (e.kind === 'call') {

@@ -6,7 +6,8 @@
  */
 
 import { ts } from 'ts-morph';
-import { skipParens } from '../../ast.js';
+import { outermostWrapper, skipParens } from '../../ast.js';
+import type { Primitives } from '../../primitives/primitives.js';
 
 /** Where a finding about leaving a function points: the return/throw statement, or the closing brace. */
 export function exitAnchor(node: ts.Node): ts.Node {
@@ -44,20 +45,15 @@ export function callText(site: ts.Node): string {
   return site.getText().split('\n')[0] ?? '';
 }
 
-/** Calls that run their callback later, not during the call. */
-export const DEFERRING_CALLEES: ReadonlySet<string> = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'nextTick', 'then', 'catch', 'finally', 'addEventListener', 'on', 'once', 'callRcu']);
-
-/** An arrow or function expression passed straight to a call that runs it synchronously. */
-export function isInlineCallback(fn: ts.Node): boolean {
+/**
+ * An arrow or function expression passed straight to a call that runs it during the call
+ * (`forEach`, `map`, a helper): any call except those that defer their callbacks, known by
+ * symbol (`callRcu`, timers, promise reactions, listeners: Primitives.defersCallbacks).
+ */
+export function isInlineCallback(fn: ts.Node, primitives: Primitives): boolean {
   if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
-  let child: ts.Node = fn;
-  let p = fn.parent;
-  while (ts.isParenthesizedExpression(p)) {
-    child = p;
-    p = p.parent;
-  }
+  const child = outermostWrapper(fn);
+  const p = child.parent;
   if (!ts.isCallExpression(p) || !p.arguments.includes(child as ts.Expression)) return false;
-  const callee = skipParens(p.expression);
-  const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
-  return !DEFERRING_CALLEES.has(name);
+  return !primitives.defersCallbacks(p);
 }
