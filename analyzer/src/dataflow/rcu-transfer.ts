@@ -10,7 +10,7 @@
 import { ts } from 'ts-morph';
 import { declaredOutside, isNullish, outermostWrapper, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
 import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
-import type { Primitives } from '../primitives/primitives.js';
+import { LOCK_AND_REFCOUNT_PRIMITIVES, type Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
@@ -38,18 +38,8 @@ export interface TransferContext {
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
 }
 
-const NON_THROWING: ReadonlySet<string> = new Set([
-  'rcuReadLock',
-  'rcuReadUnlock',
-  'rcuReadLockHeld',
-  'spinLock',
-  'spinUnlock',
-  'spinTrylock',
-  'refcountIncNotZero',
-  'refcountInc',
-  'refcountDecAndTest',
-  'refcountSet',
-]);
+/** Modelled as never throwing: see endsInNonThrowingPrimitive. */
+const NON_THROWING: ReadonlySet<string> = new Set(LOCK_AND_REFCOUNT_PRIMITIVES);
 
 interface LockRef {
   readonly key: string;
@@ -208,6 +198,20 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     return out;
   }
 
+  /**
+   * Release `lock` (spinUnlock, or the end of a `using` guard's scope): no longer held, and an
+   * object it was taken on no longer awaits revalidation under it.
+   */
+  private release(s: FactState, lock: LockRef, site: ts.Node): FactState {
+    this.emit({ kind: 'spinUnlock', node: site, key: lock.key, sym: lock.sym, state: s });
+    let out = withoutLock(s, lock.key);
+    if (lock.sym !== undefined) {
+      const o = out.objs.get(lock.sym);
+      if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
+    }
+    return this.markUnprotected(out, site);
+  }
+
   /** After a release: an object loaded in a section that has ended is now unprotected. */
   private markUnprotected(s: FactState, site: ts.Node): FactState {
     let out = s;
@@ -238,14 +242,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       }
       case 'spinUnlock': {
         const lock = this.lockRef(c.arguments[0]);
-        if (lock === undefined) return s;
-        this.emit({ kind: 'spinUnlock', node: c, key: lock.key, sym: lock.sym, state: s });
-        let out = withoutLock(s, lock.key);
-        if (lock.sym !== undefined) {
-          const o = out.objs.get(lock.sym);
-          if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
-        }
-        return this.markUnprotected(out, c);
+        return lock === undefined ? s : this.release(s, lock, c);
       }
       case 'refcountIncNotZero': {
         const parent = outermostWrapper(c).parent;
@@ -343,14 +340,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (kind === 'rcuReadLock') return this.readUnlock(s, decl);
     if (kind === 'spinLock') {
       const lock = this.lockRef(init.arguments[0]);
-      if (lock === undefined) return s;
-      this.emit({ kind: 'spinUnlock', node: decl, key: lock.key, sym: lock.sym, state: s });
-      let out = withoutLock(s, lock.key);
-      if (lock.sym !== undefined) {
-        const o = out.objs.get(lock.sym);
-        if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
-      }
-      return this.markUnprotected(out, decl);
+      return lock === undefined ? s : this.release(s, lock, decl);
     }
     return s;
   }

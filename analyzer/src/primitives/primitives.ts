@@ -17,15 +17,11 @@ import { hostCallKind, type HostCallKind } from './host-apis.js';
 import { isRuntimeFile } from './runtime-package.js';
 import { SlabModel } from './slab-model.js';
 
-/** The runtime functions the rules give meaning to. */
-export const PRIMITIVE_NAMES = [
+/** The read-side, spinlock and refcount operations: a few atomic operations on the heap each. */
+export const LOCK_AND_REFCOUNT_PRIMITIVES = [
   'rcuReadLock',
   'rcuReadUnlock',
   'rcuReadLockHeld',
-  'synchronizeRcu',
-  'synchronizeRcuAsync',
-  'callRcu',
-  'rcuBarrier',
   'spinLock',
   'spinUnlock',
   'spinTrylock',
@@ -33,6 +29,15 @@ export const PRIMITIVE_NAMES = [
   'refcountInc',
   'refcountDecAndTest',
   'refcountSet',
+] as const;
+
+/** The runtime functions the rules give meaning to. */
+export const PRIMITIVE_NAMES = [
+  ...LOCK_AND_REFCOUNT_PRIMITIVES,
+  'synchronizeRcu',
+  'synchronizeRcuAsync',
+  'callRcu',
+  'rcuBarrier',
   'kmemCacheCreate',
   'kmemCacheAlloc',
   'kmemCacheFree',
