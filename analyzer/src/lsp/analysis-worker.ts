@@ -18,7 +18,7 @@ import type { AnalysisResult, AnalyzeOptions, RuleInfo } from '../engine/api.js'
 import { applySuppressions } from '../suppress/apply-suppressions.js';
 import { metaRuleIds, metaRules } from '../suppress/meta-rules.js';
 import { findSuppressionComments, type SuppressionComment } from '../suppress/suppression-comments.js';
-import { ProjectCache } from './project-cache.js';
+import { ProjectCache } from '../engine/program-cache.js';
 
 /** Host → worker. */
 export type WorkerRequest =
