@@ -7,3 +7,4 @@ export type { Diagnostic, Severity, SourceSpan, RelatedLocation, TextEdit, Fix }
 export type { AnalyzeOptions, AnalysisResult, RuleInfo, SkippedFunction } from './engine/api.js';
 export { analyze, analyzeProgram, listRules } from './engine/analyze.js';
 export { ProjectLoadError } from './engine/errors.js';
+export { ProgramCache } from './engine/program-cache.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixturesRoot, parseExpectations } from '../src/eval/fixture-check.js';
-import { analyze, listRules, ProjectLoadError, type AnalyzeOptions } from '../src/index.js';
+import { analyze, listRules, ProgramCache, ProjectLoadError, type AnalyzeOptions } from '../src/index.js';
 
 const dir = join(fixturesRoot(), 'engine-virtual');
 
@@ -171,6 +171,21 @@ export function f(t: Task): void {
     expect(broken).not.toBe(text);
     const found = analyze({ cwd, project, overlays: new Map([[updater, broken]]) });
     expect(found.diagnostics.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([`rcu/publish-before-init@${lineOf(broken, 'p.stock = 60')}`]);
+  });
+
+  it('gives the same findings on warm programs as on a fresh load, overlays and all', () => {
+    // The language server keeps projects warm (ProgramCache); `rcukit check` loads them afresh.
+    const cwd = fileURLToPath(new URL('../../', import.meta.url));
+    const project = 'examples/shared-cache/tsconfig.json';
+    const updater = join(cwd, 'examples/shared-cache/src/updater.ts');
+    const broken = readFileSync(updater, 'utf8').replace('if (catalog.insert(p)) listed++;', 'if (catalog.insert(p)) { listed++; p.stock = 60; }');
+    const programs = new ProgramCache();
+    const edited = { cwd, project, overlays: new Map([[updater, broken]]) };
+    const warm = analyze(edited, programs).diagnostics;
+    expect(warm.map((d) => d.ruleId)).toEqual(['rcu/publish-before-init']);
+    expect(warm).toEqual(analyze(edited).diagnostics);
+    // The buffer closed: the warm program goes back to the text on disk.
+    expect(analyze({ cwd, project }, programs).diagnostics).toEqual([]);
   });
 
   it('lists every rule with metadata', () => {

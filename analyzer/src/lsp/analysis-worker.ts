@@ -10,15 +10,13 @@
  */
 
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import type { ts } from 'ts-morph';
 import type { Diagnostic, Severity } from '../diagnostic.js';
 import type { AnalysisResult, AnalyzeOptions, RuleInfo } from '../engine/api.js';
+import type { ProgramCache } from '../engine/program-cache.js';
 import { applySuppressions } from '../suppress/apply-suppressions.js';
 import { metaRuleIds, metaRules } from '../suppress/meta-rules.js';
 import { findSuppressionComments, type SuppressionComment } from '../suppress/suppression-comments.js';
-import { ProjectCache } from '../engine/program-cache.js';
 
 /** Host → worker. */
 export type WorkerRequest =
@@ -37,25 +35,25 @@ export type WorkerResponse =
   | { readonly kind: 'rules'; readonly id: number; readonly rules: readonly RuleInfo[] }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly stack: string | undefined };
 
-/** The two engine entry points (engine/api.ts), from the package's public entry. */
+/** The engine's entry points (engine/api.ts) and its warm programs, from the package's public entry. */
 interface Engine {
-  analyze(options: AnalyzeOptions): AnalysisResult;
-  analyzeProgram(program: ts.Program, options: { files?: readonly string[]; rules?: Readonly<Record<string, Severity>> }): AnalysisResult;
+  analyze(options: AnalyzeOptions, programs?: ProgramCache): AnalysisResult;
   listRules(): readonly RuleInfo[];
+  ProgramCache: new () => ProgramCache;
 }
 
-const projects = new ProjectCache();
-
 let engine: Engine | undefined;
+let projects: ProgramCache | undefined;
 
 /** Load the engine once, through `../index.js`; a build without it is a clear error, not a crash. */
 async function loadEngine(): Promise<Engine> {
   if (engine !== undefined) return engine;
   const mod = (await import('../index.js')) as unknown as Partial<Record<keyof Engine, unknown>>;
-  if (typeof mod.analyze !== 'function' || typeof mod.analyzeProgram !== 'function' || typeof mod.listRules !== 'function') {
-    throw new Error('this build of @rcukit/analyzer has no analysis engine (analyze/analyzeProgram/listRules are not exported from its index)');
+  if (typeof mod.analyze !== 'function' || typeof mod.ProgramCache !== 'function' || typeof mod.listRules !== 'function') {
+    throw new Error('this build of @rcukit/analyzer has no analysis engine (analyze/ProgramCache/listRules are not exported from its index)');
   }
   engine = mod as Engine;
+  projects = new engine.ProgramCache();
   return engine;
 }
 
@@ -69,7 +67,7 @@ export function runAnalysisWorker(): void {
       const engine = await loadEngine();
       if (request.kind === 'analyze') {
         const t0 = performance.now();
-        if (request.reset) projects.clear();
+        if (request.reset) projects?.clear();
         const result = analyzeWithSuppressions(engine, request.options);
         port.postMessage({ kind: 'analyzed', id: request.id, result, ms: performance.now() - t0 } satisfies WorkerResponse);
       } else {
@@ -80,25 +78,6 @@ export function runAnalysisWorker(): void {
       port.postMessage({ kind: 'failed', id: request.id, message: `${e.name}: ${e.message}`, stack: e.stack } satisfies WorkerResponse);
     }
   });
-}
-
-/**
- * A tsconfig project runs on its warm program (project-cache.ts) through `analyzeProgram`, the
- * core `analyze()` itself runs after loading; loose files go through `analyze()`.
- */
-function runEngine(engine: Engine, options: AnalyzeOptions): AnalysisResult {
-  if (options.project === undefined) return engine.analyze(options);
-  let program: ts.Program;
-  try {
-    program = projects.program(path.resolve(options.cwd, options.project), options.overlays ?? new Map());
-  } catch (error) {
-    projects.clear();
-    // The TypeScript parser recurses once per nesting level (as engine/analyze.ts reports it).
-    if (error instanceof RangeError) throw new Error('the program is nested too deeply for the TypeScript parser');
-    throw error;
-  }
-  const files = options.files?.map((f) => path.resolve(options.cwd, f));
-  return engine.analyzeProgram(program, { ...(files !== undefined ? { files } : {}), ...(options.rules !== undefined ? { rules: options.rules } : {}) });
 }
 
 /** The engine's rules and the rules about suppression comments, as `rcukit rules` lists them. */
@@ -115,7 +94,8 @@ function allRules(listRules: Engine['listRules']): RuleInfo[] {
 function analyzeWithSuppressions(engine: Engine, options: AnalyzeOptions): AnalysisResult {
   const severities = options.rules ?? {};
   const engineRules = Object.fromEntries(Object.entries(severities).filter(([id]) => !metaRuleIds.has(id)));
-  const result = runEngine(engine, { ...options, rules: engineRules });
+  // A tsconfig project runs on its warm program, kept by the engine across requests.
+  const result = engine.analyze({ ...options, rules: engineRules }, projects);
   const rules = allRules(engine.listRules);
   const defaults = new Map(rules.map((r) => [r.id, r.defaultSeverity]));
   const severityOf = (id: string): Severity => severities[id] ?? defaults.get(id) ?? 'error';
