@@ -1,6 +1,6 @@
 /**
- * @fileoverview @rcukit/analyzer: the engine's public surface, used by the CLI and the
- * language server.
+ * @fileoverview @rcukit/analyzer: the engine's public surface. The CLI and the language server
+ * reach it through check/pipeline.ts, never through engine internals.
  */
 
 export type { Diagnostic, Severity, SourceSpan, RelatedLocation, TextEdit, Fix } from './diagnostic.js';
