@@ -1,7 +1,8 @@
 /**
- * @fileoverview analyze(): load the program, pre-filter its files, analyze every function of
- * the files that matter, run the enabled rules over each analysis, and return Diagnostics
- * (sorted, de-duplicated: a finally body built once per path may report the same node twice).
+ * @fileoverview analyze(): load the program (project-loader.ts, or warm from a ProgramCache),
+ * pre-filter its files, analyze every function of the files that matter, run the enabled
+ * rules over each analysis, and return Diagnostics (sorted, de-duplicated: a finally body
+ * built once per path may report the same node twice).
  */
 
 import { resolve } from 'node:path';
