@@ -1,14 +1,15 @@
 /**
- * @fileoverview CFG fixtures: each file in fixtures/cfg/ is named `<construct>--<variant>.ts`
- * and holds its expected edges in a closing comment; the graph of its first function must have
- * exactly those edges (and unreachable blocks), in creation order.
+ * @fileoverview CFG fixtures: each file in analyzer/test/fixtures/cfg/ is named
+ * `<construct>--<variant>.ts` and holds its expected edges in a closing comment; the graph of its
+ * first function must have exactly those edges (and unreachable blocks), in creation order.
  */
 
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Project, ts } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
-import { CfgBuilder, isFunctionLike } from '../src/cfg/cfg-builder.js';
+import { isFunctionLike } from '../src/ast.js';
+import { CfgBuilder } from '../src/cfg/cfg-builder.js';
 import { edgeList, toDot } from '../src/cfg/debug-dot.js';
 import { fixturesRoot, listFixtureFiles } from '../src/eval/fixture-check.js';
 

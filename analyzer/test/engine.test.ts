@@ -7,9 +7,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixturesRoot, parseExpectations } from '../src/eval/fixture-check.js';
-import { analyze, listRules, ProjectLoadError, type AnalyzeOptions } from '../src/index.js';
+import { analyze, listRules, ProgramCache, ProjectLoadError, type AnalyzeOptions } from '../src/index.js';
 
 const dir = join(fixturesRoot(), 'engine-virtual');
 
@@ -158,7 +159,7 @@ export function f(t: Task): void {
   it('finds nothing in the bundled example program, and finds a bug put into it', () => {
     // examples/shared-cache is written the way users should write rcukit code: lookups that are
     // stable until put(), a ctor that owns its object, every field set before insert().
-    const cwd = join(fixturesRoot(), '..');
+    const cwd = fileURLToPath(new URL('../../', import.meta.url));
     const project = 'examples/shared-cache/tsconfig.json';
     const clean = analyze({ cwd, project });
     expect(clean.filesAnalyzed).toBeGreaterThan(2);
@@ -170,6 +171,21 @@ export function f(t: Task): void {
     expect(broken).not.toBe(text);
     const found = analyze({ cwd, project, overlays: new Map([[updater, broken]]) });
     expect(found.diagnostics.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([`rcu/publish-before-init@${lineOf(broken, 'p.stock = 60')}`]);
+  });
+
+  it('gives the same findings on warm programs as on a fresh load, overlays and all', () => {
+    // The language server keeps projects warm (ProgramCache); `rcukit check` loads them afresh.
+    const cwd = fileURLToPath(new URL('../../', import.meta.url));
+    const project = 'examples/shared-cache/tsconfig.json';
+    const updater = join(cwd, 'examples/shared-cache/src/updater.ts');
+    const broken = readFileSync(updater, 'utf8').replace('if (catalog.insert(p)) listed++;', 'if (catalog.insert(p)) { listed++; p.stock = 60; }');
+    const programs = new ProgramCache();
+    const edited = { cwd, project, overlays: new Map([[updater, broken]]) };
+    const warm = analyze(edited, programs).diagnostics;
+    expect(warm.map((d) => d.ruleId)).toEqual(['rcu/publish-before-init']);
+    expect(warm).toEqual(analyze(edited).diagnostics);
+    // The buffer closed: the warm program goes back to the text on disk.
+    expect(analyze({ cwd, project }, programs).diagnostics).toEqual([]);
   });
 
   it('lists every rule with metadata', () => {

@@ -1,5 +1,5 @@
 /**
- * @fileoverview Rule fixtures: every file under fixtures/rules/ is analyzed once (one program),
+ * @fileoverview Rule fixtures: every file under analyzer/test/fixtures/rules/ is analyzed once (one program),
  * and each file's findings must match its inline expectations exactly — rule ids and spans,
  * never message wording.
  */
@@ -29,7 +29,7 @@ describe('rule fixtures', () => {
     for (const rule of listRules()) {
       const name = rule.id.slice(rule.id.indexOf('/') + 1);
       const own = files.filter((f) => basename(dirname(f)) === name);
-      expect(own.length, `fixtures/rules/${name}/`).toBeGreaterThan(0);
+      expect(own.length, `analyzer/test/fixtures/rules/${name}/`).toBeGreaterThan(0);
       const expected = files.flatMap((f) => parseExpectations(suite.project.getSourceFileOrThrow(f).getFullText())).filter((e) => e.ruleId === rule.id);
       expect(expected.length, `${rule.id} expected in some fixture`).toBeGreaterThanOrEqual(2);
     }

@@ -3,8 +3,8 @@
  *
  * The builder walks statements and expressions in evaluation order, appending elements to the
  * current block. Structured control flow keeps a stack of contexts (loops, switches, labels,
- * try statements, `using` scopes), each with paired push…/pop… methods; transitions that
- * create blocks are make… methods. Jumps (break, continue, return, throw) walk the stack to
+ * try statements, `using` scopes: contexts.ts), each with paired push…/pop… methods;
+ * transitions that create blocks are make… methods. Jumps (break, continue, return, throw) walk the stack to
  * their target and run the finalizers they cross — a `finally` body or the dispose of a `using`
  * declaration — by building a copy of the finalizer on that path. Copying keeps facts exact
  * per path (the lock released in `finally` on the return path is not merged with the lock
@@ -21,74 +21,10 @@
  */
 
 import { ts } from 'ts-morph';
+import { functionName, skipParens, type FunctionLike } from '../ast.js';
 import { BasicBlock, type EdgeKind, type Element } from './basic-block.js';
-import { ControlFlowGraph, type FunctionLike } from './control-flow-graph.js';
-
-// ---------------------------------------------------------------------------------------------
-// Contexts
-// ---------------------------------------------------------------------------------------------
-
-interface LoopContext {
-  readonly kind: 'loop';
-  readonly labels: readonly string[];
-  readonly breakTarget: BasicBlock;
-  readonly continueTarget: BasicBlock;
-  /** Whether a jump to continueTarget is a back edge (the loop header) or not (for's incrementor, do-while's test). */
-  readonly continueIsBack: boolean;
-}
-
-interface BreakableContext {
-  readonly kind: 'switch' | 'label';
-  readonly labels: readonly string[];
-  readonly breakTarget: BasicBlock;
-}
-
-interface TryContext {
-  readonly kind: 'try';
-  readonly node: ts.TryStatement;
-  /** 'try' while building the try block, 'catch' while building the catch clause. */
-  phase: 'try' | 'catch';
-  readonly catchEntry: BasicBlock | undefined;
-  /** Entry of the finally copy taken on exceptional paths; created on first use. */
-  finallyThrowEntry: BasicBlock | undefined;
-}
-
-interface UsingContext {
-  readonly kind: 'using';
-  readonly decl: ts.VariableDeclaration;
-  /** Entry of the dispose taken on exceptional paths; created on first use. */
-  throwEntry: BasicBlock | undefined;
-}
-
-type Context = LoopContext | BreakableContext | TryContext | UsingContext;
-
-/** Function-likes whose bodies get their own graph. */
-export function isFunctionLike(node: ts.Node): node is ts.FunctionLikeDeclaration {
-  return (
-    ts.isFunctionDeclaration(node) ||
-    ts.isFunctionExpression(node) ||
-    ts.isArrowFunction(node) ||
-    ts.isMethodDeclaration(node) ||
-    ts.isConstructorDeclaration(node) ||
-    ts.isGetAccessorDeclaration(node) ||
-    ts.isSetAccessorDeclaration(node)
-  );
-}
-
-/** A readable name for messages and DOT dumps. */
-export function functionName(fn: FunctionLike): string {
-  if (ts.isSourceFile(fn)) return '<top>';
-  const sf = fn.getSourceFile();
-  const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
-  let own: string | undefined;
-  if (fn.name !== undefined && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name))) own = fn.name.text;
-  else if (ts.isConstructorDeclaration(fn)) own = 'constructor';
-  else if (ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) own = fn.parent.name.text;
-  else if (ts.isPropertyAssignment(fn.parent) && ts.isIdentifier(fn.parent.name)) own = fn.parent.name.text;
-  const cls = fn.parent !== undefined && (ts.isClassDeclaration(fn.parent) || ts.isClassExpression(fn.parent)) ? fn.parent.name?.text : undefined;
-  if (own === undefined) return `<${ts.isArrowFunction(fn) ? 'arrow' : 'function'}@${line}>`;
-  return cls !== undefined ? `${cls}.${own}` : own;
-}
+import { exceptionHandler, planJump, type Context, type Jump, type TryContext, type UsingContext } from './contexts.js';
+import { ControlFlowGraph } from './control-flow-graph.js';
 
 // ---------------------------------------------------------------------------------------------
 // Builder
@@ -495,23 +431,9 @@ export class CfgBuilder {
     this.current = null;
   }
 
-  /**
-   * The block an exception thrown here goes to. For a throw statement with no handler: none
-   * (the caller sends it to the throw exit). For a call: none unless some try is open, since
-   * calls outside try regions are not given exceptional edges (see the file comment).
-   */
+  /** The block an exception thrown here goes to (contexts.ts), if any. */
   private handlerFor(what: 'throw' | 'call'): BasicBlock | undefined {
-    if (what === 'call' && !this.contexts.some((c) => c.kind === 'try')) return undefined;
-    for (let i = this.contexts.length - 1; i >= 0; i--) {
-      const c = this.contexts[i]!;
-      if (c.kind === 'try') {
-        if (c.phase === 'try' && c.catchEntry !== undefined) return c.catchEntry;
-        if (c.node.finallyBlock !== undefined) return (c.finallyThrowEntry ??= this.newBlock());
-      } else if (c.kind === 'using') {
-        return (c.throwEntry ??= this.newBlock());
-      }
-    }
-    return undefined;
+    return exceptionHandler(this.contexts, what, () => this.newBlock());
   }
 
   /**
@@ -519,42 +441,23 @@ export class CfgBuilder {
    * context stack cut below it, so that a jump inside a finally body resolves outward), then
    * add the edge.
    */
-  private makeJump(jump: { kind: 'return' } | { kind: 'break' | 'continue'; label: string | undefined }, node: ts.Node): void {
+  private makeJump(jump: Jump, node: ts.Node): void {
     const saved = this.contexts.slice();
-    let target: BasicBlock | undefined;
-    let kind: EdgeKind = 'normal';
-    for (let i = saved.length - 1; i >= 0; i--) {
-      const c = saved[i]!;
-      if (jump.kind !== 'return') {
-        const matches =
-          jump.label !== undefined
-            ? (c.kind === 'loop' || c.kind === 'switch' || c.kind === 'label') && c.labels.includes(jump.label)
-            : jump.kind === 'break'
-              ? c.kind === 'loop' || c.kind === 'switch'
-              : c.kind === 'loop';
-        if (matches) {
-          if (jump.kind === 'continue' && c.kind === 'loop') {
-            target = c.continueTarget;
-            if (c.continueIsBack) kind = 'back';
-          } else if (c.kind !== 'try' && c.kind !== 'using') {
-            target = c.breakTarget;
-          }
-          break;
-        }
-      }
-      if (c.kind === 'try' && c.node.finallyBlock !== undefined) {
-        this.contexts.length = i;
-        this.makeFinallyBlock(c.node.finallyBlock);
-      } else if (c.kind === 'using') {
-        this.addElement({ kind: 'dispose', node: c.decl });
+    const plan = planJump(saved, jump);
+    for (const { index, context } of plan.crossed) {
+      if (context.kind === 'try') {
+        this.contexts.length = index;
+        this.makeFinallyBlock(context.node.finallyBlock!);
+      } else {
+        this.addElement({ kind: 'dispose', node: context.decl });
       }
     }
     this.contexts.length = 0;
     this.contexts.push(...saved);
     if (jump.kind === 'return') {
       this.addEdge(this.cur(), this.exit, 'normal', { exitNode: node });
-    } else if (target !== undefined) {
-      this.addEdge(this.cur(), target, kind);
+    } else if (plan.target !== undefined) {
+      this.addEdge(this.cur(), plan.target, plan.edgeKind);
     }
     // A break/continue with no target is a syntax error tsc reports; nothing to connect.
     this.current = null;
@@ -785,14 +688,6 @@ function isUsingList(list: ts.VariableDeclarationList): boolean {
 
 function isLoop(s: ts.Statement): boolean {
   return ts.isWhileStatement(s) || ts.isDoStatement(s) || ts.isForStatement(s) || ts.isForOfStatement(s) || ts.isForInStatement(s);
-}
-
-export function skipParens(e: ts.Expression): ts.Expression {
-  let x = e;
-  while (ts.isParenthesizedExpression(x) || ts.isAsExpression(x) || ts.isNonNullExpression(x) || ts.isSatisfiesExpression(x) || ts.isTypeAssertionExpression(x)) {
-    x = x.expression;
-  }
-  return x;
 }
 
 function isTypeOnly(n: ts.Node): boolean {

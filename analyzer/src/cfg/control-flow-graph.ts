@@ -2,11 +2,8 @@
  * @fileoverview ControlFlowGraph: one per function-like node (and one for a file's top level).
  */
 
-import type { ts } from 'ts-morph';
+import type { FunctionLike } from '../ast.js';
 import type { BasicBlock } from './basic-block.js';
-
-/** A function body, arrow, method, accessor, constructor, or a whole source file's top level. */
-export type FunctionLike = ts.FunctionLikeDeclaration | ts.SourceFile;
 
 export class ControlFlowGraph {
   /** `f1`: index of the function in its file, in source order (the file's top level is f0). */

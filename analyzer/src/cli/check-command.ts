@@ -1,10 +1,11 @@
 /**
- * @fileoverview `rcukit check`: resolve what to check, run the engine, apply suppressions and
- * the baseline, format, and decide the exit code. The order matters and is fixed:
+ * @fileoverview `rcukit check`: flags -> pipeline -> baseline -> format -> exit code. Resolve
+ * what to check and at which severities, run check/pipeline.ts (the engine, inline
+ * suppressions and the findings about the comments, de-duplicated and sorted: the same steps
+ * the language server runs), then what only CI does. The order matters and is fixed:
  *
- *   engine findings -> inline suppressions (+ findings about the comments themselves)
- *   -> baseline (accepted findings dropped) -> --quiet (warnings dropped) -> formatter
- *   -> exit code (errors, or warnings over --max-warnings).
+ *   pipeline findings -> baseline (accepted findings dropped) -> --quiet (warnings dropped)
+ *   -> formatter -> exit code (errors, or warnings over --max-warnings).
  *
  * --update-baseline records what is left after suppressions, warnings included, whatever
  * --quiet says, so a later run with --quiet or without it agrees with the file.
@@ -12,6 +13,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { CheckResult } from '../check/pipeline.js';
 import type { Diagnostic, Severity } from '../diagnostic.js';
 import type { RuleInfo } from '../engine/api.js';
 import { matchBaseline, readBaseline, writeBaseline, BaselineError } from '../baseline/baseline-file.js';
@@ -24,11 +26,8 @@ import type { Report } from '../format/report.js';
 import { countSeverities } from '../format/report.js';
 import { formatSarif } from '../format/sarif.js';
 import { colorEnabled, formatText } from '../format/text.js';
-import { applySuppressions } from '../suppress/apply-suppressions.js';
-import { metaRuleIds, metaRules } from '../suppress/meta-rules.js';
 import { CliError } from './cli-error.js';
 import { describeError } from './describe-error.js';
-import { loadEngine } from './engine-loader.js';
 import { ExitCode } from './exit-codes.js';
 import { readDoc, packageVersion } from './package-info.js';
 import { startProgress } from './progress.js';
@@ -74,17 +73,14 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   const { resolveTargets } = await import('./project-files.js');
   const { scanSources } = await import('./source-scan.js');
   const resolved = resolveTargets(cwd, paths, flags.project, display);
-  const engine = await loadEngine();
-  const rules: RuleInfo[] = [...engine.listRules(), ...metaRules];
-  const ruleById = new Map(rules.map((r) => [r.id, r]));
-  const knownIds = new Set(ruleById.keys());
+  const pipeline = await import('../check/pipeline.js');
+  const rules = pipeline.allRules();
+  const knownIds = new Set(rules.map((r) => r.id));
   wrapConfig(() => checkConfigRuleIds(config, knownIds, display));
   for (const id of cliRules.keys()) {
     if (!knownIds.has(id)) throw new CliError(`--rule ${id}: unknown rule${suggest(id, knownIds)}`, 'run `rcukit rules` for the list');
   }
   const severities: Record<string, Severity> = { ...config.rules, ...Object.fromEntries(cliRules) };
-  const severityOf = (id: string): Severity => severities[id] ?? ruleById.get(id)?.defaultSeverity ?? 'error';
-  const engineRules = Object.fromEntries(Object.entries(severities).filter(([id]) => !metaRuleIds.has(id)));
 
   for (const w of resolved.warnings) warn(w);
   const targets = resolved.targets
@@ -101,30 +97,20 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   }
 
   // Read and parse every file once, before the engine: encoding, syntax errors, suppressions.
-  const scan = scanSources(files, display, warn, severityOf);
+  const scan = scanSources(files, display, warn, pipeline.severityLookup(severities, rules));
   const texts = scan.texts;
 
   const progress = startProgress(io.stderr, files.length, targets.length === 1 && targets[0]!.project ? display(targets[0]!.project) : `${targets.length} targets`);
-  const found: Diagnostic[] = [];
-  let filesInProgram = 0;
+  let outcome: CheckResult;
   try {
-    for (const t of targets) {
-      let result;
-      try {
-        result = engine.analyze({ cwd, ...(t.project !== undefined ? { project: t.project } : {}), files: t.files, rules: engineRules });
-      } catch (e) {
-        throw new CliError(`analysis of ${t.project !== undefined ? display(t.project) : 'loose files'} failed: ${describeError(e)}`);
-      }
-      found.push(...result.diagnostics.filter((d) => (d.severity as Severity) !== 'off'));
-      filesInProgram += result.filesInProgram;
-    }
+    outcome = pipeline.runPipeline({ cwd, targets, severities, comments: scan.comments, preFindings: scan.syntaxErrors });
+  } catch (e) {
+    if (!(e instanceof pipeline.TargetAnalysisError)) throw e;
+    throw new CliError(`analysis of ${e.target.project !== undefined ? display(e.target.project) : 'loose files'} failed: ${describeError(e.cause)}`);
   } finally {
     progress.done();
   }
-  const diagnostics = dedupe(found);
-
-  const outcome = applySuppressions([...scan.syntaxErrors, ...diagnostics], scan.comments, severityOf, knownIds);
-  let findings = [...outcome.kept, ...outcome.commentFindings];
+  let findings = outcome.diagnostics;
 
   const relative = (abs: string) => path.relative(cwd, abs).split(path.sep).join('/');
   const lines = lineReader((f) => texts.get(f) ?? tryRead(f));
@@ -163,20 +149,19 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   }
 
   if (flags.quiet) findings = findings.filter((d) => d.severity === 'error');
-  findings.sort(byPosition);
 
   const report: Report = {
     tool: { name: 'rcukit', version: packageVersion() },
     rootDir: cwd,
     diagnostics: findings,
-    suppressed: [...outcome.suppressed].sort((a, b) => byPosition(a.diagnostic, b.diagnostic)),
+    suppressed: outcome.suppressed,
     baselined,
     staleBaselineEntries: stale,
     fingerprints,
     rules,
     ruleDocs: format === 'sarif' ? loadDocs(rules) : new Map(),
     filesChecked: files.length,
-    filesInProgram,
+    filesInProgram: outcome.filesInProgram,
   };
   const toFile = flags.output !== undefined;
   const text =
@@ -256,19 +241,4 @@ function loadDocs(rules: readonly RuleInfo[]): Map<string, string> {
     if (text !== undefined) docs.set(r.id, text);
   }
   return docs;
-}
-
-/** The same finding reported twice (a file in two projects) is shown once. */
-function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const k = `${d.span.file}\0${d.span.start}\0${d.span.end}\0${d.ruleId}\0${d.messageId}\0${d.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-function byPosition(a: Diagnostic, b: Diagnostic): number {
-  return (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : 0) || a.span.start - b.span.start || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
 }

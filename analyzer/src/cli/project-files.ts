@@ -20,14 +20,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ts } from 'ts-morph';
+import type { CheckTarget } from '../check/pipeline.js';
 import { CliError } from './cli-error.js';
-
-export interface CheckTarget {
-  /** Absolute path of the tsconfig.json; undefined for loose files. */
-  readonly project: string | undefined;
-  /** Absolute paths of the files to report on. */
-  readonly files: readonly string[];
-}
 
 export interface ResolvedTargets {
   readonly targets: CheckTarget[];

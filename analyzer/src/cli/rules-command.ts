@@ -6,10 +6,8 @@
 import path from 'node:path';
 import type { RuleInfo } from '../engine/api.js';
 import { displayPath } from '../format/paths.js';
-import { metaRules } from '../suppress/meta-rules.js';
 import { CliError } from './cli-error.js';
 import type { CheckIo } from './check-command.js';
-import { loadEngine } from './engine-loader.js';
 import { ExitCode } from './exit-codes.js';
 import { docFile } from './package-info.js';
 
@@ -20,8 +18,8 @@ export interface RulesFlags {
 export async function runRules(flags: RulesFlags, io: CheckIo): Promise<ExitCode> {
   const format = flags.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new CliError(`--format ${format}: unknown format for rules (use text or json)`);
-  const engine = await loadEngine();
-  const rules: RuleInfo[] = [...engine.listRules(), ...metaRules];
+  // The engine loads only now (ts-morph and TypeScript), through the pipeline `check` runs.
+  const rules: RuleInfo[] = (await import('../check/pipeline.js')).allRules();
   const cwd = path.resolve(io.cwd);
   const doc = (r: RuleInfo) => displayPath(cwd, docFile(r.docPath)) + (r.docPath.includes('#') ? r.docPath.slice(r.docPath.indexOf('#')) : '');
   if (format === 'json') {

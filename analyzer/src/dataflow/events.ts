@@ -20,7 +20,7 @@ export type UseKind =
   | 'storeOuter'
   /** stored in a property: `table.last = v` */
   | 'storeField'
-  /** sent to another thread: `port.postMessage(v)` */
+  /** sent to another thread: `port.postMessage(v)`, known by its declaration (primitives/host-apis.ts) */
   | 'postMessage';
 
 export type FactEvent =

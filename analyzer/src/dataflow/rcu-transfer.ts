@@ -8,10 +8,9 @@
  */
 
 import { ts } from 'ts-morph';
+import { declaredOutside, isNullish, outermostWrapper, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
 import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
-import { skipParens } from '../cfg/cfg-builder.js';
-import type { FunctionLike } from '../cfg/control-flow-graph.js';
-import type { Primitives } from '../primitives/primitives.js';
+import { LOCK_AND_REFCOUNT_PRIMITIVES, type Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
@@ -39,21 +38,8 @@ export interface TransferContext {
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
 }
 
-/** Calls that run a callback later, after the current read-side section may have ended. */
-const DEFERRING_CALLEES = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'nextTick', 'then', 'catch', 'finally', 'addEventListener', 'on', 'once']);
-
-const NON_THROWING: ReadonlySet<string> = new Set([
-  'rcuReadLock',
-  'rcuReadUnlock',
-  'rcuReadLockHeld',
-  'spinLock',
-  'spinUnlock',
-  'spinTrylock',
-  'refcountIncNotZero',
-  'refcountInc',
-  'refcountDecAndTest',
-  'refcountSet',
-]);
+/** Modelled as never throwing: see endsInNonThrowingPrimitive. */
+const NON_THROWING: ReadonlySet<string> = new Set(LOCK_AND_REFCOUNT_PRIMITIVES);
 
 interface LockRef {
   readonly key: string;
@@ -212,6 +198,20 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     return out;
   }
 
+  /**
+   * Release `lock` (spinUnlock, or the end of a `using` guard's scope): no longer held, and an
+   * object it was taken on no longer awaits revalidation under it.
+   */
+  private release(s: FactState, lock: LockRef, site: ts.Node): FactState {
+    this.emit({ kind: 'spinUnlock', node: site, key: lock.key, sym: lock.sym, state: s });
+    let out = withoutLock(s, lock.key);
+    if (lock.sym !== undefined) {
+      const o = out.objs.get(lock.sym);
+      if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
+    }
+    return this.markUnprotected(out, site);
+  }
+
   /** After a release: an object loaded in a section that has ended is now unprotected. */
   private markUnprotected(s: FactState, site: ts.Node): FactState {
     let out = s;
@@ -242,17 +242,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       }
       case 'spinUnlock': {
         const lock = this.lockRef(c.arguments[0]);
-        if (lock === undefined) return s;
-        this.emit({ kind: 'spinUnlock', node: c, key: lock.key, sym: lock.sym, state: s });
-        let out = withoutLock(s, lock.key);
-        if (lock.sym !== undefined) {
-          const o = out.objs.get(lock.sym);
-          if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
-        }
-        return this.markUnprotected(out, c);
+        return lock === undefined ? s : this.release(s, lock, c);
       }
       case 'refcountIncNotZero': {
-        const parent = skipParenParents(c);
+        const parent = outermostWrapper(c).parent;
         if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) {
           this.emit({ kind: 'incIgnored', node: c, sym: this.lockRef(c.arguments[0])?.sym, state: s });
         }
@@ -347,14 +340,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (kind === 'rcuReadLock') return this.readUnlock(s, decl);
     if (kind === 'spinLock') {
       const lock = this.lockRef(init.arguments[0]);
-      if (lock === undefined) return s;
-      this.emit({ kind: 'spinUnlock', node: decl, key: lock.key, sym: lock.sym, state: s });
-      let out = withoutLock(s, lock.key);
-      if (lock.sym !== undefined) {
-        const o = out.objs.get(lock.sym);
-        if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
-      }
-      return this.markUnprotected(out, decl);
+      return lock === undefined ? s : this.release(s, lock, decl);
     }
     return s;
   }
@@ -444,9 +430,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       if (kind === 'tableLookup' || kind === 'tableLookupLocked') return withObj(s, sym, newObj('stable', x, s.readMin));
       if (kind === undefined) {
         const summary = this.ctx.summaryOfCall(x);
-        if (summary?.returnsLockedField !== undefined && ts.isIdentifier(skipParenParentsDecl(x))) {
+        if (summary?.returnsLockedField !== undefined && ts.isIdentifier(storedName(x))) {
           // `const sh = lockTaskSighand(t)`: returned locked, so `sh.siglock` is held here.
-          const name = (skipParenParentsDecl(x) as ts.Identifier).text;
+          const name = (storedName(x) as ts.Identifier).text;
           const key = `${name}.${summary.returnsLockedField}`;
           s = withLock(s, { key, obj: sym, field: summary.returnsLockedField, site: x, must: true, when: undefined });
           return withObj(s, sym, newObj('stable', x, s.readMin));
@@ -472,18 +458,13 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (this.sink === undefined) return;
     const sym = this.symbolOf(id);
     if (sym === undefined || !s.objs.has(sym)) return;
-    let child: ts.Node = id;
-    let p = id.parent;
-    while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isSatisfiesExpression(p)) {
-      child = p;
-      p = p.parent;
-    }
+    const child = outermostWrapper(id);
+    const p = child.parent;
     let how: UseKind | undefined;
     if (ts.isReturnStatement(p)) how = 'return';
     else if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) {
       if (this.ctx.primitives.callKind(p) !== undefined) return;
-      const callee = p.expression;
-      if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'postMessage') how = 'postMessage';
+      if (this.ctx.primitives.hostCall(p) === 'postsMessage') how = 'postMessage';
       else {
         const summary = this.ctx.summaryOfCall(p);
         const index = p.arguments.indexOf(child as ts.Expression);
@@ -500,35 +481,19 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       const target = skipParens(p.left);
       if (ts.isIdentifier(target)) {
         const t = this.symbolOf(target);
-        if (t !== undefined && this.declaredOutside(t)) how = 'storeOuter';
+        if (t !== undefined && declaredOutside(t, this.fn)) how = 'storeOuter';
       } else if (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) how = 'storeField';
     }
     if (how !== undefined) this.emit({ kind: 'use', node: id, sym, how, state: s });
   }
 
-  private declaredOutside(sym: ts.Symbol): boolean {
-    if (ts.isSourceFile(this.fn)) return false;
-    const d = sym.valueDeclaration ?? sym.declarations?.[0];
-    if (d === undefined) return false;
-    return d.getSourceFile() !== this.fn.getSourceFile() || d.pos < this.fn.pos || d.end > this.fn.end;
-  }
-
   /** A closure that runs later: report the tracked references it captures. */
   private closure(s: FactState, fnNode: ts.Node): void {
     if (this.sink === undefined || s.objs.size === 0) return;
-    let child: ts.Node = fnNode;
-    let p = fnNode.parent;
-    while (ts.isParenthesizedExpression(p)) {
-      child = p;
-      p = p.parent;
-    }
+    const child = outermostWrapper(fnNode);
+    const p = child.parent;
     let deferred = ts.isReturnStatement(p) || (ts.isBinaryExpression(p) && p.right === child) || ts.isPropertyAssignment(p);
-    if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) {
-      const kind = this.ctx.primitives.callKind(p);
-      const callee = skipParens(p.expression);
-      const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
-      deferred = kind === 'callRcu' || DEFERRING_CALLEES.has(name);
-    }
+    if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) deferred = this.ctx.primitives.defersCallbacks(p);
     if (!deferred) return;
     const seen = new Set<ts.Symbol>();
     const visit = (n: ts.Node): void => {
@@ -668,8 +633,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       [eq.left, eq.right],
       [eq.right, eq.left],
     ] as const) {
-      const o = skipParens(other);
-      if (o.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(o) && o.text === 'undefined')) continue;
+      if (isNullish(other)) continue;
       const sym = this.rootSymbol(side);
       if (sym === undefined || this.mentions(other, sym)) continue;
       const fact = out.objs.get(sym);
@@ -682,9 +646,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   /** `v`, `v.key`, `v.a.b` → v's symbol. */
   private rootSymbol(e: ts.Expression): ts.Symbol | undefined {
-    let x = skipParens(e);
-    while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipParens(x.expression);
-    return ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
+    const root = rootIdentifier(e);
+    return root === undefined ? undefined : this.symbolOf(root);
   }
 
   private mentions(e: ts.Node, sym: ts.Symbol): boolean {
@@ -723,20 +686,9 @@ function isAssigned(sym: ts.Symbol, scope: ts.Node): boolean {
   return found;
 }
 
-function isNullish(e: ts.Expression): boolean {
-  const x = skipParens(e);
-  return x.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
-}
-
-function skipParenParents(n: ts.Node): ts.Node {
-  let p = n.parent;
-  while (ts.isParenthesizedExpression(p)) p = p.parent;
-  return p;
-}
-
 /** The variable name a call's value is stored in (`const x = f()` / `x = f()`), or the call itself. */
-function skipParenParentsDecl(call: ts.CallExpression): ts.Node {
-  const p = skipParenParents(call);
+function storedName(call: ts.CallExpression): ts.Node {
+  const p = outermostWrapper(call).parent;
   if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name;
   if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipParens(p.left))) return skipParens(p.left);
   return call;

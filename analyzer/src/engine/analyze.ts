@@ -1,20 +1,21 @@
 /**
- * @fileoverview analyze(): load the program, pre-filter its files, analyze every function of
- * the files that matter, run the enabled rules over each analysis, and return Diagnostics
- * (sorted, de-duplicated: a finally body built once per path may report the same node twice).
+ * @fileoverview analyze(): load the program (project-loader.ts, or warm from a ProgramCache),
+ * pre-filter its files, analyze every function of the files that matter, run the enabled
+ * rules over each analysis, and return Diagnostics (sorted, de-duplicated: a finally body
+ * built once per path may report the same node twice).
  */
 
 import { resolve } from 'node:path';
 import type { ts } from 'ts-morph';
+import { functionName } from '../ast.js';
 import type { Diagnostic, Severity } from '../diagnostic.js';
 import { makeDiagnostic, shortText, type RuleContext, type RuleDefinition } from '../rules/define-rule.js';
 import { RULES } from '../rules/index.js';
-import { functionName } from '../cfg/cfg-builder.js';
 import type { AnalysisResult, AnalyzeOptions, RuleInfo, SkippedFunction } from './api.js';
 import { filesUsingRuntime } from './prefilter.js';
 import { ProgramAnalysis } from './program-analysis.js';
-import { ProjectLoadError } from './errors.js';
-import { loadProject } from './project-loader.js';
+import type { ProgramCache } from './program-cache.js';
+import { loadProgram } from './project-loader.js';
 
 /** Analyze one already-built program: the engine's core, shared by analyze() and the tests. */
 export function analyzeProgram(program: ts.Program, options: { files?: readonly string[]; rules?: Readonly<Record<string, Severity>> } = {}): AnalysisResult {
@@ -75,15 +76,13 @@ export function analyzeProgram(program: ts.Program, options: { files?: readonly 
   return { diagnostics, filesAnalyzed: files.size, filesInProgram: all.length, skipped };
 }
 
-export function analyze(options: AnalyzeOptions): AnalysisResult {
-  let program: ts.Program;
-  try {
-    program = loadProject(options).getProgram().compilerObject;
-  } catch (err) {
-    // The TypeScript parser itself recurses per nesting level.
-    if (err instanceof RangeError) throw new ProjectLoadError('the program is nested too deeply for the TypeScript parser', { cause: err });
-    throw err;
-  }
+/**
+ * Load the program `options` name and analyze it. With `programs`, a tsconfig project is taken
+ * from (and kept in) those warm programs instead of being loaded afresh: the same program, the
+ * same findings, at the cost of one re-parsed file per edit.
+ */
+export function analyze(options: AnalyzeOptions, programs?: ProgramCache): AnalysisResult {
+  const program = loadProgram(options, programs);
   const files = options.files?.map((f) => resolve(options.cwd, f));
   return analyzeProgram(program, { files, rules: options.rules });
 }

@@ -1,6 +1,7 @@
 /**
- * @fileoverview The engine's entry points as the CLI and the language server see them.
- * Architecture invariant: the CLI and the server call only these; the engine never prints.
+ * @fileoverview The engine's entry points and what they return, as check/pipeline.ts (and
+ * through it the CLI and the language server) sees them. Architecture invariant: callers
+ * outside the engine use only these and the package's index; the engine never prints.
  */
 
 import type { Diagnostic, Severity } from '../diagnostic.js';

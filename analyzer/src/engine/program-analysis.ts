@@ -6,12 +6,11 @@
  */
 
 import { ts } from 'ts-morph';
-import { isFunctionLike } from '../cfg/cfg-builder.js';
-import type { FunctionLike } from '../cfg/control-flow-graph.js';
+import { isFunctionLike, type FunctionLike } from '../ast.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
-import { analyzeFunction, type FunctionAnalysis } from './function-analysis.js';
+import { analyzeFunction, type FunctionAnalysis } from '../summaries/function-analysis.js';
 
 export class ProgramAnalysis implements TransferContext {
   readonly checker: ts.TypeChecker;

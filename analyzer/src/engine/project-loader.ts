@@ -1,7 +1,9 @@
 /**
- * @fileoverview Loading the program to analyze: a tsconfig.json project, or loose files with
- * default options (ESM, NodeNext resolution, strict), with unsaved editor contents (overlays)
- * taking the place of the files on disk.
+ * @fileoverview The engine's one project loader: the program to analyze is a tsconfig.json
+ * project, or loose files with default options (ESM, NodeNext resolution, strict), with unsaved
+ * editor contents (overlays) taking the place of the files on disk. A tsconfig project comes
+ * from the caller's warm programs (program-cache.ts) when it passes them, and is opened here
+ * either way. Whatever cannot be loaded is a ProjectLoadError.
  */
 
 import { existsSync, statSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { resolve } from 'node:path';
 import { Project, ts } from 'ts-morph';
 import type { AnalyzeOptions } from './api.js';
 import { ProjectLoadError } from './errors.js';
+import type { ProgramCache } from './program-cache.js';
 
 const LOOSE_FILE_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -20,16 +23,39 @@ const LOOSE_FILE_OPTIONS: ts.CompilerOptions = {
   lib: ['lib.es2024.d.ts', 'lib.esnext.disposable.d.ts'],
 };
 
+/**
+ * The program `options` name: from `programs` when given and the options name a tsconfig, else
+ * loaded afresh. The TypeScript parser recurses once per nesting level; a program nested too
+ * deeply for it is a ProjectLoadError here, for every caller.
+ */
+export function loadProgram(options: AnalyzeOptions, programs?: ProgramCache): ts.Program {
+  const warm = options.project !== undefined ? programs : undefined;
+  try {
+    if (warm !== undefined) return warm.program(resolve(options.cwd, options.project!), options.overlays ?? new Map());
+    return loadProject(options).getProgram().compilerObject;
+  } catch (err) {
+    // A project that failed half-way is not kept warm.
+    warm?.clear();
+    if (err instanceof RangeError) throw new ProjectLoadError('the program is nested too deeply for the TypeScript parser', { cause: err });
+    throw err;
+  }
+}
+
+/** A tsconfig.json project: its files, with their dependencies resolved. */
+export function openTsconfigProject(tsconfig: string): Project {
+  if (!existsSync(tsconfig) || !statSync(tsconfig).isFile()) throw new ProjectLoadError(`tsconfig not found: ${tsconfig}`);
+  try {
+    return new Project({ tsConfigFilePath: tsconfig, skipFileDependencyResolution: false });
+  } catch (err) {
+    throw new ProjectLoadError(`cannot load ${tsconfig}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** A fresh project for `options`, overlays applied. */
 export function loadProject(options: AnalyzeOptions): Project {
   let project: Project;
   if (options.project !== undefined) {
-    const path = resolve(options.cwd, options.project);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new ProjectLoadError(`tsconfig not found: ${path}`);
-    try {
-      project = new Project({ tsConfigFilePath: path, skipFileDependencyResolution: false });
-    } catch (err) {
-      throw new ProjectLoadError(`cannot load ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+    project = openTsconfigProject(resolve(options.cwd, options.project));
   } else {
     project = new Project({ compilerOptions: LOOSE_FILE_OPTIONS });
     for (const f of options.files ?? []) {

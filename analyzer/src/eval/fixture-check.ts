@@ -105,9 +105,9 @@ export function compare(file: string, text: string, actual: readonly Diagnostic[
   return { file, expected, actual, missing, unexpected: left, knownMissing, knownFalse, syntaxErrors };
 }
 
-/** The repository's fixtures folder (from src/ or dist/ alike). */
+/** The analyzer's fixtures folder, `analyzer/test/fixtures/` (from src/ or dist/ alike). */
 export function fixturesRoot(): string {
-  return resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../fixtures');
+  return resolve(fileURLToPath(new URL('.', import.meta.url)), '../../test/fixtures');
 }
 
 export function listFixtureFiles(dir: string): string[] {

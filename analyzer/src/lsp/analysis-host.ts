@@ -20,9 +20,9 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import type { Diagnostic } from '../diagnostic.js';
-import type { AnalyzeOptions, RuleInfo } from '../engine/api.js';
-import type { Severity } from '../diagnostic.js';
+import type { CheckRequest } from '../check/pipeline.js';
+import type { Diagnostic, Severity } from '../diagnostic.js';
+import type { RuleInfo } from '../engine/api.js';
 import type { WorkerRequest, WorkerResponse } from './analysis-worker.js';
 import { ImportGraph } from './import-graph.js';
 import type { StatusNotification } from './protocol.js';
@@ -268,11 +268,10 @@ export class AnalysisHost {
     for (const doc of this.documents.values()) {
       if (versions.has(doc.file) || this.sameProject(doc.file, group.config)) overlays.set(doc.file, doc.text);
     }
-    const analyzeOptions: AnalyzeOptions = {
+    const request: CheckRequest = {
       cwd: group.config.cwd,
-      ...(group.config.project !== undefined ? { project: group.config.project } : {}),
-      files: group.files,
-      rules: group.config.rules,
+      targets: [{ project: group.config.project, files: group.files }],
+      severities: group.config.rules,
       overlays,
     };
     const run: Run = { id: this.nextId++, files: versions, startedAt: performance.now() };
@@ -283,7 +282,7 @@ export class AnalysisHost {
     try {
       const reset = this.resetPrograms;
       this.resetPrograms = false;
-      response = await this.request({ kind: 'analyze', id: run.id, options: analyzeOptions, reset }, this.options.timeoutMs);
+      response = await this.request({ kind: 'analyze', id: run.id, request, reset }, this.options.timeoutMs);
     } catch (error) {
       // Only starting the thread or posting the message can throw here.
       const e = error instanceof Error ? error : new Error(String(error));

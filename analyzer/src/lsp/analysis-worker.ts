@@ -1,31 +1,26 @@
 /**
- * @fileoverview The engine's own thread. The language server runs `analyze()` here, never on the
+ * @fileoverview The engine's own thread. The language server runs the engine here, never on the
  * thread that reads the client's messages, for three reasons: the engine is synchronous and a
  * run over a large project takes long enough that hovers, code actions, cancellations and newer
  * edits must still be read meanwhile; a file that sends the engine into deep recursion or an
  * endless loop can be stopped by terminating this thread (analysis-host.ts does that on a
  * timeout) without losing the session; and the engine's caches live as long as the thread, not
  * per request. analysis-host.ts is the only module that talks to this one; this is the only
- * module of the server that imports the engine.
+ * module of the server that loads the engine, through check/pipeline.ts, the same pipeline
+ * `rcukit check` runs.
  */
 
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import type { ts } from 'ts-morph';
-import type { Diagnostic, Severity } from '../diagnostic.js';
-import type { AnalysisResult, AnalyzeOptions, RuleInfo } from '../engine/api.js';
-import { applySuppressions } from '../suppress/apply-suppressions.js';
-import { metaRuleIds, metaRules } from '../suppress/meta-rules.js';
-import { findSuppressionComments, type SuppressionComment } from '../suppress/suppression-comments.js';
-import { ProjectCache } from './project-cache.js';
+import type { CheckRequest, ProgramCache } from '../check/pipeline.js';
+import type { AnalysisResult, RuleInfo } from '../engine/api.js';
 
 /** Host → worker. */
 export type WorkerRequest =
   | {
       readonly kind: 'analyze';
       readonly id: number;
-      readonly options: AnalyzeOptions;
+      /** What check/pipeline.ts runs: the same request `rcukit check` makes, for one project. */
+      readonly request: CheckRequest;
       /** Drop the warm programs first (a tsconfig or package.json changed, or the user asked). */
       readonly reset: boolean;
     }
@@ -37,103 +32,50 @@ export type WorkerResponse =
   | { readonly kind: 'rules'; readonly id: number; readonly rules: readonly RuleInfo[] }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly stack: string | undefined };
 
-/** The two engine entry points (engine/api.ts), from the package's public entry. */
-interface Engine {
-  analyze(options: AnalyzeOptions): AnalysisResult;
-  analyzeProgram(program: ts.Program, options: { files?: readonly string[]; rules?: Readonly<Record<string, Severity>> }): AnalysisResult;
-  listRules(): readonly RuleInfo[];
-}
+type Pipeline = typeof import('../check/pipeline.js');
 
-const projects = new ProjectCache();
+let loaded: { pipeline: Pipeline; programs: ProgramCache } | undefined;
 
-let engine: Engine | undefined;
-
-/** Load the engine once, through `../index.js`; a build without it is a clear error, not a crash. */
-async function loadEngine(): Promise<Engine> {
-  if (engine !== undefined) return engine;
-  const mod = (await import('../index.js')) as unknown as Partial<Record<keyof Engine, unknown>>;
-  if (typeof mod.analyze !== 'function' || typeof mod.analyzeProgram !== 'function' || typeof mod.listRules !== 'function') {
-    throw new Error('this build of @rcukit/analyzer has no analysis engine (analyze/analyzeProgram/listRules are not exported from its index)');
-  }
-  engine = mod as Engine;
-  return engine;
+/**
+ * Load the pipeline (and with it the engine, ts-morph and TypeScript) on the first request, so
+ * that a build that cannot load it answers that request with a clear failure instead of
+ * ending the thread. The warm programs live as long as the thread.
+ */
+async function load(): Promise<{ pipeline: Pipeline; programs: ProgramCache }> {
+  if (loaded !== undefined) return loaded;
+  const pipeline = await import('../check/pipeline.js');
+  loaded = { pipeline, programs: new pipeline.ProgramCache() };
+  return loaded;
 }
 
 export function runAnalysisWorker(): void {
   const port = parentPort;
   if (port === null) throw new Error('runAnalysisWorker: not in a worker thread');
-  // The engine must never print (DESIGN.md), but its dependencies might; our stdout is piped to
-  // the host, which logs it on stderr, so nothing can reach the LSP stream from here anyway.
+  // The engine never prints, but its dependencies might; our stdout is piped to the host,
+  // which logs it on stderr, so nothing can reach the LSP stream from here anyway.
   port.on('message', async (request: WorkerRequest) => {
     try {
-      const engine = await loadEngine();
+      const { pipeline, programs } = await load();
       if (request.kind === 'analyze') {
         const t0 = performance.now();
-        if (request.reset) projects.clear();
-        const result = analyzeWithSuppressions(engine, request.options);
+        if (request.reset) programs.clear();
+        // The same steps as `rcukit check`: engine, suppressions, de-duplication, order.
+        const checked = pipeline.runPipeline(request.request, programs);
+        const result: AnalysisResult = {
+          diagnostics: checked.diagnostics,
+          filesAnalyzed: checked.filesAnalyzed,
+          filesInProgram: checked.filesInProgram,
+          skipped: checked.skipped,
+        };
         port.postMessage({ kind: 'analyzed', id: request.id, result, ms: performance.now() - t0 } satisfies WorkerResponse);
       } else {
-        port.postMessage({ kind: 'rules', id: request.id, rules: allRules(engine.listRules) } satisfies WorkerResponse);
+        port.postMessage({ kind: 'rules', id: request.id, rules: pipeline.allRules() } satisfies WorkerResponse);
       }
     } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
+      // One project per request: the target adds nothing the host does not know.
+      const cause = loaded !== undefined && error instanceof loaded.pipeline.TargetAnalysisError ? error.cause : error;
+      const e = cause instanceof Error ? cause : new Error(String(cause));
       port.postMessage({ kind: 'failed', id: request.id, message: `${e.name}: ${e.message}`, stack: e.stack } satisfies WorkerResponse);
     }
   });
-}
-
-/**
- * A tsconfig project runs on its warm program (project-cache.ts) through `analyzeProgram`, the
- * core `analyze()` itself runs after loading; loose files go through `analyze()`.
- */
-function runEngine(engine: Engine, options: AnalyzeOptions): AnalysisResult {
-  if (options.project === undefined) return engine.analyze(options);
-  let program: ts.Program;
-  try {
-    program = projects.program(path.resolve(options.cwd, options.project), options.overlays ?? new Map());
-  } catch (error) {
-    projects.clear();
-    // The TypeScript parser recurses once per nesting level (as engine/analyze.ts reports it).
-    if (error instanceof RangeError) throw new Error('the program is nested too deeply for the TypeScript parser');
-    throw error;
-  }
-  const files = options.files?.map((f) => path.resolve(options.cwd, f));
-  return engine.analyzeProgram(program, { ...(files !== undefined ? { files } : {}), ...(options.rules !== undefined ? { rules: options.rules } : {}) });
-}
-
-/** The engine's rules and the rules about suppression comments, as `rcukit rules` lists them. */
-function allRules(listRules: Engine['listRules']): RuleInfo[] {
-  return [...listRules(), ...metaRules];
-}
-
-/**
- * Run the engine, then apply `rcukit-ignore-next-line` comments the way `rcukit check` does
- * (the same modules, so the editor and CI agree): suppressed findings disappear, and comments
- * that give no reason or suppress nothing are findings themselves. `options.rules` may hold
- * meta-rule severities; the engine gets only its own.
- */
-function analyzeWithSuppressions(engine: Engine, options: AnalyzeOptions): AnalysisResult {
-  const severities = options.rules ?? {};
-  const engineRules = Object.fromEntries(Object.entries(severities).filter(([id]) => !metaRuleIds.has(id)));
-  const result = runEngine(engine, { ...options, rules: engineRules });
-  const rules = allRules(engine.listRules);
-  const defaults = new Map(rules.map((r) => [r.id, r.defaultSeverity]));
-  const severityOf = (id: string): Severity => severities[id] ?? defaults.get(id) ?? 'error';
-  const comments = new Map<string, SuppressionComment[]>();
-  for (const file of options.files ?? []) {
-    let text = options.overlays?.get(file);
-    if (text === undefined) {
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        continue;
-      }
-    }
-    const found = findSuppressionComments(file, text);
-    if (found.length > 0) comments.set(file, found);
-  }
-  const kept = result.diagnostics.filter((d) => (d.severity as Severity) !== 'off');
-  const outcome = applySuppressions(kept, comments, severityOf, new Set(defaults.keys()));
-  const diagnostics: Diagnostic[] = [...outcome.kept, ...outcome.commentFindings];
-  return { ...result, diagnostics };
 }

@@ -7,21 +7,21 @@
  *
  * Type-stable references are found the same way: by the TypeStable brand (a unique symbol
  * declared in the runtime's type-stable module) among the properties of an expression's type.
+ * So are the host's APIs that defer a callback or post a message (host-apis.ts), by their
+ * declarations in Node's and TypeScript's typings.
  */
 
 import { ts } from 'ts-morph';
+import { skipParens } from '../ast.js';
+import { hostCallKind, type HostCallKind } from './host-apis.js';
 import { isRuntimeFile } from './runtime-package.js';
 import { SlabModel } from './slab-model.js';
 
-/** The runtime functions the rules give meaning to. */
-export const PRIMITIVE_NAMES = [
+/** The read-side, spinlock and refcount operations: a few atomic operations on the heap each. */
+export const LOCK_AND_REFCOUNT_PRIMITIVES = [
   'rcuReadLock',
   'rcuReadUnlock',
   'rcuReadLockHeld',
-  'synchronizeRcu',
-  'synchronizeRcuAsync',
-  'callRcu',
-  'rcuBarrier',
   'spinLock',
   'spinUnlock',
   'spinTrylock',
@@ -29,6 +29,15 @@ export const PRIMITIVE_NAMES = [
   'refcountInc',
   'refcountDecAndTest',
   'refcountSet',
+] as const;
+
+/** The runtime functions the rules give meaning to. */
+export const PRIMITIVE_NAMES = [
+  ...LOCK_AND_REFCOUNT_PRIMITIVES,
+  'synchronizeRcu',
+  'synchronizeRcuAsync',
+  'callRcu',
+  'rcuBarrier',
   'kmemCacheCreate',
   'kmemCacheAlloc',
   'kmemCacheFree',
@@ -71,6 +80,7 @@ const primitiveSet: ReadonlySet<string> = new Set(PRIMITIVE_NAMES);
 
 export class Primitives {
   private readonly callCache = new Map<ts.CallExpression, CallKind | null>();
+  private readonly hostCache = new Map<ts.CallExpression, HostCallKind | null>();
   private readonly stableCache = new Map<ts.Type, boolean>();
 
   /** The program's structs and slab caches (defineStruct / kmemCacheCreate calls). */
@@ -96,8 +106,7 @@ export class Primitives {
 
   /** The symbol a callee expression names (`f`, `ns.f`, `(f)`), aliases resolved. */
   calleeSymbol(call: ts.CallExpression | ts.NewExpression): ts.Symbol | undefined {
-    let callee: ts.Expression = call.expression;
-    while (ts.isParenthesizedExpression(callee) || ts.isNonNullExpression(callee)) callee = callee.expression;
+    const callee = skipParens(call.expression);
     const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
     const sym = this.checker.getSymbolAtLocation(nameNode);
     return sym === undefined ? undefined : this.resolveAlias(sym);
@@ -129,6 +138,25 @@ export class Primitives {
     }
     if (!primitiveSet.has(sym.name)) return undefined;
     return sym.name as PrimitiveName;
+  }
+
+  /** Which host API `call` invokes (host-apis.ts), or undefined for any other call. */
+  hostCall(call: ts.CallExpression): HostCallKind | undefined {
+    const cached = this.hostCache.get(call);
+    if (cached !== undefined) return cached ?? undefined;
+    const sym = this.calleeSymbol(call);
+    const kind = sym === undefined ? undefined : hostCallKind(sym, this.program);
+    this.hostCache.set(call, kind ?? null);
+    return kind;
+  }
+
+  /**
+   * Whether `call` runs a function passed to it later, after the current read-side section may
+   * have ended: `callRcu`, or a host API that defers its callback (a timer, a microtask, a
+   * promise reaction, an event listener).
+   */
+  defersCallbacks(call: ts.CallExpression): boolean {
+    return this.callKind(call) === 'callRcu' || this.hostCall(call) === 'defersCallback';
   }
 
   /** Whether a value of this type is a reference into type-stable memory (`TypeStable<T>`, possibly `| null`). */

@@ -11,7 +11,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { isFunctionLike, skipParens } from '../cfg/cfg-builder.js';
+import { isFunctionLike, skipParens } from '../ast.js';
 import type { Primitives } from './primitives.js';
 
 /** The value of SLAB_TYPESAFE_BY_RCU (and its alias SLAB_DESTROY_BY_RCU) in the runtime. */

@@ -7,23 +7,15 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic, RelatedLocation, Severity, SourceSpan } from '../diagnostic.js';
 import type { FactEvent } from '../dataflow/events.js';
-import type { FunctionAnalysis } from '../engine/function-analysis.js';
+import type { FunctionAnalysis } from '../summaries/function-analysis.js';
 import type { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
-
-/** An option a rule accepts; every option is described (none of the current rules has one). */
-export interface RuleOptionSchema {
-  readonly type: 'boolean' | 'string' | 'number';
-  readonly description: string;
-  readonly default: boolean | string | number;
-}
 
 export interface RuleMeta<M extends string> {
   /** One sentence; the rule's doc page opens with exactly this text. */
   readonly description: string;
   /** camelCase message id -> template with `{{name}}` placeholders. */
   readonly messages: Readonly<Record<M, string>>;
-  readonly schema?: Readonly<Record<string, RuleOptionSchema>>;
 }
 
 export interface ReportDescriptor<M extends string> {

@@ -5,10 +5,10 @@
  */
 
 import { ts } from 'ts-morph';
-import { skipParens } from '../cfg/cfg-builder.js';
+import { declaredOutside, skipParens } from '../ast.js';
 import { type FactState, isStable } from '../dataflow/facts.js';
 import { defineRule } from './define-rule.js';
-import { declaredOutside, isInlineCallback } from './rule-utils/nodes.js';
+import { isInlineCallback } from './rule-utils/nodes.js';
 
 /** Every identifier argument that the caller tracks is stabilized here (a ctor handing its object to a helper). */
 function argsStable(call: ts.CallExpression, state: FactState, checker: ts.TypeChecker): boolean {
@@ -38,7 +38,7 @@ export default defineRule({
   check(ctx) {
     // An inline synchronous callback (`list.forEach((x) => …)`) runs in its caller's context,
     // which this per-function analysis cannot see: its caller's findings cover it.
-    if (isInlineCallback(ctx.analysis.cfg.fn)) return;
+    if (isInlineCallback(ctx.analysis.cfg.fn, ctx.primitives)) return;
     const fn = ctx.analysis.cfg.fn;
     for (const e of ctx.events) {
       if (e.kind === 'call') {

@@ -15,10 +15,10 @@
  */
 
 import { ts } from 'ts-morph';
-import { skipParens } from '../cfg/cfg-builder.js';
+import { rootIdentifier, skipParens } from '../ast.js';
 import { SLAB_TYPESAFE_BY_RCU_BIT } from '../primitives/slab-model.js';
 import { defineRule } from './define-rule.js';
-import { type Marks, definition, rootIdentifier, runMarkFlow, withMark } from './rule-utils/mark-flow.js';
+import { type Marks, definition, runMarkFlow, withMark } from './rule-utils/mark-flow.js';
 import { isRcuPointerField, rcuFieldBindings, rcuFieldStore, runtimeImportName, unlinkedByCall, waitsForGracePeriod } from './rule-utils/slab-sites.js';
 
 interface Held {

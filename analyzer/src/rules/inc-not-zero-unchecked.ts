@@ -8,7 +8,7 @@
 
 import type { ts } from 'ts-morph';
 import { defineRule } from './define-rule.js';
-import { isComparisonOperand, lineOf } from './rule-utils/nodes.js';
+import { isComparisonOperand, lineOf } from '../ast.js';
 
 export default defineRule({
   id: 'rcu/inc-not-zero-unchecked',

@@ -12,7 +12,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { skipParens } from '../cfg/cfg-builder.js';
+import { skipParens } from '../ast.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { SLAB_TYPESAFE_BY_RCU_BIT, type CacheDecl } from '../primitives/slab-model.js';
 import { defineRule } from './define-rule.js';

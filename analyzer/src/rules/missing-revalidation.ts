@@ -8,7 +8,8 @@
  */
 
 import { defineRule } from './define-rule.js';
-import { callText, fieldOfCall, isComparisonOperand, lineOf } from './rule-utils/nodes.js';
+import { isComparisonOperand, lineOf } from '../ast.js';
+import { callText, fieldOfCall } from './rule-utils/nodes.js';
 import type { ts } from 'ts-morph';
 import type { FactState } from '../dataflow/facts.js';
 

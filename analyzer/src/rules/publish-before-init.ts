@@ -15,9 +15,9 @@
  */
 
 import { ts } from 'ts-morph';
-import { skipParens } from '../cfg/cfg-builder.js';
+import { rootIdentifier, skipParens } from '../ast.js';
 import { defineRule } from './define-rule.js';
-import { type Marks, definition, rootIdentifier, runMarkFlow, withMark, writtenProperty } from './rule-utils/mark-flow.js';
+import { type Marks, definition, runMarkFlow, withMark, writtenProperty } from './rule-utils/mark-flow.js';
 import { publishedByCall, publishesArgument, rcuFieldStore } from './rule-utils/slab-sites.js';
 
 interface Fresh {

@@ -7,7 +7,8 @@
 
 import { isStable } from '../dataflow/facts.js';
 import { defineRule } from './define-rule.js';
-import { callText, lineOf } from './rule-utils/nodes.js';
+import { lineOf } from '../ast.js';
+import { callText } from './rule-utils/nodes.js';
 
 export default defineRule({
   id: 'rcu/reference-escape',

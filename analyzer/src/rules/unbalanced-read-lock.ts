@@ -8,7 +8,8 @@
 import type { ts } from 'ts-morph';
 import { correlatedDepth, type FactState } from '../dataflow/facts.js';
 import { defineRule, insertBeforeStatement } from './define-rule.js';
-import { exitAnchor, keywordOf, lineOf } from './rule-utils/nodes.js';
+import { lineOf } from '../ast.js';
+import { exitAnchor, keywordOf } from './rule-utils/nodes.js';
 
 function exact(s: FactState): boolean {
   return !s.readTainted && s.readMin === s.readMax;

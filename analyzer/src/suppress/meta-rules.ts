@@ -1,8 +1,9 @@
 /**
- * @fileoverview The rules the CLI itself reports: about suppression comments, and files that do
- * not parse. They are rules like any other for the user (listed by `rcukit rules`, severities
- * set in the config, shown in SARIF), but the engine never sees them: the CLI applies
- * suppressions after analysis, and reads each file once for comments and syntax errors.
+ * @fileoverview The rules reported around the engine rather than by it: about suppression
+ * comments, and files that do not parse. They are rules like any other for the user (listed by
+ * `rcukit rules`, severities set in the config, shown in SARIF and in the editor), but the
+ * engine never sees them: check/pipeline.ts applies suppressions after analysis and reports the
+ * comments, and the CLI reads each file once for syntax errors (the editor has its own).
  */
 
 import type { RuleInfo } from '../engine/api.js';

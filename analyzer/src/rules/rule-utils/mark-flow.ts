@@ -8,8 +8,8 @@
  */
 
 import { ts } from 'ts-morph';
+import { skipParens } from '../../ast.js';
 import type { BasicBlock, Edge } from '../../cfg/basic-block.js';
-import { skipParens } from '../../cfg/cfg-builder.js';
 import type { ControlFlowGraph } from '../../cfg/control-flow-graph.js';
 import { solveForward, type ForwardProblem } from '../../dataflow/solver.js';
 
@@ -74,14 +74,6 @@ export function withMark<V>(m: Marks<V>, sym: ts.Symbol, v: V | undefined): Mark
   if (v === undefined) out.delete(sym);
   else out.set(sym, v);
   return out;
-}
-
-/** `v`, `v.node`, `v.a[i]` → the identifier at the root, if any. */
-export function rootIdentifier(e: ts.Expression | undefined): ts.Identifier | undefined {
-  if (e === undefined) return undefined;
-  let x = skipParens(e);
-  while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipParens(x.expression);
-  return ts.isIdentifier(x) ? x : undefined;
 }
 
 /** The variable a declaration or plain assignment element defines, and the value it gets. */

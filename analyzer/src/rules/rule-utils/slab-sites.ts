@@ -5,7 +5,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { skipParens } from '../../cfg/cfg-builder.js';
+import { outermostWrapper, rootIdentifier, skipParens } from '../../ast.js';
 import type { ControlFlowGraph } from '../../cfg/control-flow-graph.js';
 import type { Primitives } from '../../primitives/primitives.js';
 import { isRuntimeFile } from '../../primitives/runtime-package.js';
@@ -119,7 +119,7 @@ export function publishesArgument(call: ts.CallExpression, index: number, primit
   if (body === undefined || param === undefined || !ts.isIdentifier(param.name)) return false;
   const paramSym = checker.getSymbolAtLocation(param.name);
   const isParam = (e: ts.Expression | undefined): boolean => {
-    const id = e === undefined ? undefined : rootOf(e);
+    const id = rootIdentifier(e);
     return id !== undefined && checker.getSymbolAtLocation(id) === paramSym;
   };
   const visit = (n: ts.Node): boolean => {
@@ -136,12 +136,6 @@ export function publishesArgument(call: ts.CallExpression, index: number, primit
   return visit(body);
 }
 
-function rootOf(e: ts.Expression): ts.Identifier | undefined {
-  let x = skipParens(e);
-  while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipParens(x.expression);
-  return ts.isIdentifier(x) ? x : undefined;
-}
-
 /**
  * A call to a project helper that waits for a grace period on every normal path: a top-level
  * `synchronizeRcu()` / `await synchronizeRcuAsync()` statement of its body (or of a helper it
@@ -156,9 +150,7 @@ export function waitsForGracePeriod(call: ts.CallExpression, primitives: Primiti
   const fn = body.parent as ts.FunctionLikeDeclaration;
   const isAsync = (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) !== 0;
   if (isAsync) {
-    let p: ts.Node = call.parent;
-    while (ts.isParenthesizedExpression(p)) p = p.parent;
-    if (!ts.isAwaitExpression(p)) return false;
+    if (!ts.isAwaitExpression(outermostWrapper(call).parent)) return false;
   }
   for (const st of body.statements) {
     if (ts.isExpressionStatement(st)) {

@@ -1,26 +1,25 @@
 /**
- * @fileoverview Warm programs for the editor. `analyze()` loads a project from scratch on every
- * call, which is right for `rcukit check` (one run) and far too slow per keystroke: parsing and
- * binding a 200-file project costs seconds. The engine's thread keeps one ts-morph Project per
- * tsconfig.json alive here, applies the open buffers as overlays, and hands the engine the
- * refreshed program through `analyzeProgram()` (the engine's public entry for an
- * already-built program, the same core `analyze()` runs). TypeScript reuses every unchanged
- * source file when it rebuilds a program, so an edit costs the re-parse of one file plus the
- * analysis, not the project load.
+ * @fileoverview Warm programs: the engine's cache of loaded tsconfig projects, for callers that
+ * analyze the same project again and again (the language server, on every edit). Loading a
+ * project from scratch is right for one `rcukit check` run and far too slow per keystroke:
+ * parsing and binding a 200-file project costs seconds. A ProgramCache keeps one ts-morph
+ * Project per tsconfig.json alive, applies the open buffers as overlays, and hands back the
+ * refreshed program; TypeScript reuses every unchanged source file when it rebuilds a program,
+ * so an edit costs the re-parse of one file plus the analysis, not the project load.
  *
- * The program must equal what `analyze()` would load, or the editor and CI would disagree:
- * the project is opened the way engine/project-loader.ts opens it, overlays replace files the
- * same way, and anything that may have changed underneath is refreshed before each run: files
- * that stopped being overlays go back to their disk text, files whose mtime moved are re-read,
- * and a changed tsconfig.json drops the project. Loose files (no tsconfig.json) are not
- * cached: `analyze()` handles them. Architecture note: this is a cache of project loading, not
- * analysis; if the engine grows its own program cache, this file should go.
+ * The program must equal what a fresh load would give, or the editor and CI would disagree:
+ * the project is opened by project-loader.ts (the one loader), overlays replace files the same
+ * way, and anything that may have changed underneath is refreshed before each use: files that
+ * stopped being overlays go back to their disk text, files whose mtime moved are re-read, and
+ * a changed tsconfig.json drops the project. Loose files (no tsconfig.json) are not cached.
+ * This caches project loading, never analysis: every call analyzes the program afresh.
  */
 
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { FileSystemRefreshResult, Project, type SourceFile } from 'ts-morph';
-import type { ts } from 'ts-morph';
+import { FileSystemRefreshResult, type SourceFile } from 'ts-morph';
+import type { Project, ts } from 'ts-morph';
+import { openTsconfigProject } from './project-loader.js';
 
 /** Projects kept warm at once (least recently used dropped first). */
 const maxProjects = 4;
@@ -42,7 +41,8 @@ function mtimeOf(file: string): number {
   }
 }
 
-export class ProjectCache {
+/** Warm tsconfig projects, least recently used dropped first; pass one to analyze() to use it. */
+export class ProgramCache {
   private readonly entries = new Map<string, Entry>();
 
   /** Forget every project (tsconfig or package changes, or the user asked to re-analyze). */
@@ -56,8 +56,7 @@ export class ProjectCache {
     let entry = this.entries.get(key);
     if (entry !== undefined && entry.tsconfigMtime !== mtimeOf(key)) entry = undefined;
     if (entry === undefined) {
-      // As engine/project-loader.ts: the tsconfig's files, with their dependencies resolved.
-      const project = new Project({ tsConfigFilePath: key, skipFileDependencyResolution: false });
+      const project = openTsconfigProject(key);
       entry = { project, tsconfigMtime: mtimeOf(key), mtimes: new Map(), overlaid: new Set() };
       for (const sf of project.getSourceFiles()) entry.mtimes.set(sf.getFilePath(), mtimeOf(sf.getFilePath()));
     }
