@@ -37,14 +37,26 @@ export function functionName(fn: FunctionLike): string {
   else if (ts.isConstructorDeclaration(fn)) own = 'constructor';
   else if (ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) own = fn.parent.name.text;
   else if (ts.isPropertyAssignment(fn.parent) && ts.isIdentifier(fn.parent.name)) own = fn.parent.name.text;
-  const cls = fn.parent !== undefined && (ts.isClassDeclaration(fn.parent) || ts.isClassExpression(fn.parent)) ? fn.parent.name?.text : undefined;
+  const cls =
+    fn.parent !== undefined && (ts.isClassDeclaration(fn.parent) || ts.isClassExpression(fn.parent))
+      ? fn.parent.name?.text
+      : undefined;
   if (own === undefined) return `<${ts.isArrowFunction(fn) ? 'arrow' : 'function'}@${line}>`;
   return cls !== undefined ? `${cls}.${own}` : own;
 }
 
 /** Parentheses and the type-only wrappers `x as T`, `x!`, `x satisfies T`, `<T>x`: the value is the inner one. */
-function isValueWrapper(n: ts.Node): n is ts.ParenthesizedExpression | ts.AsExpression | ts.NonNullExpression | ts.SatisfiesExpression | ts.TypeAssertion {
-  return ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n);
+function isValueWrapper(
+  n: ts.Node,
+): n is
+  ts.ParenthesizedExpression | ts.AsExpression | ts.NonNullExpression | ts.SatisfiesExpression | ts.TypeAssertion {
+  return (
+    ts.isParenthesizedExpression(n) ||
+    ts.isAsExpression(n) ||
+    ts.isNonNullExpression(n) ||
+    ts.isSatisfiesExpression(n) ||
+    ts.isTypeAssertionExpression(n)
+  );
 }
 
 /** `e` without the wrappers around it: `((x as T))!` → `x`. */
@@ -96,7 +108,9 @@ export function isComparisonOperand(node: ts.Node): boolean {
     child = p;
     p = p.parent;
   }
-  return ts.isBinaryExpression(p) && (p.left === child || p.right === child) && isEqualityOperator(p.operatorToken.kind);
+  return (
+    ts.isBinaryExpression(p) && (p.left === child || p.right === child) && isEqualityOperator(p.operatorToken.kind)
+  );
 }
 
 /** 1-based line of a node's first token, for messages ("on the path through line N"). */

@@ -33,7 +33,9 @@ describe('analyzer/ARCHITECTURE.md', () => {
   // The analyzer's own paths, and the repository's (the server's tests live in its test/lsp/).
   const paths = [...listPaths(analyzerRoot, analyzerRoot), ...listPaths(join(repoRoot, 'test'), repoRoot)];
   // `cfg-builder.ts`, `rule-utils/mark-flow.ts`, `src/engine/`, `lsp/`: names of files and folders.
-  const named = [...new Set([...text.matchAll(/`([\w./-]+(?:\.ts|\/))`/g)].map((m) => m[1]!))].filter((n) => !n.startsWith('@'));
+  const named = [...new Set([...text.matchAll(/`([\w./-]+(?:\.ts|\/))`/g)].map((m) => m[1]!))].filter(
+    (n) => !n.startsWith('@'),
+  );
 
   it('names files and folders at all', () => {
     expect(named.length).toBeGreaterThan(40);

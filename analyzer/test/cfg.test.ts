@@ -14,7 +14,13 @@ import { edgeList, toDot } from '../src/cfg/debug-dot.js';
 import { fixturesRoot, listFixtureFiles } from '../src/eval/fixture-check.js';
 
 const dir = join(fixturesRoot(), 'cfg');
-const project = new Project({ compilerOptions: { strict: true, target: ts.ScriptTarget.ES2022, lib: ['lib.es2024.d.ts', 'lib.esnext.disposable.d.ts'] } });
+const project = new Project({
+  compilerOptions: {
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2024.d.ts', 'lib.esnext.disposable.d.ts'],
+  },
+});
 
 function firstFunction(sf: ts.SourceFile): ts.FunctionLikeDeclaration {
   let found: ts.FunctionLikeDeclaration | undefined;
@@ -30,7 +36,10 @@ function firstFunction(sf: ts.SourceFile): ts.FunctionLikeDeclaration {
 function expectedEdges(text: string): string[] {
   const m = /\/\* expected edges[^\n]*\n([\s\S]*?)\*\//.exec(text);
   if (m === null) throw new Error('fixture has no expected edges comment');
-  return m[1]!.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return m[1]!
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 describe('CFG fixtures', () => {
@@ -51,7 +60,11 @@ describe('CFG fixtures', () => {
 
 describe('CFG builder', () => {
   it('flags unreachable code instead of dropping it, and dumps DOT', () => {
-    const sf = project.createSourceFile('/virtual/dead.ts', 'function f() { return 1; g(); }\ndeclare function g(): void;', { overwrite: true }).compilerNode;
+    const sf = project.createSourceFile(
+      '/virtual/dead.ts',
+      'function f() { return 1; g(); }\ndeclare function g(): void;',
+      { overwrite: true },
+    ).compilerNode;
     const cfg = CfgBuilder.build(firstFunction(sf), 1);
     const dead = cfg.blocks.filter((b) => !b.reachable && b.elements.length > 0);
     expect(dead).toHaveLength(1);
@@ -62,17 +75,22 @@ describe('CFG builder', () => {
   });
 
   it('copies a finally body onto each path through it', () => {
-    const code = 'function f(a: boolean) { try { if (a) return 1; } finally { cleanup(); } return 2; }\ndeclare function cleanup(): void;';
+    const code =
+      'function f(a: boolean) { try { if (a) return 1; } finally { cleanup(); } return 2; }\ndeclare function cleanup(): void;';
     const sf = project.createSourceFile('/virtual/fin.ts', code, { overwrite: true }).compilerNode;
     const cfg = CfgBuilder.build(firstFunction(sf), 1);
-    const copies = cfg.blocks.filter((b) => b.elements.some((e) => e.kind === 'node' && ts.isCallExpression(e.node) && e.node.getText() === 'cleanup()'));
+    const copies = cfg.blocks.filter((b) =>
+      b.elements.some((e) => e.kind === 'node' && ts.isCallExpression(e.node) && e.node.getText() === 'cleanup()'),
+    );
     // The return path, the normal path, and the exceptional path each run their own copy.
     expect(copies.filter((b) => b.reachable).length).toBeGreaterThanOrEqual(2);
   });
 
   it('builds a long straight-line function without deep recursion', () => {
     const body = Array.from({ length: 6_000 }, (_, i) => `  if (x > ${i}) x--;`).join('\n');
-    const sf = project.createSourceFile('/virtual/long.ts', `function f(x: number) {\n${body}\n  return x;\n}`, { overwrite: true }).compilerNode;
+    const sf = project.createSourceFile('/virtual/long.ts', `function f(x: number) {\n${body}\n  return x;\n}`, {
+      overwrite: true,
+    }).compilerNode;
     const cfg = CfgBuilder.build(firstFunction(sf), 1);
     expect(cfg.reversePostOrder().length).toBeGreaterThan(12_000);
   });

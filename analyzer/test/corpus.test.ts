@@ -44,7 +44,12 @@ beforeAll(() => {
       sf = ts.createSourceFile(d.span.file, readFileSync(d.span.file, 'utf8'), ts.ScriptTarget.Latest, true);
       sources.set(d.span.file, sf);
     }
-    return { file: relative(corpusDir, d.span.file).split(sep).join('/'), line: d.span.startLine, rule: d.ruleId, function: functionAt(sf, d.span.start) };
+    return {
+      file: relative(corpusDir, d.span.file).split(sep).join('/'),
+      line: d.span.startLine,
+      rule: d.ruleId,
+      function: functionAt(sf, d.span.start),
+    };
   });
 }, 120_000);
 
@@ -72,7 +77,9 @@ describe('corpus of correct code', () => {
           `a new false alarm is a checker regression. Entries for review:\n` +
           unexpected.map((f) => `  ${JSON.stringify({ ...f, cause: 'TODO' })}`).join(',\n')
         : '',
-      gone.length > 0 ? `${gone.length} listed false alarm(s) no longer reported: remove them from known-false-alarms.json:\n  ${gone.join('\n  ')}` : '',
+      gone.length > 0
+        ? `${gone.length} listed false alarm(s) no longer reported: remove them from known-false-alarms.json:\n  ${gone.join('\n  ')}`
+        : '',
     ]
       .filter((s) => s !== '')
       .join('\n\n');
@@ -81,7 +88,10 @@ describe('corpus of correct code', () => {
 
   it('explains every known false alarm', () => {
     for (const k of readRatchet()) {
-      expect(typeof k.cause === 'string' && k.cause.trim().length > 0, `${k.file}:${k.line} ${k.rule} has no cause`).toBe(true);
+      expect(
+        typeof k.cause === 'string' && k.cause.trim().length > 0,
+        `${k.file}:${k.line} ${k.rule} has no cause`,
+      ).toBe(true);
     }
   });
 
@@ -131,13 +141,20 @@ function nameOf(fn: ts.Node): string {
   if (ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) || ts.isSetAccessor(fn) || ts.isConstructorDeclaration(fn)) {
     const cls = fn.parent;
     const clsName = ts.isClassLike(cls) && cls.name !== undefined ? cls.name.text : '<class>';
-    const member = ts.isConstructorDeclaration(fn) ? 'constructor' : ts.isGetAccessor(fn) ? `get ${own}` : ts.isSetAccessor(fn) ? `set ${own}` : own;
+    const member = ts.isConstructorDeclaration(fn)
+      ? 'constructor'
+      : ts.isGetAccessor(fn)
+        ? `get ${own}`
+        : ts.isSetAccessor(fn)
+          ? `set ${own}`
+          : own;
     return `${clsName}.${member}`;
   }
   const parent = fn.parent;
   if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
   if (ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) return parent.name.getText();
   let outer: ts.Node | undefined = parent;
-  while (outer !== undefined && !(ts.isFunctionLike(outer) && (outer as ts.FunctionLikeDeclaration).body !== undefined)) outer = outer.parent;
+  while (outer !== undefined && !(ts.isFunctionLike(outer) && (outer as ts.FunctionLikeDeclaration).body !== undefined))
+    outer = outer.parent;
   return `${outer === undefined ? '<top>' : nameOf(outer)}/<callback>`;
 }

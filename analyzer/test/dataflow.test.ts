@@ -7,17 +7,35 @@
 import { Project, ts } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
 import { CfgBuilder } from '../src/cfg/cfg-builder.js';
-import { emptyState, joinStates, MAX_READ_DEPTH, newObj, statesEqual, withLock, withObj, withRead } from '../src/dataflow/facts.js';
+import {
+  emptyState,
+  joinStates,
+  MAX_READ_DEPTH,
+  newObj,
+  statesEqual,
+  withLock,
+  withObj,
+  withRead,
+} from '../src/dataflow/facts.js';
 import { solveForward, type ForwardProblem } from '../src/dataflow/solver.js';
 
 const project = new Project({ useInMemoryFileSystem: true });
 const sf = project.createSourceFile('/m.ts', 'let a; let b;').compilerNode;
-const [symA, symB] = sf.statements.map((s) => (s as ts.VariableStatement).declarationList.declarations[0]!).map((d) => ({ name: d.name.getText() }) as unknown as ts.Symbol);
+const [symA, symB] = sf.statements
+  .map((s) => (s as ts.VariableStatement).declarationList.declarations[0]!)
+  .map((d) => ({ name: d.name.getText() }) as unknown as ts.Symbol);
 
 describe('facts lattice', () => {
   it('intersects must-held locks and keeps the lock as held-on-some-paths', () => {
     const site = sf.statements[0]!;
-    const held = withLock(emptyState(), { key: 'l', obj: undefined, field: undefined, site, must: true, when: undefined });
+    const held = withLock(emptyState(), {
+      key: 'l',
+      obj: undefined,
+      field: undefined,
+      site,
+      must: true,
+      when: undefined,
+    });
     const j = joinStates(held, emptyState());
     expect(j.locks.get('l')?.must).toBe(false);
     expect(joinStates(held, held).locks.get('l')?.must).toBe(true);
@@ -32,12 +50,18 @@ describe('facts lattice', () => {
 
   it('drops must object facts and keeps may object facts across a join', () => {
     const site = sf.statements[1]!;
-    const referenced = withObj(emptyState(), symA!, { ...newObj('rcu', site, 1), refHeld: site, pending: { kind: 'ref', site, checkedBefore: undefined } });
+    const referenced = withObj(emptyState(), symA!, {
+      ...newObj('rcu', site, 1),
+      refHeld: site,
+      pending: { kind: 'ref', site, checkedBefore: undefined },
+    });
     const plain = withObj(emptyState(), symA!, newObj('rcu', site, 1));
     const j = joinStates(referenced, plain);
     expect(j.objs.get(symA!)?.refHeld).toBeUndefined();
     expect(j.objs.get(symA!)?.pending?.kind).toBe('ref');
-    expect(joinStates(plain, withObj(emptyState(), symB!, newObj('fresh', site, 0))).objs.get(symB!)?.origin).toBe('fresh');
+    expect(joinStates(plain, withObj(emptyState(), symB!, newObj('fresh', site, 0))).objs.get(symB!)?.origin).toBe(
+      'fresh',
+    );
   });
 
   it('caps read depth so loops terminate', () => {
@@ -50,13 +74,20 @@ describe('facts lattice', () => {
 
 describe('forward solver', () => {
   it('reaches a fixpoint on a loop that takes the read lock each iteration', () => {
-    const file = project.createSourceFile('/loop.ts', 'function f(n: number) { while (n-- > 0) { g(); } }\ndeclare function g(): void;').compilerNode;
+    const file = project.createSourceFile(
+      '/loop.ts',
+      'function f(n: number) { while (n-- > 0) { g(); } }\ndeclare function g(): void;',
+    ).compilerNode;
     const fn = file.statements[0] as ts.FunctionDeclaration;
     const cfg = CfgBuilder.build(fn, 1);
     // Each call to g() enters one more section (a leaking helper): depth grows until the cap.
     const problem: ForwardProblem<ReturnType<typeof emptyState>> = {
       initial: emptyState(),
-      transferBlock: (b, s) => b.elements.reduce((acc, el) => (el.kind === 'node' && ts.isCallExpression(el.node) ? withRead(acc, 1) : acc), s),
+      transferBlock: (b, s) =>
+        b.elements.reduce(
+          (acc, el) => (el.kind === 'node' && ts.isCallExpression(el.node) ? withRead(acc, 1) : acc),
+          s,
+        ),
       transferEdge: (_e, s) => s,
       join: joinStates,
       equals: statesEqual,

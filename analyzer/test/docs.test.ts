@@ -54,7 +54,10 @@ beforeAll(() => {
     if (!existsSync(join(analyzerRoot, r.docPath))) continue;
     const page = readPage(r.docPath);
     const name = r.id.replace('/', '-');
-    for (const [kind, code] of [['bad', page.bad], ['good', page.good]] as const) {
+    for (const [kind, code] of [
+      ['bad', page.bad],
+      ['good', page.good],
+    ] as const) {
       const path = join(fixturesRoot(), 'docs-examples', `${name}--${kind}.ts`);
       project.createSourceFile(path, code, { overwrite: true });
       files.push(path);
@@ -64,7 +67,10 @@ beforeAll(() => {
   for (const f of files) {
     const sf = program.getSourceFile(f)!;
     const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
-    expect(diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, " ")), f).toEqual([]);
+    expect(
+      diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')),
+      f,
+    ).toEqual([]);
   }
   for (const d of analyzeProgram(program, { files }).diagnostics) {
     const list = findings.get(d.span.file) ?? [];
@@ -81,7 +87,14 @@ describe('rule docs', () => {
         const page = readPage(r.docPath);
         expect(page.text.split('\n')[0]).toBe(`# ${r.id}`);
         expect(page.text).toContain(`> ${r.description}\n`);
-        for (const h of ['## Why', '### ❌ Incorrect', '### ✅ Correct', '## Options', '## When Not To Use It', '## How to suppress']) {
+        for (const h of [
+          '## Why',
+          '### ❌ Incorrect',
+          '### ✅ Correct',
+          '## Options',
+          '## When Not To Use It',
+          '## How to suppress',
+        ]) {
           expect(page.text, `${r.docPath}: ${h}`).toContain(h);
         }
         expect(page.text).toContain(`rcukit-ignore-next-line ${r.id} -- `);

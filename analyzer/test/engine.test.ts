@@ -42,7 +42,9 @@ describe('analyze()', () => {
     });
     expect(r.filesInProgram).toBe(3);
     expect(r.filesAnalyzed).toBe(2);
-    expect(r.diagnostics.map((d) => [d.ruleId, d.span.file.endsWith('user.ts'), d.span.startLine])).toEqual([['rcu/deref-outside-read-lock', true, 2]]);
+    expect(r.diagnostics.map((d) => [d.ruleId, d.span.file.endsWith('user.ts'), d.span.startLine])).toEqual([
+      ['rcu/deref-outside-read-lock', true, 2],
+    ]);
   });
 
   it('names the object, the lines and the path, with related locations', () => {
@@ -105,7 +107,9 @@ export function g(s: TypeStable<Sighand>): void {
     // Only g is wrong: it calls bump without the lock bump must be called with. (Inside bump
     // the lock it is promised stabilizes `s`, so bump does not need the read lock as well.)
     const gCall = lineOf(code, 'bump(s);', lineOf(code, 'export function g'));
-    expect(ds.map((d) => [d.ruleId, d.messageId, d.span.startLine])).toEqual([['rcu/unbalanced-spinlock', 'callRequiresLock', gCall]]);
+    expect(ds.map((d) => [d.ruleId, d.messageId, d.span.startLine])).toEqual([
+      ['rcu/unbalanced-spinlock', 'callRequiresLock', gCall],
+    ]);
   });
 
   it('reports a reference captured by callRcu', () => {
@@ -143,7 +147,10 @@ export function f(t: Task): void {
     const tmp = mkdtempSync(join(tmpdir(), 'rcukit-engine-'));
     const target = join(fixturesRoot(), 'rules/missing-revalidation/lock-task-sighand.ts');
     const base = JSON.parse(readFileSync(join(fixturesRoot(), 'tsconfig.json'), 'utf8')) as { compilerOptions: object };
-    writeFileSync(join(tmp, 'tsconfig.json'), JSON.stringify({ compilerOptions: base.compilerOptions, files: [target] }));
+    writeFileSync(
+      join(tmp, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: base.compilerOptions, files: [target] }),
+    );
     try {
       const r = analyze({ cwd: tmp, project: 'tsconfig.json', files: [target] });
       expect(r.filesInProgram).toBe(2);
@@ -167,10 +174,15 @@ export function f(t: Task): void {
     // The same updater with the stock set after the product is published.
     const updater = join(cwd, 'examples/shared-cache/src/updater.ts');
     const text = readFileSync(updater, 'utf8');
-    const broken = text.replace('if (catalog.insert(p)) listed++;', 'if (catalog.insert(p)) { listed++; p.stock = 60; }');
+    const broken = text.replace(
+      'if (catalog.insert(p)) listed++;',
+      'if (catalog.insert(p)) { listed++; p.stock = 60; }',
+    );
     expect(broken).not.toBe(text);
     const found = analyze({ cwd, project, overlays: new Map([[updater, broken]]) });
-    expect(found.diagnostics.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([`rcu/publish-before-init@${lineOf(broken, 'p.stock = 60')}`]);
+    expect(found.diagnostics.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([
+      `rcu/publish-before-init@${lineOf(broken, 'p.stock = 60')}`,
+    ]);
   });
 
   it('gives the same findings on warm programs as on a fresh load, overlays and all', () => {
@@ -178,7 +190,10 @@ export function f(t: Task): void {
     const cwd = fileURLToPath(new URL('../../', import.meta.url));
     const project = 'examples/shared-cache/tsconfig.json';
     const updater = join(cwd, 'examples/shared-cache/src/updater.ts');
-    const broken = readFileSync(updater, 'utf8').replace('if (catalog.insert(p)) listed++;', 'if (catalog.insert(p)) { listed++; p.stock = 60; }');
+    const broken = readFileSync(updater, 'utf8').replace(
+      'if (catalog.insert(p)) listed++;',
+      'if (catalog.insert(p)) { listed++; p.stock = 60; }',
+    );
     const programs = new ProgramCache();
     const edited = { cwd, project, overlays: new Map([[updater, broken]]) };
     const warm = analyze(edited, programs).diagnostics;
@@ -214,7 +229,11 @@ export function f(items: number[]): number {
 }
 `;
     const ds = run({ 'fix.ts': code }).diagnostics.filter((d) => d.fixes.length > 0);
-    expect(ds.map((d) => d.ruleId).sort()).toEqual(['rcu/unbalanced-read-lock', 'rcu/unbalanced-spinlock', 'rcu/unbalanced-spinlock']);
+    expect(ds.map((d) => d.ruleId).sort()).toEqual([
+      'rcu/unbalanced-read-lock',
+      'rcu/unbalanced-spinlock',
+      'rcu/unbalanced-spinlock',
+    ]);
     // Apply every fix (from the end of the file backwards) and re-analyze.
     const edits = ds.flatMap((d) => d.fixes[0]!.edits).sort((a, b) => b.start - a.start);
     let fixed = code;
@@ -237,7 +256,9 @@ export function commitCreds(task: StructRef<typeof Task>, next: StructRef<typeof
 }
 `;
     const ds = run({ 'free-fix.ts': code }).diagnostics;
-    expect(ds.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([`rcu/free-without-grace-period@${lineOf(code, 'kmemCacheFree(creds, old)')}`]);
+    expect(ds.map((d) => `${d.ruleId}@${d.span.startLine}`)).toEqual([
+      `rcu/free-without-grace-period@${lineOf(code, 'kmemCacheFree(creds, old)')}`,
+    ]);
     const edits = ds[0]!.fixes[0]!.edits.slice().sort((a, b) => b.start - a.start);
     let fixed = code;
     for (const e of edits) fixed = fixed.slice(0, e.start) + e.newText + fixed.slice(e.end);

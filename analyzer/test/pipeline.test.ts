@@ -47,15 +47,24 @@ describe('the check pipeline', () => {
   });
 
   it('takes severities for engine and meta rules alike; off reports nothing', () => {
-    const r = runPipeline(request({ severities: { 'rcukit/suppression-without-reason': 'off', 'rcu/deref-outside-read-lock': 'warning' } }));
-    expect(r.diagnostics.map((d) => `${d.ruleId}:${d.severity}@${d.span.startLine}`)).toEqual(['rcu/deref-outside-read-lock:warning@9']);
+    const r = runPipeline(
+      request({ severities: { 'rcukit/suppression-without-reason': 'off', 'rcu/deref-outside-read-lock': 'warning' } }),
+    );
+    expect(r.diagnostics.map((d) => `${d.ruleId}:${d.severity}@${d.span.startLine}`)).toEqual([
+      'rcu/deref-outside-read-lock:warning@9',
+    ]);
     const off = runPipeline(request({ severities: { 'rcu/deref-outside-read-lock': 'off' } }));
     // The rule did not run, so its suppressions are not "unused"; the one without a reason still is one.
     expect(found(off)).toEqual(['rcukit/suppression-without-reason@7']);
   });
 
   it('reports a file reached through two targets once', () => {
-    const twice = request({ targets: [{ project: undefined, files: [file] }, { project: undefined, files: [file] }] });
+    const twice = request({
+      targets: [
+        { project: undefined, files: [file] },
+        { project: undefined, files: [file] },
+      ],
+    });
     expect(found(runPipeline(twice))).toEqual(found(runPipeline(request())));
   });
 

@@ -11,7 +11,9 @@ import { listRules } from '../src/index.js';
 const readmePath = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 function ruleTable(): string {
-  const rows = listRules().map((r) => `| [\`${r.id}\`](analyzer/${r.docPath}) | ${r.defaultSeverity} | ${r.description} |`);
+  const rows = listRules().map(
+    (r) => `| [\`${r.id}\`](analyzer/${r.docPath}) | ${r.defaultSeverity} | ${r.description} |`,
+  );
   return ['| rule | default | what it reports |', '| --- | --- | --- |', ...rows].join('\n');
 }
 

@@ -8,7 +8,15 @@ export type { ThreadInfo } from './heap/thread-registry.js';
 export type { TypeStable } from './type-stable.js';
 export * from './errors.js';
 export { Spinlock, spinLock, spinUnlock, spinTrylock, spinLockInit } from './spinlock.js';
-export { Refcount, REFCOUNT_MAX, refcountIncNotZero, refcountInc, refcountDecAndTest, refcountSet, refcountRead } from './refcount.js';
+export {
+  Refcount,
+  REFCOUNT_MAX,
+  refcountIncNotZero,
+  refcountInc,
+  refcountDecAndTest,
+  refcountSet,
+  refcountRead,
+} from './refcount.js';
 export { rcuReadLock, rcuReadUnlock, rcuReadLockHeld } from './rcu/read-side.js';
 export { synchronizeRcu, synchronizeRcuAsync } from './rcu/grace-period.js';
 export { getStateSynchronizeRcu, startPollSynchronizeRcu, pollStateSynchronizeRcu } from './rcu/poll.js';
@@ -69,7 +77,13 @@ export { kmemCacheCreate, kmemCacheLookup } from './slab/cache-create.js';
 export type { KmemCacheOptions } from './slab/cache-create.js';
 export { kmemCacheAlloc, kmemCacheFree } from './slab/alloc-free.js';
 export { kmemCacheShrink, kmemCacheDestroy, kmemCacheDestroyAsync } from './slab/cache-destroy.js';
-export { SLAB_TYPESAFE_BY_RCU, SLAB_DESTROY_BY_RCU, SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN } from './slab/flags.js';
+export {
+  SLAB_TYPESAFE_BY_RCU,
+  SLAB_DESTROY_BY_RCU,
+  SLAB_POISON,
+  SLAB_RED_ZONE,
+  SLAB_HWCACHE_ALIGN,
+} from './slab/flags.js';
 export { slabinfo, formatSlabinfo } from './slab/slabinfo.js';
 export type { SlabInfo } from './slab/slabinfo.js';
 export { RcuHashTable, rcuHashTableCreate } from './hash/rcu-hash-table.js';

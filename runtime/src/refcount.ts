@@ -41,7 +41,9 @@ export function refcountIncNotZero(ref: Refcount): boolean {
   if (v === 0) return false;
   if (v < 0) throw new RefcountError(`refcountIncNotZero(${ref.label}): count ${v} is negative (corrupt word)`);
   if (v === REFCOUNT_MAX) {
-    throw new RefcountError(`refcountIncNotZero(${ref.label}): increment past ${REFCOUNT_MAX} (overflow: a reference leak?)`);
+    throw new RefcountError(
+      `refcountIncNotZero(${ref.label}): increment past ${REFCOUNT_MAX} (overflow: a reference leak?)`,
+    );
   }
   return true;
 }
@@ -49,7 +51,9 @@ export function refcountIncNotZero(ref: Refcount): boolean {
 /** Increment a count the caller already holds a reference on (never from zero). */
 export function refcountInc(ref: Refcount): void {
   if (!refcountIncNotZero(ref)) {
-    throw new RefcountError(`refcountInc(${ref.label}): increment on 0 (use after free); use refcountIncNotZero() for lookups`);
+    throw new RefcountError(
+      `refcountInc(${ref.label}): increment on 0 (use after free); use refcountIncNotZero() for lookups`,
+    );
   }
 }
 
@@ -60,14 +64,19 @@ export function refcountInc(ref: Refcount): void {
  */
 export function refcountDecAndTest(ref: Refcount): boolean {
   const v = ref.heap.atomics.decAndTest(ref.index);
-  if (v <= 0) throw new RefcountError(`refcountDecAndTest(${ref.label}): decrement of count ${v} (underflow: a reference dropped twice?)`);
+  if (v <= 0)
+    throw new RefcountError(
+      `refcountDecAndTest(${ref.label}): decrement of count ${v} (underflow: a reference dropped twice?)`,
+    );
   return v === 1;
 }
 
 /** Set the count, e.g. to 1 when publishing a new object. */
 export function refcountSet(ref: Refcount, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > REFCOUNT_MAX) {
-    throw new RefcountError(`refcountSet(${ref.label}, ${value}): a count must be an integer from 0 to ${REFCOUNT_MAX}`);
+    throw new RefcountError(
+      `refcountSet(${ref.label}, ${value}): a count must be an integer from 0 to ${REFCOUNT_MAX}`,
+    );
   }
   Atomics.store(ref.heap.views.i32, ref.index, value);
 }

@@ -102,7 +102,9 @@ function self_(lock: Spinlock): ThreadContext {
 
 function failLock(lock: Spinlock, result: LockResult): never {
   if (result === LockResult.SELF) {
-    throw new SpinlockMisuseError(`spinLock(${lock.label}): this thread already holds it; taking it again would deadlock`);
+    throw new SpinlockMisuseError(
+      `spinLock(${lock.label}): this thread already holds it; taking it again would deadlock`,
+    );
   }
   throw new SpinlockOwnerDeadError(
     `spinLock(${lock.label}): its previous owner exited while holding it; the lock is now held by this thread: ` +

@@ -91,7 +91,9 @@ export class StructObjectBase {
           out[f.name] = { next: Atomics.load(i32, at >> 2), pprev: Atomics.load(i32, (at >> 2) + 1) };
           break;
         case 'array':
-          out[f.name] = Array.from((this as unknown as Record<string, ArrayLike<unknown>>)[f.name]!, (v) => (typeof v === 'bigint' ? v.toString() : v));
+          out[f.name] = Array.from((this as unknown as Record<string, ArrayLike<unknown>>)[f.name]!, (v) =>
+            typeof v === 'bigint' ? v.toString() : v,
+          );
           break;
         default: {
           const v = (this as unknown as Record<string, unknown>)[f.name];
@@ -113,7 +115,12 @@ export class StructObjectBase {
 }
 
 /** @internal */
-export type StructObjectClass = new (map: ObjectMap, address: number, cache: unknown, stateByte: number) => StructObjectBase;
+export type StructObjectClass = new (
+  map: ObjectMap,
+  address: number,
+  cache: unknown,
+  stateByte: number,
+) => StructObjectBase;
 
 const structByClass = new WeakMap<object, AnyStructDef>();
 
@@ -189,7 +196,10 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
         // is visible to any reader whose atomic load returns the new address. Without it a
         // reader could see the pointer but the pointee's old contents.
         set(this: StructObjectBase, value: unknown) {
-          this.$h.atomics.store((this.$a + off) >> 2, value === null ? 0 : addressForStore(value, target(), label, this.$h));
+          this.$h.atomics.store(
+            (this.$a + off) >> 2,
+            value === null ? 0 : addressForStore(value, target(), label, this.$h),
+          );
         },
       };
       break;
@@ -276,10 +286,14 @@ const ARRAY_CTORS = {
 
 function addressForStore(value: unknown, target: AnyStructDef, label: string, heap: Heap): number {
   if (!(value instanceof StructObjectBase)) {
-    throw new WrongCacheError(`${label} = ...: the value is not a slab object (got ${describe(value)}); allocate it with kmemCacheAlloc()`);
+    throw new WrongCacheError(
+      `${label} = ...: the value is not a slab object (got ${describe(value)}); allocate it with kmemCacheAlloc()`,
+    );
   }
   if (value.constructor !== target.objectClass) {
-    throw new WrongCacheError(`${label} = ...: expected a '${target.name}' object, got a '${(value.constructor as { name: string }).name}'`);
+    throw new WrongCacheError(
+      `${label} = ...: expected a '${target.name}' object, got a '${(value.constructor as { name: string }).name}'`,
+    );
   }
   if (value.$h !== heap) throw new WrongCacheError(`${label} = ...: the object lives in another heap`);
   return value.$a;
@@ -291,7 +305,8 @@ function addressForStore(value: unknown, target: AnyStructDef, label: string, he
 
 /** The heap byte offset of a slab object: what crosses to another worker. */
 export function addressOf(obj: object): number {
-  if (!(obj instanceof StructObjectBase)) throw new WrongCacheError(`addressOf(): not a slab object (got ${describe(obj)})`);
+  if (!(obj instanceof StructObjectBase))
+    throw new WrongCacheError(`addressOf(): not a slab object (got ${describe(obj)})`);
   return obj.$a;
 }
 

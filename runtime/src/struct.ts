@@ -127,7 +127,9 @@ type ScalarArray<K extends ScalarKind> = K extends 'i8'
 
 /** The names of a struct's number fields (`i8` to `f64`, not bigint ones). */
 export type NumberFieldName<D> =
-  D extends StructDef<infer F, boolean> ? { [N in keyof F]: F[N] extends NumberKind ? N : never }[keyof F] & string : never;
+  D extends StructDef<infer F, boolean>
+    ? { [N in keyof F]: F[N] extends NumberKind ? N : never }[keyof F] & string
+    : never;
 
 /** The TypeScript type a field's property has. */
 export type FieldValue<K> = K extends 'spinlock'
@@ -188,9 +190,12 @@ export function defineStruct<const F extends FieldSpec, TS extends boolean = fal
   options: StructOptions<TS> = {},
 ): StructDef<F, TS> {
   if (typeof name !== 'string' || name.length === 0 || name.length > 64) {
-    throw new StructDefinitionError(`defineStruct(): the struct name must be a string of 1 to 64 characters; got ${String(name)}`);
+    throw new StructDefinitionError(
+      `defineStruct(): the struct name must be a string of 1 to 64 characters; got ${String(name)}`,
+    );
   }
-  if (fields === null || typeof fields !== 'object') throw new StructDefinitionError(`defineStruct('${name}'): fields must be an object`);
+  if (fields === null || typeof fields !== 'object')
+    throw new StructDefinitionError(`defineStruct('${name}'): fields must be an object`);
   const names = Object.keys(fields);
   if (names.length === 0) throw new StructDefinitionError(`defineStruct('${name}'): a struct needs at least one field`);
   const typesafeByRcu = options.typesafeByRcu === true;
@@ -201,7 +206,9 @@ export function defineStruct<const F extends FieldSpec, TS extends boolean = fal
   for (const field of names) {
     const where = `defineStruct('${name}'): field '${field}'`;
     if (!IDENT.test(field) || RESERVED.has(field)) {
-      throw new StructDefinitionError(`${where}: field names must be identifiers other than ${[...RESERVED].join(', ')}`);
+      throw new StructDefinitionError(
+        `${where}: field names must be identifiers other than ${[...RESERVED].join(', ')}`,
+      );
     }
     if (field.startsWith('$')) throw new StructDefinitionError(`${where}: names starting with '$' are reserved`);
     const spec = (fields as FieldSpec)[field] as unknown;
@@ -242,17 +249,29 @@ function fieldLayout(where: string, field: string, spec: unknown): Omit<FieldLay
     const o = spec as { array?: unknown; length?: unknown; rcu?: unknown };
     if ('array' in o) {
       if (typeof o.array !== 'string' || !(o.array in SCALAR)) {
-        throw new StructDefinitionError(`${where}: array element kind must be one of ${Object.keys(SCALAR).join(', ')}; got ${String(o.array)}`);
+        throw new StructDefinitionError(
+          `${where}: array element kind must be one of ${Object.keys(SCALAR).join(', ')}; got ${String(o.array)}`,
+        );
       }
       const length = o.length;
       if (typeof length !== 'number' || !Number.isInteger(length) || length < 1 || length > 1 << 20) {
-        throw new StructDefinitionError(`${where}: array length must be an integer from 1 to ${1 << 20}; got ${String(length)}`);
+        throw new StructDefinitionError(
+          `${where}: array length must be an integer from 1 to ${1 << 20}; got ${String(length)}`,
+        );
       }
       const s = SCALAR[o.array as ScalarKind];
-      return { name: field, kind: 'array', size: s.size * length, align: s.size, element: o.array as ScalarKind, length };
+      return {
+        name: field,
+        kind: 'array',
+        size: s.size * length,
+        align: s.size,
+        element: o.array as ScalarKind,
+        length,
+      };
     }
     if ('rcu' in o) {
-      if (typeof o.rcu !== 'function') throw new StructDefinitionError(`${where}: { rcu } must be a function returning the target struct`);
+      if (typeof o.rcu !== 'function')
+        throw new StructDefinitionError(`${where}: { rcu } must be a function returning the target struct`);
       return { name: field, kind: 'rcu', size: 4, align: 4, target: o.rcu as () => AnyStructDef };
     }
   }
@@ -278,4 +297,3 @@ function fnv1a(text: string): number {
   }
   return h | 0;
 }
-

@@ -7,7 +7,13 @@
 
 import { expect, test } from 'vitest';
 import { createHeap } from '../src/heap/heap.js';
-import { LockResult, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from '../src/heap/lock-word.js';
+import {
+  LockResult,
+  lockWordAcquire,
+  lockWordAcquireAsync,
+  lockWordOwner,
+  lockWordRelease,
+} from '../src/heap/lock-word.js';
 
 const WAITERS = 1;
 
@@ -16,7 +22,11 @@ test('an async waiter that slept takes the lock with the waiters bit, so the oth
   const i32 = heap.views.i32;
   const index = heap.root('lock', 4, 4) >> 2;
   const registry = heap.registry;
-  const [a, b, c] = [1001, 1002, 1003].map((id) => registry.register(id, `owner-${id}`).tag) as [number, number, number];
+  const [a, b, c] = [1001, 1002, 1003].map((id) => registry.register(id, `owner-${id}`).tag) as [
+    number,
+    number,
+    number,
+  ];
 
   expect(lockWordAcquire(heap, index, a, registry)).toBe(LockResult.ACQUIRED);
   const order: number[] = [];

@@ -27,7 +27,10 @@ const expectedUnits: Record<string, string> = {
 };
 
 const slabUnits: Record<string, string> = Object.fromEntries(
-  ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c) => [[c, 'ns'], [`${c}-256-live`, 'ns']]),
+  ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c) => [
+    [c, 'ns'],
+    [`${c}-256-live`, 'ns'],
+  ]),
 );
 
 test('`bench rcu --json --quick` prints a JSON array of every rcu case with its unit and finite statistics', async () => {
@@ -39,15 +42,30 @@ test('`bench slab --json --quick` prints every slab case, from both of its worke
 });
 
 const lookupUnits: Record<string, string> = Object.fromEntries(
-  ['rcu-table', 'spinlock-table', 'rcu-table-qsbr', 'rcu-table-ref', 'spinlock-table-ref', 'owner-thread', 'local-map'].map((v) => [`${v}-1r`, 'ops/s']),
+  [
+    'rcu-table',
+    'spinlock-table',
+    'rcu-table-qsbr',
+    'rcu-table-ref',
+    'spinlock-table-ref',
+    'owner-thread',
+    'local-map',
+  ].map((v) => [`${v}-1r`, 'ops/s']),
 );
 
 test('`bench lookup --json --quick --readers=1` prints every variant, measured in its workers, with finite statistics', async () => {
   await expectSuiteEntries('lookup', lookupUnits, ['--readers=1']);
 }, 120_000);
 
-async function expectSuiteEntries(suite: string, expectedUnits: Record<string, string>, extra: readonly string[] = []): Promise<void> {
-  const { stdout } = await run(process.execPath, [script, suite, '--json', '--quick', ...extra], { cwd: root, timeout: 120_000 });
+async function expectSuiteEntries(
+  suite: string,
+  expectedUnits: Record<string, string>,
+  extra: readonly string[] = [],
+): Promise<void> {
+  const { stdout } = await run(process.execPath, [script, suite, '--json', '--quick', ...extra], {
+    cwd: root,
+    timeout: 120_000,
+  });
   const entries: unknown = JSON.parse(stdout);
   expect(Array.isArray(entries)).toBe(true);
   const list = entries as Array<Record<string, unknown>>;
@@ -58,11 +76,23 @@ async function expectSuiteEntries(suite: string, expectedUnits: Record<string, s
     expect(entry['unit'], name).toBe(expectedUnits[name]);
     for (const key of ['median', 'p95', 'min', 'max'] as const) {
       const value = entry[key];
-      expect(typeof value === 'number' && Number.isFinite(value) && value >= 0, `${name}.${key} = ${String(value)}`).toBe(true);
+      expect(
+        typeof value === 'number' && Number.isFinite(value) && value >= 0,
+        `${name}.${key} = ${String(value)}`,
+      ).toBe(true);
     }
-    const { min, median, p95, max, runs } = entry as { min: number; median: number; p95: number; max: number; runs: number };
+    const { min, median, p95, max, runs } = entry as {
+      min: number;
+      median: number;
+      p95: number;
+      max: number;
+      runs: number;
+    };
     // Order statistics of one sample set, whatever their values.
-    expect(min <= median && median <= p95 && p95 <= max, `${name}: min ${min} median ${median} p95 ${p95} max ${max}`).toBe(true);
+    expect(
+      min <= median && median <= p95 && p95 <= max,
+      `${name}: min ${min} median ${median} p95 ${p95} max ${max}`,
+    ).toBe(true);
     expect(Number.isInteger(runs) && runs > 0, `${name}.runs = ${runs}`).toBe(true);
   }
 }

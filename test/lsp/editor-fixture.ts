@@ -28,8 +28,14 @@ export function expectationsIn(file: string): Expected[] {
 }
 
 /** Expected findings missing from `got` (code + start line), as readable lines. */
-export function missing(expected: readonly Expected[], got: readonly { line: number; code: unknown; source?: unknown }[]): string[] {
+export function missing(
+  expected: readonly Expected[],
+  got: readonly { line: number; code: unknown; source?: unknown }[],
+): string[] {
   return expected
-    .filter((e) => !got.some((g) => g.line === e.line && g.code === e.rule && (g.source === undefined || g.source === 'rcukit')))
+    .filter(
+      (e) =>
+        !got.some((g) => g.line === e.line && g.code === e.rule && (g.source === undefined || g.source === 'rcukit')),
+    )
     .map((e) => `${e.rule} at line ${e.line + 1}`);
 }

@@ -15,7 +15,9 @@ import { expectationsIn, fixtureFile, fixtureProject, missing } from './editor-f
 import { serverMain } from './lsp-session.js';
 
 const emacs = spawnSync('emacs', ['--version'], { encoding: 'utf8' });
-const eglotInstalled = existsSync('/usr/share/emacs/site-lisp/elpa/eglot') || spawnSync('sh', ['-c', 'ls -d /usr/share/emacs/site-lisp/elpa/eglot-* >/dev/null 2>&1']).status === 0;
+const eglotInstalled =
+  existsSync('/usr/share/emacs/site-lisp/elpa/eglot') ||
+  spawnSync('sh', ['-c', 'ls -d /usr/share/emacs/site-lisp/elpa/eglot-* >/dev/null 2>&1']).status === 0;
 const skipReason =
   emacs.error !== undefined
     ? 'emacs is not installed (run test/lsp/install-editors.sh as root)'
@@ -30,24 +32,28 @@ describe.skipIf(skipReason !== undefined)('Emacs + eglot as the LSP client', () 
 
   test('opens a buggy file and receives the expected rcukit diagnostics', () => {
     const out = path.join(home, 'result.json');
-    const result = spawnSync('emacs', ['--batch', '-Q', '-l', fileURLToPath(new URL('./editors/eglot-client.el', import.meta.url))], {
-      encoding: 'utf8',
-      timeout: 150_000,
-      cwd: fixtureProject,
-      env: {
-        ...process.env,
-        HOME: home,
-        XDG_CONFIG_HOME: path.join(home, 'config'),
-        XDG_DATA_HOME: path.join(home, 'data'),
-        XDG_STATE_HOME: path.join(home, 'state'),
-        XDG_CACHE_HOME: path.join(home, 'cache'),
-        RCUKIT_NODE: process.execPath,
-        RCUKIT_SERVER: serverMain,
-        RCUKIT_FILE: fixtureFile,
-        RCUKIT_OUT: out,
-        RCUKIT_TIMEOUT_S: '90',
+    const result = spawnSync(
+      'emacs',
+      ['--batch', '-Q', '-l', fileURLToPath(new URL('./editors/eglot-client.el', import.meta.url))],
+      {
+        encoding: 'utf8',
+        timeout: 150_000,
+        cwd: fixtureProject,
+        env: {
+          ...process.env,
+          HOME: home,
+          XDG_CONFIG_HOME: path.join(home, 'config'),
+          XDG_DATA_HOME: path.join(home, 'data'),
+          XDG_STATE_HOME: path.join(home, 'state'),
+          XDG_CACHE_HOME: path.join(home, 'cache'),
+          RCUKIT_NODE: process.execPath,
+          RCUKIT_SERVER: serverMain,
+          RCUKIT_FILE: fixtureFile,
+          RCUKIT_OUT: out,
+          RCUKIT_TIMEOUT_S: '90',
+        },
       },
-    });
+    );
     const detail = `emacs exit ${result.status} ${result.signal ?? ''}\nstdout: ${result.stdout}\nstderr: ${result.stderr.slice(-4000)}`;
     let report: {
       arrived: boolean;
@@ -60,14 +66,22 @@ describe.skipIf(skipReason !== undefined)('Emacs + eglot as the LSP client', () 
     } catch {
       throw new Error(`Emacs wrote no report\n${detail}`);
     }
-    expect(report.arrived, `no rcukit diagnostics arrived in eglot\n${JSON.stringify(report.messages)}\n${detail}`).toBe(true);
+    expect(
+      report.arrived,
+      `no rcukit diagnostics arrived in eglot\n${JSON.stringify(report.messages)}\n${detail}`,
+    ).toBe(true);
     const expected = expectationsIn(fixtureFile);
     expect(expected.length).toBeGreaterThan(0);
-    const received = report.published.flatMap((p) => p.diagnostics).map((d) => ({ line: d.line, code: d.code, source: d.source }));
+    const received = report.published
+      .flatMap((p) => p.diagnostics)
+      .map((d) => ({ line: d.line, code: d.code, source: d.source }));
     expect(missing(expected, received), JSON.stringify(report, null, 1)).toEqual([]);
     // flymake shows eglot's diagnostics to the user: each expected line has one there.
     for (const e of expected) {
-      expect(report.flymake.some((f) => f.line === e.line), `flymake has nothing at line ${e.line + 1}: ${JSON.stringify(report.flymake)}`).toBe(true);
+      expect(
+        report.flymake.some((f) => f.line === e.line),
+        `flymake has nothing at line ${e.line + 1}: ${JSON.stringify(report.flymake)}`,
+      ).toBe(true);
     }
   });
 });

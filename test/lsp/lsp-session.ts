@@ -7,7 +7,12 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const serverMain = fileURLToPath(new URL('../../analyzer/dist/lsp/main.js', import.meta.url));
@@ -43,7 +48,10 @@ export class LspSession {
     this.child = spawn(process.execPath, [script, ...args], { stdio: 'pipe' });
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => (this.stderr += chunk));
-    this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout), new StreamMessageWriter(this.child.stdin));
+    this.connection = createMessageConnection(
+      new StreamMessageReader(this.child.stdout),
+      new StreamMessageWriter(this.child.stdin),
+    );
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishedDiagnostics) => {
       this.published.push(p);
       this.wake();
@@ -55,7 +63,9 @@ export class LspSession {
     this.connection.onNotification('window/logMessage', (p: { message: string }) => this.logs.push(p.message));
     this.connection.onNotification('rcukit/status', () => {});
     // The server asks for settings and registers capabilities; answer like an editor would.
-    this.connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => this.settings));
+    this.connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
+      p.items.map(() => this.settings),
+    );
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('window/workDoneProgress/create', () => null);
     this.connection.listen();
@@ -64,14 +74,20 @@ export class LspSession {
   /** What `workspace/configuration` answers for the `rcukit` section. */
   settings: unknown = { enable: true, rules: {}, debounceMs: 50 };
 
-  async initialize(rootPath: string, initializationOptions: unknown = {}, folders: readonly string[] = [rootPath]): Promise<unknown> {
+  async initialize(
+    rootPath: string,
+    initializationOptions: unknown = {},
+    folders: readonly string[] = [rootPath],
+  ): Promise<unknown> {
     const result = await this.connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: pathToFileURL(rootPath).href,
       workspaceFolders: folders.map((f, i) => ({ uri: pathToFileURL(f).href, name: `folder${i}` })),
       capabilities: {
         workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
-        textDocument: { publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, versionSupport: true } },
+        textDocument: {
+          publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, versionSupport: true },
+        },
       },
       initializationOptions,
     });
@@ -80,11 +96,16 @@ export class LspSession {
   }
 
   open(uri: string, text: string, version = 1): void {
-    void this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'typescript', version, text } });
+    void this.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'typescript', version, text },
+    });
   }
 
   replace(uri: string, text: string, version: number): void {
-    void this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+    void this.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
   }
 
   /** Wait until `predicate` holds for something recorded, re-checking at each notification. */
@@ -95,7 +116,9 @@ export class LspSession {
       if (value !== undefined) return value;
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`timed out waiting for ${what}\nserver stderr:\n${this.stderr.slice(-4000)}\nmessages: ${JSON.stringify(this.messages)}\nlast published: ${JSON.stringify(this.published.slice(-3))}`);
+        throw new Error(
+          `timed out waiting for ${what}\nserver stderr:\n${this.stderr.slice(-4000)}\nmessages: ${JSON.stringify(this.messages)}\nlast published: ${JSON.stringify(this.published.slice(-3))}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 1000));

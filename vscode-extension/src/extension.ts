@@ -21,7 +21,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(output, status);
 
   client = createClient(context, output, (s) => {
-    const icon = s.state === 'analyzing' ? '$(sync~spin)' : s.state === 'error' ? '$(error)' : s.state === 'disabled' ? '$(circle-slash)' : '$(check)';
+    const icon =
+      s.state === 'analyzing'
+        ? '$(sync~spin)'
+        : s.state === 'error'
+          ? '$(error)'
+          : s.state === 'disabled'
+            ? '$(circle-slash)'
+            : '$(check)';
     status.text = `${icon} rcukit`;
     status.tooltip = `rcukit: ${s.message}`;
   });
@@ -42,7 +49,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status.text = '$(error) rcukit';
     status.tooltip = `rcukit: the server did not start: ${(error as Error).message}`;
     output.error(`the language server did not start: ${(error as Error).stack ?? String(error)}`);
-    void vscode.window.showErrorMessage('rcukit: the language server did not start; see the rcukit output for details.');
+    void vscode.window.showErrorMessage(
+      'rcukit: the language server did not start; see the rcukit output for details.',
+    );
   }
 }
 

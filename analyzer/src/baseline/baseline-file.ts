@@ -52,14 +52,27 @@ export function readBaseline(absFile: string, shownAs: string): BaselineEntry[] 
   }
   const v = value as { version?: unknown; findings?: unknown };
   if (typeof value !== 'object' || value === null || v.version !== baselineVersion || !Array.isArray(v.findings)) {
-    throw new BaselineError(`${shownAs}: not an rcukit baseline (expected {"version": ${baselineVersion}, "findings": [...]})`);
+    throw new BaselineError(
+      `${shownAs}: not an rcukit baseline (expected {"version": ${baselineVersion}, "findings": [...]})`,
+    );
   }
   return v.findings.map((f: unknown, i: number) => {
     const e = f as Partial<Record<keyof BaselineEntry, unknown>>;
-    if (typeof f !== 'object' || f === null || typeof e.ruleId !== 'string' || typeof e.file !== 'string' || typeof e.fingerprint !== 'string') {
+    if (
+      typeof f !== 'object' ||
+      f === null ||
+      typeof e.ruleId !== 'string' ||
+      typeof e.file !== 'string' ||
+      typeof e.fingerprint !== 'string'
+    ) {
       throw new BaselineError(`${shownAs}: "findings[${i}]" needs string "ruleId", "file" and "fingerprint"`);
     }
-    return { ruleId: e.ruleId, file: e.file, fingerprint: e.fingerprint, message: typeof e.message === 'string' ? e.message : '' };
+    return {
+      ruleId: e.ruleId,
+      file: e.file,
+      fingerprint: e.fingerprint,
+      message: typeof e.message === 'string' ? e.message : '',
+    };
   });
 }
 

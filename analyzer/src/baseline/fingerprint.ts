@@ -27,7 +27,11 @@ export function fingerprintAll(
   lineText: (absFile: string, line: number) => string,
 ): Map<Diagnostic, string> {
   const ordered = [...diagnostics].sort(
-    (a, b) => cmp(a.span.file, b.span.file) || a.span.start - b.span.start || cmp(a.ruleId, b.ruleId) || cmp(a.messageId, b.messageId),
+    (a, b) =>
+      cmp(a.span.file, b.span.file) ||
+      a.span.start - b.span.start ||
+      cmp(a.ruleId, b.ruleId) ||
+      cmp(a.messageId, b.messageId),
   );
   const occurrences = new Map<string, number>();
   const out = new Map<Diagnostic, string>();

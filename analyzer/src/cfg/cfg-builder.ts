@@ -42,7 +42,10 @@ export class CfgBuilder {
   /** Labels waiting for the loop statement they name. */
   private pendingLabels: string[] = [];
 
-  private constructor(private readonly fn: FunctionLike, private readonly graphId: string) {
+  private constructor(
+    private readonly fn: FunctionLike,
+    private readonly graphId: string,
+  ) {
     this.prefix = graphId;
     this.entry = this.newBlock('entry');
     this.exit = this.newBlock('exit');
@@ -89,7 +92,12 @@ export class CfgBuilder {
     return b;
   }
 
-  private addEdge(from: BasicBlock | null, to: BasicBlock, kind: EdgeKind, extra: { condition?: ts.Expression; exitNode?: ts.Node } = {}): void {
+  private addEdge(
+    from: BasicBlock | null,
+    to: BasicBlock,
+    kind: EdgeKind,
+    extra: { condition?: ts.Expression; exitNode?: ts.Node } = {},
+  ): void {
     if (from === null) return;
     const edge = { from, to, kind, ...extra };
     from.succs.push(edge);
@@ -239,7 +247,12 @@ export class CfgBuilder {
     this.current = after;
   }
 
-  private pushLoopContext(labels: readonly string[], breakTarget: BasicBlock, continueTarget: BasicBlock, continueIsBack: boolean): void {
+  private pushLoopContext(
+    labels: readonly string[],
+    breakTarget: BasicBlock,
+    continueTarget: BasicBlock,
+    continueIsBack: boolean,
+  ): void {
     this.contexts.push({ kind: 'loop', labels, breakTarget, continueTarget, continueIsBack });
   }
 
@@ -639,8 +652,12 @@ export class CfgBuilder {
       this.current = after;
       return this.add(b);
     }
-    if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken ||
-        op === ts.SyntaxKind.AmpersandAmpersandEqualsToken || op === ts.SyntaxKind.BarBarEqualsToken) {
+    if (
+      op === ts.SyntaxKind.QuestionQuestionToken ||
+      op === ts.SyntaxKind.QuestionQuestionEqualsToken ||
+      op === ts.SyntaxKind.AmpersandAmpersandEqualsToken ||
+      op === ts.SyntaxKind.BarBarEqualsToken
+    ) {
       this.expr(b.left);
       const before = this.cur();
       const rhs = this.newBlock();
@@ -654,7 +671,12 @@ export class CfgBuilder {
       this.current = after;
       return this.add(b);
     }
-    if (op === ts.SyntaxKind.EqualsToken && (ts.isIdentifier(skipParens(b.left)) || ts.isObjectLiteralExpression(b.left) || ts.isArrayLiteralExpression(b.left))) {
+    if (
+      op === ts.SyntaxKind.EqualsToken &&
+      (ts.isIdentifier(skipParens(b.left)) ||
+        ts.isObjectLiteralExpression(b.left) ||
+        ts.isArrayLiteralExpression(b.left))
+    ) {
       // A plain store to a variable: only the right side is evaluated first.
       if (!ts.isIdentifier(skipParens(b.left))) this.expr(b.left);
       this.expr(b.right);
@@ -687,7 +709,13 @@ function isUsingList(list: ts.VariableDeclarationList): boolean {
 }
 
 function isLoop(s: ts.Statement): boolean {
-  return ts.isWhileStatement(s) || ts.isDoStatement(s) || ts.isForStatement(s) || ts.isForOfStatement(s) || ts.isForInStatement(s);
+  return (
+    ts.isWhileStatement(s) ||
+    ts.isDoStatement(s) ||
+    ts.isForStatement(s) ||
+    ts.isForOfStatement(s) ||
+    ts.isForInStatement(s)
+  );
 }
 
 function isTypeOnly(n: ts.Node): boolean {
@@ -696,8 +724,13 @@ function isTypeOnly(n: ts.Node): boolean {
 
 /** Literals and keywords: values with no effect and nothing a rule looks at. */
 function isLeaf(n: ts.Node): boolean {
-  return (n.kind >= ts.SyntaxKind.FirstLiteralToken && n.kind <= ts.SyntaxKind.LastTemplateToken) || n.kind === ts.SyntaxKind.NullKeyword ||
-    n.kind === ts.SyntaxKind.TrueKeyword || n.kind === ts.SyntaxKind.FalseKeyword || n.kind === ts.SyntaxKind.SuperKeyword;
+  return (
+    (n.kind >= ts.SyntaxKind.FirstLiteralToken && n.kind <= ts.SyntaxKind.LastTemplateToken) ||
+    n.kind === ts.SyntaxKind.NullKeyword ||
+    n.kind === ts.SyntaxKind.TrueKeyword ||
+    n.kind === ts.SyntaxKind.FalseKeyword ||
+    n.kind === ts.SyntaxKind.SuperKeyword
+  );
 }
 
 function isAssignmentOperator(op: ts.SyntaxKind): boolean {

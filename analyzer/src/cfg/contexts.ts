@@ -52,7 +52,8 @@ export interface UsingContext {
 export type Context = LoopContext | BreakableContext | TryContext | UsingContext;
 
 /** A jump statement: `return`, or `break` / `continue` with an optional label. */
-export type Jump = { readonly kind: 'return' } | { readonly kind: 'break' | 'continue'; readonly label: string | undefined };
+export type Jump =
+  { readonly kind: 'return' } | { readonly kind: 'break' | 'continue'; readonly label: string | undefined };
 
 /** What a jump does, read off the stack before any code is built for it. */
 export interface JumpPlan {
@@ -73,13 +74,19 @@ export function planJump(contexts: readonly Context[], jump: Jump): JumpPlan {
     const c = contexts[i]!;
     if (jump.kind !== 'return' && c.kind !== 'try' && c.kind !== 'using') {
       const matches =
-        jump.label !== undefined ? c.labels.includes(jump.label) : jump.kind === 'break' ? c.kind === 'loop' || c.kind === 'switch' : c.kind === 'loop';
+        jump.label !== undefined
+          ? c.labels.includes(jump.label)
+          : jump.kind === 'break'
+            ? c.kind === 'loop' || c.kind === 'switch'
+            : c.kind === 'loop';
       if (matches) {
-        if (jump.kind === 'continue' && c.kind === 'loop') return { crossed, target: c.continueTarget, edgeKind: c.continueIsBack ? 'back' : 'normal' };
+        if (jump.kind === 'continue' && c.kind === 'loop')
+          return { crossed, target: c.continueTarget, edgeKind: c.continueIsBack ? 'back' : 'normal' };
         return { crossed, target: c.breakTarget, edgeKind: 'normal' };
       }
     }
-    if ((c.kind === 'try' && c.node.finallyBlock !== undefined) || c.kind === 'using') crossed.push({ index: i, context: c });
+    if ((c.kind === 'try' && c.node.finallyBlock !== undefined) || c.kind === 'using')
+      crossed.push({ index: i, context: c });
   }
   return { crossed, target: undefined, edgeKind: 'normal' };
 }
@@ -91,7 +98,11 @@ export function planJump(contexts: readonly Context[], jump: Jump): JumpPlan {
  * unless some try is open, since calls outside try regions get no exceptional edges (see
  * cfg-builder.ts).
  */
-export function exceptionHandler(contexts: readonly Context[], what: 'throw' | 'call', newBlock: () => BasicBlock): BasicBlock | undefined {
+export function exceptionHandler(
+  contexts: readonly Context[],
+  what: 'throw' | 'call',
+  newBlock: () => BasicBlock,
+): BasicBlock | undefined {
   if (what === 'call' && !contexts.some((c) => c.kind === 'try')) return undefined;
   for (let i = contexts.length - 1; i >= 0; i--) {
     const c = contexts[i]!;

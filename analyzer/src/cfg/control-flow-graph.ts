@@ -19,7 +19,15 @@ export class ControlFlowGraph {
   /** All blocks in creation order, reachable or not. */
   readonly blocks: readonly BasicBlock[];
 
-  constructor(id: string, fn: FunctionLike, name: string, entry: BasicBlock, exit: BasicBlock, throwExit: BasicBlock, blocks: readonly BasicBlock[]) {
+  constructor(
+    id: string,
+    fn: FunctionLike,
+    name: string,
+    entry: BasicBlock,
+    exit: BasicBlock,
+    throwExit: BasicBlock,
+    blocks: readonly BasicBlock[],
+  ) {
     this.id = id;
     this.fn = fn;
     this.name = name;

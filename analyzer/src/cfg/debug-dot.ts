@@ -34,7 +34,12 @@ export function toDot(cfg: ControlFlowGraph): string {
   const out = [`digraph "${cfg.id} ${cfg.name}" {`, '  node [shape=box fontname="monospace"];'];
   for (const b of cfg.blocks) {
     const lines = [b.role !== undefined ? `${b.id} (${b.role})` : b.id];
-    for (const el of b.elements) lines.push(el.kind === 'dispose' ? `dispose ${describe(el.node.name)}` : `${ts.SyntaxKind[el.node.kind]}: ${describe(el.node)}`);
+    for (const el of b.elements)
+      lines.push(
+        el.kind === 'dispose'
+          ? `dispose ${describe(el.node.name)}`
+          : `${ts.SyntaxKind[el.node.kind]}: ${describe(el.node)}`,
+      );
     const label = lines.join('\\l').replace(/"/g, '\\"') + '\\l';
     out.push(`  ${b.id} [label="${label}"${b.reachable ? '' : ' style=dashed'}];`);
     for (const e of b.succs) out.push(`  ${b.id} -> ${e.to.id}${e.kind === 'normal' ? '' : ` [label="${e.kind}"]`};`);

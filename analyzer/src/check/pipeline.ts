@@ -22,7 +22,14 @@
 
 import { readFileSync } from 'node:fs';
 import type { Diagnostic, Severity } from '../diagnostic.js';
-import { analyze, listRules, type AnalysisResult, type ProgramCache, type RuleInfo, type SkippedFunction } from '../index.js';
+import {
+  analyze,
+  listRules,
+  type AnalysisResult,
+  type ProgramCache,
+  type RuleInfo,
+  type SkippedFunction,
+} from '../index.js';
 import { applySuppressions, type SuppressedDiagnostic } from '../suppress/apply-suppressions.js';
 import { metaRules } from '../suppress/meta-rules.js';
 import { findSuppressionComments, type SuppressionComment } from '../suppress/suppression-comments.js';
@@ -75,7 +82,10 @@ export class TargetAnalysisError extends Error {
     readonly target: CheckTarget,
     override readonly cause: unknown,
   ) {
-    super(`analysis of ${target.project ?? 'loose files'} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      `analysis of ${target.project ?? 'loose files'} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -85,7 +95,10 @@ export function allRules(): RuleInfo[] {
 }
 
 /** The severity in force for a rule id: the map's, else the rule's default (`error` for an id no rule has). */
-export function severityLookup(severities: Readonly<Record<string, Severity>>, rules: readonly RuleInfo[]): (ruleId: string) => Severity {
+export function severityLookup(
+  severities: Readonly<Record<string, Severity>>,
+  rules: readonly RuleInfo[],
+): (ruleId: string) => Severity {
   const defaults = new Map(rules.map((r) => [r.id, r.defaultSeverity] as const));
   return (id) => severities[id] ?? defaults.get(id) ?? 'error';
 }
@@ -119,7 +132,12 @@ export function runPipeline(request: CheckRequest, programs?: ProgramCache): Che
     filesAnalyzed += result.filesAnalyzed;
     filesInProgram += result.filesInProgram;
   }
-  const comments = request.comments ?? readComments(request.targets.flatMap((t) => t.files), request.overlays);
+  const comments =
+    request.comments ??
+    readComments(
+      request.targets.flatMap((t) => t.files),
+      request.overlays,
+    );
   const outcome = applySuppressions(dedupe(found), comments, severityOf, new Set(rules.map((r) => r.id)));
   return {
     diagnostics: [...outcome.kept, ...outcome.commentFindings].sort(byPosition),
@@ -131,7 +149,10 @@ export function runPipeline(request: CheckRequest, programs?: ProgramCache): Che
 }
 
 /** The suppression comments of `files`, from the overlay or the disk; an unreadable file has none. */
-function readComments(files: readonly string[], overlays: ReadonlyMap<string, string> | undefined): Map<string, SuppressionComment[]> {
+function readComments(
+  files: readonly string[],
+  overlays: ReadonlyMap<string, string> | undefined,
+): Map<string, SuppressionComment[]> {
   const comments = new Map<string, SuppressionComment[]>();
   for (const file of new Set(files)) {
     let text = overlays?.get(file);

@@ -65,7 +65,8 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   const format = parseFormat(flags.format);
   const maxWarnings = parseMaxWarnings(flags.maxWarnings);
   const cliRules = parseRuleFlags(flags.rule ?? []);
-  if (flags.updateBaseline && flags.baseline === undefined) throw new CliError('--update-baseline needs --baseline <file> to say which file to write');
+  if (flags.updateBaseline && flags.baseline === undefined)
+    throw new CliError('--update-baseline needs --baseline <file> to say which file to write');
 
   const config = wrapConfig(() => loadConfig(cwd, flags.config, display));
   // The project next: a missing or broken tsconfig is reported before the engine loads. The
@@ -78,7 +79,8 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   const knownIds = new Set(rules.map((r) => r.id));
   wrapConfig(() => checkConfigRuleIds(config, knownIds, display));
   for (const id of cliRules.keys()) {
-    if (!knownIds.has(id)) throw new CliError(`--rule ${id}: unknown rule${suggest(id, knownIds)}`, 'run `rcukit rules` for the list');
+    if (!knownIds.has(id))
+      throw new CliError(`--rule ${id}: unknown rule${suggest(id, knownIds)}`, 'run `rcukit rules` for the list');
   }
   const severities: Record<string, Severity> = { ...config.rules, ...Object.fromEntries(cliRules) };
 
@@ -100,13 +102,25 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
   const scan = scanSources(files, display, warn, pipeline.severityLookup(severities, rules));
   const texts = scan.texts;
 
-  const progress = startProgress(io.stderr, files.length, targets.length === 1 && targets[0]!.project ? display(targets[0]!.project) : `${targets.length} targets`);
+  const progress = startProgress(
+    io.stderr,
+    files.length,
+    targets.length === 1 && targets[0]!.project ? display(targets[0]!.project) : `${targets.length} targets`,
+  );
   let outcome: CheckResult;
   try {
-    outcome = pipeline.runPipeline({ cwd, targets, severities, comments: scan.comments, preFindings: scan.syntaxErrors });
+    outcome = pipeline.runPipeline({
+      cwd,
+      targets,
+      severities,
+      comments: scan.comments,
+      preFindings: scan.syntaxErrors,
+    });
   } catch (e) {
     if (!(e instanceof pipeline.TargetAnalysisError)) throw e;
-    throw new CliError(`analysis of ${e.target.project !== undefined ? display(e.target.project) : 'loose files'} failed: ${describeError(e.cause)}`);
+    throw new CliError(
+      `analysis of ${e.target.project !== undefined ? display(e.target.project) : 'loose files'} failed: ${describeError(e.cause)}`,
+    );
   } finally {
     progress.done();
   }
@@ -125,12 +139,19 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
       try {
         writeBaseline(
           baselineFile,
-          findings.map((d) => ({ ruleId: d.ruleId, file: relative(d.span.file), fingerprint: fingerprintOf(d), message: d.message })),
+          findings.map((d) => ({
+            ruleId: d.ruleId,
+            file: relative(d.span.file),
+            fingerprint: fingerprintOf(d),
+            message: d.message,
+          })),
         );
       } catch (e) {
         throw new CliError(`${display(baselineFile)}: cannot write baseline: ${describeError(e)}`);
       }
-      io.stderr.write(`rcukit: wrote ${findings.length} finding${findings.length === 1 ? '' : 's'} to ${display(baselineFile)}\n`);
+      io.stderr.write(
+        `rcukit: wrote ${findings.length} finding${findings.length === 1 ? '' : 's'} to ${display(baselineFile)}\n`,
+      );
       baselined = findings.length;
       findings = [];
     } else {
@@ -210,7 +231,9 @@ export function parseRuleFlags(values: readonly string[]): Map<string, Severity>
     const id = eq < 0 ? '' : v.slice(0, eq).trim();
     const severity = eq < 0 ? undefined : parseSeverity(v.slice(eq + 1).trim());
     if (id === '' || severity === undefined) {
-      throw new CliError(`--rule ${v}: expected <rule-id>=<${severityWords.join('|')}>, e.g. --rule rcu/missing-revalidation=warn`);
+      throw new CliError(
+        `--rule ${v}: expected <rule-id>=<${severityWords.join('|')}>, e.g. --rule rcu/missing-revalidation=warn`,
+      );
     }
     out.set(id, severity);
   }

@@ -4,7 +4,8 @@
  */
 
 export function describeError(e: unknown): string {
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return `${e.message} (the code is nested too deeply to analyze)`;
+  if (e instanceof RangeError && /call stack/i.test(e.message))
+    return `${e.message} (the code is nested too deeply to analyze)`;
   if (e instanceof Error) return e.message.split('\n')[0] ?? e.name;
   return String(e);
 }

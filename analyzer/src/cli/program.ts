@@ -49,7 +49,10 @@ Exit codes:
     .command('check')
     .description('check a TypeScript project (or files) and report findings')
     .argument('[paths...]', 'files or folders to check (default: the whole project)')
-    .option('-p, --project <tsconfig>', 'tsconfig.json of the project (default: ./tsconfig.json, or the nearest one above each path)')
+    .option(
+      '-p, --project <tsconfig>',
+      'tsconfig.json of the project (default: ./tsconfig.json, or the nearest one above each path)',
+    )
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--max-warnings <n>', 'fail (exit 1) when there are more than n warnings')
@@ -59,7 +62,9 @@ Exit codes:
     .option('--update-baseline', 'write the current findings to the --baseline file and exit 0')
     .option('-q, --quiet', 'report errors only, not warnings')
     // Commands load on use: --help, --version and usage errors never load TypeScript.
-    .action(async (paths: string[], flags: CheckFlags) => onExit(await (await import('./check-command.js')).runCheck(paths, flags, io)));
+    .action(async (paths: string[], flags: CheckFlags) =>
+      onExit(await (await import('./check-command.js')).runCheck(paths, flags, io)),
+    );
 
   program
     .command('rules')

@@ -11,7 +11,11 @@ export interface Progress {
   done(): void;
 }
 
-export function startProgress(stream: NodeJS.WriteStream | { isTTY?: boolean; write(s: string): unknown }, files: number, what: string): Progress {
+export function startProgress(
+  stream: NodeJS.WriteStream | { isTTY?: boolean; write(s: string): unknown },
+  files: number,
+  what: string,
+): Progress {
   if (stream.isTTY !== true || files < progressThreshold) return { done() {} };
   stream.write(`rcukit: analyzing ${files} files (${what})...`);
   return {

@@ -63,7 +63,8 @@ export function resolveTargets(
     const tsconfig = projectPath(path.resolve(cwd, projectOption));
     if (!existsSync(tsconfig)) throw new CliError(`${display(tsconfig)}: project file not found (--project)`);
     const expanded = expandReferences(tsconfig, load);
-    if (absPaths.length === 0) return { targets: expanded.map((t) => ({ project: t, files: load(t).files })), warnings };
+    if (absPaths.length === 0)
+      return { targets: expanded.map((t) => ({ project: t, files: load(t).files })), warnings };
     const byProject = new Map<string, Set<string>>();
     for (const abs of absPaths) {
       let matched = false;
@@ -89,7 +90,10 @@ export function resolveTargets(
   if (absPaths.length === 0) {
     const tsconfig = path.join(cwd, 'tsconfig.json');
     if (!existsSync(tsconfig)) {
-      throw new CliError(`no tsconfig.json in ${display(cwd) === '.' ? 'the current directory' : display(cwd)}`, 'pass --project <tsconfig.json>, or the files to check');
+      throw new CliError(
+        `no tsconfig.json in ${display(cwd) === '.' ? 'the current directory' : display(cwd)}`,
+        'pass --project <tsconfig.json>, or the files to check',
+      );
     }
     return { targets: expandReferences(tsconfig, load).map((t) => ({ project: t, files: load(t).files })), warnings };
   }
@@ -113,12 +117,16 @@ export function resolveTargets(
       }
       if (hits.length > 0) continue;
       if (isDir) {
-        throw new CliError(`no files of the project ${display(tsconfig)} are under ${display(abs)}`, 'pass --project <tsconfig.json> for the project that holds them');
+        throw new CliError(
+          `no files of the project ${display(tsconfig)} are under ${display(abs)}`,
+          'pass --project <tsconfig.json> for the project that holds them',
+        );
       }
     }
     // No project claims it: loose files, analyzed with TypeScript's defaults.
     const loose = isDir ? listSourceFiles(abs) : [abs];
-    if (!isDir && !isCheckableFile(abs)) throw new CliError(`${display(abs)}: not a TypeScript or JavaScript source file`);
+    if (!isDir && !isCheckableFile(abs))
+      throw new CliError(`${display(abs)}: not a TypeScript or JavaScript source file`);
     if (loose.length === 0) throw new CliError(`${display(abs)}: no TypeScript files to check`);
     add(undefined, loose);
   }
@@ -138,12 +146,15 @@ interface ProjectFiles {
  * `extends` that cannot be read or found. Other errors (unknown or deprecated options) do not
  * change which files are in the program, so they are warnings.
  */
-const fatalConfigErrors = new Set([5083 /* Cannot read file */, 6053 /* File not found */, 18001 /* bad extends path */]);
+const fatalConfigErrors = new Set([
+  5083 /* Cannot read file */, 6053 /* File not found */, 18001 /* bad extends path */,
+]);
 
 function readProject(tsconfig: string, display: (abs: string) => string, warnings: string[]): ProjectFiles {
   const read = ts.readConfigFile(tsconfig, ts.sys.readFile);
   if (read.error) throw new CliError(`${display(tsconfig)}: ${flatten(read.error)}`);
-  if (typeof read.config !== 'object' || read.config === null) throw new CliError(`${display(tsconfig)}: not a tsconfig object`);
+  if (typeof read.config !== 'object' || read.config === null)
+    throw new CliError(`${display(tsconfig)}: not a tsconfig object`);
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(tsconfig), undefined, tsconfig);
   for (const e of parsed.errors) {
     // 18003: "No inputs were found" - reported by the caller as "no files to check" instead.

@@ -60,7 +60,15 @@ export function scanSources(
         messageId: 'syntaxError',
         severity: syntaxSeverity,
         message: `syntax error: ${ts.flattenDiagnosticMessageText(first.messageText, ' ')} (findings in this file may be missing until it parses)`,
-        span: { file, startLine: start.line + 1, startColumn: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1, start: first.start, end: first.start + first.length },
+        span: {
+          file,
+          startLine: start.line + 1,
+          startColumn: start.character + 1,
+          endLine: end.line + 1,
+          endColumn: end.character + 1,
+          start: first.start,
+          end: first.start + first.length,
+        },
         related: [],
         fixes: [],
       });

@@ -57,7 +57,11 @@ const allowedKeys = new Set(['$schema', 'rules', 'include', 'exclude']);
  * nearest one from `cwd` upwards, otherwise defaults. `displayPath` turns absolute paths into
  * what messages show (relative to the working directory).
  */
-export function loadConfig(cwd: string, explicitFile: string | undefined, displayPath: (abs: string) => string = (p) => p): RcukitConfig {
+export function loadConfig(
+  cwd: string,
+  explicitFile: string | undefined,
+  displayPath: (abs: string) => string = (p) => p,
+): RcukitConfig {
   if (explicitFile !== undefined) {
     const file = path.resolve(cwd, explicitFile);
     if (!existsSync(file)) throw new ConfigError(displayPath(file), undefined, 'config file not found');
@@ -70,7 +74,8 @@ export function loadConfig(cwd: string, explicitFile: string | undefined, displa
   }
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     const configFile = path.join(dir, configFileName);
-    if (existsSync(configFile)) return parseConfig(readJson(configFile, displayPath), configFile, 'config-file', displayPath);
+    if (existsSync(configFile))
+      return parseConfig(readJson(configFile, displayPath), configFile, 'config-file', displayPath);
     const pkgFile = path.join(dir, 'package.json');
     if (existsSync(pkgFile)) {
       const value = readJson(pkgFile, displayPath)['rcukit'];
@@ -99,16 +104,19 @@ export function parseConfig(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(undefined, 'must be a JSON object');
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!allowedKeys.has(key)) fail(key, `unknown key (allowed: ${[...allowedKeys].filter((k) => k !== '$schema').join(', ')})`);
+    if (!allowedKeys.has(key))
+      fail(key, `unknown key (allowed: ${[...allowedKeys].filter((k) => k !== '$schema').join(', ')})`);
   }
 
   const rules: Record<string, Severity> = {};
   if (obj['rules'] !== undefined) {
     const r = obj['rules'];
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) fail('rules', 'must be an object mapping rule ids to severities');
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      fail('rules', 'must be an object mapping rule ids to severities');
     for (const [id, word] of Object.entries(r as Record<string, unknown>)) {
       const severity = parseSeverity(word);
-      if (severity === undefined) fail(`rules.${id}`, `severity must be one of ${severityWords.join(', ')} (got ${JSON.stringify(word)})`);
+      if (severity === undefined)
+        fail(`rules.${id}`, `severity must be one of ${severityWords.join(', ')} (got ${JSON.stringify(word)})`);
       rules[id] = severity!;
     }
   }
@@ -118,7 +126,8 @@ export function parseConfig(
     if (list === undefined) return [];
     if (!Array.isArray(list)) return fail(key, 'must be an array of glob strings');
     return list.map((pattern, i) => {
-      if (typeof pattern !== 'string') return fail(`${key}[${i}]`, `must be a glob string (got ${JSON.stringify(pattern)})`);
+      if (typeof pattern !== 'string')
+        return fail(`${key}[${i}]`, `must be a glob string (got ${JSON.stringify(pattern)})`);
       try {
         return compileGlob(pattern);
       } catch (e) {
@@ -135,12 +144,20 @@ export function parseConfig(
  * Reject rule ids the run does not know, naming the config key. Called once the engine's
  * rules are loaded (config parsing itself does not load the engine).
  */
-export function checkConfigRuleIds(config: RcukitConfig, knownIds: ReadonlySet<string>, displayPath: (abs: string) => string = (p) => p): void {
+export function checkConfigRuleIds(
+  config: RcukitConfig,
+  knownIds: ReadonlySet<string>,
+  displayPath: (abs: string) => string = (p) => p,
+): void {
   if (config.file === undefined) return;
   const prefix = config.source === 'package-json' ? 'rcukit.' : '';
   for (const id of Object.keys(config.rules)) {
     if (!knownIds.has(id)) {
-      throw new ConfigError(displayPath(config.file), `${prefix}rules.${id}`, `unknown rule${suggest(id, knownIds)} (run \`rcukit rules\` for the list)`);
+      throw new ConfigError(
+        displayPath(config.file),
+        `${prefix}rules.${id}`,
+        `unknown rule${suggest(id, knownIds)} (run \`rcukit rules\` for the list)`,
+      );
     }
   }
 }
@@ -184,7 +201,8 @@ function readJson(file: string, displayPath: (abs: string) => string): Record<st
   }
   try {
     const value = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SyntaxError('expected a JSON object at the top');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new SyntaxError('expected a JSON object at the top');
     return value as Record<string, unknown>;
   } catch (e) {
     throw new ConfigError(displayPath(file), undefined, `invalid JSON: ${(e as Error).message}`);

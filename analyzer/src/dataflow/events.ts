@@ -25,16 +25,40 @@ export type UseKind =
 
 export type FactEvent =
   /** A property read/write, method call or lock-field access on a type-stable expression. */
-  | { readonly kind: 'deref'; readonly node: ts.Node; readonly base: ts.Expression; readonly sym: ts.Symbol | undefined; readonly state: FactState }
+  | {
+      readonly kind: 'deref';
+      readonly node: ts.Node;
+      readonly base: ts.Expression;
+      readonly sym: ts.Symbol | undefined;
+      readonly state: FactState;
+    }
   /** rcuReadLock(), or a call whose summary enters a read-side section. */
   | { readonly kind: 'readLock'; readonly node: ts.Node; readonly state: FactState }
   /** rcuReadUnlock(), the dispose of `using … = rcuReadLock()`, or a helper that releases it. */
   | { readonly kind: 'readUnlock'; readonly node: ts.Node; readonly state: FactState }
   /** spinLock / successful spinTrylock of `key` (the lock expression's text). */
-  | { readonly kind: 'spinLock'; readonly node: ts.Node; readonly key: string; readonly sym: ts.Symbol | undefined; readonly trylock: boolean; readonly state: FactState }
-  | { readonly kind: 'spinUnlock'; readonly node: ts.Node; readonly key: string; readonly sym: ts.Symbol | undefined; readonly state: FactState }
+  | {
+      readonly kind: 'spinLock';
+      readonly node: ts.Node;
+      readonly key: string;
+      readonly sym: ts.Symbol | undefined;
+      readonly trylock: boolean;
+      readonly state: FactState;
+    }
+  | {
+      readonly kind: 'spinUnlock';
+      readonly node: ts.Node;
+      readonly key: string;
+      readonly sym: ts.Symbol | undefined;
+      readonly state: FactState;
+    }
   /** refcountIncNotZero whose result is discarded. */
-  | { readonly kind: 'incIgnored'; readonly node: ts.CallExpression; readonly sym: ts.Symbol | undefined; readonly state: FactState }
+  | {
+      readonly kind: 'incIgnored';
+      readonly node: ts.CallExpression;
+      readonly sym: ts.Symbol | undefined;
+      readonly state: FactState;
+    }
   /** refcountDecAndTest on an object (dropping a reference). */
   | { readonly kind: 'refPut'; readonly node: ts.Node; readonly sym: ts.Symbol | undefined; readonly state: FactState }
   /** A reference acquired successfully (edge refinement of refcountIncNotZero). */
@@ -42,13 +66,34 @@ export type FactEvent =
   /** Something that may block or suspend: await, yield, for await, synchronizeRcu, rcuBarrier, Atomics.wait, a blocking helper. */
   | { readonly kind: 'blocking'; readonly node: ts.Node; readonly what: string; readonly state: FactState }
   /** A use of a tracked type-stable reference. */
-  | { readonly kind: 'use'; readonly node: ts.Identifier; readonly sym: ts.Symbol; readonly how: UseKind; readonly state: FactState }
+  | {
+      readonly kind: 'use';
+      readonly node: ts.Identifier;
+      readonly sym: ts.Symbol;
+      readonly how: UseKind;
+      readonly state: FactState;
+    }
   /** A closure that outlives this point (deferred callback, returned, stored) captures a tracked reference. */
-  | { readonly kind: 'capture'; readonly node: ts.Identifier; readonly closure: ts.Node; readonly sym: ts.Symbol; readonly state: FactState }
+  | {
+      readonly kind: 'capture';
+      readonly node: ts.Identifier;
+      readonly closure: ts.Node;
+      readonly sym: ts.Symbol;
+      readonly state: FactState;
+    }
   /** A call to a project function; `summary` says what it needs and does. */
-  | { readonly kind: 'call'; readonly node: ts.CallExpression; readonly summary: FunctionSummary; readonly state: FactState }
+  | {
+      readonly kind: 'call';
+      readonly node: ts.CallExpression;
+      readonly summary: FunctionSummary;
+      readonly state: FactState;
+    }
   /** Paths meet at a block with several reachable incoming edges. */
-  | { readonly kind: 'join'; readonly block: BasicBlock; readonly incoming: ReadonlyArray<{ readonly edge: Edge; readonly state: FactState }> }
+  | {
+      readonly kind: 'join';
+      readonly block: BasicBlock;
+      readonly incoming: ReadonlyArray<{ readonly edge: Edge; readonly state: FactState }>;
+    }
   /** A normal return (`node` is the return statement or the function) or an uncaught throw. */
   | { readonly kind: 'exit'; readonly node: ts.Node; readonly how: 'return' | 'throw'; readonly state: FactState };
 

@@ -117,11 +117,29 @@ export function correlatedDepth(a: FactState, b: FactState): ReadWhen | undefine
 }
 
 export function emptyState(readDepth = 0): FactState {
-  return { readMin: readDepth, readMax: readDepth, readTainted: false, locks: new Map(), objs: new Map(), tests: new Map(), assume: new Map(), readWhen: undefined };
+  return {
+    readMin: readDepth,
+    readMax: readDepth,
+    readTainted: false,
+    locks: new Map(),
+    objs: new Map(),
+    tests: new Map(),
+    assume: new Map(),
+    readWhen: undefined,
+  };
 }
 
 export function newObj(origin: Origin, loadSite: ts.Node | undefined, loadDepth: number): ObjFact {
-  return { origin, loadSite, loadDepth, refHeld: undefined, pending: undefined, sectionEnded: undefined, incFailed: undefined, keyChecked: undefined };
+  return {
+    origin,
+    loadSite,
+    loadDepth,
+    refHeld: undefined,
+    pending: undefined,
+    sectionEnded: undefined,
+    incFailed: undefined,
+    keyChecked: undefined,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +183,12 @@ export function joinStates(a: FactState, b: FactState): FactState {
   });
   for (const [k, la] of a.locks) {
     const lb = b.locks.get(k);
-    locks.set(k, lb === undefined ? oneSided(la, b) : { ...la, must: la.must && lb.must, when: la.when === lb.when ? la.when : undefined });
+    locks.set(
+      k,
+      lb === undefined
+        ? oneSided(la, b)
+        : { ...la, must: la.must && lb.must, when: la.when === lb.when ? la.when : undefined },
+    );
   }
   for (const [k, lb] of b.locks) if (!a.locks.has(k)) locks.set(k, oneSided(lb, a));
   const assume = new Map<ts.Symbol, boolean>();
@@ -176,13 +199,20 @@ export function joinStates(a: FactState, b: FactState): FactState {
   const tests = new Map<ts.Symbol, TestResult>();
   for (const [s, ta] of a.tests) if (b.tests.get(s)?.call === ta.call) tests.set(s, ta);
   const correlated = !a.readTainted && !b.readTainted ? correlatedDepth(a, b) : undefined;
-  const sameWhen = a.readWhen !== undefined && b.readWhen !== undefined && a.readWhen.sym === b.readWhen.sym &&
-    a.readWhen.whenTrue === b.readWhen.whenTrue && a.readWhen.whenFalse === b.readWhen.whenFalse;
+  const sameWhen =
+    a.readWhen !== undefined &&
+    b.readWhen !== undefined &&
+    a.readWhen.sym === b.readWhen.sym &&
+    a.readWhen.whenTrue === b.readWhen.whenTrue &&
+    a.readWhen.whenFalse === b.readWhen.whenFalse;
   return {
     readMin,
     readMax,
     readWhen: correlated ?? (sameWhen ? a.readWhen : undefined),
-    readTainted: a.readTainted || b.readTainted || (correlated === undefined && !sameWhen && (a.readMin !== b.readMin || a.readMax !== b.readMax)),
+    readTainted:
+      a.readTainted ||
+      b.readTainted ||
+      (correlated === undefined && !sameWhen && (a.readMin !== b.readMin || a.readMax !== b.readMax)),
     locks,
     objs,
     tests,
@@ -211,11 +241,23 @@ function objEquals(a: ObjFact, b: ObjFact): boolean {
 export function statesEqual(a: FactState, b: FactState): boolean {
   if (a === b) return true;
   if (a.readMin !== b.readMin || a.readMax !== b.readMax || a.readTainted !== b.readTainted) return false;
-  if (a.readWhen?.sym !== b.readWhen?.sym || a.readWhen?.whenTrue !== b.readWhen?.whenTrue || a.readWhen?.whenFalse !== b.readWhen?.whenFalse) return false;
-  if (a.locks.size !== b.locks.size || a.objs.size !== b.objs.size || a.tests.size !== b.tests.size || a.assume.size !== b.assume.size) return false;
+  if (
+    a.readWhen?.sym !== b.readWhen?.sym ||
+    a.readWhen?.whenTrue !== b.readWhen?.whenTrue ||
+    a.readWhen?.whenFalse !== b.readWhen?.whenFalse
+  )
+    return false;
+  if (
+    a.locks.size !== b.locks.size ||
+    a.objs.size !== b.objs.size ||
+    a.tests.size !== b.tests.size ||
+    a.assume.size !== b.assume.size
+  )
+    return false;
   for (const [k, la] of a.locks) {
     const lb = b.locks.get(k);
-    if (lb === undefined || lb.must !== la.must || lb.site !== la.site || lb.obj !== la.obj || lb.when !== la.when) return false;
+    if (lb === undefined || lb.must !== la.must || lb.site !== la.site || lb.obj !== la.obj || lb.when !== la.when)
+      return false;
   }
   for (const [sym, v] of a.assume) if (b.assume.get(sym) !== v) return false;
   for (const [s, oa] of a.objs) {
@@ -237,7 +279,10 @@ export function withRead(s: FactState, delta: number): FactState {
     ...s,
     readMin: clamp(s.readMin + delta),
     readMax: clamp(s.readMax + delta),
-    readWhen: w === undefined ? undefined : { sym: w.sym, whenTrue: clamp(w.whenTrue + delta), whenFalse: clamp(w.whenFalse + delta) },
+    readWhen:
+      w === undefined
+        ? undefined
+        : { sym: w.sym, whenTrue: clamp(w.whenTrue + delta), whenFalse: clamp(w.whenFalse + delta) },
   };
 }
 

@@ -159,8 +159,14 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     // `const lock = sighand.siglock; spinLock(lock)`: a const alias names the same lock.
     if (ts.isIdentifier(e)) {
       const d = this.symbolOf(e)?.valueDeclaration;
-      if (d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isVariableDeclarationList(d.parent) &&
-          (d.parent.flags & ts.NodeFlags.Const) !== 0 && ts.isPropertyAccessExpression(skipParens(d.initializer))) {
+      if (
+        d !== undefined &&
+        ts.isVariableDeclaration(d) &&
+        d.initializer !== undefined &&
+        ts.isVariableDeclarationList(d.parent) &&
+        (d.parent.flags & ts.NodeFlags.Const) !== 0 &&
+        ts.isPropertyAccessExpression(skipParens(d.initializer))
+      ) {
         e = skipParens(d.initializer);
       }
     }
@@ -192,7 +198,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       // Locking an object already referenced and revalidated adds nothing to check.
       const alreadyStable = o !== undefined && o.refHeld !== undefined && o.pending === undefined;
       if (o !== undefined && o.origin === 'rcu' && !alreadyStable) {
-        out = withObj(out, lock.sym, { ...o, pending: { kind: 'lock', site, checkedBefore: undefined }, keyChecked: undefined });
+        out = withObj(out, lock.sym, {
+          ...o,
+          pending: { kind: 'lock', site, checkedBefore: undefined },
+          keyChecked: undefined,
+        });
       }
     }
     return out;
@@ -365,13 +375,24 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       this.emit({ kind: 'readUnlock', node: decl, state: s });
       const whenTrue = w.whenTrue - (lockWhenTrue ? 1 : 0);
       const whenFalse = w.whenFalse - (lockWhenFalse ? 1 : 0);
-      const out: FactState = whenTrue === whenFalse
-        ? { ...s, readMin: whenTrue, readMax: whenTrue, readWhen: undefined }
-        : { ...s, readMin: Math.min(whenTrue, whenFalse), readMax: Math.max(whenTrue, whenFalse), readWhen: { sym, whenTrue, whenFalse } };
+      const out: FactState =
+        whenTrue === whenFalse
+          ? { ...s, readMin: whenTrue, readMax: whenTrue, readWhen: undefined }
+          : {
+              ...s,
+              readMin: Math.min(whenTrue, whenFalse),
+              readMax: Math.max(whenTrue, whenFalse),
+              readWhen: { sym, whenTrue, whenFalse },
+            };
       return this.markUnprotected(out, decl);
     }
     // Condition not tracked: the depth on the locking side is unknown here; keep the range.
-    return { ...s, readMin: Math.max(s.readMin - 1, Math.min(s.readMin, s.readMax - 1)), readMax: s.readMax, readTainted: true };
+    return {
+      ...s,
+      readMin: Math.max(s.readMin - 1, Math.min(s.readMin, s.readMax - 1)),
+      readMax: s.readMax,
+      readTainted: true,
+    };
   }
 
   private binary(s: FactState, b: ts.BinaryExpression): FactState {
@@ -424,10 +445,12 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     const x = skipParens(init);
     if (ts.isCallExpression(x)) {
       const kind = this.ctx.primitives.callKind(x);
-      if (kind === 'refcountIncNotZero' || kind === 'spinTrylock') return withTest(withObj(s, sym, undefined), sym, { call: x });
+      if (kind === 'refcountIncNotZero' || kind === 'spinTrylock')
+        return withTest(withObj(s, sym, undefined), sym, { call: x });
       if (kind === 'kmemCacheAlloc') return withObj(s, sym, newObj('fresh', x, s.readMin));
       // The hash table's lookups return a referenced, key-re-checked object: stable until put().
-      if (kind === 'tableLookup' || kind === 'tableLookupLocked') return withObj(s, sym, newObj('stable', x, s.readMin));
+      if (kind === 'tableLookup' || kind === 'tableLookupLocked')
+        return withObj(s, sym, newObj('stable', x, s.readMin));
       if (kind === undefined) {
         const summary = this.ctx.summaryOfCall(x);
         if (summary?.returnsLockedField !== undefined && ts.isIdentifier(storedName(x))) {
@@ -439,7 +462,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         }
         if (summary?.returnsStable === true) return withObj(s, sym, newObj('stable', x, s.readMin));
         // `const same = sameSighand(task, s)`: the verdict, tested later, revalidates then.
-        if (summary !== undefined && summary.validatesParams.length > 0) return withTest(withObj(s, sym, undefined), sym, { call: x });
+        if (summary !== undefined && summary.validatesParams.length > 0)
+          return withTest(withObj(s, sym, undefined), sym, { call: x });
       }
     }
     if (ts.isIdentifier(x)) {
@@ -470,11 +494,17 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         const index = p.arguments.indexOf(child as ts.Expression);
         // Handing the reference to a helper that drops it is a release, not a use; to a
         // predicate that compares its identity, the re-check itself.
-        if (summary?.releasesRefOf.includes(index) === true || summary?.validatesParams.includes(index) === true) return;
+        if (summary?.releasesRefOf.includes(index) === true || summary?.validatesParams.includes(index) === true)
+          return;
         if (summary?.returnsLockOf?.param === index) return; // a lock getter: the lock operation itself
         // Handing it to a lock helper (`@acquires sighand.siglock`) is a lock operation, not a use.
         const name = summary?.params[index];
-        if (summary !== undefined && name !== undefined && [...summary.acquires, ...summary.releases].some((l) => l.startsWith(`${name}.`))) return;
+        if (
+          summary !== undefined &&
+          name !== undefined &&
+          [...summary.acquires, ...summary.releases].some((l) => l.startsWith(`${name}.`))
+        )
+          return;
         how = 'arg';
       }
     } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === child) {
@@ -492,8 +522,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (this.sink === undefined || s.objs.size === 0) return;
     const child = outermostWrapper(fnNode);
     const p = child.parent;
-    let deferred = ts.isReturnStatement(p) || (ts.isBinaryExpression(p) && p.right === child) || ts.isPropertyAssignment(p);
-    if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression)) deferred = this.ctx.primitives.defersCallbacks(p);
+    let deferred =
+      ts.isReturnStatement(p) || (ts.isBinaryExpression(p) && p.right === child) || ts.isPropertyAssignment(p);
+    if (ts.isCallExpression(p) && p.arguments.includes(child as ts.Expression))
+      deferred = this.ctx.primitives.defersCallbacks(p);
     if (!deferred) return;
     const seen = new Set<ts.Symbol>();
     const visit = (n: ts.Node): void => {
@@ -621,7 +653,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       const fact = sym === undefined ? undefined : out.objs.get(sym);
       if (sym === undefined || fact === undefined) continue;
       if (fact.pending !== undefined) out = withObj(out, sym, { ...fact, pending: undefined });
-      else if (fact.origin === 'rcu' && fact.refHeld === undefined) out = withObj(out, sym, { ...fact, keyChecked: call });
+      else if (fact.origin === 'rcu' && fact.refHeld === undefined)
+        out = withObj(out, sym, { ...fact, keyChecked: call });
     }
     return out;
   }
@@ -639,7 +672,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       const fact = out.objs.get(sym);
       if (fact === undefined) continue;
       if (fact.pending !== undefined) out = withObj(out, sym, { ...fact, pending: undefined });
-      else if (fact.origin === 'rcu' && fact.refHeld === undefined) out = withObj(out, sym, { ...fact, keyChecked: eq });
+      else if (fact.origin === 'rcu' && fact.refHeld === undefined)
+        out = withObj(out, sym, { ...fact, keyChecked: eq });
     }
     return out;
   }
@@ -661,7 +695,8 @@ function isUnchanging(sym: ts.Symbol): boolean {
   const d = sym.valueDeclaration;
   if (d === undefined) return false;
   if (ts.isParameter(d)) return !isAssigned(sym, d.parent);
-  if (ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent)) return (d.parent.flags & ts.NodeFlags.Const) !== 0;
+  if (ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent))
+    return (d.parent.flags & ts.NodeFlags.Const) !== 0;
   return false;
 }
 
@@ -673,10 +708,18 @@ function isAssigned(sym: ts.Symbol, scope: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+    ) {
       const l = skipParens(n.left);
       if (ts.isIdentifier(l) && l.text === sym.name) found = true;
-    } else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && ts.isIdentifier(n.operand) && n.operand.text === sym.name) {
+    } else if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      ts.isIdentifier(n.operand) &&
+      n.operand.text === sym.name
+    ) {
       found = true;
     }
     ts.forEachChild(n, visit);
@@ -690,6 +733,11 @@ function isAssigned(sym: ts.Symbol, scope: ts.Node): boolean {
 function storedName(call: ts.CallExpression): ts.Node {
   const p = outermostWrapper(call).parent;
   if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name;
-  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipParens(p.left))) return skipParens(p.left);
+  if (
+    ts.isBinaryExpression(p) &&
+    p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isIdentifier(skipParens(p.left))
+  )
+    return skipParens(p.left);
   return call;
 }

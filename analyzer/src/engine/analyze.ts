@@ -18,7 +18,10 @@ import type { ProgramCache } from './program-cache.js';
 import { loadProgram } from './project-loader.js';
 
 /** Analyze one already-built program: the engine's core, shared by analyze() and the tests. */
-export function analyzeProgram(program: ts.Program, options: { files?: readonly string[]; rules?: Readonly<Record<string, Severity>> } = {}): AnalysisResult {
+export function analyzeProgram(
+  program: ts.Program,
+  options: { files?: readonly string[]; rules?: Readonly<Record<string, Severity>> } = {},
+): AnalysisResult {
   const all = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !f.fileName.includes('/node_modules/'));
   const wanted = options.files === undefined ? all : all.filter((f) => options.files!.includes(f.fileName));
   const files = filesUsingRuntime(wanted, program);
@@ -40,7 +43,10 @@ export function analyzeProgram(program: ts.Program, options: { files?: readonly 
         // One function the engine cannot handle (nesting deeper than the stack allows, an
         // internal error) must not cost the findings of every other function.
         const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
-        const reason = err instanceof RangeError ? 'nested too deeply to analyze' : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+        const reason =
+          err instanceof RangeError
+            ? 'nested too deeply to analyze'
+            : `internal error: ${err instanceof Error ? err.message : String(err)}`;
         skipped.push({ file: sf.fileName, line, name: functionName(fn), reason });
         continue;
       }
@@ -67,12 +73,19 @@ export function analyzeProgram(program: ts.Program, options: { files?: readonly 
           rule.check(ctx);
         } catch (err) {
           const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
-          skipped.push({ file: sf.fileName, line, name: functionName(fn), reason: `internal error in ${rule.id}: ${err instanceof Error ? err.message : String(err)}` });
+          skipped.push({
+            file: sf.fileName,
+            line,
+            name: functionName(fn),
+            reason: `internal error in ${rule.id}: ${err instanceof Error ? err.message : String(err)}`,
+          });
         }
       }
     }
   }
-  diagnostics.sort((a, b) => a.span.file.localeCompare(b.span.file) || a.span.start - b.span.start || a.ruleId.localeCompare(b.ruleId));
+  diagnostics.sort(
+    (a, b) => a.span.file.localeCompare(b.span.file) || a.span.start - b.span.start || a.ruleId.localeCompare(b.ruleId),
+  );
   return { diagnostics, filesAnalyzed: files.size, filesInProgram: all.length, skipped };
 }
 

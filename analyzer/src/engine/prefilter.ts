@@ -11,7 +11,7 @@ import { RUNTIME_PACKAGE } from '../primitives/runtime-package.js';
 function importedFiles(sf: ts.SourceFile, checker: ts.TypeChecker): ts.SourceFile[] {
   const out: ts.SourceFile[] = [];
   for (const st of sf.statements) {
-    const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) ? st.moduleSpecifier : undefined;
+    const spec = ts.isImportDeclaration(st) || ts.isExportDeclaration(st) ? st.moduleSpecifier : undefined;
     if (spec === undefined || !ts.isStringLiteral(spec)) continue;
     // The module symbol's declaration is the imported file (resolution only, no type checking).
     const target = checker.getSymbolAtLocation(spec)?.valueDeclaration;

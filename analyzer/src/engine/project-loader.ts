@@ -36,18 +36,22 @@ export function loadProgram(options: AnalyzeOptions, programs?: ProgramCache): t
   } catch (err) {
     // A project that failed half-way is not kept warm.
     warm?.clear();
-    if (err instanceof RangeError) throw new ProjectLoadError('the program is nested too deeply for the TypeScript parser', { cause: err });
+    if (err instanceof RangeError)
+      throw new ProjectLoadError('the program is nested too deeply for the TypeScript parser', { cause: err });
     throw err;
   }
 }
 
 /** A tsconfig.json project: its files, with their dependencies resolved. */
 export function openTsconfigProject(tsconfig: string): Project {
-  if (!existsSync(tsconfig) || !statSync(tsconfig).isFile()) throw new ProjectLoadError(`tsconfig not found: ${tsconfig}`);
+  if (!existsSync(tsconfig) || !statSync(tsconfig).isFile())
+    throw new ProjectLoadError(`tsconfig not found: ${tsconfig}`);
   try {
     return new Project({ tsConfigFilePath: tsconfig, skipFileDependencyResolution: false });
   } catch (err) {
-    throw new ProjectLoadError(`cannot load ${tsconfig}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ProjectLoadError(`cannot load ${tsconfig}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 

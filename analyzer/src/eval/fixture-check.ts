@@ -64,12 +64,20 @@ export function parseExpectations(text: string): Expectation[] {
     if (m !== null && codeLine > 0) {
       const col = line.indexOf('^') + 1;
       const known = m[5] === 'negative' ? 'fn' : m[5] === 'positive' ? 'fp' : undefined;
-      out.push({ ruleId: m[4]!, line: codeLine, startColumn: col, endColumn: col + m[3]!.length, ...(known !== undefined ? { known } : {}) });
+      out.push({
+        ruleId: m[4]!,
+        line: codeLine,
+        startColumn: col,
+        endColumn: col + m[3]!.length,
+        ...(known !== undefined ? { known } : {}),
+      });
       return;
     }
     codeLine = i + 1;
     const t = TRAILING.exec(line);
-    if (t !== null) for (const id of t[1]!.split(',')) out.push({ ruleId: id.trim(), line: i + 1, startColumn: undefined, endColumn: undefined });
+    if (t !== null)
+      for (const id of t[1]!.split(','))
+        out.push({ ruleId: id.trim(), line: i + 1, startColumn: undefined, endColumn: undefined });
   });
   return out;
 }
@@ -81,7 +89,12 @@ function matches(e: Expectation, d: Diagnostic): boolean {
 }
 
 /** Pair expectations with findings; what is left over on either side is a miss or a false alarm. */
-export function compare(file: string, text: string, actual: readonly Diagnostic[], syntaxErrors: readonly string[] = []): FixtureResult {
+export function compare(
+  file: string,
+  text: string,
+  actual: readonly Diagnostic[],
+  syntaxErrors: readonly string[] = [],
+): FixtureResult {
   const expected = parseExpectations(text);
   const left = [...actual];
   const missing: Expectation[] = [];
@@ -144,7 +157,10 @@ export class FixtureSuite {
     // Fixtures must type-check against the real runtime: a call that does not resolve to its
     // declaration is not a primitive, and a fixture that silently lost its primitives proves nothing.
     const diags = [...this.program.getSyntacticDiagnostics(sf), ...this.program.getSemanticDiagnostics(sf)];
-    const syntax = diags.map((d) => `${d.start !== undefined ? `${sf.getLineAndCharacterOfPosition(d.start).line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    const syntax = diags.map(
+      (d) =>
+        `${d.start !== undefined ? `${sf.getLineAndCharacterOfPosition(d.start).line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
+    );
     return compare(file, sf.text, this.byFile.get(sf.fileName) ?? [], syntax);
   }
 }
@@ -153,9 +169,16 @@ export class FixtureSuite {
 export function describeResult(r: FixtureResult): string {
   const parts: string[] = [];
   for (const m of r.missing) {
-    parts.push(m.known === 'fn' ? `known false negative ${m.ruleId} at ${m.line} is found now: remove the marker` : `missing ${m.ruleId} at ${m.line}:${m.startColumn ?? '*'}-${m.endColumn ?? '*'}`);
+    parts.push(
+      m.known === 'fn'
+        ? `known false negative ${m.ruleId} at ${m.line} is found now: remove the marker`
+        : `missing ${m.ruleId} at ${m.line}:${m.startColumn ?? '*'}-${m.endColumn ?? '*'}`,
+    );
   }
-  for (const u of r.unexpected) parts.push(`unexpected ${u.ruleId}(${u.messageId}) at ${u.span.startLine}:${u.span.startColumn}-${u.span.endColumn}: ${u.message}`);
+  for (const u of r.unexpected)
+    parts.push(
+      `unexpected ${u.ruleId}(${u.messageId}) at ${u.span.startLine}:${u.span.startColumn}-${u.span.endColumn}: ${u.message}`,
+    );
   for (const s of r.syntaxErrors) parts.push(`syntax error: ${s}`);
   return parts.join('\n');
 }

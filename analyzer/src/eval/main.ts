@@ -61,16 +61,31 @@ function main(): void {
       problems.push(`FP ${relative(root, f)}:${u.span.startLine}:${u.span.startColumn} ${u.ruleId} (${u.messageId})`);
     }
   }
-  const rows = [...scores].map(([rule, s]) => ({ rule, ...s, precision: ratio(s.tp, s.tp + s.fp), recall: ratio(s.tp, s.tp + s.fn) }));
+  const rows = [...scores].map(([rule, s]) => ({
+    rule,
+    ...s,
+    precision: ratio(s.tp, s.tp + s.fp),
+    recall: ratio(s.tp, s.tp + s.fn),
+  }));
   const total = rows.reduce((a, r) => ({ tp: a.tp + r.tp, fp: a.fp + r.fp, fn: a.fn + r.fn }), { tp: 0, fp: 0, fn: 0 });
   if (json) {
-    process.stdout.write(`${JSON.stringify({ files: files.length, rules: rows, total: { ...total, precision: ratio(total.tp, total.tp + total.fp), recall: ratio(total.tp, total.tp + total.fn) } }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ files: files.length, rules: rows, total: { ...total, precision: ratio(total.tp, total.tp + total.fp), recall: ratio(total.tp, total.tp + total.fn) } }, null, 2)}\n`,
+    );
     return;
   }
-  const out: string[] = [`rcukit analyzer accuracy over ${files.length} fixture files (${relative(process.cwd(), root) || '.'}/rules)`, ''];
+  const out: string[] = [
+    `rcukit analyzer accuracy over ${files.length} fixture files (${relative(process.cwd(), root) || '.'}/rules)`,
+    '',
+  ];
   out.push(`${'rule'.padEnd(32)}${'TP'.padStart(5)}${'FP'.padStart(5)}${'FN'.padStart(5)}  precision  recall`);
-  for (const r of rows) out.push(`${r.rule.padEnd(32)}${String(r.tp).padStart(5)}${String(r.fp).padStart(5)}${String(r.fn).padStart(5)}  ${pct(r.precision)}     ${pct(r.recall)}`);
-  out.push(`${'all rules'.padEnd(32)}${String(total.tp).padStart(5)}${String(total.fp).padStart(5)}${String(total.fn).padStart(5)}  ${pct(ratio(total.tp, total.tp + total.fp))}     ${pct(ratio(total.tp, total.tp + total.fn))}`);
+  for (const r of rows)
+    out.push(
+      `${r.rule.padEnd(32)}${String(r.tp).padStart(5)}${String(r.fp).padStart(5)}${String(r.fn).padStart(5)}  ${pct(r.precision)}     ${pct(r.recall)}`,
+    );
+  out.push(
+    `${'all rules'.padEnd(32)}${String(total.tp).padStart(5)}${String(total.fp).padStart(5)}${String(total.fn).padStart(5)}  ${pct(ratio(total.tp, total.tp + total.fp))}     ${pct(ratio(total.tp, total.tp + total.fn))}`,
+  );
   if (problems.length > 0) out.push('', ...problems);
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -39,12 +39,15 @@ const ansi = {
 
 export function formatText(report: Report, options: TextOptions): string {
   const paint = (code: string, s: string) => (options.color ? code + s + ansi.reset : s);
-  const where = (file: string, line: number, column: number) => paint(ansi.cyan, displayPath(report.rootDir, file)) + `(${line},${column})`;
+  const where = (file: string, line: number, column: number) =>
+    paint(ansi.cyan, displayPath(report.rootDir, file)) + `(${line},${column})`;
   const lines: string[] = [];
   for (const d of report.diagnostics) {
     const sev = d.severity === 'error' ? paint(ansi.red, 'error') : paint(ansi.yellow, 'warning');
     const [first, ...more] = d.message.split('\n');
-    lines.push(`${where(d.span.file, d.span.startLine, d.span.startColumn)}: ${sev} ${paint(ansi.gray, d.ruleId)}: ${first}`);
+    lines.push(
+      `${where(d.span.file, d.span.startLine, d.span.startColumn)}: ${sev} ${paint(ansi.gray, d.ruleId)}: ${first}`,
+    );
     for (const m of more) lines.push(`    ${m}`);
     for (const r of d.related) {
       lines.push(`    ${where(r.span.file, r.span.startLine, r.span.startColumn)}: ${paint(ansi.gray, r.message)}`);
@@ -53,7 +56,9 @@ export function formatText(report: Report, options: TextOptions): string {
   if (lines.length > 0) lines.push('');
   lines.push(paint(ansi.bold, summary(report)));
   if (report.staleBaselineEntries > 0) {
-    lines.push(`${plural(report.staleBaselineEntries, 'baseline entry', 'baseline entries')} matched nothing (fixed?); run with --update-baseline to drop them.`);
+    lines.push(
+      `${plural(report.staleBaselineEntries, 'baseline entry', 'baseline entries')} matched nothing (fixed?); run with --update-baseline to drop them.`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -97,7 +97,10 @@ export class AnalysisHost {
   private worker: Worker | undefined;
   private nextId = 1;
   private inFlight: Run | undefined;
-  private readonly waiting = new Map<number, { worker: Worker; resolve: (r: WorkerResponse) => void; timer: NodeJS.Timeout | undefined }>();
+  private readonly waiting = new Map<
+    number,
+    { worker: Worker; resolve: (r: WorkerResponse) => void; timer: NodeJS.Timeout | undefined }
+  >();
   private rules: Promise<readonly RuleInfo[]> | undefined;
   /** Messages already shown, so a failure repeated on every keystroke is shown once. */
   private readonly shown = new Set<string>();
@@ -130,7 +133,8 @@ export class AnalysisHost {
     doc.lastEdit = now;
     const delay = quiet && !this.due.has(file) ? 0 : this.options.debounceMs;
     this.schedule(file, delay);
-    for (const dependent of this.graph.dependentsOf(file, this.documents.keys())) this.schedule(dependent, this.options.debounceMs);
+    for (const dependent of this.graph.dependentsOf(file, this.documents.keys()))
+      this.schedule(dependent, this.options.debounceMs);
   }
 
   close(file: string): void {
@@ -138,14 +142,16 @@ export class AnalysisHost {
     this.due.delete(file);
     this.graph.invalidate(file);
     // The file now reads from disk again; what depended on the unsaved buffer must be redone.
-    for (const dependent of this.graph.dependentsOf(file, this.documents.keys())) this.schedule(dependent, this.options.debounceMs);
+    for (const dependent of this.graph.dependentsOf(file, this.documents.keys()))
+      this.schedule(dependent, this.options.debounceMs);
   }
 
   /** A file changed on disk (saved elsewhere, or created/deleted): its open dependents are redone. */
   fileChangedOnDisk(file: string): void {
     this.graph.invalidate(file);
     if (this.documents.has(file)) return; // the open buffer is what counts
-    for (const dependent of this.graph.dependentsOf(file, this.documents.keys())) this.schedule(dependent, this.options.debounceMs);
+    for (const dependent of this.graph.dependentsOf(file, this.documents.keys()))
+      this.schedule(dependent, this.options.debounceMs);
   }
 
   /** Settings or a project/config file changed: redo every open document. */
@@ -243,7 +249,10 @@ export class AnalysisHost {
       if (Buffer.byteLength(doc.text, 'utf8') > this.options.maxFileBytes) {
         this.due.delete(file);
         const size = formatBytes(Buffer.byteLength(doc.text, 'utf8'));
-        this.tell('warning', `rcukit: ${file} is ${size}, over the ${formatBytes(this.options.maxFileBytes)} the editor analyzes; it is not checked while open (\`rcukit check\` still checks it).`);
+        this.tell(
+          'warning',
+          `rcukit: ${file} is ${size}, over the ${formatBytes(this.options.maxFileBytes)} the editor analyzes; it is not checked while open (\`rcukit check\` still checks it).`,
+        );
         this.options.publish({ file, version: doc.version, text: doc.text, diagnostics: [] });
         continue;
       }
@@ -301,23 +310,45 @@ export class AnalysisHost {
         // Functions the engine had to skip (nested too deeply, an internal error) say so where
         // they are: their findings are missing, and silence there would read as "all clear".
         for (const s of response.result.skipped ?? []) {
-          if (s.file === file) diagnostics.push(failureDiagnostic(file, `rcukit: \`${s.name}\` was not analyzed (${s.reason}); findings in it are missing`, s.line));
+          if (s.file === file)
+            diagnostics.push(
+              failureDiagnostic(
+                file,
+                `rcukit: \`${s.name}\` was not analyzed (${s.reason}); findings in it are missing`,
+                s.line,
+              ),
+            );
         }
         findings += diagnostics.length;
         published++;
         this.options.publish({ file, version: versions.get(file)!, text: texts.get(file)!, diagnostics });
       }
       const ms = Math.round(response.ms);
-      this.options.status({ state: 'ok', uri: first, message: `${findings} finding(s) in ${published} file(s) (${ms} ms)` });
-      this.options.log(`analyzed ${group.files.length} file(s) in ${ms} ms (${response.result.filesAnalyzed} of ${response.result.filesInProgram} program files); published ${published}`);
+      this.options.status({
+        state: 'ok',
+        uri: first,
+        message: `${findings} finding(s) in ${published} file(s) (${ms} ms)`,
+      });
+      this.options.log(
+        `analyzed ${group.files.length} file(s) in ${ms} ms (${response.result.filesAnalyzed} of ${response.result.filesInProgram} program files); published ${published}`,
+      );
     } else {
       const message = response.kind === 'failed' ? response.message : 'unexpected answer from the engine';
-      if (response.kind === 'failed' && response.stack !== undefined) this.options.log(`engine failure: ${response.stack}`);
-      this.tell('error', `rcukit: analysis failed for ${group.files.join(', ')}: ${message}. The server keeps running; other files are unaffected.`);
+      if (response.kind === 'failed' && response.stack !== undefined)
+        this.options.log(`engine failure: ${response.stack}`);
+      this.tell(
+        'error',
+        `rcukit: analysis failed for ${group.files.join(', ')}: ${message}. The server keeps running; other files are unaffected.`,
+      );
       this.options.status({ state: 'error', uri: first, message });
       for (const file of group.files) {
         if (this.documents.get(file)?.version !== versions.get(file)) continue;
-        this.options.publish({ file, version: versions.get(file)!, text: texts.get(file)!, diagnostics: [failureDiagnostic(file, `rcukit could not analyze this file: ${message}`)] });
+        this.options.publish({
+          file,
+          version: versions.get(file)!,
+          text: texts.get(file)!,
+          diagnostics: [failureDiagnostic(file, `rcukit could not analyze this file: ${message}`)],
+        });
       }
     }
     this.pump();

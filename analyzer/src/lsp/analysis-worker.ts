@@ -67,7 +67,12 @@ export function runAnalysisWorker(): void {
           filesInProgram: checked.filesInProgram,
           skipped: checked.skipped,
         };
-        port.postMessage({ kind: 'analyzed', id: request.id, result, ms: performance.now() - t0 } satisfies WorkerResponse);
+        port.postMessage({
+          kind: 'analyzed',
+          id: request.id,
+          result,
+          ms: performance.now() - t0,
+        } satisfies WorkerResponse);
       } else {
         port.postMessage({ kind: 'rules', id: request.id, rules: pipeline.allRules() } satisfies WorkerResponse);
       }
@@ -75,7 +80,12 @@ export function runAnalysisWorker(): void {
       // One project per request: the target adds nothing the host does not know.
       const cause = loaded !== undefined && error instanceof loaded.pipeline.TargetAnalysisError ? error.cause : error;
       const e = cause instanceof Error ? cause : new Error(String(cause));
-      port.postMessage({ kind: 'failed', id: request.id, message: `${e.name}: ${e.message}`, stack: e.stack } satisfies WorkerResponse);
+      port.postMessage({
+        kind: 'failed',
+        id: request.id,
+        message: `${e.name}: ${e.message}`,
+        stack: e.stack,
+      } satisfies WorkerResponse);
     }
   });
 }

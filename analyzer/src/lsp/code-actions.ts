@@ -16,7 +16,13 @@
  */
 
 import { ts } from 'ts-morph';
-import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type TextEdit as LspTextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
+import {
+  CodeActionKind,
+  type CodeAction,
+  type Diagnostic as LspDiagnostic,
+  type TextEdit as LspTextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Fix } from '../diagnostic.js';
 
@@ -34,7 +40,9 @@ export interface CodeActionRequest {
    * The engine's fixes for a diagnostic, with edits already converted to LSP edits per URI;
    * undefined when the published results no longer match the document's version.
    */
-  readonly engineFixes: (diagnostic: LspDiagnostic) => readonly { title: string; changes: Record<string, LspTextEdit[]> }[];
+  readonly engineFixes: (
+    diagnostic: LspDiagnostic,
+  ) => readonly { title: string; changes: Record<string, LspTextEdit[]> }[];
 }
 
 export function codeActionsFor(request: CodeActionRequest): CodeAction[] {
@@ -45,7 +53,13 @@ export function codeActionsFor(request: CodeActionRequest): CodeAction[] {
     const rule = typeof diagnostic.code === 'string' ? diagnostic.code : undefined;
     if (rule === undefined) continue;
     for (const fix of request.engineFixes(diagnostic)) {
-      out.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, edit: { changes: fix.changes } });
+      out.push({
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred: true,
+        edit: { changes: fix.changes },
+      });
     }
     if (wrapRules.has(rule)) out.push(...wrapActions(request, sourceFile(), diagnostic));
     if (!rule.startsWith('rcukit/')) {
@@ -57,7 +71,11 @@ export function codeActionsFor(request: CodeActionRequest): CodeAction[] {
 }
 
 /** The engine's Fix edits for one file, as LSP edits (offsets resolved in `document`). */
-export function fixToLspEdits(fix: Fix, positionAt: (file: string, offset: number) => { line: number; character: number } | undefined, uriOf: (file: string) => string): Record<string, LspTextEdit[]> | undefined {
+export function fixToLspEdits(
+  fix: Fix,
+  positionAt: (file: string, offset: number) => { line: number; character: number } | undefined,
+  uriOf: (file: string) => string,
+): Record<string, LspTextEdit[]> | undefined {
   const changes: Record<string, LspTextEdit[]> = {};
   for (const e of fix.edits) {
     const start = positionAt(e.file, e.start);
@@ -85,11 +103,15 @@ function suppressAction(request: CodeActionRequest, diagnostic: LspDiagnostic, r
       if (ids.includes(rule)) return undefined;
       const at = { line: line - 1, character: m[1]!.length + m[2]!.length };
       const reason = m[3] === undefined ? ' -- <reason>' : '';
-      return quickFix(title, diagnostic, request.uri, [{ range: { start: at, end: at }, newText: `, ${rule}${reason}` }]);
+      return quickFix(title, diagnostic, request.uri, [
+        { range: { start: at, end: at }, newText: `, ${rule}${reason}` },
+      ]);
     }
   }
   const at = { line, character: 0 };
-  return quickFix(title, diagnostic, request.uri, [{ range: { start: at, end: at }, newText: `${indent}// ${suppressDirective} ${rule} -- <reason>\n` }]);
+  return quickFix(title, diagnostic, request.uri, [
+    { range: { start: at, end: at }, newText: `${indent}// ${suppressDirective} ${rule} -- <reason>\n` },
+  ]);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -129,7 +151,10 @@ function wrapActions(request: CodeActionRequest, sf: ts.SourceFile, diagnostic: 
     // Re-indenting would change the contents of a multi-line template literal; keep it as is then.
     const reindented = scan.multilineTemplate ? body : body.replace(/^(?=[^\n])/gm, unit);
     const replacement = `${indent}{\n${indent}${unit}using _rcu = ${names.lock}();\n${reindented}\n${indent}}`;
-    const edits: LspTextEdit[] = [...names.importEdits(doc, false), { range: { start: doc.positionAt(lineStart), end: doc.positionAt(stmtEnd) }, newText: replacement }];
+    const edits: LspTextEdit[] = [
+      ...names.importEdits(doc, false),
+      { range: { start: doc.positionAt(lineStart), end: doc.positionAt(stmtEnd) }, newText: replacement },
+    ];
     actions.push(quickFix(`Wrap in a block with \`using _rcu = ${names.lock}()\``, diagnostic, request.uri, edits));
   }
   return actions;
@@ -149,15 +174,24 @@ function enclosingStatement(sf: ts.SourceFile, start: number, end: number): ts.S
     const parent = node.parent;
     if (
       isStatementNode(node) &&
-      (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent) || ts.isModuleBlock(parent))
+      (ts.isBlock(parent) ||
+        ts.isSourceFile(parent) ||
+        ts.isCaseClause(parent) ||
+        ts.isDefaultClause(parent) ||
+        ts.isModuleBlock(parent))
     ) {
-      found = ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isImportDeclaration(node) ? found : node;
+      found =
+        ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isImportDeclaration(node) ? found : node;
     }
   }
 }
 
 function isStatementNode(node: ts.Node): node is ts.Statement {
-  return node.kind >= ts.SyntaxKind.FirstStatement && node.kind <= ts.SyntaxKind.LastStatement || ts.isClassDeclaration(node) || ts.isFunctionDeclaration(node);
+  return (
+    (node.kind >= ts.SyntaxKind.FirstStatement && node.kind <= ts.SyntaxKind.LastStatement) ||
+    ts.isClassDeclaration(node) ||
+    ts.isFunctionDeclaration(node)
+  );
 }
 
 interface RegionScan {
@@ -174,7 +208,11 @@ function scanRegion(statement: ts.Statement): RegionScan {
   const scan: RegionScan = {
     leaves: false,
     suspends: false,
-    declares: ts.isVariableStatement(statement) || ts.isClassDeclaration(statement) || ts.isFunctionDeclaration(statement) || ts.isEnumDeclaration(statement),
+    declares:
+      ts.isVariableStatement(statement) ||
+      ts.isClassDeclaration(statement) ||
+      ts.isFunctionDeclaration(statement) ||
+      ts.isEnumDeclaration(statement),
     multilineTemplate: false,
   };
   // Iterative walk: deeply nested code must not overflow the stack. `loopDepth` counts loops
@@ -184,9 +222,16 @@ function scanRegion(statement: ts.Statement): RegionScan {
     const { node, loopDepth } = stack.pop()!;
     if (node !== statement && ts.isFunctionLike(node)) continue; // its own code, its own sections
     if (ts.isReturnStatement(node) || ts.isThrowStatement(node)) scan.leaves = true;
-    if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && (node.label !== undefined || loopDepth === 0)) scan.leaves = true;
-    if (ts.isAwaitExpression(node) || ts.isYieldExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier !== undefined)) scan.suspends = true;
-    if ((ts.isTemplateExpression(node) || ts.isNoSubstitutionTemplateLiteral(node)) && node.getText().includes('\n')) scan.multilineTemplate = true;
+    if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && (node.label !== undefined || loopDepth === 0))
+      scan.leaves = true;
+    if (
+      ts.isAwaitExpression(node) ||
+      ts.isYieldExpression(node) ||
+      (ts.isForOfStatement(node) && node.awaitModifier !== undefined)
+    )
+      scan.suspends = true;
+    if ((ts.isTemplateExpression(node) || ts.isNoSubstitutionTemplateLiteral(node)) && node.getText().includes('\n'))
+      scan.multilineTemplate = true;
     const inner = ts.isIterationStatement(node, false) || ts.isSwitchStatement(node) ? loopDepth + 1 : loopDepth;
     node.forEachChild((child) => {
       stack.push({ node: child, loopDepth: inner });
@@ -236,7 +281,9 @@ function runtimeNames(sf: ts.SourceFile): {
       if (named !== undefined) {
         const elements = named.elements;
         const at = elements.length > 0 ? elements[elements.length - 1]!.end : named.getStart(sf) + 1;
-        return [insertAt(doc, at, (elements.length > 0 ? ', ' : ' ') + missing.join(', ') + (elements.length > 0 ? '' : ' '))];
+        return [
+          insertAt(doc, at, (elements.length > 0 ? ', ' : ' ') + missing.join(', ') + (elements.length > 0 ? '' : ' ')),
+        ];
       }
       const line = `import { ${missing.join(', ')} } from ${quote}${runtimeModule}${quote};`;
       return lastImportEnd >= 0 ? [insertAt(doc, lastImportEnd, `\n${line}`)] : [insertAt(doc, 0, `${line}\n`)];
@@ -249,7 +296,13 @@ function runtimeNames(sf: ts.SourceFile): {
 
 function parse(uri: string, text: string): ts.SourceFile {
   const kind = /\.tsx($|[?#])/.test(uri) ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
-  return ts.createSourceFile('buffer' + (kind === ts.ScriptKind.TSX ? '.tsx' : '.ts'), text, ts.ScriptTarget.Latest, true, kind);
+  return ts.createSourceFile(
+    'buffer' + (kind === ts.ScriptKind.TSX ? '.tsx' : '.ts'),
+    text,
+    ts.ScriptTarget.Latest,
+    true,
+    kind,
+  );
 }
 
 function lineAt(doc: TextDocument, line: number): string {

@@ -17,7 +17,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { createConnection, IPCMessageReader, IPCMessageWriter, StreamMessageWriter, type Connection } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  StreamMessageWriter,
+  type Connection,
+} from 'vscode-languageserver/node';
 import { analysisWorkerRole } from './analysis-host.js';
 import { ResilientMessageReader } from './resilient-reader.js';
 import { findPackageRoot } from './rule-docs.js';
@@ -57,7 +63,9 @@ export function runLanguageServer(transport: Transport): Connection {
     process.stderr.write(`rcukit lsp: uncaught exception: ${error.stack ?? String(error)}\n`);
   });
   process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`rcukit lsp: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+    process.stderr.write(
+      `rcukit lsp: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
+    );
   });
   startServer({ connection, workerScript: thisFile, packageRoot: findPackageRoot(path.dirname(thisFile)) });
   return connection;

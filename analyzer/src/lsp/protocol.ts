@@ -63,12 +63,19 @@ export function normalizeSettings(raw: unknown): { settings: RcukitSettings; pro
   const rules: Record<string, RuleSeveritySetting> = {};
   if (o['rules'] !== undefined && o['rules'] !== null) {
     if (typeof o['rules'] !== 'object' || Array.isArray(o['rules'])) {
-      problems.push({ key: 'rcukit.rules', message: `expected an object of rule id to "off" | "warn" | "error", got ${describe(o['rules'])}` });
+      problems.push({
+        key: 'rcukit.rules',
+        message: `expected an object of rule id to "off" | "warn" | "error", got ${describe(o['rules'])}`,
+      });
     } else {
       for (const [id, value] of Object.entries(o['rules'] as Record<string, unknown>)) {
         const severity = value === 'warning' ? 'warn' : value;
         if (severity === 'off' || severity === 'warn' || severity === 'error') rules[id] = severity;
-        else problems.push({ key: `rcukit.rules.${id}`, message: `expected "off", "warn" or "error", got ${describe(value)}` });
+        else
+          problems.push({
+            key: `rcukit.rules.${id}`,
+            message: `expected "off", "warn" or "error", got ${describe(value)}`,
+          });
       }
     }
   }
@@ -81,7 +88,11 @@ export function normalizeSettings(raw: unknown): { settings: RcukitSettings; pro
   if (o['debounceMs'] !== undefined && o['debounceMs'] !== null) {
     const v = o['debounceMs'];
     if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 10_000) debounceMs = Math.round(v);
-    else problems.push({ key: 'rcukit.debounceMs', message: `expected a number of milliseconds from 0 to 10000, got ${describe(v)}` });
+    else
+      problems.push({
+        key: 'rcukit.debounceMs',
+        message: `expected a number of milliseconds from 0 to 10000, got ${describe(v)}`,
+      });
   }
   let trace = defaultSettings.trace;
   const t = o['trace'];

@@ -34,7 +34,8 @@ export class ResilientMessageReader extends AbstractMessageReader {
 
   listen(callback: DataCallback): Disposable {
     this.callback = callback;
-    const onData = (chunk: Buffer | string) => this.onData(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    const onData = (chunk: Buffer | string) =>
+      this.onData(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
     const onError = (error: unknown) => this.fireError(error);
     const onClose = () => this.fireClose();
     this.input.on('data', onData);
@@ -164,7 +165,9 @@ export class ResilientMessageReader extends AbstractMessageReader {
 
   private reportGarbage(bytes: Buffer): void {
     const text = bytes.toString('latin1').replace(/[^\x20-\x7e]/g, '.');
-    this.onGarbage(`${bytes.length} bytes that are not a message header (${JSON.stringify(text.slice(0, 60))}); dropped`);
+    this.onGarbage(
+      `${bytes.length} bytes that are not a message header (${JSON.stringify(text.slice(0, 60))}); dropped`,
+    );
   }
 }
 

@@ -81,7 +81,8 @@ export function startServer(options: ServerOptions): void {
 
   const log = (line: string) => connection.console.log(line);
   const notify = (severity: 'error' | 'warning' | 'info', message: string) => {
-    const type = severity === 'error' ? MessageType.Error : severity === 'warning' ? MessageType.Warning : MessageType.Info;
+    const type =
+      severity === 'error' ? MessageType.Error : severity === 'warning' ? MessageType.Warning : MessageType.Info;
     void connection.sendNotification('window/showMessage', { type, message });
   };
   const notifyOnce = (message: string) => {
@@ -95,7 +96,9 @@ export function startServer(options: ServerOptions): void {
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     canFetchConfiguration = params.capabilities.workspace?.configuration === true;
     canWatchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
-    const folders = (params.workspaceFolders ?? []).map((f) => uris.remember(f.uri)).filter((f): f is string => f !== undefined);
+    const folders = (params.workspaceFolders ?? [])
+      .map((f) => uris.remember(f.uri))
+      .filter((f): f is string => f !== undefined);
     if (folders.length === 0 && params.rootUri) {
       const root = uris.remember(params.rootUri);
       if (root !== undefined) folders.push(root);
@@ -111,13 +114,19 @@ export function startServer(options: ServerOptions): void {
       configFor: (file) => {
         const config = settings!.configFor(file);
         if (config.project === undefined) {
-          notifyOnce(`rcukit: no tsconfig.json found above ${path.dirname(file)}; its files are checked as loose files with default compiler options (strict, NodeNext)`);
+          notifyOnce(
+            `rcukit: no tsconfig.json found above ${path.dirname(file)}; its files are checked as loose files with default compiler options (strict, NodeNext)`,
+          );
         }
         return config;
       },
       publish,
       notify,
-      status: (p) => void connection.sendNotification(StatusNotification.method, { ...p, ...(p.uri !== undefined ? { uri: uris.toUri(p.uri) } : {}) }),
+      status: (p) =>
+        void connection.sendNotification(StatusNotification.method, {
+          ...p,
+          ...(p.uri !== undefined ? { uri: uris.toUri(p.uri) } : {}),
+        }),
       log,
     });
     return {
@@ -139,12 +148,17 @@ export function startServer(options: ServerOptions): void {
     }
     if (canWatchFiles) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.{ts,tsx,mts,cts}' }, { globPattern: '**/{tsconfig.json,rcukit.config.json,package.json}' }],
+        watchers: [
+          { globPattern: '**/*.{ts,tsx,mts,cts}' },
+          { globPattern: '**/{tsconfig.json,rcukit.config.json,package.json}' },
+        ],
       });
     }
     connection.workspace.onDidChangeWorkspaceFolders(() => {
       void connection.workspace.getWorkspaceFolders().then((folders) => {
-        settings?.setWorkspaceFolders((folders ?? []).map((f) => uris.remember(f.uri)).filter((f): f is string => f !== undefined));
+        settings?.setWorkspaceFolders(
+          (folders ?? []).map((f) => uris.remember(f.uri)).filter((f): f is string => f !== undefined),
+        );
         host?.reanalyzeAll();
       });
     });
@@ -172,7 +186,10 @@ export function startServer(options: ServerOptions): void {
     if (wasEnabled && !next.enable) {
       for (const uri of results.keys()) void connection.sendDiagnostics({ uri, diagnostics: [] });
       results.clear();
-      void connection.sendNotification(StatusNotification.method, { state: 'disabled', message: 'rcukit.enable is false' });
+      void connection.sendNotification(StatusNotification.method, {
+        state: 'disabled',
+        message: 'rcukit.enable is false',
+      });
     }
     host.reanalyzeAll();
   }
@@ -277,7 +294,13 @@ export function startServer(options: ServerOptions): void {
     checkCancelled(token);
     const doc = documents.get(params.textDocument.uri);
     if (doc === undefined) return [];
-    if (params.context.only !== undefined && !params.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + '.') || k === '')) return [];
+    if (
+      params.context.only !== undefined &&
+      !params.context.only.some(
+        (k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + '.') || k === '',
+      )
+    )
+      return [];
     const ours = params.context.diagnostics.filter((d) => d.source === diagnosticSource);
     const stored = results.get(params.textDocument.uri);
     const current = stored !== undefined && stored.version === doc.version ? stored : undefined;
@@ -286,11 +309,17 @@ export function startServer(options: ServerOptions): void {
       document: doc,
       diagnostics: ours,
       engineFixes: (lspDiagnostic) => {
-        const match = current?.items.find((i) => i.lsp.code === lspDiagnostic.code && sameRange(i.lsp.range, lspDiagnostic.range));
+        const match = current?.items.find(
+          (i) => i.lsp.code === lspDiagnostic.code && sameRange(i.lsp.range, lspDiagnostic.range),
+        );
         if (match === undefined) return [];
         const out: { title: string; changes: Record<string, LspTextEdit[]> }[] = [];
         for (const fix of match.engine.fixes) {
-          const changes = fixToLspEdits(fix, (file, offset) => positionIn(file, offset, doc, current!.text), (file) => uris.toUri(file));
+          const changes = fixToLspEdits(
+            fix,
+            (file, offset) => positionIn(file, offset, doc, current!.text),
+            (file) => uris.toUri(file),
+          );
           if (changes !== undefined) out.push({ title: fix.title, changes });
         }
         return out;
@@ -331,7 +360,11 @@ export function startServer(options: ServerOptions): void {
     for (const hit of hits) {
       if (seen.has(hit.engine.ruleId)) continue;
       seen.add(hit.engine.ruleId);
-      parts.push(docs !== undefined ? docs.hoverMarkdown(hit.engine.ruleId, hit.engine.severity) : `**${hit.engine.ruleId}** (${hit.engine.severity})`);
+      parts.push(
+        docs !== undefined
+          ? docs.hoverMarkdown(hit.engine.ruleId, hit.engine.severity)
+          : `**${hit.engine.ruleId}** (${hit.engine.severity})`,
+      );
     }
     return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') }, range: hits[0]!.lsp.range };
   });
@@ -363,7 +396,12 @@ function spanToRange(span: SourceSpan): Range {
 }
 
 function sameRange(a: Range, b: Range): boolean {
-  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+  return (
+    a.start.line === b.start.line &&
+    a.start.character === b.start.character &&
+    a.end.line === b.end.line &&
+    a.end.character === b.end.character
+  );
 }
 
 function contains(range: Range, p: { line: number; character: number }): boolean {
@@ -378,7 +416,9 @@ function checkCancelled(token: CancellationToken): void {
 
 function raceCancel<T>(promise: Promise<T>, token: CancellationToken): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const sub = token.onCancellationRequested(() => reject(new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled')));
+    const sub = token.onCancellationRequested(() =>
+      reject(new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled')),
+    );
     promise.then(
       (v) => {
         sub.dispose();

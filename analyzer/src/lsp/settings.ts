@@ -64,7 +64,10 @@ export class SettingsStore {
   folderOf(file: string): string | undefined {
     let best: string | undefined;
     for (const folder of this.workspaceFolders) {
-      if ((file === folder || file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep)) && (best === undefined || folder.length > best.length)) {
+      if (
+        (file === folder || file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep)) &&
+        (best === undefined || folder.length > best.length)
+      ) {
         best = folder;
       }
     }
@@ -117,7 +120,9 @@ export class SettingsStore {
       this.configByDir.set(key, entry);
     }
     if (entry instanceof Error) {
-      this.report(`rcukit: config file problem: ${entry.message}. Checking with the rcukit.rules setting alone until it is fixed.`);
+      this.report(
+        `rcukit: config file problem: ${entry.message}. Checking with the rcukit.rules setting alone until it is fixed.`,
+      );
       return undefined;
     }
     return entry;

@@ -58,7 +58,8 @@ function isNodeTypings(file: ts.SourceFile): boolean {
 function ownerOf(decl: ts.Declaration): string | null | undefined {
   if (ts.isFunctionDeclaration(decl)) return FUNCTION;
   const parent = decl.parent;
-  if ((ts.isClassDeclaration(parent) || ts.isInterfaceDeclaration(parent)) && parent.name !== undefined) return parent.name.text;
+  if ((ts.isClassDeclaration(parent) || ts.isInterfaceDeclaration(parent)) && parent.name !== undefined)
+    return parent.name.text;
   return undefined;
 }
 

@@ -128,12 +128,21 @@ export class Primitives {
     const file = decl.getSourceFile();
     if (sym.name === 'wait' && this.program.isSourceFileDefaultLibrary(file)) {
       const callee = call.expression;
-      if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Atomics') return 'atomicsWait';
+      if (
+        ts.isPropertyAccessExpression(callee) &&
+        ts.isIdentifier(callee.expression) &&
+        callee.expression.text === 'Atomics'
+      )
+        return 'atomicsWait';
     }
     if (!isRuntimeFile(file.fileName)) return undefined;
     // A method of the runtime's RcuHashTable class (`table.lookup(key)`), by its declaration.
-    if (ts.isMethodDeclaration(decl) && ts.isClassDeclaration(decl.parent) && decl.parent.name?.text === 'RcuHashTable' &&
-        Object.hasOwn(TABLE_METHODS, sym.name)) {
+    if (
+      ts.isMethodDeclaration(decl) &&
+      ts.isClassDeclaration(decl.parent) &&
+      decl.parent.name?.text === 'RcuHashTable' &&
+      Object.hasOwn(TABLE_METHODS, sym.name)
+    ) {
       return TABLE_METHODS[sym.name as keyof typeof TABLE_METHODS];
     }
     if (!primitiveSet.has(sym.name)) return undefined;

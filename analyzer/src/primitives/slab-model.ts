@@ -80,8 +80,13 @@ export class SlabModel {
     if (!isFunctionLike(fn)) return false;
     // Inline (`ctor: (p) => …`): decided from the syntax, no program scan.
     const p = fn.parent;
-    if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && (p.name.text === 'ctor' || p.name.text === 'dtor') &&
-        ts.isObjectLiteralExpression(p.parent) && ts.isCallExpression(p.parent.parent)) {
+    if (
+      ts.isPropertyAssignment(p) &&
+      ts.isIdentifier(p.name) &&
+      (p.name.text === 'ctor' || p.name.text === 'dtor') &&
+      ts.isObjectLiteralExpression(p.parent) &&
+      ts.isCallExpression(p.parent.parent)
+    ) {
       return this.primitives.callKind(p.parent.parent) === 'kmemCacheCreate';
     }
     return this.caches().some((c) => c.ctor === fn);
@@ -95,7 +100,8 @@ export class SlabModel {
   /** The struct a property symbol of a struct object belongs to (`const { sighand } = task` reads one). */
   structOfProperty(prop: ts.Symbol | undefined): StructDecl | undefined {
     const decl = prop?.declarations?.[0];
-    if (decl === undefined || !ts.isPropertyAssignment(decl) || !ts.isObjectLiteralExpression(decl.parent)) return undefined;
+    if (decl === undefined || !ts.isPropertyAssignment(decl) || !ts.isObjectLiteralExpression(decl.parent))
+      return undefined;
     const call = decl.parent.parent;
     if (!ts.isCallExpression(call) || call.arguments[1] !== decl.parent) return undefined;
     return this.structOfCall(call);
@@ -123,18 +129,38 @@ export class SlabModel {
       for (const p of fieldsArg.properties) {
         if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
         const v = skipParens(p.initializer);
-        const kind = ts.isStringLiteralLike(v) ? v.text : ts.isObjectLiteralExpression(v) ? (hasProp(v, 'rcu') ? 'rcu' : hasProp(v, 'array') ? 'array' : '?') : '?';
+        const kind = ts.isStringLiteralLike(v)
+          ? v.text
+          : ts.isObjectLiteralExpression(v)
+            ? hasProp(v, 'rcu')
+              ? 'rcu'
+              : hasProp(v, 'array')
+                ? 'array'
+                : '?'
+            : '?';
         fields.set(p.name.text, kind);
       }
     }
     const opts = call.arguments[2];
     let typesafeByRcu: boolean | undefined = opts === undefined ? false : undefined;
     if (opts !== undefined && ts.isObjectLiteralExpression(opts)) {
-      const t = opts.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === 'typesafeByRcu');
-      typesafeByRcu = t === undefined ? false : t.initializer.kind === ts.SyntaxKind.TrueKeyword ? true : t.initializer.kind === ts.SyntaxKind.FalseKeyword ? false : undefined;
+      const t = opts.properties.find(
+        (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === 'typesafeByRcu',
+      );
+      typesafeByRcu =
+        t === undefined
+          ? false
+          : t.initializer.kind === ts.SyntaxKind.TrueKeyword
+            ? true
+            : t.initializer.kind === ts.SyntaxKind.FalseKeyword
+              ? false
+              : undefined;
     }
     const holder = call.parent;
-    const symbol = ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) ? this.checker.getSymbolAtLocation(holder.name) : undefined;
+    const symbol =
+      ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name)
+        ? this.checker.getSymbolAtLocation(holder.name)
+        : undefined;
     const decl: StructDecl = { call, symbol, typesafeByRcu, fields };
     this.structs.set(call, decl);
     return decl;
@@ -156,20 +182,48 @@ export class SlabModel {
   private cacheOf(call: ts.CallExpression): CacheDecl {
     const opts = call.arguments[3] === undefined ? undefined : skipParens(call.arguments[3]);
     const prop = (name: string): ts.ObjectLiteralElementLike | undefined =>
-      opts !== undefined && ts.isObjectLiteralExpression(opts) ? opts.properties.find((p) => p.name?.getText() === name) : undefined;
+      opts !== undefined && ts.isObjectLiteralExpression(opts)
+        ? opts.properties.find((p) => p.name?.getText() === name)
+        : undefined;
     const flagsProp = prop('flags');
-    const flagsExpr = flagsProp === undefined ? undefined : ts.isPropertyAssignment(flagsProp) ? flagsProp.initializer : ts.isShorthandPropertyAssignment(flagsProp) ? flagsProp.name : undefined;
+    const flagsExpr =
+      flagsProp === undefined
+        ? undefined
+        : ts.isPropertyAssignment(flagsProp)
+          ? flagsProp.initializer
+          : ts.isShorthandPropertyAssignment(flagsProp)
+            ? flagsProp.name
+            : undefined;
     // Options that are not an object literal (a variable, a spread): nothing is known about them.
-    const known = opts === undefined || (ts.isObjectLiteralExpression(opts) && !opts.properties.some(ts.isSpreadAssignment));
-    const flags = !known ? undefined : flagsProp === undefined ? 0 : flagsExpr === undefined ? undefined : this.fold(flagsExpr);
+    const known =
+      opts === undefined || (ts.isObjectLiteralExpression(opts) && !opts.properties.some(ts.isSpreadAssignment));
+    const flags = !known
+      ? undefined
+      : flagsProp === undefined
+        ? 0
+        : flagsExpr === undefined
+          ? undefined
+          : this.fold(flagsExpr);
     const ctorProp = prop('ctor');
-    return { call, struct: this.structOfArg(call.arguments[2]), flagsExpr, flags, ctorProp, ctor: this.functionOf(ctorProp), dtorProp: prop('dtor') };
+    return {
+      call,
+      struct: this.structOfArg(call.arguments[2]),
+      flagsExpr,
+      flags,
+      ctorProp,
+      ctor: this.functionOf(ctorProp),
+      dtorProp: prop('dtor'),
+    };
   }
 
   private functionOf(p: ts.ObjectLiteralElementLike | undefined): ts.FunctionLikeDeclaration | undefined {
     if (p === undefined) return undefined;
     if (ts.isMethodDeclaration(p)) return p;
-    const e = ts.isPropertyAssignment(p) ? skipParens(p.initializer) : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    const e = ts.isPropertyAssignment(p)
+      ? skipParens(p.initializer)
+      : ts.isShorthandPropertyAssignment(p)
+        ? p.name
+        : undefined;
     if (e === undefined) return undefined;
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return e;
     const sym = this.checker.getSymbolAtLocation(e);
@@ -194,10 +248,14 @@ export class SlabModel {
       const b = this.fold(x.right, depth + 1);
       if (a === undefined || b === undefined) return undefined;
       switch (x.operatorToken.kind) {
-        case ts.SyntaxKind.BarToken: return a | b;
-        case ts.SyntaxKind.AmpersandToken: return a & b;
-        case ts.SyntaxKind.CaretToken: return a ^ b;
-        default: return undefined;
+        case ts.SyntaxKind.BarToken:
+          return a | b;
+        case ts.SyntaxKind.AmpersandToken:
+          return a & b;
+        case ts.SyntaxKind.CaretToken:
+          return a ^ b;
+        default:
+          return undefined;
       }
     }
     if (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.TildeToken) {
@@ -208,8 +266,13 @@ export class SlabModel {
       // A const bound to an expression (`const FLAGS = SLAB_TYPESAFE_BY_RCU | SLAB_HWCACHE_ALIGN`).
       const sym = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(x) ? x.name : x);
       const d = sym === undefined ? undefined : this.primitives.resolveAlias(sym).valueDeclaration;
-      if (d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isVariableDeclarationList(d.parent) &&
-          (d.parent.flags & ts.NodeFlags.Const) !== 0) {
+      if (
+        d !== undefined &&
+        ts.isVariableDeclaration(d) &&
+        d.initializer !== undefined &&
+        ts.isVariableDeclarationList(d.parent) &&
+        (d.parent.flags & ts.NodeFlags.Const) !== 0
+      ) {
         return this.fold(d.initializer, depth + 1);
       }
     }

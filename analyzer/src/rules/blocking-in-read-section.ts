@@ -14,8 +14,10 @@ export default defineRule({
   meta: {
     description: 'Disallow blocking or suspending inside a read-side section or while holding a spinlock.',
     messages: {
-      blockingInReadSection: '`{{what}}` at line {{line}} may block or suspend inside a read-side section{{paths}}; readers must not sleep, or grace periods stall.',
-      blockingUnderSpinlock: '`{{what}}` at line {{line}} may block or suspend while `{{lock}}` is held (taken at line {{siteLine}}).',
+      blockingInReadSection:
+        '`{{what}}` at line {{line}} may block or suspend inside a read-side section{{paths}}; readers must not sleep, or grace periods stall.',
+      blockingUnderSpinlock:
+        '`{{what}}` at line {{line}} may block or suspend while `{{lock}}` is held (taken at line {{siteLine}}).',
     },
   },
   defaultSeverity: 'error',

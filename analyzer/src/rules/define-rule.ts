@@ -25,7 +25,10 @@ export interface ReportDescriptor<M extends string> {
   /** Places on the path the message speaks of ("lock taken here"). */
   readonly related?: ReadonlyArray<{ readonly node: ts.Node; readonly message: string }>;
   /** Mechanical fixes: insert `text` at `pos` in the reported file. */
-  readonly fixes?: ReadonlyArray<{ readonly title: string; readonly inserts: ReadonlyArray<{ readonly pos: number; readonly text: string }> }>;
+  readonly fixes?: ReadonlyArray<{
+    readonly title: string;
+    readonly inserts: ReadonlyArray<{ readonly pos: number; readonly text: string }>;
+  }>;
 }
 
 export interface RuleContext<M extends string> {
@@ -73,11 +76,21 @@ export function spanOf(node: ts.Node, sf: ts.SourceFile): SourceSpan {
   if (nl >= 0 && nl < end) end = text[nl - 1] === '\r' ? nl - 1 : nl;
   const s = sf.getLineAndCharacterOfPosition(start);
   const e = sf.getLineAndCharacterOfPosition(end);
-  return { file: sf.fileName, startLine: s.line + 1, startColumn: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1, start, end };
+  return {
+    file: sf.fileName,
+    startLine: s.line + 1,
+    startColumn: s.character + 1,
+    endLine: e.line + 1,
+    endColumn: e.character + 1,
+    start,
+    end,
+  };
 }
 
 export function formatMessage(template: string, data: Readonly<Record<string, string | number>> | undefined): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (all, key: string) => (data !== undefined && key in data ? String(data[key]) : all));
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (all, key: string) =>
+    data !== undefined && key in data ? String(data[key]) : all,
+  );
 }
 
 export function shortText(node: ts.Node, sf: ts.SourceFile, max = 60): string {
@@ -85,8 +98,16 @@ export function shortText(node: ts.Node, sf: ts.SourceFile, max = 60): string {
   return t.length > max ? `${t.slice(0, max - 3)}...` : t;
 }
 
-export function makeDiagnostic<M extends string>(rule: RuleDefinition<M>, severity: Exclude<Severity, 'off'>, sf: ts.SourceFile, d: ReportDescriptor<M>): Diagnostic {
-  const related: RelatedLocation[] = (d.related ?? []).map((r) => ({ span: spanOf(r.node, r.node.getSourceFile()), message: r.message }));
+export function makeDiagnostic<M extends string>(
+  rule: RuleDefinition<M>,
+  severity: Exclude<Severity, 'off'>,
+  sf: ts.SourceFile,
+  d: ReportDescriptor<M>,
+): Diagnostic {
+  const related: RelatedLocation[] = (d.related ?? []).map((r) => ({
+    span: spanOf(r.node, r.node.getSourceFile()),
+    message: r.message,
+  }));
   return {
     ruleId: rule.id,
     messageId: d.messageId,
@@ -94,7 +115,10 @@ export function makeDiagnostic<M extends string>(rule: RuleDefinition<M>, severi
     message: formatMessage(rule.meta.messages[d.messageId], d.data),
     span: spanOf(d.node, sf),
     related,
-    fixes: (d.fixes ?? []).map((f) => ({ title: f.title, edits: f.inserts.map((i) => ({ file: sf.fileName, start: i.pos, end: i.pos, newText: i.text })) })),
+    fixes: (d.fixes ?? []).map((f) => ({
+      title: f.title,
+      edits: f.inserts.map((i) => ({ file: sf.fileName, start: i.pos, end: i.pos, newText: i.text })),
+    })),
   };
 }
 
@@ -103,11 +127,20 @@ export function makeDiagnostic<M extends string>(rule: RuleDefinition<M>, severi
  * Offered only when `stmt` cannot read anything the inserted release would unprotect: a bare
  * `return;`, or a return of a literal.
  */
-export function insertBeforeStatement(stmt: ts.Node, statement: string, title: string): NonNullable<ReportDescriptor<string>['fixes']> {
+export function insertBeforeStatement(
+  stmt: ts.Node,
+  statement: string,
+  title: string,
+): NonNullable<ReportDescriptor<string>['fixes']> {
   if (!ts.isReturnStatement(stmt)) return [];
   const e = stmt.expression;
-  const safe = e === undefined || ts.isLiteralExpression(e) || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.TrueKeyword ||
-    e.kind === ts.SyntaxKind.FalseKeyword || (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand));
+  const safe =
+    e === undefined ||
+    ts.isLiteralExpression(e) ||
+    e.kind === ts.SyntaxKind.NullKeyword ||
+    e.kind === ts.SyntaxKind.TrueKeyword ||
+    e.kind === ts.SyntaxKind.FalseKeyword ||
+    (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand));
   if (!safe) return [];
   const sf = stmt.getSourceFile();
   const start = stmt.getStart(sf);
@@ -115,5 +148,13 @@ export function insertBeforeStatement(stmt: ts.Node, statement: string, title: s
   const before = sf.text.slice(lineStart, start);
   // Alone on its line: a new line with the same indentation. After other code (`if (x) return;`): wrap in a block.
   if (/^\s*$/.test(before)) return [{ title, inserts: [{ pos: start, text: `${statement}\n${before}` }] }];
-  return [{ title, inserts: [{ pos: start, text: `{ ${statement} ` }, { pos: stmt.getEnd(), text: ' }' }] }];
+  return [
+    {
+      title,
+      inserts: [
+        { pos: start, text: `{ ${statement} ` },
+        { pos: stmt.getEnd(), text: ' }' },
+      ],
+    },
+  ];
 }

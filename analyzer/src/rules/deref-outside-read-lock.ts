@@ -47,7 +47,11 @@ export default defineRule({
         ctx.report({
           node: e.node,
           messageId: 'callRequiresReadLock',
-          data: { callee: e.summary.name, line: ctx.line(e.node), where: e.state.readMax > 0 ? 'not held on every path' : 'not held' },
+          data: {
+            callee: e.summary.name,
+            line: ctx.line(e.node),
+            where: e.state.readMax > 0 ? 'not held on every path' : 'not held',
+          },
         });
         continue;
       }
@@ -68,14 +72,19 @@ export default defineRule({
       }
       // In a chain `a.b.c` report the innermost unprotected step once.
       const inner = e.base;
-      if ((ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) && ctx.primitives.isTypeStableExpr(inner.expression)) continue;
+      if (
+        (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) &&
+        ctx.primitives.isTypeStableExpr(inner.expression)
+      )
+        continue;
       ctx.report({
         node: e.node,
         messageId: 'derefOutsideReadLock',
         data: {
           object: ctx.text(e.base),
           line: ctx.line(e.node),
-          where: e.state.readMax > 0 ? 'where rcuReadLock() is held on some paths only' : 'outside any read-side section',
+          where:
+            e.state.readMax > 0 ? 'where rcuReadLock() is held on some paths only' : 'outside any read-side section',
         },
       });
     }

@@ -19,7 +19,14 @@ import { rootIdentifier, skipParens } from '../ast.js';
 import { SLAB_TYPESAFE_BY_RCU_BIT } from '../primitives/slab-model.js';
 import { defineRule } from './define-rule.js';
 import { type Marks, definition, runMarkFlow, withMark } from './rule-utils/mark-flow.js';
-import { isRcuPointerField, rcuFieldBindings, rcuFieldStore, runtimeImportName, unlinkedByCall, waitsForGracePeriod } from './rule-utils/slab-sites.js';
+import {
+  isRcuPointerField,
+  rcuFieldBindings,
+  rcuFieldStore,
+  runtimeImportName,
+  unlinkedByCall,
+  waitsForGracePeriod,
+} from './rule-utils/slab-sites.js';
 
 interface Held {
   /** The RCU field it was loaded from (`task.sighand`), normalized. */
@@ -33,7 +40,8 @@ const norm = (e: ts.Node): string => e.getText().replace(/\s+|\?/g, '');
 export default defineRule({
   id: 'rcu/free-without-grace-period',
   meta: {
-    description: 'Disallow freeing an object of a cache that is not type-stable after unlinking it from RCU readers without a grace period in between.',
+    description:
+      'Disallow freeing an object of a cache that is not type-stable after unlinking it from RCU readers without a grace period in between.',
     messages: {
       freeWithoutGracePeriod:
         '`{{object}}` is freed at line {{line}} after it was unlinked at line {{unlinkLine}}, with no grace period in between: readers that loaded it before the unlink may still be using it, and its cache `{{cache}}` is not type-stable. Call synchronizeRcu() (or await synchronizeRcuAsync()) first, or free it from callRcu(() => kmemCacheFree(...)).',
@@ -43,7 +51,8 @@ export default defineRule({
   precision: 'high',
   check(ctx) {
     const { checker, primitives } = ctx;
-    const symOf = (id: ts.Identifier | undefined): ts.Symbol | undefined => (id === undefined ? undefined : checker.getSymbolAtLocation(id));
+    const symOf = (id: ts.Identifier | undefined): ts.Symbol | undefined =>
+      id === undefined ? undefined : checker.getSymbolAtLocation(id);
     const clearAll = (m: Marks<Held>): Marks<Held> => {
       let out = m;
       for (const [sym, h] of m) if (h.unlinked !== undefined) out = withMark(out, sym, { ...h, unlinked: undefined });
@@ -53,7 +62,10 @@ export default defineRule({
       if (primitives.isTypeStableExpr(obj)) return true;
       const x = cacheArg === undefined ? undefined : skipParens(cacheArg);
       const d = x !== undefined && ts.isIdentifier(x) ? symOf(x)?.valueDeclaration : undefined;
-      const init = d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined ? skipParens(d.initializer) : undefined;
+      const init =
+        d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined
+          ? skipParens(d.initializer)
+          : undefined;
       const cache = init === undefined ? undefined : primitives.slab.caches().find((c) => c.call === init);
       // Unknown flags: the brand already said no, and the runtime ties the two together.
       return cache?.flags !== undefined && (cache.flags & SLAB_TYPESAFE_BY_RCU_BIT) !== 0;
@@ -63,13 +75,15 @@ export default defineRule({
         const bound = rcuFieldBindings(node, primitives, checker);
         if (bound.length > 0) {
           let out = m;
-          for (const b of bound) out = withMark(out, b.sym, { loadedFrom: b.field.replace(/\s+|\?/g, ''), unlinked: undefined });
+          for (const b of bound)
+            out = withMark(out, b.sym, { loadedFrom: b.field.replace(/\s+|\?/g, ''), unlinked: undefined });
           return out;
         }
         const def = definition(node, checker);
         if (def !== undefined) {
           const init = def.init === undefined ? undefined : skipParens(def.init);
-          if (init !== undefined && isRcuPointerField(init, primitives, checker)) return withMark(m, def.sym, { loadedFrom: norm(init), unlinked: undefined });
+          if (init !== undefined && isRcuPointerField(init, primitives, checker))
+            return withMark(m, def.sym, { loadedFrom: norm(init), unlinked: undefined });
           const src = init !== undefined && ts.isIdentifier(init) ? symOf(init) : undefined;
           return withMark(m, def.sym, src === undefined ? undefined : m.get(src));
         }
@@ -78,7 +92,8 @@ export default defineRule({
           // `task.sighand = next`: whatever was loaded from task.sighand is now unlinked.
           const from = norm(store.field);
           let out = m;
-          for (const [sym, h] of m) if (h.loadedFrom === from && h.unlinked === undefined) out = withMark(out, sym, { ...h, unlinked: node });
+          for (const [sym, h] of m)
+            if (h.loadedFrom === from && h.unlinked === undefined) out = withMark(out, sym, { ...h, unlinked: node });
           return out;
         }
         if (ts.isAwaitExpression(node)) {
@@ -87,7 +102,8 @@ export default defineRule({
         }
         if (!ts.isCallExpression(node)) return m;
         const kind = primitives.callKind(node);
-        if (kind === 'synchronizeRcu' || (kind === undefined && waitsForGracePeriod(node, primitives))) return clearAll(m);
+        if (kind === 'synchronizeRcu' || (kind === undefined && waitsForGracePeriod(node, primitives)))
+          return clearAll(m);
         const unlinkedArg = unlinkedByCall(node, primitives);
         if (unlinkedArg !== undefined) {
           const sym = symOf(rootIdentifier(unlinkedArg));
@@ -105,16 +121,32 @@ export default defineRule({
         ctx.report({
           node,
           messageId: 'freeWithoutGracePeriod',
-          data: { object: ctx.text(obj!), line: ctx.line(node), unlinkLine: ctx.line(h.unlinked), cache: cacheArg === undefined ? 'cache' : ctx.text(cacheArg) },
+          data: {
+            object: ctx.text(obj!),
+            line: ctx.line(node),
+            unlinkLine: ctx.line(h.unlinked),
+            cache: cacheArg === undefined ? 'cache' : ctx.text(cacheArg),
+          },
           related: [{ node: h.unlinked, message: 'unlinked here' }],
-          fixes: callRcu === undefined ? [] : [{
-            title: `Free it from ${callRcu}(() => ...) after a grace period`,
-            inserts: [{ pos: node.getStart(ctx.sourceFile), text: `${callRcu}(() => ` }, { pos: node.getEnd(), text: ')' }],
-          }],
+          fixes:
+            callRcu === undefined
+              ? []
+              : [
+                  {
+                    title: `Free it from ${callRcu}(() => ...) after a grace period`,
+                    inserts: [
+                      { pos: node.getStart(ctx.sourceFile), text: `${callRcu}(() => ` },
+                      { pos: node.getEnd(), text: ')' },
+                    ],
+                  },
+                ],
         });
         return m;
       },
-      join: (a, b) => ({ loadedFrom: a.loadedFrom === b.loadedFrom ? a.loadedFrom : a.loadedFrom ?? b.loadedFrom, unlinked: a.unlinked ?? b.unlinked }),
+      join: (a, b) => ({
+        loadedFrom: a.loadedFrom === b.loadedFrom ? a.loadedFrom : (a.loadedFrom ?? b.loadedFrom),
+        unlinked: a.unlinked ?? b.unlinked,
+      }),
       equals: (a, b) => a.loadedFrom === b.loadedFrom && a.unlinked === b.unlinked,
     });
   },

@@ -13,9 +13,11 @@ import { isComparisonOperand, lineOf } from '../ast.js';
 export default defineRule({
   id: 'rcu/inc-not-zero-unchecked',
   meta: {
-    description: 'Require the result of refcountIncNotZero() to be tested, with the right polarity, and the key to be re-checked after the increment.',
+    description:
+      'Require the result of refcountIncNotZero() to be tested, with the right polarity, and the key to be re-checked after the increment.',
     messages: {
-      resultIgnored: 'The result of `refcountIncNotZero()` at line {{line}} is ignored; when it returns false no reference was taken and the object is being freed.',
+      resultIgnored:
+        'The result of `refcountIncNotZero()` at line {{line}} is ignored; when it returns false no reference was taken and the object is being freed.',
       wrongPolarity:
         '`{{object}}` is {{how}} at line {{useLine}} on the path where `refcountIncNotZero()` at line {{line}} failed: no reference was taken there.',
       recheckBeforeIncrement:
@@ -38,7 +40,13 @@ export default defineRule({
       if (o === undefined) continue;
       const checked = o.pending?.checkedBefore;
       const isRecheck = e.kind === 'deref' && isComparisonOperand(e.node);
-      if (checked !== undefined && o.pending !== undefined && (e.kind === 'use' || e.kind === 'deref') && !isRecheck && !done.has(o.pending.site)) {
+      if (
+        checked !== undefined &&
+        o.pending !== undefined &&
+        (e.kind === 'use' || e.kind === 'deref') &&
+        !isRecheck &&
+        !done.has(o.pending.site)
+      ) {
         done.add(o.pending.site);
         ctx.report({
           node: o.pending.site,
@@ -52,7 +60,15 @@ export default defineRule({
       // On the failure path the object may still be read inside the section (to move on); it
       // must not be kept, returned, handed on, or put.
       const how =
-        e.kind === 'refPut' ? 'released' : e.kind === 'use' ? (e.how === 'return' ? 'returned' : 'handed on') : e.state.readMin <= 0 ? 'dereferenced outside the read-side section' : undefined;
+        e.kind === 'refPut'
+          ? 'released'
+          : e.kind === 'use'
+            ? e.how === 'return'
+              ? 'returned'
+              : 'handed on'
+            : e.state.readMin <= 0
+              ? 'dereferenced outside the read-side section'
+              : undefined;
       if (how === undefined) continue;
       done.add(o.incFailed);
       ctx.report({

@@ -21,7 +21,8 @@ import { functionBodyOf } from './rule-utils/slab-sites.js';
 export default defineRule({
   id: 'rcu/lock-without-ctor',
   meta: {
-    description: "Disallow taking a type-stable object's spinlock without a reference when the cache's constructor does not initialize that lock.",
+    description:
+      "Disallow taking a type-stable object's spinlock without a reference when the cache's constructor does not initialize that lock.",
     messages: {
       noCtor:
         '`{{call}}` at line {{line}} locks `{{object}}` without holding a reference, but cache `{{cache}}` has no constructor: the lock of a freed and reused object is not guaranteed to be a valid lock. Initialize `{{field}}` in a ctor (spinLockInit) or take a reference first.',
@@ -38,18 +39,35 @@ export default defineRule({
       const kind = ctx.primitives.callKind(e.node);
       if (kind !== 'spinLock' && kind !== 'spinTrylock') continue;
       const arg = lockExpression(e.node.arguments[0], ctx.checker);
-      if (arg === undefined || !ts.isPropertyAccessExpression(arg) || !ctx.primitives.isTypeStableExpr(arg.expression)) continue;
+      if (arg === undefined || !ts.isPropertyAccessExpression(arg) || !ctx.primitives.isTypeStableExpr(arg.expression))
+        continue;
       // Held by reference (refcountIncNotZero on every path, a table lookup), fresh, or owned: no reuse possible.
       const o = e.sym === undefined ? undefined : e.state.objs.get(e.sym);
-      if (o !== undefined && (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable' || o.refHeld !== undefined)) continue;
+      if (
+        o !== undefined &&
+        (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable' || o.refHeld !== undefined)
+      )
+        continue;
       const struct = slab.structOfField(arg);
       if (struct === undefined) continue;
       const field = arg.name.text;
-      const caches = slab.cachesOf(struct).filter((c) => c.flags === undefined || (c.flags & SLAB_TYPESAFE_BY_RCU_BIT) !== 0 || struct.typesafeByRcu === true);
-      const bad = caches.map((c) => ({ c, why: ctorVerdict(c, field, ctx.primitives) })).find((x) => x.why !== 'ok' && x.why !== 'unknown');
+      const caches = slab
+        .cachesOf(struct)
+        .filter(
+          (c) => c.flags === undefined || (c.flags & SLAB_TYPESAFE_BY_RCU_BIT) !== 0 || struct.typesafeByRcu === true,
+        );
+      const bad = caches
+        .map((c) => ({ c, why: ctorVerdict(c, field, ctx.primitives) }))
+        .find((x) => x.why !== 'ok' && x.why !== 'unknown');
       if (bad === undefined) continue;
       const name = cacheName(bad.c);
-      const data = { call: ctx.text(e.node), line: ctx.line(e.node), object: ctx.text(arg.expression), cache: name, field };
+      const data = {
+        call: ctx.text(e.node),
+        line: ctx.line(e.node),
+        object: ctx.text(arg.expression),
+        cache: name,
+        field,
+      };
       const related: Array<{ node: ts.Node; message: string }> = [{ node: bad.c.call, message: 'cache created here' }];
       if (bad.why === 'noCtor') {
         ctx.report({ node: e.node, messageId: 'noCtor', data, related });
@@ -57,7 +75,12 @@ export default defineRule({
         const ctor = bad.c.ctor!;
         const p = ctor.parameters[0];
         related.push({ node: ctor, message: 'constructor here' });
-        ctx.report({ node: e.node, messageId: 'ctorMissesLock', data: { ...data, param: p !== undefined && ts.isIdentifier(p.name) ? p.name.text : 'obj' }, related });
+        ctx.report({
+          node: e.node,
+          messageId: 'ctorMissesLock',
+          data: { ...data, param: p !== undefined && ts.isIdentifier(p.name) ? p.name.text : 'obj' },
+          related,
+        });
       }
     }
   },
@@ -68,13 +91,17 @@ function lockExpression(arg: ts.Expression | undefined, checker: ts.TypeChecker)
   const x = arg === undefined ? undefined : skipParens(arg);
   if (x === undefined || !ts.isIdentifier(x)) return x;
   const d = checker.getSymbolAtLocation(x)?.valueDeclaration;
-  const constDecl = d !== undefined && ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
+  const constDecl =
+    d !== undefined &&
+    ts.isVariableDeclaration(d) &&
+    ts.isVariableDeclarationList(d.parent) &&
+    (d.parent.flags & ts.NodeFlags.Const) !== 0;
   return constDecl && d.initializer !== undefined ? skipParens(d.initializer) : x;
 }
 
 function cacheName(c: CacheDecl): string {
   const a = c.call.arguments[1];
-  return a !== undefined && ts.isStringLiteralLike(a) ? a.text : a?.getText() ?? 'cache';
+  return a !== undefined && ts.isStringLiteralLike(a) ? a.text : (a?.getText() ?? 'cache');
 }
 
 /**
@@ -95,7 +122,8 @@ function initializesLock(body: ts.Node, field: string, primitives: Primitives, d
     if (ts.isCallExpression(n)) {
       const kind = primitives.callKind(n);
       const a = n.arguments[0] === undefined ? undefined : skipParens(n.arguments[0]);
-      if (kind === 'spinLockInit' && a !== undefined && ts.isPropertyAccessExpression(a) && a.name.text === field) found = true;
+      if (kind === 'spinLockInit' && a !== undefined && ts.isPropertyAccessExpression(a) && a.name.text === field)
+        found = true;
       else if (kind === undefined && depth < 3) {
         const body = functionBodyOf(primitives.calleeSymbol(n)?.valueDeclaration);
         if (body !== undefined && initializesLock(body, field, primitives, depth + 1)) found = true;

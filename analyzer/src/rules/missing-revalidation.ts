@@ -16,7 +16,8 @@ import type { FactState } from '../dataflow/facts.js';
 export default defineRule({
   id: 'rcu/missing-revalidation',
   meta: {
-    description: 'Require an identity re-check after locking or referencing an object found by an RCU lookup, before using it.',
+    description:
+      'Require an identity re-check after locking or referencing an object found by an RCU lookup, before using it.',
     messages: {
       usedWithoutRevalidation:
         '`{{object}}` is used at line {{line}} after `{{acquire}}` at line {{acquireLine}} without revalidating its identity; it was loaded from `{{from}}` at line {{loadLine}}, and on the path through line {{acquireLine}} it may be another {{object}} by now.',

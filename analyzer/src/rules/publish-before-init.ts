@@ -32,7 +32,8 @@ interface Fresh {
 export default defineRule({
   id: 'rcu/publish-before-init',
   meta: {
-    description: 'Disallow writing fields of a freshly allocated object after it was published through an RCU pointer or an RCU hash table.',
+    description:
+      'Disallow writing fields of a freshly allocated object after it was published through an RCU pointer or an RCU hash table.',
     messages: {
       writeAfterPublish:
         '`{{target}}` is written at line {{line}} after `{{object}}` was published at line {{publishLine}} ({{how}}): a reader that finds it there may see this field unset. Initialize every field before publishing.',
@@ -42,13 +43,15 @@ export default defineRule({
   precision: 'high',
   check(ctx) {
     const { checker, primitives } = ctx;
-    const symOf = (id: ts.Identifier | undefined): ts.Symbol | undefined => (id === undefined ? undefined : checker.getSymbolAtLocation(id));
+    const symOf = (id: ts.Identifier | undefined): ts.Symbol | undefined =>
+      id === undefined ? undefined : checker.getSymbolAtLocation(id);
     /** Mark the object `sym` holds as published at `site`, in every variable that aliases it. */
     const publish = (m: Marks<Fresh>, sym: ts.Symbol | undefined, site: ts.Node): Marks<Fresh> => {
       const f = sym === undefined ? undefined : m.get(sym);
       if (f === undefined) return m;
       let out = m;
-      for (const [other, g] of m) if (g.alloc === f.alloc && g.published === undefined) out = withMark(out, other, { ...g, published: site });
+      for (const [other, g] of m)
+        if (g.alloc === f.alloc && g.published === undefined) out = withMark(out, other, { ...g, published: site });
       return out;
     };
     runMarkFlow<Fresh>(ctx.analysis.cfg, {
@@ -57,7 +60,11 @@ export default defineRule({
         if (def !== undefined) {
           const init = def.init === undefined ? undefined : skipParens(def.init);
           // Fresh from the cache, or from a project helper that returns what it just allocated (`newProduct()`).
-          if (init !== undefined && ts.isCallExpression(init) && (primitives.callKind(init) === 'kmemCacheAlloc' || ctx.summaryOfCall(init)?.returnsFresh === true)) {
+          if (
+            init !== undefined &&
+            ts.isCallExpression(init) &&
+            (primitives.callKind(init) === 'kmemCacheAlloc' || ctx.summaryOfCall(init)?.returnsFresh === true)
+          ) {
             return withMark(m, def.sym, { alloc: init, published: undefined });
           }
           if (init !== undefined && ts.isCallExpression(init) && primitives.callKind(init) === 'tableInsert') {
@@ -75,8 +82,17 @@ export default defineRule({
           ctx.report({
             node,
             messageId: 'writeAfterPublish',
-            data: { target: ctx.text(target), line: ctx.line(node), object: root!.text, publishLine: ctx.line(f.published), how: howPublished(f.published) },
-            related: [{ node: f.published, message: 'published here' }, { node: f.alloc, message: 'allocated here' }],
+            data: {
+              target: ctx.text(target),
+              line: ctx.line(node),
+              object: root!.text,
+              publishLine: ctx.line(f.published),
+              how: howPublished(f.published),
+            },
+            related: [
+              { node: f.published, message: 'published here' },
+              { node: f.alloc, message: 'allocated here' },
+            ],
           });
         }
         const store = rcuFieldStore(node, primitives, checker);
@@ -93,7 +109,8 @@ export default defineRule({
           node.arguments.forEach((a, i) => {
             const x = skipParens(a);
             const argSym = ts.isIdentifier(x) ? symOf(x) : undefined;
-            if (argSym !== undefined && out.has(argSym) && publishesArgument(node, i, primitives, checker)) out = publish(out, argSym, node);
+            if (argSym !== undefined && out.has(argSym) && publishesArgument(node, i, primitives, checker))
+              out = publish(out, argSym, node);
           });
           return out;
         }
@@ -104,12 +121,22 @@ export default defineRule({
         const cond = edge.condition === undefined ? undefined : skipParens(edge.condition);
         const tested = cond !== undefined && ts.isIdentifier(cond) ? symOf(cond) : undefined;
         const c = tested !== undefined ? m.get(tested)?.verdictOf : cond;
-        if (edge.kind !== 'false' || c === undefined || !ts.isCallExpression(c) || primitives.callKind(c) !== 'tableInsert') return m;
+        if (
+          edge.kind !== 'false' ||
+          c === undefined ||
+          !ts.isCallExpression(c) ||
+          primitives.callKind(c) !== 'tableInsert'
+        )
+          return m;
         let out = m;
         for (const [sym, f] of m) if (f.published === c) out = withMark(out, sym, { ...f, published: undefined });
         return out;
       },
-      join: (a, b) => ({ alloc: a.alloc, published: a.published ?? b.published, verdictOf: a.verdictOf === b.verdictOf ? a.verdictOf : undefined }),
+      join: (a, b) => ({
+        alloc: a.alloc,
+        published: a.published ?? b.published,
+        verdictOf: a.verdictOf === b.verdictOf ? a.verdictOf : undefined,
+      }),
       equals: (a, b) => a.alloc === b.alloc && a.published === b.published && a.verdictOf === b.verdictOf,
     });
   },

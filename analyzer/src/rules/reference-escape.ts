@@ -13,7 +13,8 @@ import { callText } from './rule-utils/nodes.js';
 export default defineRule({
   id: 'rcu/reference-escape',
   meta: {
-    description: 'Disallow references obtained under rcuReadLock() from escaping the read-side section unless stabilized.',
+    description:
+      'Disallow references obtained under rcuReadLock() from escaping the read-side section unless stabilized.',
     messages: {
       usedAfterSection:
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is {{how}} at line {{line}}, after the read-side section ended at line {{endLine}}; it was never locked or referenced, so it may already be another object.',
@@ -26,7 +27,13 @@ export default defineRule({
   defaultSeverity: 'error',
   precision: 'high',
   check(ctx) {
-    const HOW = { return: 'returned', arg: 'passed on', storeOuter: 'stored outside the function', storeField: 'stored in a field', postMessage: 'posted to another thread' } as const;
+    const HOW = {
+      return: 'returned',
+      arg: 'passed on',
+      storeOuter: 'stored outside the function',
+      storeField: 'stored in a field',
+      postMessage: 'posted to another thread',
+    } as const;
     for (const e of ctx.events) {
       if (e.kind !== 'deref' && e.kind !== 'use' && e.kind !== 'capture') continue;
       const sym = e.sym;
@@ -47,10 +54,18 @@ export default defineRule({
           node: e.node,
           messageId: 'usedAfterSection',
           data: { ...base, how: e.kind === 'deref' ? 'dereferenced' : HOW[e.how], endLine: lineOf(o.sectionEnded) },
-          related: [...loaded, { node: o.sectionEnded, message: `${callText(o.sectionEnded)}: read-side section ends here` }],
+          related: [
+            ...loaded,
+            { node: o.sectionEnded, message: `${callText(o.sectionEnded)}: read-side section ends here` },
+          ],
         });
       } else if (e.kind === 'use' && (e.how === 'storeOuter' || e.how === 'storeField' || e.how === 'postMessage')) {
-        ctx.report({ node: e.node, messageId: 'storedBeyondSection', data: { ...base, how: HOW[e.how] }, related: loaded });
+        ctx.report({
+          node: e.node,
+          messageId: 'storedBeyondSection',
+          data: { ...base, how: HOW[e.how] },
+          related: loaded,
+        });
       }
     }
   },

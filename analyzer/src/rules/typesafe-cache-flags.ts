@@ -19,7 +19,8 @@ const CREATE = new Set(['kmemCacheCreate']);
 export default defineRule({
   id: 'slab/typesafe-cache-flags',
   meta: {
-    description: 'Disallow SLAB_POISON or a destructor on a type-stable cache, and a typesafeByRcu struct in a cache without SLAB_TYPESAFE_BY_RCU.',
+    description:
+      'Disallow SLAB_POISON or a destructor on a type-stable cache, and a typesafeByRcu struct in a cache without SLAB_TYPESAFE_BY_RCU.',
     messages: {
       poisonWithTypesafe:
         'Cache `{{cache}}` is SLAB_TYPESAFE_BY_RCU and SLAB_POISON: readers inside rcuReadLock() still read freed objects, and poisoning them would hand those readers garbage (kmemCacheCreate() throws SlabCacheFlagsError).',
@@ -41,7 +42,11 @@ export default defineRule({
       // cache must be type-stable, so a destructor is wrong whatever the flags are).
       if (cache.flags === undefined) {
         if (cache.struct?.typesafeByRcu === true && cache.dtorProp !== undefined) {
-          ctx.report({ node: cache.dtorProp, messageId: 'dtorWithTypesafe', data: { cache: cacheLabel(call, ctx.text(call.arguments[1] ?? call)) } });
+          ctx.report({
+            node: cache.dtorProp,
+            messageId: 'dtorWithTypesafe',
+            data: { cache: cacheLabel(call, ctx.text(call.arguments[1] ?? call)) },
+          });
         }
         continue;
       }
@@ -49,7 +54,8 @@ export default defineRule({
       const typesafe = (cache.flags & SLAB_TYPESAFE_BY_RCU_BIT) !== 0;
       const flagsNode = cache.flagsExpr ?? call;
       const structArg = call.arguments[2] ?? call;
-      const structName = cache.struct === undefined ? ctx.text(structArg) : structNameOf(cache.struct.call, ctx.text(structArg));
+      const structName =
+        cache.struct === undefined ? ctx.text(structArg) : structNameOf(cache.struct.call, ctx.text(structArg));
       if (typesafe && (cache.flags & SLAB_POISON_BIT) !== 0) {
         ctx.report({ node: flagsNode, messageId: 'poisonWithTypesafe', data: { cache: name } });
       }

@@ -48,7 +48,8 @@ export default defineRule({
         'This return holds {{here}} read-side section(s) but the return at line {{otherLine}} holds {{other}}; callers cannot know whether the read lock is held.',
       conditionalAtReturn:
         'This return holds {{whenTrue}} read-side section(s) when `{{cond}}` is true and {{whenFalse}} otherwise; the section opened under that condition is never closed on one side.',
-      heldAtThrow: 'The throw at line {{line}} leaves the function holding {{count}} read-side section(s) more than it was called with.',
+      heldAtThrow:
+        'The throw at line {{line}} leaves the function holding {{count}} read-side section(s) more than it was called with.',
     },
   },
   defaultSeverity: 'error',
@@ -65,14 +66,19 @@ export default defineRule({
         if (back.length > 0) {
           // A loop header: the body's own states inherit the header's join, so compare ranges
           // of the back edges with the exact depth the loop was entered with.
-          if (fwd.length === 0 || !fwd.every((i) => exact(i.state) && i.state.readMin === fwd[0]!.state.readMin)) continue;
+          if (fwd.length === 0 || !fwd.every((i) => exact(i.state) && i.state.readMin === fwd[0]!.state.readMin))
+            continue;
           const d = fwd[0]!.state.readMin;
           const bad = back.find((i) => i.state.readMin !== d || i.state.readMax !== d);
           if (bad === undefined) continue;
           ctx.report({
             node: keywordOf(anchorNode),
             messageId: 'depthDiffersAtBackEdge',
-            data: { a: d, b: bad.state.readMax !== d ? bad.state.readMax : bad.state.readMin, lineB: lastLineOf(bad.edge.from, anchorNode) },
+            data: {
+              a: d,
+              b: bad.state.readMax !== d ? bad.state.readMax : bad.state.readMin,
+              lineB: lastLineOf(bad.edge.from, anchorNode),
+            },
           });
           continue;
         }
@@ -99,13 +105,21 @@ export default defineRule({
       } else if (e.kind === 'exit') {
         const w = e.state.readWhen;
         if (!e.state.readTainted && w !== undefined && w.whenTrue !== w.whenFalse) {
-          ctx.report({ node: exitAnchor(e.node), messageId: 'conditionalAtReturn', data: { whenTrue: w.whenTrue, whenFalse: w.whenFalse, cond: w.sym.name } });
+          ctx.report({
+            node: exitAnchor(e.node),
+            messageId: 'conditionalAtReturn',
+            data: { whenTrue: w.whenTrue, whenFalse: w.whenFalse, cond: w.sym.name },
+          });
           continue;
         }
         if (!exact(e.state)) continue;
         if (e.how === 'throw') {
           if (e.state.readMin > entry) {
-            ctx.report({ node: exitAnchor(e.node), messageId: 'heldAtThrow', data: { line: ctx.line(e.node), count: e.state.readMin - entry } });
+            ctx.report({
+              node: exitAnchor(e.node),
+              messageId: 'heldAtThrow',
+              data: { line: ctx.line(e.node), count: e.state.readMin - entry },
+            });
           }
         } else {
           returns.push({ node: e.node, depth: e.state.readMin });
@@ -122,7 +136,10 @@ export default defineRule({
           node: exitAnchor(r.node),
           messageId: 'returnsUnbalanced',
           data: { here: r.depth, other: other.depth, otherLine: lineOf(exitAnchor(other.node)) },
-          fixes: r.depth === entry + 1 ? insertBeforeStatement(r.node, 'rcuReadUnlock();', 'Call rcuReadUnlock() before this return') : [],
+          fixes:
+            r.depth === entry + 1
+              ? insertBeforeStatement(r.node, 'rcuReadUnlock();', 'Call rcuReadUnlock() before this return')
+              : [],
         });
       }
     }

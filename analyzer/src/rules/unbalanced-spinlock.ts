@@ -14,10 +14,12 @@ export default defineRule({
   meta: {
     description: 'Require each spinLock() to be released exactly once on every path.',
     messages: {
-      doubleLock: '`{{lock}}` is locked at line {{line}} while already held{{paths}} (taken at line {{siteLine}}); a spinlock does not nest.',
+      doubleLock:
+        '`{{lock}}` is locked at line {{line}} while already held{{paths}} (taken at line {{siteLine}}); a spinlock does not nest.',
       unlockNotHeld: '`{{lock}}` is unlocked at line {{line}} but is not held{{paths}}.',
       heldAtExit: '`{{lock}}` (taken at line {{siteLine}}) is still held when the function returns here{{paths}}.',
-      heldAtThrow: '`{{lock}}` (taken at line {{siteLine}}) is still held when the exception at line {{line}} leaves the function.',
+      heldAtThrow:
+        '`{{lock}}` (taken at line {{siteLine}}) is still held when the exception at line {{line}} leaves the function.',
       callRequiresLock: '`{{callee}}()` must be called holding `{{lock}}`, which is not held here{{paths}}.',
     },
   },
@@ -33,7 +35,12 @@ export default defineRule({
         ctx.report({
           node: e.node,
           messageId: 'doubleLock',
-          data: { lock: e.key, line: ctx.line(e.node), siteLine: ctx.line(held.site), paths: held.must ? '' : ' on some paths' },
+          data: {
+            lock: e.key,
+            line: ctx.line(e.node),
+            siteLine: ctx.line(held.site),
+            paths: held.must ? '' : ' on some paths',
+          },
           related: [{ node: held.site, message: 'lock taken here' }],
         });
       } else if (e.kind === 'spinUnlock') {
@@ -52,7 +59,11 @@ export default defineRule({
           const key = arg !== undefined ? arg.getText().replace(/\s+/g, '') + l.slice(l.indexOf('.')) : l;
           const held = e.state.locks.get(key);
           if (held?.must === true) continue;
-          ctx.report({ node: e.node, messageId: 'callRequiresLock', data: { callee: e.summary.name, lock: key, paths: held === undefined ? '' : ' on every path' } });
+          ctx.report({
+            node: e.node,
+            messageId: 'callRequiresLock',
+            data: { callee: e.summary.name, lock: key, paths: held === undefined ? '' : ' on every path' },
+          });
         }
       } else if (e.kind === 'exit') {
         for (const [key, l] of e.state.locks) {
@@ -82,7 +93,9 @@ export default defineRule({
             messageId: 'heldAtExit',
             data: { lock: key, siteLine: ctx.line(l.site), paths: l.must ? '' : ' on some paths' },
             related: [{ node: l.site, message: `${callText(l.site)}: lock taken here` }],
-            fixes: l.must ? insertBeforeStatement(e.node, `spinUnlock(${key});`, `Call spinUnlock(${key}) before this return`) : [],
+            fixes: l.must
+              ? insertBeforeStatement(e.node, `spinUnlock(${key});`, `Call spinUnlock(${key}) before this return`)
+              : [],
           });
         }
       }

@@ -23,7 +23,13 @@ export interface Annotations {
   readonly owned: readonly string[];
 }
 
-export const NO_ANNOTATIONS: Annotations = { rcuReadLockHeld: false, acquires: [], releases: [], mustHold: [], owned: [] };
+export const NO_ANNOTATIONS: Annotations = {
+  rcuReadLockHeld: false,
+  acquires: [],
+  releases: [],
+  mustHold: [],
+  owned: [],
+};
 
 /** The lock name used for the RCU read lock in @acquires/@releases/@mustHold. */
 export const RCU_LOCK_NAME = 'rcu';

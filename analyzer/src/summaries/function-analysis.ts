@@ -49,7 +49,14 @@ function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecke
   for (const key of [...ann.mustHold, ...ann.releases.filter((l) => l !== RCU_LOCK_NAME)]) {
     const dot = key.indexOf('.');
     const obj = dot < 0 ? undefined : params.get(key.slice(0, dot));
-    s = withLock(s, { key, obj, field: dot < 0 ? undefined : key.slice(dot + 1), site: fn, must: true, when: undefined });
+    s = withLock(s, {
+      key,
+      obj,
+      field: dot < 0 ? undefined : key.slice(dot + 1),
+      site: fn,
+      must: true,
+      when: undefined,
+    });
   }
   // A cache's constructor or destructor gets an object nobody else can see (a slab being built,
   // or torn down): it owns its parameter.
@@ -92,7 +99,12 @@ function putParams(fn: ts.FunctionLikeDeclaration, primitives: Primitives): stri
     if (isFunctionLike(n)) return;
     if (ts.isCallExpression(n) && n.arguments.length > 0) {
       const a = n.arguments[0]!;
-      if (ts.isPropertyAccessExpression(a) && ts.isIdentifier(a.expression) && names.has(a.expression.text) && primitives.callKind(n) === 'refcountDecAndTest') {
+      if (
+        ts.isPropertyAccessExpression(a) &&
+        ts.isIdentifier(a.expression) &&
+        names.has(a.expression.text) &&
+        primitives.callKind(n) === 'refcountDecAndTest'
+      ) {
         found.push(a.expression.text);
       }
     }
@@ -106,7 +118,8 @@ export function analyzeFunction(fn: FunctionLike, index: number, ctx: TransferCo
   const cfg = CfgBuilder.build(fn, index);
   dumpIfRequested(cfg);
   let annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
-  if (!annotations.rcuReadLockHeld && !ts.isSourceFile(fn) && assertsReadLockHeld(fn, ctx.primitives)) annotations = { ...annotations, rcuReadLockHeld: true };
+  if (!annotations.rcuReadLockHeld && !ts.isSourceFile(fn) && assertsReadLockHeld(fn, ctx.primitives))
+    annotations = { ...annotations, rcuReadLockHeld: true };
   const initial = initialState(fn, annotations, ctx.checker, ctx.primitives);
   const transfer = new RcuTransfer(ctx, fn, initial);
   const solution = solveForward(cfg, transfer);

@@ -30,7 +30,9 @@ export function inferSummary(
   ctx: TransferContext,
 ): { summary: FunctionSummary; inferredRequiresRead: boolean } {
   const params = paramNames(fn);
-  const returns = events.filter((e): e is Extract<FactEvent, { kind: 'exit' }> => e.kind === 'exit' && e.how === 'return');
+  const returns = events.filter(
+    (e): e is Extract<FactEvent, { kind: 'exit' }> => e.kind === 'exit' && e.how === 'return',
+  );
 
   // Read-lock depth change: only when every return agrees (otherwise the rule reports it here).
   let readDelta = 0;
@@ -83,7 +85,8 @@ export function inferSummary(
     const o = r.state.objs.get(sym);
     if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
     if (o?.origin !== 'fresh') returnsFresh = false;
-    if (lock === undefined || (returnsLockedField !== undefined && returnsLockedField !== lock.field)) returnsLockedField = '\0';
+    if (lock === undefined || (returnsLockedField !== undefined && returnsLockedField !== lock.field))
+      returnsLockedField = '\0';
     else if (returnsLockedField !== '\0') returnsLockedField = lock.field;
   }
   if (!sawValue || returnsLockedField === '\0') returnsLockedField = undefined;
@@ -103,17 +106,24 @@ export function inferSummary(
   const validatesParams = ts.isSourceFile(fn) ? [] : comparedParams(fn, ctx.checker);
 
   // May block: a synchronous blocking call anywhere (await/yield only suspend this function).
-  const blocking = events.find((e): e is Extract<FactEvent, { kind: 'blocking' }> => e.kind === 'blocking' && e.what !== 'await' && e.what !== 'yield' && e.what !== 'for await');
+  const blocking = events.find(
+    (e): e is Extract<FactEvent, { kind: 'blocking' }> =>
+      e.kind === 'blocking' && e.what !== 'await' && e.what !== 'yield' && e.what !== 'for await',
+  );
 
   // Requires the read lock: annotated, or (for functions not exported) every unprotected
   // dereference is of a parameter, which only the callers can protect.
   let inferredRequiresRead = false;
   if (!ann.rcuReadLockHeld && !isExported(fn) && !ts.isSourceFile(fn)) {
-    const paramSyms = new Set(fn.parameters.map((p) => ctx.checker.getSymbolAtLocation(p.name)).filter((s) => s !== undefined));
-    const unprotected = events.filter(
-      (e): e is Extract<FactEvent, { kind: 'deref' }> => e.kind === 'deref' && e.state.readMin <= 0 && !(e.sym !== undefined && isStable(e.state, e.sym)),
+    const paramSyms = new Set(
+      fn.parameters.map((p) => ctx.checker.getSymbolAtLocation(p.name)).filter((s) => s !== undefined),
     );
-    inferredRequiresRead = unprotected.length > 0 && unprotected.every((e) => e.sym !== undefined && paramSyms.has(e.sym));
+    const unprotected = events.filter(
+      (e): e is Extract<FactEvent, { kind: 'deref' }> =>
+        e.kind === 'deref' && e.state.readMin <= 0 && !(e.sym !== undefined && isStable(e.state, e.sym)),
+    );
+    inferredRequiresRead =
+      unprotected.length > 0 && unprotected.every((e) => e.sym !== undefined && paramSyms.has(e.sym));
   }
 
   return {
@@ -139,15 +149,26 @@ export function inferSummary(
 }
 
 /** `return p.field` on every return, where the field is a runtime Spinlock: a lock getter. */
-function lockGetter(fn: FunctionLike, returns: ReadonlyArray<{ node: ts.Node }>, ctx: TransferContext): { param: number; field: string } | undefined {
+function lockGetter(
+  fn: FunctionLike,
+  returns: ReadonlyArray<{ node: ts.Node }>,
+  ctx: TransferContext,
+): { param: number; field: string } | undefined {
   if (ts.isSourceFile(fn) || returns.length === 0) return undefined;
   let found: { param: number; field: string } | undefined;
   for (const r of returns) {
-    const e = ts.isReturnStatement(r.node) ? r.node.expression : !ts.isBlock(fn.body!) && r.node === fn ? (fn.body as ts.Expression) : undefined;
+    const e = ts.isReturnStatement(r.node)
+      ? r.node.expression
+      : !ts.isBlock(fn.body!) && r.node === fn
+        ? (fn.body as ts.Expression)
+        : undefined;
     if (e === undefined) return undefined;
     const x = skipParens(e);
-    if (!ts.isPropertyAccessExpression(x) || !ts.isIdentifier(x.expression) || !ctx.primitives.isSpinlockExpr(x)) return undefined;
-    const param = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === (x.expression as ts.Identifier).text);
+    if (!ts.isPropertyAccessExpression(x) || !ts.isIdentifier(x.expression) || !ctx.primitives.isSpinlockExpr(x))
+      return undefined;
+    const param = fn.parameters.findIndex(
+      (p) => ts.isIdentifier(p.name) && p.name.text === (x.expression as ts.Identifier).text,
+    );
     if (param < 0 || (found !== undefined && (found.param !== param || found.field !== x.name.text))) return undefined;
     found = { param, field: x.name.text };
   }
@@ -187,8 +208,15 @@ function paramNames(fn: FunctionLike): string[] {
 function isExported(fn: FunctionLike): boolean {
   if (ts.isSourceFile(fn)) return true;
   let n: ts.Node = fn;
-  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent)) n = fn.parent.parent.parent;
-  if (ts.isMethodDeclaration(fn) || ts.isConstructorDeclaration(fn) || ts.isGetAccessorDeclaration(fn) || ts.isSetAccessorDeclaration(fn)) return true;
+  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent))
+    n = fn.parent.parent.parent;
+  if (
+    ts.isMethodDeclaration(fn) ||
+    ts.isConstructorDeclaration(fn) ||
+    ts.isGetAccessorDeclaration(fn) ||
+    ts.isSetAccessorDeclaration(fn)
+  )
+    return true;
   if (!ts.isFunctionDeclaration(n) && !ts.isVariableStatement(n)) return true;
   return (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
 }

@@ -71,7 +71,12 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
  * replaced by the argument's text, `this` by the receiver's. Returns undefined when the lock
  * names something the caller cannot spell (a local of the callee).
  */
-export function substituteLock(lock: string, summary: FunctionSummary, call: ts.CallExpression, textOf: (e: ts.Expression) => string): string | undefined {
+export function substituteLock(
+  lock: string,
+  summary: FunctionSummary,
+  call: ts.CallExpression,
+  textOf: (e: ts.Expression) => string,
+): string | undefined {
   const dot = lock.indexOf('.');
   const head = dot < 0 ? lock : lock.slice(0, dot);
   const rest = dot < 0 ? '' : lock.slice(dot);

@@ -47,7 +47,10 @@ export function applySuppressions(
   const kept: Diagnostic[] = [];
   const suppressed: SuppressedDiagnostic[] = [];
   for (const d of diagnostics) {
-    const comment = byTarget.get(d.span.file)?.get(d.span.startLine)?.find((c) => c.ruleIds.includes(d.ruleId));
+    const comment = byTarget
+      .get(d.span.file)
+      ?.get(d.span.startLine)
+      ?.find((c) => c.ruleIds.includes(d.ruleId));
     if (comment === undefined) {
       kept.push(d);
       continue;
@@ -65,17 +68,35 @@ export function applySuppressions(
   for (const [file, comments] of commentsByFile) {
     for (const c of comments) {
       if (c.ruleIds.length === 0) {
-        report(file, c, invalidSuppression, 'noRules', 'suppression names no rule; write `rcukit-ignore-next-line rcu/<rule> -- <reason>`');
+        report(
+          file,
+          c,
+          invalidSuppression,
+          'noRules',
+          'suppression names no rule; write `rcukit-ignore-next-line rcu/<rule> -- <reason>`',
+        );
         continue;
       }
       if (c.reason === undefined) {
-        report(file, c, suppressionWithoutReason, 'missingReason', `suppression of ${c.ruleIds.join(', ')} gives no reason; write \`-- <why this is safe>\` after the rule ids`);
+        report(
+          file,
+          c,
+          suppressionWithoutReason,
+          'missingReason',
+          `suppression of ${c.ruleIds.join(', ')} gives no reason; write \`-- <why this is safe>\` after the rule ids`,
+        );
       }
       for (const id of c.ruleIds) {
         if (!knownRuleIds.has(id)) {
           report(file, c, unusedSuppression, 'unknownRule', `suppression names unknown rule ${id}`);
         } else if (severityOf(id) !== 'off' && !used.get(c)?.has(id)) {
-          report(file, c, unusedSuppression, 'unused', `suppression of ${id} suppresses nothing on line ${c.targetLine}; remove it`);
+          report(
+            file,
+            c,
+            unusedSuppression,
+            'unused',
+            `suppression of ${id} suppresses nothing on line ${c.targetLine}; remove it`,
+          );
         }
       }
     }
@@ -84,5 +105,13 @@ export function applySuppressions(
 }
 
 function commentSpan(file: string, c: SuppressionComment): SourceSpan {
-  return { file, startLine: c.line, startColumn: c.column, endLine: c.endLine, endColumn: c.endColumn, start: c.start, end: c.end };
+  return {
+    file,
+    startLine: c.line,
+    startColumn: c.column,
+    endLine: c.endLine,
+    endColumn: c.endColumn,
+    start: c.start,
+    end: c.end,
+  };
 }

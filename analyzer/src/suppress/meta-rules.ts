@@ -18,13 +18,16 @@ export const metaRules: readonly RuleInfo[] = [
     id: suppressionWithoutReason,
     description: 'An rcukit-ignore-next-line comment must say why the finding is wrong or acceptable (`-- reason`).',
     defaultSeverity: 'error',
-    messages: { missingReason: 'suppression of {{rules}} gives no reason; write `-- <why this is safe>` after the rule ids' },
+    messages: {
+      missingReason: 'suppression of {{rules}} gives no reason; write `-- <why this is safe>` after the rule ids',
+    },
     docPath: 'docs/suppressions.md#rcukitsuppression-without-reason',
     precision: 'very-high',
   },
   {
     id: unusedSuppression,
-    description: 'An rcukit-ignore-next-line comment that suppresses nothing: the finding is gone, or the rule id is wrong.',
+    description:
+      'An rcukit-ignore-next-line comment that suppresses nothing: the finding is gone, or the rule id is wrong.',
     defaultSeverity: 'warning',
     messages: {
       unused: 'suppression of {{rule}} suppresses nothing on line {{line}}; remove it',
@@ -43,7 +46,8 @@ export const metaRules: readonly RuleInfo[] = [
   },
   {
     id: syntaxError,
-    description: 'The file does not parse; the checker sees only what TypeScript could recover, so findings in it may be missing.',
+    description:
+      'The file does not parse; the checker sees only what TypeScript could recover, so findings in it may be missing.',
     defaultSeverity: 'error',
     messages: { syntaxError: 'syntax error: {{message}}' },
     docPath: 'docs/cli.md#rcukitsyntax-error',

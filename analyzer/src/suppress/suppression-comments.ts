@@ -55,7 +55,10 @@ export function findSuppressionComments(fileName: string, text: string, parsed?:
     const children = node.getChildren(sf);
     if (children.length === 0 || node.kind === ts.SyntaxKind.EndOfFileToken) {
       // Comments on the previous token's line are "trailing" to TypeScript, the rest "leading".
-      const ranges = [...(ts.getTrailingCommentRanges(text, node.pos) ?? []), ...(ts.getLeadingCommentRanges(text, node.pos) ?? [])];
+      const ranges = [
+        ...(ts.getTrailingCommentRanges(text, node.pos) ?? []),
+        ...(ts.getLeadingCommentRanges(text, node.pos) ?? []),
+      ];
       for (const range of ranges) {
         if (seen.has(range.pos)) continue;
         seen.add(range.pos);
@@ -93,7 +96,16 @@ function scanLines(text: string): SuppressionComment[] {
       const parsed = parseComment(lineText.slice(column).replace(/\r$/, ''), ts.SyntaxKind.SingleLineCommentTrivia);
       if (parsed) {
         const end = lineText.replace(/\r$/, '').length;
-        out.push({ ...parsed, targetLine: i + 2, line: i + 1, column: column + 1, endLine: i + 1, endColumn: end + 1, start: offset + column, end: offset + end });
+        out.push({
+          ...parsed,
+          targetLine: i + 2,
+          line: i + 1,
+          column: column + 1,
+          endLine: i + 1,
+          endColumn: end + 1,
+          start: offset + column,
+          end: offset + end,
+        });
       }
     }
     offset += lineText.length + 1;
@@ -102,7 +114,10 @@ function scanLines(text: string): SuppressionComment[] {
 }
 
 /** The rule ids and reason of a comment, or undefined when it is not a directive. */
-export function parseComment(comment: string, kind: ts.CommentKind): { ruleIds: string[]; reason: string | undefined } | undefined {
+export function parseComment(
+  comment: string,
+  kind: ts.CommentKind,
+): { ruleIds: string[]; reason: string | undefined } | undefined {
   let body = kind === ts.SyntaxKind.SingleLineCommentTrivia ? comment.slice(2) : comment.slice(2, -2);
   body = body.replace(/^[\s*]*/, '');
   if (!body.startsWith(directive)) return undefined;
@@ -111,7 +126,14 @@ export function parseComment(comment: string, kind: ts.CommentKind): { ruleIds: 
   if (rest.length > 0 && !/^\s/.test(rest)) return undefined;
   const sep = rest.search(/(^|\s)--(\s|$)/);
   const idsPart = sep < 0 ? rest : rest.slice(0, sep);
-  const reasonPart = sep < 0 ? undefined : rest.slice(sep).replace(/^\s*--/, '').replace(/\s*\*?\s*$/, '').trim();
+  const reasonPart =
+    sep < 0
+      ? undefined
+      : rest
+          .slice(sep)
+          .replace(/^\s*--/, '')
+          .replace(/\s*\*?\s*$/, '')
+          .trim();
   const ruleIds = idsPart.split(/[\s,]+/).filter((s) => s.length > 0);
   return { ruleIds, reason: reasonPart ? reasonPart : undefined };
 }

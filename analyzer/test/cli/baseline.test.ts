@@ -33,12 +33,27 @@ function at(text: string, needle: string, ruleId = 'rcu/a'): Diagnostic {
 }
 
 function fingerprints(text: string, ds: Diagnostic[]): string[] {
-  const map = fingerprintAll(ds, relative, lineReader(() => text));
+  const map = fingerprintAll(
+    ds,
+    relative,
+    lineReader(() => text),
+  );
   return ds.map((d) => map.get(d)!);
 }
 
-const before = ['import x from "y";', '', 'function f() {', '  spinLock(s.siglock);', '  return s.count;', '}'].join('\n');
-const shifted = ['// a new header comment', 'import x from "y";', 'import z from "w";', '', 'function f() {', '    spinLock(s.siglock);', '  return s.count;', '}'].join('\n');
+const before = ['import x from "y";', '', 'function f() {', '  spinLock(s.siglock);', '  return s.count;', '}'].join(
+  '\n',
+);
+const shifted = [
+  '// a new header comment',
+  'import x from "y";',
+  'import z from "w";',
+  '',
+  'function f() {',
+  '    spinLock(s.siglock);',
+  '  return s.count;',
+  '}',
+].join('\n');
 const edited = before.replace('return s.count;', 'return s.count + 1;');
 
 describe('fingerprints', () => {
@@ -70,12 +85,25 @@ describe('fingerprints', () => {
 describe('baseline matching', () => {
   it('drops findings listed in the baseline, keeps new ones, and counts stale entries', () => {
     const old = at(before, 'return s.count');
-    const fp = new Map(fingerprintAll([old], relative, lineReader(() => before)));
-    const entries = [{ ruleId: 'rcu/a', file: 'src/a.ts', fingerprint: fp.get(old)!, message: old.message }, { ruleId: 'rcu/gone', file: 'src/a.ts', fingerprint: 'x:0', message: '' }];
+    const fp = new Map(
+      fingerprintAll(
+        [old],
+        relative,
+        lineReader(() => before),
+      ),
+    );
+    const entries = [
+      { ruleId: 'rcu/a', file: 'src/a.ts', fingerprint: fp.get(old)!, message: old.message },
+      { ruleId: 'rcu/gone', file: 'src/a.ts', fingerprint: 'x:0', message: '' },
+    ];
     // The same finding after the file shifted, plus a new one.
     const moved = at(shifted, 'return s.count');
     const fresh = at(shifted, 'spinLock', 'rcu/b');
-    const now = fingerprintAll([moved, fresh], relative, lineReader(() => shifted));
+    const now = fingerprintAll(
+      [moved, fresh],
+      relative,
+      lineReader(() => shifted),
+    );
     const m = matchBaseline([moved, fresh], entries, (d) => now.get(d)!, relative);
     expect(m.fresh).toEqual([fresh]);
     expect(m.baselined).toBe(1);
@@ -103,7 +131,11 @@ describe('baseline matching', () => {
     ['missing.json', undefined, 'missing.json: baseline file not found (create it with --update-baseline)'],
     ['broken.json', '{"version": 1, ', 'broken.json: invalid JSON in baseline'],
     ['other.json', '{"version": 2, "findings": []}', 'other.json: not an rcukit baseline'],
-    ['entry.json', '{"version": 1, "findings": [{"ruleId": "rcu/a"}]}', 'entry.json: "findings[0]" needs string "ruleId", "file" and "fingerprint"'],
+    [
+      'entry.json',
+      '{"version": 1, "findings": [{"ruleId": "rcu/a"}]}',
+      'entry.json: "findings[0]" needs string "ruleId", "file" and "fingerprint"',
+    ],
   ])('rejects %s with a message naming it', (name, content, message) => {
     const f = path.join(tmp, name);
     if (content !== undefined) writeFileSync(f, content);

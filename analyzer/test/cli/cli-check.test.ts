@@ -15,7 +15,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSchema } from '../format/json-schema-check.js';
-import { demoDir, engineAvailable, makeProject, removeProjects, repoRoot, runCli, runInProcess, runtimeRcuAvailable, strictTsconfig } from './cli-harness.js';
+import {
+  demoDir,
+  engineAvailable,
+  makeProject,
+  removeProjects,
+  repoRoot,
+  runCli,
+  runInProcess,
+  runtimeRcuAvailable,
+  strictTsconfig,
+} from './cli-harness.js';
 
 /** The demo's findings need the engine and the runtime's RCU API (rcuReadLock...) both built. */
 const demoCanRun = engineAvailable && runtimeRcuAvailable;
@@ -31,13 +41,23 @@ interface JsonFinding {
   fingerprint: string;
 }
 interface JsonReport {
-  summary: { errors: number; warnings: number; suppressed: number; baselined: number; staleBaselineEntries: number; filesChecked: number };
+  summary: {
+    errors: number;
+    warnings: number;
+    suppressed: number;
+    baselined: number;
+    staleBaselineEntries: number;
+    filesChecked: number;
+  };
   diagnostics: JsonFinding[];
   suppressed: Array<JsonFinding & { justification: string }>;
 }
 
 /** `rcukit check --format json` in-process (see runInProcess), parsed. */
-async function json(args: readonly string[], cwd: string): Promise<{ status: number | null; report: JsonReport; stderr: string }> {
+async function json(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ status: number | null; report: JsonReport; stderr: string }> {
   const r = await runInProcess(['check', '--format', 'json', ...args], cwd);
   if (r.stdout === '') throw new Error(`no JSON (exit ${r.status}): ${r.stderr}`);
   return { status: r.status, report: JSON.parse(r.stdout) as JsonReport, stderr: r.stderr };
@@ -56,7 +76,10 @@ function expectedRules(file: string): Set<string> {
   return new Set([...readFileSync(file, 'utf8').matchAll(/\/\/ expect: ([a-z]+\/[a-z-]+)/g)].map((m) => m[1]!));
 }
 
-const schema = JSON.parse(readFileSync(path.join(repoRoot, 'analyzer/docs/json-output.schema.json'), 'utf8')) as Record<string, unknown>;
+const schema = JSON.parse(readFileSync(path.join(repoRoot, 'analyzer/docs/json-output.schema.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 describe.skipIf(!demoCanRun)('rcukit check on the demo project', () => {
   const buggy = 'examples/checker-demo/src/signal-buggy.ts';
@@ -77,7 +100,10 @@ describe.skipIf(!demoCanRun)('rcukit check on the demo project', () => {
     expect(r.status).toBe(1);
     const findingLines = r.stdout.split('\n').filter((l) => /^\S.*\(\d+,\d+\): (error|warning) /.test(l));
     expect(findingLines.length).toBeGreaterThan(0);
-    for (const l of findingLines) expect(l).toMatch(/^examples\/checker-demo\/src\/signal-buggy\.ts\(\d+,\d+\): (error|warning) [a-z]+\/[a-z-]+: \S/);
+    for (const l of findingLines)
+      expect(l).toMatch(
+        /^examples\/checker-demo\/src\/signal-buggy\.ts\(\d+,\d+\): (error|warning) [a-z]+\/[a-z-]+: \S/,
+      );
     expect(r.stdout).toMatch(/\d+ errors? and \d+ warnings? in 1 file \(3 files checked\)\.\n$/);
     expect(r.stdout).not.toMatch(/\x1b\[/);
   });
@@ -89,17 +115,33 @@ describe.skipIf(!demoCanRun)('rcukit check on the demo project', () => {
       const r = runCli(['check', 'examples/checker-demo', '--format', 'sarif', '--output', out], repoRoot);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
-      const log = JSON.parse(readFileSync(out, 'utf8')) as { runs: Array<{ results: Array<{ locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }> }>; tool: { driver: { rules: Array<{ id: string; help: { markdown: string } }> } } }> };
+      const log = JSON.parse(readFileSync(out, 'utf8')) as {
+        runs: Array<{
+          results: Array<{
+            locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }>;
+          }>;
+          tool: { driver: { rules: Array<{ id: string; help: { markdown: string } }> } };
+        }>;
+      };
       const run = log.runs[0]!;
       expect(run.results.length).toBeGreaterThan(0);
-      expect(run.results[0]!.locations[0]!.physicalLocation.artifactLocation).toEqual({ uri: buggy, uriBaseId: '%SRCROOT%' });
+      expect(run.results[0]!.locations[0]!.physicalLocation.artifactLocation).toEqual({
+        uri: buggy,
+        uriBaseId: '%SRCROOT%',
+      });
       // Help comes from the rule's doc page, which opens with its id as a heading.
       const some = run.tool.driver.rules.find((x) => x.id.startsWith('rcu/'))!;
       expect(some.help.markdown.length).toBeGreaterThan(some.id.length + 50);
       const binary = createRequire(import.meta.url).resolve('@microsoft/sarif-multitool-linux/Sarif.Multitool');
       const validation = path.join(tmp, 'validation.sarif');
-      execFileSync(binary, ['validate', '--rule-kind', 'Sarif;Gh', '--output', validation, out], { env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' }, stdio: 'pipe', timeout: 120_000 });
-      const v = JSON.parse(readFileSync(validation, 'utf8')) as { runs: Array<{ results?: Array<{ level?: string; ruleId: string }> }> };
+      execFileSync(binary, ['validate', '--rule-kind', 'Sarif;Gh', '--output', validation, out], {
+        env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' },
+        stdio: 'pipe',
+        timeout: 120_000,
+      });
+      const v = JSON.parse(readFileSync(validation, 'utf8')) as {
+        runs: Array<{ results?: Array<{ level?: string; ruleId: string }> }>;
+      };
       expect((v.runs[0]!.results ?? []).filter((x) => x.level === 'error').map((x) => x.ruleId)).toEqual([]);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
@@ -127,7 +169,10 @@ describe.skipIf(!demoCanRun)('rcukit check on the demo project', () => {
     expect(await json([...allWarn, '--quiet'], dir)).toMatchObject({ status: 0, report: { diagnostics: [] } });
 
     // The same through the config file; --rule on the command line wins over it.
-    writeFileSync(path.join(dir, 'rcukit.config.json'), JSON.stringify({ rules: Object.fromEntries(found.map((id) => [id, 'off'])) }));
+    writeFileSync(
+      path.join(dir, 'rcukit.config.json'),
+      JSON.stringify({ rules: Object.fromEntries(found.map((id) => [id, 'off'])) }),
+    );
     expect((await json([], dir)).status).toBe(0);
     expect((await json(['--rule', `${found[0]}=error`], dir)).status).toBe(1);
   });
@@ -136,9 +181,13 @@ describe.skipIf(!demoCanRun)('rcukit check on the demo project', () => {
     const dir = demoCopy();
     const r = await runInProcess(['check', '--rule', 'rcu/missing-revalidaton=off'], dir);
     expect(r.status).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('rcukit: error: --rule rcu/missing-revalidaton: unknown rule; did you mean rcu/missing-revalidation?');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'rcukit: error: --rule rcu/missing-revalidaton: unknown rule; did you mean rcu/missing-revalidation?',
+    );
     writeFileSync(path.join(dir, 'rcukit.config.json'), '{"rules": {"rcu/nope": "off"}}');
-    expect((await runInProcess(['check'], dir)).stderr.split('\n')[0]).toMatch(/^rcukit: error: rcukit\.config\.json: "rules\.rcu\/nope": unknown rule/);
+    expect((await runInProcess(['check'], dir)).stderr.split('\n')[0]).toMatch(
+      /^rcukit: error: rcukit\.config\.json: "rules\.rcu\/nope": unknown rule/,
+    );
   });
 
   it('include/exclude globs pick the files', async () => {
@@ -160,7 +209,10 @@ describe.skipIf(!demoCanRun)('suppressions end to end', () => {
     const file = path.join(dir, target.span.file);
     const lines = readFileSync(file, 'utf8').split('\n');
     const indent = /^\s*/.exec(lines[target.span.startLine - 1]!)![0];
-    const withComment = (comment: string) => [...lines.slice(0, target.span.startLine - 1), indent + comment, ...lines.slice(target.span.startLine - 1)].join('\n');
+    const withComment = (comment: string) =>
+      [...lines.slice(0, target.span.startLine - 1), indent + comment, ...lines.slice(target.span.startLine - 1)].join(
+        '\n',
+      );
 
     writeFileSync(file, withComment(`// rcukit-ignore-next-line ${target.ruleId} -- demo: reviewed by hand`));
     const after = (await json([], dir)).report;
@@ -174,7 +226,14 @@ describe.skipIf(!demoCanRun)('suppressions end to end', () => {
 
     // Moved one line up, it no longer points at the finding: the finding is back, and the
     // comment is reported as suppressing nothing.
-    writeFileSync(file, [...lines.slice(0, target.span.startLine - 2), indent + `// rcukit-ignore-next-line ${target.ruleId} -- stale`, ...lines.slice(target.span.startLine - 2)].join('\n'));
+    writeFileSync(
+      file,
+      [
+        ...lines.slice(0, target.span.startLine - 2),
+        indent + `// rcukit-ignore-next-line ${target.ruleId} -- stale`,
+        ...lines.slice(target.span.startLine - 2),
+      ].join('\n'),
+    );
     const stale = (await json([], dir)).report;
     expect(stale.suppressed).toEqual([]);
     expect(stale.diagnostics.filter((d) => d.ruleId === 'rcukit/unused-suppression')).toHaveLength(1);
@@ -191,16 +250,24 @@ describe.skipIf(!demoCanRun)('baseline end to end', () => {
     const update = await runInProcess(['check', '--baseline', 'rcukit-baseline.json', '--update-baseline'], dir);
     expect(update.status).toBe(0);
     expect(update.stderr).toContain(`wrote ${total} finding`);
-    const baseline = JSON.parse(readFileSync(path.join(dir, 'rcukit-baseline.json'), 'utf8')) as { findings: unknown[] };
+    const baseline = JSON.parse(readFileSync(path.join(dir, 'rcukit-baseline.json'), 'utf8')) as {
+      findings: unknown[];
+    };
     expect(baseline.findings).toHaveLength(total);
 
-    expect(await json(['--baseline', 'rcukit-baseline.json'], dir)).toMatchObject({ status: 0, report: { diagnostics: [], summary: { baselined: total } } });
+    expect(await json(['--baseline', 'rcukit-baseline.json'], dir)).toMatchObject({
+      status: 0,
+      report: { diagnostics: [], summary: { baselined: total } },
+    });
 
     // Shift every line of the buggy file down: still nothing new.
     const buggy = path.join(dir, 'src/signal-buggy.ts');
     const original = readFileSync(buggy, 'utf8');
     writeFileSync(buggy, '// a comment added later\n\n\n' + original);
-    expect(await json(['--baseline', 'rcukit-baseline.json'], dir)).toMatchObject({ status: 0, report: { summary: { baselined: total } } });
+    expect(await json(['--baseline', 'rcukit-baseline.json'], dir)).toMatchObject({
+      status: 0,
+      report: { summary: { baselined: total } },
+    });
 
     // A new buggy function (a renamed copy of the first one): only its findings are reported.
     const copy = original.replace(/export function lockTaskSighand/, 'export function lockTaskSighandAgain');
@@ -216,7 +283,9 @@ describe.skipIf(!demoCanRun)('baseline end to end', () => {
 
   it('a missing or corrupt baseline is exit 2', async () => {
     const dir = demoCopy();
-    expect((await runInProcess(['check', '--baseline', 'nope.json'], dir)).stderr.split('\n')[0]).toBe('rcukit: error: nope.json: baseline file not found (create it with --update-baseline)');
+    expect((await runInProcess(['check', '--baseline', 'nope.json'], dir)).stderr.split('\n')[0]).toBe(
+      'rcukit: error: nope.json: baseline file not found (create it with --update-baseline)',
+    );
     writeFileSync(path.join(dir, 'bad.json'), '{"findings": 3}');
     const r = await runInProcess(['check', '--baseline', 'bad.json'], dir);
     expect(r.status).toBe(2);
@@ -238,7 +307,11 @@ describe.skipIf(!engineAvailable)('bad input', () => {
   ].join('\n');
 
   it('a syntax error is reported as a finding naming the file and line, not a crash', async () => {
-    const dir = makeProject({ 'tsconfig.json': strictTsconfig, 'src/ok.ts': runtimeUse + '\n', 'src/broken.ts': runtimeUse + '\nexport function f( {\n  return 1;\n' });
+    const dir = makeProject({
+      'tsconfig.json': strictTsconfig,
+      'src/ok.ts': runtimeUse + '\n',
+      'src/broken.ts': runtimeUse + '\nexport function f( {\n  return 1;\n',
+    });
     const { status, report, stderr } = await json([], dir);
     expect(status).toBe(1);
     expect(stderr).toBe('');
@@ -250,7 +323,11 @@ describe.skipIf(!engineAvailable)('bad input', () => {
 
   it('a non-UTF-8 file gets a warning naming it, and the run goes on', async () => {
     const latin1 = Buffer.from('// caf\xe9 in Latin-1\nexport const x: number = 1;\n', 'latin1');
-    const dir = makeProject({ 'tsconfig.json': strictTsconfig, 'src/a.ts': runtimeUse + '\n', 'src/latin1.ts': latin1 });
+    const dir = makeProject({
+      'tsconfig.json': strictTsconfig,
+      'src/a.ts': runtimeUse + '\n',
+      'src/latin1.ts': latin1,
+    });
     const r = await runInProcess(['check'], dir);
     expect(r.status === 0 || r.status === 1).toBe(true);
     expect(r.stderr).toContain('rcukit: warning: src/latin1.ts: not valid UTF-8');
@@ -258,8 +335,15 @@ describe.skipIf(!engineAvailable)('bad input', () => {
 
   it('a 50,000-line file is checked', async () => {
     // Like a generated file: a few hundred functions using the runtime, then a large table.
-    const functions = Array.from({ length: 300 }, (_, i) => `export function f${i}(s: S): number {\n  rcuReadLock();\n  const n = s.n + ${i};\n  rcuReadUnlock();\n  return n;\n}\n`).join('');
-    const table = 'export const table: readonly number[] = [\n' + Array.from({ length: 48_500 }, (_, i) => `  ${(i * 2654435761) % 4294967296},\n`).join('') + '];\n';
+    const functions = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `export function f${i}(s: S): number {\n  rcuReadLock();\n  const n = s.n + ${i};\n  rcuReadUnlock();\n  return n;\n}\n`,
+    ).join('');
+    const table =
+      'export const table: readonly number[] = [\n' +
+      Array.from({ length: 48_500 }, (_, i) => `  ${(i * 2654435761) % 4294967296},\n`).join('') +
+      '];\n';
     const text = runtimeUse.split('\n').slice(0, 3).join('\n') + '\n' + functions + table;
     expect(text.split('\n').length).toBeGreaterThanOrEqual(50_000);
     const dir = makeProject({ 'tsconfig.json': strictTsconfig, 'src/big.ts': text });
@@ -280,7 +364,13 @@ describe.skipIf(!engineAvailable)('bad input', () => {
   });
 
   it('moderately deep nesting (500 blocks) is analyzed normally', async () => {
-    const text = runtimeUse + '\nexport function nest(s: S): number {\n  rcuReadLock();\n' + '  {\n'.repeat(500) + '  const n = s.n;\n' + '  }\n'.repeat(500) + '  rcuReadUnlock();\n  return 0;\n}\n';
+    const text =
+      runtimeUse +
+      '\nexport function nest(s: S): number {\n  rcuReadLock();\n' +
+      '  {\n'.repeat(500) +
+      '  const n = s.n;\n' +
+      '  }\n'.repeat(500) +
+      '  rcuReadUnlock();\n  return 0;\n}\n';
     const dir = makeProject({ 'tsconfig.json': strictTsconfig, 'src/nest.ts': text });
     const r = await runInProcess(['check'], dir);
     expect(r.stderr).not.toMatch(/^\s+at /m);
@@ -301,7 +391,8 @@ describe.skipIf(!engineAvailable)('rcukit rules', () => {
     expect(r.status).toBe(0);
     const rules = JSON.parse(r.stdout) as Array<{ id: string; docFile: string }>;
     expect(rules.map((x) => x.id)).toContain('rcukit/unused-suppression');
-    for (const rule of rules) expect(() => readFileSync(path.join(repoRoot, rule.docFile.replace(/#.*$/, '')))).not.toThrow();
+    for (const rule of rules)
+      expect(() => readFileSync(path.join(repoRoot, rule.docFile.replace(/#.*$/, '')))).not.toThrow();
     const text = await runInProcess(['rules'], repoRoot);
     expect(text.stdout).toMatch(/^rcu\/\S+\s+(error|warn)\s+analyzer\/docs\/rules\/\S+\.md$/m);
   });

@@ -73,7 +73,16 @@ export function removeProjects(): void {
 }
 
 export const strictTsconfig = JSON.stringify({
-  compilerOptions: { target: 'ES2022', lib: ['ES2024', 'ESNext.Disposable'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+  compilerOptions: {
+    target: 'ES2022',
+    lib: ['ES2024', 'ESNext.Disposable'],
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+  },
   include: ['src'],
 });
 

@@ -62,8 +62,14 @@ describe('usage errors exit 2 with one line', () => {
   it.each([
     [['--max-warnings', 'many'], '--max-warnings many: expected a whole number of 0 or more'],
     [['--max-warnings', '-1'], '--max-warnings -1: expected a whole number of 0 or more'],
-    [['--rule', 'rcu/missing-revalidation'], '--rule rcu/missing-revalidation: expected <rule-id>=<off|warn|error>, e.g. --rule rcu/missing-revalidation=warn'],
-    [['--rule', 'rcu/missing-revalidation=loud'], '--rule rcu/missing-revalidation=loud: expected <rule-id>=<off|warn|error>, e.g. --rule rcu/missing-revalidation=warn'],
+    [
+      ['--rule', 'rcu/missing-revalidation'],
+      '--rule rcu/missing-revalidation: expected <rule-id>=<off|warn|error>, e.g. --rule rcu/missing-revalidation=warn',
+    ],
+    [
+      ['--rule', 'rcu/missing-revalidation=loud'],
+      '--rule rcu/missing-revalidation=loud: expected <rule-id>=<off|warn|error>, e.g. --rule rcu/missing-revalidation=warn',
+    ],
     [['--update-baseline'], '--update-baseline needs --baseline <file> to say which file to write'],
   ])('check %j', (args, message) => {
     expectFailure(runCli(['check', ...args], repoRoot), message);
@@ -72,12 +78,23 @@ describe('usage errors exit 2 with one line', () => {
 
 describe('configuration and project errors exit 2 naming the file', () => {
   it('a bad config names the file and the key', () => {
-    const dir = makeProject({ 'tsconfig.json': strictTsconfig, 'src/a.ts': 'export {};\n', 'rcukit.config.json': '{"rules": {"rcu/missing-revalidation": "sometimes"}}' });
-    expectFailure(runCli(['check'], dir), 'rcukit.config.json: "rules.rcu/missing-revalidation": severity must be one of off, warn, error (got "sometimes")');
+    const dir = makeProject({
+      'tsconfig.json': strictTsconfig,
+      'src/a.ts': 'export {};\n',
+      'rcukit.config.json': '{"rules": {"rcu/missing-revalidation": "sometimes"}}',
+    });
+    expectFailure(
+      runCli(['check'], dir),
+      'rcukit.config.json: "rules.rcu/missing-revalidation": severity must be one of off, warn, error (got "sometimes")',
+    );
   });
 
   it('a bad "rcukit" key in package.json names package.json and the key', () => {
-    const dir = makeProject({ 'tsconfig.json': strictTsconfig, 'src/a.ts': 'export {};\n', 'package.json': '{"name": "x", "rcukit": {"exclude": "dist"}}' });
+    const dir = makeProject({
+      'tsconfig.json': strictTsconfig,
+      'src/a.ts': 'export {};\n',
+      'package.json': '{"name": "x", "rcukit": {"exclude": "dist"}}',
+    });
     expectFailure(runCli(['check'], dir), 'package.json: "rcukit.exclude": must be an array of glob strings');
   });
 
@@ -93,21 +110,34 @@ describe('configuration and project errors exit 2 naming the file', () => {
 
   it('a missing --project', () => {
     const dir = makeProject({});
-    expectFailure(runCli(['check', '--project', 'app/tsconfig.json'], dir), 'app/tsconfig.json: project file not found (--project)');
+    expectFailure(
+      runCli(['check', '--project', 'app/tsconfig.json'], dir),
+      'app/tsconfig.json: project file not found (--project)',
+    );
   });
 
   it('a tsconfig that is not valid JSON', () => {
-    const dir = makeProject({ 'tsconfig.json': '{ "compilerOptions": { "strict": true, }, "include": [ }', 'src/a.ts': 'export {};\n' });
+    const dir = makeProject({
+      'tsconfig.json': '{ "compilerOptions": { "strict": true, }, "include": [ }',
+      'src/a.ts': 'export {};\n',
+    });
     expectFailure(runCli(['check'], dir), /^rcukit: error: tsconfig\.json: /);
   });
 
   it('a tsconfig extending a config that does not exist', () => {
-    const dir = makeProject({ 'tsconfig.json': '{ "extends": "./base.json", "include": ["src"] }', 'src/a.ts': 'export {};\n' });
+    const dir = makeProject({
+      'tsconfig.json': '{ "extends": "./base.json", "include": ["src"] }',
+      'src/a.ts': 'export {};\n',
+    });
     expectFailure(runCli(['check'], dir), /^rcukit: error: tsconfig\.json: .*base\.json/);
   });
 
   it('a file outside the project given with --project', () => {
-    const dir = makeProject({ 'tsconfig.json': strictTsconfig, 'src/a.ts': 'export {};\n', 'scripts/b.ts': 'export {};\n' });
+    const dir = makeProject({
+      'tsconfig.json': strictTsconfig,
+      'src/a.ts': 'export {};\n',
+      'scripts/b.ts': 'export {};\n',
+    });
     const r = runCli(['check', '--project', 'tsconfig.json', 'scripts/b.ts'], dir);
     expectFailure(r, 'scripts/b.ts is not part of the project tsconfig.json');
     expect(r.stderr).toContain('rcukit: hint: add it to the "include" or "files" of tsconfig.json');

@@ -36,7 +36,12 @@ function configError(fn: () => unknown): string {
 
 describe('config loading', () => {
   it('finds rcukit.config.json in the working directory or a parent, and maps severities', () => {
-    const d = dir({ 'rcukit.config.json': JSON.stringify({ rules: { 'rcu/missing-revalidation': 'warn', 'rcu/x': 'off', 'rcu/y': 'error' } }), 'sub/deeper/.keep': '' });
+    const d = dir({
+      'rcukit.config.json': JSON.stringify({
+        rules: { 'rcu/missing-revalidation': 'warn', 'rcu/x': 'off', 'rcu/y': 'error' },
+      }),
+      'sub/deeper/.keep': '',
+    });
     const config = loadConfig(path.join(d, 'sub/deeper'), undefined);
     expect(config.file).toBe(path.join(d, 'rcukit.config.json'));
     expect(config.rules).toEqual({ 'rcu/missing-revalidation': 'warning', 'rcu/x': 'off', 'rcu/y': 'error' });
@@ -45,7 +50,10 @@ describe('config loading', () => {
 
   it('reads the "rcukit" key of package.json, and rcukit.config.json wins in the same folder', () => {
     const pkgOnly = dir({ 'package.json': JSON.stringify({ name: 'p', rcukit: { exclude: ['gen/**'] } }) });
-    expect(loadConfig(pkgOnly, undefined)).toMatchObject({ source: 'package-json', file: path.join(pkgOnly, 'package.json') });
+    expect(loadConfig(pkgOnly, undefined)).toMatchObject({
+      source: 'package-json',
+      file: path.join(pkgOnly, 'package.json'),
+    });
     const both = dir({ 'package.json': JSON.stringify({ rcukit: {} }), 'rcukit.config.json': '{}' });
     expect(loadConfig(both, undefined).source).toBe('config-file');
   });
@@ -78,7 +86,9 @@ describe('config loading', () => {
     const broken = dir({ 'rcukit.config.json': '{"rules": {' });
     expect(configError(() => loadConfig(broken, undefined))).toMatch(/rcukit\.config\.json: invalid JSON: /);
     const pkg = dir({ 'package.json': '{"rcukit": {"rules": {"rcu/a": 1}}}' });
-    expect(configError(() => loadConfig(pkg, undefined))).toBe(`${path.join(pkg, 'package.json')}: "rcukit.rules.rcu/a": severity must be one of off, warn, error (got 1)`);
+    expect(configError(() => loadConfig(pkg, undefined))).toBe(
+      `${path.join(pkg, 'package.json')}: "rcukit.rules.rcu/a": severity must be one of off, warn, error (got 1)`,
+    );
   });
 
   it('rejects unknown rule ids once the rules are known, with a suggestion', () => {
@@ -91,7 +101,9 @@ describe('config loading', () => {
   });
 
   it('selects files by include and exclude globs relative to the config folder', () => {
-    const d = dir({ 'rcukit.config.json': JSON.stringify({ include: ['src/**'], exclude: ['src/generated', '*.test.ts'] }) });
+    const d = dir({
+      'rcukit.config.json': JSON.stringify({ include: ['src/**'], exclude: ['src/generated', '*.test.ts'] }),
+    });
     const config = loadConfig(d, undefined);
     expect(isFileSelected(config, path.join(d, 'src/a.ts'))).toBe(true);
     expect(isFileSelected(config, path.join(d, 'src/deep/b.ts'))).toBe(true);

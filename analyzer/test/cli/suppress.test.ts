@@ -22,18 +22,34 @@ function finding(ruleId: string, line: number): Diagnostic {
   };
 }
 
-const known = new Set(['rcu/a', 'rcu/b', 'rcu/off-rule', 'rcukit/unused-suppression', 'rcukit/suppression-without-reason', 'rcukit/invalid-suppression']);
+const known = new Set([
+  'rcu/a',
+  'rcu/b',
+  'rcu/off-rule',
+  'rcukit/unused-suppression',
+  'rcukit/suppression-without-reason',
+  'rcukit/invalid-suppression',
+]);
 const defaults: Record<string, Severity> = { 'rcu/off-rule': 'off', 'rcukit/unused-suppression': 'warning' };
 const severityOf = (id: string): Severity => defaults[id] ?? 'error';
 
 describe('finding suppression comments', () => {
   it('reads rule ids and the reason, and aims at the next line', () => {
-    const text = ['const x = 1;', '  // rcukit-ignore-next-line rcu/a, rcu/b -- held by caller', '  use(x);'].join('\n');
-    expect(findSuppressionComments(file, text)).toMatchObject([{ ruleIds: ['rcu/a', 'rcu/b'], reason: 'held by caller', line: 2, column: 3, targetLine: 3 }]);
+    const text = ['const x = 1;', '  // rcukit-ignore-next-line rcu/a, rcu/b -- held by caller', '  use(x);'].join(
+      '\n',
+    );
+    expect(findSuppressionComments(file, text)).toMatchObject([
+      { ruleIds: ['rcu/a', 'rcu/b'], reason: 'held by caller', line: 2, column: 3, targetLine: 3 },
+    ]);
   });
 
   it('accepts block comments, and a multi-line one aims past its last line', () => {
-    const text = ['/* rcukit-ignore-next-line rcu/a', '   -- reason on the second line */', 'use(x);', 'f(/* rcukit-ignore-next-line rcu/b -- inline */ y);'].join('\n');
+    const text = [
+      '/* rcukit-ignore-next-line rcu/a',
+      '   -- reason on the second line */',
+      'use(x);',
+      'f(/* rcukit-ignore-next-line rcu/b -- inline */ y);',
+    ].join('\n');
     expect(findSuppressionComments(file, text)).toMatchObject([
       { ruleIds: ['rcu/a'], reason: 'reason on the second line', line: 1, targetLine: 3 },
       { ruleIds: ['rcu/b'], reason: 'inline', line: 4, targetLine: 5 },
@@ -52,7 +68,14 @@ describe('finding suppression comments', () => {
   });
 
   it('reports a missing reason as undefined and an empty id list as empty', () => {
-    const text = ['// rcukit-ignore-next-line rcu/a', 'x;', '// rcukit-ignore-next-line -- only a reason', 'y;', '// rcukit-ignore-next-line rcu/a --   ', 'z;'].join('\n');
+    const text = [
+      '// rcukit-ignore-next-line rcu/a',
+      'x;',
+      '// rcukit-ignore-next-line -- only a reason',
+      'y;',
+      '// rcukit-ignore-next-line rcu/a --   ',
+      'z;',
+    ].join('\n');
     expect(findSuppressionComments(file, text).map((c) => [c.ruleIds, c.reason])).toEqual([
       [['rcu/a'], undefined],
       [[], 'only a reason'],
@@ -61,18 +84,30 @@ describe('finding suppression comments', () => {
   });
 
   it('finds comments before a closing brace and at the end of the file', () => {
-    const tail = 'if (a) {\n  b();\n  // rcukit-ignore-next-line rcu/b -- before brace\n}\n// rcukit-ignore-next-line rcu/a -- at the end';
+    const tail =
+      'if (a) {\n  b();\n  // rcukit-ignore-next-line rcu/b -- before brace\n}\n// rcukit-ignore-next-line rcu/a -- at the end';
     expect(findSuppressionComments(file, tail).map((c) => c.reason)).toEqual(['before brace', 'at the end']);
   });
 
-  it.each([200, 20_000])('finds comments in code nested %i blocks deep (past what the parser can take, line by line)', (depth) => {
-    const nested = 'function f() {\n' + '{'.repeat(depth) + '\n  // rcukit-ignore-next-line rcu/a -- deep\nx;\n' + '}'.repeat(depth) + '\n}\n';
-    expect(findSuppressionComments(file, nested)).toMatchObject([{ reason: 'deep', line: 3, column: 3, targetLine: 4 }]);
-  });
+  it.each([200, 20_000])(
+    'finds comments in code nested %i blocks deep (past what the parser can take, line by line)',
+    (depth) => {
+      const nested =
+        'function f() {\n' +
+        '{'.repeat(depth) +
+        '\n  // rcukit-ignore-next-line rcu/a -- deep\nx;\n' +
+        '}'.repeat(depth) +
+        '\n}\n';
+      expect(findSuppressionComments(file, nested)).toMatchObject([
+        { reason: 'deep', line: 3, column: 3, targetLine: 4 },
+      ]);
+    },
+  );
 });
 
 describe('applying suppressions', () => {
-  const apply = (text: string, diagnostics: Diagnostic[]) => applySuppressions(diagnostics, new Map([[file, findSuppressionComments(file, text)]]), severityOf, known);
+  const apply = (text: string, diagnostics: Diagnostic[]) =>
+    applySuppressions(diagnostics, new Map([[file, findSuppressionComments(file, text)]]), severityOf, known);
 
   it('suppresses exactly the named rules on exactly the next line', () => {
     const text = ['// rcukit-ignore-next-line rcu/a -- reason', 'line2;', 'line3;'].join('\n');
@@ -88,7 +123,9 @@ describe('applying suppressions', () => {
   it('reports a suppression without a reason, but still applies it', () => {
     const out = apply('// rcukit-ignore-next-line rcu/a\nx;', [finding('rcu/a', 2)]);
     expect(out.kept).toEqual([]);
-    expect(out.commentFindings.map((d) => [d.ruleId, d.messageId, d.severity, d.span.startLine])).toEqual([['rcukit/suppression-without-reason', 'missingReason', 'error', 1]]);
+    expect(out.commentFindings.map((d) => [d.ruleId, d.messageId, d.severity, d.span.startLine])).toEqual([
+      ['rcukit/suppression-without-reason', 'missingReason', 'error', 1],
+    ]);
   });
 
   it('reports a suppression that suppresses nothing, and one naming an unknown rule', () => {
@@ -104,12 +141,19 @@ describe('applying suppressions', () => {
   it('reports only the unused half of a two-rule suppression', () => {
     const out = apply('// rcukit-ignore-next-line rcu/a rcu/b -- both?\nx;', [finding('rcu/b', 2)]);
     expect(out.kept).toEqual([]);
-    expect(out.commentFindings.map((d) => d.message)).toEqual(['suppression of rcu/a suppresses nothing on line 2; remove it']);
+    expect(out.commentFindings.map((d) => d.message)).toEqual([
+      'suppression of rcu/a suppresses nothing on line 2; remove it',
+    ]);
   });
 
   it('does not call a suppression of a disabled rule unused, and honours meta-rule severities', () => {
     expect(apply('// rcukit-ignore-next-line rcu/off-rule -- off in config\nx;', []).commentFindings).toEqual([]);
-    const quiet = applySuppressions([], new Map([[file, findSuppressionComments(file, '// rcukit-ignore-next-line rcu/a\nx;')]]), (id) => (id.startsWith('rcukit/') ? 'off' : 'error'), known);
+    const quiet = applySuppressions(
+      [],
+      new Map([[file, findSuppressionComments(file, '// rcukit-ignore-next-line rcu/a\nx;')]]),
+      (id) => (id.startsWith('rcukit/') ? 'off' : 'error'),
+      known,
+    );
     expect(quiet.commentFindings).toEqual([]);
   });
 

@@ -8,7 +8,22 @@
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Schema = Record<string, unknown>;
 
-const known = new Set(['$schema', '$id', 'title', 'description', 'type', 'const', 'enum', 'required', 'properties', 'additionalProperties', 'items', 'minimum', '$ref', '$defs']);
+const known = new Set([
+  '$schema',
+  '$id',
+  'title',
+  'description',
+  'type',
+  'const',
+  'enum',
+  'required',
+  'properties',
+  'additionalProperties',
+  'items',
+  'minimum',
+  '$ref',
+  '$defs',
+]);
 
 /** Errors as `path: problem`; empty when the value conforms. */
 export function checkSchema(root: Schema, value: unknown): string[] {
@@ -21,26 +36,32 @@ export function checkSchema(root: Schema, value: unknown): string[] {
     return node as Schema;
   };
   const visit = (schema: Schema, v: unknown, at: string): void => {
-    for (const k of Object.keys(schema)) if (!known.has(k)) throw new Error(`schema keyword ${k} at ${at} is not supported by this checker`);
+    for (const k of Object.keys(schema))
+      if (!known.has(k)) throw new Error(`schema keyword ${k} at ${at} is not supported by this checker`);
     if (typeof schema['$ref'] === 'string') return visit(resolve(schema['$ref']), v, at);
-    if ('const' in schema && JSON.stringify(schema['const']) !== JSON.stringify(v)) errors.push(`${at}: expected ${JSON.stringify(schema['const'])}`);
-    if (Array.isArray(schema['enum']) && !schema['enum'].some((e) => JSON.stringify(e) === JSON.stringify(v))) errors.push(`${at}: not one of ${JSON.stringify(schema['enum'])}`);
+    if ('const' in schema && JSON.stringify(schema['const']) !== JSON.stringify(v))
+      errors.push(`${at}: expected ${JSON.stringify(schema['const'])}`);
+    if (Array.isArray(schema['enum']) && !schema['enum'].some((e) => JSON.stringify(e) === JSON.stringify(v)))
+      errors.push(`${at}: not one of ${JSON.stringify(schema['enum'])}`);
     const type = schema['type'];
     if (typeof type === 'string' && !hasType(v as Json, type)) {
       errors.push(`${at}: expected ${type}, got ${JSON.stringify(v)}`);
       return;
     }
-    if (typeof schema['minimum'] === 'number' && typeof v === 'number' && v < schema['minimum']) errors.push(`${at}: below ${schema['minimum']}`);
+    if (typeof schema['minimum'] === 'number' && typeof v === 'number' && v < schema['minimum'])
+      errors.push(`${at}: below ${schema['minimum']}`);
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
       const obj = v as Record<string, unknown>;
-      for (const r of (schema['required'] as string[] | undefined) ?? []) if (!(r in obj)) errors.push(`${at}: missing ${r}`);
+      for (const r of (schema['required'] as string[] | undefined) ?? [])
+        if (!(r in obj)) errors.push(`${at}: missing ${r}`);
       const props = (schema['properties'] as Record<string, Schema> | undefined) ?? {};
       for (const [k, child] of Object.entries(obj)) {
         if (props[k]) visit(props[k], child, `${at}.${k}`);
         else if (schema['additionalProperties'] === false) errors.push(`${at}: unexpected property ${k}`);
       }
     }
-    if (Array.isArray(v) && schema['items']) v.forEach((item, i) => visit(schema['items'] as Schema, item, `${at}[${i}]`));
+    if (Array.isArray(v) && schema['items'])
+      v.forEach((item, i) => visit(schema['items'] as Schema, item, `${at}[${i}]`));
   };
   visit(root, value, '$');
   return errors;

@@ -9,7 +9,9 @@ import { formatJson } from '../../src/format/json.js';
 import { checkSchema } from './json-schema-check.js';
 import { deref, revalidation, sampleReport } from './sample-report.js';
 
-const schema = JSON.parse(readFileSync(new URL('../../docs/json-output.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const schema = JSON.parse(
+  readFileSync(new URL('../../docs/json-output.schema.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
 
 describe('JSON format', () => {
   it('conforms to docs/json-output.schema.json', () => {
@@ -32,10 +34,24 @@ describe('JSON format', () => {
   it('reports paths relative to rootDir, the summary, fingerprints and suppressions', () => {
     const out = JSON.parse(formatJson(sampleReport())) as {
       summary: Record<string, number>;
-      diagnostics: Array<{ ruleId: string; span: { file: string; startLine: number }; related: Array<{ span: { file: string } }>; fingerprint: string; fixes: Array<{ edits: Array<{ file: string }> }> }>;
+      diagnostics: Array<{
+        ruleId: string;
+        span: { file: string; startLine: number };
+        related: Array<{ span: { file: string } }>;
+        fingerprint: string;
+        fixes: Array<{ edits: Array<{ file: string }> }>;
+      }>;
       suppressed: Array<{ justification: string; span: { startLine: number } }>;
     };
-    expect(out.summary).toEqual({ errors: 1, warnings: 1, suppressed: 1, baselined: 2, staleBaselineEntries: 0, filesChecked: 7, filesInProgram: 40 });
+    expect(out.summary).toEqual({
+      errors: 1,
+      warnings: 1,
+      suppressed: 1,
+      baselined: 2,
+      staleBaselineEntries: 0,
+      filesChecked: 7,
+      filesInProgram: 40,
+    });
     expect(out.diagnostics.map((d) => [d.ruleId, d.span.file, d.span.startLine])).toEqual([
       [revalidation.ruleId, 'src/signal.ts', revalidation.span.startLine],
       [deref.ruleId, 'src/net/sock table.ts', deref.span.startLine],

@@ -11,14 +11,22 @@ import { metaRules } from '../../src/suppress/meta-rules.js';
 
 export const rootDir = path.resolve('/tmp/rcukit-format-test/project');
 
-export function span(file: string, startLine: number, startColumn: number, endLine: number, endColumn: number, start = 0): SourceSpan {
+export function span(
+  file: string,
+  startLine: number,
+  startColumn: number,
+  endLine: number,
+  endColumn: number,
+  start = 0,
+): SourceSpan {
   return { file: path.join(rootDir, file), startLine, startColumn, endLine, endColumn, start, end: start + 3 };
 }
 
 export const rules: RuleInfo[] = [
   {
     id: 'rcu/missing-revalidation',
-    description: 'An object found by an RCU lookup is used after locking it without checking it is still the same object.',
+    description:
+      'An object found by an RCU lookup is used after locking it without checking it is still the same object.',
     defaultSeverity: 'error',
     messages: { usedWithoutRevalidation: '`{{name}}` is used without revalidating its identity' },
     docPath: 'docs/rules/missing-revalidation.md',
@@ -39,7 +47,8 @@ export const revalidation: Diagnostic = {
   ruleId: 'rcu/missing-revalidation',
   messageId: 'usedWithoutRevalidation',
   severity: 'error',
-  message: '`sighand` is used at line 14 after `spinLock(sighand.siglock)` at line 11 without revalidating its identity',
+  message:
+    '`sighand` is used at line 14 after `spinLock(sighand.siglock)` at line 11 without revalidating its identity',
   span: span('src/signal.ts', 14, 5, 14, 12, 402),
   related: [
     { message: 'lock taken here', span: span('src/signal.ts', 11, 3, 11, 28, 300) },
@@ -55,7 +64,12 @@ export const deref: Diagnostic = {
   message: '`sock` is dereferenced outside a read-side section',
   span: span('src/net/sock table.ts', 3, 1, 3, 9, 40),
   related: [],
-  fixes: [{ title: 'Wrap in rcuReadLock()/rcuReadUnlock()', edits: [{ file: path.join(rootDir, 'src/net/sock table.ts'), start: 40, end: 40, newText: 'rcuReadLock();\n' }] }],
+  fixes: [
+    {
+      title: 'Wrap in rcuReadLock()/rcuReadUnlock()',
+      edits: [{ file: path.join(rootDir, 'src/net/sock table.ts'), start: 40, end: 40, newText: 'rcuReadLock();\n' }],
+    },
+  ],
 };
 
 export const suppressedOne: Diagnostic = {

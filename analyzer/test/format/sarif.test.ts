@@ -18,15 +18,32 @@ interface SarifResult {
   ruleIndex: number;
   level: string;
   message: { text: string };
-  locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: Record<string, number> } }>;
-  relatedLocations?: Array<{ id: number; message: { text: string }; physicalLocation: { artifactLocation: { uri: string } } }>;
+  locations: Array<{
+    physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: Record<string, number> };
+  }>;
+  relatedLocations?: Array<{
+    id: number;
+    message: { text: string };
+    physicalLocation: { artifactLocation: { uri: string } };
+  }>;
   partialFingerprints: Record<string, string>;
   suppressions?: Array<{ kind: string; justification: string }>;
 }
 interface SarifLog {
   version: string;
   runs: Array<{
-    tool: { driver: { name: string; version: string; rules: Array<{ id: string; name: string; help: { text: string; markdown: string }; properties: { precision: string } }> } };
+    tool: {
+      driver: {
+        name: string;
+        version: string;
+        rules: Array<{
+          id: string;
+          name: string;
+          help: { text: string; markdown: string };
+          properties: { precision: string };
+        }>;
+      };
+    };
     originalUriBaseIds: Record<string, { uri: string }>;
     results: SarifResult[];
   }>;
@@ -52,11 +69,20 @@ function validate(sarif: string, name: string): { errors: string[]; succeeded: b
     timeout: 120_000,
   });
   const log = JSON.parse(readFileSync(output, 'utf8')) as {
-    runs: Array<{ results?: Array<{ level?: string; ruleId: string; message: { text?: string; id?: string; arguments?: string[] } }>; invocations: Array<{ executionSuccessful: boolean }> }>;
+    runs: Array<{
+      results?: Array<{
+        level?: string;
+        ruleId: string;
+        message: { text?: string; id?: string; arguments?: string[] };
+      }>;
+      invocations: Array<{ executionSuccessful: boolean }>;
+    }>;
   };
   const results = log.runs[0]!.results ?? [];
   return {
-    errors: results.filter((r) => r.level === 'error').map((r) => `${r.ruleId}: ${r.message.text ?? r.message.arguments?.join(' ') ?? r.message.id}`),
+    errors: results
+      .filter((r) => r.level === 'error')
+      .map((r) => `${r.ruleId}: ${r.message.text ?? r.message.arguments?.join(' ') ?? r.message.id}`),
     succeeded: log.runs[0]!.invocations[0]!.executionSuccessful,
   };
 }
@@ -81,8 +107,16 @@ describe('SARIF format', () => {
   it('uses relative URIs under %SRCROOT%, related locations, fingerprints and in-source suppressions', () => {
     expect(run.originalUriBaseIds['%SRCROOT%']!.uri).toBe(`file://${rootDir}/`);
     const [first, second, suppressed] = run.results;
-    expect(first!.locations[0]!.physicalLocation.artifactLocation).toEqual({ uri: 'src/signal.ts', uriBaseId: '%SRCROOT%' });
-    expect(first!.locations[0]!.physicalLocation.region).toEqual({ startLine: 14, startColumn: 5, endLine: 14, endColumn: 12 });
+    expect(first!.locations[0]!.physicalLocation.artifactLocation).toEqual({
+      uri: 'src/signal.ts',
+      uriBaseId: '%SRCROOT%',
+    });
+    expect(first!.locations[0]!.physicalLocation.region).toEqual({
+      startLine: 14,
+      startColumn: 5,
+      endLine: 14,
+      endColumn: 12,
+    });
     expect(second!.locations[0]!.physicalLocation.artifactLocation.uri).toBe('src/net/sock%20table.ts');
     expect(second!.level).toBe('warning');
     expect(first!.relatedLocations!.map((r) => [r.id, r.message.text])).toEqual([
@@ -95,20 +129,29 @@ describe('SARIF format', () => {
   });
 
   it('gives a file outside the root an absolute file URI', () => {
-    const outside = { ...sampleReport().diagnostics[0]!, span: { ...span('x.ts', 1, 1, 1, 2), file: '/elsewhere/x.ts' }, related: [] };
+    const outside = {
+      ...sampleReport().diagnostics[0]!,
+      span: { ...span('x.ts', 1, 1, 1, 2), file: '/elsewhere/x.ts' },
+      related: [],
+    };
     const out = JSON.parse(formatSarif(sampleReport({ diagnostics: [outside], suppressed: [] }))) as SarifLog;
-    expect(out.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation).toEqual({ uri: 'file:///elsewhere/x.ts' });
+    expect(out.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation).toEqual({
+      uri: 'file:///elsewhere/x.ts',
+    });
   });
 
   it('names rules as identifiers', () => {
     expect(pascalName('rcukit/suppression-without-reason')).toBe('RcukitSuppressionWithoutReason');
   });
 
-  it.skipIf(!existsSync(path.dirname(multitool())))('passes the SARIF Multitool with the GitHub rules (Sarif;Gh), with no errors', () => {
-    const { errors, succeeded } = validate(formatSarif(sampleReport()), 'sample');
-    expect(succeeded).toBe(true);
-    expect(errors).toEqual([]);
-  });
+  it.skipIf(!existsSync(path.dirname(multitool())))(
+    'passes the SARIF Multitool with the GitHub rules (Sarif;Gh), with no errors',
+    () => {
+      const { errors, succeeded } = validate(formatSarif(sampleReport()), 'sample');
+      expect(succeeded).toBe(true);
+      expect(errors).toEqual([]);
+    },
+  );
 
   it.skipIf(!existsSync(path.dirname(multitool())))('the validation does catch what GitHub rejects', () => {
     const broken = JSON.parse(formatSarif(sampleReport())) as SarifLog;

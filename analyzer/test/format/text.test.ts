@@ -14,18 +14,24 @@ describe('text format', () => {
     );
     expect(lines[1]).toBe('    src/signal.ts(11,3): lock taken here');
     expect(lines[2]).toBe('    src/signal.ts(15,3): read-side section ends here');
-    expect(lines[3]).toBe('src/net/sock table.ts(3,1): warning rcu/deref-outside-read-lock: `sock` is dereferenced outside a read-side section');
+    expect(lines[3]).toBe(
+      'src/net/sock table.ts(3,1): warning rcu/deref-outside-read-lock: `sock` is dereferenced outside a read-side section',
+    );
   });
 
   it('ends with a summary that counts errors, warnings, files, suppressions and the baseline', () => {
     const out = formatText(sampleReport(), { color: false });
-    expect(out.trimEnd().split('\n').at(-1)).toBe('1 error and 1 warning in 2 files (7 files checked, 1 suppressed, 2 in baseline).');
+    expect(out.trimEnd().split('\n').at(-1)).toBe(
+      '1 error and 1 warning in 2 files (7 files checked, 1 suppressed, 2 in baseline).',
+    );
     const clean = formatText(sampleReport({ diagnostics: [], suppressed: [], baselined: 0 }), { color: false });
     expect(clean).toBe('No problems found (7 files checked).\n');
   });
 
   it('mentions stale baseline entries', () => {
-    expect(formatText(sampleReport({ staleBaselineEntries: 3 }), { color: false })).toContain('3 baseline entries matched nothing');
+    expect(formatText(sampleReport({ staleBaselineEntries: 3 }), { color: false })).toContain(
+      '3 baseline entries matched nothing',
+    );
   });
 
   it('uses ANSI colours only when asked, and the text is otherwise identical', () => {
@@ -49,6 +55,9 @@ describe('text format', () => {
   it('indents the continuation lines of a multi-line message', () => {
     const d = { ...sampleReport().diagnostics[0]!, message: 'first\nsecond', related: [] };
     const out = formatText(sampleReport({ diagnostics: [d] }), { color: false });
-    expect(out.split('\n').slice(0, 2)).toEqual(['src/signal.ts(14,5): error rcu/missing-revalidation: first', '    second']);
+    expect(out.split('\n').slice(0, 2)).toEqual([
+      'src/signal.ts(14,5): error rcu/missing-revalidation: first',
+      '    second',
+    ]);
   });
 });

@@ -42,7 +42,9 @@ console.log(`catalog: ${catalog.size} products listed, ${catalog.buckets} bucket
 function start<T>(file: string, data: Record<string, unknown>): { report: Promise<T>; exit: Promise<unknown> } {
   // watchWorker: if a worker dies, even inside a read-side section or holding a lock, the
   // heap reaps its slot so grace periods and lock waiters are not stuck behind it.
-  const worker = heap.watchWorker(new Worker(new URL(file, import.meta.url), { workerData: { shared: heap.share(), ...data } }));
+  const worker = heap.watchWorker(
+    new Worker(new URL(file, import.meta.url), { workerData: { shared: heap.share(), ...data } }),
+  );
   const report = new Promise<T>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
@@ -69,7 +71,9 @@ await Promise.all([...serverRuns.map((s) => s.exit), updaterRun.exit]);
 
 const total = (f: (r: ServerReport) => number) => reports.reduce((a, r) => a + f(r), 0);
 const requests = total((r) => r.requests);
-console.log(`served ${requests.toLocaleString('en-US')} requests in ${elapsed.toFixed(1)} s by ${servers} servers (${Math.round(requests / elapsed).toLocaleString('en-US')}/s)`);
+console.log(
+  `served ${requests.toLocaleString('en-US')} requests in ${elapsed.toFixed(1)} s by ${servers} servers (${Math.round(requests / elapsed).toLocaleString('en-US')}/s)`,
+);
 console.log(
   `  sold ${total((r) => r.sold).toLocaleString('en-US')} units for $${(total((r) => r.revenueCents) / 100).toLocaleString('en-US')}, ` +
     `${total((r) => r.outOfStock).toLocaleString('en-US')} out of stock, ${total((r) => r.notListed).toLocaleString('en-US')} not listed`,
@@ -77,7 +81,9 @@ console.log(
 console.log(
   `updater: ${updates.listed} listed, ${updates.delisted} delisted, ${updates.relaunched} relaunched (replaced), ${updates.repriced} repriced in place`,
 );
-console.log(`lockless lookups restarted ${total((r) => r.restarts)} times (a product moved chains or was reused under a reader)`);
+console.log(
+  `lockless lookups restarted ${total((r) => r.restarts)} times (a product moved chains or was reused under a reader)`,
+);
 const wrong = total((r) => r.wrongProduct);
 const torn = total((r) => r.tornPrice);
 console.log(`checks: ${wrong} wrong products returned, ${torn} torn prices seen`);

@@ -81,7 +81,8 @@ export class Buckets {
       this.heap.ensureMapped();
       const i32 = this.heap.views.i32;
       let pos = Atomics.load(i32, headByte >> 2);
-      for (; !isANulls(pos); pos = Atomics.load(i32, pos >> 2)) keys.push(i32[(pos - this.nodeOffset + this.keyOffset) >> 2]!);
+      for (; !isANulls(pos); pos = Atomics.load(i32, pos >> 2))
+        keys.push(i32[(pos - this.nodeOffset + this.keyOffset) >> 2]!);
       return { keys, nulls: getNullsValue(pos) };
     } finally {
       spinUnlock(lock);

@@ -191,7 +191,9 @@ export function hlistNullsDelInitRcu(heap: Heap, node: HlistNullsNodeRef): void 
   const pprev = i32[pprevWord]!;
   if (pprev === 0) return;
   if (pprev === PPREV_POISON) {
-    throw new HlistNullsError(`hlistNullsDelInitRcu(node 0x${hex(nodeByte)}): the node was already deleted with hlistNullsDelRcu()`);
+    throw new HlistNullsError(
+      `hlistNullsDelInitRcu(node 0x${hex(nodeByte)}): the node was already deleted with hlistNullsDelRcu()`,
+    );
   }
   unlink(i32, nodeByte, pprev);
   i32[pprevWord] = 0;
@@ -286,7 +288,9 @@ export function hlistNullsForEachRcu(
 function nodeByteOf(node: HlistNullsNodeRef): number {
   if (typeof node === 'number') return node;
   if (node instanceof HlistNullsNode) return node.byteOffset;
-  throw new HlistNullsError(`expected a node address or an hlistNulls field handle; got ${node === null ? 'null' : typeof node}`);
+  throw new HlistNullsError(
+    `expected a node address or an hlistNulls field handle; got ${node === null ? 'null' : typeof node}`,
+  );
 }
 
 /** Unlink: *pprev = next; next->pprev = pprev. Readers see the one store to *pprev. */
@@ -304,7 +308,8 @@ function checkWord(heap: Heap, byte: number, what: string): void {
   }
   if (byte + 4 > heap.views.u8.length) {
     heap.ensureMapped(byte + 4);
-    if (byte + 4 > heap.views.u8.length) throw new HlistNullsError(`${what} address 0x${hex(byte)} is outside the heap`);
+    if (byte + 4 > heap.views.u8.length)
+      throw new HlistNullsError(`${what} address 0x${hex(byte)} is outside the heap`);
   }
 }
 

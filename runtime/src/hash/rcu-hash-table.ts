@@ -66,8 +66,22 @@ import { objectMapOf, resolveIn, type ObjectMap } from '../slab/object-map.js';
 import { spinUnlock } from '../spinlock.js';
 import type { AnyStructDef, NumberFieldName, NumberKind, StructRef } from '../struct.js';
 import type { StructObjectBase } from '../struct-object.js';
-import { hlistNullsAddHeadRcu, hlistNullsDelInitRcu, hlistNullsReplaceRcu, isANulls, PPREV_POISON } from './hlist-nulls.js';
-import { checkTableName, notAReadField, readFieldsOf, tableConfig, type LookupPhase, type ReadField, type RcuHashTableOptions } from './table-options.js';
+import {
+  hlistNullsAddHeadRcu,
+  hlistNullsDelInitRcu,
+  hlistNullsReplaceRcu,
+  isANulls,
+  PPREV_POISON,
+} from './hlist-nulls.js';
+import {
+  checkTableName,
+  notAReadField,
+  readFieldsOf,
+  tableConfig,
+  type LookupPhase,
+  type ReadField,
+  type RcuHashTableOptions,
+} from './table-options.js';
 import { Buckets } from './buckets.js';
 import { openTableRoot } from './table-root.js';
 import { newTableStats, sharedTableStats, type RcuHashTableStats } from './table-stats.js';
@@ -199,7 +213,13 @@ export class RcuHashTable<D extends AnyStructDef> {
     if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
     try {
       if (this.#maxRetries === 0) return this.#lookupFallback(key);
-      return this.#lookupAttempts(bucket, key, this.#lookupFlags, -1, this.#lookupAttempt(bucket, key, this.#lookupFlags, -1));
+      return this.#lookupAttempts(
+        bucket,
+        key,
+        this.#lookupFlags,
+        -1,
+        this.#lookupAttempt(bucket, key, this.#lookupFlags, -1),
+      );
     } finally {
       if (delay !== null) setLookupDelay(null);
       rcuReadUnlockFull();
@@ -244,7 +264,9 @@ export class RcuHashTable<D extends AnyStructDef> {
             this.#restart('walkBoundRestarts');
             break;
           default:
-            throw new RefcountError(`table '${this.name}': the refcount of an object in bucket ${bucket} is saturated or corrupt`);
+            throw new RefcountError(
+              `table '${this.name}': the refcount of an object in bucket ${bucket} is saturated or corrupt`,
+            );
         }
       }
       if (attempt >= this.#maxRetries) return this.#lookupFallback(key);
@@ -397,7 +419,15 @@ export class RcuHashTable<D extends AnyStructDef> {
       if (status === HashRead.FOUND) return NaN;
       if (status === HashRead.MISS) return undefined;
       this.#restart('readRestarts');
-      return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags | HashLookupFlag.OWN_SECTION, ownSectionWord, 1);
+      return this.#readAttempts(
+        headByte,
+        key,
+        f,
+        homeMarker,
+        this.#readFlags | HashLookupFlag.OWN_SECTION,
+        ownSectionWord,
+        1,
+      );
     }
     const delay = this.#delay;
     rcuReadLockFull();
@@ -433,7 +463,14 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   /** One attempt of read(), in WebAssembly (heap/atomics.wat, hashRead). */
-  #hashRead(headByte: number, key: number, f: ReadField, homeMarker: number, flags: number, ownSectionWord: number): number {
+  #hashRead(
+    headByte: number,
+    key: number,
+    f: ReadField,
+    homeMarker: number,
+    flags: number,
+    ownSectionWord: number,
+  ): number {
     return this.heap.atomics.hashRead(
       headByte,
       headByte + BucketWord.SEQ * 4,
@@ -640,7 +677,6 @@ export class RcuHashTable<D extends AnyStructDef> {
   // Internals
   // -------------------------------------------------------------------------------------
 
-
   /**
    * Link `address` into the chain at `headByte` (replacing `old` when nonzero), then publish
    * its reference. Precondition: the bucket lock is held; the key is set.
@@ -690,7 +726,15 @@ export class RcuHashTable<D extends AnyStructDef> {
     }
   }
 
-  #restart(kind: 'nullsRestarts' | 'recheckRestarts' | 'refcountRestarts' | 'walkBoundRestarts' | 'writerRestarts' | 'readRestarts'): void {
+  #restart(
+    kind:
+      | 'nullsRestarts'
+      | 'recheckRestarts'
+      | 'refcountRestarts'
+      | 'walkBoundRestarts'
+      | 'writerRestarts'
+      | 'readRestarts',
+  ): void {
     this.#stats[kind]++;
     Atomics.add(this.heap.views.i32, this.#rootWord + TableWord.RESTARTS, 1);
   }
@@ -702,7 +746,6 @@ export class RcuHashTable<D extends AnyStructDef> {
   #bucketOf(key: number): number {
     return this.#shift === 32 ? 0 : Math.imul(key, 0x9e3779b1) >>> this.#shift;
   }
-
 
   #object(address: number): StructRef<D> {
     // objectAt() without its per-call objectMapOf(heap) lookup (a symbol-keyed property).
@@ -738,7 +781,11 @@ export class RcuHashTable<D extends AnyStructDef> {
  * Throws HashTableMisuseError for bad options, a cache that is not type-stable, fields of
  * the wrong kind, or a table of that name declared differently.
  */
-export function rcuHashTableCreate<D extends AnyStructDef>(heap: Heap, name: string, options: RcuHashTableOptions<D>): RcuHashTable<D> {
+export function rcuHashTableCreate<D extends AnyStructDef>(
+  heap: Heap,
+  name: string,
+  options: RcuHashTableOptions<D>,
+): RcuHashTable<D> {
   checkTableName(name);
   return new RcuHashTable(heap, name, options);
 }
@@ -754,21 +801,32 @@ export function rcuHashTableCreate<D extends AnyStructDef>(heap: Heap, name: str
 function incNotZero(atomics: HeapAtomics, index: number, table: string): boolean {
   const v = atomics.incNotZero(index, REFCOUNT_MAX);
   if (v === 0) return false;
-  if (v < 0 || v >= REFCOUNT_MAX) throw new RefcountError(`table '${table}': refcount ${v} at word ${index} is saturated or corrupt`);
+  if (v < 0 || v >= REFCOUNT_MAX)
+    throw new RefcountError(`table '${table}': refcount ${v} at word ${index} is saturated or corrupt`);
   return true;
 }
 
 /** refcountDecAndTest on a word: true when this dropped the last reference. */
 function decAndTest(atomics: HeapAtomics, index: number, table: string): boolean {
   const v = atomics.decAndTest(index);
-  if (v <= 0) throw new RefcountError(`table '${table}': put() of an object with refcount ${v} (a reference dropped twice?)`);
+  if (v <= 0)
+    throw new RefcountError(`table '${table}': put() of an object with refcount ${v} (a reference dropped twice?)`);
   return v === 1;
 }
 
 /** log2 of each number kind's size: a field's index in its typed-array view. */
-const READ_SHIFT: Readonly<Record<NumberKind, number>> = { i8: 0, u8: 0, i16: 1, u16: 1, i32: 2, u32: 2, f32: 2, f64: 3 };
+const READ_SHIFT: Readonly<Record<NumberKind, number>> = {
+  i8: 0,
+  u8: 0,
+  i16: 1,
+  u16: 1,
+  i32: 2,
+  u32: 2,
+  f32: 2,
+  f64: 3,
+};
 
 function checkKey(key: number, table: string): void {
-  if ((key | 0) !== key) throw new HashTableMisuseError(`table '${table}': key ${String(key)} is not a 32-bit signed integer`);
+  if ((key | 0) !== key)
+    throw new HashTableMisuseError(`table '${table}': key ${String(key)} is not a 32-bit signed integer`);
 }
-

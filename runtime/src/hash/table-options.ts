@@ -89,7 +89,9 @@ export interface TableConfig<D extends AnyStructDef> {
 export function checkTableName(name: string): void {
   // The table's root is named `hash:<name>`, and root names hold at most 32 bytes of UTF-8.
   if (typeof name !== 'string' || name.length === 0 || new TextEncoder().encode(name).length > 27) {
-    throw new HashTableMisuseError(`rcuHashTableCreate(): the name must be a string of 1 to 27 bytes of UTF-8; got ${JSON.stringify(name)}`);
+    throw new HashTableMisuseError(
+      `rcuHashTableCreate(): the name must be a string of 1 to 27 bytes of UTF-8; got ${JSON.stringify(name)}`,
+    );
   }
 }
 
@@ -99,16 +101,21 @@ export function checkTableName(name: string): void {
  * struct that is not type-stable, and fields of the wrong kind.
  */
 export function tableConfig<D extends AnyStructDef>(where: string, options: RcuHashTableOptions<D>): TableConfig<D> {
-  if (options === null || typeof options !== 'object') throw new HashTableMisuseError(`${where}: options must be an object`);
+  if (options === null || typeof options !== 'object')
+    throw new HashTableMisuseError(`${where}: options must be an object`);
   const cache = options.cache;
   const struct = cacheStruct(cache, where);
   const buckets = options.buckets ?? 1024;
   if (!Number.isInteger(buckets) || buckets < 1 || buckets > 1 << MAX_BUCKET_BITS || (buckets & (buckets - 1)) !== 0) {
-    throw new HashTableMisuseError(`${where}: buckets must be a power of two from 1 to ${1 << MAX_BUCKET_BITS}; got ${String(buckets)}`);
+    throw new HashTableMisuseError(
+      `${where}: buckets must be a power of two from 1 to ${1 << MAX_BUCKET_BITS}; got ${String(buckets)}`,
+    );
   }
   const maxRetries = options.maxRetries ?? 16;
   if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 1 << 20) {
-    throw new HashTableMisuseError(`${where}: maxRetries must be an integer from 0 to ${1 << 20}; got ${String(maxRetries)}`);
+    throw new HashTableMisuseError(
+      `${where}: maxRetries must be an integer from 0 to ${1 << 20}; got ${String(maxRetries)}`,
+    );
   }
   if (!struct.typesafeByRcu) {
     throw new HashTableMisuseError(
@@ -137,11 +144,18 @@ export function tableConfig<D extends AnyStructDef>(where: string, options: RcuH
 
 function cacheStruct<D extends AnyStructDef>(cache: KmemCache<D>, where: string): D {
   const struct = (cache as { struct?: unknown } | null)?.struct;
-  if (struct === undefined || struct === null) throw new HashTableMisuseError(`${where}: options.cache must be a cache from kmemCacheCreate()`);
+  if (struct === undefined || struct === null)
+    throw new HashTableMisuseError(`${where}: options.cache must be a cache from kmemCacheCreate()`);
   return struct as D;
 }
 
-function fieldOffset(struct: AnyStructDef, field: unknown, kinds: readonly string[], where: string, option: string): number {
+function fieldOffset(
+  struct: AnyStructDef,
+  field: unknown,
+  kinds: readonly string[],
+  where: string,
+  option: string,
+): number {
   const f = struct.layout.fields.find((x) => x.name === field);
   if (f === undefined || !kinds.includes(f.kind)) {
     const have = struct.layout.fields.filter((x) => kinds.includes(x.kind)).map((x) => x.name);

@@ -37,8 +37,8 @@ export function openTableRoot(heap: Heap, name: string, where: string, c: TableC
  * ready and check that they declared the same table.
  */
 function initOrCheck(heap: Heap, w: number, bucketsByte: number, where: string, c: TableConfig<AnyStructDef>): void {
-const bits = c.bits;
-const structHash = c.struct.layout.hash;
+  const bits = c.bits;
+  const structHash = c.struct.layout.hash;
   const i32 = heap.views.i32;
   if (Atomics.compareExchange(i32, w + TableWord.STATE, 0, TableState.INITIALIZING) === 0) {
     i32[w + TableWord.BUCKET_BITS] = bits;
@@ -56,7 +56,8 @@ const structHash = c.struct.layout.hash;
   // Another worker is initializing: it is a handful of stores, but it may be descheduled.
   const deadline = Date.now() + 10_000;
   while (Atomics.load(i32, w + TableWord.STATE) !== TableState.READY) {
-    if (Date.now() > deadline) throw new HashTableMisuseError(`${where}: another worker started initializing the table and never finished`);
+    if (Date.now() > deadline)
+      throw new HashTableMisuseError(`${where}: another worker started initializing the table and never finished`);
     Atomics.wait(i32, w + TableWord.STATE, TableState.INITIALIZING, 10);
   }
   const mismatch = [
@@ -67,6 +68,8 @@ const structHash = c.struct.layout.hash;
     [TableWord.STRUCT_HASH, structHash, 'struct layout'],
   ].find(([word, value]) => i32[w + (word as number)] !== value);
   if (mismatch !== undefined) {
-    throw new HashTableMisuseError(`${where}: a table of that name exists with another ${mismatch[2]}; every worker must declare it alike`);
+    throw new HashTableMisuseError(
+      `${where}: a table of that name exists with another ${mismatch[2]}; every worker must declare it alike`,
+    );
   }
 }

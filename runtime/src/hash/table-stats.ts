@@ -31,15 +31,15 @@ export interface RcuHashTableStats {
 /** A handle's counters, all zero. */
 export function newTableStats(): RcuHashTableStats {
   return {
-  lookups: 0,
-  nullsRestarts: 0,
-  recheckRestarts: 0,
-  refcountRestarts: 0,
-  walkBoundRestarts: 0,
-  writerRestarts: 0,
-  lockFallbacks: 0,
-  reads: 0,
-  readRestarts: 0,
+    lookups: 0,
+    nullsRestarts: 0,
+    recheckRestarts: 0,
+    refcountRestarts: 0,
+    walkBoundRestarts: 0,
+    writerRestarts: 0,
+    lockFallbacks: 0,
+    reads: 0,
+    readRestarts: 0,
   };
 }
 
@@ -50,4 +50,3 @@ export function sharedTableStats(i32: Int32Array, rootWord: number): { restarts:
     lockFallbacks: Atomics.load(i32, rootWord + TableWord.LOCK_FALLBACKS),
   };
 }
-

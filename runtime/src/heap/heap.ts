@@ -204,7 +204,8 @@ export class Heap extends EventEmitter<HeapEvents> {
       throw new RangeError(`${label}: byte offset ${byteOffset} is not a 4-byte aligned heap offset`);
     }
     this.ensureMapped(byteOffset + 4);
-    if (byteOffset + 4 > this.byteLength) throw new RangeError(`${label}: byte offset ${byteOffset} is outside the heap`);
+    if (byteOffset + 4 > this.byteLength)
+      throw new RangeError(`${label}: byte offset ${byteOffset} is outside the heap`);
     return byteOffset >> 2;
   }
 
@@ -233,7 +234,7 @@ export class Heap extends EventEmitter<HeapEvents> {
     // Publish the new length after the growth, raising it only (racing growers).
     const usable = Math.min(this.buffer.byteLength, this.maxByteLength);
     const i32 = this.views.i32;
-    for (let seen = Atomics.load(i32, Header.BYTE_LENGTH); seen < usable; ) {
+    for (let seen = Atomics.load(i32, Header.BYTE_LENGTH); seen < usable;) {
       const was = Atomics.compareExchange(i32, Header.BYTE_LENGTH, seen, usable);
       if (was === seen) break;
       seen = was;
@@ -251,7 +252,8 @@ export class Heap extends EventEmitter<HeapEvents> {
     if (nameBytes.length === 0 || nameBytes.length > ROOT_NAME_BYTES) {
       throw new RangeError(`root name "${name}" must be 1 to ${ROOT_NAME_BYTES} bytes of UTF-8`);
     }
-    if (!Number.isInteger(bytes) || bytes <= 0) throw new RangeError(`root "${name}": size ${bytes} must be a positive integer`);
+    if (!Number.isInteger(bytes) || bytes <= 0)
+      throw new RangeError(`root "${name}": size ${bytes} must be a positive integer`);
     if (!Number.isInteger(align) || align <= 0 || (align & (align - 1)) !== 0 || align > PAGE_SIZE) {
       throw new RangeError(`root "${name}": alignment ${align} must be a power of two up to ${PAGE_SIZE}`);
     }
@@ -334,7 +336,9 @@ export class Heap extends EventEmitter<HeapEvents> {
     const self = threadLocal.current;
     if (!this.#attached || self === null || self.heap !== this) return;
     if (self.readNesting !== 0) {
-      throw new HeapAttachmentError(`cannot detach from the heap inside a read-side section (nesting ${self.readNesting})`);
+      throw new HeapAttachmentError(
+        `cannot detach from the heap inside a read-side section (nesting ${self.readNesting})`,
+      );
     }
     this.registry.release(self.slot);
     this.#attached = false;
@@ -434,7 +438,9 @@ export function attachHeap(shared: unknown, options: AttachOptions = {}): Heap {
   if (!(memory instanceof wasm.Memory)) {
     throw new NotAHeapError(
       `attachHeap() expects what heap.share() returned (or its WebAssembly.Memory); got ${describe(shared)}` +
-        (shared instanceof SharedArrayBuffer ? ': a heap is a shared WebAssembly.Memory, whose buffer alone cannot be attached' : ''),
+        (shared instanceof SharedArrayBuffer
+          ? ': a heap is a shared WebAssembly.Memory, whose buffer alone cannot be attached'
+          : ''),
     );
   }
   const buffer = memory.buffer;
@@ -464,22 +470,32 @@ export function attachHeap(shared: unknown, options: AttachOptions = {}): Heap {
 /** The heap the calling thread is attached to. */
 export function currentHeap(): Heap {
   const self = threadLocal.current;
-  if (self === null) throw new HeapAttachmentError(`thread ${currentThreadId} is not attached to a heap (createHeap() or attachHeap())`);
+  if (self === null)
+    throw new HeapAttachmentError(`thread ${currentThreadId} is not attached to a heap (createHeap() or attachHeap())`);
   return self.heap;
 }
 
 function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName'>> {
-  if (options === null || typeof options !== 'object') throw new InvalidHeapOptionsError(`createHeap() options must be an object`);
+  if (options === null || typeof options !== 'object')
+    throw new InvalidHeapOptionsError(`createHeap() options must be an object`);
   const int = (key: keyof typeof DEFAULTS, min: number, max: number): number => {
     const value = options[key] ?? DEFAULTS[key];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidHeapOptionsError(`createHeap(): ${key} must be an integer from ${min} to ${max}; got ${String(value)}`);
+      throw new InvalidHeapOptionsError(
+        `createHeap(): ${key} must be an integer from ${min} to ${max}; got ${String(value)}`,
+      );
     }
     return value;
   };
   const initialGpCounter = options.initialGpCounter ?? DEFAULT_INITIAL_GP_COUNTER;
-  if (!Number.isInteger(initialGpCounter) || (initialGpCounter | 0) !== initialGpCounter || (initialGpCounter & 1) === 0) {
-    throw new InvalidHeapOptionsError(`createHeap(): initialGpCounter must be an odd 32-bit signed integer; got ${initialGpCounter}`);
+  if (
+    !Number.isInteger(initialGpCounter) ||
+    (initialGpCounter | 0) !== initialGpCounter ||
+    (initialGpCounter & 1) === 0
+  ) {
+    throw new InvalidHeapOptionsError(
+      `createHeap(): initialGpCounter must be an odd 32-bit signed integer; got ${initialGpCounter}`,
+    );
   }
   return {
     initialBytes: int('initialBytes', PAGE_SIZE, 2 ** 31 - PAGE_SIZE),

@@ -126,7 +126,7 @@ export function lockWordAcquire(mem: LockMemory, index: number, tag: number, reg
   if (mem.atomics.cas(index, 0, tag << 1) === 0) return LockResult.ACQUIRED;
   const i32 = mem.views.i32;
   const steps = acquireSteps(i32, index, tag, registry, SPIN_LIMIT);
-  for (let step = steps.next(false); ; ) {
+  for (let step = steps.next(false); ;) {
     if (step.done) return step.value;
     Atomics.wait(i32, index, step.value, SLEEP_MS);
     step = steps.next(true);
@@ -145,7 +145,7 @@ export async function lockWordAcquireAsync(
 ): Promise<LockResult> {
   const i32 = mem.views.i32;
   const steps = acquireSteps(i32, index, tag, registry, 0);
-  for (let step = steps.next(false); ; ) {
+  for (let step = steps.next(false); ;) {
     if (step.done) return step.value;
     const waiter = Atomics.waitAsync(i32, index, step.value, SLEEP_MS);
     if (waiter.async) await keepAlive(waiter.value);

@@ -72,7 +72,8 @@ const barrierWaiters: Array<{ target: number; resolve: () => void; reject: (erro
  */
 export function callRcu(fn: () => void): void {
   const t = rcuSelf('callRcu');
-  if (typeof fn !== 'function') throw new TypeError(`callRcu(): expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  if (typeof fn !== 'function')
+    throw new TypeError(`callRcu(): expected a function, got ${fn === null ? 'null' : typeof fn}`);
   if (backlog >= backlogLimit) {
     if (whenFull === 'throw' || t.readNesting !== 0) {
       throw new RcuBacklogFullError(
@@ -97,7 +98,9 @@ export function callRcu(fn: () => void): void {
 export function rcuBarrier(): void {
   const t = rcuSelf('rcuBarrier');
   if (t.readNesting !== 0) {
-    throw new RcuDeadlockError(`rcuBarrier() in thread ${threadId} inside a read-side section: it waits for a grace period`);
+    throw new RcuDeadlockError(
+      `rcuBarrier() in thread ${threadId} inside a read-side section: it waits for a grace period`,
+    );
   }
   const target = enqueued;
   while (ran < target) drainSync(t);
@@ -124,7 +127,8 @@ export function rcuBarrierAsync(): Promise<void> {
 
 /** Set this thread's callRcu() backlog bound and what happens past it. */
 export function configureCallRcu(options: CallRcuOptions): void {
-  if (options === null || typeof options !== 'object') throw new TypeError('configureCallRcu(): options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('configureCallRcu(): options must be an object');
   const limit = options.backlogLimit ?? backlogLimit;
   if (!Number.isInteger(limit) || limit < 1 || limit > 2 ** 30) {
     throw new RangeError(`configureCallRcu(): backlogLimit must be an integer from 1 to 2^30; got ${String(limit)}`);
@@ -168,7 +172,7 @@ function runDone(t: ThreadContext): void {
       }
     }
   }
-  for (let i = 0; i < barrierWaiters.length; ) {
+  for (let i = 0; i < barrierWaiters.length;) {
     const w = barrierWaiters[i]!;
     if (ran >= w.target) {
       barrierWaiters.splice(i, 1);

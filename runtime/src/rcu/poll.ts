@@ -43,7 +43,9 @@ export function startPollSynchronizeRcu(): number {
 export function pollStateSynchronizeRcu(cookie: number): boolean {
   const t = rcuSelf('pollStateSynchronizeRcu');
   if (typeof cookie !== 'number' || (cookie | 0) !== cookie || (cookie & 1) === 0) {
-    throw new RangeError(`pollStateSynchronizeRcu(${String(cookie)}): not a grace-period cookie (an odd 32-bit integer)`);
+    throw new RangeError(
+      `pollStateSynchronizeRcu(${String(cookie)}): not a grace-period cookie (an odd 32-bit integer)`,
+    );
   }
   return cookieDone(t.heap.views.i32, cookie);
 }

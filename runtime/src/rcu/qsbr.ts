@@ -59,7 +59,8 @@ export interface QsbrOptions {
 export function rcuRegisterThreadQsbr(options: QsbrOptions = {}): void {
   const t = rcuSelf('rcuRegisterThreadQsbr');
   if (t.qsbr) throw misuse('rcuRegisterThreadQsbr', 'the thread is already a QSBR reader');
-  if (t.readNesting !== 0) throw misuse('rcuRegisterThreadQsbr', `inside a read-side section (nesting ${t.readNesting})`);
+  if (t.readNesting !== 0)
+    throw misuse('rcuRegisterThreadQsbr', `inside a read-side section (nesting ${t.readNesting})`);
   const i32 = t.heap.views.i32;
   Atomics.store(i32, t.heap.registry.word(t.slot, Slot.FLAVOR), RcuFlavor.QSBR);
   t.qsbr = true;
@@ -71,7 +72,8 @@ export function rcuRegisterThreadQsbr(options: QsbrOptions = {}): void {
 /** Return the calling thread to the default flavor (goes offline first). */
 export function rcuUnregisterThreadQsbr(): void {
   const t = qsbrSelf('rcuUnregisterThreadQsbr');
-  if (t.readNesting !== 0) throw misuse('rcuUnregisterThreadQsbr', `inside a read-side section (nesting ${t.readNesting})`);
+  if (t.readNesting !== 0)
+    throw misuse('rcuUnregisterThreadQsbr', `inside a read-side section (nesting ${t.readNesting})`);
   storeCtr(t, 0);
   setQsbrOnline(false);
   t.qsbr = false;
@@ -85,7 +87,8 @@ export function rcuUnregisterThreadQsbr(): void {
 export function rcuQuiescentState(): void {
   const t = qsbrSelf('rcuQuiescentState');
   if (t.readNesting !== 0) throw misuse('rcuQuiescentState', `inside a read-side section (nesting ${t.readNesting})`);
-  if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0) throw misuse('rcuQuiescentState', 'the thread is offline; call rcuThreadOnline()');
+  if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0)
+    throw misuse('rcuQuiescentState', 'the thread is offline; call rcuThreadOnline()');
   reportQuiescentState(t);
 }
 
@@ -96,7 +99,8 @@ export function rcuQuiescentState(): void {
 export function rcuThreadOffline(): void {
   const t = qsbrSelf('rcuThreadOffline');
   if (t.readNesting !== 0) throw misuse('rcuThreadOffline', `inside a read-side section (nesting ${t.readNesting})`);
-  if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0) throw misuse('rcuThreadOffline', 'the thread is already offline');
+  if (Atomics.load(t.heap.views.i32, t.ctrWord) === 0)
+    throw misuse('rcuThreadOffline', 'the thread is already offline');
   storeCtr(t, 0);
   setQsbrOnline(false);
 }

@@ -251,7 +251,6 @@ export function gpAtOrAfter(a: number, b: number): boolean {
   return ((a - b) | 0) >= 0;
 }
 
-
 /** @internal Called by rcu/qsbr.ts when the thread goes online or offline (or unregisters). */
 export function setQsbrOnline(online: boolean): void {
   qsbr.online = online;
@@ -271,7 +270,9 @@ function qsbrCheckOnline(): void {
 }
 
 function notAttached(what: string): never {
-  throw new HeapAttachmentError(`${what}() in thread ${threadId}: the thread is not attached to a heap (createHeap() or attachHeap())`);
+  throw new HeapAttachmentError(
+    `${what}() in thread ${threadId}: the thread is not attached to a heap (createHeap() or attachHeap())`,
+  );
 }
 
 function unbalanced(t: ThreadContext | null): never {

@@ -17,15 +17,7 @@ import type { StructObjectBase } from '../struct-object.js';
 import { NOT_BOUND, checkAlive, type KmemCache } from './cache-handle.js';
 import { lockWord, unlockWord } from './cache-lock.js';
 import { AC_BATCH, AC_LIMIT } from './flags.js';
-import {
-  AcWord,
-  CacheWord,
-  ObjState,
-  SLAB_STACK_BYTE,
-  SlabList,
-  slabStateByte,
-  SlabWord,
-} from '../heap/layout.js';
+import { AcWord, CacheWord, ObjState, SLAB_STACK_BYTE, SlabList, slabStateByte, SlabWord } from '../heap/layout.js';
 import { objectMapOf, pageMapReady, resolveAddress, slabViewAt } from './object-map.js';
 import { newSlab, releaseExpired, slabEmptied } from './slab-lifecycle.js';
 import { listAdd, listDel } from './slab-list.js';

@@ -78,7 +78,12 @@ export function kmemCacheCreate<D extends AnyStructDef>(
 ): KmemCache<D> {
   const where = `kmemCacheCreate('${name}')`;
   const nameBytes = validateName(where, name);
-  if (struct === null || typeof struct !== 'object' || typeof struct.objectClass !== 'function' || struct.layout === undefined) {
+  if (
+    struct === null ||
+    typeof struct !== 'object' ||
+    typeof struct.objectClass !== 'function' ||
+    struct.layout === undefined
+  ) {
     throw new SlabCacheFlagsError(`${where}: the struct must come from defineStruct()`);
   }
   const flags = options.flags ?? 0;
@@ -87,21 +92,29 @@ export function kmemCacheCreate<D extends AnyStructDef>(
   }
   const typesafe = (flags & SLAB_TYPESAFE_BY_RCU) !== 0;
   if (typesafe && (flags & SLAB_POISON) !== 0) {
-    throw new SlabCacheFlagsError(`${where}: SLAB_POISON with SLAB_TYPESAFE_BY_RCU: readers still read freed objects, poison would corrupt them`);
+    throw new SlabCacheFlagsError(
+      `${where}: SLAB_POISON with SLAB_TYPESAFE_BY_RCU: readers still read freed objects, poison would corrupt them`,
+    );
   }
   if (typesafe && options.dtor !== undefined) {
-    throw new SlabCacheFlagsError(`${where}: a destructor with SLAB_TYPESAFE_BY_RCU: freed objects stay in use by readers, nothing may tear them down`);
+    throw new SlabCacheFlagsError(
+      `${where}: a destructor with SLAB_TYPESAFE_BY_RCU: freed objects stay in use by readers, nothing may tear them down`,
+    );
   }
   if (struct.typesafeByRcu && !typesafe) {
-    throw new SlabCacheFlagsError(`${where}: struct '${struct.name}' is declared typesafeByRcu; its cache needs SLAB_TYPESAFE_BY_RCU`);
+    throw new SlabCacheFlagsError(
+      `${where}: struct '${struct.name}' is declared typesafeByRcu; its cache needs SLAB_TYPESAFE_BY_RCU`,
+    );
   }
   if (!struct.typesafeByRcu && typesafe) {
     throw new SlabCacheFlagsError(
       `${where}: SLAB_TYPESAFE_BY_RCU for struct '${struct.name}', which is not declared typesafeByRcu: its references would lack the TypeStable brand`,
     );
   }
-  if (options.ctor !== undefined && typeof options.ctor !== 'function') throw new SlabCacheFlagsError(`${where}: ctor must be a function`);
-  if (options.dtor !== undefined && typeof options.dtor !== 'function') throw new SlabCacheFlagsError(`${where}: dtor must be a function`);
+  if (options.ctor !== undefined && typeof options.ctor !== 'function')
+    throw new SlabCacheFlagsError(`${where}: ctor must be a function`);
+  if (options.dtor !== undefined && typeof options.dtor !== 'function')
+    throw new SlabCacheFlagsError(`${where}: dtor must be a function`);
   const align = options.align ?? 0;
   if (!Number.isInteger(align) || align < 0 || align > PAGE_SIZE || (align & (align - 1)) !== 0) {
     throw new SlabCacheFlagsError(`${where}: align ${align} must be a power of two up to ${PAGE_SIZE}`);
@@ -123,14 +136,27 @@ export function kmemCacheCreate<D extends AnyStructDef>(
         );
       }
       if (i32[d + CacheWord.FLAGS] !== flags) {
-        throw new SlabCacheFlagsError(`${where}: the cache exists with flags 0x${i32[d + CacheWord.FLAGS]!.toString(16)}, not 0x${flags.toString(16)}`);
+        throw new SlabCacheFlagsError(
+          `${where}: the cache exists with flags 0x${i32[d + CacheWord.FLAGS]!.toString(16)}, not 0x${flags.toString(16)}`,
+        );
       }
       if (i32[d + CacheWord.HAS_CTOR] === 1 && options.ctor === undefined) {
-        throw new SlabCacheFlagsError(`${where}: the cache was created with a constructor; pass the same ctor so this worker can build slabs`);
+        throw new SlabCacheFlagsError(
+          `${where}: the cache was created with a constructor; pass the same ctor so this worker can build slabs`,
+        );
       }
       descriptor = found;
     } else {
-      descriptor = createDescriptor(heap, dirByte, nameBytes, struct, flags, geometry, options.ctor !== undefined, where);
+      descriptor = createDescriptor(
+        heap,
+        dirByte,
+        nameBytes,
+        struct,
+        flags,
+        geometry,
+        options.ctor !== undefined,
+        where,
+      );
     }
   } finally {
     unlockWord(heap, SlabHeaderWord.DIR_LOCK, self);
@@ -155,7 +181,9 @@ export function kmemCacheLookup<D extends AnyStructDef>(heap: Heap, name: string
   }
   if (found === 0) return null;
   if (heap.views.i32[(found >> 2) + CacheWord.STRUCT_HASH] !== struct.layout.hash) {
-    throw new WrongCacheError(`kmemCacheLookup('${name}'): the cache holds '${readName(heap, (found >> 2) + CacheWord.STRUCT_NAME)}' objects, not '${struct.name}'`);
+    throw new WrongCacheError(
+      `kmemCacheLookup('${name}'): the cache holds '${readName(heap, (found >> 2) + CacheWord.STRUCT_NAME)}' objects, not '${struct.name}'`,
+    );
   }
   return handleFor(heap, found, struct, name);
 }
@@ -185,7 +213,10 @@ function computeGeometry(where: string, struct: AnyStructDef, flags: number, ali
   let chosen = -1;
   for (let order = 0; order <= MAX_ORDER && chosen < 0; order++) if (fit(order).n >= MIN_OBJS_PER_SLAB) chosen = order;
   for (let order = 0; order <= MAX_ORDER && chosen < 0; order++) if (fit(order).n >= 1) chosen = order;
-  if (chosen < 0) throw new SlabCacheFlagsError(`${where}: objects of ${stride} bytes do not fit in a slab of ${PAGE_SIZE << MAX_ORDER} bytes`);
+  if (chosen < 0)
+    throw new SlabCacheFlagsError(
+      `${where}: objects of ${stride} bytes do not fit in a slab of ${PAGE_SIZE << MAX_ORDER} bytes`,
+    );
   const { n, base } = fit(chosen);
   return { align: objAlign, objOffset, stride, order: chosen, perSlab: n, slabObjBase: base };
 }

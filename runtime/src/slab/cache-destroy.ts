@@ -9,14 +9,7 @@ import { synchronizeRcu, synchronizeRcuAsync } from '../rcu/grace-period.js';
 import { bind, drainArrayCache, reapArrayCaches } from './array-cache.js';
 import { NOT_BOUND, checkAlive, handles, type KmemCache } from './cache-handle.js';
 import { attached, lockWord, unlockWord } from './cache-lock.js';
-import {
-  AcWord,
-  CACHE_DIRECTORY_ROOT,
-  CacheWord,
-  MAX_CACHES,
-  SlabHeaderWord,
-  SlabList,
-} from '../heap/layout.js';
+import { AcWord, CACHE_DIRECTORY_ROOT, CacheWord, MAX_CACHES, SlabHeaderWord, SlabList } from '../heap/layout.js';
 import { freePages } from './page-allocator.js';
 import { destroySlab, releaseExpired, releaseSlab } from './slab-lifecycle.js';
 import { LIST_HEAD, listDel, liveObjects } from './slab-list.js';
@@ -76,7 +69,9 @@ function prepareDestroy(cache: KmemCache): void {
   bind(cache, 'kmemCacheDestroy');
   const live = liveObjects(cache);
   if (live !== 0) {
-    throw new CacheBusyError(`kmemCacheDestroy('${cache.name}'): ${live} object${live === 1 ? ' is' : 's are'} still allocated; free them first`);
+    throw new CacheBusyError(
+      `kmemCacheDestroy('${cache.name}'): ${live} object${live === 1 ? ' is' : 's are'} still allocated; free them first`,
+    );
   }
 }
 
@@ -93,7 +88,9 @@ function finishDestroy(cache: KmemCache): void {
     try {
       const live = liveObjects(cache);
       if (live !== 0) {
-        throw new CacheBusyError(`kmemCacheDestroy('${cache.name}'): ${live} object${live === 1 ? ' is' : 's are'} still allocated; free them first`);
+        throw new CacheBusyError(
+          `kmemCacheDestroy('${cache.name}'): ${live} object${live === 1 ? ' is' : 's are'} still allocated; free them first`,
+        );
       }
       const base = i32[d + CacheWord.AC_BYTE]! >> 2;
       const stride = i32[d + CacheWord.AC_STRIDE]!;
@@ -110,7 +107,8 @@ function finishDestroy(cache: KmemCache): void {
     } finally {
       unlockWord(heap, d + CacheWord.LOCK, self);
     }
-    for (let k = 0; k < MAX_CACHES; k++) if (i32[(dirByte >> 2) + k] === cache.descriptor) Atomics.store(i32, (dirByte >> 2) + k, 0);
+    for (let k = 0; k < MAX_CACHES; k++)
+      if (i32[(dirByte >> 2) + k] === cache.descriptor) Atomics.store(i32, (dirByte >> 2) + k, 0);
     freePages(heap, i32[d + CacheWord.AC_BYTE]!, i32[d + CacheWord.AC_ORDER]!);
     freePages(heap, cache.descriptor, i32[d + CacheWord.DESC_ORDER]!);
   } finally {

@@ -82,12 +82,18 @@ export const NOT_BOUND: unique symbol = Symbol('not bound');
 
 export const handles = new WeakMap<Heap, Map<number, KmemCache>>();
 
-export function handleFor<D extends AnyStructDef>(heap: Heap, descriptor: number, struct: D, name: string): KmemCache<D> {
+export function handleFor<D extends AnyStructDef>(
+  heap: Heap,
+  descriptor: number,
+  struct: D,
+  name: string,
+): KmemCache<D> {
   let m = handles.get(heap);
   if (m === undefined) handles.set(heap, (m = new Map()));
   const serial = heap.views.i32[(descriptor >> 2) + CacheWord.SERIAL]!;
   const existing = m.get(descriptor);
-  if (existing !== undefined && existing.serial === serial && !existing.$dead) return existing as unknown as KmemCache<D>;
+  if (existing !== undefined && existing.serial === serial && !existing.$dead)
+    return existing as unknown as KmemCache<D>;
   const handle = new KmemCache(heap, name, struct, descriptor);
   m.set(descriptor, handle as unknown as KmemCache);
   return handle;
@@ -108,7 +114,9 @@ export function cacheHandleAt(heap: Heap, descriptor: number, struct: AnyStructD
   }
   const name = readName(heap, d + CacheWord.NAME);
   if (i32[d + CacheWord.STRUCT_HASH] !== struct.layout.hash) {
-    throw new WrongCacheError(`cache '${name}' holds '${readName(heap, d + CacheWord.STRUCT_NAME)}' objects, not '${struct.name}' (or another declaration of it)`);
+    throw new WrongCacheError(
+      `cache '${name}' holds '${readName(heap, d + CacheWord.STRUCT_NAME)}' objects, not '${struct.name}' (or another declaration of it)`,
+    );
   }
   return handleFor(heap, descriptor, struct, name);
 }
@@ -124,7 +132,11 @@ export function readName(heap: Heap, word: number): string {
 
 export function checkAlive(cache: KmemCache, what: string): void {
   const i32 = cache.$views.i32;
-  if (cache.$dead || Atomics.load(i32, cache.$d + CacheWord.MAGIC) !== CACHE_MAGIC || i32[cache.$d + CacheWord.SERIAL] !== cache.serial) {
+  if (
+    cache.$dead ||
+    Atomics.load(i32, cache.$d + CacheWord.MAGIC) !== CACHE_MAGIC ||
+    i32[cache.$d + CacheWord.SERIAL] !== cache.serial
+  ) {
     cache.$dead = true;
     throw new WrongCacheError(`${what}('${cache.name}'): the cache has been destroyed`);
   }

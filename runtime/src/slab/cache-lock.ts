@@ -12,7 +12,8 @@ import { threadLocal, type ThreadContext } from '../heap/thread-context.js';
 /** The calling thread's context, or a HeapAttachmentError naming `where` when it is not attached to `heap`. */
 export function attached(heap: Heap, where: string): ThreadContext {
   const self = threadLocal.current;
-  if (self === null || self.heap !== heap) throw new HeapAttachmentError(`${where}: the calling thread is not attached to this heap`);
+  if (self === null || self.heap !== heap)
+    throw new HeapAttachmentError(`${where}: the calling thread is not attached to this heap`);
   return self;
 }
 

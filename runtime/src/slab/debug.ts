@@ -45,7 +45,14 @@ export function checkPoison(u8: Uint8Array, cacheName: string, address: number, 
   }
 }
 
-export function setRedZones(u8: Uint8Array, address: number, size: number, front: number, back: number, value: number): void {
+export function setRedZones(
+  u8: Uint8Array,
+  address: number,
+  size: number,
+  front: number,
+  back: number,
+  value: number,
+): void {
   u8.fill(value, address - front, address);
   u8.fill(value, address + size, address + size + back);
 }

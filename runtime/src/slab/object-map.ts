@@ -79,7 +79,12 @@ export class SlabView {
     let obj = this.objects[index];
     if (obj === undefined) {
       const Ctor = this.cache.struct.objectClass;
-      obj = new Ctor(this.map, this.objBase + index * this.stride, this.cache, this.addr + slabStateByte(this.count) + index);
+      obj = new Ctor(
+        this.map,
+        this.objBase + index * this.stride,
+        this.cache,
+        this.addr + slabStateByte(this.count) + index,
+      );
       this.objects[index] = obj;
     }
     return obj;
@@ -109,7 +114,12 @@ export function resolveIn(map: ObjectMap, struct: AnyStructDef, address: number)
   // the slab was built; and a type-stable slab cannot be released while the caller is inside
   // the read-side section that found the address (for other caches, an address of a released
   // slab is a use after free). A stale value can only send us to the slow path.
-  if (view !== undefined && i32[map.memmapWord + page] === view.addr && i32[view.serialWord] === view.serial && view.struct === struct) {
+  if (
+    view !== undefined &&
+    i32[map.memmapWord + page] === view.addr &&
+    i32[view.serialWord] === view.serial &&
+    view.struct === struct
+  ) {
     const offset = address - view.objBase;
     // offset + 0.5 keeps exact multiples from rounding down; the check below rejects the rest.
     const index = ((offset + 0.5) * view.inverseStride) | 0;
@@ -126,13 +136,17 @@ export function resolveIn(map: ObjectMap, struct: AnyStructDef, address: number)
 export function slabViewAt(map: ObjectMap, struct: AnyStructDef, slab: number): SlabView {
   const page = (slab - map.firstPage) >>> 12;
   const view = map.pages[page];
-  if (view !== undefined && view.addr === slab && map.firstPage !== 0 && map.views.i32[view.serialWord] === view.serial) return view;
+  if (view !== undefined && view.addr === slab && map.firstPage !== 0 && map.views.i32[view.serialWord] === view.serial)
+    return view;
   // Resolve object 0 the slow way: that builds (and caches) the view of its slab. The slab
   // may be new, on pages this thread's views do not cover yet.
   map.heap.ensureMapped(slab + SlabWord.WORDS * 4);
   const i32 = map.views.i32;
   const d = i32[(slab >> 2) + SlabWord.CACHE]! >> 2;
-  return viewOf(resolveSlow(map, struct, slab + i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!), map);
+  return viewOf(
+    resolveSlow(map, struct, slab + i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!),
+    map,
+  );
 }
 
 function viewOf(obj: StructObjectBase, map: ObjectMap): SlabView {
@@ -155,13 +169,20 @@ function resolveSlow(map: ObjectMap, struct: AnyStructDef, address: number): Str
   const i32 = map.views.i32;
   const page = (address - map.firstPage) >>> 12;
   let view = map.pages[page];
-  if (view === undefined || map.firstPage === 0 || i32[map.memmapWord + page] !== view.addr || i32[view.serialWord] !== view.serial) {
+  if (
+    view === undefined ||
+    map.firstPage === 0 ||
+    i32[map.memmapWord + page] !== view.addr ||
+    i32[view.serialWord] !== view.serial
+  ) {
     view = rebuild(map, struct, address);
   }
   const offset = address - view.objBase;
   const index = Math.floor(offset / view.stride);
   if (offset < 0 || index * view.stride !== offset || index >= view.count) {
-    throw new WrongCacheError(`address 0x${address.toString(16)} is not the start of an object in cache '${view.cache.name}'`);
+    throw new WrongCacheError(
+      `address 0x${address.toString(16)} is not the start of an object in cache '${view.cache.name}'`,
+    );
   }
   const owner = view.cache.struct;
   if (owner !== struct && owner.layout.hash !== struct.layout.hash) {
@@ -183,7 +204,9 @@ function rebuild(map: ObjectMap, struct: AnyStructDef, address: number): SlabVie
   const page = (address - first) >>> 12;
   const slab = Atomics.load(i32, (i32[PageAllocWord.MEMMAP_BYTE]! >> 2) + page);
   if (slab <= 0 || Atomics.load(i32, (slab >> 2) + SlabWord.MAGIC) !== SLAB_MAGIC) {
-    throw new WrongCacheError(`address 0x${address.toString(16)} is not in any slab of this heap (a foreign or freed address)`);
+    throw new WrongCacheError(
+      `address 0x${address.toString(16)} is not in any slab of this heap (a foreign or freed address)`,
+    );
   }
   const w = slab >> 2;
   const descriptor = Atomics.load(i32, w + SlabWord.CACHE);

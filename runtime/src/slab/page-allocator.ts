@@ -98,7 +98,9 @@ export function freePages(heap: Heap, byteOffset: number, order: number): void {
     for (let o = 0; o <= MAX_ORDER; o++) {
       const head = page & ~((1 << o) - 1);
       if (i32[memmap + head] === freeHead(o) && head + (1 << o) > page) {
-        throw new DoubleFreeError(`freePages(0x${byteOffset.toString(16)}, order ${order}): page is already free (in a free run of order ${o})`);
+        throw new DoubleFreeError(
+          `freePages(0x${byteOffset.toString(16)}, order ${order}): page is already free (in a free run of order ${o})`,
+        );
       }
     }
     i32.fill(0, memmap + page, memmap + page + (1 << order));
@@ -182,7 +184,8 @@ export function orderForBytes(bytes: number): number {
 
 function lock(heap: Heap): number {
   const self = threadLocal.current;
-  if (self === null || self.heap !== heap) throw new HeapAttachmentError(`page allocator: the calling thread is not attached to this heap`);
+  if (self === null || self.heap !== heap)
+    throw new HeapAttachmentError(`page allocator: the calling thread is not attached to this heap`);
   // OWNER_DEAD: a thread died inside the critical section. Every update below is a short
   // sequence of stores that leaves the free lists walkable at each step except inside
   // listRemove/listPush; we take the lock over and go on, as the registry lock does.
@@ -198,7 +201,8 @@ function ready(heap: Heap): Int32Array {
     const heapPages = i32[Header.MAX_PAGES]!;
     const mapWords = heapPages - pagesByte / PAGE_SIZE;
     const first = alignUp(pagesByte + mapWords * 4, PAGE_SIZE);
-    if (first + PAGE_SIZE > heap.maxByteLength) throw new OutOfMemoryError(`page allocator: the heap's maximum leaves no pages after the page map`);
+    if (first + PAGE_SIZE > heap.maxByteLength)
+      throw new OutOfMemoryError(`page allocator: the heap's maximum leaves no pages after the page map`);
     if (heap.byteLength < first) heap.grow(first);
     i32 = heap.views.i32;
     i32[PageAllocWord.MEMMAP_BYTE] = pagesByte;
@@ -311,8 +315,16 @@ function pageNumber(i32: Int32Array, byteOffset: number, order: number, who: str
   const first = i32[PageAllocWord.FIRST_PAGE_BYTE]!;
   const top = i32[PageAllocWord.TOP_PAGE]!;
   const page = (byteOffset - first) / PAGE_SIZE;
-  if (i32[PageAllocWord.READY] !== 1 || !Number.isInteger(page) || page < 0 || page + (1 << order) > top || (page & ((1 << order) - 1)) !== 0) {
-    throw new InvalidPageError(`${who}(0x${Number(byteOffset).toString(16)}, order ${order}): not a run of this heap's page allocator`);
+  if (
+    i32[PageAllocWord.READY] !== 1 ||
+    !Number.isInteger(page) ||
+    page < 0 ||
+    page + (1 << order) > top ||
+    (page & ((1 << order) - 1)) !== 0
+  ) {
+    throw new InvalidPageError(
+      `${who}(0x${Number(byteOffset).toString(16)}, order ${order}): not a run of this heap's page allocator`,
+    );
   }
   return page;
 }

@@ -127,7 +127,8 @@ export function destroySlab(cache: KmemCache, slab: number): void {
   try {
     if (dtor !== undefined) {
       const objBase = slab + i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!;
-      for (let k = 0; k < cache.objectsPerSlab; k++) dtor(resolveAddress(cache.struct, cache.heap, objBase + k * cache.stride) as never);
+      for (let k = 0; k < cache.objectsPerSlab; k++)
+        dtor(resolveAddress(cache.struct, cache.heap, objBase + k * cache.stride) as never);
     }
   } finally {
     // The serial changes with the magic: other workers' object maps drop their views of it.

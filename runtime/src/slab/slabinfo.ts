@@ -59,7 +59,8 @@ export interface SlabInfo {
 /** Statistics for every cache of the heap, in directory order. */
 export function slabinfo(heap: Heap): SlabInfo[] {
   const self = threadLocal.current;
-  if (self === null || self.heap !== heap) throw new HeapAttachmentError(`slabinfo(): the calling thread is not attached to this heap`);
+  if (self === null || self.heap !== heap)
+    throw new HeapAttachmentError(`slabinfo(): the calling thread is not attached to this heap`);
   const dirByte = heap.root(CACHE_DIRECTORY_ROOT, MAX_CACHES * 4, 4);
   const out: SlabInfo[] = [];
   lockWord(heap, SlabHeaderWord.DIR_LOCK, self);
@@ -107,7 +108,8 @@ function readCache(heap: Heap, d: number): SlabInfo {
   const acBase = i32[d + CacheWord.AC_BYTE]! >> 2;
   const acStride = i32[d + CacheWord.AC_STRIDE]!;
   let cachedObjs = 0;
-  for (let slot = 0; slot < i32[d + CacheWord.AC_SLOTS]!; slot++) cachedObjs += i32[acBase + slot * acStride + AcWord.COUNT]!;
+  for (let slot = 0; slot < i32[d + CacheWord.AC_SLOTS]!; slot++)
+    cachedObjs += i32[acBase + slot * acStride + AcWord.COUNT]!;
   const flagBits = i32[d + CacheWord.FLAGS]!;
   const flags: string[] = [];
   if (flagBits & SLAB_TYPESAFE_BY_RCU) flags.push('SLAB_TYPESAFE_BY_RCU');

@@ -5,8 +5,21 @@
  */
 
 import { expect, test } from 'vitest';
-import { createHeap, Spinlock, SpinlockOwnerDeadError, spinLock, spinTrylock, spinUnlock, type RcukitError } from '@rcukit/runtime';
-import { LOCK_TEST_BYTES, LOCK_TEST_ROOT, LockTestWord as W, type LockWorkerData } from '../../src/workers/lock-test-words.js';
+import {
+  createHeap,
+  Spinlock,
+  SpinlockOwnerDeadError,
+  spinLock,
+  spinTrylock,
+  spinUnlock,
+  type RcukitError,
+} from '@rcukit/runtime';
+import {
+  LOCK_TEST_BYTES,
+  LOCK_TEST_ROOT,
+  LockTestWord as W,
+  type LockWorkerData,
+} from '../../src/workers/lock-test-words.js';
 import type { WaiterReport } from '../../src/workers/spinlock-waiter.js';
 import { exited, nextMessage, startWorker, waitForWord } from '../worker-helpers.js';
 
@@ -22,19 +35,22 @@ function ownerDeadCode(fn: () => unknown): string | null {
   }
 }
 
-test('the waiter, a later locker and a later trylocker of a dead owner\'s locks get SpinlockOwnerDeadError', async () => {
+test("the waiter, a later locker and a later trylocker of a dead owner's locks get SpinlockOwnerDeadError", async () => {
   using heap = createHeap({ threadName: 'owner-dead-test' });
   const words = heap.root(LOCK_TEST_ROOT, LOCK_TEST_BYTES);
   const base = words >> 2;
   const i32 = heap.views.i32;
-  const [a, b, c] = ['a', 'b', 'c'].map((name) => new Spinlock(heap, heap.root(`test.lock.${name}`, 4, 4), `test.lock.${name}`)) as [
-    Spinlock,
-    Spinlock,
-    Spinlock,
-  ];
+  const [a, b, c] = ['a', 'b', 'c'].map(
+    (name) => new Spinlock(heap, heap.root(`test.lock.${name}`, 4, 4), `test.lock.${name}`),
+  ) as [Spinlock, Spinlock, Spinlock];
 
   // The holder takes a, b and c, then blocks until terminated.
-  const holderData: LockWorkerData = { heap: heap.share(), wordsByte: words, targets: [a.byteOffset, b.byteOffset, c.byteOffset], iterations: 0 };
+  const holderData: LockWorkerData = {
+    heap: heap.share(),
+    wordsByte: words,
+    targets: [a.byteOffset, b.byteOffset, c.byteOffset],
+    iterations: 0,
+  };
   const holder = heap.watchWorker(startWorker('spinlock-holder', holderData));
   const holderThreadId = holder.threadId;
   const holderExit = exited(holder).catch(() => 1);
@@ -45,7 +61,12 @@ test('the waiter, a later locker and a later trylocker of a dead owner\'s locks 
 
   // The waiter blocks on a; its waiters bit shows it went to sleep in Atomics.wait.
   const cycles = 50;
-  const waiterData: LockWorkerData = { heap: heap.share(), wordsByte: words, targets: [a.byteOffset], iterations: cycles };
+  const waiterData: LockWorkerData = {
+    heap: heap.share(),
+    wordsByte: words,
+    targets: [a.byteOffset],
+    iterations: cycles,
+  };
   const waiter = heap.watchWorker(startWorker('spinlock-waiter', waiterData));
   const waiterExit = exited(waiter);
   const waiterReport = nextMessage<WaiterReport>(waiter);
@@ -89,7 +110,12 @@ test('the waiter, a later locker and a later trylocker of a dead owner\'s locks 
   Atomics.store(i32, base + W.COUNTER, 0);
   Atomics.store(i32, base + W.ARRIVED, 0);
   const perWorker = 5_000;
-  const counterData: LockWorkerData = { heap: heap.share(), wordsByte: words, targets: [a.byteOffset], iterations: perWorker };
+  const counterData: LockWorkerData = {
+    heap: heap.share(),
+    wordsByte: words,
+    targets: [a.byteOffset],
+    iterations: perWorker,
+  };
   const counters = [0, 1].map(() => heap.watchWorker(startWorker('spinlock-counter', counterData)));
   const counterExits = counters.map(exited);
   await waitForWord(i32, base + W.ARRIVED, (v) => v === counters.length, 'the counter workers to attach');

@@ -65,7 +65,11 @@ async function torture(options: {
   maxMs: number;
   /** Stop as soon as readers have seen this failure (the runs that must detect a bug). */
   stopEarlyOn?: 'wrong-key' | 'missing-pinned';
-}): Promise<{ result: TortureResult; table: ReturnType<typeof openItemTable>['table']; cache: ReturnType<typeof openItemTable>['cache'] }> {
+}): Promise<{
+  result: TortureResult;
+  table: ReturnType<typeof openItemTable>['table'];
+  cache: ReturnType<typeof openItemTable>['cache'];
+}> {
   heap = createHeap({ threadName: 'torture-main' });
   const h = heap;
   const ctl = h.root(CTL_ROOT, CTL_BYTES) >> 2;
@@ -116,7 +120,8 @@ async function torture(options: {
     const i32 = () => h.views.i32;
     const readyBy = Date.now() + 30_000;
     while (Atomics.load(i32(), ctl + CtlWord.READY) < roles.length) {
-      if (Date.now() > readyBy) throw new Error(`only ${Atomics.load(i32(), ctl + CtlWord.READY)} of ${roles.length} workers got ready`);
+      if (Date.now() > readyBy)
+        throw new Error(`only ${Atomics.load(i32(), ctl + CtlWord.READY)} of ${roles.length} workers got ready`);
       await Promise.race([sleep(20), ...reports.map((r) => r.then(() => undefined))]);
     }
     Atomics.store(i32(), ctl + CtlWord.START, 1);
@@ -160,55 +165,69 @@ function sum<T>(items: readonly T[], f: (t: T) => number): number {
 }
 
 describe('hash table torture', () => {
-  it('never returns another key\'s object while writers free and reuse objects at full speed', async () => {
-    const { result, table } = await torture({ readers: 2, writers: 2, unsafe: 'none', minMs: RUN_MS, maxMs: RUN_MS });
-    const { readers, writers } = result;
+  it(
+    "never returns another key's object while writers free and reuse objects at full speed",
+    async () => {
+      const { result, table } = await torture({ readers: 2, writers: 2, unsafe: 'none', minMs: RUN_MS, maxMs: RUN_MS });
+      const { readers, writers } = result;
 
-    // The run really ran: lookups hit, writers recycled objects.
-    expect(sum(readers, (r) => r.hits)).toBeGreaterThan(0);
-    expect(sum(writers, (w) => w.deletes)).toBeGreaterThan(0);
-    expect(sum(writers, (w) => w.inserts)).toBeGreaterThan(0);
+      // The run really ran: lookups hit, writers recycled objects.
+      expect(sum(readers, (r) => r.hits)).toBeGreaterThan(0);
+      expect(sum(writers, (w) => w.deletes)).toBeGreaterThan(0);
+      expect(sum(writers, (w) => w.inserts)).toBeGreaterThan(0);
 
-    // The invariants.
-    expect(sum(readers, (r) => r.wrongKey)).toBe(0);
-    expect(sum(readers, (r) => r.badCheck)).toBe(0);
-    expect(sum(readers, (r) => r.missingPinned)).toBe(0);
+      // The invariants.
+      expect(sum(readers, (r) => r.wrongKey)).toBe(0);
+      expect(sum(readers, (r) => r.badCheck)).toBe(0);
+      expect(sum(readers, (r) => r.missingPinned)).toBe(0);
 
-    // The races were exercised: readers restarted, after a failed key re-check or after
-    // ending a walk in another chain.
-    const restarts = sum(readers, (r) => r.stats.recheckRestarts! + r.stats.nullsRestarts! + r.stats.refcountRestarts!);
-    expect(restarts).toBeGreaterThan(0);
-    expect(table.sharedStats().restarts).toBeGreaterThanOrEqual(restarts);
+      // The races were exercised: readers restarted, after a failed key re-check or after
+      // ending a walk in another chain.
+      const restarts = sum(
+        readers,
+        (r) => r.stats.recheckRestarts! + r.stats.nullsRestarts! + r.stats.refcountRestarts!,
+      );
+      expect(restarts).toBeGreaterThan(0);
+      expect(table.sharedStats().restarts).toBeGreaterThanOrEqual(restarts);
 
-    // The table is whole: each chain ends on its own marker and holds its own keys, once.
-    const seen = new Set<number>();
-    let listed = 0;
-    for (let b = 0; b < table.buckets; b++) {
-      const { keys, nulls } = table.chain(b);
-      expect(nulls).toBe(b);
-      for (const key of keys) {
-        expect(table.bucketOf(key)).toBe(b);
-        expect(seen.has(key)).toBe(false);
-        seen.add(key);
+      // The table is whole: each chain ends on its own marker and holds its own keys, once.
+      const seen = new Set<number>();
+      let listed = 0;
+      for (let b = 0; b < table.buckets; b++) {
+        const { keys, nulls } = table.chain(b);
+        expect(nulls).toBe(b);
+        for (const key of keys) {
+          expect(table.bucketOf(key)).toBe(b);
+          expect(seen.has(key)).toBe(false);
+          seen.add(key);
+        }
+        listed += keys.length;
       }
-      listed += keys.length;
-    }
-    expect(table.size).toBe(listed);
-    for (let key = KEYS; key < KEYS + PINNED; key++) expect(seen.has(key)).toBe(true);
-    // Nothing leaked and nothing was freed twice: the cache's live objects are exactly the
-    // listed ones (every deleted, replaced or refused object went back to the cache once).
-    const info = slabinfo(h()).find((c) => c.name === 'torture-items')!;
-    expect(info.activeObjs).toBe(listed);
-    // Every key the chains list is found by a lookup, with its own object.
-    for (const key of seen) {
-      const item = table.lookup(key);
-      expect(item?.key).toBe(key);
-      table.put(item!);
-    }
-  }, RUN_MS + 60_000);
+      expect(table.size).toBe(listed);
+      for (let key = KEYS; key < KEYS + PINNED; key++) expect(seen.has(key)).toBe(true);
+      // Nothing leaked and nothing was freed twice: the cache's live objects are exactly the
+      // listed ones (every deleted, replaced or refused object went back to the cache once).
+      const info = slabinfo(h()).find((c) => c.name === 'torture-items')!;
+      expect(info.activeObjs).toBe(listed);
+      // Every key the chains list is found by a lookup, with its own object.
+      for (const key of seen) {
+        const item = table.lookup(key);
+        expect(item?.key).toBe(key);
+        table.put(item!);
+      }
+    },
+    RUN_MS + 60_000,
+  );
 
   it('detects wrong-key returns when the key re-check is switched off', async () => {
-    const { result } = await torture({ readers: 2, writers: 2, unsafe: 'skip-key-recheck', minMs: 0, maxMs: 20_000, stopEarlyOn: 'wrong-key' });
+    const { result } = await torture({
+      readers: 2,
+      writers: 2,
+      unsafe: 'skip-key-recheck',
+      minMs: 0,
+      maxMs: 20_000,
+      stopEarlyOn: 'wrong-key',
+    });
     // The bug the re-check prevents: an object freed and reused for another key between the
     // reader's key match and its refcountIncNotZero() is returned as if it were the key's.
     expect(sum(result.readers, (r) => r.wrongKey)).toBeGreaterThan(0);
@@ -216,29 +235,55 @@ describe('hash table torture', () => {
     expect(sum(result.readers, (r) => r.badCheck)).toBe(0);
   }, 60_000);
 
-  it('read() never returns another key\'s field, nor misses an always-present key, under the same writers', async () => {
-    const { result, table } = await torture({ readers: 2, writers: 2, unsafe: 'none', api: 'read', minMs: RUN_MS, maxMs: RUN_MS });
-    const { readers, writers } = result;
-    expect(sum(readers, (r) => r.hits)).toBeGreaterThan(0);
-    expect(sum(writers, (w) => w.deletes)).toBeGreaterThan(0);
-    expect(sum(readers, (r) => r.wrongKey)).toBe(0);
-    expect(sum(readers, (r) => r.badCheck)).toBe(0);
-    expect(sum(readers, (r) => r.missingPinned)).toBe(0);
-    // The races were exercised: attempts were discarded because a writer was at work.
-    expect(sum(readers, (r) => r.stats.readRestarts!)).toBeGreaterThan(0);
-    expect(sum(readers, (r) => r.stats.reads!)).toBeGreaterThan(0);
-    for (let b = 0; b < table.buckets; b++) expect(table.chain(b).nulls).toBe(b);
-  }, RUN_MS + 60_000);
+  it(
+    "read() never returns another key's field, nor misses an always-present key, under the same writers",
+    async () => {
+      const { result, table } = await torture({
+        readers: 2,
+        writers: 2,
+        unsafe: 'none',
+        api: 'read',
+        minMs: RUN_MS,
+        maxMs: RUN_MS,
+      });
+      const { readers, writers } = result;
+      expect(sum(readers, (r) => r.hits)).toBeGreaterThan(0);
+      expect(sum(writers, (w) => w.deletes)).toBeGreaterThan(0);
+      expect(sum(readers, (r) => r.wrongKey)).toBe(0);
+      expect(sum(readers, (r) => r.badCheck)).toBe(0);
+      expect(sum(readers, (r) => r.missingPinned)).toBe(0);
+      // The races were exercised: attempts were discarded because a writer was at work.
+      expect(sum(readers, (r) => r.stats.readRestarts!)).toBeGreaterThan(0);
+      expect(sum(readers, (r) => r.stats.reads!)).toBeGreaterThan(0);
+      for (let b = 0; b < table.buckets; b++) expect(table.chain(b).nulls).toBe(b);
+    },
+    RUN_MS + 60_000,
+  );
 
-  it('detects another key\'s field when read()\'s validation is switched off', async () => {
-    const { result } = await torture({ readers: 2, writers: 2, unsafe: 'skip-read-validation', api: 'read', minMs: 0, maxMs: 20_000, stopEarlyOn: 'wrong-key' });
+  it("detects another key's field when read()'s validation is switched off", async () => {
+    const { result } = await torture({
+      readers: 2,
+      writers: 2,
+      unsafe: 'skip-read-validation',
+      api: 'read',
+      minMs: 0,
+      maxMs: 20_000,
+      stopEarlyOn: 'wrong-key',
+    });
     // The bug the sequence count prevents: a field read from an object freed and reused for
     // another key between the reader's key match and its field load.
     expect(sum(result.readers, (r) => r.wrongKey)).toBeGreaterThan(0);
   }, 60_000);
 
   it('detects keys reported absent when the nulls check is switched off', async () => {
-    const { result } = await torture({ readers: 2, writers: 2, unsafe: 'skip-nulls-check', minMs: 0, maxMs: 20_000, stopEarlyOn: 'missing-pinned' });
+    const { result } = await torture({
+      readers: 2,
+      writers: 2,
+      unsafe: 'skip-nulls-check',
+      minMs: 0,
+      maxMs: 20_000,
+      stopEarlyOn: 'missing-pinned',
+    });
     // The bug nulls markers prevent: a reader standing on an object that moved to another
     // chain finishes that chain and reports an always-present key absent.
     expect(sum(result.readers, (r) => r.missingPinned)).toBeGreaterThan(0);

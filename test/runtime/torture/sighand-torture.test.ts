@@ -24,7 +24,11 @@ import {
 import { cacheInfo } from '../unit/slab-helpers.js';
 
 // Same declarations as test/src/workers/sighand-torture.ts.
-const Sighand = defineStruct('sighand', { siglock: 'spinlock', count: 'refcount', taskId: 'i32', gen: 'i32' }, { typesafeByRcu: true });
+const Sighand = defineStruct(
+  'sighand',
+  { siglock: 'spinlock', count: 'refcount', taskId: 'i32', gen: 'i32' },
+  { typesafeByRcu: true },
+);
 const Task = defineStruct('task', { id: 'i32', sighand: { rcu: () => Sighand } });
 const TASKS_ROOT = 'test:tasks';
 const TASKS_ROOT_BYTES = (64 + 2) * 4;
@@ -49,13 +53,18 @@ function start(h: Heap, data: object): Promise<TortureResult> {
     let result: TortureResult | null = null;
     w.on('message', (m: TortureResult) => (result = m));
     w.on('error', reject);
-    w.on('exit', (code) => (result !== null ? resolve(result) : reject(new Error(`worker exited with ${code} and no result`))));
+    w.on('exit', (code) =>
+      result !== null ? resolve(result) : reject(new Error(`worker exited with ${code} and no result`)),
+    );
   });
 }
 
 /** Tasks 1..n, each with its own sighand, published in the tasks root for the workers. */
 function setUp(h: Heap, n: number) {
-  const sighands = kmemCacheCreate(h, 'sighand', Sighand, { flags: SLAB_TYPESAFE_BY_RCU, ctor: (s) => spinLockInit(s.siglock) });
+  const sighands = kmemCacheCreate(h, 'sighand', Sighand, {
+    flags: SLAB_TYPESAFE_BY_RCU,
+    ctor: (s) => spinLockInit(s.siglock),
+  });
   const tasks = kmemCacheCreate(h, 'task', Task);
   const root = h.root(TASKS_ROOT, TASKS_ROOT_BYTES, 4) >> 2;
   const list = Array.from({ length: n }, (_, k) => {
@@ -72,7 +81,7 @@ function setUp(h: Heap, n: number) {
 }
 
 describe('lockTaskSighand over a type-stable cache', () => {
-  it('never leaves a reader holding another task\'s sighand while sighands are freed and reused at once', async () => {
+  it("never leaves a reader holding another task's sighand while sighands are freed and reused at once", async () => {
     const h = (heap = createHeap({ maxBytes: 32 << 20, maxThreads: 16 }));
     const n = 8; // few tasks: sighands freed by one task are soon reused for another
     const { sighands, tasks, list } = setUp(h, n);

@@ -51,7 +51,9 @@ function run(h: Heap, workerData: object): Promise<ChurnResult> {
     w.on('message', (m: ChurnResult) => (result = m));
     w.on('error', reject);
     // Resolve after 'exit' (the heap's own exit listener, added first, has reaped the slot).
-    w.on('exit', (code) => (result !== null && code === 0 ? resolve(result) : reject(new Error(`worker exited with ${code}`))));
+    w.on('exit', (code) =>
+      result !== null && code === 0 ? resolve(result) : reject(new Error(`worker exited with ${code}`)),
+    );
   });
 }
 
@@ -64,7 +66,14 @@ describe('slab caches under concurrency', () => {
     const workers = 4;
     const results = await Promise.all(
       Array.from({ length: workers }, (_, k) =>
-        run(h, { shared: h.share(), id: k + 1, iterations: 30_000, keep: 25, seed: 0x9e3779b9 * (k + 1), detach: k % 2 === 0 }),
+        run(h, {
+          shared: h.share(),
+          id: k + 1,
+          iterations: 30_000,
+          keep: 25,
+          seed: 0x9e3779b9 * (k + 1),
+          detach: k % 2 === 0,
+        }),
       ),
     );
     for (const r of results) expect(r.violations).toEqual([]);
@@ -109,7 +118,11 @@ describe('slab caches under concurrency', () => {
     const cache = kmemCacheCreate(h, 'grow', GrowItem);
     const before = h.views.u8.length;
     const addresses = await new Promise<number[]>((resolve, reject) => {
-      const w = h.watchWorker(new Worker(new URL('../../dist/workers/slab-grow.js', import.meta.url), { workerData: { shared: h.share(), count: 400 } }));
+      const w = h.watchWorker(
+        new Worker(new URL('../../dist/workers/slab-grow.js', import.meta.url), {
+          workerData: { shared: h.share(), count: 400 },
+        }),
+      );
       w.on('message', resolve);
       w.on('error', reject);
     });
@@ -134,7 +147,9 @@ describe('slab caches under concurrency', () => {
     const cache = kmemCacheCreate(h, 'churn', ChurnItem);
     const result = await new Promise<ChurnResult>((resolve, reject) => {
       const w = h.watchWorker(
-        new Worker(WORKER, { workerData: { shared: h.share(), id: 9, iterations: 5_000, keep: 40, seed: 99, detach: false, park: true } }),
+        new Worker(WORKER, {
+          workerData: { shared: h.share(), id: 9, iterations: 5_000, keep: 40, seed: 99, detach: false, park: true },
+        }),
       );
       w.on('error', reject);
       w.once('message', (m: ChurnResult) => {

@@ -27,7 +27,11 @@ import {
 import { cacheInfo } from '../unit/slab-helpers.js';
 
 // Same declaration as test/src/workers/slab-reader.ts.
-const Stable = defineStruct('ts-item', { lock: 'spinlock', refcnt: 'refcount', kind: 'i32', key: 'i32' }, { typesafeByRcu: true });
+const Stable = defineStruct(
+  'ts-item',
+  { lock: 'spinlock', refcnt: 'refcount', kind: 'i32', key: 'i32' },
+  { typesafeByRcu: true },
+);
 const Other = defineStruct('other', { a: 'f64', b: 'f64', c: 'i32', d: 'i32' });
 const READER_ROOT = 'test:reader';
 const KIND = 0x5ec0beef | 0;

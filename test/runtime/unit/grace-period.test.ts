@@ -122,7 +122,7 @@ describe('synchronizeRcu across workers', () => {
 });
 
 describe('grace periods of one thread', () => {
-  it('synchronizeRcu() while this thread\'s own async grace period holds the GP lock does not deadlock', async () => {
+  it("synchronizeRcu() while this thread's own async grace period holds the GP lock does not deadlock", async () => {
     heap = createHeap({ stallTimeoutMs: 20 });
     const { ctl, ctlByte } = controlBlock(heap);
     const reader = startActor(heap, ctlByte, 'reader', [...heldReader]);

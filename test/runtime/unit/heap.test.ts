@@ -157,7 +157,7 @@ describe('growth', () => {
     expect(heap.byteLength).toBe(1 << 20);
   });
 
-  it('keeps to a maxBytes that is not a multiple of the memory\'s 64 KiB steps', () => {
+  it("keeps to a maxBytes that is not a multiple of the memory's 64 KiB steps", () => {
     const max = (1 << 20) + 3 * 4096;
     heap = createHeap({ initialBytes: 1 << 20, maxBytes: max });
     expect(heap.maxByteLength).toBe(max);

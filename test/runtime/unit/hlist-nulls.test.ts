@@ -112,14 +112,14 @@ describe('writers', () => {
     expect(getNullsValue(hlistNullsFirstRcu(heap, head(1)))).toBe(1);
   });
 
-  it('leave a deleted node\'s next intact, so a reader standing on it walks on', () => {
+  it("leave a deleted node's next intact, so a reader standing on it walks on", () => {
     for (const i of [1, 2, 3]) hlistNullsAddHeadRcu(heap, node(i), head(0));
     const readerPos = node(2);
     hlistNullsDelRcu(heap, node(2));
     expect(indexOf(hlistNullsNextRcu(heap, readerPos))).toBe(1);
   });
 
-  it('let a reader that stood on a node moved to another chain end on that chain\'s marker', () => {
+  it("let a reader that stood on a node moved to another chain end on that chain's marker", () => {
     // Chain 0: 3 -> 2 -> 1; chain 3: 10 -> 11.
     for (const i of [1, 2, 3]) hlistNullsAddHeadRcu(heap, node(i), head(0));
     for (const i of [11, 10]) hlistNullsAddHeadRcu(heap, node(i), head(3));
@@ -218,7 +218,10 @@ describe('misuse', () => {
 });
 
 describe('against a model', () => {
-  type Op = { kind: 'add'; obj: number; chain: number } | { kind: 'del'; obj: number; init: boolean } | { kind: 'replace'; obj: number; by: number };
+  type Op =
+    | { kind: 'add'; obj: number; chain: number }
+    | { kind: 'del'; obj: number; init: boolean }
+    | { kind: 'replace'; obj: number; by: number };
 
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ kind: fc.constant('add' as const), obj: fc.nat(OBJECTS - 1), chain: fc.nat(CHAINS - 1) }),

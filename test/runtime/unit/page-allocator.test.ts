@@ -39,7 +39,8 @@ describe('page allocator', () => {
     const first = pageAllocatorStats(heap);
     // Runs never overlap and each is aligned to its own size relative to the managed area.
     const sorted = [...runs].sort((a, b) => a.at - b.at);
-    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.at).toBeGreaterThanOrEqual(sorted[i - 1]!.at + (PAGE << sorted[i - 1]!.order));
+    for (let i = 1; i < sorted.length; i++)
+      expect(sorted[i]!.at).toBeGreaterThanOrEqual(sorted[i - 1]!.at + (PAGE << sorted[i - 1]!.order));
     const lowest = sorted[0]!.at;
     for (const r of runs) {
       expect((r.at - lowest) % PAGE).toBe(0);
@@ -100,6 +101,11 @@ describe('page allocator', () => {
       [a, 0],
       [b, 3],
     ]);
-    for (const [at, o] of [[a, 0], [b, 3], [c, 0]] as const) freePages(heap, at, o);
+    for (const [at, o] of [
+      [a, 0],
+      [b, 3],
+      [c, 0],
+    ] as const)
+      freePages(heap, at, o);
   });
 });

@@ -105,7 +105,7 @@ describe('basic operations', () => {
     expect(table.size).toBe(49);
   });
 
-  it('takes its own read-side section, nested in the caller\'s if any', () => {
+  it("takes its own read-side section, nested in the caller's if any", () => {
     const table = makeTable();
     table.insert(entry(1));
     let heldInside = false;
@@ -118,7 +118,7 @@ describe('basic operations', () => {
     expect(rcuReadLockHeld()).toBe(false);
   });
 
-  it('leaves no read-side section behind, outside a caller\'s section or inside one', () => {
+  it("leaves no read-side section behind, outside a caller's section or inside one", () => {
     const table = makeTable();
     for (let k = 0; k < 32; k++) table.insert(entry(k));
     for (let n = 0; n < 1000; n++) {
@@ -150,7 +150,7 @@ describe('basic operations', () => {
     table.put(found);
   });
 
-  it('replaces in place and drops the table\'s reference on the old object', () => {
+  it("replaces in place and drops the table's reference on the old object", () => {
     const table = makeTable({ buckets: 1 });
     for (const k of [1, 2, 3]) table.insert(entry(k));
     const old = table.lookup(2)!;
@@ -259,7 +259,7 @@ describe('lockless lookup races, replayed', () => {
     table.put(wrong);
   });
 
-  it('restarts a walk that ends on another bucket\'s marker, and still finds the key', () => {
+  it("restarts a walk that ends on another bucket's marker, and still finds the key", () => {
     const table = makeTable({ buckets: 4 });
     // Chain of bucket b: [x, target] with x in front (inserted last).
     const target = 100;
@@ -285,7 +285,7 @@ describe('lockless lookup races, replayed', () => {
     expect(table.stats().nullsRestarts).toBe(1);
   });
 
-  it('restarts a walk that missed while the object it stood on replaced its key\'s object', () => {
+  it("restarts a walk that missed while the object it stood on replaced its key's object", () => {
     const table = makeTable({ buckets: 1 });
     const target = 100;
     table.insert(entry(target, 1));
@@ -372,11 +372,28 @@ describe('reference-free read()', () => {
   it('reads every number kind as its getter does, a stored NaN included', () => {
     const AllKinds = defineStruct(
       'all-kinds',
-      { refcnt: 'refcount', key: 'i32', node: 'hlistNulls', a: 'i8', b: 'u8', c: 'i16', d: 'u16', e: 'u32', f: 'f32', g: 'f64' },
+      {
+        refcnt: 'refcount',
+        key: 'i32',
+        node: 'hlistNulls',
+        a: 'i8',
+        b: 'u8',
+        c: 'i16',
+        d: 'u16',
+        e: 'u32',
+        f: 'f32',
+        g: 'f64',
+      },
       { typesafeByRcu: true },
     );
     const kindsCache = kmemCacheCreate(heap, 'all-kinds', AllKinds, { flags: SLAB_TYPESAFE_BY_RCU });
-    const table = rcuHashTableCreate(heap, 'all-kinds', { cache: kindsCache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 2 });
+    const table = rcuHashTableCreate(heap, 'all-kinds', {
+      cache: kindsCache,
+      key: 'key',
+      refcount: 'refcnt',
+      node: 'node',
+      buckets: 2,
+    });
     const rows = [
       { key: -7, a: -128, b: 255, c: -32768, d: 65535, e: 4_294_967_295, f: 0.1, g: NaN },
       { key: 3, a: 127, b: 0, c: 12345, d: 1, e: 2 ** 31, f: -0, g: -Infinity },
@@ -399,7 +416,7 @@ describe('reference-free read()', () => {
     expect(table.read(4, 'g')).toBeUndefined();
   });
 
-  it('runs in a read-side section, its own or the caller\'s, and leaves none behind', () => {
+  it("runs in a read-side section, its own or the caller's, and leaves none behind", () => {
     const table = makeTable();
     for (let k = 0; k < 32; k++) table.insert(entry(k));
     let heldInside = false;
@@ -471,7 +488,7 @@ describe('reference-free read()', () => {
     expect(table.read(9, 'value')).toBe(90);
   });
 
-  it('without the validation returns the reused object\'s value (what the torture test must catch)', () => {
+  it("without the validation returns the reused object's value (what the torture test must catch)", () => {
     const table = makeTable({ buckets: 1, unsafeRead: true });
     table.insert(entry(1));
     table.insert(entry(2, 20));
@@ -530,7 +547,13 @@ describe('reference-free read()', () => {
 
   it('with maxRetries 0 reads and looks up under the bucket lock only, hook or none', () => {
     const withHook = makeTable({ maxRetries: 0 });
-    const plain = rcuHashTableCreate(heap, 'no-retries', { cache, key: 'key', refcount: 'refcnt', node: 'node', maxRetries: 0 });
+    const plain = rcuHashTableCreate(heap, 'no-retries', {
+      cache,
+      key: 'key',
+      refcount: 'refcnt',
+      node: 'node',
+      maxRetries: 0,
+    });
     for (const table of [withHook, plain]) {
       table.insert(entry(1, 10));
       expect(table.read(1, 'value')).toBe(10);
@@ -545,7 +568,10 @@ describe('reference-free read()', () => {
   });
 
   it.each([
-    ['refcnt', /'refcnt' is a refcount field; read\w*\(\) reads number fields \(i32, u32, f64, f32, i8, u8, i16, u16\)/],
+    [
+      'refcnt',
+      /'refcnt' is a refcount field; read\w*\(\) reads number fields \(i32, u32, f64, f32, i8, u8, i16, u16\)/,
+    ],
     ['node', /'node' is a hlistNulls field/],
     ['nope', /struct 'entry' has no field "nope"/],
   ])('refuses to read field %s with HashTableMisuseError', (field, message) => {
@@ -558,7 +584,11 @@ describe('reference-free read()', () => {
   });
 
   it('refuses a bigint field and a key that is not an int32', () => {
-    const Wide = defineStruct('wide', { refcnt: 'refcount', key: 'i32', node: 'hlistNulls', big: 'u64' }, { typesafeByRcu: true });
+    const Wide = defineStruct(
+      'wide',
+      { refcnt: 'refcount', key: 'i32', node: 'hlistNulls', big: 'u64' },
+      { typesafeByRcu: true },
+    );
     const wideCache = kmemCacheCreate(heap, 'wides', Wide, { flags: SLAB_TYPESAFE_BY_RCU });
     const table = rcuHashTableCreate(heap, 'wide', { cache: wideCache, key: 'key', refcount: 'refcnt', node: 'node' });
     // @ts-expect-error: a bigint field is not a NumberFieldName
@@ -584,22 +614,24 @@ describe('misuse', () => {
   });
 
   it.each(['', 'x'.repeat(28), 'é'.repeat(14)])('rejects the table name %j', (name) => {
-    expect(() => rcuHashTableCreate(heap, name, { cache, key: 'key', refcount: 'refcnt', node: 'node' })).toThrow(/1 to 27 bytes/);
+    expect(() => rcuHashTableCreate(heap, name, { cache, key: 'key', refcount: 'refcnt', node: 'node' })).toThrow(
+      /1 to 27 bytes/,
+    );
   });
 
   it('rejects a struct that is not type-stable', () => {
     const Plain = defineStruct('plain', { refcnt: 'refcount', key: 'i32', node: 'hlistNulls' });
     const plain = kmemCacheCreate(heap, 'plain', Plain, {});
-    expect(() => rcuHashTableCreate(heap, 'plain', { cache: plain, key: 'key', refcount: 'refcnt', node: 'node' })).toThrow(
-      /not declared typesafeByRcu/,
-    );
+    expect(() =>
+      rcuHashTableCreate(heap, 'plain', { cache: plain, key: 'key', refcount: 'refcnt', node: 'node' }),
+    ).toThrow(/not declared typesafeByRcu/);
   });
 
   it('refuses to open a table of the same name declared differently', () => {
     rcuHashTableCreate(heap, 'same', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 8 });
-    expect(() => rcuHashTableCreate(heap, 'same', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 16 })).toThrow(
-      HashTableMisuseError,
-    );
+    expect(() =>
+      rcuHashTableCreate(heap, 'same', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 16 }),
+    ).toThrow(HashTableMisuseError);
   });
 
   it('refuses an object of another cache of the same struct', () => {
@@ -639,7 +671,13 @@ describe('misuse', () => {
 
 describe('a writer that dies holding a bucket lock', () => {
   it('does not wedge the bucket, and its half-done insertion is repaired', async () => {
-    const table = rcuHashTableCreate(heap, 'dying', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 1 });
+    const table = rcuHashTableCreate(heap, 'dying', {
+      cache,
+      key: 'key',
+      refcount: 'refcnt',
+      node: 'node',
+      buckets: 1,
+    });
     const a = entry(1);
     const b = entry(2);
     table.insert(a);
@@ -674,7 +712,13 @@ describe('a writer that dies holding a bucket lock', () => {
   });
 
   it('leaves no bucket that read() must keep retrying when it died mid-change', async () => {
-    const table = rcuHashTableCreate(heap, 'dying-seq', { cache, key: 'key', refcount: 'refcnt', node: 'node', buckets: 1 });
+    const table = rcuHashTableCreate(heap, 'dying-seq', {
+      cache,
+      key: 'key',
+      refcount: 'refcnt',
+      node: 'node',
+      buckets: 1,
+    });
     table.insert(entry(2, 20));
     // White box: [64-byte header][head, lock, seq]; the worker leaves seq odd, as a writer
     // dying between its two increments does.
@@ -682,7 +726,12 @@ describe('a writer that dies holding a bucket lock', () => {
     const seqWord = (root + 64 + 8) >> 2;
     const worker = heap.watchWorker(
       new Worker(new URL('../../dist/workers/hash-lock-holder-worker.js', import.meta.url), {
-        workerData: { shared: heap.share(), lockByte: root + 64 + 4, staleByte: root + 64 + 8, staleValue: Atomics.load(heap.views.i32, seqWord) + 1 },
+        workerData: {
+          shared: heap.share(),
+          lockByte: root + 64 + 4,
+          staleByte: root + 64 + 8,
+          staleValue: Atomics.load(heap.views.i32, seqWord) + 1,
+        },
       }),
     );
     const exited = once(worker, 'exit');

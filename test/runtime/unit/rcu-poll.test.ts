@@ -68,7 +68,10 @@ describe('polled grace periods', () => {
     expect(pollStateSynchronizeRcu(cookie)).toBe(false);
     // Another worker polls the same cookie: cookies are meaningful in every thread.
     ctl[5] = cookie;
-    const poller = startActor(heap, ctlByte, 'poller', [{ op: 'poll', at: 6, from: 5 }, { op: 'set', at: 7, value: 1 }]);
+    const poller = startActor(heap, ctlByte, 'poller', [
+      { op: 'poll', at: 6, from: 5 },
+      { op: 'set', at: 7, value: 1 },
+    ]);
     await poller.done;
     expect(Atomics.load(ctl, 6)).toBe(0);
     signal(ctl, 1, 1);

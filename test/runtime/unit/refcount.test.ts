@@ -16,7 +16,12 @@ import {
   refcountRead,
   refcountSet,
 } from '@rcukit/runtime';
-import { LOCK_TEST_BYTES, LOCK_TEST_ROOT, LockTestWord as W, type LockWorkerData } from '../../src/workers/lock-test-words.js';
+import {
+  LOCK_TEST_BYTES,
+  LOCK_TEST_ROOT,
+  LockTestWord as W,
+  type LockWorkerData,
+} from '../../src/workers/lock-test-words.js';
 import { exited, startWorker, waitForWord } from '../worker-helpers.js';
 
 test('racing incNotZero against decAndTest: one thread sees each drop to zero, no increment revives it', async () => {

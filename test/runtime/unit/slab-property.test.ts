@@ -36,7 +36,14 @@ type Op =
   | { kind: 'readUnlockAndSync' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('alloc' as const), cache: fc.constantFrom(0 as const, 1 as const), count: fc.integer({ min: 1, max: 150 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('alloc' as const),
+      cache: fc.constantFrom(0 as const, 1 as const),
+      count: fc.integer({ min: 1, max: 150 }),
+    }),
+  },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -46,7 +53,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       count: fc.integer({ min: 1, max: 150 }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('shrink' as const), cache: fc.constantFrom(0 as const, 1 as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('shrink' as const), cache: fc.constantFrom(0 as const, 1 as const) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'readLock' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'readUnlockAndSync' as const }) },
 );
@@ -72,7 +82,9 @@ describe('slab caches against a model', () => {
                 for (let k = 0; k < o.count; k++) {
                   const obj = kmemCacheAlloc(caches[o.cache] as KmemCache) as unknown as { stamp: number };
                   const a = addressOf(obj);
-                  expect(live[0]!.has(a) || live[1]!.has(a), `address 0x${a.toString(16)} handed out twice`).toBe(false);
+                  expect(live[0]!.has(a) || live[1]!.has(a), `address 0x${a.toString(16)} handed out twice`).toBe(
+                    false,
+                  );
                   obj.stamp = ++stamp;
                   live[o.cache]!.set(a, { obj, stamp });
                 }
@@ -107,7 +119,8 @@ describe('slab caches against a model', () => {
           }
           if (reading) rcuReadUnlock();
           reading = false;
-          for (const c of [0, 1] as const) for (const e of live[c]!.values()) kmemCacheFree(caches[c] as KmemCache, e.obj as never);
+          for (const c of [0, 1] as const)
+            for (const e of live[c]!.values()) kmemCacheFree(caches[c] as KmemCache, e.obj as never);
           for (const c of caches) kmemCacheDestroy(c as KmemCache);
           const pages = pageAllocatorStats(heap);
           // Everything came back: no page is still handed out.

@@ -54,7 +54,11 @@ function newHeap(maxBytes = 16 << 20): Heap {
 }
 
 const Item = defineStruct('item', { key: 'i32', value: 'f64', tag: 'u16' });
-const Sock = defineStruct('sock', { lock: 'spinlock', refcnt: 'refcount', key: 'i32', node: 'hlistNulls' }, { typesafeByRcu: true });
+const Sock = defineStruct(
+  'sock',
+  { lock: 'spinlock', refcnt: 'refcount', key: 'i32', node: 'hlistNulls' },
+  { typesafeByRcu: true },
+);
 
 describe('kmemCacheAlloc / kmemCacheFree', () => {
   it('hands out distinct objects across many slabs and takes them all back', () => {

@@ -16,7 +16,12 @@ import {
   spinUnlock,
   type Heap,
 } from '@rcukit/runtime';
-import { LOCK_TEST_BYTES, LOCK_TEST_ROOT, LockTestWord as W, type LockWorkerData } from '../../src/workers/lock-test-words.js';
+import {
+  LOCK_TEST_BYTES,
+  LOCK_TEST_ROOT,
+  LockTestWord as W,
+  type LockWorkerData,
+} from '../../src/workers/lock-test-words.js';
 import { exited, startWorker, waitForWord } from '../worker-helpers.js';
 
 /** The lock word's waiters bit (lock-word.ts): set by a locker about to sleep in Atomics.wait. */
@@ -44,7 +49,13 @@ describe('mutual exclusion', () => {
     const perWorker = 20_000;
     const variants = ['plain', 'using', 'plain', 'using'];
     const workers = variants.map((variant) => {
-      const data: LockWorkerData = { heap: heap.share(), wordsByte: words, targets: [lock.byteOffset], iterations: perWorker, variant };
+      const data: LockWorkerData = {
+        heap: heap.share(),
+        wordsByte: words,
+        targets: [lock.byteOffset],
+        iterations: perWorker,
+        variant,
+      };
       return heap.watchWorker(startWorker('spinlock-counter', data));
     });
     const exits = workers.map(exited);
@@ -174,7 +185,12 @@ describe('sleeping waiters', () => {
     const { heap, lock, words, base, i32 } = setUp();
     const sleepers = 3;
     const rounds = 5;
-    const data: LockWorkerData = { heap: heap.share(), wordsByte: words, targets: [lock.byteOffset], iterations: rounds };
+    const data: LockWorkerData = {
+      heap: heap.share(),
+      wordsByte: words,
+      targets: [lock.byteOffset],
+      iterations: rounds,
+    };
     const workers = Array.from({ length: sleepers }, () => heap.watchWorker(startWorker('spinlock-sleeper', data)));
     const exits = workers.map(exited);
 
@@ -192,7 +208,12 @@ describe('sleeping waiters', () => {
       const mine = Atomics.load(i32, lock.index);
       Atomics.store(i32, base + W.ROUND, round);
       Atomics.notify(i32, base + W.ROUND);
-      await waitForWord(i32, base + W.ARRIVED, (v) => v === sleepers * round, `the sleepers to try the lock in round ${round}`);
+      await waitForWord(
+        i32,
+        base + W.ARRIVED,
+        (v) => v === sleepers * round,
+        `the sleepers to try the lock in round ${round}`,
+      );
       // A waiter sets the waiters bit only after spinning past the spin limit, just before it
       // sleeps in Atomics.wait: the contention outlasted the spinning.
       await waitForWord(i32, lock.index, (v) => (v & WAITERS_BIT) !== 0, `a sleeper to go to sleep in round ${round}`);
@@ -203,7 +224,12 @@ describe('sleeping waiters', () => {
       } finally {
         Atomics.notify = notify;
       }
-      await waitForWord(i32, base + W.DONE, (v) => v === sleepers * round, `the sleepers to get the lock in round ${round}`);
+      await waitForWord(
+        i32,
+        base + W.DONE,
+        (v) => v === sleepers * round,
+        `the sleepers to get the lock in round ${round}`,
+      );
     }
     // A sleeper between two timed sleeps (SLEEP_MS) is awake and needs no wake-up; over five
     // rounds with three sleepers, a release that wakes nobody every time means the waiters

@@ -70,8 +70,16 @@ describe('defineStruct layout', () => {
   });
 
   it('gives the same signature to the same declaration and another to a different one', () => {
-    const again = defineStruct('task', { pid: 'i32', sighand: { rcu: () => Sighand }, comm: { array: 'u8', length: 16 } });
-    const other = defineStruct('task', { pid: 'i32', sighand: { rcu: () => Sighand }, comm: { array: 'u8', length: 17 } });
+    const again = defineStruct('task', {
+      pid: 'i32',
+      sighand: { rcu: () => Sighand },
+      comm: { array: 'u8', length: 16 },
+    });
+    const other = defineStruct('task', {
+      pid: 'i32',
+      sighand: { rcu: () => Sighand },
+      comm: { array: 'u8', length: 17 },
+    });
     expect(again.layout.hash).toBe(Task.layout.hash);
     expect(other.layout.hash).not.toBe(Task.layout.hash);
   });
@@ -129,7 +137,18 @@ describe('struct objects', () => {
   it('type-stable structs store through atomic setters exactly what a typed array would store', () => {
     // The same fields in a type-stable struct (atomic setters) and a plain one (typed-array
     // stores): every value, awkward ones included, must land as the same bytes.
-    const fields = { a: 'i8', b: 'u8', c: 'i16', d: 'u16', e: 'i32', f: 'u32', g: 'f32', h: 'f64', i: 'i64', j: 'u64' } as const;
+    const fields = {
+      a: 'i8',
+      b: 'u8',
+      c: 'i16',
+      d: 'u16',
+      e: 'i32',
+      f: 'u32',
+      g: 'f32',
+      h: 'f64',
+      i: 'i64',
+      j: 'u64',
+    } as const;
     const Stable = defineStruct('stable-scalars', fields, { typesafeByRcu: true });
     const Plain = defineStruct('plain-scalars', fields);
     heap = createHeap({ maxBytes: 8 << 20 });
@@ -199,8 +218,14 @@ describe('struct objects', () => {
     t.pid = 42;
     t.sighand = s;
     t.comm.set([104, 105]);
-    expect(JSON.parse(JSON.stringify(t))).toEqual({ pid: 42, sighand: addressOf(s), comm: [104, 105, ...new Array(14).fill(0)] });
-    expect(inspect(t)).toBe(`struct task @0x${addressOf(t).toString(16)} { pid: 42, sighand: ${addressOf(s)}, comm: [104,105,0,0,0,0,0,0,0,0,0,0,0,0,0,0] }`);
+    expect(JSON.parse(JSON.stringify(t))).toEqual({
+      pid: 42,
+      sighand: addressOf(s),
+      comm: [104, 105, ...new Array(14).fill(0)],
+    });
+    expect(inspect(t)).toBe(
+      `struct task @0x${addressOf(t).toString(16)} { pid: 42, sighand: ${addressOf(s)}, comm: [104,105,0,0,0,0,0,0,0,0,0,0,0,0,0,0] }`,
+    );
     expect(Object.keys(JSON.parse(JSON.stringify(s)))).toEqual(Sighand.layout.fields.map((f) => f.name));
     kmemCacheFree(tc, t);
     kmemCacheFree(sc, s);

@@ -53,8 +53,16 @@ export const suite: BenchSuite = {
 
 function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
   const project = path.join(dir, 'project');
-  const stats = writeSyntheticProject({ dir: project, runtimeDir: path.join(repoRoot, 'runtime'), files: 200, targetLines: 51_200, seed: 0x5eed });
-  log(`project: ${stats.files} files, ${stats.lines} lines, ${stats.runtimeFiles} importing the runtime, ${stats.bugs} planted bugs`);
+  const stats = writeSyntheticProject({
+    dir: project,
+    runtimeDir: path.join(repoRoot, 'runtime'),
+    files: 200,
+    targetLines: 51_200,
+    seed: 0x5eed,
+  });
+  log(
+    `project: ${stats.files} files, ${stats.lines} lines, ${stats.runtimeFiles} importing the runtime, ${stats.bugs} planted bugs`,
+  );
 
   const hook = path.join(dir, 'max-rss-hook.mjs');
   writeFileSync(
@@ -73,7 +81,9 @@ function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
     });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     // resourceUsage(): maxRSS in KiB, CPU times in microseconds.
-    const usage = existsSync(rssFile) ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRSS: number; userCPUTime: number; systemCPUTime: number }) : undefined;
+    const usage = existsSync(rssFile)
+      ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRSS: number; userCPUTime: number; systemCPUTime: number })
+      : undefined;
     return {
       ms,
       cpuMs: usage ? (usage.userCPUTime + usage.systemCPUTime) / 1000 : NaN,
@@ -97,16 +107,31 @@ function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
 
   // One untimed run of each warms the file system cache, so neither pays for the first read.
   const first = rcukit();
-  const summary = (JSON.parse(first.stdout) as { summary: { errors: number; warnings: number; filesChecked: number; filesInProgram: number } }).summary;
-  log(`rcukit: ${summary.errors} errors, ${summary.warnings} warnings over ${summary.filesChecked} files (${summary.filesInProgram} in program)`);
+  const summary = (
+    JSON.parse(first.stdout) as {
+      summary: { errors: number; warnings: number; filesChecked: number; filesInProgram: number };
+    }
+  ).summary;
+  log(
+    `rcukit: ${summary.errors} errors, ${summary.warnings} warnings over ${summary.filesChecked} files (${summary.filesInProgram} in program)`,
+  );
   const tscFirst = tsc();
   if (tscFirst.status !== 0) {
     const errors = tscFirst.stdout.split('\n').filter((l) => l.includes('error TS'));
-    log(`note: tsc reports ${errors.length} type errors (first: ${errors[0] ?? tscFirst.stderr.trim()}); timing it anyway`);
+    log(
+      `note: tsc reports ${errors.length} type errors (first: ${errors[0] ?? tscFirst.stderr.trim()}); timing it anyway`,
+    );
   }
 
   const runs = quick ? 2 : 6;
-  const samples = { rcukit: [] as number[], tsc: [] as number[], rcukitCpu: [] as number[], tscCpu: [] as number[], rcukitRss: [] as number[], tscRss: [] as number[] };
+  const samples = {
+    rcukit: [] as number[],
+    tsc: [] as number[],
+    rcukitCpu: [] as number[],
+    tscCpu: [] as number[],
+    rcukitRss: [] as number[],
+    tscRss: [] as number[],
+  };
   for (let i = 0; i < runs; i++) {
     // Alternate which goes first, so a trend in machine load does not favour either.
     const order = i % 2 === 0 ? (['rcukit', 'tsc'] as const) : (['tsc', 'rcukit'] as const);
@@ -115,7 +140,9 @@ function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
       samples[which].push(r.ms);
       samples[which === 'rcukit' ? 'rcukitCpu' : 'tscCpu'].push(r.cpuMs);
       samples[which === 'rcukit' ? 'rcukitRss' : 'tscRss'].push(r.rssMb);
-      log(`  run ${i + 1}/${runs} ${which}: ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU, ${r.rssMb.toFixed(0)} MB`);
+      log(
+        `  run ${i + 1}/${runs} ${which}: ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU, ${r.rssMb.toFixed(0)} MB`,
+      );
     }
   }
   const entries = [
@@ -126,6 +153,8 @@ function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
     summarize('rcukit-check-rss', 'MB', samples.rcukitRss),
     summarize('tsc-noemit-rss', 'MB', samples.tscRss),
   ];
-  log(`rcukit-check / tsc-noemit (medians): ${(entries[0]!.median / entries[1]!.median).toFixed(2)}x wall (target <= 1.5x), ${(entries[2]!.median / entries[3]!.median).toFixed(2)}x CPU`);
+  log(
+    `rcukit-check / tsc-noemit (medians): ${(entries[0]!.median / entries[1]!.median).toFixed(2)}x wall (target <= 1.5x), ${(entries[2]!.median / entries[3]!.median).toFixed(2)}x CPU`,
+  );
   return entries;
 }

@@ -55,7 +55,14 @@ import {
 
 const workerUrl = new URL('../workers/lookup-bench-worker.js', import.meta.url);
 
-type Variant = 'rcu-table' | 'spinlock-table' | 'rcu-table-qsbr' | 'rcu-table-ref' | 'spinlock-table-ref' | 'owner-thread' | 'local-map';
+type Variant =
+  | 'rcu-table'
+  | 'spinlock-table'
+  | 'rcu-table-qsbr'
+  | 'rcu-table-ref'
+  | 'spinlock-table-ref'
+  | 'owner-thread'
+  | 'local-map';
 const VARIANTS: readonly Variant[] = [
   'rcu-table',
   'spinlock-table',
@@ -111,7 +118,11 @@ export const suite: BenchSuite = {
  * readers' mode at every window, so all see the same machine; the others run alone. Returns
  * samples per variant.
  */
-async function measure(setup: Variant | 'tables', readers: number, options: BenchOptions): Promise<Partial<Record<Variant, number[]>>> {
+async function measure(
+  setup: Variant | 'tables',
+  readers: number,
+  options: BenchOptions,
+): Promise<Partial<Record<Variant, number[]>>> {
   const heap = createHeap({ threadName: 'lookup-bench', maxThreads: MAX_LOOKUP_READERS + 8 });
   const workers: Worker[] = [];
   const exits = new Map<Worker, Promise<unknown>>();
@@ -145,12 +156,20 @@ async function measure(setup: Variant | 'tables', readers: number, options: Benc
       expectedReady++;
     } else if (setup === 'owner-thread') {
       const channels = Array.from({ length: readers + 1 }, () => new MessageChannel());
-      owner = spawn({ role: 'owner', seed: 1, ports: channels.map((c) => c.port1) }, channels.map((c) => c.port1));
+      owner = spawn(
+        { role: 'owner', seed: 1, ports: channels.map((c) => c.port1) },
+        channels.map((c) => c.port1),
+      );
       await once(owner, 'message');
       for (let r = 0; r < readers; r++) {
-        spawn({ role: 'owner-reader', seed: 101 + r, shared: heap.share(), index: r, port: channels[r]!.port2 }, [channels[r]!.port2]);
+        spawn({ role: 'owner-reader', seed: 101 + r, shared: heap.share(), index: r, port: channels[r]!.port2 }, [
+          channels[r]!.port2,
+        ]);
       }
-      spawn({ role: 'owner-writer', seed: 7, shared: heap.share(), index: WRITER_SLOT, port: channels[readers]!.port2 }, [channels[readers]!.port2]);
+      spawn(
+        { role: 'owner-writer', seed: 7, shared: heap.share(), index: WRITER_SLOT, port: channels[readers]!.port2 },
+        [channels[readers]!.port2],
+      );
       expectedReady++;
     } else {
       for (let r = 0; r < readers; r++) spawn({ role: 'local-reader', seed: 101 + r, shared: heap.share(), index: r });
@@ -197,7 +216,10 @@ async function measure(setup: Variant | 'tables', readers: number, options: Benc
         .map(async (w) => {
           // An unref'd timer: once every worker has stopped, a pending timeout must not keep
           // the process alive for its remaining seconds.
-          const stopped = await Promise.race([exits.get(w)!.then(() => true), sleep(10_000, { unref: true }).then(() => false)]);
+          const stopped = await Promise.race([
+            exits.get(w)!.then(() => true),
+            sleep(10_000, { unref: true }).then(() => false),
+          ]);
           if (!stopped) await w.terminate();
         }),
     );

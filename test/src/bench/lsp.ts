@@ -40,7 +40,9 @@ async function run(options: BenchOptions): Promise<BenchEntry[]> {
   // Edit the last runtime module that holds the constant (a leaf: no module imports src/net);
   // time opens of the other runtime modules only: plain modules are nearly free for the
   // engine's pre-filter, and would flatter the figure.
-  const file = project.paths.findLast((f) => f.includes(`${path.sep}net${path.sep}`) && editedConstant.test(readFileSync(f, 'utf8')));
+  const file = project.paths.findLast(
+    (f) => f.includes(`${path.sep}net${path.sep}`) && editedConstant.test(readFileSync(f, 'utf8')),
+  );
   if (file === undefined) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`no runtime module of the synthetic project matches ${editedConstant}`);
@@ -54,7 +56,10 @@ async function run(options: BenchOptions): Promise<BenchEntry[]> {
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (c: string) => (stderr = (stderr + c).slice(-8000)));
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const connection = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
   const waiting = new Map<string, { resolve: (p: Published) => void; version: number | undefined }>();
   connection.onNotification('textDocument/publishDiagnostics', (p: Published) => {
     const w = waiting.get(p.uri);
@@ -94,7 +99,9 @@ async function run(options: BenchOptions): Promise<BenchEntry[]> {
       const uri = pathToFileURL(file).href;
       const done = next(uri, 1, `open ${file}`);
       const t0 = performance.now();
-      await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'typescript', version: 1, text: readFileSync(file, 'utf8') } });
+      await connection.sendNotification('textDocument/didOpen', {
+        textDocument: { uri, languageId: 'typescript', version: 1, text: readFileSync(file, 'utf8') },
+      });
       const p = await done;
       return { ms: performance.now() - t0, findings: p.diagnostics.length };
     };
@@ -116,7 +123,10 @@ async function run(options: BenchOptions): Promise<BenchEntry[]> {
       const edited = text.replace(editedConstant, `let total = ${v};`);
       const done = next(uri, v, `edit v${v}`);
       const t0 = performance.now();
-      await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text: edited }] });
+      await connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: v },
+        contentChanges: [{ text: edited }],
+      });
       await done;
       if (v >= 2 + warmup) changeSamples.push(performance.now() - t0);
     }
@@ -136,6 +146,7 @@ async function run(options: BenchOptions): Promise<BenchEntry[]> {
 
 export const suite: BenchSuite = {
   name: 'lsp',
-  description: 'rcukit language server latency over JSON-RPC: didChange/didOpen to publishDiagnostics, seeded synthetic 200-file, ~25k-line project',
+  description:
+    'rcukit language server latency over JSON-RPC: didChange/didOpen to publishDiagnostics, seeded synthetic 200-file, ~25k-line project',
   run,
 };

@@ -56,12 +56,25 @@ interface Sizes {
   readonly callRcuBatchSize: number;
 }
 
-const FULL: Sizes = { loopIterations: 2_000_000, loopSamples: 31, gracePeriods: 300, callRcuBatches: 30, callRcuBatchSize: 5_000 };
-const QUICK: Sizes = { loopIterations: 100_000, loopSamples: 5, gracePeriods: 20, callRcuBatches: 3, callRcuBatchSize: 1_000 };
+const FULL: Sizes = {
+  loopIterations: 2_000_000,
+  loopSamples: 31,
+  gracePeriods: 300,
+  callRcuBatches: 30,
+  callRcuBatchSize: 5_000,
+};
+const QUICK: Sizes = {
+  loopIterations: 100_000,
+  loopSamples: 5,
+  gracePeriods: 20,
+  callRcuBatches: 3,
+  callRcuBatchSize: 1_000,
+};
 
 export const suite: BenchSuite = {
   name: 'rcu',
-  description: 'read-side pairs vs two Atomics.store and a spinlock; grace-period latency with one busy reader; callRcu throughput',
+  description:
+    'read-side pairs vs two Atomics.store and a spinlock; grace-period latency with one busy reader; callRcu throughput',
   async run(options: BenchOptions): Promise<BenchEntry[]> {
     const sizes = options.quick ? QUICK : FULL;
     using heap = createHeap({ threadName: 'bench-rcu' });
@@ -157,7 +170,9 @@ function readSide(heap: Heap, sizes: Sizes, options: BenchOptions): BenchEntry[]
       },
     },
   ];
-  options.log(`read side: ${cases.length} cases x ${sizes.loopSamples} samples x ${sizes.loopIterations} iterations, interleaved`);
+  options.log(
+    `read side: ${cases.length} cases x ${sizes.loopSamples} samples x ${sizes.loopIterations} iterations, interleaved`,
+  );
   const samples = sampleInterleaved(cases, sizes.loopIterations, sizes.loopSamples);
   return cases.map((c, k) => summarize(c.name, 'ns', samples[k]!));
 }
@@ -194,11 +209,17 @@ async function gracePeriods(sizes: Sizes, options: BenchOptions): Promise<BenchE
     await rcuBarrierAsync();
     const ms = msSince(t0);
     if (ran - before !== sizes.callRcuBatchSize) {
-      throw new Error(`callRcu benchmark: ${ran - before} of ${sizes.callRcuBatchSize} callbacks ran by rcuBarrierAsync()`);
+      throw new Error(
+        `callRcu benchmark: ${ran - before} of ${sizes.callRcuBatchSize} callbacks ran by rcuBarrierAsync()`,
+      );
     }
     if (b >= 0) throughput.push((sizes.callRcuBatchSize * 1000) / ms); // batch -1 warms up
   }
-  return [summarize('sync-gp-latency', 'ms', sync), summarize('async-gp-latency', 'ms', async_), summarize('call-rcu-throughput', 'ops/s', throughput)];
+  return [
+    summarize('sync-gp-latency', 'ms', sync),
+    summarize('async-gp-latency', 'ms', async_),
+    summarize('call-rcu-throughput', 'ops/s', throughput),
+  ];
 }
 
 /** Run `body` while one worker runs read-side sections in a loop; stop and join it after. */
@@ -207,7 +228,9 @@ async function withBusyReader<T>(heap: Heap, options: BenchOptions, body: () => 
   const i32 = heap.views.i32;
   const base = wordsByte >> 2;
   const data: BenchReaderData = { heap: heap.share(), wordsByte };
-  const worker = heap.watchWorker(new Worker(new URL('../workers/bench-rcu-reader.js', import.meta.url), { workerData: data }));
+  const worker = heap.watchWorker(
+    new Worker(new URL('../workers/bench-rcu-reader.js', import.meta.url), { workerData: data }),
+  );
   const exit = new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('exit', resolve);
@@ -215,7 +238,9 @@ async function withBusyReader<T>(heap: Heap, options: BenchOptions, body: () => 
   try {
     await waitUntilSet(i32, base + BenchReaderWord.READY, exit);
     const result = await body();
-    options.log(`busy reader ran ${Atomics.load(i32, base + BenchReaderWord.KILO_SECTIONS)}k read-side sections meanwhile`);
+    options.log(
+      `busy reader ran ${Atomics.load(i32, base + BenchReaderWord.KILO_SECTIONS)}k read-side sections meanwhile`,
+    );
     return result;
   } finally {
     Atomics.store(i32, base + BenchReaderWord.STOP, 1);

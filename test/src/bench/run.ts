@@ -28,7 +28,8 @@ async function main(argv: string[]): Promise<number> {
   if (unknownFlags.length > 0 || names.length === 0 || names.some((n) => !(n in suites))) {
     const bad = [...unknownFlags, ...names.filter((n) => !(n in suites))];
     process.stderr.write(
-      (bad.length > 0 ? `bench: unknown ${bad.join(', ')}\n` : '') + `${USAGE}\nsuites: ${Object.keys(suites).join(', ')}\n`,
+      (bad.length > 0 ? `bench: unknown ${bad.join(', ')}\n` : '') +
+        `${USAGE}\nsuites: ${Object.keys(suites).join(', ')}\n`,
     );
     return 2;
   }
@@ -36,7 +37,9 @@ async function main(argv: string[]): Promise<number> {
   if (readersFlag !== undefined) {
     readers = readersFlag.slice('--readers='.length).split(',').map(Number);
     if (readers.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_LOOKUP_READERS)) {
-      process.stderr.write(`bench: ${readersFlag}: reader counts must be integers from 1 to ${MAX_LOOKUP_READERS}, comma-separated\n${USAGE}\n`);
+      process.stderr.write(
+        `bench: ${readersFlag}: reader counts must be integers from 1 to ${MAX_LOOKUP_READERS}, comma-separated\n${USAGE}\n`,
+      );
       return 2;
     }
   }
@@ -56,11 +59,18 @@ async function main(argv: string[]): Promise<number> {
 function printTable(entries: readonly BenchEntry[]): void {
   // Three significant digits below 1, so sub-millisecond latencies do not all print as 0.01.
   const fmt = (v: number) =>
-    Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : Math.abs(v) >= 1 || v === 0 ? v.toFixed(2) : v.toPrecision(3);
+    Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : Math.abs(v) >= 10
+        ? v.toFixed(1)
+        : Math.abs(v) >= 1 || v === 0
+          ? v.toFixed(2)
+          : v.toPrecision(3);
   const rows = entries.map((e) => [e.name, e.unit, fmt(e.median), fmt(e.p95), fmt(e.min), fmt(e.max), String(e.runs)]);
   const head = ['case', 'unit', 'median', 'p95', 'min', 'max', 'runs'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
 }

@@ -29,11 +29,14 @@ const GROUPS: readonly { live: number; suffix: string }[] = [
 
 export const suite: BenchSuite = {
   name: 'slab',
-  description: 'alloc+free pair: slab cache vs JS object vs @thi.ng/malloc (ns per pair; 16, then 256 objects live at a time)',
+  description:
+    'alloc+free pair: slab cache vs JS object vs @thi.ng/malloc (ns per pair; 16, then 256 objects live at a time)',
   async run(options: BenchOptions): Promise<BenchEntry[]> {
     const iterations = options.quick ? 25_600 : 409_600;
     const samples = options.quick ? 5 : 21;
-    const workers = GROUPS.map((g) => new Worker(workerUrl, { workerData: { ...g, iterations } satisfies SlabBenchWorkerData }));
+    const workers = GROUPS.map(
+      (g) => new Worker(workerUrl, { workerData: { ...g, iterations } satisfies SlabBenchWorkerData }),
+    );
     // Listen to every worker before awaiting any: an emitter does not keep a message for a
     // listener that comes later.
     const hellos = workers.map((w) => once(w, 'message') as Promise<[{ names: string[] }]>);

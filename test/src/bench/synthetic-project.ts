@@ -68,7 +68,16 @@ export function writeSyntheticProject(o: SyntheticProjectOptions): SyntheticProj
     path.join(o.dir, 'tsconfig.json'),
     JSON.stringify(
       {
-        compilerOptions: { target: 'ES2022', lib: ['ES2024', 'ESNext.Disposable'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2024', 'ESNext.Disposable'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
         include: ['src'],
       },
       null,
@@ -85,11 +94,16 @@ export function writeSyntheticProject(o: SyntheticProjectOptions): SyntheticProj
   for (let m = 0; m < models; m++) write(`src/model/conn${m}.ts`, modelFile(m));
 
   for (let p = 0; p < plainFiles; p++) {
-    const parts = [`/** Plain module ${p}: no runtime imports. */`, `import { clamp${(p + 1) % plainFiles} } from './mod${(p + 1) % plainFiles}.js';`, ''];
+    const parts = [
+      `/** Plain module ${p}: no runtime imports. */`,
+      `import { clamp${(p + 1) % plainFiles} } from './mod${(p + 1) % plainFiles}.js';`,
+      '',
+    ];
     parts.push(`export function clamp${p}(x: number): number {\n  return Math.max(0, Math.min(${100 + p}, x));\n}\n`);
     let j = 0;
     const budget = linesPerFile * (0.6 + rand() * 0.8);
-    while (parts.join('\n').split('\n').length < budget) parts.push(plainTemplate(int(5), p, j++, int(1000), `clamp${(p + 1) % plainFiles}`));
+    while (parts.join('\n').split('\n').length < budget)
+      parts.push(plainTemplate(int(5), p, j++, int(1000), `clamp${(p + 1) % plainFiles}`));
     write(`src/util/mod${p}.ts`, parts.join('\n'));
   }
 

@@ -79,13 +79,17 @@ async function main(): Promise<number> {
   Atomics.store(i32, root + DemoWord.LATEST, version);
 
   console.log(`rcukit demo: ${readerCount} reader workers read a config record under rcuReadLock() while this thread`);
-  console.log(`publishes new versions for ${durationMs} ms (${DEMO_SLOTS} slots; an old slot is poisoned and reused only after synchronizeRcu())`);
+  console.log(
+    `publishes new versions for ${durationMs} ms (${DEMO_SLOTS} slots; an old slot is poisoned and reused only after synchronizeRcu())`,
+  );
 
   const reports: DemoReaderReport[] = [];
   const exits: Array<Promise<number>> = [];
   for (let r = 1; r <= readerCount; r++) {
     const data: DemoReaderData = { heap: heap.share(), rootByte, name: `reader-${r}` };
-    const worker = heap.watchWorker(new Worker(new URL('../workers/demo-reader.js', import.meta.url), { workerData: data }));
+    const worker = heap.watchWorker(
+      new Worker(new URL('../workers/demo-reader.js', import.meta.url), { workerData: data }),
+    );
     worker.on('message', (report: DemoReaderReport) => reports.push(report));
     exits.push(
       new Promise((resolve, reject) => {

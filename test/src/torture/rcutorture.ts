@@ -61,13 +61,16 @@ const DRAIN_LIMIT_MS = 60_000;
 
 export async function runTorture(options: TortureOptions): Promise<TortureResult> {
   const seconds = options.seconds;
-  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new RangeError(`rcutorture: seconds must be a positive number; got ${seconds}`);
+  if (!(seconds > 0) || !Number.isFinite(seconds))
+    throw new RangeError(`rcutorture: seconds must be a positive number; got ${seconds}`);
   const readers = options.readers ?? Math.max(2, availableParallelism() - 1);
-  if (!Number.isInteger(readers) || readers < 1 || readers > 64) throw new RangeError(`rcutorture: readers must be 1 to 64; got ${readers}`);
+  if (!Number.isInteger(readers) || readers < 1 || readers > 64)
+    throw new RangeError(`rcutorture: readers must be 1 to 64; got ${readers}`);
   const poolSize = options.poolSize ?? 64;
   const busted = options.busted ?? false;
   const fakeWriters = options.fakeWriters ?? 1;
-  if (!Number.isInteger(fakeWriters) || fakeWriters < 0 || fakeWriters > 16) throw new RangeError(`rcutorture: fakeWriters must be 0 to 16; got ${fakeWriters}`);
+  if (!Number.isInteger(fakeWriters) || fakeWriters < 0 || fakeWriters > 16)
+    throw new RangeError(`rcutorture: fakeWriters must be 0 to 16; got ${fakeWriters}`);
   const log = options.log ?? (() => {});
 
   using heap = createHeap({ threadName: 'rcutorture-main', maxThreads: readers + fakeWriters + 8 });
@@ -82,7 +85,11 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   let freedReads = 0;
   let fakeWaits = 0;
 
-  const start = (script: string, name: string, seed: number): { worker: Worker; done: Promise<Record<string, unknown>> } => {
+  const start = (
+    script: string,
+    name: string,
+    seed: number,
+  ): { worker: Worker; done: Promise<Record<string, unknown>> } => {
     const data: TortureWorkerData = { heap: heap.share(), rootByte, poolSize, busted, seed, name };
     const worker = heap.watchWorker(new Worker(new URL(script, WORKER_DIR), { workerData: data }));
     const done = new Promise<Record<string, unknown>>((resolve) => {
@@ -106,11 +113,15 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     `rcutorture: ${seconds} s, ${readers} readers, ${fakeWriters} fake writers, pool ${poolSize}` +
       (busted ? ', BUSTED grace periods' : ''),
   );
-  const readerWorkers = Array.from({ length: readers }, (_, i) => start('torture-reader.js', `rcu_torture_reader-${i}`, 0x9e3779b9 * (i + 1)));
+  const readerWorkers = Array.from({ length: readers }, (_, i) =>
+    start('torture-reader.js', `rcu_torture_reader-${i}`, 0x9e3779b9 * (i + 1)),
+  );
   // Start the writer once the readers are reading, so the whole run is contended.
   await waitWord(ctl, Ctl.READERS_READY, readers, DRAIN_LIMIT_MS);
   const writer = start('torture-writer.js', 'rcu_torture_writer', 1);
-  const fakes = Array.from({ length: fakeWriters }, (_, i) => start('torture-fakewriter.js', `rcu_torture_fakewriter-${i}`, i));
+  const fakes = Array.from({ length: fakeWriters }, (_, i) =>
+    start('torture-fakewriter.js', `rcu_torture_fakewriter-${i}`, i),
+  );
   await new Promise((r) => setTimeout(r, seconds * 1000));
   Atomics.store(ctl, Ctl.STOP, 1);
 
@@ -118,7 +129,9 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), DRAIN_LIMIT_MS).unref());
   const finished = await Promise.race([Promise.all(all.map((w) => w.done)), timer]);
   if (finished === 'timeout') {
-    failures.push(`workers did not finish within ${DRAIN_LIMIT_MS / 1000} s of the end of the run (a grace period wedged?)`);
+    failures.push(
+      `workers did not finish within ${DRAIN_LIMIT_MS / 1000} s of the end of the run (a grace period wedged?)`,
+    );
     await Promise.all(all.map((w) => w.worker.terminate()));
   } else {
     for (const m of finished) {

@@ -69,7 +69,11 @@ export function rootBytes(poolSize: number): number {
 }
 
 /** Views over the run's root: control words and the element pool. */
-export function tortureViews(buffer: SharedArrayBuffer, rootByte: number, poolSize: number): { ctl: Int32Array; pool: Int32Array } {
+export function tortureViews(
+  buffer: SharedArrayBuffer,
+  rootByte: number,
+  poolSize: number,
+): { ctl: Int32Array; pool: Int32Array } {
   return {
     ctl: new Int32Array(buffer, rootByte, Ctl.WORDS),
     pool: new Int32Array(buffer, rootByte + Ctl.WORDS * 4, poolSize * Elem.WORDS),

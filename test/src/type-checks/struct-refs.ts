@@ -4,9 +4,20 @@
  * fields become assignable. Nothing here runs.
  */
 
-import { defineStruct, kmemCacheAlloc, kmemCacheFree, type KmemCache, type StructRef, type TypeStable } from '@rcukit/runtime';
+import {
+  defineStruct,
+  kmemCacheAlloc,
+  kmemCacheFree,
+  type KmemCache,
+  type StructRef,
+  type TypeStable,
+} from '@rcukit/runtime';
 
-const Sighand = defineStruct('sighand', { siglock: 'spinlock', count: 'refcount', flags: 'u32', wide: 'u64' }, { typesafeByRcu: true });
+const Sighand = defineStruct(
+  'sighand',
+  { siglock: 'spinlock', count: 'refcount', flags: 'u32', wide: 'u64' },
+  { typesafeByRcu: true },
+);
 const Task = defineStruct('task', { pid: 'i32', sighand: { rcu: () => Sighand }, comm: { array: 'u8', length: 16 } });
 
 type SighandRef = StructRef<typeof Sighand>;

@@ -56,6 +56,15 @@ while (Atomics.load(i32, root + DemoWord.STOP) === 0) {
     if (latest - version > maxStaleness) maxStaleness = latest - version;
   }
 }
-const report: DemoReaderReport = { name: data.name, reads, versionsSeen, firstVersion, lastVersion, maxStaleness, retiredReads, tornReads };
+const report: DemoReaderReport = {
+  name: data.name,
+  reads,
+  versionsSeen,
+  firstVersion,
+  lastVersion,
+  maxStaleness,
+  retiredReads,
+  tornReads,
+};
 parentPort!.postMessage(report);
 heap.detach();

@@ -36,7 +36,8 @@ export function blockUntil(
     const v = Atomics.load(i32, index);
     if (ready(v)) return v;
     const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`handshake timed out after ${timeoutMs} ms waiting for ${what} (word ${index} = ${v})`);
+    if (left <= 0)
+      throw new Error(`handshake timed out after ${timeoutMs} ms waiting for ${what} (word ${index} = ${v})`);
     // Sleeps until the word changes from v (a publish() notifies), or the deadline.
     Atomics.wait(i32, index, v, left);
   }

@@ -8,7 +8,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Spinlock, attachHeap, spinLock } from '@rcukit/runtime';
 
-const { shared, lockByte, staleByte, staleValue } = workerData as { shared: unknown; lockByte: number; staleByte: number; staleValue: number };
+const { shared, lockByte, staleByte, staleValue } = workerData as {
+  shared: unknown;
+  lockByte: number;
+  staleByte: number;
+  staleValue: number;
+};
 const heap = attachHeap(shared, { threadName: 'lock-holder' });
 spinLock(new Spinlock(heap, lockByte, 'bucket lock'));
 heap.views.i32[staleByte >> 2] = staleValue;

@@ -46,4 +46,3 @@ export interface WriterReport {
   readonly inserts: number;
   readonly replaces: number;
 }
-

@@ -13,8 +13,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachHeap, kmemCacheAlloc, kmemCacheFree, type LookupPhase } from '@rcukit/runtime';
 import { checkOf, openItemTable, spin, xorshift } from './hash-item.js';
-import { CTL_BYTES, CTL_ROOT, CtlWord, type ReaderReport, type TortureWorkerData, type WriterReport } from './hash-torture-protocol.js';
-
+import {
+  CTL_BYTES,
+  CTL_ROOT,
+  CtlWord,
+  type ReaderReport,
+  type TortureWorkerData,
+  type WriterReport,
+} from './hash-torture-protocol.js';
 
 if (parentPort !== null) {
   const data = workerData as TortureWorkerData;
@@ -98,7 +104,15 @@ if (parentPort !== null) {
         }
       }
     }
-    const report: ReaderReport = { role: 'reader', lookups, hits, wrongKey, badCheck, missingPinned, stats: { ...table.stats() } };
+    const report: ReaderReport = {
+      role: 'reader',
+      lookups,
+      hits,
+      wrongKey,
+      badCheck,
+      missingPinned,
+      stats: { ...table.stats() },
+    };
     parentPort.postMessage(report);
   } else {
     let deletes = 0;
@@ -115,7 +129,7 @@ if (parentPort !== null) {
       for (let n = 0; n < 64; n++) {
         const r = rand();
         const key = r % data.keys;
-        if ((r >>> 24) < 200) {
+        if (r >>> 24 < 200) {
           // Delete, then reuse the memory at once for another key: the freed object comes
           // straight back from this worker's free list and lands in another chain.
           if (table.delete(key)) {
@@ -132,7 +146,7 @@ if (parentPort !== null) {
         } else {
           // Replace a general key (inserting it if absent) or an always-present one: readers
           // find the old object or the new one, never none.
-          table.replace(fresh((r >>> 24) < 228 ? key : data.keys + ((r >>> 8) % data.pinned)));
+          table.replace(fresh(r >>> 24 < 228 ? key : data.keys + ((r >>> 8) % data.pinned)));
           replaces++;
         }
       }

@@ -17,9 +17,25 @@
  */
 
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { attachHeap, kmemCacheAlloc, rcuQuiescentState, rcuRegisterThreadQsbr, rcuUnregisterThreadQsbr } from '@rcukit/runtime';
+import {
+  attachHeap,
+  kmemCacheAlloc,
+  rcuQuiescentState,
+  rcuRegisterThreadQsbr,
+  rcuUnregisterThreadQsbr,
+} from '@rcukit/runtime';
 import { checkOf, openItemTable, xorshift, type ItemTable } from './hash-item.js';
-import { BenchCtl, TableMode, LOOKUP_BENCH_BUCKETS, LOOKUP_BENCH_CTL, LOOKUP_BENCH_CTL_BYTES, LOOKUP_BENCH_KEYS, WRITER_BATCH, WRITER_PAUSE_MS, type LookupWorkerData } from './lookup-bench-protocol.js';
+import {
+  BenchCtl,
+  TableMode,
+  LOOKUP_BENCH_BUCKETS,
+  LOOKUP_BENCH_CTL,
+  LOOKUP_BENCH_CTL_BYTES,
+  LOOKUP_BENCH_KEYS,
+  WRITER_BATCH,
+  WRITER_PAUSE_MS,
+  type LookupWorkerData,
+} from './lookup-bench-protocol.js';
 
 const data = workerData as LookupWorkerData;
 const rand = xorshift(data.seed);
@@ -161,10 +177,11 @@ if (data.role === 'owner') {
     const port = data.port as MessagePort;
     const replies: ((value: unknown) => void)[] = [];
     port.on('message', (v: unknown) => replies.shift()?.(v));
-    const ask = (key: number) => new Promise((resolve) => {
-      replies.push(resolve);
-      port.postMessage(key);
-    });
+    const ask = (key: number) =>
+      new Promise((resolve) => {
+        replies.push(resolve);
+        port.postMessage(key);
+      });
     ready();
     let count = 0;
     if (data.role === 'owner-reader') {

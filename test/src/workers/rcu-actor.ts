@@ -170,7 +170,8 @@ function waitFor(ctl: Int32Array, at: number, value: number): void {
   for (;;) {
     const v = Atomics.load(ctl, at);
     if (v === value) return;
-    if (Date.now() > deadline) throw new Error(`actor: word ${at} is ${v}, still not ${value} after ${WAIT_LIMIT_MS} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`actor: word ${at} is ${v}, still not ${value} after ${WAIT_LIMIT_MS} ms`);
     Atomics.wait(ctl, at, v, 100);
   }
 }

@@ -30,7 +30,11 @@ import {
   type StructRef,
 } from '@rcukit/runtime';
 
-export const Sighand = defineStruct('sighand', { siglock: 'spinlock', count: 'refcount', taskId: 'i32', gen: 'i32' }, { typesafeByRcu: true });
+export const Sighand = defineStruct(
+  'sighand',
+  { siglock: 'spinlock', count: 'refcount', taskId: 'i32', gen: 'i32' },
+  { typesafeByRcu: true },
+);
 export const Task = defineStruct('task', { id: 'i32', sighand: { rcu: () => Sighand } });
 /** Root: word 0 = number of tasks, word 1 = stop flag, then one task address per word. */
 export const TASKS_ROOT = 'test:tasks';
@@ -44,7 +48,10 @@ export type TaskRef = StructRef<typeof Task>;
 
 export function openCaches(heap: Heap) {
   return {
-    sighands: kmemCacheCreate(heap, 'sighand', Sighand, { flags: SLAB_TYPESAFE_BY_RCU, ctor: (s) => spinLockInit(s.siglock) }),
+    sighands: kmemCacheCreate(heap, 'sighand', Sighand, {
+      flags: SLAB_TYPESAFE_BY_RCU,
+      ctor: (s) => spinLockInit(s.siglock),
+    }),
     tasks: kmemCacheCreate(heap, 'task', Task),
   };
 }

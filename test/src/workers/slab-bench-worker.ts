@@ -45,7 +45,12 @@ interface JsItem {
   next: number;
 }
 
-export function cases(live: number, suffix: string, cache: KmemCache<typeof Item>, pool: MemPool): [string, (n: number) => void][] {
+export function cases(
+  live: number,
+  suffix: string,
+  cache: KmemCache<typeof Item>,
+  pool: MemPool,
+): [string, (n: number) => void][] {
   const slabLive: (ItemRef | null)[] = new Array(live).fill(null);
   const jsLive: (JsItem | null)[] = new Array(live).fill(null);
   const mallocLive = new Float64Array(live);
@@ -92,7 +97,6 @@ export function cases(live: number, suffix: string, cache: KmemCache<typeof Item
     ],
   ];
 }
-
 
 if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'live' in workerData) {
   const data = workerData as SlabBenchWorkerData;

@@ -69,7 +69,10 @@ function main(data: Data): ChurnResult {
       const obj = kmemCacheAlloc(cache);
       allocs++;
       const prev = Atomics.compareExchange(heap.views.i32, fieldIndex(obj, 'owner'), 0, data.id);
-      if (prev !== 0) violations.push(`object 0x${addressOf(obj).toString(16)} handed to worker ${data.id} while worker ${prev} holds it`);
+      if (prev !== 0)
+        violations.push(
+          `object 0x${addressOf(obj).toString(16)} handed to worker ${data.id} while worker ${prev} holds it`,
+        );
       obj.seq = i;
       held.push(obj);
     } else if (r < 65) {

@@ -11,7 +11,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachHeap, defineStruct, objectAt, rcuReadLock, rcuReadUnlock } from '@rcukit/runtime';
 
-export const Stable = defineStruct('ts-item', { lock: 'spinlock', refcnt: 'refcount', kind: 'i32', key: 'i32' }, { typesafeByRcu: true });
+export const Stable = defineStruct(
+  'ts-item',
+  { lock: 'spinlock', refcnt: 'refcount', kind: 'i32', key: 'i32' },
+  { typesafeByRcu: true },
+);
 export const READER_ROOT = 'test:reader';
 export const ReaderWord = { READY: 0, DONE: 1 } as const;
 
@@ -38,16 +42,21 @@ function main(data: Data): void {
       heap.ensureMapped();
       reads++;
       if (o.kind !== data.kind && violations.length < 10) {
-        violations.push(`object at 0x${data.addresses[objs.indexOf(o)]!.toString(16)} has kind 0x${(o.kind >>> 0).toString(16)} inside rcuReadLock()`);
+        violations.push(
+          `object at 0x${data.addresses[objs.indexOf(o)]!.toString(16)} has kind 0x${(o.kind >>> 0).toString(16)} inside rcuReadLock()`,
+        );
       }
     }
     Atomics.wait(heap.views.i32, ctl + ReaderWord.DONE, 0, 2);
   }
   // One last look after the writer finished its work.
-  for (const o of objs) if (o.kind !== data.kind && violations.length < 10) violations.push(`kind changed to 0x${(o.kind >>> 0).toString(16)} at the end`);
+  for (const o of objs)
+    if (o.kind !== data.kind && violations.length < 10)
+      violations.push(`kind changed to 0x${(o.kind >>> 0).toString(16)} at the end`);
   rcuReadUnlock();
   parentPort!.postMessage({ reads, violations });
   heap.detach();
 }
 
-if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'addresses' in workerData) main(workerData as Data);
+if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'addresses' in workerData)
+  main(workerData as Data);

@@ -17,7 +17,15 @@ import {
   synchronizeRcu,
   synchronizeRcuAsync,
 } from '@rcukit/runtime';
-import { Ctl, Elem, ElemState, FREE_AGE, checkValue, tortureViews, type TortureWorkerData } from '../torture/torture-layout.js';
+import {
+  Ctl,
+  Elem,
+  ElemState,
+  FREE_AGE,
+  checkValue,
+  tortureViews,
+  type TortureWorkerData,
+} from '../torture/torture-layout.js';
 
 /** The four ways to wait for a grace period, real or busted. */
 interface GpOps {

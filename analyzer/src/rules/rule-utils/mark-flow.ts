@@ -51,7 +51,8 @@ export function runMarkFlow<V>(cfg: ControlFlowGraph, rules: MarkRules<V>): void
   const problem: ForwardProblem<Marks<V>> = {
     initial: new Map(),
     transferBlock: (block, entry) => stepBlock(rules, block, entry, false),
-    transferEdge: (edge, out) => (rules.edge !== undefined && (edge.kind === 'true' || edge.kind === 'false') ? rules.edge(out, edge) : out),
+    transferEdge: (edge, out) =>
+      rules.edge !== undefined && (edge.kind === 'true' || edge.kind === 'false') ? rules.edge(out, edge) : out,
     join: (a, b) => joinMarks(rules, a, b),
     equals: (a, b) => marksEqual(rules, a, b),
   };
@@ -77,7 +78,10 @@ export function withMark<V>(m: Marks<V>, sym: ts.Symbol, v: V | undefined): Mark
 }
 
 /** The variable a declaration or plain assignment element defines, and the value it gets. */
-export function definition(node: ts.Node, checker: ts.TypeChecker): { sym: ts.Symbol; init: ts.Expression | undefined } | undefined {
+export function definition(
+  node: ts.Node,
+  checker: ts.TypeChecker,
+): { sym: ts.Symbol; init: ts.Expression | undefined } | undefined {
   if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) {
     const sym = checker.getSymbolAtLocation(node.name);
     return sym === undefined ? undefined : { sym, init: node.initializer };
@@ -94,10 +98,16 @@ export function definition(node: ts.Node, checker: ts.TypeChecker): { sym: ts.Sy
 /** A write to a property: `x.f = …`, `x.f += …`, `x.f++`, `x.a[i] = …`; returns the target. */
 export function writtenProperty(node: ts.Node): ts.PropertyAccessExpression | ts.ElementAccessExpression | undefined {
   let target: ts.Expression | undefined;
-  if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+  if (
+    ts.isBinaryExpression(node) &&
+    node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+  ) {
     target = node.left;
-  } else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
-      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
+  } else if (
+    (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+    (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+  ) {
     target = node.operand;
   }
   const t = target === undefined ? undefined : skipParens(target);

@@ -23,7 +23,12 @@ export function exitAnchor(node: ts.Node): ts.Node {
 
 /** The keyword that opens a statement (`if`, `for`, `while`, `switch`, `try`), or the node itself. */
 export function keywordOf(node: ts.Node): ts.Node {
-  if (ts.isIfStatement(node) || ts.isIterationStatement(node, false) || ts.isSwitchStatement(node) || ts.isTryStatement(node)) {
+  if (
+    ts.isIfStatement(node) ||
+    ts.isIterationStatement(node, false) ||
+    ts.isSwitchStatement(node) ||
+    ts.isTryStatement(node)
+  ) {
     return node.getFirstToken() ?? node;
   }
   return node;

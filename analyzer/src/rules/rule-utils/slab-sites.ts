@@ -14,7 +14,11 @@ import { isRuntimeFile } from '../../primitives/runtime-package.js';
  * Whether `access` (`task.sighand`) is an RCU-protected pointer field: declared `{ rcu: () => S }`
  * in its defineStruct, or (hand-written shapes) a property whose type is a type-stable reference.
  */
-export function isRcuPointerField(access: ts.Expression, primitives: Primitives, checker: ts.TypeChecker): access is ts.PropertyAccessExpression {
+export function isRcuPointerField(
+  access: ts.Expression,
+  primitives: Primitives,
+  checker: ts.TypeChecker,
+): access is ts.PropertyAccessExpression {
   const a = skipParens(access);
   if (!ts.isPropertyAccessExpression(a)) return false;
   const struct = primitives.slab.structOfField(a);
@@ -26,7 +30,11 @@ export function isRcuPointerField(access: ts.Expression, primitives: Primitives,
 }
 
 /** `X.f = value` where X.f is an RCU pointer field: the rcu_assign_pointer of the runtime. */
-export function rcuFieldStore(node: ts.Node, primitives: Primitives, checker: ts.TypeChecker): { field: ts.PropertyAccessExpression; value: ts.Expression } | undefined {
+export function rcuFieldStore(
+  node: ts.Node,
+  primitives: Primitives,
+  checker: ts.TypeChecker,
+): { field: ts.PropertyAccessExpression; value: ts.Expression } | undefined {
   if (!ts.isBinaryExpression(node) || node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
   const left = skipParens(node.left);
   return isRcuPointerField(left, primitives, checker) ? { field: left, value: node.right } : undefined;
@@ -60,7 +68,11 @@ export function unlinkedByCall(call: ts.CallExpression, primitives: Primitives):
 }
 
 /** Every call of the given kinds evaluated by this function (closures have their own graphs). */
-export function callsOfKind(cfg: ControlFlowGraph, primitives: Primitives, kinds: ReadonlySet<string>): ts.CallExpression[] {
+export function callsOfKind(
+  cfg: ControlFlowGraph,
+  primitives: Primitives,
+  kinds: ReadonlySet<string>,
+): ts.CallExpression[] {
   const out: ts.CallExpression[] = [];
   for (const b of cfg.blocks) {
     for (const el of b.elements) {
@@ -76,8 +88,13 @@ export function callsOfKind(cfg: ControlFlowGraph, primitives: Primitives, kinds
  * `const { fib } = net` / `const { fib: old } = net`: the variables bound from RCU pointer
  * fields, each with the field expression it stands for (`net.fib`).
  */
-export function rcuFieldBindings(node: ts.Node, primitives: Primitives, checker: ts.TypeChecker): Array<{ sym: ts.Symbol; field: string }> {
-  if (!ts.isVariableDeclaration(node) || !ts.isObjectBindingPattern(node.name) || node.initializer === undefined) return [];
+export function rcuFieldBindings(
+  node: ts.Node,
+  primitives: Primitives,
+  checker: ts.TypeChecker,
+): Array<{ sym: ts.Symbol; field: string }> {
+  if (!ts.isVariableDeclaration(node) || !ts.isObjectBindingPattern(node.name) || node.initializer === undefined)
+    return [];
   const init = skipParens(node.initializer);
   const type = checker.getNonNullableType(checker.getTypeAtLocation(init));
   const out: Array<{ sym: ts.Symbol; field: string }> = [];
@@ -86,7 +103,8 @@ export function rcuFieldBindings(node: ts.Node, primitives: Primitives, checker:
     if (!ts.isIdentifier(el.name) || !ts.isIdentifier(key) || el.dotDotDotToken !== undefined) continue;
     const struct = primitives.slab.structOfProperty(checker.getPropertyOfType(type, key.text));
     const sym = checker.getSymbolAtLocation(el.name);
-    if (sym !== undefined && struct?.fields.get(key.text) === 'rcu') out.push({ sym, field: `${init.getText()}.${key.text}` });
+    if (sym !== undefined && struct?.fields.get(key.text) === 'rcu')
+      out.push({ sym, field: `${init.getText()}.${key.text}` });
   }
   return out;
 }
@@ -111,7 +129,13 @@ export function functionBodyOf(decl: ts.Declaration | undefined): ts.Node | unde
  * Whether a project helper may publish the object passed as argument `index` (`hashConn(ct)`
  * doing `table.insert(ct)`), on some path, directly or through helpers two levels down.
  */
-export function publishesArgument(call: ts.CallExpression, index: number, primitives: Primitives, checker: ts.TypeChecker, depth = 0): boolean {
+export function publishesArgument(
+  call: ts.CallExpression,
+  index: number,
+  primitives: Primitives,
+  checker: ts.TypeChecker,
+  depth = 0,
+): boolean {
   if (depth > 2) return false;
   const body = calleeBody(call, primitives);
   const fn = body?.parent;
@@ -129,7 +153,8 @@ export function publishesArgument(call: ts.CallExpression, index: number, primit
     if (ts.isCallExpression(n)) {
       if (isParam(publishedByCall(n, primitives))) return true;
       const at = n.arguments.findIndex((a) => ts.isIdentifier(skipParens(a)) && isParam(a));
-      if (at >= 0 && primitives.callKind(n) === undefined && publishesArgument(n, at, primitives, checker, depth + 1)) return true;
+      if (at >= 0 && primitives.callKind(n) === undefined && publishesArgument(n, at, primitives, checker, depth + 1))
+        return true;
     }
     return ts.forEachChild(n, visit) === true;
   };
@@ -158,7 +183,11 @@ export function waitsForGracePeriod(call: ts.CallExpression, primitives: Primiti
       if (ts.isAwaitExpression(e)) e = skipParens(e.expression);
       if (ts.isCallExpression(e)) {
         const kind = primitives.callKind(e);
-        if (kind === 'synchronizeRcu' || (kind === 'synchronizeRcuAsync' && ts.isAwaitExpression(skipParens(st.expression)))) return true;
+        if (
+          kind === 'synchronizeRcu' ||
+          (kind === 'synchronizeRcuAsync' && ts.isAwaitExpression(skipParens(st.expression)))
+        )
+          return true;
         if (kind === undefined && waitsForGracePeriod(e, primitives, depth + 1)) return true;
       }
     }
@@ -174,9 +203,15 @@ function mayLeave(n: ts.Node): boolean {
 }
 
 /** The local name under which a file imports the runtime function `name` (`callRcu`, or its alias), if it does. */
-export function runtimeImportName(sf: ts.SourceFile, name: string, primitives: Primitives, checker: ts.TypeChecker): string | undefined {
+export function runtimeImportName(
+  sf: ts.SourceFile,
+  name: string,
+  primitives: Primitives,
+  checker: ts.TypeChecker,
+): string | undefined {
   for (const st of sf.statements) {
-    const bindings = ts.isImportDeclaration(st) && st.importClause?.isTypeOnly !== true ? st.importClause?.namedBindings : undefined;
+    const bindings =
+      ts.isImportDeclaration(st) && st.importClause?.isTypeOnly !== true ? st.importClause?.namedBindings : undefined;
     if (bindings === undefined || !ts.isNamedImports(bindings)) continue;
     for (const el of bindings.elements) {
       if (el.isTypeOnly) continue;
