@@ -71,29 +71,40 @@ export function oneLine(text: string, max = 72): string {
 }
 
 /**
- * The lines each edit touches, before (`-12 old`) and after (`+12 new`), for a survivor's
- * report; edits on neighbouring lines are shown together.
+ * The lines each edit changes, before (`-12 old`) and after (`+12 new`), for a survivor's
+ * report: a deletion that leaves an empty line shows it empty, whole lines inserted before or
+ * after a line show no `-` line.
  */
 export function editDiff(text: string, edits: readonly TextEdit[]): string[] {
   const mutant = applyEdits(text, edits);
   const a = text.split('\n');
   const b = mutant.split('\n');
-  const hunks: Array<{ a0: number; a1: number; b0: number; b1: number }> = [];
-  for (const e of sortedEdits(edits)) {
-    const h = {
-      a0: lineAt(text, e.start),
-      a1: lineAt(text, Math.max(e.start, e.end - (text[e.end - 1] === '\n' ? 1 : 0))),
-      b0: lineAt(mutant, mapOffset(e.start, edits, 'start')),
-      b1: lineAt(mutant, mapOffset(e.end, edits, 'end')),
-    };
-    const last = hunks[hunks.length - 1];
-    if (last !== undefined && h.a0 <= last.a1 + 1) hunks[hunks.length - 1] = { a0: last.a0, a1: Math.max(last.a1, h.a1), b0: last.b0, b1: Math.max(last.b1, h.b1) };
-    else hunks.push(h);
-  }
   const width = String(Math.max(a.length, b.length)).length;
   const num = (n: number): string => String(n).padStart(width);
-  return hunks.flatMap((h) => [
-    ...a.slice(h.a0 - 1, h.a1).map((l, i) => `-${num(h.a0 + i)} ${l}`),
-    ...b.slice(h.b0 - 1, h.b1).map((l, i) => `+${num(h.b0 + i)} ${l}`),
-  ]);
+  const lead = (t: string): number => t.length - t.trimStart().length;
+  const out: string[] = [];
+  for (const e of sortedEdits(edits)) {
+    const removed = text.slice(e.start, e.end);
+    const lineStart = text.lastIndexOf('\n', e.start - 1) + 1;
+    const atLineStart = /^[ \t]*$/.test(text.slice(lineStart, e.start));
+    const atLineEnd = e.start === text.length || text[e.start] === '\n' || text.startsWith('\r\n', e.start);
+    const wholeLines = e.start === e.end && ((atLineStart && /\n[ \t]*$/.test(e.text)) || (atLineEnd && e.text.startsWith('\n')));
+    const gone = removed.trim() !== '' && e.text === '' && /^\s*\n/.test(removed);
+    // The original lines it touches (none for whole lines inserted, or removed with the line break before them).
+    if (!wholeLines) {
+      const from = removed.trim() === '' ? e.start : e.start + lead(removed);
+      const to = removed.trim() === '' ? e.start : e.start + removed.trimEnd().length;
+      for (let l = lineAt(text, from); l <= lineAt(text, to); l++) out.push(`-${num(l)} ${a[l - 1]}`);
+    }
+    // The mutant's lines it writes (none when the lines went away with their line breaks).
+    if (!gone) {
+      const at = mapOffset(e.start, edits, 'start');
+      // Only line breaks left (a deleted statement): its first line, now empty, stands for it.
+      const blank = e.text.trim() === '';
+      const from = blank ? at : at + lead(e.text);
+      const to = blank ? at : at + e.text.trimEnd().length;
+      for (let l = lineAt(mutant, from); l <= lineAt(mutant, Math.max(from, to)); l++) out.push(`+${num(l)} ${b[l - 1]}`);
+    }
+  }
+  return out;
 }

@@ -50,7 +50,7 @@ export function newFindings(original: readonly Diagnostic[], mutant: readonly Di
   const sorted = sortedEdits(edits);
   const left = new Map<string, number>();
   for (const d of original) {
-    const key = `${d.ruleId}|${d.messageId}|${lineAt(mutantText, mapOffset(d.span.start, sorted, 'start'))}`;
+    const key = `${d.ruleId}|${d.messageId}|${lineAt(mutantText, mapOffset(d.span.start, sorted, 'end'))}`;
     left.set(key, (left.get(key) ?? 0) + 1);
   }
   return mutant.filter((d) => {
