@@ -376,6 +376,12 @@ describe('the survivor list', () => {
     expect(updatedList(list, [], () => false).survivors).toEqual(list.survivors);
   });
 
+  it('keeps the reasons of a file that moved to another folder', () => {
+    const list: SurvivorList = { survivors: [{ ...entry('m1', 'gap: kept'), file: 'fixtures/rules/a.ts' }] };
+    const moved = { ...result('m1', 'survived'), file: 'analyzer/test/fixtures/rules/a.ts' };
+    expect(updatedList(list, [moved], all).survivors.map((e) => [e.file, e.reason])).toEqual([['analyzer/test/fixtures/rules/a.ts', 'gap: kept']]);
+  });
+
   it('is rewritten by --update keeping reasons and marking new survivors TODO', () => {
     const list: SurvivorList = { survivors: [entry('m1', 'gap: kept'), entry('m2', 'gap: killed now')] };
     const next = updatedList(list, [result('m1', 'survived'), result('m2', 'killed'), result('m3', 'survived')], all);

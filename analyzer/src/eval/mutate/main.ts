@@ -49,9 +49,11 @@ function main(): number {
     onProgress: process.stderr.isTTY ? (n, p) => process.stderr.write(`\r${p.root}: ${n} mutants`) : undefined,
   });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-  // Entries this run could have produced: in the projects it ran, of the operators it ran.
+  // Entries this run could have produced: all of them, unless it ran some roots or operators
+  // only (then the others' entries are left alone). An entry under no root any more is stale.
   const dirs = projects.map((p) => relative(repo, p.dir).split('\\').join('/') + '/');
-  const inScope = (e: { file: string; operator: string }): boolean => (operators.length === 0 || operators.includes(e.operator)) && dirs.some((d) => e.file.startsWith(d));
+  const inScope = (e: { file: string; operator: string }): boolean =>
+    (operators.length === 0 || operators.includes(e.operator)) && (roots.length === 0 || dirs.some((d) => e.file.startsWith(d)));
   const list = readSurvivors();
   if (update) {
     const next = updatedList(list, run.results, inScope);

@@ -81,18 +81,31 @@ export function checkRatchet(list: SurvivorList, results: readonly MutantResult[
   return problems;
 }
 
+const baseName = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
+
 function entryOf(r: MutantResult): Omit<SurvivorEntry, 'reason'> {
   return { file: r.file, function: r.function, operator: r.operator, mutation: r.mutation, line: r.line };
 }
 
-/** The list rewritten from a run: reasons kept where the entry was listed, TODO where it is new; out-of-scope entries kept. */
+/**
+ * The list rewritten from a run: reasons kept where the entry was listed (or listed under
+ * another folder with the same file name: a moved file keeps its reasons), TODO where it is
+ * new; out-of-scope entries kept.
+ */
 export function updatedList(list: SurvivorList, results: readonly MutantResult[], inScope: (e: Pick<SurvivorEntry, 'file' | 'operator'>) => boolean): SurvivorList {
   const reasons = new Map<string, string[]>();
-  for (const e of list.survivors) reasons.set(keyOf(e), [...(reasons.get(keyOf(e)) ?? []), e.reason]);
+  const moved = new Map<string, string[]>();
+  for (const e of list.survivors) {
+    reasons.set(keyOf(e), [...(reasons.get(keyOf(e)) ?? []), e.reason]);
+    moved.set(keyOf({ ...e, file: baseName(e.file) }), [...(moved.get(keyOf({ ...e, file: baseName(e.file) })) ?? []), e.reason]);
+  }
   const kept = list.survivors.filter((e) => !inScope(e));
   const fresh = results
     .filter((r) => r.status === 'survived')
-    .map((r): SurvivorEntry => ({ ...entryOf(r), reason: reasons.get(keyOf(r))?.shift() ?? 'TODO: classify as "equivalent mutant: …" or "gap: …"' }));
+    .map((r): SurvivorEntry => ({
+      ...entryOf(r),
+      reason: reasons.get(keyOf(r))?.shift() ?? moved.get(keyOf({ ...r, file: baseName(r.file) }))?.shift() ?? 'TODO: classify as "equivalent mutant: …" or "gap: …"',
+    }));
   const all = [...kept, ...fresh].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.operator.localeCompare(b.operator) || a.mutation.localeCompare(b.mutation));
   return { about: ABOUT, survivors: all };
 }
