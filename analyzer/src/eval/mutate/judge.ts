@@ -62,7 +62,14 @@ export function newFindings(original: readonly Diagnostic[], mutant: readonly Di
   });
 }
 
-export function judge(rules: readonly string[], lines: ReadonlySet<number>, original: readonly Diagnostic[], mutant: readonly Diagnostic[], edits: readonly TextEdit[], mutantText: string): Judgement {
+export function judge(
+  rules: readonly string[],
+  lines: ReadonlySet<number>,
+  original: readonly Diagnostic[],
+  mutant: readonly Diagnostic[],
+  edits: readonly TextEdit[],
+  mutantText: string,
+): Judgement {
   const fresh = newFindings(original, mutant, edits, mutantText);
   const by = fresh.find((d) => rules.includes(d.ruleId) && lines.has(d.span.startLine));
   return { killed: by !== undefined, by, newFindings: fresh };

@@ -37,7 +37,11 @@ const pct = (x: number | null): string => (x === null ? '    n/a' : `${(x * 100)
 export function scoreTable(results: readonly MutantResult[]): string[] {
   const { operators, total } = scores(results);
   const row = (name: string, s: Omit<OperatorScore, 'operator'>): string =>
-    `${name.padEnd(28)}${String(s.generated).padStart(10)}${String(s.compiled).padStart(10)}${String(s.killed).padStart(8)}${String(s.survived).padStart(10)}  ${pct(s.killRate)}`;
+    name.padEnd(28) +
+    [s.generated, s.compiled].map((n) => String(n).padStart(10)).join('') +
+    String(s.killed).padStart(8) +
+    String(s.survived).padStart(10) +
+    `  ${pct(s.killRate)}`;
   return [
     `${'operator'.padEnd(28)}${'generated'.padStart(10)}${'compiled'.padStart(10)}${'killed'.padStart(8)}${'survived'.padStart(10)}  kill rate`,
     ...operators.map((o) => row(o.operator, o)),
@@ -87,7 +91,9 @@ export function textReport(run: MutationRun, list: SurvivorList, problems: reado
       stale: 'listed, but no longer generated: remove it (--update)',
       unclassified: 'listed without a classified reason ("equivalent mutant: …" or "gap: …")',
     };
-    for (const p of problems) out.push(`  ${p.entry.file}:${p.entry.line ?? '?'} ${p.entry.operator} (${p.entry.function}): ${p.entry.mutation}\n      ${say[p.kind]}`);
+    for (const p of problems) {
+      out.push(`  ${p.entry.file}:${p.entry.line ?? '?'} ${p.entry.operator} (${p.entry.function}): ${p.entry.mutation}`, `      ${say[p.kind]}`);
+    }
   }
   return `${out.join('\n')}\n`;
 }

@@ -157,5 +157,11 @@ export function evaluate(
   const j = judge(draft.rules ?? operator.rules, lines, original, result.diagnostics, draft.edits, text);
   if (j.killed) return { ...base, status: 'killed', killedBy: ref(j.by!) };
   const skipped = (result.skipped ?? []).map((s) => `${s.name}: ${s.reason}`);
-  return { ...base, status: 'survived', otherFindings: j.newFindings.map(ref), ...(skipped.length > 0 ? { skipped } : {}), diff: editDiff(sf.text, draft.edits) };
+  return {
+    ...base,
+    status: 'survived',
+    otherFindings: j.newFindings.map(ref),
+    ...(skipped.length > 0 ? { skipped } : {}),
+    diff: editDiff(sf.text, draft.edits),
+  };
 }

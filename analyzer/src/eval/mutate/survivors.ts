@@ -36,9 +36,14 @@ const ABOUT =
   '`npm run mutate` fails on a survivor missing here and on an entry that is killed now (remove it); ' +
   '`npm run mutate -- --update` rewrites the list, keeping reasons and marking new entries TODO.';
 
+const TODO = 'TODO: classify as "equivalent mutant: …" or "gap: …"';
+
 const CLASSIFIED = /^(equivalent mutant|gap): \S/;
 
-const keyOf = (e: Pick<SurvivorEntry, 'file' | 'function' | 'operator' | 'mutation'>): string => `${e.file}\u0000${e.function}\u0000${e.operator}\u0000${e.mutation}`;
+type Key = Pick<SurvivorEntry, 'file' | 'function' | 'operator' | 'mutation'>;
+type Scope = (e: Pick<SurvivorEntry, 'file' | 'operator'>) => boolean;
+
+const keyOf = (e: Key): string => [e.file, e.function, e.operator, e.mutation].join('\u0000');
 
 export function survivorsFile(): string {
   return join(repoRoot(), SURVIVORS_PATH);
@@ -60,7 +65,7 @@ export interface RatchetProblem {
  * Compare a run with the list. `inScope(entry)` says which entries the run could have produced
  * (a run over some roots only leaves the others' entries alone).
  */
-export function checkRatchet(list: SurvivorList, results: readonly MutantResult[], inScope: (e: Pick<SurvivorEntry, 'file' | 'operator'>) => boolean): RatchetProblem[] {
+export function checkRatchet(list: SurvivorList, results: readonly MutantResult[], inScope: Scope): RatchetProblem[] {
   const problems: RatchetProblem[] = [];
   const listed = new Map<string, SurvivorEntry[]>();
   for (const e of list.survivors) {
@@ -92,21 +97,24 @@ function entryOf(r: MutantResult): Omit<SurvivorEntry, 'reason'> {
  * another folder with the same file name: a moved file keeps its reasons), TODO where it is
  * new; out-of-scope entries kept.
  */
-export function updatedList(list: SurvivorList, results: readonly MutantResult[], inScope: (e: Pick<SurvivorEntry, 'file' | 'operator'>) => boolean): SurvivorList {
+export function updatedList(list: SurvivorList, results: readonly MutantResult[], inScope: Scope): SurvivorList {
   const reasons = new Map<string, string[]>();
   const moved = new Map<string, string[]>();
+  const add = (m: Map<string, string[]>, k: string, reason: string): void => void m.set(k, [...(m.get(k) ?? []), reason]);
   for (const e of list.survivors) {
-    reasons.set(keyOf(e), [...(reasons.get(keyOf(e)) ?? []), e.reason]);
-    moved.set(keyOf({ ...e, file: baseName(e.file) }), [...(moved.get(keyOf({ ...e, file: baseName(e.file) })) ?? []), e.reason]);
+    add(reasons, keyOf(e), e.reason);
+    add(moved, keyOf({ ...e, file: baseName(e.file) }), e.reason);
   }
   const kept = list.survivors.filter((e) => !inScope(e));
   const fresh = results
     .filter((r) => r.status === 'survived')
     .map((r): SurvivorEntry => ({
       ...entryOf(r),
-      reason: reasons.get(keyOf(r))?.shift() ?? moved.get(keyOf({ ...r, file: baseName(r.file) }))?.shift() ?? 'TODO: classify as "equivalent mutant: …" or "gap: …"',
+      reason: reasons.get(keyOf(r))?.shift() ?? moved.get(keyOf({ ...r, file: baseName(r.file) }))?.shift() ?? TODO,
     }));
-  const all = [...kept, ...fresh].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.operator.localeCompare(b.operator) || a.mutation.localeCompare(b.mutation));
+  const all = [...kept, ...fresh].sort(
+    (a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.operator.localeCompare(b.operator) || a.mutation.localeCompare(b.mutation),
+  );
   return { about: ABOUT, survivors: all };
 }
 

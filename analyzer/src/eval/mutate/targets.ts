@@ -86,7 +86,8 @@ export function resolveTargets(repo: string, only?: readonly string[]): TargetPr
 /** Whether `file` lies in the project's target folder. */
 export function inTarget(project: TargetProject, file: string): boolean {
   const rel = relative(project.dir, resolve(file));
-  return !rel.startsWith('..') && !rel.startsWith(sep) && !rel.includes(`node_modules${sep}`) && /\.(ts|tsx|mts|cts)$/.test(file) && !/\.d\.[mc]?ts$/.test(file);
+  if (rel.startsWith('..') || rel.startsWith(sep) || rel.includes(`node_modules${sep}`)) return false;
+  return /\.(ts|tsx|mts|cts)$/.test(file) && !/\.d\.[mc]?ts$/.test(file);
 }
 
 /**

@@ -54,7 +54,8 @@ function synchronizeRcuName(scope: FunctionScope, opening: ts.Statement): { name
   // module exports it, or else from the runtime.
   const spec = moduleOfOpening(scope, opening) ?? `'${RUNTIME}'`;
   const end = scope.sf.end;
-  return { name: SYNCHRONIZE_ALIAS, edits: [{ start: end, end, text: `${scope.text.endsWith('\n') ? '' : '\n'}import { synchronizeRcu as ${SYNCHRONIZE_ALIAS} } from ${spec};\n` }] };
+  const text = `${scope.text.endsWith('\n') ? '' : '\n'}import { synchronizeRcu as ${SYNCHRONIZE_ALIAS} } from ${spec};\n`;
+  return { name: SYNCHRONIZE_ALIAS, edits: [{ start: end, end, text }] };
 }
 
 /** The module specifier (quoted) the opening's rcuReadLock was imported from, when it was a named import. */
@@ -81,7 +82,8 @@ export const blockInSection: MutationOperator = {
     return sectionOpenings(scope).map((st): MutantDraft => {
       const { name, edits } = synchronizeRcuName(scope, st);
       const insert = insertAfter(scope, st, `${name}();`);
-      return { edits: [...insert, ...edits], description: `\`${scope.show(st)}\` → \`${scope.show(st)} synchronizeRcu();\``, judged: [{ inserted: insert.length - 1 }] };
+      const description = `\`${scope.show(st)}\` → \`${scope.show(st)} synchronizeRcu();\``;
+      return { edits: [...insert, ...edits], description, judged: [{ inserted: insert.length - 1 }] };
     });
   },
 };
@@ -95,7 +97,8 @@ export const awaitInSection: MutationOperator = {
     if (ts.isSourceFile(fn) || !(ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async)) return [];
     return sectionOpenings(scope).map((st): MutantDraft => {
       const insert = insertAfter(scope, st, 'await Promise.resolve();');
-      return { edits: insert, description: `\`${scope.show(st)}\` → \`${scope.show(st)} await Promise.resolve();\``, judged: [{ inserted: insert.length - 1 }] };
+      const description = `\`${scope.show(st)}\` → \`${scope.show(st)} await Promise.resolve();\``;
+      return { edits: insert, description, judged: [{ inserted: insert.length - 1 }] };
     });
   },
 };

@@ -58,7 +58,8 @@ export const dropReadLock: MutationOperator = {
   summary: 'Delete one rcuReadLock() statement or `using` read guard; what it protected runs outside any section.',
   generate(scope) {
     const out: MutantDraft[] = [];
-    const sites: ts.Statement[] = [...scope.calls('rcuReadLock').map((c) => scope.callStatement(c)).filter((s) => s !== undefined), ...scope.usingGuards('rcuReadLock')];
+    const calls = scope.calls('rcuReadLock').map((c) => scope.callStatement(c)).filter((s) => s !== undefined);
+    const sites: ts.Statement[] = [...calls, ...scope.usingGuards('rcuReadLock')];
     sites.sort((a, b) => a.pos - b.pos);
     for (const st of sites) out.push({ edits: [scope.removeStatement(st)], description: `delete \`${scope.show(st)}\``, judged: scope.leakRegion(st) });
     return out;

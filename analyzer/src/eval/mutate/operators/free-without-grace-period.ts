@@ -43,7 +43,9 @@ function freesIn(scope: FunctionScope, node: ts.Node): ts.CallExpression[] {
 }
 
 function firstUnlink(scope: FunctionScope): number | undefined {
-  const n = scope.ownNodes().find((x) => rcuFieldStore(x, scope.primitives, scope.checker) !== undefined || (ts.isCallExpression(x) && unlinkedByCall(x, scope.primitives) !== undefined));
+  const n = scope.ownNodes().find(
+    (x) => rcuFieldStore(x, scope.primitives, scope.checker) !== undefined || (ts.isCallExpression(x) && unlinkedByCall(x, scope.primitives) !== undefined),
+  );
   return n?.getStart(scope.sf);
 }
 
@@ -75,10 +77,12 @@ export const freeWithoutGracePeriod: MutationOperator = {
       if (ts.isBlock(cb.body)) {
         const st = scope.callStatement(call);
         if (st === undefined || containsReturn(cb.body)) continue;
-        out.push({ edits: [scope.replaceStatement(st, bodyText, true)], description: `\`${scope.show(st)}\` → \`${scope.show(cb.body)}\``, judged: [{ inserted: 0 }] });
+        const description = `\`${scope.show(st)}\` → \`${scope.show(cb.body)}\``;
+        out.push({ edits: [scope.replaceStatement(st, bodyText, true)], description, judged: [{ inserted: 0 }] });
       } else {
         const e = skipParens(cb.body as ts.Expression);
-        out.push({ edits: [{ start: call.getStart(scope.sf), end: call.end, text: scope.src(e) }], description: `\`${scope.show(call)}\` → \`${scope.show(e)}\``, judged: [{ inserted: 0 }] });
+        const description = `\`${scope.show(call)}\` → \`${scope.show(e)}\``;
+        out.push({ edits: [{ start: call.getStart(scope.sf), end: call.end, text: scope.src(e) }], description, judged: [{ inserted: 0 }] });
       }
     }
     const waits = scope.ownNodes().filter((n): n is ts.ExpressionStatement => {
@@ -91,7 +95,8 @@ export const freeWithoutGracePeriod: MutationOperator = {
       if (w.getStart(scope.sf) < unlink) continue;
       const frees = scope.calls('kmemCacheFree').filter((f) => f.pos > w.end && freesPlain(scope, f));
       if (frees.length === 0) continue;
-      out.push({ edits: [scope.removeStatement(w)], description: `delete \`${scope.show(w)}\``, judged: frees.map((f) => ({ from: f.getStart(scope.sf), to: f.end })) });
+      const judged = frees.map((f) => ({ from: f.getStart(scope.sf), to: f.end }));
+      out.push({ edits: [scope.removeStatement(w)], description: `delete \`${scope.show(w)}\``, judged });
     }
     return out;
   },

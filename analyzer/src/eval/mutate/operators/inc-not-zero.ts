@@ -45,7 +45,11 @@ export function resultUsed(call: ts.CallExpression): boolean {
  * - anywhere else: `(call, true)` (evaluation order kept) or the constant `(true as boolean)`
  *   in its place (see recheck.ts for why not a bare `true`).
  */
-export function assumeSuccess(scope: FunctionScope, call: ts.CallExpression, keepCall: boolean): { edits: TextEdit[]; description: string; judged: JudgedSpan[] } {
+export function assumeSuccess(
+  scope: FunctionScope,
+  call: ts.CallExpression,
+  keepCall: boolean,
+): { edits: TextEdit[]; description: string; judged: JudgedSpan[] } {
   const callText = scope.src(call);
   const stmt = keepCall ? `${callText};` : '';
   const at = call.getStart(scope.sf);
@@ -55,13 +59,21 @@ export function assumeSuccess(scope: FunctionScope, call: ts.CallExpression, kee
     const kept = negated ? p.elseStatement : p.thenStatement;
     const start = p.getStart(scope.sf);
     const ks = kept?.getStart(scope.sf);
+    // The lines of what goes away stay as line breaks.
     const text = kept === undefined || ks === undefined
       ? `${stmt}${lineBreaksOf(scope.text.slice(start, p.end))}`
-      : `${stmt}${stmt === '' ? '' : ' '}${lineBreaksOf(scope.text.slice(start, ks))}${scope.text.slice(ks, kept.end)}${lineBreaksOf(scope.text.slice(kept.end, p.end))}`;
+      : [
+          stmt,
+          stmt === '' ? '' : ' ',
+          lineBreaksOf(scope.text.slice(start, ks)),
+          scope.text.slice(ks, kept.end),
+          lineBreaksOf(scope.text.slice(kept.end, p.end)),
+        ].join('');
     const edit = text.trim() === '' ? scope.removeStatement(p) : scope.replaceStatement(p, text, false);
+    const after = [keepCall ? `\`${stmt}\`` : '', kept === undefined ? '' : 'its success branch'].filter((x) => x !== '').join(' and ');
     return {
       edits: [edit],
-      description: `\`${scope.show(p)}\` → ${stmt === '' ? '' : `\`${stmt}\``}${kept !== undefined ? `${stmt === '' ? '' : ' and '}its success branch` : stmt === '' ? '(deleted)' : ''}`,
+      description: `\`${scope.show(p)}\` → ${after || '(deleted)'}`,
       judged: [{ from: start, to: start }],
     };
   }

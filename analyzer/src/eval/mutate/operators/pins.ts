@@ -41,7 +41,14 @@ export function pinsOf(scope: FunctionScope): Pin[] {
   return out;
 }
 
-const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+const EQUALITY = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
+
+const LOGICAL = new Set([ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken]);
 
 export function isEquality(n: ts.Node): n is ts.BinaryExpression {
   return ts.isBinaryExpression(n) && EQUALITY.has(n.operatorToken.kind);
@@ -69,7 +76,7 @@ export function conditionRoot(e: ts.Expression): ts.Expression {
     const p = x.parent;
     if (ts.isParenthesizedExpression(p)) x = p;
     else if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) x = p;
-    else if (ts.isBinaryExpression(p) && [ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(p.operatorToken.kind)) x = p;
+    else if (ts.isBinaryExpression(p) && LOGICAL.has(p.operatorToken.kind)) x = p;
     else return x;
   }
 }

@@ -44,8 +44,10 @@ function dropPin(scope: FunctionScope, pin: Pin): { edits: MutantDraft['edits'];
   const st = scope.callStatement(pin.call);
   if (st !== undefined) return { edits: [scope.removeStatement(st)], description: `delete \`${scope.show(st)}\`` };
   const decl = pin.call.parent;
+  // `using _ = spinLock(x.lock)`: the whole guard.
   const list = decl.parent;
-  if (ts.isVariableDeclaration(decl) && decl.initializer === pin.call && ts.isVariableDeclarationList(list) && list.declarations.length === 1 && ts.isVariableStatement(list.parent)) {
+  const guard = ts.isVariableDeclaration(decl) && decl.initializer === pin.call && ts.isVariableDeclarationList(list) && list.declarations.length === 1;
+  if (guard && ts.isVariableStatement(list.parent)) {
     return { edits: [scope.removeStatement(list.parent)], description: `delete \`${scope.show(list.parent)}\`` };
   }
   if (!resultUsed(pin.call)) return undefined;

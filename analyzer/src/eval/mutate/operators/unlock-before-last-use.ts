@@ -33,7 +33,9 @@ export const unlockBeforeLastUse: MutationOperator = {
   // rcuReadUnlock() of an object loaded in the section is what rcu/reference-escape reports
   // (rcu/deref-outside-read-lock defers to it for such objects, as its doc says).
   rules: ['rcu/deref-outside-read-lock', 'rcu/missing-revalidation', 'rcu/reference-escape'],
-  summary: 'Move one spinUnlock(x.lock) / rcuReadUnlock() statement above the previous statement of its block that uses x (a type-stable reference, for the read lock).',
+  summary:
+    'Move one spinUnlock(x.lock) / rcuReadUnlock() statement above the previous statement of its block that uses x ' +
+    '(a type-stable reference, for the read lock).',
   generate(scope) {
     const out: MutantDraft[] = [];
     for (const call of scope.calls('spinUnlock', 'rcuReadUnlock')) {
@@ -46,7 +48,8 @@ export const unlockBeforeLastUse: MutationOperator = {
       const obj = isRead ? undefined : scope.rootSymbol(call.arguments[0]);
       // An object stable without its lock (fresh, owned, referenced): a late use is no RCU bug.
       if (!isRead && (obj === undefined || scope.isReferenced(obj, call.getStart(scope.sf)))) continue;
-      const sameLock = (n: ts.Node): boolean => ts.isCallExpression(n) && ['spinLock', 'spinTrylock', 'spinUnlock'].includes(scope.kindOf(n) ?? '') && lockKey(scope, n) === key;
+      const lockCall = (n: ts.Node): n is ts.CallExpression => ['spinLock', 'spinTrylock', 'spinUnlock'].includes(scope.kindOf(n) ?? '');
+      const sameLock = (n: ts.Node): boolean => lockCall(n) && lockKey(scope, n) === key;
       const sectionEdge = (n: ts.Node): boolean => ts.isCallExpression(n) && (scope.kindOf(n) === 'rcuReadLock' || scope.kindOf(n) === 'rcuReadUnlock');
       // A use inside a callback is a use (it may run right there, as forEach's does).
       const usesStable = (n: ts.Node): boolean => scope.containsDeep(n, (x) => isStableRef(scope, x));

@@ -43,7 +43,9 @@ function storesTo(scope: FunctionScope, st: ts.Statement, sym: ts.Symbol): boole
   if (!ts.isExpressionStatement(st)) return false;
   const target = writtenProperty(skipParens(st.expression));
   const root = target === undefined ? undefined : rootIdentifier(target);
-  return root !== undefined && scope.checker.getSymbolAtLocation(root) === sym && rcuFieldStore(skipParens(st.expression), scope.primitives, scope.checker) === undefined;
+  if (root === undefined || scope.checker.getSymbolAtLocation(root) !== sym) return false;
+  // Storing an RCU pointer into it is a publish of its own, not an initialization.
+  return rcuFieldStore(skipParens(st.expression), scope.primitives, scope.checker) === undefined;
 }
 
 export const writeAfterPublish: MutationOperator = {
