@@ -2,7 +2,7 @@
  * @fileoverview `npm run mutate`: derive one-bug mutants from every correct function of the
  * targets, run the checker on each, and report the kill rate per operator and every survivor.
  * Exits 1 when the survivors differ from the committed list (a new survivor, a listed one
- * killed or gone, an entry without a classified reason), 2 on bad usage.
+ * killed or gone, an entry without a classified reason) or an operator failed, 2 on bad usage.
  *
  * Usage: node analyzer/dist/eval/mutate/main.js [--json] [--update] [--diff] [--root <name>]... [--operator <id>]...
  * `--diff` shows the changed lines of every survivor and lists the discarded mutants.
@@ -63,7 +63,7 @@ function main(): number {
   }
   const problems = checkRatchet(update ? readSurvivors() : list, run.results, inScope);
   process.stdout.write(json ? jsonReport(run, problems) : textReport(run, update ? readSurvivors() : list, problems, SURVIVORS_PATH, diffs));
-  return problems.length === 0 ? 0 : 1;
+  return problems.length === 0 && run.errors.length === 0 ? 0 : 1;
 }
 
 process.exitCode = main();

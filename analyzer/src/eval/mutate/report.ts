@@ -68,6 +68,10 @@ export function textReport(run: MutationRun, list: SurvivorList, problems: reado
     out.push('', `Correct functions with findings before any mutation (false alarms; their findings never count as kills): ${flagged.length}`);
     for (const f of flagged) out.push(`  ${f}`);
   }
+  if (run.errors.length > 0) {
+    out.push('', `Operators that failed (bugs in the operators; their mutants are missing): ${run.errors.length}`);
+    for (const e of run.errors) out.push(`  ${e}`);
+  }
   const reasons = new Map(list.survivors.map((e) => [`${e.file}|${e.function}|${e.operator}|${e.mutation}`, e.reason]));
   const survivors = run.results.filter((r) => r.status === 'survived');
   if (survivors.length > 0) {
@@ -99,5 +103,6 @@ export function textReport(run: MutationRun, list: SurvivorList, problems: reado
 }
 
 export function jsonReport(run: MutationRun, problems: readonly RatchetProblem[]): string {
-  return `${JSON.stringify({ seconds: run.seconds, projects: run.projects, ...scores(run.results), mutants: run.results, ratchet: problems }, null, 2)}\n`;
+  const body = { seconds: run.seconds, projects: run.projects, ...scores(run.results), mutants: run.results, operatorErrors: run.errors, ratchet: problems };
+  return `${JSON.stringify(body, null, 2)}\n`;
 }

@@ -60,6 +60,8 @@ export interface ProjectSummary {
 export interface MutationRun {
   readonly projects: readonly ProjectSummary[];
   readonly results: readonly MutantResult[];
+  /** Operators that threw on a function (a bug in the operator): `file: function: operator: message`. */
+  readonly errors: readonly string[];
   readonly seconds: number;
 }
 
@@ -83,6 +85,7 @@ export function runMutation(options: MutationOptions = {}): MutationRun {
   const operators = OPERATORS.filter((o) => options.operators === undefined || options.operators.includes(o.id));
   const projects: ProjectSummary[] = [];
   const results: MutantResult[] = [];
+  const errors: string[] = [];
   for (const project of resolveTargets(repoRoot(), options.roots)) {
     const warm = WarmProgram.load(project.tsconfig);
     const unloadable = [...warm.base.getOptionsDiagnostics(), ...warm.base.getGlobalDiagnostics()].filter((d) => d.category === ts.DiagnosticCategory.Error);
@@ -102,7 +105,10 @@ export function runMutation(options: MutationOptions = {}): MutationRun {
         if (original.some((d) => ownsLine(sf, all, fn, d.span.startLine))) {
           withFindings.push(`${repoRelative(sf.fileName)}:${sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1} ${scope.name}`);
         }
-        for (const { operator, draft } of generate(scope, operators)) {
+        const onError = (op: MutationOperator, err: unknown): void => {
+          errors.push(`${repoRelative(sf.fileName)}: ${scope.name}: ${op.id}: ${err instanceof Error ? err.message : String(err)}`);
+        };
+        for (const { operator, draft } of generate(scope, operators, onError)) {
           results.push(evaluate(warm, scope, original, originalErrors, operator, draft));
           options.onProgress?.(results.length, project);
         }
@@ -110,15 +116,31 @@ export function runMutation(options: MutationOptions = {}): MutationRun {
     }
     projects.push({ root: project.root, tsconfig: repoRelative(project.tsconfig), files: files.length, functions, functionsWithFindings: withFindings });
   }
-  return { projects, results, seconds: (performance.now() - t0) / 1000 };
+  return { projects, results, errors, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Every operator's mutants of one function; the same edits from one operator only once. */
-export function generate(scope: FunctionScope, operators: readonly MutationOperator[] = OPERATORS): Array<{ operator: MutationOperator; draft: MutantDraft }> {
+/**
+ * Every operator's mutants of one function; the same edits from one operator only once. An
+ * operator that throws (its bug, on a construct it did not foresee) is reported to `onError`
+ * and skipped for this function, or rethrown when there is no `onError`.
+ */
+export function generate(
+  scope: FunctionScope,
+  operators: readonly MutationOperator[] = OPERATORS,
+  onError?: (operator: MutationOperator, err: unknown) => void,
+): Array<{ operator: MutationOperator; draft: MutantDraft }> {
   const out: Array<{ operator: MutationOperator; draft: MutantDraft }> = [];
   const seen = new Set<string>();
   for (const operator of operators) {
-    for (const draft of operator.generate(scope)) {
+    let drafts: MutantDraft[];
+    try {
+      drafts = operator.generate(scope);
+    } catch (err) {
+      if (onError === undefined) throw err;
+      onError(operator, err);
+      continue;
+    }
+    for (const draft of drafts) {
       const key = `${operator.id}|${JSON.stringify(draft.edits)}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -10,7 +10,7 @@
  * mutant costs about one file's checking and analysis.
  */
 
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ts } from 'ts-morph';
 import { loadProject } from '../../engine/project-loader.js';
 
@@ -21,7 +21,8 @@ export class WarmProgram {
 
   /** A project's program, loaded as `rcukit check` loads it. */
   static load(tsconfig: string): WarmProgram {
-    return new WarmProgram(loadProject({ cwd: dirname(tsconfig), project: tsconfig }).getProgram().compilerObject);
+    const path = resolve(tsconfig);
+    return new WarmProgram(loadProject({ cwd: dirname(path), project: path }).getProgram().compilerObject);
   }
 
   constructor(readonly base: ts.Program) {
