@@ -5,12 +5,16 @@
  * The numbers are only as honest as the fixtures: they hold bad and tricky-but-correct code
  * side by side, translated from real kernel users of type-stable memory.
  *
+ * Then the mutation kill rates per operator, from the same run as `npm run mutate`.
+ *
  * Usage: node analyzer/dist/eval/main.js [--json]
  */
 
 import { join, relative } from 'node:path';
 import { listRules } from '../engine/analyze.js';
 import { FixtureSuite, fixturesRoot, listFixtureFiles } from './fixture-check.js';
+import { scoreTable, scores as mutationScores } from './mutate/report.js';
+import { runMutation } from './mutate/run.js';
 
 interface Score {
   tp: number;
@@ -68,9 +72,15 @@ function main(): void {
     recall: ratio(s.tp, s.tp + s.fn),
   }));
   const total = rows.reduce((a, r) => ({ tp: a.tp + r.tp, fp: a.fp + r.fp, fn: a.fn + r.fn }), { tp: 0, fp: 0, fn: 0 });
+  const mutation = runMutation();
   if (json) {
+    const totals = {
+      ...total,
+      precision: ratio(total.tp, total.tp + total.fp),
+      recall: ratio(total.tp, total.tp + total.fn),
+    };
     process.stdout.write(
-      `${JSON.stringify({ files: files.length, rules: rows, total: { ...total, precision: ratio(total.tp, total.tp + total.fp), recall: ratio(total.tp, total.tp + total.fn) } }, null, 2)}\n`,
+      `${JSON.stringify({ files: files.length, rules: rows, total: totals, mutation: mutationScores(mutation.results) }, null, 2)}\n`,
     );
     return;
   }
@@ -87,6 +97,12 @@ function main(): void {
     `${'all rules'.padEnd(32)}${String(total.tp).padStart(5)}${String(total.fp).padStart(5)}${String(total.fn).padStart(5)}  ${pct(ratio(total.tp, total.tp + total.fp))}     ${pct(ratio(total.tp, total.tp + total.fn))}`,
   );
   if (problems.length > 0) out.push('', ...problems);
+  out.push(
+    '',
+    `Mutation kill rates over ${mutation.results.length} mutants of correct code (npm run mutate lists the survivors)`,
+    '',
+    ...scoreTable(mutation.results),
+  );
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

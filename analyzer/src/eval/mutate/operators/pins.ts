@@ -1,0 +1,172 @@
+/**
+ * @fileoverview Pins and identity re-checks as the recheck and escape operators find them.
+ * A *pin* is what stabilizes an object found under RCU: its spinlock taken (`spinLock`,
+ * `spinTrylock`, a `using` guard) or a reference taken (`refcountIncNotZero`). A *re-check* is an
+ * equality test after the pin between the pinned object (or one of its fields) and something
+ * from outside it that is not a literal: `sighand === task.sighand`, `sock.port !== port`. A
+ * comparison with a literal (`ct.timeout === 0`, `x !== null`) tests state, and one with the
+ * object's own fields (`p.price !== priceFor(p.version)`) consistency; neither is a re-check.
+ */
+
+import { ts } from 'ts-morph';
+import { skipParens } from '../../../ast.js';
+import { rootIdentifier } from '../../../ast.js';
+import type { FunctionScope } from '../operator.js';
+
+export interface Pin {
+  readonly call: ts.CallExpression;
+  readonly kind: 'lock' | 'ref';
+  /** The pinned object's variable. */
+  readonly sym: ts.Symbol;
+  /** The statement of the function's statement lists that holds the pin. */
+  readonly statement: ts.Statement;
+}
+
+export interface Recheck {
+  readonly pin: Pin;
+  /** The whole condition the comparisons sit in (`a !== b || c !== d`), or the one comparison. */
+  readonly condition: ts.Expression;
+  readonly comparisons: readonly ts.BinaryExpression[];
+}
+
+/** The pins of the function, in source order; locks of objects stable by origin (fresh, owned) are not pins. */
+export function pinsOf(scope: FunctionScope): Pin[] {
+  const out: Pin[] = [];
+  for (const call of scope.calls('spinLock', 'spinTrylock', 'refcountIncNotZero')) {
+    const sym = scope.rootSymbol(call.arguments[0]);
+    const statement = scope.listStatement(call);
+    if (sym === undefined || statement === undefined || scope.isStableByOrigin(sym)) continue;
+    out.push({ call, kind: scope.kindOf(call) === 'refcountIncNotZero' ? 'ref' : 'lock', sym, statement });
+  }
+  return out;
+}
+
+const EQUALITY = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
+
+const LOGICAL = new Set([
+  ts.SyntaxKind.AmpersandAmpersandToken,
+  ts.SyntaxKind.BarBarToken,
+  ts.SyntaxKind.QuestionQuestionToken,
+]);
+
+export function isEquality(n: ts.Node): n is ts.BinaryExpression {
+  return ts.isBinaryExpression(n) && EQUALITY.has(n.operatorToken.kind);
+}
+
+/** The value an equality has when the identity holds: `===`/`==` true, `!==`/`!=` false. */
+export function holdsValue(cmp: ts.BinaryExpression): boolean {
+  const k = cmp.operatorToken.kind;
+  return k === ts.SyntaxKind.EqualsEqualsEqualsToken || k === ts.SyntaxKind.EqualsEqualsToken;
+}
+
+function isLiteralLike(e: ts.Expression): boolean {
+  const x = skipParens(e);
+  if (ts.isLiteralExpression(x) || ts.isNoSubstitutionTemplateLiteral(x)) return true;
+  if (
+    x.kind === ts.SyntaxKind.NullKeyword ||
+    x.kind === ts.SyntaxKind.TrueKeyword ||
+    x.kind === ts.SyntaxKind.FalseKeyword
+  )
+    return true;
+  if (ts.isIdentifier(x) && x.text === 'undefined') return true;
+  if (ts.isVoidExpression(x)) return true;
+  return ts.isPrefixUnaryExpression(x) && ts.isNumericLiteral(x.operand);
+}
+
+/** Walk up from a comparison through `!`, `&&`, `||`, `??` and parentheses to the condition it belongs to. */
+export function conditionRoot(e: ts.Expression): ts.Expression {
+  let x: ts.Expression = e;
+  for (;;) {
+    const p = x.parent;
+    if (ts.isParenthesizedExpression(p)) x = p;
+    else if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) x = p;
+    else if (ts.isBinaryExpression(p) && LOGICAL.has(p.operatorToken.kind)) x = p;
+    else return x;
+  }
+}
+
+/** Every re-check of the function, grouped by the condition it belongs to, each with the last pin of its object before it. */
+export function rechecksOf(scope: FunctionScope, pins: readonly Pin[]): Recheck[] {
+  const byCondition = new Map<ts.Expression, { pin: Pin; comparisons: ts.BinaryExpression[] }>();
+  for (const n of scope.ownNodes()) {
+    if (!isEquality(n) || isLiteralLike(n.left) || isLiteralLike(n.right)) continue;
+    const syms = [rootIdentifier(n.left), rootIdentifier(n.right)].map((id) =>
+      id === undefined ? undefined : scope.checker.getSymbolAtLocation(id),
+    );
+    const pin = [...pins].reverse().find((p) => p.call.end <= n.getStart(scope.sf) && syms.includes(p.sym));
+    if (pin === undefined) continue;
+    // The other side comes from outside the object (a re-read of the source, the key looked
+    // up): `p.price !== priceFor(p.version)` checks the object against itself, not its identity.
+    const other = syms[0] === pin.sym ? n.right : n.left;
+    if (scope.mentions(other, pin.sym)) continue;
+    const root = conditionRoot(n);
+    const group = byCondition.get(root);
+    if (group === undefined) byCondition.set(root, { pin, comparisons: [n] });
+    else group.comparisons.push(n);
+  }
+  return [...byCondition].map(([condition, g]) => ({ condition, ...g }));
+}
+
+/**
+ * The value of `cond` when every comparison in `holds` takes its identity-holds value and all
+ * else is unknown; undefined when that does not decide it.
+ */
+export function foldCondition(cond: ts.Expression, holds: ReadonlyMap<ts.Node, boolean>): boolean | undefined {
+  const x = skipParens(cond);
+  if (holds.has(x)) return holds.get(x);
+  if (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken) {
+    const v = foldCondition(x.operand, holds);
+    return v === undefined ? undefined : !v;
+  }
+  if (ts.isBinaryExpression(x)) {
+    const l = foldCondition(x.left, holds);
+    const r = foldCondition(x.right, holds);
+    if (x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+      return l === false || r === false ? false : l === true && r === true ? true : undefined;
+    if (x.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+      return l === true || r === true ? true : l === false && r === false ? false : undefined;
+  }
+  return undefined;
+}
+
+/** Statements inside `node` that release pin `pin` (its lock, or its reference, directly or through a helper). */
+export function releasesOf(scope: FunctionScope, node: ts.Node, pin: Pin): ts.Statement[] {
+  const key = pin.call.arguments[0]?.getText(scope.sf).replace(/\s+/g, '');
+  const out: ts.Statement[] = [];
+  const visit = (n: ts.Node): void => {
+    // `if (refcountDecAndTest(x.ref)) free(x);`: the put and what it frees go together.
+    if (pin.kind === 'ref' && ts.isIfStatement(n) && n.elseStatement === undefined) {
+      const c = skipParens(n.expression);
+      if (
+        ts.isCallExpression(c) &&
+        scope.kindOf(c) === 'refcountDecAndTest' &&
+        scope.rootSymbol(c.arguments[0]) === pin.sym
+      ) {
+        out.push(n);
+        return;
+      }
+    }
+    if (ts.isExpressionStatement(n) && ts.isCallExpression(skipParens(n.expression))) {
+      const call = skipParens(n.expression) as ts.CallExpression;
+      const kind = scope.kindOf(call);
+      const arg0 = call.arguments[0]?.getText(scope.sf).replace(/\s+/g, '');
+      if (pin.kind === 'lock' && kind === 'spinUnlock' && arg0 === key) out.push(n);
+      else if (pin.kind === 'ref' && kind === 'refcountDecAndTest' && scope.rootSymbol(call.arguments[0]) === pin.sym)
+        out.push(n);
+      else if (pin.kind === 'ref' && kind === undefined) {
+        const released = scope.summaryOf(call)?.releasesRefOf ?? [];
+        if (released.some((i) => call.arguments[i] !== undefined && scope.rootSymbol(call.arguments[i]) === pin.sym))
+          out.push(n);
+      }
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return out;
+}
