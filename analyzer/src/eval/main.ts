@@ -12,6 +12,7 @@
 
 import { join, relative } from 'node:path';
 import { listRules } from '../engine/analyze.js';
+import { checkCorpus } from './corpus-check.js';
 import { FixtureSuite, fixturesRoot, listFixtureFiles } from './fixture-check.js';
 import { scoreTable, scores as mutationScores } from './mutate/report.js';
 import { runMutation } from './mutate/run.js';
@@ -72,6 +73,9 @@ function main(): void {
     recall: ratio(s.tp, s.tp + s.fn),
   }));
   const total = rows.reduce((a, r) => ({ tp: a.tp + r.tp, fp: a.fp + r.fp, fn: a.fn + r.fn }), { tp: 0, fp: 0, fn: 0 });
+  const corpus = checkCorpus();
+  const corpusByRule = new Map<string, number>();
+  for (const d of corpus.falseAlarms) corpusByRule.set(d.ruleId, (corpusByRule.get(d.ruleId) ?? 0) + 1);
   const mutation = runMutation();
   if (json) {
     const totals = {
@@ -80,7 +84,24 @@ function main(): void {
       recall: ratio(total.tp, total.tp + total.fn),
     };
     process.stdout.write(
-      `${JSON.stringify({ files: files.length, rules: rows, total: totals, mutation: mutationScores(mutation.results) }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          files: files.length,
+          rules: rows,
+          total: totals,
+          corpus: {
+            files: corpus.files,
+            functions: corpus.functions,
+            lines: corpus.lines,
+            falseAlarms: corpus.falseAlarms.length,
+            byRule: Object.fromEntries(corpusByRule),
+            skipped: corpus.skipped,
+          },
+          mutation: mutationScores(mutation.results),
+        },
+        null,
+        2,
+      )}\n`,
     );
     return;
   }
@@ -97,6 +118,12 @@ function main(): void {
     `${'all rules'.padEnd(32)}${String(total.tp).padStart(5)}${String(total.fp).padStart(5)}${String(total.fn).padStart(5)}  ${pct(ratio(total.tp, total.tp + total.fp))}     ${pct(ratio(total.tp, total.tp + total.fn))}`,
   );
   if (problems.length > 0) out.push('', ...problems);
+  out.push(
+    '',
+    `Corpus of correct code (analyzer/test/corpus): ${corpus.files} files, ${corpus.functions} functions, ` +
+      `${corpus.lines} lines; ${corpus.falseAlarms.length} false alarm(s), ${corpus.skipped} function(s) skipped`,
+    ...[...corpusByRule].sort().map(([rule, n]) => `  ${rule.padEnd(32)}${String(n).padStart(5)}`),
+  );
   out.push(
     '',
     `Mutation kill rates over ${mutation.results.length} mutants of correct code (npm run mutate lists the survivors)`,
