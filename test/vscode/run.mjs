@@ -93,7 +93,12 @@ function ensureCodeServer() {
   mkdirSync(codeServerDir, { recursive: true });
   // npm runs code-server's install scripts with node 24 first on PATH, and node-gyp builds
   // against node 24's headers (the machine's npm config points at node 20's).
-  const env = { ...process.env, PATH: `${path.dirname(node24)}:${process.env.PATH}`, npm_config_nodedir: node24Dir };
+  // The outer `npm run` hands its children its own configuration as npm_* variables, among them
+  // npm_config_user_agent naming node 20; code-server's install script judges the node version by
+  // that agent and stops with "code-server currently requires node v24". The nested install gets
+  // a clean npm environment of its own.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+  const env = { ...inherited, PATH: `${path.dirname(node24)}:${process.env.PATH}`, npm_config_nodedir: node24Dir };
   run('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', codeServerDir, 'code-server@4'], { env });
 }
 
