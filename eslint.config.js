@@ -34,8 +34,9 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          // Root-level config files no package's tsconfig includes: checked with the tests' options.
-          allowDefaultProject: ['vitest.config.ts'],
+          // Files no tsconfig includes (the root config, a build script's declarations):
+          // checked with the tests' compiler options.
+          allowDefaultProject: ['vitest.config.ts', 'runtime/scripts/*.d.mts'],
           defaultProject: 'tsconfig.test.json',
         },
         tsconfigRootDir: import.meta.dirname,
