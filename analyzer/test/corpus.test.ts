@@ -153,8 +153,11 @@ function nameOf(fn: ts.Node): string {
   const parent = fn.parent;
   if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
   if (ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) return parent.name.getText();
-  let outer: ts.Node | undefined = parent;
-  while (outer !== undefined && !(ts.isFunctionLike(outer) && (outer as ts.FunctionLikeDeclaration).body !== undefined))
+  let outer: ts.Node = parent;
+  while (
+    !ts.isSourceFile(outer) &&
+    !(ts.isFunctionLike(outer) && (outer as ts.FunctionLikeDeclaration).body !== undefined)
+  )
     outer = outer.parent;
-  return `${outer === undefined ? '<top>' : nameOf(outer)}/<callback>`;
+  return `${ts.isSourceFile(outer) ? '<top>' : nameOf(outer)}/<callback>`;
 }

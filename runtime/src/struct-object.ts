@@ -115,12 +115,10 @@ export class StructObjectBase {
 }
 
 /** @internal */
-export type StructObjectClass = new (
-  map: ObjectMap,
-  address: number,
-  cache: unknown,
-  stateByte: number,
-) => StructObjectBase;
+export interface StructObjectClass {
+  new (map: ObjectMap, address: number, cache: unknown, stateByte: number): StructObjectBase;
+  readonly prototype: StructObjectBase;
+}
 
 const structByClass = new WeakMap<object, AnyStructDef>();
 
@@ -212,7 +210,7 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
         return this.$v[kind][(this.$a + off) >> shift];
       };
       desc = def.typesafeByRcu
-        ? { get, set: atomicSetter(kind as ScalarKind, off) }
+        ? { get, set: atomicSetter(kind, off) }
         : {
             get,
             set(this: StructObjectBase, value: never) {

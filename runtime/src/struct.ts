@@ -98,8 +98,7 @@ export interface StructDef<F extends FieldSpec = FieldSpec, TS extends boolean =
   readonly objectClass: StructObjectClass;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyStructDef = StructDef<any, boolean>;
+export type AnyStructDef = StructDef;
 
 // ---------------------------------------------------------------------------------------------
 // Object types
@@ -127,9 +126,7 @@ type ScalarArray<K extends ScalarKind> = K extends 'i8'
 
 /** The names of a struct's number fields (`i8` to `f64`, not bigint ones). */
 export type NumberFieldName<D> =
-  D extends StructDef<infer F, boolean>
-    ? { [N in keyof F]: F[N] extends NumberKind ? N : never }[keyof F] & string
-    : never;
+  D extends StructDef<infer F> ? { [N in keyof F]: F[N] extends NumberKind ? N : never }[keyof F] & string : never;
 
 /** The TypeScript type a field's property has. */
 export type FieldValue<K> = K extends 'spinlock'
@@ -189,12 +186,14 @@ export function defineStruct<const F extends FieldSpec, TS extends boolean = fal
   fields: F,
   options: StructOptions<TS> = {},
 ): StructDef<F, TS> {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 64) {
+  const givenName: unknown = name; // as a JavaScript caller may pass it
+  if (typeof givenName !== 'string' || givenName.length === 0 || givenName.length > 64) {
     throw new StructDefinitionError(
-      `defineStruct(): the struct name must be a string of 1 to 64 characters; got ${String(name)}`,
+      `defineStruct(): the struct name must be a string of 1 to 64 characters; got ${String(givenName)}`,
     );
   }
-  if (fields === null || typeof fields !== 'object')
+  const givenFields: unknown = fields;
+  if (givenFields === null || typeof givenFields !== 'object')
     throw new StructDefinitionError(`defineStruct('${name}'): fields must be an object`);
   const names = Object.keys(fields);
   if (names.length === 0) throw new StructDefinitionError(`defineStruct('${name}'): a struct needs at least one field`);

@@ -100,7 +100,8 @@ async function expectSuiteEntries(
 test('an unknown suite or flag is refused with usage and exit code 2', async () => {
   const failure = await run(process.execPath, [script, 'no-such-suite'], { cwd: root }).then(
     () => null,
-    (error: { code?: number; stderr?: string }) => error,
+    // execFile's error carries the exit code and the output.
+    (error: unknown) => error as { code?: number; stderr?: string },
   );
   expect(failure?.code).toBe(2);
   expect(failure?.stderr).toMatch(/unknown no-such-suite[\s\S]*suites: .*rcu/);

@@ -62,7 +62,7 @@ describe.skipIf(skipReason !== undefined)('Emacs + eglot as the LSP client', () 
       messages: string[];
     };
     try {
-      report = JSON.parse(readFileSync(out, 'utf8'));
+      report = JSON.parse(readFileSync(out, 'utf8')) as typeof report;
     } catch {
       throw new Error(`Emacs wrote no report\n${detail}`);
     }

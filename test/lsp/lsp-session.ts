@@ -60,7 +60,9 @@ export class LspSession {
       this.messages.push(p);
       this.wake();
     });
-    this.connection.onNotification('window/logMessage', (p: { message: string }) => this.logs.push(p.message));
+    this.connection.onNotification('window/logMessage', (p: { message: string }) => {
+      this.logs.push(p.message);
+    });
     this.connection.onNotification('rcukit/status', () => {});
     // The server asks for settings and registers capabilities; answer like an editor would.
     this.connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>

@@ -61,7 +61,7 @@ describe.skipIf(skipReason !== undefined)('Neovim as the LSP client', () => {
       messages: unknown[];
     };
     try {
-      report = JSON.parse(readFileSync(out, 'utf8'));
+      report = JSON.parse(readFileSync(out, 'utf8')) as typeof report;
     } catch {
       throw new Error(`Neovim wrote no report\n${detail}`);
     }

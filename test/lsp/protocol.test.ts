@@ -158,11 +158,11 @@ describe('rcukit lsp over JSON-RPC', () => {
       const target = fresh.diagnostics.find(
         (d) => d.code === 'rcu/deref-outside-read-lock' && d.range.start.line === range.start.line,
       )!;
-      const actions = (await session.connection.sendRequest('textDocument/codeAction', {
+      const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
         textDocument: { uri },
         range: target.range,
         context: { diagnostics: [target], only: ['quickfix'] },
-      })) as CodeAction[];
+      });
       const titles = actions.map((a) => a.title);
       expect(
         titles.some((t) => /^Suppress rcu\/deref-outside-read-lock/.test(t)),
@@ -200,11 +200,11 @@ describe('rcukit lsp over JSON-RPC', () => {
     session.replace(uri, original, ++version);
     const current = await session.diagnosticsFor(uri, version);
     const target = current.diagnostics.find((d) => d.code === 'rcu/deref-outside-read-lock')!;
-    const actions = (await session.connection.sendRequest('textDocument/codeAction', {
+    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
       textDocument: { uri },
       range: target.range,
       context: { diagnostics: [target] },
-    })) as CodeAction[];
+    });
     const suppress = actions.find((a) => a.title.startsWith('Suppress rcu/deref-outside-read-lock'))!;
     const suppressed = applyEdits(original, suppress);
     expect(suppressed).toMatch(/\/\/ rcukit-ignore-next-line rcu\/deref-outside-read-lock -- <reason>\n/);
@@ -224,12 +224,10 @@ describe('rcukit lsp over JSON-RPC', () => {
   test('hover on a finding shows its rule documentation', async () => {
     const current = await session.diagnosticsFor(uri, version);
     const target = current.diagnostics.find((d) => d.code === 'rcu/deref-outside-read-lock')!;
-    const hover = (await session.connection.sendRequest('textDocument/hover', {
-      textDocument: { uri },
-      position: target.range.start,
-    })) as {
-      contents: { kind: string; value: string };
-    } | null;
+    const hover = await session.connection.sendRequest<{ contents: { kind: string; value: string } } | null>(
+      'textDocument/hover',
+      { textDocument: { uri }, position: target.range.start },
+    );
     expect(hover).not.toBeNull();
     expect(hover!.contents.kind).toBe('markdown');
     expect(hover!.contents.value).toContain('rcu/deref-outside-read-lock');

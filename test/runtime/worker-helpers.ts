@@ -20,7 +20,7 @@ export function startWorker(name: string, workerData: unknown): Worker {
  */
 export function exited(worker: Worker): Promise<number> {
   return new Promise((resolve, reject) => {
-    let failure: unknown = null;
+    let failure: Error | null = null;
     worker.once('error', (error) => {
       failure = error;
     });

@@ -19,7 +19,6 @@
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,

@@ -11,12 +11,12 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { settingsSection, StatusNotification } from '../../analyzer/src/lsp/protocol.js';
+import { settingsSection, StatusNotification, type StatusParams } from '../../analyzer/src/lsp/protocol.js';
 
 export function createClient(
   context: vscode.ExtensionContext,
   output: vscode.LogOutputChannel,
-  onStatus: (status: StatusNotification.Params) => void,
+  onStatus: (status: StatusParams) => void,
 ): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
@@ -29,12 +29,12 @@ export function createClient(
       { scheme: 'file', language: 'typescriptreact' },
     ],
     outputChannel: output,
-    // The server pulls settings with workspace/configuration; these are for its first analysis,
-    // before that answer arrives, and for the record in the output channel.
+    // The server pulls settings with workspace/configuration, and registers for
+    // workspace/didChangeConfiguration itself; these are for its first analysis, before that
+    // answer arrives, and for the record in the output channel.
     initializationOptions: { settings: vscode.workspace.getConfiguration(settingsSection) },
-    synchronize: { configurationSection: settingsSection },
   };
   const client = new LanguageClient('rcukit', 'rcukit', serverOptions, clientOptions);
-  client.onNotification(StatusNotification.method, (params: StatusNotification.Params) => onStatus(params));
+  client.onNotification(StatusNotification.method, (params: StatusParams) => onStatus(params));
   return client;
 }

@@ -192,7 +192,7 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
         ? formatSarif(report)
         : formatText(report, { color: !toFile && colorEnabled(io.stdout, io.env) });
   if (toFile) {
-    const out = path.resolve(cwd, flags.output!);
+    const out = path.resolve(cwd, flags.output);
     try {
       writeFileSync(out, text);
     } catch (e) {

@@ -151,7 +151,7 @@ const fatalConfigErrors = new Set([
 ]);
 
 function readProject(tsconfig: string, display: (abs: string) => string, warnings: string[]): ProjectFiles {
-  const read = ts.readConfigFile(tsconfig, ts.sys.readFile);
+  const read = ts.readConfigFile(tsconfig, (file) => ts.sys.readFile(file));
   if (read.error) throw new CliError(`${display(tsconfig)}: ${flatten(read.error)}`);
   if (typeof read.config !== 'object' || read.config === null)
     throw new CliError(`${display(tsconfig)}: not a tsconfig object`);

@@ -25,7 +25,7 @@ import type { Diagnostic, Severity } from '../diagnostic.js';
 import type { RuleInfo } from '../engine/api.js';
 import type { WorkerRequest, WorkerResponse } from './analysis-worker.js';
 import { ImportGraph } from './import-graph.js';
-import type { StatusNotification } from './protocol.js';
+import type { StatusParams } from './protocol.js';
 
 /** Where and how one file is analyzed: computed by settings.ts from tsconfig and config files. */
 export interface FileAnalysisConfig {
@@ -60,7 +60,7 @@ export interface AnalysisHostOptions {
   readonly publish: (result: PublishedResult) => void;
   /** One message to the user (the host deduplicates repeats). */
   readonly notify: (severity: 'error' | 'warning' | 'info', message: string) => void;
-  readonly status: (params: StatusNotification.Params) => void;
+  readonly status: (params: StatusParams) => void;
   readonly log: (line: string) => void;
 }
 
@@ -121,7 +121,10 @@ export class AnalysisHost {
 
   change(file: string, version: number, text: string): void {
     const doc = this.documents.get(file);
-    if (doc === undefined) return this.open(file, version, text);
+    if (doc === undefined) {
+      this.open(file, version, text);
+      return;
+    }
     doc.version = version;
     doc.text = text;
     this.graph.invalidate(file);
@@ -259,7 +262,10 @@ export class AnalysisHost {
       if (group === undefined) group = { config, files: [file] };
       else if (sameConfig(group.config, config)) group.files.push(file);
     }
-    if (group === undefined) return this.pump();
+    if (group === undefined) {
+      this.pump();
+      return;
+    }
     for (const file of group.files) this.due.delete(file);
 
     const versions = new Map<string, number>();

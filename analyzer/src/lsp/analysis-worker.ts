@@ -10,7 +10,7 @@
  * `rcukit check` runs.
  */
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { CheckRequest, ProgramCache } from '../check/pipeline.js';
 import type { AnalysisResult, RuleInfo } from '../engine/api.js';
 
@@ -53,39 +53,42 @@ export function runAnalysisWorker(): void {
   if (port === null) throw new Error('runAnalysisWorker: not in a worker thread');
   // The engine never prints, but its dependencies might; our stdout is piped to the host,
   // which logs it on stderr, so nothing can reach the LSP stream from here anyway.
-  port.on('message', async (request: WorkerRequest) => {
-    try {
-      const { pipeline, programs } = await load();
-      if (request.kind === 'analyze') {
-        const t0 = performance.now();
-        if (request.reset) programs.clear();
-        // The same steps as `rcukit check`: engine, suppressions, de-duplication, order.
-        const checked = pipeline.runPipeline(request.request, programs);
-        const result: AnalysisResult = {
-          diagnostics: checked.diagnostics,
-          filesAnalyzed: checked.filesAnalyzed,
-          filesInProgram: checked.filesInProgram,
-          skipped: checked.skipped,
-        };
-        port.postMessage({
-          kind: 'analyzed',
-          id: request.id,
-          result,
-          ms: performance.now() - t0,
-        } satisfies WorkerResponse);
-      } else {
-        port.postMessage({ kind: 'rules', id: request.id, rules: pipeline.allRules() } satisfies WorkerResponse);
-      }
-    } catch (error) {
-      // One project per request: the target adds nothing the host does not know.
-      const cause = loaded !== undefined && error instanceof loaded.pipeline.TargetAnalysisError ? error.cause : error;
-      const e = cause instanceof Error ? cause : new Error(String(cause));
+  // handle() catches everything it can throw and answers with 'failed'.
+  port.on('message', (request: WorkerRequest) => void handle(port, request));
+}
+
+async function handle(port: MessagePort, request: WorkerRequest): Promise<void> {
+  try {
+    const { pipeline, programs } = await load();
+    if (request.kind === 'analyze') {
+      const t0 = performance.now();
+      if (request.reset) programs.clear();
+      // The same steps as `rcukit check`: engine, suppressions, de-duplication, order.
+      const checked = pipeline.runPipeline(request.request, programs);
+      const result: AnalysisResult = {
+        diagnostics: checked.diagnostics,
+        filesAnalyzed: checked.filesAnalyzed,
+        filesInProgram: checked.filesInProgram,
+        skipped: checked.skipped,
+      };
       port.postMessage({
-        kind: 'failed',
+        kind: 'analyzed',
         id: request.id,
-        message: `${e.name}: ${e.message}`,
-        stack: e.stack,
+        result,
+        ms: performance.now() - t0,
       } satisfies WorkerResponse);
+    } else {
+      port.postMessage({ kind: 'rules', id: request.id, rules: pipeline.allRules() } satisfies WorkerResponse);
     }
-  });
+  } catch (error) {
+    // One project per request: the target adds nothing the host does not know.
+    const cause = loaded !== undefined && error instanceof loaded.pipeline.TargetAnalysisError ? error.cause : error;
+    const e = cause instanceof Error ? cause : new Error(String(cause));
+    port.postMessage({
+      kind: 'failed',
+      id: request.id,
+      message: `${e.name}: ${e.message}`,
+      stack: e.stack,
+    } satisfies WorkerResponse);
+  }
 }

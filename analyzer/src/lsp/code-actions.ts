@@ -258,7 +258,12 @@ function runtimeNames(sf: ts.SourceFile): {
     if (statement.moduleSpecifier.getText(sf).startsWith('"')) quote = '"';
     if (statement.moduleSpecifier.text !== runtimeModule) continue;
     const clause = statement.importClause;
-    if (clause === undefined || clause.isTypeOnly || clause.namedBindings === undefined) continue;
+    if (
+      clause === undefined ||
+      clause.phaseModifier === ts.SyntaxKind.TypeKeyword ||
+      clause.namedBindings === undefined
+    )
+      continue;
     if (ts.isNamespaceImport(clause.namedBindings)) namespace ??= clause.namedBindings.name.text;
     else {
       named ??= clause.namedBindings;

@@ -107,23 +107,24 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return typeof value === 'object' ? 'an object' : typeof value;
 }
 
 /**
  * `rcukit/status` (server → client notification): what the server is doing for a document, so
  * the extension can show it in the status bar and tests can wait for an analysis to settle.
  */
-export namespace StatusNotification {
-  export const method = 'rcukit/status' as const;
-  export interface Params {
-    /** `analyzing` while a run is in flight; `ok` or `error` after it. */
-    readonly state: 'analyzing' | 'ok' | 'error' | 'disabled';
-    /** The document the run was for (the one that changed), when there is one. */
-    readonly uri?: string;
-    /** Short human text: "3 findings in 2 files (140 ms)", or what went wrong. */
-    readonly message: string;
-  }
+export const StatusNotification = { method: 'rcukit/status' } as const;
+
+/** The params of StatusNotification. */
+export interface StatusParams {
+  /** `analyzing` while a run is in flight; `ok` or `error` after it. */
+  readonly state: 'analyzing' | 'ok' | 'error' | 'disabled';
+  /** The document the run was for (the one that changed), when there is one. */
+  readonly uri?: string;
+  /** Short human text: "3 findings in 2 files (140 ms)", or what went wrong. */
+  readonly message: string;
 }
 
 /** The command the server registers to re-run analysis of every open document. */

@@ -99,11 +99,13 @@ export function startServer(options: ServerOptions): void {
     const folders = (params.workspaceFolders ?? [])
       .map((f) => uris.remember(f.uri))
       .filter((f): f is string => f !== undefined);
-    if (folders.length === 0 && params.rootUri) {
-      const root = uris.remember(params.rootUri);
+    if (folders.length === 0) {
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- clients before LSP 3.6 send only these
+      const { rootUri, rootPath } = params;
+      let root = rootUri ? uris.remember(rootUri) : undefined;
+      if (root === undefined && rootPath) root = path.resolve(rootPath);
       if (root !== undefined) folders.push(root);
     }
-    if (folders.length === 0 && params.rootPath) folders.push(path.resolve(params.rootPath));
     settings = new SettingsStore(folders, notifyOnce);
     settings.update(init.settings);
     host = new AnalysisHost({
@@ -165,7 +167,8 @@ export function startServer(options: ServerOptions): void {
     // Fetch the rule list early, so the first hover does not wait for the engine to load.
     void host?.listRules().then(
       (rules) => (docs = new RuleDocs(rules, options.packageRoot)),
-      (error: Error) => log(`could not list the engine's rules: ${error.message}`),
+      (error: unknown) =>
+        log(`could not list the engine's rules: ${error instanceof Error ? error.message : String(error)}`),
     );
   });
 

@@ -38,7 +38,10 @@ export function checkSchema(root: Schema, value: unknown): string[] {
   const visit = (schema: Schema, v: unknown, at: string): void => {
     for (const k of Object.keys(schema))
       if (!known.has(k)) throw new Error(`schema keyword ${k} at ${at} is not supported by this checker`);
-    if (typeof schema['$ref'] === 'string') return visit(resolve(schema['$ref']), v, at);
+    if (typeof schema['$ref'] === 'string') {
+      visit(resolve(schema['$ref']), v, at);
+      return;
+    }
     if ('const' in schema && JSON.stringify(schema['const']) !== JSON.stringify(v))
       errors.push(`${at}: expected ${JSON.stringify(schema['const'])}`);
     if (Array.isArray(schema['enum']) && !schema['enum'].some((e) => JSON.stringify(e) === JSON.stringify(v)))

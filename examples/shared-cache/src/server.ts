@@ -5,7 +5,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { attachHeap, spinLock } from '@rcukit/runtime';
+import { attachHeap, spinLock, type SharedHeap } from '@rcukit/runtime';
 import { CONTROL_ROOT, Control, ID_SPACE, openCatalog, priceFor } from './catalog.js';
 
 export interface ServerReport {
@@ -22,7 +22,9 @@ export interface ServerReport {
   readonly restarts: number;
 }
 
-const heap = attachHeap(workerData.shared, { threadName: `server-${workerData.index}` });
+/** What main.ts passes: the heap to attach and this server's number. */
+const data = workerData as { readonly shared: SharedHeap; readonly index: number };
+const heap = attachHeap(data.shared, { threadName: `server-${data.index}` });
 const { catalog } = openCatalog(heap);
 const control = heap.root(CONTROL_ROOT, 8) >> 2;
 
@@ -63,7 +65,7 @@ function buy(id: number): void {
 }
 
 Atomics.add(heap.views.i32, control + Control.READY, 1);
-let seed = (workerData.index + 1) * 0x2545f491;
+let seed = (data.index + 1) * 0x2545f491;
 while (Atomics.load(heap.views.i32, control + Control.STOP) === 0) {
   for (let n = 0; n < 256; n++) {
     seed = (Math.imul(seed, 1103515245) + 12345) | 0;

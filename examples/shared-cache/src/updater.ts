@@ -6,7 +6,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { attachHeap, kmemCacheAlloc, kmemCacheFree, spinLock } from '@rcukit/runtime';
+import { attachHeap, kmemCacheAlloc, kmemCacheFree, spinLock, type SharedHeap } from '@rcukit/runtime';
 import { CONTROL_ROOT, Control, ID_SPACE, openCatalog, priceFor } from './catalog.js';
 
 export interface UpdaterReport {
@@ -16,7 +16,9 @@ export interface UpdaterReport {
   readonly repriced: number;
 }
 
-const heap = attachHeap(workerData.shared, { threadName: 'updater' });
+/** What main.ts passes: the heap to attach. */
+const data = workerData as { readonly shared: SharedHeap };
+const heap = attachHeap(data.shared, { threadName: 'updater' });
 const { products, catalog } = openCatalog(heap);
 const control = heap.root(CONTROL_ROOT, 8) >> 2;
 

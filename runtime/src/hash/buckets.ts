@@ -104,7 +104,7 @@ export class Buckets {
 function repairChain(heap: Heap, headByte: number, maxSteps: number): void {
   heap.ensureMapped();
   const i32 = heap.views.i32;
-  // A writer that died between its #writeBegin() and #writeEnd() (hash/rcu-hash-table.ts)
+  // A writer that died between its #writeBegin() and #writeEnd() (hash/table-writer.ts)
   // left the count odd: end its change, as #writeEnd() would, so read() stops treating the
   // bucket as being written.
   const seq = (headByte >> 2) + BucketWord.SEQ;

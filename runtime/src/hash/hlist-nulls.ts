@@ -267,7 +267,7 @@ export function hlistNullsReplaceRcu(heap: Heap, oldNode: HlistNullsNodeRef, new
 export function hlistNullsForEachRcu(
   heap: Heap,
   headByte: number,
-  visit: (nodeByte: number) => boolean | void,
+  visit: (nodeByte: number) => unknown,
   maxSteps = 1 << 20,
 ): number {
   let pos = hlistNullsFirstRcu(heap, headByte);
@@ -285,7 +285,8 @@ export function hlistNullsForEachRcu(
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-function nodeByteOf(node: HlistNullsNodeRef): number {
+/** The node `node` names; checked, since a JavaScript caller may pass anything. */
+function nodeByteOf(node: unknown): number {
   if (typeof node === 'number') return node;
   if (node instanceof HlistNullsNode) return node.byteOffset;
   throw new HlistNullsError(

@@ -43,8 +43,9 @@
  * read() gets one field's value without a reference: it validates what it read by the
  * bucket's sequence count instead, as the kernel's seqcount readers do (see read()).
  *
- * Beside it: table-options.ts checks the options, table-root.ts opens the table's root, and
- * buckets.ts holds what is done under a bucket lock alone.
+ * Beside it: table-options.ts checks the options, table-root.ts opens the table's root,
+ * table-writer.ts changes the chains, and buckets.ts holds what is done under a bucket lock
+ * alone.
  */
 
 import { HashTableMisuseError, RefcountError } from '../errors.js';
@@ -67,13 +68,6 @@ import { spinUnlock } from '../spinlock.js';
 import type { AnyStructDef, NumberFieldName, NumberKind, StructRef } from '../struct.js';
 import type { StructObjectBase } from '../struct-object.js';
 import {
-  hlistNullsAddHeadRcu,
-  hlistNullsDelInitRcu,
-  hlistNullsReplaceRcu,
-  isANulls,
-  PPREV_POISON,
-} from './hlist-nulls.js';
-import {
   checkTableName,
   notAReadField,
   readFieldsOf,
@@ -85,6 +79,7 @@ import {
 import { Buckets } from './buckets.js';
 import { openTableRoot } from './table-root.js';
 import { newTableStats, sharedTableStats, type RcuHashTableStats } from './table-stats.js';
+import { objectLabel, TableWriter } from './table-writer.js';
 
 /** Longest walk of one chain before a lockless lookup gives up and restarts. */
 const MAX_WALK_STEPS = 1 << 16;
@@ -113,6 +108,8 @@ export class RcuHashTable<D extends AnyStructDef> {
   readonly #lookupFlags: number;
   readonly #delay: ((phase: LookupPhase) => void) | null;
   readonly #buckets: Buckets;
+  /** insert(), replace(), delete() and clear() under the bucket locks. */
+  readonly #writer: TableWriter;
   /** The heap's views (heap.views, never replaced: a remap updates it in place). */
   readonly #views: HeapViews;
   /** This worker's object map of the heap: #object() resolves through it. */
@@ -154,6 +151,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#rootWord = rootByte >> 2;
     this.#bucketsByte = rootByte + TABLE_HEADER_BYTES;
     this.#buckets = new Buckets(heap, name, this.#bucketsByte, c.buckets, c.nodeOffset, c.keyOffset, MAX_WALK_STEPS);
+    this.#writer = new TableWriter(this.#buckets, this.#rootWord, c.refcountOffset, c.struct.name);
   }
 
   // -------------------------------------------------------------------------------------
@@ -289,7 +287,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   #lookupAttempt(bucket: number, key: number, flags: number, ownSectionWord: number): number {
     // One attempt, in WebAssembly (heap/atomics.wat, hashLookup), step by step:
     // - load the bucket's sequence count, before the head: pairs with the Atomics.add
-    //   in #writeBegin() (see the miss case in #lookupAttempts());
+    //   in TableWriter's #writeBegin() (see the miss case in #lookupAttempts());
     // - rcu_dereference(head), then of each node's next, with atomic loads: they pair
     //   with the publishing stores in hlistNullsAddHeadRcu() / hlistNullsReplaceRcu(), so
     //   the key and next of an object written before it was published are visible once
@@ -362,9 +360,9 @@ export class RcuHashTable<D extends AnyStructDef> {
    * Why a value read this way is one the object with `key` held while it was in the table,
    * though the object may be freed and reused for another key under the reader (see the
    * file comment): every writer makes its bucket's sequence count odd before changing the
-   * chain and even after (#writeBegin()); an object leaves the table, and so can be freed and
-   * reused, only by such a change. read() runs in a read-side section (its own, or the
-   * caller's), which keeps the memory type-stable, and in one WebAssembly call
+   * chain and even after (hash/table-writer.ts); an object leaves the table, and so can be
+   * freed and reused, only by such a change. read() runs in a read-side section (its own,
+   * or the caller's), which keeps the memory type-stable, and in one WebAssembly call
    * (heap/atomics.wat, hashRead):
    * - loads the count, and tries again later if it is odd;
    * - walks the chain with atomic loads, comparing keys;
@@ -546,18 +544,8 @@ export class RcuHashTable<D extends AnyStructDef> {
    */
   insert(obj: StructRef<D>): boolean {
     const address = this.#address(obj, 'insert');
-    const i32 = this.heap.views.i32;
-    this.#checkFresh(i32, address, 'insert');
-    const key = i32[(address + this.#keyOffset) >> 2]!;
-    const headByte = this.#headByte(key);
-    const lock = this.#buckets.lock(headByte);
-    try {
-      if (this.#buckets.findLocked(headByte, key) !== 0) return false;
-      this.#publish(address, headByte, 0);
-      return true;
-    } finally {
-      spinUnlock(lock);
-    }
+    const key = this.#writer.freshKey(address, 'insert');
+    return this.#writer.insert(address, this.#headByte(key), key);
   }
 
   /**
@@ -568,18 +556,8 @@ export class RcuHashTable<D extends AnyStructDef> {
    */
   replace(obj: StructRef<D>): boolean {
     const address = this.#address(obj, 'replace');
-    const i32 = this.heap.views.i32;
-    this.#checkFresh(i32, address, 'replace');
-    const key = i32[(address + this.#keyOffset) >> 2]!;
-    const headByte = this.#headByte(key);
-    let old = 0;
-    const lock = this.#buckets.lock(headByte);
-    try {
-      old = this.#buckets.findLocked(headByte, key);
-      this.#publish(address, headByte, old);
-    } finally {
-      spinUnlock(lock);
-    }
+    const key = this.#writer.freshKey(address, 'replace');
+    const old = this.#writer.replace(address, this.#headByte(key), key);
     if (old === 0) return false;
     this.putAddress(old);
     return true;
@@ -592,20 +570,8 @@ export class RcuHashTable<D extends AnyStructDef> {
    */
   delete(key: number): boolean {
     checkKey(key, this.name);
-    const headByte = this.#headByte(key);
-    let found = 0;
-    const lock = this.#buckets.lock(headByte);
-    try {
-      found = this.#buckets.findLocked(headByte, key);
-      if (found === 0) return false;
-      // Unlink; the node keeps its next, so a reader standing on it walks on.
-      this.#writeBegin(headByte);
-      hlistNullsDelInitRcu(this.heap, found + this.#nodeOffset);
-      this.#writeEnd(headByte);
-      Atomics.sub(this.heap.views.i32, this.#rootWord + TableWord.COUNT, 1);
-    } finally {
-      spinUnlock(lock);
-    }
+    const found = this.#writer.delete(this.#headByte(key), key);
+    if (found === 0) return false;
     // After the unlock: the free may take the cache's locks (lock order: heap/lock-word.ts).
     this.putAddress(found);
     return true;
@@ -614,23 +580,8 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** Delete every object (for instance before kmemCacheDestroy()). Returns how many. */
   clear(): number {
     let removed = 0;
-    this.heap.ensureMapped();
-    const i32 = this.heap.views.i32;
     for (let b = 0; b < this.buckets; b++) {
-      const headByte = this.#bucketsByte + b * BUCKET_BYTES;
-      const victims: number[] = [];
-      const lock = this.#buckets.lock(headByte);
-      try {
-        this.#writeBegin(headByte);
-        for (let pos = Atomics.load(i32, headByte >> 2); !isANulls(pos); pos = Atomics.load(i32, headByte >> 2)) {
-          hlistNullsDelInitRcu(this.heap, pos);
-          Atomics.sub(i32, this.#rootWord + TableWord.COUNT, 1);
-          victims.push(pos - this.#nodeOffset);
-        }
-        this.#writeEnd(headByte);
-      } finally {
-        spinUnlock(lock);
-      }
+      const victims = this.#writer.clearBucket(this.#bucketsByte + b * BUCKET_BYTES);
       for (const v of victims) this.putAddress(v);
       removed += victims.length;
     }
@@ -677,55 +628,6 @@ export class RcuHashTable<D extends AnyStructDef> {
   // Internals
   // -------------------------------------------------------------------------------------
 
-  /**
-   * Link `address` into the chain at `headByte` (replacing `old` when nonzero), then publish
-   * its reference. Precondition: the bucket lock is held; the key is set.
-   */
-  #publish(address: number, headByte: number, old: number): void {
-    const i32 = this.heap.views.i32;
-    this.#writeBegin(headByte);
-    if (old === 0) {
-      hlistNullsAddHeadRcu(this.heap, address + this.#nodeOffset, headByte);
-      Atomics.add(i32, this.#rootWord + TableWord.COUNT, 1);
-    } else {
-      hlistNullsReplaceRcu(this.heap, old + this.#nodeOffset, address + this.#nodeOffset);
-    }
-    // refcount 0 -> 1 last (rculist_nulls.rst: key, then link, then reference). This
-    // Atomics.store is a release of the key store the caller made before insert(); it pairs
-    // with the compareExchange in a reader's incNotZero(), after which the reader re-reads
-    // the key. A reader that found the object before this store failed its increment and
-    // restarted; none can hold a reference to a half-made object.
-    Atomics.store(i32, (address + this.#refcountOffset) >> 2, 1);
-    this.#writeEnd(headByte);
-  }
-
-  /**
-   * Make the bucket's sequence count odd, before any store of a change to its chain (a new
-   * object's next, the link to it, an unlink). Lock held. A reader whose atomic load returns
-   * one of those stores is ordered after this increment (both sequentially consistent, the
-   * increment first in this thread), so its re-read of the count sees it move: lookups
-   * restart a miss on it, and read() discards what it read.
-   */
-  #writeBegin(headByte: number): void {
-    Atomics.add(this.heap.views.i32, (headByte >> 2) + BucketWord.SEQ, 1);
-  }
-
-  /** Make the count even again, after the last store of the change. Lock held. */
-  #writeEnd(headByte: number): void {
-    Atomics.add(this.heap.views.i32, (headByte >> 2) + BucketWord.SEQ, 1);
-  }
-
-  #checkFresh(i32: Int32Array, address: number, what: string): void {
-    const count = Atomics.load(i32, (address + this.#refcountOffset) >> 2);
-    const pprev = i32[(address + this.#nodeOffset + 4) >> 2]!;
-    if (count !== 0 || (pprev !== 0 && pprev !== PPREV_POISON)) {
-      throw new HashTableMisuseError(
-        `table '${this.name}'.${what}(${this.#label(address)}): the object must come fresh from kmemCacheAlloc() ` +
-          `(refcount 0, on no chain); it has refcount ${count}${pprev !== 0 && pprev !== PPREV_POISON ? ' and is on a chain' : ''}`,
-      );
-    }
-  }
-
   #restart(
     kind:
       | 'nullsRestarts'
@@ -771,7 +673,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   #label(address: number): string {
-    return `${this.struct.name}@0x${address.toString(16)}`;
+    return objectLabel(this.struct.name, address);
   }
 }
 

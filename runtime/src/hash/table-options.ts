@@ -101,7 +101,8 @@ export function checkTableName(name: string): void {
  * struct that is not type-stable, and fields of the wrong kind.
  */
 export function tableConfig<D extends AnyStructDef>(where: string, options: RcuHashTableOptions<D>): TableConfig<D> {
-  if (options === null || typeof options !== 'object')
+  const given: unknown = options; // as a JavaScript caller may pass it
+  if (given === null || typeof given !== 'object')
     throw new HashTableMisuseError(`${where}: options must be an object`);
   const cache = options.cache;
   const struct = cacheStruct(cache, where);

@@ -128,7 +128,7 @@
     (param $maxSteps i32) (param $homeMarker i32) (param $flags i32) (param $refMax i32)
     (result i32)
     (local $seq i32) (local $pos i32) (local $object i32) (local $found i32) (local $steps i32) (local $old i32)
-    ;; Before the head: pairs with the replace sequence bump in #publish().
+    ;; Before the head: pairs with the replace sequence bump in #publish() (hash/table-writer.ts).
     (local.set $seq (i32.atomic.load (local.get $seqByte)))
     ;; rcu_dereference(head).
     (local.set $pos (i32.atomic.load (local.get $headByte)))

@@ -476,7 +476,8 @@ export function currentHeap(): Heap {
 }
 
 function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName'>> {
-  if (options === null || typeof options !== 'object')
+  const given: unknown = options; // as a JavaScript caller may pass it
+  if (given === null || typeof given !== 'object')
     throw new InvalidHeapOptionsError(`createHeap() options must be an object`);
   const int = (key: keyof typeof DEFAULTS, min: number, max: number): number => {
     const value = options[key] ?? DEFAULTS[key];

@@ -72,8 +72,9 @@ const barrierWaiters: Array<{ target: number; resolve: () => void; reject: (erro
  */
 export function callRcu(fn: () => void): void {
   const t = rcuSelf('callRcu');
-  if (typeof fn !== 'function')
-    throw new TypeError(`callRcu(): expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  const given: unknown = fn; // as a JavaScript caller may pass it
+  if (typeof given !== 'function')
+    throw new TypeError(`callRcu(): expected a function, got ${given === null ? 'null' : typeof given}`);
   if (backlog >= backlogLimit) {
     if (whenFull === 'throw' || t.readNesting !== 0) {
       throw new RcuBacklogFullError(
@@ -127,13 +128,13 @@ export function rcuBarrierAsync(): Promise<void> {
 
 /** Set this thread's callRcu() backlog bound and what happens past it. */
 export function configureCallRcu(options: CallRcuOptions): void {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError('configureCallRcu(): options must be an object');
+  const given: unknown = options; // as a JavaScript caller may pass it
+  if (given === null || typeof given !== 'object') throw new TypeError('configureCallRcu(): options must be an object');
   const limit = options.backlogLimit ?? backlogLimit;
   if (!Number.isInteger(limit) || limit < 1 || limit > 2 ** 30) {
     throw new RangeError(`configureCallRcu(): backlogLimit must be an integer from 1 to 2^30; got ${String(limit)}`);
   }
-  const mode = options.whenFull ?? whenFull;
+  const mode: unknown = options.whenFull ?? whenFull;
   if (mode !== 'wait' && mode !== 'throw') {
     throw new RangeError(`configureCallRcu(): whenFull must be 'wait' or 'throw'; got ${String(mode)}`);
   }

@@ -180,7 +180,6 @@ const qsbrReadUnlockNoop = (): void => {};
 const rcuReadLockQsbr = (): Disposable => (rcuReadLock === rcuReadLockQsbr ? qsbrReadLockNoop : rcuReadLockFull)();
 const rcuReadUnlockQsbr = (): void => (rcuReadUnlock === rcuReadUnlockQsbr ? qsbrReadUnlockNoop : rcuReadUnlockFull)();
 
-// A `var` on purpose, as rcuReadUnlock below: see the QSBR fast path above.
 /**
  * Enter a read-side critical section. Sections nest; only the outermost one is visible to
  * grace periods. Returns a Disposable whose disposal leaves the section:
@@ -189,12 +188,14 @@ const rcuReadUnlockQsbr = (): void => (rcuReadUnlock === rcuReadUnlockQsbr ? qsb
  * Throws HeapAttachmentError when the thread is not attached to a heap, and
  * RcuUnbalancedError for an offline QSBR thread (it would be unprotected).
  */
+// eslint-disable-next-line no-var -- a `var` on purpose, as rcuReadUnlock: see the QSBR fast path above
 export var rcuReadLock: () => Disposable = rcuReadLockFull;
 
 /**
  * Leave a read-side critical section. Throws RcuUnbalancedError, changing nothing, when the
  * thread is not inside one.
  */
+// eslint-disable-next-line no-var -- a `var` on purpose: see the QSBR fast path above
 export var rcuReadUnlock: () => void = rcuReadUnlockFull;
 
 /**

@@ -85,7 +85,7 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
     i32[cache.$count] = n + 1;
     return;
   }
-  freeSlow(cache, o as StructObjectBase);
+  freeSlow(cache, o);
 }
 
 function allocSlow(cache: KmemCache): StructObjectBase {

@@ -78,11 +78,12 @@ export function kmemCacheCreate<D extends AnyStructDef>(
 ): KmemCache<D> {
   const where = `kmemCacheCreate('${name}')`;
   const nameBytes = validateName(where, name);
+  const given: unknown = struct; // as a JavaScript caller may pass it
   if (
-    struct === null ||
-    typeof struct !== 'object' ||
+    given === null ||
+    typeof given !== 'object' ||
     typeof struct.objectClass !== 'function' ||
-    struct.layout === undefined
+    typeof struct.layout !== 'object'
   ) {
     throw new SlabCacheFlagsError(`${where}: the struct must come from defineStruct()`);
   }

@@ -89,13 +89,13 @@ export function handleFor<D extends AnyStructDef>(
   name: string,
 ): KmemCache<D> {
   let m = handles.get(heap);
-  if (m === undefined) handles.set(heap, (m = new Map()));
+  if (m === undefined) handles.set(heap, (m = new Map<number, KmemCache>()));
   const serial = heap.views.i32[(descriptor >> 2) + CacheWord.SERIAL]!;
   const existing = m.get(descriptor);
   if (existing !== undefined && existing.serial === serial && !existing.$dead)
     return existing as unknown as KmemCache<D>;
   const handle = new KmemCache(heap, name, struct, descriptor);
-  m.set(descriptor, handle as unknown as KmemCache);
+  m.set(descriptor, handle);
   return handle;
 }
 

@@ -197,7 +197,8 @@ function rebuild(map: ObjectMap, struct: AnyStructDef, address: number): SlabVie
   const heap = map.heap;
   const first = firstPageByte(heap);
   if (!Number.isInteger(address) || first === 0 || address < first || address >= heap.byteLength) {
-    throw new WrongCacheError(`address 0x${Number(address).toString(16)} is not in any slab of this heap`);
+    const given: unknown = address; // as a JavaScript caller may pass it
+    throw new WrongCacheError(`address 0x${Number(given).toString(16)} is not in any slab of this heap`);
   }
   heap.ensureMapped(address + 4);
   const i32 = map.views.i32;

@@ -322,8 +322,9 @@ function pageNumber(i32: Int32Array, byteOffset: number, order: number, who: str
     page + (1 << order) > top ||
     (page & ((1 << order) - 1)) !== 0
   ) {
+    const given: unknown = byteOffset; // as a JavaScript caller may pass it
     throw new InvalidPageError(
-      `${who}(0x${Number(byteOffset).toString(16)}, order ${order}): not a run of this heap's page allocator`,
+      `${who}(0x${Number(given).toString(16)}, order ${order}): not a run of this heap's page allocator`,
     );
   }
   return page;

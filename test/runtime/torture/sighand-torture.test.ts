@@ -91,7 +91,7 @@ describe('lockTaskSighand over a type-stable cache', () => {
       start(h, { role: 'reader', ms, seed: 11, recheck: true }),
       start(h, { role: 'reader', ms, seed: 13, recheck: true }),
     ]);
-    const writer = results[0]!;
+    const writer = results[0];
     const readers = results.slice(1);
     expect(writer.violations).toEqual([]);
     for (const r of readers) expect(r.violations).toEqual([]);

@@ -63,9 +63,10 @@ describe('SLAB_TYPESAFE_BY_RCU with a reader in another worker', () => {
 
     const ctl = h.root(READER_ROOT, 8, 4) >> 2;
     const worker = h.watchWorker(new Worker(WORKER, { workerData: { shared: h.share(), addresses, kind: KIND } }));
-    const messages: { pages?: number[]; reads?: number; violations?: string[] }[] = [];
+    type ReaderMessage = { pages?: number[]; reads?: number; violations?: string[] };
+    const messages: ReaderMessage[] = [];
     const exited = new Promise<number>((resolve, reject) => {
-      worker.on('message', (m) => messages.push(m));
+      worker.on('message', (m: ReaderMessage) => messages.push(m));
       worker.on('error', reject);
       worker.on('exit', resolve);
     });
@@ -74,7 +75,7 @@ describe('SLAB_TYPESAFE_BY_RCU with a reader in another worker', () => {
       if (waited > 30_000) throw new Error('reader never became ready');
       await new Promise((r) => setTimeout(r, 10));
     }
-    const readerPages = new Set(messages[0]!.pages!);
+    const readerPages = new Set(messages[0]!.pages);
     expect(readerPages.size).toBeGreaterThanOrEqual(3);
 
     const handouts: [number, number][] = [];

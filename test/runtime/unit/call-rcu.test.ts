@@ -77,7 +77,7 @@ describe('callRcu', () => {
     heap = createHeap();
     const before = getStateSynchronizeRcu();
     let count = 0;
-    for (let i = 0; i < 1000; i++) callRcu(() => void count++);
+    for (let i = 0; i < 1000; i++) callRcu(() => count++);
     await rcuBarrierAsync();
     expect(count).toBe(1000);
     const gps = ((getStateSynchronizeRcu() - before) | 0) / 4;
@@ -102,13 +102,13 @@ describe('callRcu', () => {
     heap = createHeap();
     configureCallRcu({ backlogLimit: 50, whenFull: 'throw' });
     let count = 0;
-    for (let i = 0; i < 50; i++) callRcu(() => void count++);
-    expect(() => callRcu(() => void count++)).toThrow(RcuBacklogFullError);
+    for (let i = 0; i < 50; i++) callRcu(() => count++);
+    expect(() => callRcu(() => count++)).toThrow(RcuBacklogFullError);
     expect(callRcuBacklog()).toBe(50);
     rcuBarrier();
     expect(count).toBe(50);
     expect(callRcuBacklog()).toBe(0);
-    callRcu(() => void count++);
+    callRcu(() => count++);
     rcuBarrier();
     expect(count).toBe(51);
   });

@@ -9,8 +9,6 @@ import {
   createHeap,
   getStateSynchronizeRcu,
   pollStateSynchronizeRcu,
-  rcuReadLock,
-  rcuReadUnlock,
   synchronizeRcu,
   synchronizeRcuAsync,
   type Heap,

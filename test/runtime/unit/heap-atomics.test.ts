@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REFCOUNT_MAX, createHeap, type Heap } from '@rcukit/runtime';
-// @ts-expect-error: a plain .mjs build script, without type declarations
 import { assembleHeapAtomics } from '../../../runtime/scripts/build-heap-atomics.mjs';
 
 let heap: Heap | undefined;
@@ -78,7 +77,7 @@ describe('heap atomics', () => {
     i32[index + 1] = 0x1235; // a counter value, 1 modulo 4
     heap.atomics.rcuEnter(index, index + 1);
     expect(i32[index]).toBe(0x1235);
-    i32[index] |= 2; // WAIT_BIT, as a waiting grace period sets it: rcuExit notifies (nobody waits here)
+    Atomics.or(i32, index, 2); // WAIT_BIT, as a waiting grace period sets it: rcuExit notifies (nobody waits here)
     heap.atomics.rcuExit(index);
     expect(i32[index]).toBe(0);
   });

@@ -18,6 +18,8 @@ import {
   createHeap,
   type Heap,
 } from '@rcukit/runtime';
+// WebAssembly, typed: TypeScript declares it only with the DOM library.
+import { wasm, type WasmMemory } from '../../../runtime/src/heap/wasm-api.ts';
 
 const workerUrl = new URL('../../dist/workers/heap-attach-worker.js', import.meta.url);
 
@@ -84,8 +86,8 @@ describe('attachHeap', () => {
   });
 
   it.each([
-    ['a non-shared WebAssembly.Memory', () => new WebAssembly.Memory({ initial: 1, maximum: 2 })],
-    ['a zeroed shared WebAssembly.Memory', () => new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true })],
+    ['a non-shared WebAssembly.Memory', () => new wasm.Memory({ initial: 1, maximum: 2, shared: false })],
+    ['a zeroed shared WebAssembly.Memory', () => new wasm.Memory({ initial: 1, maximum: 2, shared: true })],
   ])('rejects %s with NotAHeapError', (_, make) => {
     expect(() => attachHeap(make())).toThrow(NotAHeapError);
   });
@@ -170,9 +172,9 @@ describe('growth', () => {
 });
 
 /** A new shared memory holding the same bytes as `heap` (not attached by anyone). */
-function copyOfHeapMemory(heap: Heap): WebAssembly.Memory {
+function copyOfHeapMemory(heap: Heap): WasmMemory {
   const pages = heap.buffer.byteLength / 65536;
-  const copy = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const copy = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
   new Uint8Array(copy.buffer).set(new Uint8Array(heap.buffer));
   return copy;
 }

@@ -20,6 +20,8 @@ import {
   rcuBarrier,
   type Heap,
 } from '@rcukit/runtime';
+// WebAssembly, typed: TypeScript declares it only with the DOM library.
+import { wasm } from '../../../runtime/src/heap/wasm-api.ts';
 
 let heap: Heap | null = null;
 afterEach(() => {
@@ -138,13 +140,13 @@ describe('attachHeap() of something that is not a heap', () => {
   it('throws HeapLayoutVersionError for a heap of another layout version', () => {
     const real = createHeap();
     const pages = real.buffer.byteLength / 65536;
-    const copy = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const copy = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
     new Uint8Array(copy.buffer).set(new Uint8Array(real.buffer));
     real.detach();
     const words = new Int32Array(copy.buffer);
     words[1] = words[1]! + 1; // Header.LAYOUT_VERSION
     expect(() => attachHeap(copy)).toThrow(HeapLayoutVersionError);
-    words[1] = words[1]! - 1;
+    words[1] = words[1] - 1;
     heap = attachHeap(copy);
     // A failed attach left nothing behind: the thread could attach afterwards.
     rcuReadLock();

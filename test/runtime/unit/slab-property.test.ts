@@ -74,7 +74,8 @@ describe('slab caches against a model', () => {
           ];
           const names = ['plain', 'stable'] as const;
           // The model: live objects per cache, with the stamp each was given.
-          const live: Map<number, { obj: { stamp: number }; stamp: number }>[] = [new Map(), new Map()];
+          type Entry = { obj: { stamp: number }; stamp: number };
+          const live = [new Map<number, Entry>(), new Map<number, Entry>()];
           let stamp = 0;
           for (const o of ops) {
             switch (o.kind) {
@@ -99,7 +100,7 @@ describe('slab caches against a model', () => {
                 break;
               }
               case 'shrink':
-                kmemCacheShrink(caches[o.cache] as KmemCache);
+                kmemCacheShrink(caches[o.cache]);
                 break;
               case 'readLock':
                 if (!reading) rcuReadLock();
@@ -121,7 +122,7 @@ describe('slab caches against a model', () => {
           reading = false;
           for (const c of [0, 1] as const)
             for (const e of live[c]!.values()) kmemCacheFree(caches[c] as KmemCache, e.obj as never);
-          for (const c of caches) kmemCacheDestroy(c as KmemCache);
+          for (const c of caches) kmemCacheDestroy(c);
           const pages = pageAllocatorStats(heap);
           // Everything came back: no page is still handed out.
           expect(pages.freePages).toBe(pages.totalPages);

@@ -40,6 +40,7 @@ import {
   spinLockInit,
   synchronizeRcu,
   type Heap,
+  type StructRef,
 } from '@rcukit/runtime';
 import { cacheInfo } from './slab-helpers.js';
 
@@ -137,7 +138,7 @@ describe('kmemCacheAlloc / kmemCacheFree', () => {
     const h = newHeap(2 << 20);
     const Big = defineStruct('big', { data: { array: 'u8', length: 3000 } });
     const c = kmemCacheCreate(h, 'big', Big);
-    const objs = [];
+    const objs: StructRef<typeof Big>[] = [];
     expect(() => {
       for (;;) objs.push(kmemCacheAlloc(c));
     }).toThrow(OutOfMemoryError);
@@ -296,8 +297,8 @@ describe('misuse raises named errors and leaves the heap intact', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(SlabCorruptionError);
-    expect(String((error as Error).message)).toContain(`'item'`);
-    expect(String((error as Error).message)).toContain(`offset ${offsetOf(Item, 'tag')}`);
+    expect((error as Error).message).toContain(`'item'`);
+    expect((error as Error).message).toContain(`offset ${offsetOf(Item, 'tag')}`);
     stillWorks(h, 'item');
     expect(cacheInfo(h, 'item').activeObjs).toBe(0);
   });

@@ -221,12 +221,12 @@ describe('struct objects', () => {
     expect(JSON.parse(JSON.stringify(t))).toEqual({
       pid: 42,
       sighand: addressOf(s),
-      comm: [104, 105, ...new Array(14).fill(0)],
+      comm: [104, 105, ...new Array<number>(14).fill(0)],
     });
     expect(inspect(t)).toBe(
       `struct task @0x${addressOf(t).toString(16)} { pid: 42, sighand: ${addressOf(s)}, comm: [104,105,0,0,0,0,0,0,0,0,0,0,0,0,0,0] }`,
     );
-    expect(Object.keys(JSON.parse(JSON.stringify(s)))).toEqual(Sighand.layout.fields.map((f) => f.name));
+    expect(Object.keys(JSON.parse(JSON.stringify(s)) as object)).toEqual(Sighand.layout.fields.map((f) => f.name));
     kmemCacheFree(tc, t);
     kmemCacheFree(sc, s);
   });

@@ -40,7 +40,7 @@ interface ChildRun {
 export const suite: BenchSuite = {
   name: 'analyzer',
   description: 'cold `rcukit check` vs `tsc --noEmit` on a seeded 200-file, ~50k-line project (child processes)',
-  async run(options: BenchOptions): Promise<BenchEntry[]> {
+  run(options: BenchOptions): BenchEntry[] {
     if (!existsSync(rcukitCli)) throw new Error(`${rcukitCli} is missing: run \`npx tsc -b\` first`);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rcukit-bench-analyzer-'));
     try {

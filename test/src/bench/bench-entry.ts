@@ -32,5 +32,5 @@ export interface BenchOptions {
 export interface BenchSuite {
   readonly name: string;
   readonly description: string;
-  run(options: BenchOptions): Promise<BenchEntry[]>;
+  run(options: BenchOptions): BenchEntry[] | Promise<BenchEntry[]>;
 }

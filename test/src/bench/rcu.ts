@@ -235,32 +235,36 @@ async function withBusyReader<T>(heap: Heap, options: BenchOptions, body: () => 
     worker.once('error', reject);
     worker.once('exit', resolve);
   });
+  let result: T;
+  let code: number;
   try {
     await waitUntilSet(i32, base + BenchReaderWord.READY, exit);
-    const result = await body();
+    result = await body();
     options.log(
       `busy reader ran ${Atomics.load(i32, base + BenchReaderWord.KILO_SECTIONS)}k read-side sections meanwhile`,
     );
-    return result;
   } finally {
+    // Stop the reader and wait for it however the body ended; the body's error, if any, wins.
     Atomics.store(i32, base + BenchReaderWord.STOP, 1);
-    const code = await exit;
-    if (code !== 0) throw new Error(`benchmark reader worker exited with code ${code}`);
+    code = await exit;
   }
+  if (code !== 0) throw new Error(`benchmark reader worker exited with code ${code}`);
+  return result;
 }
 
 /** Wait for a worker to set a word (it notifies), or for the worker to fail first. */
 async function waitUntilSet(i32: Int32Array, index: number, exit: Promise<number>): Promise<void> {
   const keepAlive = setInterval(() => {}, 1 << 30);
-  let ended: unknown = null;
+  // Set by the callbacks below (a property, so that the loop's check is not narrowed away).
+  const reader: { ended?: Error } = {};
   exit.then(
-    (code) => (ended = new Error(`benchmark reader worker exited (code ${code}) before it was ready`)),
-    (error: unknown) => (ended = error),
+    (code) => (reader.ended = new Error(`benchmark reader worker exited (code ${code}) before it was ready`)),
+    (error: unknown) => (reader.ended = error instanceof Error ? error : new Error(String(error))),
   );
   try {
     const deadline = Date.now() + 60_000;
     while (Atomics.load(i32, index) === 0) {
-      if (ended !== null) throw ended;
+      if (reader.ended !== undefined) throw reader.ended;
       if (Date.now() > deadline) throw new Error('benchmark reader worker did not start within 60 s');
       const w = Atomics.waitAsync(i32, index, 0, 100);
       if (w.async) await w.value;

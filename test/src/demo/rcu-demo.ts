@@ -151,16 +151,17 @@ async function main(): Promise<number> {
 /** Wait until `count` readers said they are ready (they notify), or one of them failed. */
 async function waitForReaders(i32: Int32Array, index: number, count: number, exits: Promise<unknown>): Promise<void> {
   const keepAlive = setInterval(() => {}, 1 << 30);
-  let failure: unknown = null;
+  // Set by the callbacks below (a property, so that the loop's check is not narrowed away).
+  const readers: { failure?: Error } = {};
   exits.then(
-    () => (failure = new Error('a reader exited before it was ready')),
-    (error: unknown) => (failure = error),
+    () => (readers.failure = new Error('a reader exited before it was ready')),
+    (error: unknown) => (readers.failure = error instanceof Error ? error : new Error(String(error))),
   );
   try {
     for (;;) {
       const v = Atomics.load(i32, index);
       if (v >= count) return;
-      if (failure !== null) throw failure;
+      if (readers.failure !== undefined) throw readers.failure;
       const w = Atomics.waitAsync(i32, index, v, 100);
       if (w.async) await w.value;
     }

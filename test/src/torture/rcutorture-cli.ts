@@ -55,7 +55,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const { help: _help, ...run } = options;
+  const { help, ...run } = options;
   try {
     const result = await runTorture({ ...run, log: (line) => console.log(line) });
     return result.ok ? 0 : 1;

@@ -93,8 +93,9 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     const data: TortureWorkerData = { heap: heap.share(), rootByte, poolSize, busted, seed, name };
     const worker = heap.watchWorker(new Worker(new URL(script, WORKER_DIR), { workerData: data }));
     const done = new Promise<Record<string, unknown>>((resolve) => {
-      worker.on('message', (m: Record<string, unknown>) => {
-        if (m['error'] !== undefined) failures.push(`${name}: ${String(m['error'])}`);
+      // A worker reports { error: its stack } when it fails (torture-*.ts).
+      worker.on('message', (m: Record<string, unknown> & { error?: string }) => {
+        if (m.error !== undefined) failures.push(`${name}: ${m.error}`);
         resolve(m);
       });
       worker.once('error', (error) => {

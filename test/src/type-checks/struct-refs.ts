@@ -13,12 +13,16 @@ import {
   type TypeStable,
 } from '@rcukit/runtime';
 
-const Sighand = defineStruct(
+export const Sighand = defineStruct(
   'sighand',
   { siglock: 'spinlock', count: 'refcount', flags: 'u32', wide: 'u64' },
   { typesafeByRcu: true },
 );
-const Task = defineStruct('task', { pid: 'i32', sighand: { rcu: () => Sighand }, comm: { array: 'u8', length: 16 } });
+export const Task = defineStruct('task', {
+  pid: 'i32',
+  sighand: { rcu: () => Sighand },
+  comm: { array: 'u8', length: 16 },
+});
 
 type SighandRef = StructRef<typeof Sighand>;
 type TaskRef = StructRef<typeof Task>;
@@ -35,7 +39,7 @@ export const publish = (t: TaskRef, s: SighandRef): void => {
 // @ts-expect-error a task is not type-stable
 export const notBrand = (t: TaskRef): TypeStable<unknown> => t;
 // @ts-expect-error handle fields are read-only
-export const readOnly = (s: SighandRef) => (s.siglock = s.siglock);
+export const readOnly = (s: SighandRef, t: SighandRef) => (s.siglock = t.siglock);
 // @ts-expect-error an rcu field holds only its target struct
 export const wrongTarget = (t: TaskRef) => (t.sighand = t);
 

@@ -51,8 +51,8 @@ export function cases(
   cache: KmemCache<typeof Item>,
   pool: MemPool,
 ): [string, (n: number) => void][] {
-  const slabLive: (ItemRef | null)[] = new Array(live).fill(null);
-  const jsLive: (JsItem | null)[] = new Array(live).fill(null);
+  const slabLive = new Array<ItemRef | null>(live).fill(null);
+  const jsLive = new Array<JsItem | null>(live).fill(null);
   const mallocLive = new Float64Array(live);
   const bytes = Item.layout.size;
   let sink = 0;
