@@ -33,6 +33,15 @@ import {
 import { atomicDec, atomicInc, atomicRead, atomicSet } from '../lib/bitops.js';
 import { EINVAL, lockdepAssertHeld } from '../lib/kernel.js';
 import {
+  initListHead,
+  initListNode,
+  listAddTail,
+  listDel,
+  listDelInit,
+  listForEachEntry,
+  listForEachEntrySafe,
+} from '../lib/list.js';
+import {
   ALUA_ACCESS_STATE_ACTIVE_NON_OPTIMIZED,
   ALUA_ACCESS_STATE_ACTIVE_OPTIMIZED,
   ALUA_ACCESS_STATE_LBA_DEPENDENT,
@@ -69,14 +78,7 @@ import {
   coreAluaUpdateTpgSecondaryMetadata,
   coreScsi3UaAllocate,
   cpuRelax,
-  initListHead,
-  initListNode,
   kstrtoul,
-  listAddTail,
-  listDel,
-  listDelInit,
-  listForEachEntry,
-  listForEachEntrySafe,
   lunDeveList,
   lunTgPtGpLink,
   msleepInterruptible,

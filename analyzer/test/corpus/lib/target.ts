@@ -1,9 +1,9 @@
 /**
  * @fileoverview The ALUA structures of the kernel corpus (include/target/target_core_base.h),
  * declared with the runtime's struct API, and the kernel functions around them that
- * drivers/target/target_core_alua.c calls but the corpus does not translate: list_head lists
- * (include/linux/list.h, only ever touched under a lock here), configfs names, unit attentions,
- * metadata files and the per-state CDB tables.
+ * drivers/target/target_core_alua.c calls but the corpus does not translate: configfs names,
+ * unit attentions, metadata files and the per-state CDB tables. Its list_head lists are only
+ * ever touched under a lock (lib/list.ts).
  *
  * A target port group (struct t10_alua_tg_pt_gp) lives in t10_alua_tg_pt_gp_cache, a plain
  * cache: init_se_kmem_caches() (drivers/target/target_core_transport.c) creates it with
@@ -14,6 +14,7 @@
  */
 
 import { defineStruct, type KmemCache, type StructDef, type StructRef } from '@rcukit/runtime';
+import type { ListHead, ListNode } from './list.js';
 
 type TgPtGpFields = {
   readonly tgPtGpLock: 'spinlock';
@@ -103,13 +104,6 @@ export interface SeCmd {
   readonly tTaskCdb: Uint8Array;
 }
 
-/** A list_head and an entry's list_head member, of entries of type T. */
-export interface ListHead<T> {
-  readonly first: T | null;
-}
-export interface ListNode<T> {
-  readonly entry: T;
-}
 /** struct se_dev_entry (an I_T nexus's view of a LUN): opaque here. */
 export interface SeDevEntry {
   readonly mappedLun: number;
@@ -162,16 +156,6 @@ export declare function tgPtGpLunList(tgPtGp: TgPtGpRef): ListHead<SeLunRef>;
 export declare function lunTgPtGpLink(lun: SeLunRef): ListNode<SeLunRef>;
 /** &lun->lun_deve_list. */
 export declare function lunDeveList(lun: SeLunRef): ListHead<SeDevEntry>;
-/** INIT_LIST_HEAD(), list_add_tail(), list_del(), list_del_init(). */
-export declare function initListHead<T>(head: ListHead<T>): void;
-export declare function initListNode<T>(node: ListNode<T>): void;
-export declare function listAddTail<T>(node: ListNode<T>, head: ListHead<T>): void;
-export declare function listDel<T>(node: ListNode<T>): void;
-export declare function listDelInit<T>(node: ListNode<T>): void;
-/** list_for_each_entry(): the entries, each read when the walk reaches it. */
-export declare function listForEachEntry<T>(head: ListHead<T>): Iterable<T>;
-/** list_for_each_entry_safe(): the same, the next entry read before the body runs. */
-export declare function listForEachEntrySafe<T>(head: ListHead<T>): Iterable<T>;
 
 /** config_item_name(&tg_pt_gp->tg_pt_gp_group.cg_item) / config_item_name(&lun->lun_group.cg_item). */
 export declare function tgPtGpName(tgPtGp: TgPtGpRef): string;
