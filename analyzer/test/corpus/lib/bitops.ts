@@ -56,3 +56,8 @@ export function atomicInc(obj: object, field: string): void {
 export function atomicDec(obj: object, field: string): void {
   Atomics.sub(currentHeap().views.i32, fieldIndex(obj, field), 1);
 }
+
+/** atomic_dec_and_test(&obj->field): decrement, and say whether the value reached zero. */
+export function atomicDecAndTest(obj: object, field: string): boolean {
+  return Atomics.sub(currentHeap().views.i32, fieldIndex(obj, field), 1) === 1;
+}
