@@ -3,6 +3,8 @@
  * translations use them: lists that are only ever read and written under a lock, never walked by
  * lockless readers. They are the rest of the kernel here, declared: a head and an entry's member
  * are opaque handles of this worker, and the operations keep the kernel's names and meaning.
+ * (The lists that lockless readers walk are the hlistNulls* lists of @rcukit/runtime, used
+ * directly by the translations; nothing declared here may be read outside its lock.)
  */
 
 /** A list_head (or hlist_head) of entries of type T. */
