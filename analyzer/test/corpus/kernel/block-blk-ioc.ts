@@ -4,8 +4,8 @@
  * are unlinked under ioc->lock and q->queue_lock and freed after a grace period.
  *
  * Source read: block/blk-ioc.c at Kingxukai/linux commit
- * 0291023e7330da28f2f7453c87c2ab7082d8360f (a mainline mirror, after "block: replace call_rcu
- * by kfree_rcu for simple kmem_cache_free callback").
+ * 0291023e7330da28f2f7453c87c2ab7082d8360f (a Linux tree from after "block: replace call_rcu
+ * by kfree_rcu for simple kmem_cache_free callback"; torvalds/linux as stored here predates it).
  * Functions: get_io_context, ioc_exit_icq, ioc_exit_icqs, ioc_destroy_icq, ioc_release_fn,
  * ioc_delay_free, ioc_clear_queue, put_io_context, exit_io_context, alloc_io_context,
  * ioc_lookup_icq, ioc_create_icq, ioc_find_get_icq, blk_ioc_init.
