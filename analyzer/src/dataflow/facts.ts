@@ -7,12 +7,13 @@
  * survives a join only if it holds on every incoming path, so "held on some paths" reads as
  * not held; a *may* fact (an object still awaiting revalidation, a read-side section that has
  * ended) survives if it holds on any path, so a rule sees the bad path.
+ *
+ * Read depth is an exact range with no cap: nesting any number of sections in straight-line
+ * code keeps exact depths. A loop that keeps taking (or dropping) the read lock would grow the
+ * range forever; the solver widens such a range to unbounded (widenStates) after a few rounds.
  */
 
 import type { ts } from 'ts-morph';
-
-/** Read-lock depth is capped so that a lock taken in a loop without unlock still reaches a fixpoint. */
-export const MAX_READ_DEPTH = 8;
 
 /** A spinlock known to be held. Keyed by the lock expression's text (`sighand.siglock`). */
 export interface LockFact {
@@ -79,9 +80,9 @@ export interface TestResult {
 }
 
 export interface FactState {
-  /** Fewest read-side sections held on any path. */
+  /** Fewest read-side sections held on any path (-Infinity once a loop widened it). */
   readonly readMin: number;
-  /** Most read-side sections held on any path. */
+  /** Most read-side sections held on any path (Infinity once a loop widened it). */
   readonly readMax: number;
   /** Paths with different depths already met (and were reported); later balance checks stay quiet. */
   readonly readTainted: boolean;
@@ -273,17 +274,27 @@ export function statesEqual(a: FactState, b: FactState): boolean {
 // ---------------------------------------------------------------------------------------------
 
 export function withRead(s: FactState, delta: number): FactState {
-  const clamp = (n: number): number => Math.max(-MAX_READ_DEPTH, Math.min(MAX_READ_DEPTH, n));
   const w = s.readWhen;
   return {
     ...s,
-    readMin: clamp(s.readMin + delta),
-    readMax: clamp(s.readMax + delta),
+    readMin: s.readMin + delta,
+    readMax: s.readMax + delta,
     readWhen:
-      w === undefined
-        ? undefined
-        : { sym: w.sym, whenTrue: clamp(w.whenTrue + delta), whenFalse: clamp(w.whenFalse + delta) },
+      w === undefined ? undefined : { sym: w.sym, whenTrue: w.whenTrue + delta, whenFalse: w.whenFalse + delta },
   };
+}
+
+/**
+ * Widening for the solver: `next` (already joined with `prev`) at a block whose entry keeps
+ * changing. A read-depth bound that moved again is set to unbounded, so that a loop taking the
+ * read lock without releasing it reaches a fixpoint; every other fact has finite height. The
+ * range is then tainted (the imbalance is reported where the paths met, not again downstream).
+ */
+export function widenStates(prev: FactState, next: FactState): FactState {
+  const readMin = next.readMin < prev.readMin ? -Infinity : next.readMin;
+  const readMax = next.readMax > prev.readMax ? Infinity : next.readMax;
+  if (readMin === next.readMin && readMax === next.readMax) return next;
+  return { ...next, readMin, readMax, readTainted: true, readWhen: undefined };
 }
 
 export function withLock(s: FactState, fact: LockFact): FactState {

@@ -27,6 +27,7 @@ import {
   withRead,
   withAssume,
   withTest,
+  widenStates,
 } from './facts.js';
 import type { ForwardProblem } from './solver.js';
 
@@ -63,6 +64,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   equals(a: FactState, b: FactState): boolean {
     return statesEqual(a, b);
+  }
+
+  widen(prev: FactState, next: FactState): FactState {
+    return widenStates(prev, next);
   }
 
   private emit(e: FactEvent): void {
@@ -264,7 +269,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       case 'refcountDecAndTest': {
         const sym = this.lockRef(c.arguments[0])?.sym;
         this.emit({ kind: 'refPut', node: c, sym, state: s });
-        return sym === undefined ? s : this.dropRef(s, sym, c);
+        return sym === undefined ? s : this.dropRef(s, sym);
       }
       case 'tablePut':
       case 'kmemCacheFree':
@@ -295,12 +300,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     return withObj(s, sym, { ...newObj('unknown', o.loadSite, o.loadDepth), sectionEnded: o.sectionEnded });
   }
 
-  private dropRef(s: FactState, sym: ts.Symbol, site: ts.Node): FactState {
+  private dropRef(s: FactState, sym: ts.Symbol): FactState {
     const o = s.objs.get(sym);
     if (o === undefined) return s;
     // Dropping a reference is a release, not an escape: what follows (freeing the object when
     // the count hit zero) is the holder's right, so the object is not marked unprotected here.
-    void site;
     return withObj(s, sym, { ...o, refHeld: undefined, pending: o.pending?.kind === 'ref' ? undefined : o.pending });
   }
 
@@ -336,7 +340,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     for (const i of summary.releasesRefOf) {
       const a = c.arguments[i];
       const sym = a !== undefined && ts.isIdentifier(skipParens(a)) ? this.symbolOf(skipParens(a)) : undefined;
-      if (sym !== undefined) out = this.dropRef(out, sym, c);
+      if (sym !== undefined) out = this.dropRef(out, sym);
     }
     return out;
   }

@@ -76,7 +76,8 @@ export default defineRule({
             messageId: 'depthDiffersAtBackEdge',
             data: {
               a: d,
-              b: bad.state.readMax !== d ? bad.state.readMax : bad.state.readMin,
+              // A widened bound is unbounded: quote the finite side (one iteration's change).
+              b: Number.isFinite(bad.state.readMax) && bad.state.readMax !== d ? bad.state.readMax : bad.state.readMin,
               lineB: lastLineOf(bad.edge.from, anchorNode),
             },
           });
