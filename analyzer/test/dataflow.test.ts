@@ -9,11 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { CfgBuilder } from '../src/cfg/cfg-builder.js';
 import {
   emptyState,
+  forget,
+  isStable,
   joinStates,
   newObj,
   statesEqual,
   withLock,
   withObj,
+  withAssume,
   withRead,
   widenStates,
 } from '../src/dataflow/facts.js';
@@ -62,6 +65,29 @@ describe('facts lattice', () => {
     expect(joinStates(plain, withObj(emptyState(), symB!, newObj('fresh', site, 0))).objs.get(symB!)?.origin).toBe(
       'fresh',
     );
+  });
+
+  it('keeps what holds of an object where the other path knows it is null', () => {
+    const site = sf.statements[1]!;
+    const pinned = withLock(withObj(emptyState(), symA!, { ...newObj('rcu', site, 1), refHeld: site }), {
+      key: 'a.lock',
+      obj: symA!,
+      field: 'lock',
+      site,
+      must: true,
+      when: undefined,
+    });
+    const isNull = withAssume(emptyState(), symA!, false);
+    const j = joinStates(pinned, isNull);
+    expect(j.objs.get(symA!)?.refHeld).toBe(site);
+    // Held exactly where `a` is non-null: that keeps `a` stable, and a test of `a` settles it.
+    expect(j.locks.get('a.lock')).toMatchObject({ must: false, when: { sym: symA, value: true } });
+    expect(isStable(j, symA!)).toBe(true);
+    // Assigning `a` ends the correlation.
+    const f = forget(j, symA!);
+    expect(f.locks.get('a.lock')?.when).toBeUndefined();
+    expect(isStable(f, symA!)).toBe(true); // still referenced
+    expect(joinStates(pinned, emptyState()).objs.get(symA!)?.refHeld).toBeUndefined();
   });
 
   it('keeps exact read depth at any nesting, and widens a growing range to unbounded', () => {

@@ -26,6 +26,8 @@ function signature(s: FactState): string | undefined {
 function depthText(s: FactState): string {
   const w = s.readWhen;
   if (s.readMin === s.readMax || w === undefined) return String(s.readMin);
+  if (w.stale === true)
+    return `${w.whenTrue} if \`${w.sym.name}\` was true before it was reassigned and ${w.whenFalse} otherwise`;
   return `${w.whenTrue} when \`${w.sym.name}\` is true and ${w.whenFalse} otherwise`;
 }
 
