@@ -71,8 +71,8 @@ export function inferSummary(
     if (expr === undefined) continue;
     if (isNullish(expr)) continue;
     const x = skipParens(expr);
-    // Sentinels (`'again'`, -1) are not references.
-    if (ts.isLiteralExpression(x) || ts.isPrefixUnaryExpression(x)) continue;
+    // Sentinels (`'again'`, -1, an ERR_PTR object) are not references.
+    if (ts.isLiteralExpression(x) || ts.isPrefixUnaryExpression(x) || !ctx.primitives.isTypeStableExpr(x)) continue;
     sawValue = true;
     const sym = ts.isIdentifier(x) ? ctx.checker.getSymbolAtLocation(x) : undefined;
     if (sym === undefined) {
