@@ -116,6 +116,11 @@ function declaringFunction(d: ts.Node): ts.Node {
   return n;
 }
 
+/** Code that runs in its own activation, not where it is written: functions, class fields and static blocks. */
+function runsElsewhere(n: ts.Node): boolean {
+  return isFunctionLike(n) || ts.isClassStaticBlockDeclaration(n) || ts.isPropertyDeclaration(n);
+}
+
 const nestedAssignment = new WeakMap<ts.Symbol, boolean>();
 
 /** Whether a function nested in the declaring one writes `sym` (compared by symbol, not by name). */
@@ -124,15 +129,14 @@ function assignedInNestedFunction(sym: ts.Symbol, d: ts.Node, checker: ts.TypeCh
   if (cached !== undefined) return cached;
   const owner = declaringFunction(d);
   let found = false;
-  const visit = (n: ts.Node, nested: boolean): void => {
-    if (found) return;
-    if (nested && ts.isIdentifier(n) && n.text === sym.name && isWriteTarget(n) && writtenSymbol(n, checker) === sym) {
+  // A work stack, not recursion: generated code nests expressions thousands deep.
+  const work: Array<[ts.Node, boolean]> = [[owner, false]];
+  while (!found && work.length > 0) {
+    const [n, nested] = work.pop()!;
+    if (nested && ts.isIdentifier(n) && n.text === sym.name && isWriteTarget(n) && writtenSymbol(n, checker) === sym)
       found = true;
-      return;
-    }
-    ts.forEachChild(n, (c) => visit(c, nested || (isFunctionLike(c) && c !== owner)));
-  };
-  visit(owner, false);
+    else ts.forEachChild(n, (c) => void work.push([c, nested || (runsElsewhere(c) && c !== owner)]));
+  }
   nestedAssignment.set(sym, found);
   return found;
 }

@@ -51,6 +51,9 @@ export interface RefinementHost {
   emit(e: FactEvent): void;
 }
 
+/** How deep `!`, `&&`, `||` may nest in a condition kept in a variable (refined recursively). */
+const MAX_KEPT_CONDITION_DEPTH = 32;
+
 /** The acquisitions a stored re-check was evaluated after (TestResult.pendingAt); undefined for a direct test. */
 type Snapshot = ReadonlyMap<ts.Symbol, ts.Node | undefined> | undefined;
 
@@ -124,7 +127,7 @@ export class BranchRefiner {
         return this.refineCall(s, call, wantsTrue === truthy, snap);
       }
     }
-    const out = equal ? this.identityChecked(s, c, snap) : s;
+    const out = isEq || isNe ? this.identityChecked(s, c, equal, snap) : s;
     return this.scoreChecked(out, c, truthy, snap);
   }
 
@@ -236,10 +239,9 @@ export class BranchRefiner {
       const sym = this.argSymbol(call, summary.pinsParam);
       if (sym !== undefined) out = this.pinned(out, sym, call, success);
     }
-    if (!success) return out;
     for (const i of summary.validatesParams) {
       const sym = this.argSymbol(call, i);
-      if (sym !== undefined) out = this.rechecked(out, sym, call, snap);
+      if (sym !== undefined) out = this.rechecked(out, sym, call, success, snap);
     }
     for (const i of summary.revalidatesParams) {
       const arg = call.arguments[i];
@@ -247,7 +249,7 @@ export class BranchRefiner {
       const source = root === undefined ? undefined : this.host.symbolOf(root);
       if (source === undefined) continue;
       for (const [sym, o] of out.objs) {
-        if (sym === source || this.loadedFrom(o, source, out)) out = this.rechecked(out, sym, call, snap);
+        if (sym === source || this.loadedFrom(o, source, out)) out = this.rechecked(out, sym, call, success, snap);
       }
     }
     return out;
@@ -283,23 +285,29 @@ export class BranchRefiner {
   }
 
   /**
-   * A re-check of `sym` passed at `check`: an acquired object is revalidated (for a re-check
-   * kept in a variable, only if it was evaluated after this acquisition); one not acquired yet
-   * is marked checked too early (a key check before the increment proves nothing).
+   * A re-check of `sym` at `check`, passed or failed. Passed: an acquired object is
+   * revalidated (for a re-check kept in a variable, only if it was evaluated after this
+   * acquisition); one not acquired yet is marked checked too early (a key check before the
+   * increment proves nothing). Failed after the acquisition: the object is another one here,
+   * and what remains to do is release it.
    */
-  private rechecked(s: FactState, sym: ts.Symbol, check: ts.Node, snap: Snapshot): FactState {
+  private rechecked(s: FactState, sym: ts.Symbol, check: ts.Node, passed: boolean, snap: Snapshot): FactState {
     const fact = s.objs.get(sym);
     if (fact === undefined) return s;
     if (fact.pending !== undefined) {
       if (snap !== undefined && snap.get(sym) !== fact.pending.site) return s;
-      return withObj(s, sym, { ...fact, pending: undefined });
+      return withObj(s, sym, { ...fact, pending: passed ? undefined : { ...fact.pending, failed: check } });
     }
-    if (fact.origin === 'rcu' && fact.refHeld === undefined) return withObj(s, sym, { ...fact, keyChecked: check });
+    if (passed && fact.origin === 'rcu' && fact.refHeld === undefined)
+      return withObj(s, sym, { ...fact, keyChecked: check });
     return s;
   }
 
-  /** On the branch where `a === b` holds: an acquired object compared with a fresh re-read is revalidated. */
-  private identityChecked(s: FactState, eq: ts.BinaryExpression, snap: Snapshot): FactState {
+  /**
+   * An identity or key comparison: where `a === b` holds an acquired object compared with a
+   * fresh re-read is revalidated; where it does not, that re-check failed.
+   */
+  private identityChecked(s: FactState, eq: ts.BinaryExpression, equal: boolean, snap: Snapshot): FactState {
     let out = s;
     for (const [side, other] of [
       [eq.left, eq.right],
@@ -309,9 +317,9 @@ export class BranchRefiner {
       const root = rootIdentifier(side);
       const sym = root === undefined ? undefined : this.host.symbolOf(root);
       if (sym === undefined || this.mentions(other, sym)) continue;
-      out = this.rechecked(out, sym, eq, snap);
+      out = this.rechecked(out, sym, eq, equal, snap);
     }
-    return this.sameObject(out, eq);
+    return equal ? this.sameObject(out, eq) : out;
   }
 
   /**
@@ -376,12 +384,12 @@ export class BranchRefiner {
     const summary = scorer(call);
     if (summary === undefined || !ts.isCallExpression(call)) return s;
     const atLeast = atLeastBranch(c.operatorToken.kind, callOnLeft);
-    if (atLeast === undefined || atLeast !== truthy) return s;
+    if (atLeast === undefined) return s;
     const other = callOnLeft ? right : left;
     let out = s;
     for (const i of summary.scoresParams) {
       const sym = this.argSymbol(call, i);
-      if (sym !== undefined && !this.mentions(other, sym)) out = this.rechecked(out, sym, c, snap);
+      if (sym !== undefined && !this.mentions(other, sym)) out = this.rechecked(out, sym, c, atLeast === truthy, snap);
     }
     return out;
   }
@@ -395,26 +403,26 @@ export class BranchRefiner {
     if (!this.refinable(s, init)) return undefined;
     const mentions = new Set<ts.Symbol>();
     const pendingAt = new Map<ts.Symbol, ts.Node | undefined>();
-    const visit = (n: ts.Node): void => {
-      if (ts.isIdentifier(n)) {
-        const sym = this.host.symbolOf(n);
-        if (sym === undefined) return;
+    const work: ts.Node[] = [init];
+    while (work.length > 0) {
+      const n = work.pop()!;
+      const sym = ts.isIdentifier(n) ? this.host.symbolOf(n) : undefined;
+      if (sym !== undefined) {
         mentions.add(sym);
         const o = s.objs.get(sym);
         if (o !== undefined) pendingAt.set(sym, o.pending?.site);
-        return;
-      }
-      if (ts.isPropertyAccessExpression(n)) visit(n.expression);
-      else ts.forEachChild(n, visit);
-    };
-    visit(init);
+      } else if (ts.isPropertyAccessExpression(n)) work.push(n.expression);
+      else if (!ts.isIdentifier(n)) ts.forEachChild(n, (c) => void work.push(c));
+    }
     return { cond: init, mentions, pendingAt };
   }
 
-  private refinable(s: FactState, e: ts.Expression): boolean {
+  private refinable(s: FactState, e: ts.Expression, depth = 0): boolean {
+    // A condition kept in a variable is a few operands; a generated chain of thousands is none.
+    if (depth > MAX_KEPT_CONDITION_DEPTH) return false;
     const x = skipParens(e);
     if (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken)
-      return this.refinable(s, x.operand);
+      return this.refinable(s, x.operand, depth + 1);
     if (ts.isIdentifier(x)) {
       const sym = this.host.symbolOf(x);
       return sym !== undefined && s.tests.has(sym);
@@ -431,7 +439,7 @@ export class BranchRefiner {
     if (!ts.isBinaryExpression(x)) return false;
     const op = x.operatorToken.kind;
     if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken)
-      return this.refinable(s, x.left) || this.refinable(s, x.right);
+      return this.refinable(s, x.left, depth + 1) || this.refinable(s, x.right, depth + 1);
     const tracked = (side: ts.Expression): boolean => {
       const root = rootIdentifier(side);
       const sym = root === undefined ? undefined : this.host.symbolOf(root);
@@ -446,8 +454,14 @@ export class BranchRefiner {
   }
 
   private mentions(e: ts.Node, sym: ts.Symbol): boolean {
-    if (ts.isIdentifier(e)) return this.host.symbolOf(e) === sym;
-    return ts.forEachChild(e, (c) => (this.mentions(c, sym) ? true : undefined)) === true;
+    const work = [e];
+    while (work.length > 0) {
+      const n = work.pop()!;
+      if (ts.isIdentifier(n)) {
+        if (this.host.symbolOf(n) === sym) return true;
+      } else ts.forEachChild(n, (c) => void work.push(c));
+    }
+    return false;
   }
 }
 

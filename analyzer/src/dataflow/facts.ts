@@ -55,6 +55,11 @@ export interface PendingValidation {
   readonly site: ts.Node;
   /** For references: a key check made *before* the increment, which proves nothing. */
   readonly checkedBefore: ts.Node | undefined;
+  /**
+   * Must: on this path a re-check after the acquisition failed (its mismatch branch), so the
+   * object is known to be another one; what the code may still do is release it.
+   */
+  readonly failed?: ts.Node | undefined;
 }
 
 export interface ObjFact {
@@ -176,6 +181,14 @@ function joinOrigin(a: Origin, b: Origin): Origin {
   return 'unknown';
 }
 
+function joinPending(
+  a: PendingValidation | undefined,
+  b: PendingValidation | undefined,
+): PendingValidation | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return a.failed === undefined || b.failed !== undefined ? a : { ...a, failed: undefined };
+}
+
 function joinObj(a: ObjFact | undefined, b: ObjFact | undefined, otherIsNull: boolean): ObjFact {
   if (a === undefined || b === undefined) {
     const x = (a ?? b)!;
@@ -190,7 +203,7 @@ function joinObj(a: ObjFact | undefined, b: ObjFact | undefined, otherIsNull: bo
     loadSite: a.loadSite ?? b.loadSite,
     loadDepth: Math.max(a.loadDepth, b.loadDepth),
     refHeld: a.refHeld !== undefined && b.refHeld !== undefined ? a.refHeld : undefined,
-    pending: a.pending ?? b.pending,
+    pending: joinPending(a.pending, b.pending),
     sectionEnded: a.sectionEnded ?? b.sectionEnded,
     incFailed: a.incFailed ?? b.incFailed,
     keyChecked: a.keyChecked ?? b.keyChecked,
@@ -280,6 +293,7 @@ function objEquals(a: ObjFact, b: ObjFact): boolean {
     a.loadDepth === b.loadDepth &&
     a.refHeld === b.refHeld &&
     a.pending?.site === b.pending?.site &&
+    a.pending?.failed === b.pending?.failed &&
     a.pending?.checkedBefore === b.pending?.checkedBefore &&
     a.sectionEnded === b.sectionEnded &&
     a.incFailed === b.incFailed &&

@@ -571,6 +571,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
           [...summary.acquires, ...summary.releases].some((l) => l.startsWith(`${name}.`))
         )
           return;
+        // On the mismatch branch of a re-check, handing the object to a function the checker
+        // cannot see into (a library's `fput(file)`, `dma_fence_put(fence)`) is the release the
+        // failed re-check calls for.
+        if (summary === undefined && s.objs.get(sym)?.pending?.failed !== undefined) return;
         how = 'arg';
       }
     } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === child) {
