@@ -1,6 +1,6 @@
 /**
  * @fileoverview The facts lattice and the solver: must-facts intersect at joins, may-facts
- * union, loops reach a fixpoint with a capped read depth, and branch refinement makes
+ * union, loops reach a fixpoint by widening read depth, and branch refinement makes
  * refcountIncNotZero / spinTrylock facts hold only on their success edge.
  */
 
@@ -9,13 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { CfgBuilder } from '../src/cfg/cfg-builder.js';
 import {
   emptyState,
+  forget,
+  isStable,
   joinStates,
-  MAX_READ_DEPTH,
   newObj,
   statesEqual,
   withLock,
   withObj,
+  withAssume,
   withRead,
+  widenStates,
 } from '../src/dataflow/facts.js';
 import { solveForward, type ForwardProblem } from '../src/dataflow/solver.js';
 
@@ -64,11 +67,38 @@ describe('facts lattice', () => {
     );
   });
 
-  it('caps read depth so loops terminate', () => {
+  it('keeps what holds of an object where the other path knows it is null', () => {
+    const site = sf.statements[1]!;
+    const pinned = withLock(withObj(emptyState(), symA!, { ...newObj('rcu', site, 1), refHeld: site }), {
+      key: 'a.lock',
+      obj: symA!,
+      field: 'lock',
+      site,
+      must: true,
+      when: undefined,
+    });
+    const isNull = withAssume(emptyState(), symA!, false);
+    const j = joinStates(pinned, isNull);
+    expect(j.objs.get(symA!)?.refHeld).toBe(site);
+    // Held exactly where `a` is non-null: that keeps `a` stable, and a test of `a` settles it.
+    expect(j.locks.get('a.lock')).toMatchObject({ must: false, when: { sym: symA, value: true } });
+    expect(isStable(j, symA!)).toBe(true);
+    // Assigning `a` ends the correlation.
+    const f = forget(j, symA!);
+    expect(f.locks.get('a.lock')?.when).toBeUndefined();
+    expect(isStable(f, symA!)).toBe(true); // still referenced
+    expect(joinStates(pinned, emptyState()).objs.get(symA!)?.refHeld).toBeUndefined();
+  });
+
+  it('keeps exact read depth at any nesting, and widens a growing range to unbounded', () => {
     let s = emptyState();
     for (let i = 0; i < 100; i++) s = withRead(s, 1);
-    expect(s.readMax).toBe(MAX_READ_DEPTH);
-    expect(statesEqual(s, withRead(s, 1))).toBe(true);
+    expect([s.readMin, s.readMax]).toEqual([100, 100]);
+    const grown = joinStates(s, withRead(s, 1));
+    const w = widenStates(s, grown);
+    expect([w.readMin, w.readMax, w.readTainted]).toEqual([100, Infinity, true]);
+    expect(statesEqual(w, widenStates(w, joinStates(w, withRead(w, 1))))).toBe(true);
+    expect(widenStates(s, s)).toBe(s);
   });
 });
 
@@ -80,7 +110,7 @@ describe('forward solver', () => {
     ).compilerNode;
     const fn = file.statements[0] as ts.FunctionDeclaration;
     const cfg = CfgBuilder.build(fn, 1);
-    // Each call to g() enters one more section (a leaking helper): depth grows until the cap.
+    // Each call to g() enters one more section (a leaking helper): depth grows until widened.
     const problem: ForwardProblem<ReturnType<typeof emptyState>> = {
       initial: emptyState(),
       transferBlock: (b, s) =>
@@ -91,11 +121,12 @@ describe('forward solver', () => {
       transferEdge: (_e, s) => s,
       join: joinStates,
       equals: statesEqual,
+      widen: widenStates,
     };
     const sol = solveForward(cfg, problem);
     expect(sol.capped).toBe(false);
     const exit = sol.entry.get(cfg.exit)!;
     expect(exit.readMin).toBe(0);
-    expect(exit.readMax).toBe(MAX_READ_DEPTH);
+    expect(exit.readMax).toBe(Infinity);
   });
 });

@@ -7,12 +7,13 @@
  * survives a join only if it holds on every incoming path, so "held on some paths" reads as
  * not held; a *may* fact (an object still awaiting revalidation, a read-side section that has
  * ended) survives if it holds on any path, so a rule sees the bad path.
+ *
+ * Read depth is an exact range with no cap: nesting any number of sections in straight-line
+ * code keeps exact depths. A loop that keeps taking (or dropping) the read lock would grow the
+ * range forever; the solver widens such a range to unbounded (widenStates) after a few rounds.
  */
 
 import type { ts } from 'ts-morph';
-
-/** Read-lock depth is capped so that a lock taken in a loop without unlock still reaches a fixpoint. */
-export const MAX_READ_DEPTH = 8;
 
 /** A spinlock known to be held. Keyed by the lock expression's text (`sighand.siglock`). */
 export interface LockFact {
@@ -26,9 +27,10 @@ export interface LockFact {
   /** Held on every path (true) or only some (false). */
   readonly must: boolean;
   /**
-   * Taken under the branch assumption `sym === value` (`if (shared) spinLock(l)`): where the
-   * paths meet the lock is held on some paths only, but a later test of the same condition
-   * tells which (`if (shared) spinUnlock(l)` is then balanced).
+   * Taken under the branch assumption that `sym` is truthy (`value`) or falsy: where the paths
+   * meet the lock is held on some paths only, but a later test of the same condition tells
+   * which (`if (shared) spinUnlock(l)` is then balanced). A lock on an object that is null on
+   * the other path is held exactly when that object is non-null (`when` = the object, true).
    */
   readonly when: { readonly sym: ts.Symbol; readonly value: boolean } | undefined;
 }
@@ -53,6 +55,11 @@ export interface PendingValidation {
   readonly site: ts.Node;
   /** For references: a key check made *before* the increment, which proves nothing. */
   readonly checkedBefore: ts.Node | undefined;
+  /**
+   * Must: on this path a re-check after the acquisition failed (its mismatch branch), so the
+   * object is known to be another one; what the code may still do is release it.
+   */
+  readonly failed?: ts.Node | undefined;
 }
 
 export interface ObjFact {
@@ -73,22 +80,38 @@ export interface ObjFact {
   readonly keyChecked: ts.Node | undefined;
 }
 
-/** A boolean variable holding the result of refcountIncNotZero / spinTrylock on an object. */
+/**
+ * A variable holding a condition tested later (`const ok = refcountIncNotZero(x.refcnt)`,
+ * `const current = ok && x === slot.x`): a branch on the variable refines the state as a branch
+ * on `cond` would.
+ */
 export interface TestResult {
-  readonly call: ts.CallExpression;
+  readonly cond: ts.Expression;
+  /** The variables `cond` reads: assigning one of them ends the correlation. */
+  readonly mentions: ReadonlySet<ts.Symbol>;
+  /**
+   * For each tracked object `cond` reads, the acquisition it awaited revalidation from when
+   * `cond` was evaluated (undefined: none). A re-check kept in a variable counts only for that
+   * acquisition: one evaluated before the lock or the reference proves nothing after it.
+   */
+  readonly pendingAt: ReadonlyMap<ts.Symbol, ts.Node | undefined>;
 }
 
 export interface FactState {
-  /** Fewest read-side sections held on any path. */
+  /** Fewest read-side sections held on any path (-Infinity once a loop widened it). */
   readonly readMin: number;
-  /** Most read-side sections held on any path. */
+  /** Most read-side sections held on any path (Infinity once a loop widened it). */
   readonly readMax: number;
   /** Paths with different depths already met (and were reported); later balance checks stay quiet. */
   readonly readTainted: boolean;
   readonly locks: ReadonlyMap<string, LockFact>;
   readonly objs: ReadonlyMap<ts.Symbol, ObjFact>;
   readonly tests: ReadonlyMap<ts.Symbol, TestResult>;
-  /** Branch assumptions on unchanging boolean conditions (parameters, consts), most recent last. */
+  /**
+   * Branch assumptions, most recent last: the variable is truthy (true) or falsy (false); for
+   * an object reference, non-null or null. Kept only on variables nothing changes behind the
+   * graph's back (assignments.ts), and forgotten at each assignment (forget).
+   */
   readonly assume: ReadonlyMap<ts.Symbol, boolean>;
   /**
    * Read depth that depends on an unchanging condition (`if (fast) rcuReadLock();`): the
@@ -101,6 +124,11 @@ export interface ReadWhen {
   readonly sym: ts.Symbol;
   readonly whenTrue: number;
   readonly whenFalse: number;
+  /**
+   * `sym` was assigned since: the depth still differs by its old value, which no test can
+   * settle any more (`[locked] = …` between `if (locked) rcuReadLock()` and the unlock).
+   */
+  readonly stale?: true;
 }
 
 /**
@@ -153,10 +181,21 @@ function joinOrigin(a: Origin, b: Origin): Origin {
   return 'unknown';
 }
 
-function joinObj(a: ObjFact | undefined, b: ObjFact | undefined): ObjFact {
+function joinPending(
+  a: PendingValidation | undefined,
+  b: PendingValidation | undefined,
+): PendingValidation | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return a.failed === undefined || b.failed !== undefined ? a : { ...a, failed: undefined };
+}
+
+function joinObj(a: ObjFact | undefined, b: ObjFact | undefined, otherIsNull: boolean): ObjFact {
   if (a === undefined || b === undefined) {
-    // Tracked on one path only (assigned in one branch): keep may-facts, drop must-facts.
     const x = (a ?? b)!;
+    // Null on the other path: no object there, so nothing is owed on it; whatever holds of the
+    // object holds wherever there is one (`if (obj) { pin … }`, `obj = null; break out`).
+    if (otherIsNull) return x;
+    // Tracked on one path only (assigned in one branch): keep may-facts, drop must-facts.
     return { ...x, refHeld: undefined };
   }
   return {
@@ -164,47 +203,70 @@ function joinObj(a: ObjFact | undefined, b: ObjFact | undefined): ObjFact {
     loadSite: a.loadSite ?? b.loadSite,
     loadDepth: Math.max(a.loadDepth, b.loadDepth),
     refHeld: a.refHeld !== undefined && b.refHeld !== undefined ? a.refHeld : undefined,
-    pending: a.pending ?? b.pending,
+    pending: joinPending(a.pending, b.pending),
     sectionEnded: a.sectionEnded ?? b.sectionEnded,
     incFailed: a.incFailed ?? b.incFailed,
     keyChecked: a.keyChecked ?? b.keyChecked,
   };
 }
 
+/**
+ * Held on one side only (`mine`), not on `other`: held on some paths, but exactly when a
+ * condition `other` assumed the opposite of holds — preferably that the lock's own object is
+ * non-null (it is null on the other path), else the assumption it was taken under, else any.
+ */
+function oneSidedLock(l: LockFact, mine: FactState, other: FactState): LockFact {
+  const opposite = (sym: ts.Symbol, value: boolean): boolean => other.assume.get(sym) === !value;
+  let when: LockFact['when'];
+  if (!l.must) when = l.when !== undefined && opposite(l.when.sym, l.when.value) ? l.when : undefined;
+  else if (l.obj !== undefined && other.assume.get(l.obj) === false) when = { sym: l.obj, value: true };
+  else if (l.when !== undefined && opposite(l.when.sym, l.when.value)) when = l.when;
+  else {
+    for (const [sym, v] of mine.assume) if (opposite(sym, v)) when = { sym, value: v };
+  }
+  return { ...l, must: false, when };
+}
+
+function sameCondition(a: LockFact['when'], b: LockFact['when']): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.sym === b.sym && a.value === b.value);
+}
+
+function sameTest(a: TestResult | undefined, b: TestResult | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.cond !== b.cond || a.pendingAt.size !== b.pendingAt.size) return false;
+  for (const [sym, site] of a.pendingAt) if (b.pendingAt.get(sym) !== site) return false;
+  return true;
+}
+
 export function joinStates(a: FactState, b: FactState): FactState {
   const readMin = Math.min(a.readMin, b.readMin);
   const readMax = Math.max(a.readMax, b.readMax);
   const locks = new Map<string, LockFact>();
-  // Held on one side only: remember the condition if the other side assumed its opposite.
-  const oneSided = (l: LockFact, other: FactState): LockFact => ({
-    ...l,
-    must: false,
-    when: l.when !== undefined && other.assume.get(l.when.sym) === !l.when.value ? l.when : undefined,
-  });
   for (const [k, la] of a.locks) {
     const lb = b.locks.get(k);
     locks.set(
       k,
       lb === undefined
-        ? oneSided(la, b)
-        : { ...la, must: la.must && lb.must, when: la.when === lb.when ? la.when : undefined },
+        ? oneSidedLock(la, a, b)
+        : { ...la, must: la.must && lb.must, when: sameCondition(la.when, lb.when) ? la.when : undefined },
     );
   }
-  for (const [k, lb] of b.locks) if (!a.locks.has(k)) locks.set(k, oneSided(lb, a));
+  for (const [k, lb] of b.locks) if (!a.locks.has(k)) locks.set(k, oneSidedLock(lb, b, a));
   const assume = new Map<ts.Symbol, boolean>();
   for (const [sym, v] of a.assume) if (b.assume.get(sym) === v) assume.set(sym, v);
   const objs = new Map<ts.Symbol, ObjFact>();
-  for (const [s, oa] of a.objs) objs.set(s, joinObj(oa, b.objs.get(s)));
-  for (const [s, ob] of b.objs) if (!a.objs.has(s)) objs.set(s, joinObj(undefined, ob));
+  for (const [s, oa] of a.objs) objs.set(s, joinObj(oa, b.objs.get(s), b.assume.get(s) === false));
+  for (const [s, ob] of b.objs) if (!a.objs.has(s)) objs.set(s, joinObj(undefined, ob, a.assume.get(s) === false));
   const tests = new Map<ts.Symbol, TestResult>();
-  for (const [s, ta] of a.tests) if (b.tests.get(s)?.call === ta.call) tests.set(s, ta);
+  for (const [s, ta] of a.tests) if (sameTest(ta, b.tests.get(s))) tests.set(s, ta);
   const correlated = !a.readTainted && !b.readTainted ? correlatedDepth(a, b) : undefined;
   const sameWhen =
     a.readWhen !== undefined &&
     b.readWhen !== undefined &&
     a.readWhen.sym === b.readWhen.sym &&
     a.readWhen.whenTrue === b.readWhen.whenTrue &&
-    a.readWhen.whenFalse === b.readWhen.whenFalse;
+    a.readWhen.whenFalse === b.readWhen.whenFalse &&
+    a.readWhen.stale === b.readWhen.stale;
   return {
     readMin,
     readMax,
@@ -231,6 +293,7 @@ function objEquals(a: ObjFact, b: ObjFact): boolean {
     a.loadDepth === b.loadDepth &&
     a.refHeld === b.refHeld &&
     a.pending?.site === b.pending?.site &&
+    a.pending?.failed === b.pending?.failed &&
     a.pending?.checkedBefore === b.pending?.checkedBefore &&
     a.sectionEnded === b.sectionEnded &&
     a.incFailed === b.incFailed &&
@@ -244,7 +307,8 @@ export function statesEqual(a: FactState, b: FactState): boolean {
   if (
     a.readWhen?.sym !== b.readWhen?.sym ||
     a.readWhen?.whenTrue !== b.readWhen?.whenTrue ||
-    a.readWhen?.whenFalse !== b.readWhen?.whenFalse
+    a.readWhen?.whenFalse !== b.readWhen?.whenFalse ||
+    a.readWhen?.stale !== b.readWhen?.stale
   )
     return false;
   if (
@@ -256,7 +320,13 @@ export function statesEqual(a: FactState, b: FactState): boolean {
     return false;
   for (const [k, la] of a.locks) {
     const lb = b.locks.get(k);
-    if (lb === undefined || lb.must !== la.must || lb.site !== la.site || lb.obj !== la.obj || lb.when !== la.when)
+    if (
+      lb === undefined ||
+      lb.must !== la.must ||
+      lb.site !== la.site ||
+      lb.obj !== la.obj ||
+      !sameCondition(lb.when, la.when)
+    )
       return false;
   }
   for (const [sym, v] of a.assume) if (b.assume.get(sym) !== v) return false;
@@ -264,7 +334,7 @@ export function statesEqual(a: FactState, b: FactState): boolean {
     const ob = b.objs.get(s);
     if (ob === undefined || !objEquals(oa, ob)) return false;
   }
-  for (const [s, ta] of a.tests) if (b.tests.get(s)?.call !== ta.call) return false;
+  for (const [s, ta] of a.tests) if (!sameTest(ta, b.tests.get(s))) return false;
   return true;
 }
 
@@ -273,17 +343,26 @@ export function statesEqual(a: FactState, b: FactState): boolean {
 // ---------------------------------------------------------------------------------------------
 
 export function withRead(s: FactState, delta: number): FactState {
-  const clamp = (n: number): number => Math.max(-MAX_READ_DEPTH, Math.min(MAX_READ_DEPTH, n));
   const w = s.readWhen;
   return {
     ...s,
-    readMin: clamp(s.readMin + delta),
-    readMax: clamp(s.readMax + delta),
-    readWhen:
-      w === undefined
-        ? undefined
-        : { sym: w.sym, whenTrue: clamp(w.whenTrue + delta), whenFalse: clamp(w.whenFalse + delta) },
+    readMin: s.readMin + delta,
+    readMax: s.readMax + delta,
+    readWhen: w === undefined ? undefined : { ...w, whenTrue: w.whenTrue + delta, whenFalse: w.whenFalse + delta },
   };
+}
+
+/**
+ * Widening for the solver: `next` (already joined with `prev`) at a block whose entry keeps
+ * changing. A read-depth bound that moved again is set to unbounded, so that a loop taking the
+ * read lock without releasing it reaches a fixpoint; every other fact has finite height. The
+ * range is then tainted (the imbalance is reported where the paths met, not again downstream).
+ */
+export function widenStates(prev: FactState, next: FactState): FactState {
+  const readMin = next.readMin < prev.readMin ? -Infinity : next.readMin;
+  const readMax = next.readMax > prev.readMax ? Infinity : next.readMax;
+  if (readMin === next.readMin && readMax === next.readMax) return next;
+  return { ...next, readMin, readMax, readTainted: true, readWhen: undefined };
 }
 
 export function withLock(s: FactState, fact: LockFact): FactState {
@@ -322,12 +401,44 @@ export function withTest(s: FactState, sym: ts.Symbol, t: TestResult | undefined
 }
 
 /**
+ * Assigning `sym` (or losing track of its value): assumptions on it and everything correlated
+ * with them no longer hold — the assumption, locks and read depth taken under it, and the
+ * conditions kept in variables that read it.
+ */
+export function forget(s: FactState, sym: ts.Symbol): FactState {
+  let out = s;
+  if (out.assume.has(sym)) {
+    const assume = new Map(out.assume);
+    assume.delete(sym);
+    out = { ...out, assume };
+  }
+  for (const l of out.locks.values()) if (l.when?.sym === sym) out = withLock(out, { ...l, when: undefined });
+  if (out.readWhen?.sym === sym) out = { ...out, readWhen: { ...out.readWhen, stale: true } };
+  return withTest(withoutTestsReading(out, sym), sym, undefined);
+}
+
+/** Conditions kept in variables that read `sym` no longer tell anything about it (reassigned, or its reference dropped). */
+export function withoutTestsReading(s: FactState, sym: ts.Symbol): FactState {
+  let out = s;
+  for (const [t, r] of s.tests) if (r.mentions.has(sym)) out = withTest(out, t, undefined);
+  return out;
+}
+
+/**
+ * Whether lock `l` keeps the object in `sym` stable: it is that object's lock and is held on
+ * every path, or on every path where the object is non-null (held when `sym` is truthy).
+ */
+export function lockHeldFor(l: LockFact, sym: ts.Symbol): boolean {
+  return l.obj === sym && (l.must || (l.when?.sym === sym && l.when.value));
+}
+
+/**
  * Whether the object in `sym` is stabilized here: fresh, owned, returned stable by a helper,
- * locked on every path, or referenced on every path. (Whether its identity was revalidated
- * after locking is a separate question: see `pending`.)
+ * locked on every path (where it is non-null), or referenced on every path. (Whether its
+ * identity was revalidated after locking is a separate question: see `pending`.)
  */
 export function isStable(s: FactState, sym: ts.Symbol): boolean {
-  for (const l of s.locks.values()) if (l.must && l.obj === sym) return true;
+  for (const l of s.locks.values()) if (lockHeldFor(l, sym)) return true;
   const o = s.objs.get(sym);
   if (o === undefined) return false;
   if (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable') return true;

@@ -1,23 +1,27 @@
 /**
  * @fileoverview RcuTransfer: the transfer functions of the facts analysis. For each element
  * (call, member access, assignment, declaration, identifier use, closure, suspension point) it
- * updates the FactState; along each branch edge it refines it (refcountIncNotZero and
- * spinTrylock facts hold only on their success branch; an identity re-check validates the
- * object only on its equal branch). During the replay after the fixpoint, a sink receives one
- * FactEvent per observation, carrying the state just before it.
+ * updates the FactState; along each branch edge it refines it (branch-refinement.ts:
+ * refcountIncNotZero and spinTrylock facts hold only on their success branch; an identity
+ * re-check validates the object only on its equal branch). During the replay after the
+ * fixpoint, a sink receives one FactEvent per observation, carrying the state just before it.
  */
 
 import { ts } from 'ts-morph';
-import { declaredOutside, isNullish, outermostWrapper, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
+import { declaredOutside, isNullish, outermostWrapper, skipParens, type FunctionLike } from '../ast.js';
 import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
 import { LOCK_AND_REFCOUNT_PRIMITIVES, type Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
+import { isLoopHeadTarget, isWriteTarget, patternTargets, writtenSymbol } from './assignments.js';
+import { BranchRefiner, type LockRef } from './branch-refinement.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
 import {
   type FactState,
   type ObjFact,
+  forget,
   isStable,
+  withoutTestsReading,
   joinStates,
   newObj,
   statesEqual,
@@ -25,8 +29,8 @@ import {
   withObj,
   withoutLock,
   withRead,
-  withAssume,
   withTest,
+  widenStates,
 } from './facts.js';
 import type { ForwardProblem } from './solver.js';
 
@@ -41,21 +45,30 @@ export interface TransferContext {
 /** Modelled as never throwing: see endsInNonThrowingPrimitive. */
 const NON_THROWING: ReadonlySet<string> = new Set(LOCK_AND_REFCOUNT_PRIMITIVES);
 
-interface LockRef {
-  readonly key: string;
-  readonly sym: ts.Symbol | undefined;
-  readonly field: string | undefined;
-}
-
 export class RcuTransfer implements ForwardProblem<FactState> {
   /** Receives events during the replay; undefined while solving. */
   sink: EventSink | undefined;
+
+  private readonly refiner: BranchRefiner;
 
   constructor(
     private readonly ctx: TransferContext,
     private readonly fn: FunctionLike,
     readonly initial: FactState,
-  ) {}
+  ) {
+    this.refiner = new BranchRefiner({
+      fn,
+      checker: ctx.checker,
+      callKind: (c) => ctx.primitives.callKind(c),
+      summaryOfCall: (c) => ctx.summaryOfCall(c),
+      symbolOf: (n) => this.symbolOf(n),
+      lockRef: (a) => this.lockRef(a),
+      acquire: (s, lock, site, trylock) => this.acquire(s, lock, site, trylock),
+      emit: (e) => {
+        this.emit(e);
+      },
+    });
+  }
 
   join(a: FactState, b: FactState): FactState {
     return joinStates(a, b);
@@ -63,6 +76,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   equals(a: FactState, b: FactState): boolean {
     return statesEqual(a, b);
+  }
+
+  widen(prev: FactState, next: FactState): FactState {
+    return widenStates(prev, next);
   }
 
   private emit(e: FactEvent): void {
@@ -79,7 +96,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (edge.kind === 'exception' && this.endsInNonThrowingPrimitive(edge.from)) return null;
     let s: FactState | null = out;
     if ((edge.kind === 'true' || edge.kind === 'false') && edge.condition !== undefined) {
-      s = this.refine(s, edge.condition, edge.kind === 'true');
+      s = this.refiner.refine(s, edge.condition, edge.kind === 'true');
       if (s === null) return null;
     }
     if (edge.exitNode !== undefined && this.sink !== undefined) {
@@ -119,8 +136,16 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       case ts.SyntaxKind.VariableDeclaration:
         return this.declaration(s, n as ts.VariableDeclaration);
       case ts.SyntaxKind.Identifier:
+        // `for (x of …)`: each iteration assigns x.
+        if (isLoopHeadTarget(n as ts.Identifier)) return this.written(s, [n as ts.Identifier]);
         this.identifier(s, n as ts.Identifier);
         return s;
+      case ts.SyntaxKind.PrefixUnaryExpression:
+      case ts.SyntaxKind.PostfixUnaryExpression: {
+        const operand = skipParens((n as ts.PrefixUnaryExpression).operand);
+        const sym = ts.isIdentifier(operand) && isWriteTarget(operand) ? this.symbolOf(operand) : undefined;
+        return sym === undefined ? s : forget(s, sym);
+      }
       case ts.SyntaxKind.ArrowFunction:
       case ts.SyntaxKind.FunctionExpression:
         this.closure(s, n);
@@ -255,16 +280,16 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         return lock === undefined ? s : this.release(s, lock, c);
       }
       case 'refcountIncNotZero': {
-        const parent = outermostWrapper(c).parent;
-        if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) {
-          this.emit({ kind: 'incIgnored', node: c, sym: this.lockRef(c.arguments[0])?.sym, state: s });
-        }
-        return s;
+        const sym = this.lockRef(c.arguments[0])?.sym;
+        if (resultDiscarded(c)) this.emit({ kind: 'incIgnored', node: c, sym, state: s });
+        // A new attempt: a failure of this call on an earlier iteration no longer says anything.
+        const o = sym === undefined ? undefined : s.objs.get(sym);
+        return o?.incFailed === c ? withObj(s, sym!, { ...o, incFailed: undefined }) : s;
       }
       case 'refcountDecAndTest': {
         const sym = this.lockRef(c.arguments[0])?.sym;
         this.emit({ kind: 'refPut', node: c, sym, state: s });
-        return sym === undefined ? s : this.dropRef(s, sym, c);
+        return sym === undefined ? s : this.dropRef(s, sym);
       }
       case 'tablePut':
       case 'kmemCacheFree':
@@ -291,17 +316,22 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     const sym = x !== undefined && ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
     const o = sym === undefined ? undefined : s.objs.get(sym);
     if (sym === undefined || o === undefined) return s;
-    if (o.origin === 'rcu') return withObj(s, sym, { ...o, refHeld: undefined });
-    return withObj(s, sym, { ...newObj('unknown', o.loadSite, o.loadDepth), sectionEnded: o.sectionEnded });
+    const out = withoutTestsReading(s, sym);
+    if (o.origin === 'rcu') return withObj(out, sym, { ...o, refHeld: undefined });
+    return withObj(out, sym, { ...newObj('unknown', o.loadSite, o.loadDepth), sectionEnded: o.sectionEnded });
   }
 
-  private dropRef(s: FactState, sym: ts.Symbol, site: ts.Node): FactState {
+  private dropRef(s: FactState, sym: ts.Symbol): FactState {
     const o = s.objs.get(sym);
     if (o === undefined) return s;
     // Dropping a reference is a release, not an escape: what follows (freeing the object when
     // the count hit zero) is the holder's right, so the object is not marked unprotected here.
-    void site;
-    return withObj(s, sym, { ...o, refHeld: undefined, pending: o.pending?.kind === 'ref' ? undefined : o.pending });
+    // A kept `refcountIncNotZero()` result no longer stands for a reference.
+    return withObj(withoutTestsReading(s, sym), sym, {
+      ...o,
+      refHeld: undefined,
+      pending: o.pending?.kind === 'ref' ? undefined : o.pending,
+    });
   }
 
   /** A call to a project function: apply its summary. */
@@ -336,7 +366,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     for (const i of summary.releasesRefOf) {
       const a = c.arguments[i];
       const sym = a !== undefined && ts.isIdentifier(skipParens(a)) ? this.symbolOf(skipParens(a)) : undefined;
-      if (sym !== undefined) out = this.dropRef(out, sym, c);
+      if (sym !== undefined) out = this.dropRef(out, sym);
     }
     return out;
   }
@@ -371,7 +401,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     const sym = ts.isIdentifier(c) ? this.symbolOf(c) : undefined;
     const w = s.readWhen;
     if (lockWhenTrue && lockWhenFalse) return this.readUnlock(s, decl);
-    if (sym !== undefined && w?.sym === sym) {
+    if (sym !== undefined && w?.sym === sym && w.stale === undefined) {
       this.emit({ kind: 'readUnlock', node: decl, state: s });
       const whenTrue = w.whenTrue - (lockWhenTrue ? 1 : 0);
       const whenFalse = w.whenFalse - (lockWhenFalse ? 1 : 0);
@@ -401,17 +431,24 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     const left = skipParens(b.left);
     if (ts.isIdentifier(left)) {
       const sym = this.symbolOf(left);
-      return sym === undefined || op !== ts.SyntaxKind.EqualsToken ? s : this.assign(s, sym, b.right);
+      if (sym === undefined) return s;
+      // `x += …`, `x ??= …`: a new value, whatever the object facts say.
+      return op === ts.SyntaxKind.EqualsToken ? this.assign(s, sym, b.right) : forget(s, sym);
     }
+    // `[locked] = …`, `({ sighand } = task)`: assignments to each name in the pattern.
+    if (ts.isArrayLiteralExpression(left) || ts.isObjectLiteralExpression(left))
+      return this.written(s, patternTargets(left));
     if (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) this.deref(s, left, left.expression);
     return s;
   }
 
-  private declaration(s: FactState, d: ts.VariableDeclaration): FactState {
-    if (ts.isObjectBindingPattern(d.name)) return this.destructure(s, d.name);
-    if (!ts.isIdentifier(d.name)) return s;
+  private declaration(s0: FactState, d: ts.VariableDeclaration): FactState {
+    if (ts.isObjectBindingPattern(d.name)) return this.destructure(s0, d.name);
+    if (!ts.isIdentifier(d.name)) return s0;
     const sym = this.symbolOf(d.name);
-    if (sym === undefined) return s;
+    if (sym === undefined) return s0;
+    // A declaration met again (a loop body) is a new value.
+    const s = forget(s0, sym);
     const loop = d.parent.parent;
     if (ts.isForOfStatement(loop) && loop.initializer === d.parent) {
       // Each iteration loads the next element of what is being walked.
@@ -429,7 +466,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       if (!ts.isIdentifier(el.name)) continue;
       const sym = this.symbolOf(el.name);
       if (sym === undefined) continue;
-      out = withTest(out, sym, undefined);
+      out = forget(out, sym);
       if (!this.ctx.primitives.isTypeStableExpr(el.name)) {
         out = withObj(out, sym, undefined);
         continue;
@@ -439,14 +476,32 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     return out;
   }
 
-  /** `v = init`: what v now holds. */
+  /**
+   * Names assigned by a destructuring pattern or a `for (x of …)` head: each holds a new value,
+   * a load like `task.sighand` when its type is type-stable.
+   */
+  private written(s: FactState, ids: readonly ts.Identifier[]): FactState {
+    let out = s;
+    for (const id of ids) {
+      const sym = writtenSymbol(id, this.ctx.checker);
+      if (sym === undefined) continue;
+      out = forget(out, sym);
+      const loaded = this.ctx.primitives.isTypeStableExpr(id);
+      out = withObj(out, sym, loaded ? newObj(out.readMin > 0 ? 'rcu' : 'unknown', id, out.readMin) : undefined);
+    }
+    return out;
+  }
+
+  /** `v = init`: what v now holds (an object, a condition to be tested later, or null). */
   private assign(s0: FactState, sym: ts.Symbol, init: ts.Expression): FactState {
-    let s = withTest(s0, sym, undefined);
+    let s = forget(s0, sym);
     const x = skipParens(init);
+    if (isNullish(x) && this.refiner.isObjectRef(sym)) {
+      // `obj = null; break out`: joins treat the null path as owing nothing on the object.
+      return this.refiner.assumeCondition(withObj(s, sym, undefined), sym, false) ?? s;
+    }
     if (ts.isCallExpression(x)) {
       const kind = this.ctx.primitives.callKind(x);
-      if (kind === 'refcountIncNotZero' || kind === 'spinTrylock')
-        return withTest(withObj(s, sym, undefined), sym, { call: x });
       if (kind === 'kmemCacheAlloc') return withObj(s, sym, newObj('fresh', x, s.readMin));
       // The hash table's lookups return a referenced, key-re-checked object: stable until put().
       if (kind === 'tableLookup' || kind === 'tableLookupLocked')
@@ -460,10 +515,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
           s = withLock(s, { key, obj: sym, field: summary.returnsLockedField, site: x, must: true, when: undefined });
           return withObj(s, sym, newObj('stable', x, s.readMin));
         }
-        if (summary?.returnsStable === true) return withObj(s, sym, newObj('stable', x, s.readMin));
-        // `const same = sameSighand(task, s)`: the verdict, tested later, revalidates then.
-        if (summary !== undefined && summary.validatesParams.length > 0)
-          return withTest(withObj(s, sym, undefined), sym, { call: x });
+        if (summary?.returnsStable === true) {
+          // `const f = dmaFenceGetRcu(fence)`: the object, and a test (non-null: referenced).
+          const test = summary.pinsParam !== undefined ? this.refiner.storedTest(s, x) : undefined;
+          return withTest(withObj(s, sym, newObj('stable', x, s.readMin)), sym, test);
+        }
       }
     }
     if (ts.isIdentifier(x)) {
@@ -471,6 +527,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       const fact = src === undefined ? undefined : s.objs.get(src);
       if (fact !== undefined) return withObj(s, sym, fact);
     }
+    // `const ok = refcountIncNotZero(…)`, `const same = x.key === key`: tested later, refined then.
+    const test = this.refiner.storedTest(s, x);
+    if (test !== undefined) return withTest(withObj(s, sym, undefined), sym, test);
     if (this.ctx.primitives.isTypeStableExpr(x)) {
       const o: ObjFact = newObj(s.readMin > 0 ? 'rcu' : 'unknown', x, s.readMin);
       return withObj(s, sym, o);
@@ -493,8 +552,15 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         const summary = this.ctx.summaryOfCall(p);
         const index = p.arguments.indexOf(child as ts.Expression);
         // Handing the reference to a helper that drops it is a release, not a use; to a
-        // predicate that compares its identity, the re-check itself.
-        if (summary?.releasesRefOf.includes(index) === true || summary?.validatesParams.includes(index) === true)
+        // predicate or a scoring helper that compares its identity or key, the re-check
+        // itself; to a pin helper, the acquisition itself.
+        if (
+          summary !== undefined &&
+          (summary.releasesRefOf.includes(index) ||
+            summary.validatesParams.includes(index) ||
+            summary.scoresParams.includes(index) ||
+            summary.pinsParam === index)
+        )
           return;
         if (summary?.returnsLockOf?.param === index) return; // a lock getter: the lock operation itself
         // Handing it to a lock helper (`@acquires sighand.siglock`) is a lock operation, not a use.
@@ -505,6 +571,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
           [...summary.acquires, ...summary.releases].some((l) => l.startsWith(`${name}.`))
         )
           return;
+        // On the mismatch branch of a re-check, handing the object to a function the checker
+        // cannot see into (a library's `fput(file)`, `dma_fence_put(fence)`) is the release the
+        // failed re-check calls for.
+        if (summary === undefined && s.objs.get(sym)?.pending?.failed !== undefined) return;
         how = 'arg';
       }
     } else if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === child) {
@@ -540,193 +610,30 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     };
     ts.forEachChild(fnNode, visit);
   }
-
-  // -------------------------------------------------------------------------------------------
-  // Branch refinement
-  // -------------------------------------------------------------------------------------------
-
-  private refine(s: FactState, cond: ts.Expression, truthy: boolean): FactState | null {
-    const c = skipParens(cond);
-    if (ts.isIdentifier(c)) {
-      const sym = this.symbolOf(c);
-      const test = sym === undefined ? undefined : s.tests.get(sym);
-      if (test !== undefined) return this.refineCall(s, test.call, truthy);
-      if (sym === undefined) return s;
-      return this.assumeCondition(!truthy ? this.knownNull(s, sym) : s, sym, truthy);
-    }
-    if (ts.isCallExpression(c)) return this.refineCall(s, c, truthy);
-    if (ts.isBinaryExpression(c)) {
-      const op = c.operatorToken.kind;
-      const isEq = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
-      const isNe = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
-      const nullSide = isNullish(c.right) ? c.left : isNullish(c.left) ? c.right : undefined;
-      if (nullSide !== undefined) {
-        // On the branch where the reference is null, whatever a helper said about it is moot.
-        const x = skipParens(nullSide);
-        const sym = ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
-        return sym !== undefined && ((isEq && truthy) || (isNe && !truthy)) ? this.knownNull(s, sym) : s;
-      }
-      if ((isEq && truthy) || (isNe && !truthy)) return this.identityChecked(s, c);
-      // `refcountIncNotZero(r) === false` and friends.
-      if (isEq || isNe) {
-        const lit = [c.left, c.right].map(skipParens);
-        const call = lit.find(ts.isCallExpression);
-        const bool = lit.find((e) => e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword);
-        if (call !== undefined && bool !== undefined) {
-          const wantsTrue = (bool.kind === ts.SyntaxKind.TrueKeyword) === isEq;
-          return this.refineCall(s, call, wantsTrue === truthy);
-        }
-      }
-    }
-    return s;
-  }
-
-  /**
-   * A branch on an unchanging boolean (a parameter or const): remember it, and settle locks
-   * taken under the same condition earlier. Returns null for a branch contradicting an
-   * assumption still in force (that path cannot happen).
-   */
-  private assumeCondition(s: FactState, sym: ts.Symbol, value: boolean): FactState | null {
-    if (!isUnchanging(sym)) return s;
-    if (s.assume.get(sym) === !value) return null;
-    let out = s;
-    for (const [key, l] of s.locks) {
-      if (l.when?.sym !== sym || l.must) continue;
-      out = l.when.value === value ? withLock(out, { ...l, must: true }) : withoutLock(out, key);
-    }
-    const w = out.readWhen;
-    if (w?.sym === sym) {
-      const d = value ? w.whenTrue : w.whenFalse;
-      out = { ...out, readMin: d, readMax: d, readWhen: undefined };
-    }
-    return withAssume(out, sym, value);
-  }
-
-  /** `v` is null on this branch: no object, so no lock on it either. */
-  private knownNull(s: FactState, sym: ts.Symbol): FactState {
-    let out = s;
-    for (const [key, l] of s.locks) if (l.obj === sym) out = withoutLock(out, key);
-    return out.objs.has(sym) ? withObj(out, sym, undefined) : out;
-  }
-
-  private refineCall(s: FactState, call: ts.CallExpression, success: boolean): FactState | null {
-    const kind = this.ctx.primitives.callKind(call);
-    if (kind === 'rcuReadLockHeld') {
-      // Where the read lock is known held, the "not held" branch cannot happen (a function
-      // opening with `if (!rcuReadLockHeld()) throw …` is entered holding it: see
-      // assertsReadLockHeld). Elsewhere the test tells nothing the facts can use.
-      return !success && s.readMin > 0 ? null : s;
-    }
-    if (kind === 'spinTrylock') {
-      const lock = this.lockRef(call.arguments[0]);
-      return success && lock !== undefined ? this.acquire(s, lock, call, true) : s;
-    }
-    if (kind === undefined) return this.refinePredicate(s, call, success);
-    if (kind !== 'refcountIncNotZero') return s;
-    const sym = this.lockRef(call.arguments[0])?.sym;
-    if (sym === undefined) return s;
-    const o = s.objs.get(sym) ?? newObj('unknown', undefined, s.readMin);
-    if (!success) return withObj(s, sym, { ...o, incFailed: call });
-    this.emit({ kind: 'refTaken', node: call, sym, state: s });
-    return withObj(s, sym, {
-      ...o,
-      refHeld: call,
-      pending: o.origin === 'rcu' ? { kind: 'ref', site: call, checkedBefore: o.keyChecked } : undefined,
-      incFailed: undefined,
-      keyChecked: undefined,
-    });
-  }
-
-  /**
-   * A project predicate that compares its parameter's identity or key (`inetMatch(sk, key)`,
-   * the kernel's inet_match / nf_ct_key_equal): on its true branch the argument is revalidated.
-   */
-  private refinePredicate(s: FactState, call: ts.CallExpression, success: boolean): FactState {
-    if (!success) return s;
-    const summary = this.ctx.summaryOfCall(call);
-    if (summary === undefined || summary.validatesParams.length === 0) return s;
-    let out = s;
-    for (const i of summary.validatesParams) {
-      const a = call.arguments[i];
-      const x = a === undefined ? undefined : skipParens(a);
-      const sym = x !== undefined && ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
-      const fact = sym === undefined ? undefined : out.objs.get(sym);
-      if (sym === undefined || fact === undefined) continue;
-      if (fact.pending !== undefined) out = withObj(out, sym, { ...fact, pending: undefined });
-      else if (fact.origin === 'rcu' && fact.refHeld === undefined)
-        out = withObj(out, sym, { ...fact, keyChecked: call });
-    }
-    return out;
-  }
-
-  /** On the branch where `a === b` holds: an acquired object compared with a fresh re-read is revalidated. */
-  private identityChecked(s: FactState, eq: ts.BinaryExpression): FactState {
-    let out = s;
-    for (const [side, other] of [
-      [eq.left, eq.right],
-      [eq.right, eq.left],
-    ] as const) {
-      if (isNullish(other)) continue;
-      const sym = this.rootSymbol(side);
-      if (sym === undefined || this.mentions(other, sym)) continue;
-      const fact = out.objs.get(sym);
-      if (fact === undefined) continue;
-      if (fact.pending !== undefined) out = withObj(out, sym, { ...fact, pending: undefined });
-      else if (fact.origin === 'rcu' && fact.refHeld === undefined)
-        out = withObj(out, sym, { ...fact, keyChecked: eq });
-    }
-    return out;
-  }
-
-  /** `v`, `v.key`, `v.a.b` → v's symbol. */
-  private rootSymbol(e: ts.Expression): ts.Symbol | undefined {
-    const root = rootIdentifier(e);
-    return root === undefined ? undefined : this.symbolOf(root);
-  }
-
-  private mentions(e: ts.Node, sym: ts.Symbol): boolean {
-    if (ts.isIdentifier(e)) return this.symbolOf(e) === sym;
-    return ts.forEachChild(e, (c) => (this.mentions(c, sym) ? true : undefined)) === true;
-  }
 }
 
-/** A parameter or const that nothing assigns: testing it twice gives the same answer. */
-function isUnchanging(sym: ts.Symbol): boolean {
-  const d = sym.valueDeclaration;
-  if (d === undefined) return false;
-  if (ts.isParameter(d)) return !isAssigned(sym, d.parent);
-  if (ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent))
-    return (d.parent.flags & ts.NodeFlags.Const) !== 0;
-  return false;
-}
-
-const assignedCache = new WeakMap<ts.Symbol, boolean>();
-
-function isAssigned(sym: ts.Symbol, scope: ts.Node): boolean {
-  const cached = assignedCache.get(sym);
-  if (cached !== undefined) return cached;
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (
-      ts.isBinaryExpression(n) &&
-      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-    ) {
-      const l = skipParens(n.left);
-      if (ts.isIdentifier(l) && l.text === sym.name) found = true;
-    } else if (
-      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-      ts.isIdentifier(n.operand) &&
-      n.operand.text === sym.name
-    ) {
-      found = true;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(scope);
-  assignedCache.set(sym, found);
-  return found;
+/**
+ * Whether a call's value is thrown away: an expression statement or `void`, also as the right
+ * operand of `&&`, `||`, `??` or a branch of `?:` in one (`x && refcountIncNotZero(r);`), or
+ * any operand of a comma but the last.
+ */
+function resultDiscarded(call: ts.CallExpression): boolean {
+  let n: ts.Node = outermostWrapper(call);
+  for (;;) {
+    const p = n.parent;
+    if (ts.isExpressionStatement(p) || ts.isVoidExpression(p)) return true;
+    if (ts.isBinaryExpression(p)) {
+      const op = p.operatorToken.kind;
+      if (op === ts.SyntaxKind.CommaToken && p.left === n) return true;
+      const passesOn =
+        op === ts.SyntaxKind.CommaToken ||
+        op === ts.SyntaxKind.AmpersandAmpersandToken ||
+        op === ts.SyntaxKind.BarBarToken ||
+        op === ts.SyntaxKind.QuestionQuestionToken;
+      if (!passesOn || p.right !== n) return false;
+    } else if (!ts.isConditionalExpression(p) || p.condition === n) return false;
+    n = outermostWrapper(p);
+  }
 }
 
 /** The variable name a call's value is stored in (`const x = f()` / `x = f()`), or the call itself. */

@@ -1,8 +1,10 @@
 /**
  * @fileoverview A generic forward dataflow solver over a ControlFlowGraph: worklist in reverse
  * post-order, join at block entries, iterate to a fixpoint. Terminates because every lattice
- * the engine uses has finite height (read depth is capped, fact maps only gain keys the
- * function mentions); an iteration cap guards against a transfer function that breaks that.
+ * the engine uses has finite height (fact maps only gain keys the function mentions) or is
+ * widened: a block whose entry keeps changing gets `widen(old, joined)` instead of the plain
+ * join from its WIDEN_AFTER-th change on. An iteration cap guards against a transfer function
+ * that breaks that.
  */
 
 import type { BasicBlock, Edge } from '../cfg/basic-block.js';
@@ -17,7 +19,16 @@ export interface ForwardProblem<S> {
   transferEdge(edge: Edge, out: S): S | null;
   join(a: S, b: S): S;
   equals(a: S, b: S): boolean;
+  /**
+   * Over-approximate `next` (the join of `prev` and a new incoming state) so that repeated
+   * growth stops: applied at a block whose entry already changed WIDEN_AFTER times (in
+   * practice a loop header). Optional for lattices of finite height.
+   */
+  widen?(prev: S, next: S): S;
 }
+
+/** Changes of one block's entry state before the solver widens it. */
+export const WIDEN_AFTER = 4;
 
 export interface Solution<S> {
   /** State at each reachable block's entry (joined over incoming edges). */
@@ -39,6 +50,7 @@ export function solveForward<S>(cfg: ControlFlowGraph, problem: ForwardProblem<S
   // Worklist ordered by RPO rank: a block runs after its forward predecessors. Flags per rank
   // and a cursor at the lowest queued rank keep each pick cheap in long functions.
   const queued = new Uint8Array(order.length);
+  const changes = new Uint32Array(order.length);
   let count = 1;
   let cursor = 0;
   queued[0] = 1;
@@ -59,10 +71,13 @@ export function solveForward<S>(cfg: ControlFlowGraph, problem: ForwardProblem<S
       const along = problem.transferEdge(e, out);
       if (along === null) continue;
       const old = entry.get(e.to);
-      const joined = old === undefined ? along : problem.join(old, along);
+      const r = rank.get(e.to)!;
+      let joined = old === undefined ? along : problem.join(old, along);
+      if (old !== undefined && problem.widen !== undefined && changes[r]! >= WIDEN_AFTER)
+        joined = problem.widen(old, joined);
       if (old === undefined || !problem.equals(old, joined)) {
         entry.set(e.to, joined);
-        const r = rank.get(e.to)!;
+        changes[r] = changes[r]! + 1;
         if (queued[r] === 0) {
           queued[r] = 1;
           count++;

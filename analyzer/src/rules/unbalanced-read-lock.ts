@@ -26,6 +26,8 @@ function signature(s: FactState): string | undefined {
 function depthText(s: FactState): string {
   const w = s.readWhen;
   if (s.readMin === s.readMax || w === undefined) return String(s.readMin);
+  if (w.stale === true)
+    return `${w.whenTrue} if \`${w.sym.name}\` was true before it was reassigned and ${w.whenFalse} otherwise`;
   return `${w.whenTrue} when \`${w.sym.name}\` is true and ${w.whenFalse} otherwise`;
 }
 
@@ -76,7 +78,8 @@ export default defineRule({
             messageId: 'depthDiffersAtBackEdge',
             data: {
               a: d,
-              b: bad.state.readMax !== d ? bad.state.readMax : bad.state.readMin,
+              // A widened bound is unbounded: quote the finite side (one iteration's change).
+              b: Number.isFinite(bad.state.readMax) && bad.state.readMax !== d ? bad.state.readMax : bad.state.readMin,
               lineB: lastLineOf(bad.edge.from, anchorNode),
             },
           });

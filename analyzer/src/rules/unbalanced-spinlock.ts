@@ -8,6 +8,7 @@
 import { ts } from 'ts-morph';
 import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { callText, exitAnchor } from './rule-utils/nodes.js';
+import { lockHeldFor } from '../dataflow/facts.js';
 
 export default defineRule({
   id: 'rcu/unbalanced-spinlock',
@@ -77,13 +78,12 @@ export default defineRule({
             });
             continue;
           }
-          if (l.must) {
-            if (summary.acquires.includes(key)) continue;
-            // Returning the locked object hands the lock to the caller (lockTaskSighand).
-            const ret = ts.isReturnStatement(e.node) ? e.node.expression : undefined;
-            const retSym = ret !== undefined && ts.isIdentifier(ret) ? ctx.checker.getSymbolAtLocation(ret) : undefined;
-            if (retSym !== undefined && retSym === l.obj && summary.returnsLockedField === l.field) continue;
-          }
+          if (l.must && summary.acquires.includes(key)) continue;
+          // Returning the locked object hands the lock to the caller (lockTaskSighand), also when
+          // it is held exactly where that object is non-null (NULL returned unlocked).
+          const ret = ts.isReturnStatement(e.node) ? e.node.expression : undefined;
+          const retSym = ret !== undefined && ts.isIdentifier(ret) ? ctx.checker.getSymbolAtLocation(ret) : undefined;
+          if (retSym !== undefined && lockHeldFor(l, retSym) && summary.returnsLockedField === l.field) continue;
           const anchor = exitAnchor(e.node);
           const id = `${key}@${anchor.pos}`;
           if (reportedExit.has(id)) continue;

@@ -8,6 +8,8 @@
  *   @releases <lock>          is called holding <lock> and returns without it
  *   @mustHold <lock>          the caller must hold <lock>, and still holds it on return
  *   @owned <param>            the caller holds a reference on <param>: it is stable here
+ *   @revalidates <param>      a true result proves that what was loaded from <param> is still
+ *                             current (a source-liveness re-check: the kernel's folio_mapped())
  *
  * A <lock> is written as the caller would spell it in terms of the parameters
  * (`sighand.siglock`, `this.lock`), or `rcu`.
@@ -21,6 +23,7 @@ export interface Annotations {
   readonly releases: readonly string[];
   readonly mustHold: readonly string[];
   readonly owned: readonly string[];
+  readonly revalidates: readonly string[];
 }
 
 export const NO_ANNOTATIONS: Annotations = {
@@ -29,6 +32,7 @@ export const NO_ANNOTATIONS: Annotations = {
   releases: [],
   mustHold: [],
   owned: [],
+  revalidates: [],
 };
 
 /** The lock name used for the RCU read lock in @acquires/@releases/@mustHold. */
@@ -47,6 +51,7 @@ export function readAnnotations(fn: ts.Node): Annotations {
   const releases: string[] = [];
   const mustHold: string[] = [];
   const owned: string[] = [];
+  const revalidates: string[] = [];
   for (const tag of tags) {
     const name = tag.tagName.text;
     // @owned may parse as a @param-like tag in some TS versions; take the first word of the text either way.
@@ -69,7 +74,10 @@ export function readAnnotations(fn: ts.Node): Annotations {
       case 'owned':
         if (arg !== '') owned.push(arg);
         break;
+      case 'revalidates':
+        if (arg !== '') revalidates.push(arg);
+        break;
     }
   }
-  return { rcuReadLockHeld, acquires, releases, mustHold, owned };
+  return { rcuReadLockHeld, acquires, releases, mustHold, owned, revalidates };
 }

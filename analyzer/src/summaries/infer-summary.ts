@@ -9,7 +9,7 @@ import { ts } from 'ts-morph';
 import { isEqualityOperator, isNullish, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
 import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import type { FactEvent } from '../dataflow/events.js';
-import { type FactState, isStable } from '../dataflow/facts.js';
+import { type FactState, isStable, lockHeldFor } from '../dataflow/facts.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
 import type { FunctionSummary } from './summary.js';
@@ -71,8 +71,8 @@ export function inferSummary(
     if (expr === undefined) continue;
     if (isNullish(expr)) continue;
     const x = skipParens(expr);
-    // Sentinels (`'again'`, -1) are not references.
-    if (ts.isLiteralExpression(x) || ts.isPrefixUnaryExpression(x)) continue;
+    // Sentinels (`'again'`, -1, an ERR_PTR object) are not references.
+    if (ts.isLiteralExpression(x) || ts.isPrefixUnaryExpression(x) || !ctx.primitives.isTypeStableExpr(x)) continue;
     sawValue = true;
     const sym = ts.isIdentifier(x) ? ctx.checker.getSymbolAtLocation(x) : undefined;
     if (sym === undefined) {
@@ -81,7 +81,8 @@ export function inferSummary(
       returnsLockedField = undefined;
       break;
     }
-    const lock = [...r.state.locks.values()].find((l) => l.must && l.obj === sym && l.field !== undefined);
+    // Locked on every path where it is returned non-null (`break` out on NULL and on success).
+    const lock = [...r.state.locks.values()].find((l) => lockHeldFor(l, sym) && l.field !== undefined);
     const o = r.state.objs.get(sym);
     if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
     if (o?.origin !== 'fresh') returnsFresh = false;
@@ -102,8 +103,11 @@ export function inferSummary(
     });
   }
 
-  // Identity predicates: a boolean function whose parameters are roots of equality operands.
-  const validatesParams = ts.isSourceFile(fn) ? [] : comparedParams(fn, ctx.checker);
+  // Identity predicates: a boolean function whose parameters are roots of equality operands;
+  // scoring functions: the same, returning a number.
+  const validatesParams = ts.isSourceFile(fn) ? [] : comparedParams(fn, ctx.checker, ts.TypeFlags.BooleanLike);
+  const scoresParams = ts.isSourceFile(fn) ? [] : comparedParams(fn, ctx.checker, ts.TypeFlags.NumberLike);
+  const revalidatesParams = ann.revalidates.map((n) => params.indexOf(n)).filter((i) => i >= 0);
 
   // May block: a synchronous blocking call anywhere (await/yield only suspend this function).
   const blocking = events.find(
@@ -140,6 +144,9 @@ export function inferSummary(
       returnsFresh,
       releasesRefOf,
       validatesParams,
+      scoresParams,
+      revalidatesParams,
+      pinsParam: pinnedParam(fn, returns, ctx),
       returnsLockOf: lockGetter(fn, returns, ctx),
       mayBlock: blocking?.node,
       params,
@@ -175,14 +182,60 @@ function lockGetter(
   return found;
 }
 
+/** The expression a return gives: `return e`, or an arrow function's expression body. */
+function returnedExpression(fn: ts.FunctionLikeDeclaration, node: ts.Node): ts.Expression | undefined {
+  if (ts.isReturnStatement(node)) return node.expression;
+  return fn.body !== undefined && !ts.isBlock(fn.body) && node === fn ? fn.body : undefined;
+}
+
 /**
- * Parameters a predicate compares: the function returns boolean, and the parameter is the root
- * of one side of an `===`/`==` (or `!==`/`!=`) whose other side does not mention it.
+ * The parameter a truthy result stands for a reference on (a pin helper: try_get_ref(),
+ * dma_fence_get_rcu()): every return gives `refcountIncNotZero(p.f)`, or `p` or `true` where p
+ * is referenced, or a falsy value; and one of them is a success.
  */
-function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker): number[] {
+function pinnedParam(
+  fn: FunctionLike,
+  returns: ReadonlyArray<{ node: ts.Node; state: FactState }>,
+  ctx: TransferContext,
+): number | undefined {
+  if (ts.isSourceFile(fn) || returns.length === 0) return undefined;
+  const syms = fn.parameters.map((p) =>
+    ts.isIdentifier(p.name) ? ctx.checker.getSymbolAtLocation(p.name) : undefined,
+  );
+  let found: number | undefined;
+  let succeeds = false;
+  for (const r of returns) {
+    const e = returnedExpression(fn, r.node);
+    if (e === undefined) return undefined;
+    const x = skipParens(e);
+    if (isNullish(x) || x.kind === ts.SyntaxKind.FalseKeyword) continue;
+    let i = -1;
+    if (ts.isCallExpression(x) && ctx.primitives.callKind(x) === 'refcountIncNotZero') {
+      const root = rootIdentifier(x.arguments[0]);
+      i = root === undefined ? -1 : syms.indexOf(ctx.checker.getSymbolAtLocation(root));
+    } else {
+      const held = (sym: ts.Symbol | undefined): boolean =>
+        sym !== undefined && r.state.objs.get(sym)?.refHeld !== undefined;
+      if (ts.isIdentifier(x)) i = syms.indexOf(ctx.checker.getSymbolAtLocation(x));
+      else if (x.kind === ts.SyntaxKind.TrueKeyword) i = syms.findIndex(held);
+      if (i >= 0 && !held(syms[i])) i = -1;
+    }
+    if (i < 0 || (found !== undefined && found !== i)) return undefined;
+    found = i;
+    succeeds = true;
+  }
+  return succeeds ? found : undefined;
+}
+
+/**
+ * Parameters a predicate (or a scoring function) compares: the function returns `kind`
+ * (boolean, or number), and the parameter is the root of one side of an `===`/`==` (or
+ * `!==`/`!=`) whose other side does not mention it.
+ */
+function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker, kind: ts.TypeFlags): number[] {
   const sig = checker.getSignatureFromDeclaration(fn);
   const ret = sig === undefined ? undefined : checker.getReturnTypeOfSignature(sig);
-  if (ret === undefined || (ret.flags & ts.TypeFlags.BooleanLike) === 0 || fn.body === undefined) return [];
+  if (ret === undefined || (ret.flags & kind) === 0 || fn.body === undefined) return [];
   const names = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
   const found = new Set<number>();
   const root = (e: ts.Expression): string | undefined => rootIdentifier(e)?.text;

@@ -41,6 +41,22 @@ export interface FunctionSummary {
    * (a boolean predicate such as inetMatch(sk, key)): its true branch revalidates them.
    */
   readonly validatesParams: readonly number[];
+  /**
+   * Parameter indexes a function returning a number compares by identity or key to compute its
+   * result (the kernel's compute_score): comparing a fresh result with the score the lookup
+   * started from re-checks them.
+   */
+  readonly scoresParams: readonly number[];
+  /**
+   * Parameter indexes the function declares (`@revalidates <param>`) it re-checks the source
+   * of: a true result proves that what was loaded from the argument is still current.
+   */
+  readonly revalidatesParams: readonly number[];
+  /**
+   * The parameter a truthy result says a reference was taken on (`try_get_ref(obj)` returning
+   * refcountIncNotZero()'s result, `dma_fence_get_rcu(fence)` returning the fence or NULL).
+   */
+  readonly pinsParam: number | undefined;
   /** Returns a parameter's lock field on every path (`lockOf(s)` returns `s.siglock`). */
   readonly returnsLockOf: { readonly param: number; readonly field: string } | undefined;
   /** A call inside may block the thread (synchronizeRcu, rcuBarrier, Atomics.wait): the node, for messages. */
@@ -61,6 +77,9 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   returnsFresh: false,
   releasesRefOf: [],
   validatesParams: [],
+  scoresParams: [],
+  revalidatesParams: [],
+  pinsParam: undefined,
   returnsLockOf: undefined,
   mayBlock: undefined,
   params: [],

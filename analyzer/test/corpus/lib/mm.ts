@@ -70,7 +70,15 @@ export function folioAnonVma(anonMapping: number): AnonVmaRef {
   return objectAt(AnonVma, mmHeap, anonMapping - FOLIO_MAPPING_ANON);
 }
 
-/** folio_mapped(): whether any page-table entry maps the folio. */
+/**
+ * folio_mapped(): whether any page-table entry maps the folio.
+ *
+ * Its callers in mm/rmap.c document what a true result proves about the anon_vma loaded from
+ * the folio: "If this folio is still mapped, then its anon_vma cannot have been freed"
+ * (folio_get_anon_vma) and "If the folio is still mapped, then this anon_vma is still its
+ * anon_vma" (folio_lock_anon_vma_read).
+ * @revalidates folio
+ */
 export function folioMapped(folio: FolioRef): boolean {
   return folio.mapcount > 0;
 }
