@@ -307,7 +307,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   /** A call to a project function: apply its summary. */
   private userCall(s: FactState, c: ts.CallExpression): FactState {
     const summary = this.ctx.summaryOfCall(c);
-    if (summary === undefined) return s;
+    if (summary === undefined) {
+      // A call of a function value: a callback parameter invoked here runs with these facts.
+      this.emit({ kind: 'site', node: c, state: s });
+      return s;
+    }
     this.emit({ kind: 'call', node: c, summary, state: s });
     if (summary.mayBlock !== undefined) this.emit({ kind: 'blocking', node: c, what: `${summary.name}()`, state: s });
     let out = s;
@@ -519,6 +523,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   /** A closure that runs later: report the tracked references it captures. */
   private closure(s: FactState, fnNode: ts.Node): void {
+    // A callback that runs in place (`list.map(...)`) starts from the facts here.
+    this.emit({ kind: 'site', node: fnNode, state: s });
     if (this.sink === undefined || s.objs.size === 0) return;
     const child = outermostWrapper(fnNode);
     const p = child.parent;

@@ -168,6 +168,14 @@ export class Primitives {
     return this.callKind(call) === 'callRcu' || this.hostCall(call) === 'defersCallback';
   }
 
+  /**
+   * Whether `call` runs a function passed to it in place, on each element of its receiver: an
+   * iteration method of TypeScript's lib (`forEach`, `map`, `filter`, `reduce`, …).
+   */
+  iteratesInPlace(call: ts.CallExpression): boolean {
+    return this.hostCall(call) === 'iteratesNow';
+  }
+
   /** Whether a value of this type is a reference into type-stable memory (`TypeStable<T>`, possibly `| null`). */
   isTypeStableType(type: ts.Type): boolean {
     const cached = this.stableCache.get(type);
