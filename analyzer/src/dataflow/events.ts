@@ -90,7 +90,8 @@ export type FactEvent =
     }
   /**
    * The facts where a function expression is evaluated, or where a function value (a callback
-   * parameter) is called: a callback that runs in place starts from them.
+   * parameter) is called: a callback that runs in place starts from them. Also at an updater's
+   * claim (`rcuDereferenceProtected`), which a rule checks against them.
    */
   | { readonly kind: 'site'; readonly node: ts.Node; readonly state: FactState }
   /** Paths meet at a block with several reachable incoming edges. */

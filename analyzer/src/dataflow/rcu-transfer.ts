@@ -269,6 +269,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       case 'tablePut':
       case 'kmemCacheFree':
         return this.released(s, c.arguments[kind === 'tablePut' ? 0 : 1]);
+      case 'rcuDereferenceProtected':
+        // An updater's claim: the rules check that a claimed spinlock is held here.
+        this.emit({ kind: 'site', node: c, state: s });
+        return s;
       case 'synchronizeRcu':
       case 'rcuBarrier':
       case 'atomicsWait':
@@ -452,6 +456,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       if (kind === 'refcountIncNotZero' || kind === 'spinTrylock')
         return withTest(withObj(s, sym, undefined), sym, { call: x });
       if (kind === 'kmemCacheAlloc') return withObj(s, sym, newObj('fresh', x, s.readMin));
+      // Read by its updater, under the writers' lock or with its reference: stable, as owned.
+      if (kind === 'rcuDereferenceProtected') return withObj(s, sym, newObj('owned', x, s.readMin));
       // The hash table's lookups return a referenced, key-re-checked object: stable until put().
       if (kind === 'tableLookup' || kind === 'tableLookupLocked')
         return withObj(s, sym, newObj('stable', x, s.readMin));

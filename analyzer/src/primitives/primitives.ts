@@ -34,6 +34,7 @@ export const LOCK_AND_REFCOUNT_PRIMITIVES = [
 /** The runtime functions the rules give meaning to. */
 export const PRIMITIVE_NAMES = [
   ...LOCK_AND_REFCOUNT_PRIMITIVES,
+  'rcuDereferenceProtected',
   'synchronizeRcu',
   'synchronizeRcuAsync',
   'callRcu',

@@ -15,6 +15,7 @@ import { ts } from 'ts-morph';
 import { declaredOutside, skipParens } from '../ast.js';
 import { type FactState, isStable } from '../dataflow/facts.js';
 import type { Primitives } from '../primitives/primitives.js';
+import { normalizeLockText } from '../summaries/annotations.js';
 import { defineRule } from './define-rule.js';
 
 /**
@@ -58,6 +59,35 @@ function unpinnedLoad(
   return o.origin === 'unknown' && isPointerLoad(o.loadSite, primitives) ? { load: o.loadSite, sym } : undefined;
 }
 
+/**
+ * The spinlock an updater's `rcuDereferenceProtected(p, lock)` claims, keyed as lock facts are
+ * (a const alias of `x.lock` names `x.lock`); undefined for a refcount or `true`, which the
+ * facts cannot check.
+ */
+function claimedLock(
+  call: ts.CallExpression,
+  checker: ts.TypeChecker,
+  primitives: Primitives,
+): { key: string; arg: ts.Expression } | undefined {
+  if (primitives.callKind(call) !== 'rcuDereferenceProtected') return undefined;
+  const arg = call.arguments[1];
+  if (call.arguments[0] === undefined || arg === undefined || !primitives.isSpinlockExpr(arg)) return undefined;
+  let x = skipParens(arg);
+  if (ts.isIdentifier(x)) {
+    const d = checker.getSymbolAtLocation(x)?.valueDeclaration;
+    if (
+      d !== undefined &&
+      ts.isVariableDeclaration(d) &&
+      d.initializer !== undefined &&
+      ts.isVariableDeclarationList(d.parent) &&
+      (d.parent.flags & ts.NodeFlags.Const) !== 0 &&
+      ts.isPropertyAccessExpression(skipParens(d.initializer))
+    )
+      x = skipParens(d.initializer);
+  }
+  return { key: normalizeLockText(x.getText()), arg };
+}
+
 export default defineRule({
   id: 'rcu/deref-outside-read-lock',
   meta: {
@@ -66,6 +96,8 @@ export default defineRule({
       derefOutsideReadLock:
         '`{{object}}` is dereferenced at line {{line}} {{where}}; it lives in type-stable memory and may be freed and reused at any instant. Hold rcuReadLock(), or stabilize it first (take its lock and revalidate, or take a reference).',
       callRequiresReadLock: '`{{callee}}()` requires the RCU read lock, but at line {{line}} it is {{where}}.',
+      claimedLockNotHeld:
+        '`rcuDereferenceProtected()` at line {{line}} claims that `{{lock}}` protects `{{value}}`, but `{{lock}}` is {{where}}: the pointer is read as an updater without the lock that orders its writers. Take `{{lock}}` first, or read the pointer inside rcuReadLock().',
       argNotPinned:
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is passed at line {{line}} to `{{callee}}()`, which dereferences it outside any read-side section of its own; here it is {{where}} and not pinned. Hold rcuReadLock() across the call, or stabilize it first (take its lock and revalidate, or take a reference).',
     },
@@ -87,6 +119,22 @@ export default defineRule({
     // One finding per object: a caller whose own dereference of it is reported is not told again at a call.
     const reported = new Set<ts.Symbol>();
     for (const e of ctx.events) {
+      if (e.kind === 'site' && ts.isCallExpression(e.node)) {
+        const claim = claimedLock(e.node, ctx.checker, ctx.primitives);
+        const held = claim === undefined ? undefined : e.state.locks.get(claim.key);
+        if (claim === undefined || held?.must === true) continue;
+        ctx.report({
+          node: claim.arg,
+          messageId: 'claimedLockNotHeld',
+          data: {
+            line: ctx.line(e.node),
+            lock: claim.key,
+            value: ctx.text(e.node.arguments[0]!),
+            where: held === undefined ? 'not held here' : 'held on some paths only',
+          },
+        });
+        continue;
+      }
       if (e.kind === 'call') {
         if (e.state.readMin > 0) continue;
         if (e.summary.requiresRead) {
@@ -141,6 +189,8 @@ export default defineRule({
       }
       // In a chain `a.b.c` report the innermost unprotected step once.
       const inner = e.base;
+      // `rcuDereferenceProtected(task.sighand, lock)!.siglock`: read by its updater, stable.
+      if (ts.isCallExpression(inner) && ctx.primitives.callKind(inner) === 'rcuDereferenceProtected') continue;
       if (
         (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) &&
         ctx.primitives.isTypeStableExpr(inner.expression)
