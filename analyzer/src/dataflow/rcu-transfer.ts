@@ -14,6 +14,8 @@ import { LOCK_AND_REFCOUNT_PRIMITIVES, type Primitives } from '../primitives/pri
 import { normalizeLockText } from '../summaries/annotations.js';
 import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
+import { equalToStable } from './equal-objects.js';
+import { isStableResult, pinnedArgument } from './helper-results.js';
 import {
   type FactState,
   type ObjFact,
@@ -471,11 +473,15 @@ export class RcuTransfer implements ForwardProblem<FactState> {
           return withObj(s, sym, newObj('stable', x, s.readMin));
         }
         if (summary?.returnsStable === true) return withObj(s, sym, newObj('stable', x, s.readMin));
-        // `const same = sameSighand(task, s)`: the verdict, tested later, revalidates then.
-        if (summary !== undefined && summary.validatesParams.length > 0)
+        // `const same = sameSighand(task, s)`: the verdict, tested later, revalidates then;
+        // `const got = tryGetRef(obj)`: the pin, tested later, pins then.
+        if (summary !== undefined && (summary.validatesParams.length > 0 || summary.pinsParam !== undefined))
           return withTest(withObj(s, sym, undefined), sym, { call: x });
       }
     }
+    // `pinOne(a) ?? pinOne(b)`: built from helpers' stabilized results.
+    if (!ts.isIdentifier(x) && isStableResult(x, this.ctx) && this.ctx.primitives.isTypeStableExpr(x))
+      return withObj(s, sym, newObj('stable', x, s.readMin));
     if (ts.isIdentifier(x)) {
       const src = this.symbolOf(x);
       const fact = src === undefined ? undefined : s.objs.get(src);
@@ -578,7 +584,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         const sym = ts.isIdentifier(x) ? this.symbolOf(x) : undefined;
         return sym !== undefined && ((isEq && truthy) || (isNe && !truthy)) ? this.knownNull(s, sym) : s;
       }
-      if ((isEq && truthy) || (isNe && !truthy)) return this.identityChecked(s, c);
+      if ((isEq && truthy) || (isNe && !truthy))
+        return equalToStable(this.identityChecked(s, c), c, (n) => this.symbolOf(n));
       // `refcountIncNotZero(r) === false` and friends.
       if (isEq || isNe) {
         const lit = [c.left, c.right].map(skipParens);
@@ -654,6 +661,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
    * the kernel's inet_match / nf_ct_key_equal): on its true branch the argument is revalidated.
    */
   private refinePredicate(s: FactState, call: ts.CallExpression, success: boolean): FactState {
+    const pinned = pinnedArgument(call, this.ctx);
+    if (pinned !== undefined) return this.pinnedByHelper(s, call, pinned, success);
     if (!success) return s;
     const summary = this.ctx.summaryOfCall(call);
     if (summary === undefined || summary.validatesParams.length === 0) return s;
@@ -669,6 +678,17 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         out = withObj(out, sym, { ...fact, keyChecked: call });
     }
     return out;
+  }
+
+  /** `tryGetRef(obj)` / `dmaFenceGetRcu(fence)` tested: on its true branch, the helper's pin is this caller's. */
+  private pinnedByHelper(s: FactState, call: ts.CallExpression, arg: ts.Identifier, success: boolean): FactState {
+    const sym = this.symbolOf(arg);
+    if (sym === undefined) return s;
+    const o = s.objs.get(sym) ?? newObj('unknown', undefined, s.readMin);
+    if (!success) return withObj(s, sym, { ...o, incFailed: call });
+    this.emit({ kind: 'refTaken', node: call, sym, state: s });
+    const pending = o.origin === 'rcu' ? { kind: 'ref' as const, site: call, checkedBefore: o.keyChecked } : undefined;
+    return withObj(s, sym, { ...o, refHeld: call, pending, incFailed: undefined, keyChecked: undefined });
   }
 
   /** On the branch where `a === b` holds: an acquired object compared with a fresh re-read is revalidated. */

@@ -17,17 +17,7 @@ import { type FactState, isStable } from '../dataflow/facts.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { defineRule } from './define-rule.js';
-
-/**
- * Update side: a container's lock held (a table's, a bucket's, a chain's — not a type-stable
- * object's own lock) protects the structure, as rcu_dereference_protected() says in the kernel.
- */
-function containerLockHeld(state: FactState, checker: ts.TypeChecker, primitives: Primitives): boolean {
-  for (const l of state.locks.values()) {
-    if (l.must && (l.obj === undefined || !primitives.isTypeStableType(checker.getTypeOfSymbol(l.obj)))) return true;
-  }
-  return false;
-}
+import { containerLockHeld } from './rule-utils/container-lock.js';
 
 /** An RCU pointer read (`task.sighand`, `const { sighand } = task`), as opposed to a collection's element or a call's result. */
 function isPointerLoad(site: ts.Node | undefined, primitives: Primitives): boolean {

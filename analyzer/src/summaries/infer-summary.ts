@@ -10,6 +10,7 @@ import { isEqualityOperator, isNullish, rootIdentifier, skipParens, type Functio
 import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import type { FactEvent } from '../dataflow/events.js';
 import { type FactState, isStable } from '../dataflow/facts.js';
+import { isStableResult } from '../dataflow/helper-results.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
 import type { FunctionSummary, InvokedParam } from './summary.js';
@@ -72,15 +73,16 @@ export function inferSummary(
     if (expr === undefined) continue;
     if (isNullish(expr)) continue;
     const x = skipParens(expr);
-    // Sentinels (`'again'`, -1) are not references.
-    if (ts.isLiteralExpression(x) || ts.isPrefixUnaryExpression(x)) continue;
+    // Sentinels (`'again'`, -1, an error pointer) are not references.
+    if (ts.isLiteralExpression(x) || ts.isPrefixUnaryExpression(x) || !ctx.primitives.isTypeStableExpr(x)) continue;
     sawValue = true;
     const sym = ts.isIdentifier(x) ? ctx.checker.getSymbolAtLocation(x) : undefined;
     if (sym === undefined) {
-      returnsStable = false;
+      // `return pinOne(a) ?? pinOne(b)`: another helper's stabilized result, or a fallback between such.
+      if (!isStableResult(x, ctx)) returnsStable = false;
       returnsFresh = false;
-      returnsLockedField = undefined;
-      break;
+      returnsLockedField = '\0';
+      continue;
     }
     const lock = [...r.state.locks.values()].find((l) => l.must && l.obj === sym && l.field !== undefined);
     const o = r.state.objs.get(sym);
@@ -127,6 +129,7 @@ export function inferSummary(
     returnsFresh,
     releasesRefOf,
     validatesParams,
+    pinsParam: pinnedParam(fn, returns, paramSyms, ctx),
     returnsLockOf: lockGetter(fn, returns, ctx),
     mayBlock: blocking?.node,
     params,
@@ -214,6 +217,45 @@ function invokedParams(
     });
   }
   return out;
+}
+
+/** The returned expression of a return event: a return statement's, or an arrow's expression body. */
+function returnedExpr(fn: FunctionLike, node: ts.Node): ts.Expression | undefined {
+  if (ts.isReturnStatement(node)) return node.expression;
+  if (!ts.isSourceFile(fn) && node === fn && fn.body !== undefined && !ts.isBlock(fn.body)) return fn.body;
+  return undefined;
+}
+
+/**
+ * The parameter every truthy return has pinned: `return refcountIncNotZero(p.ref)`, or `return p`
+ * where a refcountIncNotZero on `p` succeeded on every path; falsy returns (null, false) agree.
+ */
+function pinnedParam(
+  fn: FunctionLike,
+  returns: ReadonlyArray<{ node: ts.Node; state: FactState }>,
+  paramSyms: ReadonlyArray<ts.Symbol | undefined>,
+  ctx: TransferContext,
+): number | undefined {
+  let found: number | undefined;
+  for (const r of returns) {
+    const e = returnedExpr(fn, r.node);
+    if (e === undefined) return undefined;
+    const x = skipParens(e);
+    if (isNullish(x) || x.kind === ts.SyntaxKind.FalseKeyword) continue;
+    let sym: ts.Symbol | undefined;
+    if (ts.isCallExpression(x) && ctx.primitives.callKind(x) === 'refcountIncNotZero') {
+      const a = x.arguments[0] === undefined ? undefined : skipParens(x.arguments[0]);
+      const base = a !== undefined && ts.isPropertyAccessExpression(a) ? skipParens(a.expression) : undefined;
+      sym = base !== undefined && ts.isIdentifier(base) ? ctx.checker.getSymbolAtLocation(base) : undefined;
+    } else if (ts.isIdentifier(x)) {
+      sym = ctx.checker.getSymbolAtLocation(x);
+      if (sym === undefined || r.state.objs.get(sym)?.refHeld === undefined) return undefined;
+    }
+    const i = sym === undefined ? -1 : paramSyms.indexOf(sym);
+    if (i < 0 || (found !== undefined && found !== i)) return undefined;
+    found = i;
+  }
+  return found;
 }
 
 /** `return p.field` on every return, where the field is a runtime Spinlock: a lock getter. */

@@ -43,6 +43,12 @@ export interface FunctionSummary {
   readonly returnsStable: boolean;
   /** Every returned reference is one this function allocated (kmemCacheAlloc) and nobody else has seen: a constructor helper. */
   readonly returnsFresh: boolean;
+  /**
+   * The parameter the function pins when it returns truthy: every truthy return follows a
+   * successful refcountIncNotZero on it (`return refcountIncNotZero(obj.refcnt)`, or the
+   * parameter itself, referenced). Its true branch at a caller is that caller's pin.
+   */
+  readonly pinsParam: number | undefined;
   /** Parameter indexes whose reference the callee drops (refcountDecAndTest on them). */
   readonly releasesRefOf: readonly number[];
   /**
@@ -79,6 +85,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   returnsLockedField: undefined,
   returnsStable: false,
   returnsFresh: false,
+  pinsParam: undefined,
   releasesRefOf: [],
   validatesParams: [],
   returnsLockOf: undefined,
