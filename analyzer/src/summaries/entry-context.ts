@@ -105,7 +105,7 @@ function callbackEntry(
     const key = substituteLock(l, summary, call, text);
     if (key === undefined) continue;
     const dot = key.indexOf('.');
-    const head = call.arguments.find((a) => text(a) === key.slice(0, dot));
+    const head = dot < 0 ? undefined : call.arguments.find((a) => text(a) === key.slice(0, dot));
     const obj =
       head !== undefined && ts.isIdentifier(skipParens(head))
         ? view.checker.getSymbolAtLocation(skipParens(head))
