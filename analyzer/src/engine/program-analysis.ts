@@ -99,7 +99,7 @@ export class ProgramAnalysis implements TransferContext, CallerView {
     if (isFunctionLike(decl)) return decl.body !== undefined ? decl : undefined;
     if ((ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl)) && decl.initializer !== undefined) {
       const init = decl.initializer;
-      if ((ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && init.body !== undefined) return init;
+      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
     }
     return undefined;
   }
