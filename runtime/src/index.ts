@@ -18,6 +18,7 @@ export {
   refcountRead,
 } from './refcount.js';
 export { rcuReadLock, rcuReadUnlock, rcuReadLockHeld } from './rcu/read-side.js';
+export { rcuDereferenceProtected } from './rcu/dereference-protected.js';
 export { synchronizeRcu, synchronizeRcuAsync } from './rcu/grace-period.js';
 export { getStateSynchronizeRcu, startPollSynchronizeRcu, pollStateSynchronizeRcu } from './rcu/poll.js';
 export { callRcu, rcuBarrier, rcuBarrierAsync, configureCallRcu, callRcuBacklog } from './rcu/call-rcu.js';

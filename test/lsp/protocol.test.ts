@@ -333,10 +333,12 @@ describe('rcukit lsp robustness', () => {
     writeFileSync(path.join(project, 'tsconfig.json'), readFileSync(path.join(fixtureProject, 'tsconfig.json')));
     const types = path.join(project, 'src', 'types.ts');
     const branded =
-      "import type { TypeStable } from '@rcukit/runtime';\nexport interface S { n: number }\nexport type Ref = TypeStable<S>;\n";
+      "import type { TypeStable } from '@rcukit/runtime';\nexport interface S { n: number }\nexport type Ref = TypeStable<S>;\nexport interface Holder { r: Ref | null }\n";
     writeFileSync(types, branded);
     const user = path.join(project, 'src', 'user.ts');
-    const userText = "import type { Ref } from './types.js';\nexport function n(r: Ref): number {\n  return r.n;\n}\n";
+    // An RCU pointer read outside any section (a parameter itself would be the caller's to pin).
+    const userText =
+      "import type { Holder } from './types.js';\nexport function n(h: Holder): number {\n  const r = h.r;\n  return r === null ? 0 : r.n;\n}\n";
     writeFileSync(user, userText);
     const userUri = pathToFileURL(user).href;
     session.open(userUri, userText);
@@ -344,7 +346,10 @@ describe('rcukit lsp robustness', () => {
     expect(before.diagnostics.map((d) => d.code)).toContain('rcu/deref-outside-read-lock');
     // The brand goes away on disk (saved by another program): no type-stable object, no finding.
     const from = session.published.length;
-    writeFileSync(types, 'export interface S { n: number }\nexport type Ref = S;\n');
+    writeFileSync(
+      types,
+      'export interface S { n: number }\nexport type Ref = S;\nexport interface Holder { r: Ref | null }\n',
+    );
     await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
       changes: [{ uri: pathToFileURL(types).href, type: 2 }],
     });

@@ -88,6 +88,12 @@ export type FactEvent =
       readonly summary: FunctionSummary;
       readonly state: FactState;
     }
+  /**
+   * The facts where a function expression is evaluated, or where a function value (a callback
+   * parameter) is called: a callback that runs in place starts from them. Also at an updater's
+   * claim (`rcuDereferenceProtected`), which a rule checks against them.
+   */
+  | { readonly kind: 'site'; readonly node: ts.Node; readonly state: FactState }
   /** Paths meet at a block with several reachable incoming edges. */
   | {
       readonly kind: 'join';

@@ -16,6 +16,7 @@ import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import { isLoopHeadTarget, isWriteTarget, patternTargets, writtenSymbol } from './assignments.js';
 import { BranchRefiner, type LockRef } from './branch-refinement.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
+import { isStableResult } from './helper-results.js';
 import {
   type FactState,
   type ObjFact,
@@ -294,6 +295,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       case 'tablePut':
       case 'kmemCacheFree':
         return this.released(s, c.arguments[kind === 'tablePut' ? 0 : 1]);
+      case 'rcuDereferenceProtected':
+        // An updater's claim: the rules check that a claimed spinlock is held here.
+        this.emit({ kind: 'site', node: c, state: s });
+        return s;
       case 'synchronizeRcu':
       case 'rcuBarrier':
       case 'atomicsWait':
@@ -337,7 +342,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   /** A call to a project function: apply its summary. */
   private userCall(s: FactState, c: ts.CallExpression): FactState {
     const summary = this.ctx.summaryOfCall(c);
-    if (summary === undefined) return s;
+    if (summary === undefined) {
+      // A call of a function value: a callback parameter invoked here runs with these facts.
+      this.emit({ kind: 'site', node: c, state: s });
+      return s;
+    }
     this.emit({ kind: 'call', node: c, summary, state: s });
     if (summary.mayBlock !== undefined) this.emit({ kind: 'blocking', node: c, what: `${summary.name}()`, state: s });
     let out = s;
@@ -503,6 +512,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (ts.isCallExpression(x)) {
       const kind = this.ctx.primitives.callKind(x);
       if (kind === 'kmemCacheAlloc') return withObj(s, sym, newObj('fresh', x, s.readMin));
+      // Read by its updater, under the writers' lock or with its reference: stable, as owned.
+      if (kind === 'rcuDereferenceProtected') return withObj(s, sym, newObj('owned', x, s.readMin));
       // The hash table's lookups return a referenced, key-re-checked object: stable until put().
       if (kind === 'tableLookup' || kind === 'tableLookupLocked')
         return withObj(s, sym, newObj('stable', x, s.readMin));
@@ -522,6 +533,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         }
       }
     }
+    // `pinOne(a) ?? pinOne(b)`: built from helpers' stabilized results.
+    if (!ts.isIdentifier(x) && isStableResult(x, this.ctx) && this.ctx.primitives.isTypeStableExpr(x))
+      return withObj(s, sym, newObj('stable', x, s.readMin));
     if (ts.isIdentifier(x)) {
       const src = this.symbolOf(x);
       const fact = src === undefined ? undefined : s.objs.get(src);
@@ -589,6 +603,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   /** A closure that runs later: report the tracked references it captures. */
   private closure(s: FactState, fnNode: ts.Node): void {
+    // A callback that runs in place (`list.map(...)`) starts from the facts here.
+    this.emit({ kind: 'site', node: fnNode, state: s });
     if (this.sink === undefined || s.objs.size === 0) return;
     const child = outermostWrapper(fnNode);
     const p = child.parent;

@@ -1,8 +1,12 @@
 /**
  * @fileoverview ProgramAnalysis: per-program state shared by all functions — the checker, the
- * primitive resolver, each function's analysis (computed once, on demand, so that a callee is
- * analyzed before the caller that needs its summary: summaries are built bottom-up), and
- * recursion guarding (a call back into a function still being analyzed uses no summary).
+ * primitive resolver, each function's analyses (computed once, on demand), and recursion
+ * guarding. Two analyses per function at most: the base one, entered as its annotations say,
+ * whose summary its callers apply (computed before the caller that needs it: summaries are
+ * built bottom-up; a call back into a function still being analyzed uses no summary), and the
+ * one the rules read, entered with its callers' facts where those are known (a callback run in
+ * place, a private helper: top-down, summaries/entry-context.ts) — the same object when there
+ * is nothing to add.
  */
 
 import { ts } from 'ts-morph';
@@ -10,13 +14,18 @@ import { isFunctionLike, type FunctionLike } from '../ast.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
+import { type CallerView, entryContextOf } from '../summaries/entry-context.js';
 import { analyzeFunction, type FunctionAnalysis } from '../summaries/function-analysis.js';
 
-export class ProgramAnalysis implements TransferContext {
+export class ProgramAnalysis implements TransferContext, CallerView {
   readonly checker: ts.TypeChecker;
   readonly primitives: Primitives;
-  private readonly analyses = new Map<FunctionLike, FunctionAnalysis>();
+  /** Entered as the annotations say: what callers' summaries come from. */
+  private readonly base = new Map<FunctionLike, FunctionAnalysis>();
   private readonly inProgress = new Set<FunctionLike>();
+  /** Entered with the callers' facts where those are known: what the rules read. */
+  private readonly refined = new Map<FunctionLike, FunctionAnalysis>();
+  private readonly refining = new Set<FunctionLike>();
   private readonly indexes = new Map<ts.SourceFile, Map<FunctionLike, number>>();
 
   constructor(readonly program: ts.Program) {
@@ -43,18 +52,42 @@ export class ProgramAnalysis implements TransferContext {
     return m;
   }
 
-  analysisOf(fn: FunctionLike): FunctionAnalysis | undefined {
-    const done = this.analyses.get(fn);
+  private indexIn(fn: FunctionLike): number {
+    return this.indexOf(fn.getSourceFile()).get(fn) ?? 0;
+  }
+
+  /** The analysis a function's summary comes from: entered as its annotations say. */
+  baseAnalysisOf(fn: FunctionLike): FunctionAnalysis | undefined {
+    const done = this.base.get(fn);
     if (done !== undefined) return done;
     if (this.inProgress.has(fn)) return undefined;
     this.inProgress.add(fn);
     try {
-      const sf = fn.getSourceFile();
-      const a = analyzeFunction(fn, this.indexOf(sf).get(fn) ?? 0, this);
-      this.analyses.set(fn, a);
+      const a = analyzeFunction(fn, this.indexIn(fn), this);
+      this.base.set(fn, a);
       return a;
     } finally {
       this.inProgress.delete(fn);
+    }
+  }
+
+  /**
+   * The analysis the rules read: entered with its callers' facts where every caller is known
+   * (summaries/entry-context.ts), else the base analysis. On a cycle (a callback of a helper
+   * that calls it back), the base analysis stands in.
+   */
+  analysisOf(fn: FunctionLike): FunctionAnalysis | undefined {
+    const done = this.refined.get(fn);
+    if (done !== undefined) return done;
+    if (this.refining.has(fn)) return this.baseAnalysisOf(fn);
+    this.refining.add(fn);
+    try {
+      const entry = entryContextOf(fn, this);
+      const a = entry === undefined ? this.baseAnalysisOf(fn) : analyzeFunction(fn, this.indexIn(fn), this, entry);
+      if (a !== undefined) this.refined.set(fn, a);
+      return a;
+    } finally {
+      this.refining.delete(fn);
     }
   }
 
@@ -66,13 +99,13 @@ export class ProgramAnalysis implements TransferContext {
     if (isFunctionLike(decl)) return decl.body !== undefined ? decl : undefined;
     if ((ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl)) && decl.initializer !== undefined) {
       const init = decl.initializer;
-      if ((ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && init.body !== undefined) return init;
+      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
     }
     return undefined;
   }
 
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined {
     const fn = this.calleeFunction(call);
-    return fn === undefined ? undefined : this.analysisOf(fn)?.summary;
+    return fn === undefined ? undefined : this.baseAnalysisOf(fn)?.summary;
   }
 }

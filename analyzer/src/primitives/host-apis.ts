@@ -1,7 +1,8 @@
 /**
  * @fileoverview Recognizing the host's APIs BY SYMBOL, as primitives.ts recognizes the
  * runtime's: the functions that run a callback later (timers, microtasks, promise reactions,
- * event listeners) and the ones that hand a value to another thread (`postMessage`). A call
+ * event listeners), the ones that run it in place on each element (`forEach`, `map`, …), and
+ * the ones that hand a value to another thread (`postMessage`). A call
  * counts only when its callee resolves to a declaration in Node's typings (`@types/node`) or
  * in TypeScript's own `lib.*.d.ts`, under the right owner: `then` of `Promise`, `nextTick` of
  * `Process`, a global `setTimeout`. A user's own method that happens to be called `then` or
@@ -16,7 +17,12 @@ export type HostCallKind =
   /** Runs the function passed to it later, after the current read-side section may have ended. */
   | 'defersCallback'
   /** Sends its argument to another thread (a worker, a MessagePort, a BroadcastChannel). */
-  | 'postsMessage';
+  | 'postsMessage'
+  /**
+   * Runs the function passed to it in place, before returning, on the elements of its receiver
+   * (an array's or typed array's iteration methods, a Map's or Set's `forEach`).
+   */
+  | 'iteratesNow';
 
 /** A declaration that is a function of its own (`declare function setTimeout`), not a member of a class or interface. */
 const FUNCTION = null;
@@ -32,6 +38,42 @@ interface HostApi {
 
 const deferredBy = (...owners: Array<string | null>): HostApi => ({ kind: 'defersCallback', owners });
 
+const TYPED_ARRAYS = [
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+];
+const ARRAYS = ['Array', 'ReadonlyArray', ...TYPED_ARRAYS];
+const iteratesOver = (...owners: string[]): HostApi => ({ kind: 'iteratesNow', owners });
+
+/** The iteration methods of TypeScript's lib, which call their callback before they return. */
+const ITERATION_METHODS: ReadonlyArray<[string, HostApi]> = [
+  ['forEach', iteratesOver(...ARRAYS, 'Map', 'ReadonlyMap', 'Set', 'ReadonlySet')],
+  ...[
+    'map',
+    'filter',
+    'find',
+    'findIndex',
+    'findLast',
+    'findLastIndex',
+    'some',
+    'every',
+    'reduce',
+    'reduceRight',
+    'flatMap',
+    'sort',
+    'toSorted',
+  ].map((name): [string, HostApi] => [name, iteratesOver(...ARRAYS)]),
+];
+
 /** The host APIs by declared name. */
 const HOST_APIS: ReadonlyMap<string, HostApi> = new Map([
   ['setTimeout', deferredBy(FUNCTION)],
@@ -46,6 +88,7 @@ const HOST_APIS: ReadonlyMap<string, HostApi> = new Map([
   ['on', { kind: 'defersCallback', owners: ANY_NODE_CLASS }],
   ['once', { kind: 'defersCallback', owners: ANY_NODE_CLASS }],
   ['postMessage', { kind: 'postsMessage', owners: ['MessagePort', 'Worker', 'BroadcastChannel', 'Window', FUNCTION] }],
+  ...ITERATION_METHODS,
 ]);
 
 const NODE_TYPINGS = /[\\/]node_modules[\\/]@types[\\/]node[\\/]/;

@@ -34,6 +34,7 @@ export const LOCK_AND_REFCOUNT_PRIMITIVES = [
 /** The runtime functions the rules give meaning to. */
 export const PRIMITIVE_NAMES = [
   ...LOCK_AND_REFCOUNT_PRIMITIVES,
+  'rcuDereferenceProtected',
   'synchronizeRcu',
   'synchronizeRcuAsync',
   'callRcu',
@@ -166,6 +167,14 @@ export class Primitives {
    */
   defersCallbacks(call: ts.CallExpression): boolean {
     return this.callKind(call) === 'callRcu' || this.hostCall(call) === 'defersCallback';
+  }
+
+  /**
+   * Whether `call` runs a function passed to it in place, on each element of its receiver: an
+   * iteration method of TypeScript's lib (`forEach`, `map`, `filter`, `reduce`, …).
+   */
+  iteratesInPlace(call: ts.CallExpression): boolean {
+    return this.hostCall(call) === 'iteratesNow';
   }
 
   /** Whether a value of this type is a reference into type-stable memory (`TypeStable<T>`, possibly `| null`). */

@@ -23,17 +23,21 @@ export default defineRule({
   defaultSeverity: 'error',
   precision: 'very-high',
   check(ctx) {
+    // A helper entered as its callers call it (inside their section, under their lock) reports
+    // only its own sections and locks: the callers see its blocking through its summary.
+    const entry = ctx.analysis.entry?.from === 'callers' ? ctx.analysis.initial : undefined;
+    const baseDepth = entry?.readMax ?? 0;
     for (const e of ctx.events) {
       if (e.kind !== 'blocking') continue;
-      if (e.state.readMax > 0) {
+      if (e.state.readMax > baseDepth) {
         ctx.report({
           node: e.node,
           messageId: 'blockingInReadSection',
-          data: { what: e.what, line: ctx.line(e.node), paths: e.state.readMin > 0 ? '' : ' (on some paths)' },
+          data: { what: e.what, line: ctx.line(e.node), paths: e.state.readMin > baseDepth ? '' : ' (on some paths)' },
         });
         continue;
       }
-      const lock = [...e.state.locks.values()][0];
+      const lock = [...e.state.locks.values()].find((l) => entry?.locks.has(l.key) !== true);
       if (lock !== undefined) {
         ctx.report({
           node: e.node,

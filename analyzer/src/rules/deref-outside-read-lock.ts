@@ -2,25 +2,80 @@
  * @fileoverview rcu/deref-outside-read-lock: a type-stable object dereferenced where neither
  * rcuReadLock() is held on every path nor the object is stabilized (locked, referenced, fresh,
  * or owned by the caller). Its memory may be freed and reused for another object at any instant.
+ *
+ * A type-stable parameter is the caller's contract: pinned by the caller, as a pointer argument
+ * is in the kernel (unless the function is entered in a read-side section, where a parameter
+ * may be a candidate the caller found). So the dereferences of parameters are checked where
+ * the contract is kept — at each call inside the project: an object passed to a function that
+ * dereferences that parameter outside a section of its own (the summary's pinnedParams) must be
+ * pinned there, or the call made inside a section.
  */
 
 import { ts } from 'ts-morph';
 import { declaredOutside, skipParens } from '../ast.js';
 import { type FactState, isStable } from '../dataflow/facts.js';
+import type { Primitives } from '../primitives/primitives.js';
+import { normalizeLockText } from '../summaries/annotations.js';
 import { defineRule } from './define-rule.js';
-import { isInlineCallback } from './rule-utils/nodes.js';
+import { containerLockHeld } from './rule-utils/container-lock.js';
 
-/** Every identifier argument that the caller tracks is stabilized here (a ctor handing its object to a helper). */
-function argsStable(call: ts.CallExpression, state: FactState, checker: ts.TypeChecker): boolean {
-  let tracked = 0;
-  for (const a of call.arguments) {
-    const x = skipParens(a);
-    const sym = ts.isIdentifier(x) ? checker.getSymbolAtLocation(x) : undefined;
-    if (sym === undefined || !state.objs.has(sym)) continue;
-    if (!isStable(state, sym)) return false;
-    tracked++;
+/** An RCU pointer read (`task.sighand`, `const { sighand } = task`), as opposed to a collection's element or a call's result. */
+function isPointerLoad(site: ts.Node | undefined, primitives: Primitives): boolean {
+  if (site === undefined) return false;
+  if (ts.isBindingElement(site)) return ts.isIdentifier(site.name) && primitives.isTypeStableExpr(site.name);
+  return (
+    (ts.isPropertyAccessExpression(site) || ts.isElementAccessExpression(site)) && primitives.isTypeStableExpr(site)
+  );
+}
+
+/**
+ * Whether the argument is an object nobody pinned: a candidate loaded in a section that is still
+ * open on some path (one whose section has ended is rcu/reference-escape's), or an RCU pointer
+ * read outside any section. Returns the load site for the message, or undefined when it is pinned
+ * or not known to be an RCU load (a collection's element, a parameter the caller itself holds).
+ */
+function unpinnedLoad(
+  arg: ts.Expression,
+  state: FactState,
+  checker: ts.TypeChecker,
+  primitives: Primitives,
+): { load: ts.Node; sym: ts.Symbol | undefined } | undefined {
+  const x = skipParens(arg);
+  if (!ts.isIdentifier(x)) return isPointerLoad(x, primitives) ? { load: x, sym: undefined } : undefined;
+  const sym = checker.getSymbolAtLocation(x);
+  const o = sym === undefined ? undefined : state.objs.get(sym);
+  if (sym === undefined || o === undefined || o.loadSite === undefined || isStable(state, sym)) return undefined;
+  if (o.origin === 'rcu') return o.sectionEnded === undefined ? { load: o.loadSite, sym } : undefined;
+  return o.origin === 'unknown' && isPointerLoad(o.loadSite, primitives) ? { load: o.loadSite, sym } : undefined;
+}
+
+/**
+ * The spinlock an updater's `rcuDereferenceProtected(p, lock)` claims, keyed as lock facts are
+ * (a const alias of `x.lock` names `x.lock`); undefined for a refcount or `true`, which the
+ * facts cannot check.
+ */
+function claimedLock(
+  call: ts.CallExpression,
+  checker: ts.TypeChecker,
+  primitives: Primitives,
+): { key: string; arg: ts.Expression } | undefined {
+  if (primitives.callKind(call) !== 'rcuDereferenceProtected') return undefined;
+  const arg = call.arguments[1];
+  if (call.arguments[0] === undefined || arg === undefined || !primitives.isSpinlockExpr(arg)) return undefined;
+  let x = skipParens(arg);
+  if (ts.isIdentifier(x)) {
+    const d = checker.getSymbolAtLocation(x)?.valueDeclaration;
+    if (
+      d !== undefined &&
+      ts.isVariableDeclaration(d) &&
+      d.initializer !== undefined &&
+      ts.isVariableDeclarationList(d.parent) &&
+      (d.parent.flags & ts.NodeFlags.Const) !== 0 &&
+      ts.isPropertyAccessExpression(skipParens(d.initializer))
+    )
+      x = skipParens(d.initializer);
   }
-  return tracked > 0;
+  return { key: normalizeLockText(x.getText()), arg };
 }
 
 export default defineRule({
@@ -31,61 +86,111 @@ export default defineRule({
       derefOutsideReadLock:
         '`{{object}}` is dereferenced at line {{line}} {{where}}; it lives in type-stable memory and may be freed and reused at any instant. Hold rcuReadLock(), or stabilize it first (take its lock and revalidate, or take a reference).',
       callRequiresReadLock: '`{{callee}}()` requires the RCU read lock, but at line {{line}} it is {{where}}.',
+      claimedLockNotHeld:
+        '`rcuDereferenceProtected()` at line {{line}} claims that `{{lock}}` protects `{{value}}`, but `{{lock}}` is {{where}}: the pointer is read as an updater without the lock that orders its writers. Take `{{lock}}` first, or read the pointer inside rcuReadLock().',
+      argNotPinned:
+        '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is passed at line {{line}} to `{{callee}}()`, which dereferences it outside any read-side section of its own; here it is {{where}} and not pinned. Hold rcuReadLock() across the call, or stabilize it first (take its lock and revalidate, or take a reference).',
     },
   },
   defaultSeverity: 'error',
   precision: 'high',
   check(ctx) {
-    // An inline synchronous callback (`list.forEach((x) => …)`) runs in its caller's context,
-    // which this per-function analysis cannot see: its caller's findings cover it.
-    if (isInlineCallback(ctx.analysis.cfg.fn, ctx.primitives)) return;
     const fn = ctx.analysis.cfg.fn;
+    const where = (s: FactState): string =>
+      s.readMax > 0 ? 'where rcuReadLock() is held on some paths only' : 'outside any read-side section';
+    // Loads made by an updater under a container's lock (`const old = slot.account` with the
+    // directory locked): what it then hands to a put or release helper is the reference it
+    // just unlinked, not a candidate.
+    const updaterLoads = new Set<ts.Node>();
     for (const e of ctx.events) {
-      if (e.kind === 'call') {
-        if (!e.summary.requiresRead || e.state.readMin > 0 || ctx.analysis.inferredRequiresRead) continue;
-        if (e.summary.requiresReadForParams && argsStable(e.node, e.state, ctx.checker)) continue;
+      if (e.kind === 'deref' && e.state.readMin <= 0 && containerLockHeld(e.state, ctx.checker, ctx.primitives))
+        updaterLoads.add(e.node);
+    }
+    // One finding per object: a caller whose own dereference of it is reported is not told again at a call.
+    const reported = new Set<ts.Symbol>();
+    for (const e of ctx.events) {
+      if (e.kind === 'site' && ts.isCallExpression(e.node)) {
+        const claim = claimedLock(e.node, ctx.checker, ctx.primitives);
+        const held = claim === undefined ? undefined : e.state.locks.get(claim.key);
+        if (claim === undefined || held?.must === true) continue;
         ctx.report({
-          node: e.node,
-          messageId: 'callRequiresReadLock',
+          node: claim.arg,
+          messageId: 'claimedLockNotHeld',
           data: {
-            callee: e.summary.name,
             line: ctx.line(e.node),
-            where: e.state.readMax > 0 ? 'not held on every path' : 'not held',
+            lock: claim.key,
+            value: ctx.text(e.node.arguments[0]!),
+            where: held === undefined ? 'not held here' : 'held on some paths only',
           },
         });
         continue;
       }
+      if (e.kind === 'call') {
+        if (e.state.readMin > 0) continue;
+        if (e.summary.requiresRead) {
+          ctx.report({
+            node: e.node,
+            messageId: 'callRequiresReadLock',
+            data: {
+              callee: e.summary.name,
+              line: ctx.line(e.node),
+              where: e.state.readMax > 0 ? 'not held on every path' : 'not held',
+            },
+          });
+          continue;
+        }
+        if (e.summary.pinnedParams.length === 0 || containerLockHeld(e.state, ctx.checker, ctx.primitives)) continue;
+        for (const j of e.summary.pinnedParams) {
+          // Handing a reference to a put (`refcountDecAndTest` on it) gives it up: a refcount
+          // question, not a dereference of a candidate.
+          if (e.summary.releasesRefOf.includes(j)) continue;
+          const arg = e.node.arguments[j];
+          const unpinned = arg === undefined ? undefined : unpinnedLoad(arg, e.state, ctx.checker, ctx.primitives);
+          if (arg === undefined || unpinned === undefined || updaterLoads.has(unpinned.load)) continue;
+          if (unpinned.sym !== undefined && reported.has(unpinned.sym)) continue;
+          if (unpinned.sym !== undefined) reported.add(unpinned.sym);
+          ctx.report({
+            node: e.node,
+            messageId: 'argNotPinned',
+            data: {
+              object: ctx.text(arg),
+              from: ctx.text(unpinned.load),
+              loadLine: ctx.line(unpinned.load),
+              line: ctx.line(e.node),
+              callee: e.summary.name,
+              where: where(e.state),
+            },
+            related: [{ node: unpinned.load, message: 'loaded here' }],
+          });
+          break;
+        }
+        continue;
+      }
       if (e.kind !== 'deref' || e.state.readMin > 0) continue;
-      // Update side: a container's lock held (a table's, a bucket's — not a type-stable
-      // object's own lock) protects the structure, as rcu_dereference_protected() says in the kernel.
-      const isContainerLock = (obj: ts.Symbol | undefined): boolean =>
-        obj === undefined || !ctx.primitives.isTypeStableType(ctx.checker.getTypeOfSymbol(obj));
-      if ([...e.state.locks.values()].some((l) => l.must && isContainerLock(l.obj))) continue;
-      if (ctx.analysis.inferredRequiresRead) continue; // the callers' business: reported at their calls
+      if (containerLockHeld(e.state, ctx.checker, ctx.primitives)) continue;
       if (e.sym !== undefined) {
         if (isStable(e.state, e.sym)) continue;
-        // A captured variable: the enclosing function's capture analysis (rcu/reference-escape) covers it.
-        if (declaredOutside(e.sym, fn)) continue;
         const o = e.state.objs.get(e.sym);
+        // A captured variable nothing is known of here (a callback run later): the enclosing
+        // function's capture analysis (rcu/reference-escape) covers it.
+        if (o === undefined && declaredOutside(e.sym, fn)) continue;
         // Loaded in a section that has since ended: rcu/reference-escape says it better.
         if (o?.origin === 'rcu' && o.sectionEnded !== undefined) continue;
       }
       // In a chain `a.b.c` report the innermost unprotected step once.
       const inner = e.base;
+      // `rcuDereferenceProtected(task.sighand, lock)!.siglock`: read by its updater, stable.
+      if (ts.isCallExpression(inner) && ctx.primitives.callKind(inner) === 'rcuDereferenceProtected') continue;
       if (
         (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) &&
         ctx.primitives.isTypeStableExpr(inner.expression)
       )
         continue;
+      if (e.sym !== undefined) reported.add(e.sym);
       ctx.report({
         node: e.node,
         messageId: 'derefOutsideReadLock',
-        data: {
-          object: ctx.text(e.base),
-          line: ctx.line(e.node),
-          where:
-            e.state.readMax > 0 ? 'where rcuReadLock() is held on some paths only' : 'outside any read-side section',
-        },
+        data: { object: ctx.text(e.base), line: ctx.line(e.node), where: where(e.state) },
       });
     }
   },

@@ -8,6 +8,7 @@
 import { isStable } from '../dataflow/facts.js';
 import { defineRule } from './define-rule.js';
 import { lineOf } from '../ast.js';
+import { containerLockHeld } from './rule-utils/container-lock.js';
 import { callText } from './rule-utils/nodes.js';
 
 export default defineRule({
@@ -60,6 +61,9 @@ export default defineRule({
           ],
         });
       } else if (e.kind === 'use' && (e.how === 'storeOuter' || e.how === 'storeField' || e.how === 'postMessage')) {
+        // A writer publishing or unlinking under the container's lock (`prev.hnext = next` with
+        // the bucket locked): the structure it stores into is the lock's, not a reader's escape.
+        if (e.how === 'storeField' && containerLockHeld(e.state, ctx.checker, ctx.primitives)) continue;
         ctx.report({
           node: e.node,
           messageId: 'storedBeyondSection',

@@ -1,14 +1,17 @@
 /**
  * @fileoverview rcu/unbalanced-read-lock: read-lock depth that differs where paths meet (after
  * an if, at a loop's back edge), between the returns of one function, on an uncaught throw, and
- * rcuReadUnlock() with no section open. A function whose every return holds one more section
- * than its entry is an acquire helper (its summary says so), not a finding.
+ * rcuReadUnlock() with no section open. A function whose every return holds more sections than
+ * its entry is an acquire helper: inferred for a private helper (every caller is in the project
+ * and applies its summary), but any other function must declare `@acquires rcu`, or each
+ * return is reported — the way sparse reports a context imbalance without `__acquires`.
  */
 
 import type { ts } from 'ts-morph';
 import { correlatedDepth, type FactState } from '../dataflow/facts.js';
 import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { lineOf } from '../ast.js';
+import { RCU_LOCK_NAME } from '../summaries/annotations.js';
 import { exitAnchor, keywordOf } from './rule-utils/nodes.js';
 
 function exact(s: FactState): boolean {
@@ -52,6 +55,8 @@ export default defineRule({
         'This return holds {{whenTrue}} read-side section(s) when `{{cond}}` is true and {{whenFalse}} otherwise; the section opened under that condition is never closed on one side.',
       heldAtThrow:
         'The throw at line {{line}} leaves the function holding {{count}} read-side section(s) more than it was called with.',
+      returnsHoldingUndeclared:
+        'This return leaves {{count}} read-side section(s) open, but `{{name}}` does not declare `@acquires rcu` and may be called from outside the project: a function that returns holding the read lock must say so (as `__acquires(RCU)` does for sparse). Call rcuReadUnlock() before returning, or declare the contract.',
     },
   },
   defaultSeverity: 'error',
@@ -131,6 +136,25 @@ export default defineRule({
     }
     // Returns disagreeing: report those that differ from the depth the function was entered with.
     const depths = new Set(returns.map((r) => r.depth));
+    // Returns agreeing on holding more: an acquire helper, inferred only where every caller is
+    // in the project (a private helper); anything else must declare it, as sparse requires.
+    const only = depths.size === 1 ? [...depths][0]! : undefined;
+    const declared = ctx.analysis.annotations.acquires.includes(RCU_LOCK_NAME);
+    if (only !== undefined && only > entry && !declared && !ctx.analysis.callersKnown) {
+      const opened = ctx.events.find((e) => e.kind === 'readLock');
+      for (const r of returns) {
+        ctx.report({
+          node: exitAnchor(r.node),
+          messageId: 'returnsHoldingUndeclared',
+          data: { count: r.depth - entry, name: ctx.analysis.summary.name },
+          related: opened === undefined ? [] : [{ node: opened.node, message: 'read-side section opened here' }],
+          fixes:
+            r.depth === entry + 1
+              ? insertBeforeStatement(r.node, 'rcuReadUnlock();', 'Call rcuReadUnlock() before this return')
+              : [],
+        });
+      }
+    }
     if (depths.size > 1) {
       for (const r of returns) {
         if (r.depth === entry) continue;

@@ -2,7 +2,10 @@
  * @fileoverview rcu/unbalanced-spinlock: a spinlock taken twice, released when not held (or
  * held on some paths only), or still held when the function returns on some path — unless the
  * function returns holding it on every path and its callers can name it (its summary then says
- * it acquires the lock), or it returns the locked object (lockTaskSighand).
+ * it acquires the lock: inferred for a private helper, whose every caller is in the project,
+ * declared with `@acquires` by any other function), or it returns the object the lock belongs
+ * to (lockTaskSighand: the lock travels with the returned value, and every caller in the
+ * project is checked to release it through that value).
  */
 
 import { ts } from 'ts-morph';
@@ -22,12 +25,15 @@ export default defineRule({
       heldAtThrow:
         '`{{lock}}` (taken at line {{siteLine}}) is still held when the exception at line {{line}} leaves the function.',
       callRequiresLock: '`{{callee}}()` must be called holding `{{lock}}`, which is not held here{{paths}}.',
+      acquiresUndeclared:
+        '`{{lock}}` (taken at line {{siteLine}}) is still held when `{{name}}` returns here, and it does not declare `@acquires {{lock}}`: a function that may be called from outside the project must say that it returns holding a lock (as `__acquires` does for sparse). Release it before returning, or declare the contract.',
     },
   },
   defaultSeverity: 'error',
   precision: 'high',
   check(ctx) {
     const summary = ctx.analysis.summary;
+    const declared = new Set(ctx.analysis.annotations.acquires);
     const reportedExit = new Set<string>();
     for (const e of ctx.events) {
       if (e.kind === 'spinLock') {
@@ -78,7 +84,28 @@ export default defineRule({
             });
             continue;
           }
-          if (l.must && summary.acquires.includes(key)) continue;
+          if (l.must) {
+            // Inferred for a private helper (its callers apply the summary); declared otherwise.
+            if (summary.acquires.includes(key) && !ctx.analysis.callersKnown && !declared.has(key)) {
+              const anchor = exitAnchor(e.node);
+              const id = `${key}@${anchor.pos}`;
+              if (reportedExit.has(id)) continue;
+              reportedExit.add(id);
+              ctx.report({
+                node: anchor,
+                messageId: 'acquiresUndeclared',
+                data: { lock: key, siteLine: ctx.line(l.site), name: summary.name },
+                related: [{ node: l.site, message: `${callText(l.site)}: lock taken here` }],
+                fixes: insertBeforeStatement(
+                  e.node,
+                  `spinUnlock(${key});`,
+                  `Call spinUnlock(${key}) before this return`,
+                ),
+              });
+              continue;
+            }
+            if (summary.acquires.includes(key)) continue;
+          }
           // Returning the locked object hands the lock to the caller (lockTaskSighand), also when
           // it is held exactly where that object is non-null (NULL returned unlocked).
           const ret = ts.isReturnStatement(e.node) ? e.node.expression : undefined;

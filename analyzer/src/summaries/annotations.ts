@@ -7,7 +7,9 @@
  *   @acquires <lock>          returns holding <lock> (`rcu` names the read lock)
  *   @releases <lock>          is called holding <lock> and returns without it
  *   @mustHold <lock>          the caller must hold <lock>, and still holds it on return
- *   @owned <param>            the caller holds a reference on <param>: it is stable here
+ *   @owned <param>            the caller holds a reference on <param>: it is stable here (every
+ *                             type-stable parameter is, by the parameter contract; @owned says
+ *                             it in words, and what a put helper consumes)
  *   @revalidates <param>      a true result proves that what was loaded from <param> is still
  *                             current (a source-liveness re-check: the kernel's folio_mapped())
  *

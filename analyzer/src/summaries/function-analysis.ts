@@ -1,7 +1,8 @@
 /**
  * @fileoverview Analyzing one function: build its CFG, solve the facts dataflow to a fixpoint
- * from the state its annotations promise, replay each reachable block once to collect events
- * for the rules, and infer the function's summary for its callers (infer-summary.ts).
+ * from the state its annotations promise (or its callers' facts, where those are known), replay
+ * each reachable block once to collect events for the rules, and infer the function's summary
+ * for its callers (infer-summary.ts).
  */
 
 import { ts } from 'ts-morph';
@@ -11,11 +12,20 @@ import { CfgBuilder } from '../cfg/cfg-builder.js';
 import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import { dumpIfRequested } from '../cfg/debug-dot.js';
 import type { FactEvent } from '../dataflow/events.js';
-import { type FactState, emptyState, newObj, withLock, withObj } from '../dataflow/facts.js';
+import {
+  type FactState,
+  type LockFact,
+  type ObjFact,
+  emptyState,
+  newObj,
+  withLock,
+  withObj,
+} from '../dataflow/facts.js';
 import { RcuTransfer, type TransferContext } from '../dataflow/rcu-transfer.js';
 import { solveForward } from '../dataflow/solver.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { type Annotations, NO_ANNOTATIONS, RCU_LOCK_NAME, readAnnotations } from './annotations.js';
+import { directCallSites } from './call-sites.js';
 import { inferSummary } from './infer-summary.js';
 import type { FunctionSummary } from './summary.js';
 
@@ -27,24 +37,85 @@ export interface FunctionAnalysis {
   readonly events: readonly FactEvent[];
   readonly summary: FunctionSummary;
   /**
-   * The summary's `requiresRead` was inferred (not annotated): unprotected dereferences of
-   * parameters are the callers' business, reported at call sites that hold no read lock.
+   * Every caller is in the project (a private helper only ever called by name: call-sites.ts),
+   * so what it leaves held on return may be inferred. Any other function must declare it.
    */
-  readonly inferredRequiresRead: boolean;
+  readonly callersKnown: boolean;
+  /** Entered with its callers' facts (a callback run in place, a helper every caller calls alike). */
+  readonly entry: EntryContext | undefined;
   /** The solver hit its iteration cap; findings may be incomplete. */
   readonly capped: boolean;
 }
 
-/** The facts at entry that the function's annotations promise. */
-function initialState(fn: FunctionLike, ann: Annotations, checker: ts.TypeChecker, primitives: Primitives): FactState {
+/**
+ * How a function is entered when its callers are known (engine/program-analysis.ts): a
+ * callback run in place starts from the facts at its call, a private helper from the meet of
+ * its callers' facts. Without one, a function starts as its annotations say.
+ */
+export interface EntryContext {
+  /** Read-side sections held at entry on the fewest and the most paths. */
+  readonly readMin: number;
+  readonly readMax: number;
+  /** Spinlocks held at entry, in this function's terms. */
+  readonly locks: ReadonlyMap<string, LockFact>;
+  /** What is known of captured variables (a callback's enclosing function's facts). */
+  readonly objs: ReadonlyMap<ts.Symbol, ObjFact>;
+  /**
+   * What the type-stable parameters are: pinned by the caller (`contract`, the default), what
+   * the caller found inside its section (`candidates`: a helper only ever called in one), or
+   * the elements an iteration method walks (`elements`, loaded from `elementsOf` like a for-of
+   * variable).
+   */
+  readonly params: 'contract' | 'candidates' | 'elements';
+  readonly elementsOf?: ts.Node;
+  /**
+   * `callback`: it runs inside the call it is passed to, so what happens in it happens in the
+   * caller's section. `callers`: a helper entered as every caller calls it; what it does on
+   * entry facts (blocking, say) its callers already see through its summary.
+   */
+  readonly from: 'callback' | 'callers';
+}
+
+/**
+ * The facts at entry: what the annotations promise, what the callers hold (entry), and the
+ * parameter contract. A type-stable parameter is pinned by its caller, as a pointer argument is
+ * in the kernel: it is stable here (origin `owned`), and the callers inside the project are
+ * checked at their calls (the summary's pinnedParams). Not so where the function is entered in
+ * a read-side section (`@rcuReadLockHeld`, or every caller holds one): there a parameter may
+ * be a candidate the caller found, not yet pinned.
+ */
+function initialState(
+  fn: FunctionLike,
+  ann: Annotations,
+  checker: ts.TypeChecker,
+  primitives: Primitives,
+  entry: EntryContext | undefined,
+): FactState {
   const releasesRcu = ann.releases.includes(RCU_LOCK_NAME);
-  let s = emptyState(ann.rcuReadLockHeld || releasesRcu ? 1 : 0);
+  const annotated = ann.rcuReadLockHeld || releasesRcu ? 1 : 0;
+  let s = emptyState(annotated);
+  if (entry !== undefined) {
+    const readMin = Math.max(annotated, entry.readMin);
+    s = { ...s, readMin, readMax: Math.max(readMin, entry.readMax), locks: entry.locks, objs: entry.objs };
+  }
   if (ts.isSourceFile(fn)) return s;
   const params = new Map<string, ts.Symbol>();
   for (const p of fn.parameters) {
     if (!ts.isIdentifier(p.name)) continue;
     const sym = checker.getSymbolAtLocation(p.name);
     if (sym !== undefined) params.set(p.name.text, sym);
+  }
+  const mode = annotated > 0 ? 'candidates' : (entry?.params ?? 'contract');
+  if (mode !== 'candidates') {
+    for (const p of fn.parameters) {
+      const sym = ts.isIdentifier(p.name) ? params.get(p.name.text) : undefined;
+      if (sym === undefined || !primitives.isTypeStableExpr(p.name as ts.Identifier)) continue;
+      const fact =
+        mode === 'contract'
+          ? newObj('owned', p, 0)
+          : newObj(s.readMin > 0 ? 'rcu' : 'unknown', entry?.elementsOf ?? p, s.readMin);
+      s = withObj(s, sym, fact);
+    }
   }
   for (const key of [...ann.mustHold, ...ann.releases.filter((l) => l !== RCU_LOCK_NAME)]) {
     const dot = key.indexOf('.');
@@ -114,13 +185,18 @@ function putParams(fn: ts.FunctionLikeDeclaration, primitives: Primitives): stri
   return found;
 }
 
-export function analyzeFunction(fn: FunctionLike, index: number, ctx: TransferContext): FunctionAnalysis {
+export function analyzeFunction(
+  fn: FunctionLike,
+  index: number,
+  ctx: TransferContext,
+  entry?: EntryContext,
+): FunctionAnalysis {
   const cfg = CfgBuilder.build(fn, index);
   dumpIfRequested(cfg);
   let annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
   if (!annotations.rcuReadLockHeld && !ts.isSourceFile(fn) && assertsReadLockHeld(fn, ctx.primitives))
     annotations = { ...annotations, rcuReadLockHeld: true };
-  const initial = initialState(fn, annotations, ctx.checker, ctx.primitives);
+  const initial = initialState(fn, annotations, ctx.checker, ctx.primitives, entry);
   const transfer = new RcuTransfer(ctx, fn, initial);
   const solution = solveForward(cfg, transfer);
 
@@ -144,6 +220,7 @@ export function analyzeFunction(fn: FunctionLike, index: number, ctx: TransferCo
   // Joins last: a loop header's back edge is known only once its body has been replayed.
   for (const [block, ins] of incoming) if (ins.length > 1) events.push({ kind: 'join', block, incoming: ins });
 
-  const { summary, inferredRequiresRead } = inferSummary(fn, cfg, annotations, initial, events, ctx);
-  return { cfg, annotations, initial, events, summary, inferredRequiresRead, capped: solution.capped };
+  const summary = inferSummary(fn, cfg, annotations, initial, events, ctx);
+  const callersKnown = directCallSites(fn, ctx.checker) !== undefined;
+  return { cfg, annotations, initial, events, summary, callersKnown, entry, capped: solution.capped };
 }

@@ -10,16 +10,18 @@ import { isEqualityOperator, isNullish, rootIdentifier, skipParens, type Functio
 import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import type { FactEvent } from '../dataflow/events.js';
 import { type FactState, isStable, lockHeldFor } from '../dataflow/facts.js';
+import { isStableResult } from '../dataflow/helper-results.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
-import type { FunctionSummary } from './summary.js';
+import type { FunctionSummary, InvokedParam } from './summary.js';
 
 /**
  * What a call to `fn` does for its caller, read off the events of its analysis: the read-lock
  * depth change and the spinlocks it returns holding or releases (when every return agrees),
  * what the returned reference is, the parameters whose reference it drops or whose identity it
- * checks, whether it may block, and whether it needs the read lock held. Annotations win
- * where they say more than inference can see.
+ * checks, the parameters a caller must pass pinned, the callbacks it runs in place, whether it
+ * may block, and whether it needs the read lock held. Annotations win where they say more than
+ * inference can see.
  */
 export function inferSummary(
   fn: FunctionLike,
@@ -28,7 +30,7 @@ export function inferSummary(
   initial: FactState,
   events: readonly FactEvent[],
   ctx: TransferContext,
-): { summary: FunctionSummary; inferredRequiresRead: boolean } {
+): FunctionSummary {
   const params = paramNames(fn);
   const returns = events.filter(
     (e): e is Extract<FactEvent, { kind: 'exit' }> => e.kind === 'exit' && e.how === 'return',
@@ -76,10 +78,11 @@ export function inferSummary(
     sawValue = true;
     const sym = ts.isIdentifier(x) ? ctx.checker.getSymbolAtLocation(x) : undefined;
     if (sym === undefined) {
-      returnsStable = false;
+      // `return pinOne(a) ?? pinOne(b)`: another helper's stabilized result, or a fallback between such.
+      if (!isStableResult(x, ctx)) returnsStable = false;
       returnsFresh = false;
-      returnsLockedField = undefined;
-      break;
+      returnsLockedField = '\0';
+      continue;
     }
     // Locked on every path where it is returned non-null (`break` out on NULL and on success).
     const lock = [...r.state.locks.values()].find((l) => lockHeldFor(l, sym) && l.field !== undefined);
@@ -115,44 +118,111 @@ export function inferSummary(
       e.kind === 'blocking' && e.what !== 'await' && e.what !== 'yield' && e.what !== 'for await',
   );
 
-  // Requires the read lock: annotated, or (for functions not exported) every unprotected
-  // dereference is of a parameter, which only the callers can protect.
-  let inferredRequiresRead = false;
-  if (!ann.rcuReadLockHeld && !isExported(fn) && !ts.isSourceFile(fn)) {
-    const paramSyms = new Set(
-      fn.parameters.map((p) => ctx.checker.getSymbolAtLocation(p.name)).filter((s) => s !== undefined),
-    );
-    const unprotected = events.filter(
-      (e): e is Extract<FactEvent, { kind: 'deref' }> =>
-        e.kind === 'deref' && e.state.readMin <= 0 && !(e.sym !== undefined && isStable(e.state, e.sym)),
-    );
-    inferredRequiresRead =
-      unprotected.length > 0 && unprotected.every((e) => e.sym !== undefined && paramSyms.has(e.sym));
-  }
-
+  const paramSyms = paramSymbols(fn, ctx.checker);
   return {
-    summary: {
-      name: cfg.name,
-      readDelta,
-      requiresRead: ann.rcuReadLockHeld || inferredRequiresRead,
-      requiresReadForParams: !ann.rcuReadLockHeld && inferredRequiresRead,
-      acquires: [...acquires],
-      releases: [...releases],
-      mustHold: ann.mustHold,
-      returnsLockedField,
-      returnsStable,
-      returnsFresh,
-      releasesRefOf,
-      validatesParams,
-      scoresParams,
-      revalidatesParams,
-      pinsParam: pinnedParam(fn, returns, ctx),
-      returnsLockOf: lockGetter(fn, returns, ctx),
-      mayBlock: blocking?.node,
-      params,
-    },
-    inferredRequiresRead,
+    name: cfg.name,
+    readDelta,
+    requiresRead: ann.rcuReadLockHeld,
+    pinnedParams: pinnedParams(paramSyms, events, ctx.checker),
+    invokesParams: invokedParams(paramSyms, initial, events, nameable, ctx.checker),
+    acquires: [...acquires],
+    releases: [...releases],
+    mustHold: ann.mustHold,
+    returnsLockedField,
+    returnsStable,
+    returnsFresh,
+    releasesRefOf,
+    validatesParams,
+    scoresParams,
+    revalidatesParams,
+    pinsParam: pinnedParam(fn, returns, ctx),
+    returnsLockOf: lockGetter(fn, returns, ctx),
+    mayBlock: blocking?.node,
+    params,
   };
+}
+
+/** The symbols of the parameters, by index (undefined for a destructured one). */
+function paramSymbols(fn: FunctionLike, checker: ts.TypeChecker): Array<ts.Symbol | undefined> {
+  if (ts.isSourceFile(fn)) return [];
+  return fn.parameters.map((p) => (ts.isIdentifier(p.name) ? checker.getSymbolAtLocation(p.name) : undefined));
+}
+
+/**
+ * Whether `sym` is stable here only by the parameter contract (or `@owned`): not locked or
+ * referenced by this function itself, and outside any read-side section.
+ */
+function reliesOnContract(state: FactState, sym: ts.Symbol): boolean {
+  if (state.readMin > 0) return false;
+  const o = state.objs.get(sym);
+  if (o?.origin !== 'owned' || o.refHeld !== undefined) return false;
+  for (const l of state.locks.values()) if (l.must && l.obj === sym) return false;
+  return true;
+}
+
+/**
+ * Parameters dereferenced outside any read-side section on the strength of the contract, or
+ * handed (still so) to a helper that needs them pinned: what a caller must pass pinned.
+ */
+function pinnedParams(
+  paramSyms: ReadonlyArray<ts.Symbol | undefined>,
+  events: readonly FactEvent[],
+  checker: ts.TypeChecker,
+): number[] {
+  const found = new Set<number>();
+  for (const e of events) {
+    if (e.kind === 'deref' && e.sym !== undefined) {
+      const i = paramSyms.indexOf(e.sym);
+      if (i >= 0 && reliesOnContract(e.state, e.sym)) found.add(i);
+    } else if (e.kind === 'call') {
+      for (const j of e.summary.pinnedParams) {
+        const a = e.node.arguments[j];
+        const x = a === undefined ? undefined : skipParens(a);
+        if (x === undefined || !ts.isIdentifier(x)) continue;
+        const sym = checker.getSymbolAtLocation(x);
+        const i = sym === undefined ? -1 : paramSyms.indexOf(sym);
+        if (i >= 0 && reliesOnContract(e.state, sym!)) found.add(i);
+      }
+    }
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/**
+ * Parameters called in place (`cb(x)`), with the facts at those calls relative to entry: the
+ * read-side sections this function adds (fewest, most) and the nameable spinlocks held at every one.
+ */
+function invokedParams(
+  paramSyms: ReadonlyArray<ts.Symbol | undefined>,
+  initial: FactState,
+  events: readonly FactEvent[],
+  nameable: (key: string) => boolean,
+  checker: ts.TypeChecker,
+): InvokedParam[] {
+  const byParam = new Map<number, FactState[]>();
+  for (const e of events) {
+    if (e.kind !== 'site' || !ts.isCallExpression(e.node)) continue;
+    const callee = skipParens(e.node.expression);
+    if (!ts.isIdentifier(callee)) continue;
+    const i = paramSyms.indexOf(checker.getSymbolAtLocation(callee));
+    if (i < 0) continue;
+    let list = byParam.get(i);
+    if (list === undefined) byParam.set(i, (list = []));
+    list.push(e.state);
+  }
+  const out: InvokedParam[] = [];
+  for (const [index, states] of byParam) {
+    const locks = [...states[0]!.locks]
+      .filter(([key, l]) => l.must && nameable(key) && states.every((st) => st.locks.get(key)?.must === true))
+      .map(([key]) => key);
+    out.push({
+      index,
+      readMin: Math.min(...states.map((st) => st.readMin)) - initial.readMin,
+      readMax: Math.max(...states.map((st) => st.readMax)) - initial.readMin,
+      locks,
+    });
+  }
+  return out;
 }
 
 /** `return p.field` on every return, where the field is a runtime Spinlock: a lock getter. */
@@ -256,20 +326,4 @@ function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker,
 function paramNames(fn: FunctionLike): string[] {
   if (ts.isSourceFile(fn)) return [];
   return fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
-}
-
-function isExported(fn: FunctionLike): boolean {
-  if (ts.isSourceFile(fn)) return true;
-  let n: ts.Node = fn;
-  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent))
-    n = fn.parent.parent.parent;
-  if (
-    ts.isMethodDeclaration(fn) ||
-    ts.isConstructorDeclaration(fn) ||
-    ts.isGetAccessorDeclaration(fn) ||
-    ts.isSetAccessorDeclaration(fn)
-  )
-    return true;
-  if (!ts.isFunctionDeclaration(n) && !ts.isVariableStatement(n)) return true;
-  return (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
 }

@@ -15,13 +15,22 @@ export interface FunctionSummary {
   readonly name: string;
   /** Read-lock depth change from entry to every normal return (0 when inconsistent: that is reported in the callee). */
   readonly readDelta: number;
-  /** The caller must hold rcuReadLock() (annotated, or inferred: it dereferences type-stable parameters unprotected). */
+  /** The caller must hold rcuReadLock() (`@rcuReadLockHeld`, or an opening `rcuReadLockHeld()` assertion). */
   readonly requiresRead: boolean;
   /**
-   * The requirement was inferred from unprotected dereferences of parameters only: a caller
-   * passing objects it has stabilized (fresh, owned, referenced, locked) needs no read lock.
+   * Parameter indexes the function dereferences outside any read-side section of its own, on
+   * the strength of the parameter contract (a type-stable parameter is pinned by its caller, as
+   * a pointer argument is in the kernel) — directly, or by handing it to a helper that does.
+   * A caller inside the project must pass a pinned object there, or call inside a section.
    */
-  readonly requiresReadForParams: boolean;
+  readonly pinnedParams: readonly number[];
+  /**
+   * Parameters the function calls (a callback) before it returns, with the facts at those
+   * calls relative to its entry: a callback passed there runs in place. A function parameter
+   * not listed is kept for later (stored, or handed on), and its callback starts outside every
+   * read-side section.
+   */
+  readonly invokesParams: readonly InvokedParam[];
   /** Spinlocks held on return that were not held on entry, in the callee's terms. */
   readonly acquires: readonly string[];
   /** Spinlocks held on entry and released before return. */
@@ -65,10 +74,21 @@ export interface FunctionSummary {
   readonly params: readonly string[];
 }
 
+/** A parameter called in place: the facts at its calls (all of them agree on these). */
+export interface InvokedParam {
+  readonly index: number;
+  /** Read-side sections the function itself holds at the calls, beyond its entry (fewest, most). */
+  readonly readMin: number;
+  readonly readMax: number;
+  /** Spinlocks held at every call, in the function's terms (as in `acquires`). */
+  readonly locks: readonly string[];
+}
+
 export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   readDelta: 0,
   requiresRead: false,
-  requiresReadForParams: false,
+  pinnedParams: [],
+  invokesParams: [],
   acquires: [],
   releases: [],
   mustHold: [],

@@ -1,13 +1,11 @@
 /**
  * @fileoverview What the rules share about presenting a finding: where to anchor one about a
- * function exit or a statement, the field an acquisition took, how a message quotes a call, and
- * whether a callback runs inside the call it is passed to. Syntax helpers that are not about
- * findings live in ast.ts.
+ * function exit or a statement, the field an acquisition took, and how a message quotes a call.
+ * Syntax helpers that are not about findings live in ast.ts.
  */
 
 import { ts } from 'ts-morph';
-import { outermostWrapper, skipParens } from '../../ast.js';
-import type { Primitives } from '../../primitives/primitives.js';
+import { skipParens } from '../../ast.js';
 
 /** Where a finding about leaving a function points: the return/throw statement, or the closing brace. */
 export function exitAnchor(node: ts.Node): ts.Node {
@@ -48,17 +46,4 @@ export function callText(site: ts.Node): string {
   if (ts.isCallExpression(site)) return site.getText().replace(/\s+/g, ' ');
   if (ts.isVariableDeclaration(site)) return `using ${site.name.getText()}`;
   return site.getText().split('\n')[0] ?? '';
-}
-
-/**
- * An arrow or function expression passed straight to a call that runs it during the call
- * (`forEach`, `map`, a helper): any call except those that defer their callbacks, known by
- * symbol (`callRcu`, timers, promise reactions, listeners: Primitives.defersCallbacks).
- */
-export function isInlineCallback(fn: ts.Node, primitives: Primitives): boolean {
-  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
-  const child = outermostWrapper(fn);
-  const p = child.parent;
-  if (!ts.isCallExpression(p) || !p.arguments.includes(child as ts.Expression)) return false;
-  return !primitives.defersCallbacks(p);
 }

@@ -1,0 +1,100 @@
+/**
+ * @fileoverview Who can call a function. A private helper — a function declaration or a
+ * `const` function that is not exported, or a class's private method — whose every reference
+ * is a direct call has all its callers in the project, and those calls are the list. Anything
+ * else (exported, public, default-exported, passed or stored as a value) may be called from
+ * code the checker never sees: its contract has to be written down (`@acquires`), not inferred.
+ */
+
+import { ts } from 'ts-morph';
+import type { FunctionLike } from '../ast.js';
+
+/** Identifiers (and private names) of a file by text: finding a name's references is a map lookup. */
+const namesOfFile = new WeakMap<ts.SourceFile, Map<string, ts.Node[]>>();
+
+function namesOf(sf: ts.SourceFile): Map<string, ts.Node[]> {
+  let m = namesOfFile.get(sf);
+  if (m !== undefined) return m;
+  const found = new Map<string, ts.Node[]>();
+  // An explicit work stack: generated code nests deeper than the call stack allows.
+  const stack: ts.Node[] = [sf];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
+      let list = found.get(n.text);
+      if (list === undefined) found.set(n.text, (list = []));
+      list.push(n);
+      continue;
+    }
+    ts.forEachChild(n, (c) => {
+      stack.push(c);
+    });
+  }
+  m = found;
+  namesOfFile.set(sf, m);
+  return m;
+}
+
+/** The name a private helper is called by, or undefined when the function may have callers outside. */
+function privateName(fn: FunctionLike): ts.Identifier | ts.PrivateIdentifier | undefined {
+  if (ts.isSourceFile(fn)) return undefined;
+  if (ts.isFunctionDeclaration(fn)) {
+    const flags = ts.getCombinedModifierFlags(fn);
+    if ((flags & (ts.ModifierFlags.Export | ts.ModifierFlags.Default)) !== 0) return undefined;
+    return fn.name;
+  }
+  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent)) {
+    const decl = fn.parent;
+    if (decl.initializer !== fn || !ts.isIdentifier(decl.name)) return undefined;
+    const list = decl.parent;
+    if (!ts.isVariableDeclarationList(list) || (list.flags & ts.NodeFlags.Const) === 0) return undefined;
+    const stmt = list.parent;
+    if (ts.isVariableStatement(stmt) && (ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Export) !== 0)
+      return undefined;
+    return decl.name;
+  }
+  if (ts.isMethodDeclaration(fn)) {
+    if (ts.isPrivateIdentifier(fn.name)) return fn.name;
+    const flags = ts.getCombinedModifierFlags(fn);
+    if ((flags & ts.ModifierFlags.Private) !== 0 && ts.isIdentifier(fn.name)) return fn.name;
+  }
+  return undefined;
+}
+
+/** Whether a reference to the function is the callee of a call: `f(…)`, `this.m(…)`, `this.#m(…)`. */
+function calleeCall(ref: ts.Node): ts.CallExpression | undefined {
+  let callee: ts.Node = ref;
+  if (ts.isPropertyAccessExpression(ref.parent) && ref.parent.name === ref) callee = ref.parent;
+  while (ts.isParenthesizedExpression(callee.parent) || ts.isNonNullExpression(callee.parent)) callee = callee.parent;
+  const p = callee.parent;
+  return ts.isCallExpression(p) && p.expression === callee ? p : undefined;
+}
+
+const sitesCache = new WeakMap<ts.Node, readonly ts.CallExpression[] | null>();
+
+/**
+ * The direct calls of a private helper whose every reference is one (recursive calls
+ * included), or undefined when it may be called from elsewhere.
+ */
+export function directCallSites(fn: FunctionLike, checker: ts.TypeChecker): readonly ts.CallExpression[] | undefined {
+  const cached = sitesCache.get(fn);
+  if (cached !== undefined) return cached ?? undefined;
+  const result = computeCallSites(fn, checker);
+  sitesCache.set(fn, result ?? null);
+  return result;
+}
+
+function computeCallSites(fn: FunctionLike, checker: ts.TypeChecker): readonly ts.CallExpression[] | undefined {
+  const name = privateName(fn);
+  if (name === undefined) return undefined;
+  const sym = checker.getSymbolAtLocation(name);
+  if (sym === undefined) return undefined;
+  const calls: ts.CallExpression[] = [];
+  for (const ref of namesOf(fn.getSourceFile()).get(name.text) ?? []) {
+    if (ref === name || checker.getSymbolAtLocation(ref) !== sym) continue;
+    const call = calleeCall(ref);
+    if (call === undefined) return undefined;
+    calls.push(call);
+  }
+  return calls;
+}

@@ -1,0 +1,227 @@
+/**
+ * @fileoverview Where a function is entered from, when that is known: the facts its callers
+ * hold at the calls, top-down, where summaries flow bottom-up.
+ *
+ * - A callback passed to an iteration method (`list.map(...)`, by symbol) runs in place: it
+ *   starts from the facts where it is written, and its type-stable parameters are the elements
+ *   walked, loaded like a for-of variable.
+ * - A callback passed to a project helper whose summary says it calls that parameter before it
+ *   returns runs in place too, with the helper's own sections and locks at that call added.
+ * - A private helper (call-sites.ts) starts from the meet of its callers' facts at their calls:
+ *   if every call holds the read lock, it is analyzed as entered with it (its parameters are
+ *   then what the caller found, not yet pinned), and the spinlocks every caller holds and the
+ *   helper can name are held at its entry (an unlink helper called under the chain's lock).
+ *
+ * Any other callback (stored, run later by a timer, a promise or an event, or by code the
+ * checker does not know) starts outside every section. The analyses a caller was built with
+ * use the helper's summary, which is always inferred from its annotated entry: the two
+ * directions never feed each other, so no fixpoint is needed.
+ */
+
+import { ts } from 'ts-morph';
+import { outermostWrapper, skipParens, type FunctionLike } from '../ast.js';
+import { type FactState, type LockFact, joinStates } from '../dataflow/facts.js';
+import type { Primitives } from '../primitives/primitives.js';
+import { normalizeLockText } from './annotations.js';
+import { directCallSites } from './call-sites.js';
+import type { EntryContext, FunctionAnalysis } from './function-analysis.js';
+import { substituteLock, type FunctionSummary } from './summary.js';
+
+/** What entry contexts are computed from: the engine's analyses, read top-down. */
+export interface CallerView {
+  readonly checker: ts.TypeChecker;
+  readonly primitives: Primitives;
+  /** The analysis the rules read (itself entered with its callers' facts), or undefined on a cycle. */
+  analysisOf(fn: FunctionLike): FunctionAnalysis | undefined;
+  /** The analysis a function's summary comes from (entered as its annotations say). */
+  baseAnalysisOf(fn: FunctionLike): FunctionAnalysis | undefined;
+  summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
+}
+
+export function entryContextOf(fn: FunctionLike, view: CallerView): EntryContext | undefined {
+  if (ts.isSourceFile(fn)) return undefined;
+  if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) {
+    const child = outermostWrapper(fn);
+    const call = child.parent;
+    if (ts.isCallExpression(call) && call.arguments.includes(child as ts.Expression))
+      return callbackEntry(fn, child as ts.Expression, call, view);
+  }
+  return helperEntry(fn, view);
+}
+
+/** The function-like whose body contains `n` (its own graph holds `n`'s events). */
+function enclosingFunction(n: ts.Node): FunctionLike {
+  let p = n.parent;
+  while (!ts.isSourceFile(p)) {
+    if (ts.isFunctionLike(p) && (p as ts.FunctionLikeDeclaration).body !== undefined)
+      return p as ts.FunctionLikeDeclaration;
+    p = p.parent;
+  }
+  return p;
+}
+
+/** The facts at `node` in `analysis`, joined over the paths (a finally body is built once per path). */
+function factsAt(analysis: FunctionAnalysis, node: ts.Node): FactState | undefined {
+  let st: FactState | undefined;
+  for (const e of analysis.events) {
+    if ((e.kind === 'site' || e.kind === 'call') && e.node === node)
+      st = st === undefined ? e.state : joinStates(st, e.state);
+  }
+  return st;
+}
+
+function callbackEntry(
+  fn: ts.ArrowFunction | ts.FunctionExpression,
+  arg: ts.Expression,
+  call: ts.CallExpression,
+  view: CallerView,
+): EntryContext | undefined {
+  const outer = view.analysisOf(enclosingFunction(call));
+  if (outer === undefined) return undefined;
+  if (view.primitives.iteratesInPlace(call)) {
+    const st = factsAt(outer, fn);
+    if (st === undefined) return undefined;
+    const callee = skipParens(call.expression);
+    const elementsOf = ts.isPropertyAccessExpression(callee) ? callee.expression : call;
+    return {
+      readMin: st.readMin,
+      readMax: st.readMax,
+      locks: st.locks,
+      objs: st.objs,
+      params: 'elements',
+      elementsOf,
+      from: 'callback',
+    };
+  }
+  const summary = view.summaryOfCall(call);
+  const index = call.arguments.indexOf(arg);
+  const invoked = summary?.invokesParams.find((i) => i.index === index);
+  if (summary === undefined || invoked === undefined) return undefined;
+  const st = factsAt(outer, call);
+  if (st === undefined) return undefined;
+  const locks = new Map(st.locks);
+  const text = (e: ts.Expression): string => normalizeLockText(skipParens(e).getText());
+  for (const l of invoked.locks) {
+    const key = substituteLock(l, summary, call, text);
+    if (key === undefined) continue;
+    const dot = key.indexOf('.');
+    const head = dot < 0 ? undefined : call.arguments.find((a) => text(a) === key.slice(0, dot));
+    const obj =
+      head !== undefined && ts.isIdentifier(skipParens(head))
+        ? view.checker.getSymbolAtLocation(skipParens(head))
+        : undefined;
+    locks.set(key, {
+      key,
+      obj,
+      field: dot < 0 ? undefined : key.slice(dot + 1),
+      site: call,
+      must: true,
+      when: undefined,
+    });
+  }
+  return {
+    readMin: st.readMin + invoked.readMin,
+    readMax: st.readMax + invoked.readMax,
+    locks,
+    objs: st.objs,
+    params: 'contract',
+    from: 'callback',
+  };
+}
+
+function helperEntry(fn: ts.FunctionLikeDeclaration, view: CallerView): EntryContext | undefined {
+  const calls = directCallSites(fn, view.checker);
+  if (calls === undefined || calls.length === 0) return undefined;
+  let readMin = Infinity;
+  let readMax = -Infinity;
+  let locks: Map<string, LockFact> | undefined;
+  for (const call of calls) {
+    const caller = enclosingFunction(call);
+    if (caller === fn) {
+      // A recursive call: entered as the outer call was, plus what the body changed by then.
+      const base = view.baseAnalysisOf(fn);
+      const st = base === undefined ? undefined : factsAt(base, call);
+      if (st !== undefined && st.readMin < base!.initial.readMin) return undefined;
+      locks = new Map();
+      continue;
+    }
+    const a = view.analysisOf(caller);
+    if (a === undefined) return undefined;
+    const st = factsAt(a, call);
+    if (st === undefined) continue; // unreachable
+    readMin = Math.min(readMin, st.readMin);
+    readMax = Math.max(readMax, st.readMax);
+    const mapped = locksInCallee(st, call, fn, view.checker);
+    locks = locks === undefined ? mapped : intersect(locks, mapped);
+  }
+  if (readMin === Infinity) return undefined;
+  const inSection = readMin > 0;
+  if (!inSection && (locks === undefined || locks.size === 0)) return undefined;
+  return {
+    readMin: inSection ? readMin : 0,
+    readMax: inSection ? readMax : 0,
+    locks: locks ?? new Map(),
+    objs: new Map(),
+    params: inSection ? 'candidates' : 'contract',
+    from: 'callers',
+  };
+}
+
+function intersect(a: Map<string, LockFact>, b: Map<string, LockFact>): Map<string, LockFact> {
+  const out = new Map<string, LockFact>();
+  for (const [k, l] of a) if (b.has(k)) out.set(k, l);
+  return out;
+}
+
+/** Declared at a file's top level (a module-level lock or table), not in any function. */
+function isModuleLevel(sym: ts.Symbol): boolean {
+  const d = sym.valueDeclaration ?? sym.declarations?.[0];
+  if (d === undefined) return false;
+  for (let p: ts.Node = d.parent; !ts.isSourceFile(p); p = p.parent) if (ts.isFunctionLike(p)) return false;
+  return true;
+}
+
+/**
+ * The spinlocks a caller holds at `call`, renamed into the helper's terms: a lock of an argument
+ * becomes the parameter's (`chain.lock`), a module-level lock keeps its name, `this.…` is kept
+ * for a method called on `this`; a lock of a caller's local the helper cannot name is dropped.
+ */
+function locksInCallee(
+  st: FactState,
+  call: ts.CallExpression,
+  fn: ts.FunctionLikeDeclaration,
+  checker: ts.TypeChecker,
+): Map<string, LockFact> {
+  const out = new Map<string, LockFact>();
+  const callee = skipParens(call.expression);
+  const onThis = ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword;
+  for (const [key, l] of st.locks) {
+    if (!l.must) continue;
+    const dot = key.indexOf('.');
+    const renamed = (name: string, obj: ts.Symbol | undefined): void => {
+      out.set(name, { ...l, key: name, obj, site: fn, when: undefined });
+    };
+    if (key.startsWith('this.')) {
+      if (onThis) renamed(key, l.obj);
+      continue;
+    }
+    if (l.obj !== undefined && dot > 0) {
+      const i = call.arguments.findIndex((a) => {
+        const x = skipParens(a);
+        return ts.isIdentifier(x) && checker.getSymbolAtLocation(x) === l.obj;
+      });
+      const p = i >= 0 ? fn.parameters[i] : undefined;
+      if (p !== undefined && ts.isIdentifier(p.name))
+        renamed(p.name.text + key.slice(dot), checker.getSymbolAtLocation(p.name));
+      else if (isModuleLevel(l.obj)) renamed(key, l.obj);
+      continue;
+    }
+    // A lock named by a plain variable (`spinLock(tableLock)`): kept when it is module-level.
+    const site = l.site;
+    const arg = ts.isCallExpression(site) ? site.arguments[0] : undefined;
+    const x = arg === undefined ? undefined : skipParens(arg);
+    const sym = x !== undefined && ts.isIdentifier(x) ? checker.getSymbolAtLocation(x) : undefined;
+    if (dot < 0 && sym !== undefined && isModuleLevel(sym)) renamed(key, undefined);
+  }
+  return out;
+}
