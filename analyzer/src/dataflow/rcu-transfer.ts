@@ -8,7 +8,15 @@
  */
 
 import { ts } from 'ts-morph';
-import { declaredOutside, isNullish, outermostWrapper, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
+import {
+  declaredOutside,
+  isNullish,
+  outermostWrapper,
+  rootIdentifier,
+  skipParens,
+  walkTree,
+  type FunctionLike,
+} from '../ast.js';
 import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
 import { LOCK_AND_REFCOUNT_PRIMITIVES, type Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
@@ -480,6 +488,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   private identifier(s: FactState, id: ts.Identifier): void {
     if (this.sink === undefined) return;
+    // Most identifiers name nothing tracked. The checker's lookup walks every enclosing node, so
+    // over a long generated expression asking it for each one would cost quadratic time.
+    if (![...s.objs.keys()].some((k) => k.name === id.text)) return;
     const sym = this.symbolOf(id);
     if (sym === undefined || !s.objs.has(sym)) return;
     const child = outermostWrapper(id);
@@ -528,17 +539,20 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       deferred = this.ctx.primitives.defersCallbacks(p);
     if (!deferred) return;
     const seen = new Set<ts.Symbol>();
-    const visit = (n: ts.Node): void => {
-      if (ts.isIdentifier(n)) {
-        const sym = this.symbolOf(n);
-        if (sym !== undefined && !seen.has(sym) && s.objs.has(sym)) {
-          seen.add(sym);
-          this.emit({ kind: 'capture', node: n, closure: fnNode, sym, state: s });
+    walkTree(
+      fnNode,
+      (n) => {
+        if (ts.isIdentifier(n)) {
+          const sym = this.symbolOf(n);
+          if (sym !== undefined && !seen.has(sym) && s.objs.has(sym)) {
+            seen.add(sym);
+            this.emit({ kind: 'capture', node: n, closure: fnNode, sym, state: s });
+          }
         }
-      }
-      ts.forEachChild(n, visit);
-    };
-    ts.forEachChild(fnNode, visit);
+        return undefined;
+      },
+      'children',
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -685,8 +699,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   }
 
   private mentions(e: ts.Node, sym: ts.Symbol): boolean {
-    if (ts.isIdentifier(e)) return this.symbolOf(e) === sym;
-    return ts.forEachChild(e, (c) => (this.mentions(c, sym) ? true : undefined)) === true;
+    return walkTree(e, (n) => (ts.isIdentifier(n) && this.symbolOf(n) === sym ? 'stop' : undefined));
   }
 }
 
@@ -705,26 +718,23 @@ const assignedCache = new WeakMap<ts.Symbol, boolean>();
 function isAssigned(sym: ts.Symbol, scope: ts.Node): boolean {
   const cached = assignedCache.get(sym);
   if (cached !== undefined) return cached;
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
+  const found = walkTree(scope, (n) => {
     if (
       ts.isBinaryExpression(n) &&
       n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
       n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
     ) {
       const l = skipParens(n.left);
-      if (ts.isIdentifier(l) && l.text === sym.name) found = true;
+      if (ts.isIdentifier(l) && l.text === sym.name) return 'stop';
     } else if (
       (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
       ts.isIdentifier(n.operand) &&
       n.operand.text === sym.name
     ) {
-      found = true;
+      return 'stop';
     }
-    ts.forEachChild(n, visit);
-  };
-  visit(scope);
+    return undefined;
+  });
   assignedCache.set(sym, found);
   return found;
 }

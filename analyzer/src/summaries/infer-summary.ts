@@ -6,7 +6,15 @@
  */
 
 import { ts } from 'ts-morph';
-import { isEqualityOperator, isNullish, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
+import {
+  isEqualityOperator,
+  isNullish,
+  isTopLevelCode,
+  rootIdentifier,
+  skipParens,
+  walkTree,
+  type FunctionLike,
+} from '../ast.js';
 import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import type { FactEvent } from '../dataflow/events.js';
 import { type FactState, isStable } from '../dataflow/facts.js';
@@ -94,7 +102,7 @@ export function inferSummary(
 
   // Parameters whose reference the function drops.
   const releasesRefOf: number[] = [];
-  if (!ts.isSourceFile(fn)) {
+  if (!isTopLevelCode(fn)) {
     fn.parameters.forEach((p, i) => {
       if (!ts.isIdentifier(p.name)) return;
       const sym = ctx.checker.getSymbolAtLocation(p.name);
@@ -103,7 +111,7 @@ export function inferSummary(
   }
 
   // Identity predicates: a boolean function whose parameters are roots of equality operands.
-  const validatesParams = ts.isSourceFile(fn) ? [] : comparedParams(fn, ctx.checker);
+  const validatesParams = isTopLevelCode(fn) ? [] : comparedParams(fn, ctx.checker);
 
   // May block: a synchronous blocking call anywhere (await/yield only suspend this function).
   const blocking = events.find(
@@ -114,7 +122,7 @@ export function inferSummary(
   // Requires the read lock: annotated, or (for functions not exported) every unprotected
   // dereference is of a parameter, which only the callers can protect.
   let inferredRequiresRead = false;
-  if (!ann.rcuReadLockHeld && !isExported(fn) && !ts.isSourceFile(fn)) {
+  if (!ann.rcuReadLockHeld && !isExported(fn) && !isTopLevelCode(fn)) {
     const paramSyms = new Set(
       fn.parameters.map((p) => ctx.checker.getSymbolAtLocation(p.name)).filter((s) => s !== undefined),
     );
@@ -154,7 +162,7 @@ function lockGetter(
   returns: ReadonlyArray<{ node: ts.Node }>,
   ctx: TransferContext,
 ): { param: number; field: string } | undefined {
-  if (ts.isSourceFile(fn) || returns.length === 0) return undefined;
+  if (isTopLevelCode(fn) || returns.length === 0) return undefined;
   let found: { param: number; field: string } | undefined;
   for (const r of returns) {
     const e = ts.isReturnStatement(r.node)
@@ -186,7 +194,7 @@ function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker)
   const names = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
   const found = new Set<number>();
   const root = (e: ts.Expression): string | undefined => rootIdentifier(e)?.text;
-  const visit = (n: ts.Node): void => {
+  const visit = (n: ts.Node): 'skip' | undefined => {
     if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind)) {
       const l = root(n.left);
       const r = root(n.right);
@@ -194,19 +202,19 @@ function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker)
       if (l !== undefined && l !== r && !isNull(n.right) && names.includes(l)) found.add(names.indexOf(l));
       if (r !== undefined && l !== r && !isNull(n.left) && names.includes(r)) found.add(names.indexOf(r));
     }
-    if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
+    return ts.isFunctionLike(n) ? 'skip' : undefined;
   };
-  ts.forEachChild(fn.body, visit);
+  walkTree(fn.body, visit, 'children');
   return [...found];
 }
 
 function paramNames(fn: FunctionLike): string[] {
-  if (ts.isSourceFile(fn)) return [];
+  if (isTopLevelCode(fn)) return [];
   return fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
 }
 
 function isExported(fn: FunctionLike): boolean {
-  if (ts.isSourceFile(fn)) return true;
+  if (isTopLevelCode(fn)) return true;
   let n: ts.Node = fn;
   if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent))
     n = fn.parent.parent.parent;
