@@ -13,7 +13,14 @@ import type { AnalyzeOptions } from './api.js';
 import { ProjectLoadError } from './errors.js';
 import type { ProgramCache } from './program-cache.js';
 
+/**
+ * JavaScript files are in the program as `allowJs` puts them there: the same engine, with the
+ * types TypeScript infers for JavaScript (a JS file importing `@rcukit/runtime` gets the
+ * runtime's declarations, the TypeStable brand included). Without it TypeScript leaves them
+ * out of the program, and a leak in a `.js` file went unreported.
+ */
 const LOOSE_FILE_OPTIONS: ts.CompilerOptions = {
+  allowJs: true,
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
