@@ -11,8 +11,25 @@
 
 import { ts } from 'ts-morph';
 
-/** A function body, arrow, method, accessor, constructor, or a whole source file's top level. */
-export type FunctionLike = ts.FunctionLikeDeclaration | ts.SourceFile;
+/**
+ * Code that gets its own control-flow graph: a function body, arrow, method, accessor,
+ * constructor, a class's `static { }` block (run once, when the class is evaluated), or a
+ * whole source file's top level.
+ */
+export type FunctionLike = ts.FunctionLikeDeclaration | ts.ClassStaticBlockDeclaration | ts.SourceFile;
+
+/**
+ * A file's top level or a class's `static { }` block: code that no call runs, with no
+ * parameters, no annotations and no caller to summarize for.
+ */
+export function isTopLevelCode(fn: FunctionLike): fn is ts.SourceFile | ts.ClassStaticBlockDeclaration {
+  return ts.isSourceFile(fn) || ts.isClassStaticBlockDeclaration(fn);
+}
+
+/** Nodes that get a graph of their own besides a file's top level: function-likes and static blocks. */
+export function hasOwnGraph(node: ts.Node): node is ts.FunctionLikeDeclaration | ts.ClassStaticBlockDeclaration {
+  return isFunctionLike(node) || ts.isClassStaticBlockDeclaration(node);
+}
 
 /** Function-likes whose bodies get their own graph. */
 export function isFunctionLike(node: ts.Node): node is ts.FunctionLikeDeclaration {
@@ -27,21 +44,23 @@ export function isFunctionLike(node: ts.Node): node is ts.FunctionLikeDeclaratio
   );
 }
 
-/** A readable name for messages and DOT dumps: `lockTaskSighand`, `Table.lookup`, `<arrow@12>`, `<top>`. */
+/**
+ * A readable name for messages and DOT dumps: `lockTaskSighand`, `Table.lookup`, `<arrow@12>`,
+ * `Table.<static>` (a static block), `<top>`.
+ */
 export function functionName(fn: FunctionLike): string {
   if (ts.isSourceFile(fn)) return '<top>';
   const sf = fn.getSourceFile();
   const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
   let own: string | undefined;
-  if (fn.name !== undefined && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name))) own = fn.name.text;
+  if (ts.isClassStaticBlockDeclaration(fn)) own = '<static>';
+  else if (fn.name !== undefined && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name))) own = fn.name.text;
   else if (ts.isConstructorDeclaration(fn)) own = 'constructor';
   else if (ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) own = fn.parent.name.text;
   else if (ts.isPropertyAssignment(fn.parent) && ts.isIdentifier(fn.parent.name)) own = fn.parent.name.text;
-  const cls =
-    fn.parent !== undefined && (ts.isClassDeclaration(fn.parent) || ts.isClassExpression(fn.parent))
-      ? fn.parent.name?.text
-      : undefined;
+  const cls = ts.isClassDeclaration(fn.parent) || ts.isClassExpression(fn.parent) ? fn.parent.name?.text : undefined;
   if (own === undefined) return `<${ts.isArrowFunction(fn) ? 'arrow' : 'function'}@${line}>`;
+  if (cls === undefined && ts.isClassStaticBlockDeclaration(fn)) return `<static@${line}>`;
   return cls !== undefined ? `${cls}.${own}` : own;
 }
 
@@ -111,6 +130,36 @@ export function isComparisonOperand(node: ts.Node): boolean {
   return (
     ts.isBinaryExpression(p) && (p.left === child || p.right === child) && isEqualityOperator(p.operatorToken.kind)
   );
+}
+
+/** What a `walkTree` visitor asks for next: go on (the default), not into this node, or stop the walk. */
+export type WalkStep = 'skip' | 'stop' | undefined;
+
+/**
+ * Visit the nodes under `root` in source order, each before its children, with an explicit
+ * work stack rather than recursion: generated code has left-deep `+` chains tens of thousands
+ * of operands long, which TypeScript parses and checks (its binder and checker use work stacks
+ * too) and which a recursive walk would overflow on. `from: 'children'` leaves `root` itself
+ * unvisited. Returns whether a visitor stopped the walk.
+ */
+export function walkTree(root: ts.Node, visit: (n: ts.Node) => WalkStep, from: 'root' | 'children' = 'root'): boolean {
+  const stack: ts.Node[] = [];
+  const pushChildren = (n: ts.Node): void => {
+    const first = stack.length;
+    ts.forEachChild(n, (c) => {
+      stack.push(c);
+    });
+    // Pushed in source order; reversed so that the first child is popped first.
+    for (let i = first, j = stack.length - 1; i < j; i++, j--) [stack[i], stack[j]] = [stack[j]!, stack[i]!];
+  };
+  if (from === 'root') stack.push(root);
+  else pushChildren(root);
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    const step = visit(n);
+    if (step === 'stop') return true;
+    if (step !== 'skip') pushChildren(n);
+  }
+  return false;
 }
 
 /** 1-based line of a node's first token, for messages ("on the path through line N"). */

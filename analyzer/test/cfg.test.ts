@@ -1,17 +1,20 @@
 /**
  * @fileoverview CFG fixtures: each file in analyzer/test/fixtures/cfg/ is named
  * `<construct>--<variant>.ts` and holds its expected edges in a closing comment; the graph of its
- * first function must have exactly those edges (and unreachable blocks), in creation order.
+ * first function (or static block) must have exactly those edges (and unreachable blocks), in
+ * creation order. Graphs are built with the type checker's FlowOracle, as the engine builds
+ * them (calls typed `never` end their path, exhaustive switches have no way past the last test).
  */
 
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Project, ts } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
-import { isFunctionLike } from '../src/ast.js';
+import { hasOwnGraph } from '../src/ast.js';
 import { CfgBuilder } from '../src/cfg/cfg-builder.js';
 import { edgeList, toDot } from '../src/cfg/debug-dot.js';
 import { fixturesRoot, listFixtureFiles } from '../src/eval/fixture-check.js';
+import { checkerFlowOracle } from '../src/summaries/flow-oracle.js';
 
 const dir = join(fixturesRoot(), 'cfg');
 const project = new Project({
@@ -22,10 +25,10 @@ const project = new Project({
   },
 });
 
-function firstFunction(sf: ts.SourceFile): ts.FunctionLikeDeclaration {
-  let found: ts.FunctionLikeDeclaration | undefined;
+function firstFunction(sf: ts.SourceFile): ts.FunctionLikeDeclaration | ts.ClassStaticBlockDeclaration {
+  let found: ts.FunctionLikeDeclaration | ts.ClassStaticBlockDeclaration | undefined;
   const visit = (n: ts.Node): void => {
-    if (found === undefined && isFunctionLike(n) && n.body !== undefined) found = n;
+    if (found === undefined && hasOwnGraph(n) && n.body !== undefined) found = n;
     else ts.forEachChild(n, visit);
   };
   visit(sf);
@@ -51,8 +54,9 @@ describe('CFG fixtures', () => {
   for (const file of files) {
     it(basename(file, '.ts'), () => {
       const text = readFileSync(file, 'utf8');
-      const sf = project.createSourceFile(file, text, { overwrite: true }).compilerNode;
-      const cfg = CfgBuilder.build(firstFunction(sf), 1);
+      const source = project.createSourceFile(file, text, { overwrite: true });
+      const oracle = checkerFlowOracle(project.getTypeChecker().compilerObject);
+      const cfg = CfgBuilder.build(firstFunction(source.compilerNode), 1, oracle);
       expect(edgeList(cfg)).toEqual(expectedEdges(text));
     });
   }
@@ -84,6 +88,33 @@ describe('CFG builder', () => {
     );
     // The return path, the normal path, and the exceptional path each run their own copy.
     expect(copies.filter((b) => b.reachable).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('walks 20,000-link chains (as generated code has) with work stacks, not recursion', () => {
+    const n = 20_000;
+    const terms = (sep: string) => Array.from({ length: n }, (_, i) => `x${i % 10}`).join(sep);
+    const params = Array.from({ length: 10 }, (_, i) => `x${i}: any`).join(', ');
+    const values = {
+      plus: terms(' + '),
+      nullish: terms(' ?? '),
+      comma: `(${terms(', ')})`,
+      member: 'x0' + '.p'.repeat(n),
+      calls: 'x0' + '.f()'.repeat(n),
+      element: 'x0' + '[x1]'.repeat(n),
+    };
+    const bodies = [
+      ...Object.entries(values).map(([name, e]) => [name, `const v = ${e};\n  return v;`] as const),
+      ['and', `if (${terms(' && ')}) return 1;\n  return 0;`] as const,
+      ['or', `if (!(${terms(' || ')})) return 1;\n  return 0;`] as const,
+    ];
+    for (const [name, body] of bodies) {
+      const code = `function f(${params}) {\n  ${body}\n}`;
+      const sf = project.createSourceFile(`/virtual/chain-${name}.ts`, code, { overwrite: true }).compilerNode;
+      const cfg = CfgBuilder.build(firstFunction(sf), 1);
+      const elements = cfg.blocks.reduce((k, b) => k + b.elements.length, 0);
+      expect(elements, name).toBeGreaterThan(name === 'and' || name === 'or' ? n - 1 : n);
+      expect(cfg.exit.reachable, name).toBe(true);
+    }
   });
 
   it('builds a long straight-line function without deep recursion', () => {

@@ -1,61 +1,56 @@
 /**
  * @fileoverview CfgBuilder: builds one ControlFlowGraph from a function-like node.
  *
- * The builder walks statements and expressions in evaluation order, appending elements to the
- * current block. Structured control flow keeps a stack of contexts (loops, switches, labels,
- * try statements, `using` scopes: contexts.ts), each with paired push…/pop… methods;
- * transitions that create blocks are make… methods. Jumps (break, continue, return, throw) walk the stack to
- * their target and run the finalizers they cross — a `finally` body or the dispose of a `using`
- * declaration — by building a copy of the finalizer on that path. Copying keeps facts exact
- * per path (the lock released in `finally` on the return path is not merged with the lock
- * still held on the normal path); the price is that a finally body's nodes appear in several
- * blocks, which the engine handles by de-duplicating findings.
+ * The builder walks statements (here) and expressions (expression-builder.ts) in evaluation
+ * order, appending elements to the current block (graph-writer.ts). Structured control flow
+ * keeps a stack of contexts (loops, switches, labels, try statements, `using` scopes:
+ * contexts.ts), each with paired push…/pop… methods; transitions that create blocks are make…
+ * methods. Jumps (break, continue, return, throw) walk the stack to their target and run the
+ * finalizers they cross — a `finally` body or the dispose of a `using` declaration — by building
+ * a copy of the finalizer on that path. Copying keeps facts exact per path (the lock released
+ * in `finally` on the return path is not merged with the lock still held on the normal path);
+ * the price is that a finally body's nodes appear in several blocks, which the engine handles
+ * by de-duplicating findings.
  *
- * Exceptions: an explicit `throw`, and every call inside a try region, get an edge to the
- * innermost handler (catch, the finally's exceptional copy, a dispose). Calls outside any try
- * get no exceptional edge: modelling every call as a possible exit would make every read-side
- * section "unbalanced on an exceptional exit" and drown real findings.
+ * Exceptions: a `throw` statement goes to the innermost catch, or out of the function through
+ * its own copies of the finalizers it crosses (so a finding about it points at it). Every call
+ * inside a try region gets an edge to the innermost handler (catch, the finally's shared
+ * exceptional copy, a dispose). Calls outside any try get no exceptional edge: modelling every
+ * call as a possible exit would make every read-side section "unbalanced on an exceptional
+ * exit" and drown real findings; for the same reason a call's exception that leaves the
+ * function through a finally is no exit the rules check.
  *
- * Nested functions and classes are not entered: each gets its own graph. In the enclosing
- * graph a function expression is one element (its creation, where captures happen).
+ * The type checker's knowledge of control flow comes in through a FlowOracle
+ * (flow-oracle.ts): a call that never returns ends its path, and an exhaustive switch has no
+ * way past its last test. cfg/ itself never asks the checker.
+ *
+ * Nested functions, classes and static blocks are not entered: each gets its own graph. In the
+ * enclosing graph a function expression is one element (its creation, where captures happen).
  */
 
 import { ts } from 'ts-morph';
-import { functionName, skipParens, type FunctionLike } from '../ast.js';
-import { BasicBlock, type EdgeKind, type Element } from './basic-block.js';
-import { exceptionHandler, planJump, type Context, type Jump, type TryContext, type UsingContext } from './contexts.js';
+import { functionName, type FunctionLike } from '../ast.js';
+import type { BasicBlock } from './basic-block.js';
+import { planJump, type Jump, type TryContext, type UsingContext } from './contexts.js';
 import { ControlFlowGraph } from './control-flow-graph.js';
+import { ExpressionBuilder } from './expression-builder.js';
+import { NO_FLOW_ORACLE, type FlowOracle } from './flow-oracle.js';
 
 // ---------------------------------------------------------------------------------------------
 // Builder
 // ---------------------------------------------------------------------------------------------
 
-export class CfgBuilder {
-  private readonly prefix: string;
-  private readonly blocks: BasicBlock[] = [];
-  private readonly contexts: Context[] = [];
-  /** Where elements go; null after a jump (the next element starts an unreachable block). */
-  private current: BasicBlock | null;
-  private readonly entry: BasicBlock;
-  private readonly exit: BasicBlock;
-  private readonly throwExit: BasicBlock;
+export class CfgBuilder extends ExpressionBuilder {
   /** Labels waiting for the loop statement they name. */
   private pendingLabels: string[] = [];
 
-  private constructor(
-    private readonly fn: FunctionLike,
-    private readonly graphId: string,
-  ) {
-    this.prefix = graphId;
-    this.entry = this.newBlock('entry');
-    this.exit = this.newBlock('exit');
-    this.throwExit = this.newBlock('throw');
-    this.current = this.entry;
-  }
-
-  /** Build the graph of `fn`; `index` numbers the function within its file (f0 = top level). */
-  static build(fn: FunctionLike, index: number): ControlFlowGraph {
-    const b = new CfgBuilder(fn, `f${index}`);
+  /**
+   * Build the graph of `fn`; `index` numbers the function within its file (f0 = top level).
+   * `oracle` answers what only the type checker knows (calls that never return, exhaustive
+   * switches); without one, every call returns and no switch is exhaustive.
+   */
+  static build(fn: FunctionLike, index: number, oracle: FlowOracle = NO_FLOW_ORACLE): ControlFlowGraph {
+    const b = new CfgBuilder(fn, `f${index}`, oracle);
     return b.run();
   }
 
@@ -63,6 +58,9 @@ export class CfgBuilder {
     const fn = this.fn;
     if (ts.isSourceFile(fn)) {
       this.statements(fn.statements);
+      this.addEdge(this.current, this.exit, 'normal', { exitNode: fn });
+    } else if (ts.isClassStaticBlockDeclaration(fn)) {
+      this.blockStatement(fn.body);
       this.addEdge(this.current, this.exit, 'normal', { exitNode: fn });
     } else {
       for (const p of fn.parameters) if (p.initializer !== undefined) this.expr(p.initializer);
@@ -80,64 +78,6 @@ export class CfgBuilder {
     this.current = null;
     this.markReachable();
     return new ControlFlowGraph(this.graphId, fn, functionName(fn), this.entry, this.exit, this.throwExit, this.blocks);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Blocks and edges
-  // -------------------------------------------------------------------------------------------
-
-  private newBlock(role?: 'entry' | 'exit' | 'throw'): BasicBlock {
-    const b = new BasicBlock(`${this.prefix}_b${this.blocks.length}`, role);
-    this.blocks.push(b);
-    return b;
-  }
-
-  private addEdge(
-    from: BasicBlock | null,
-    to: BasicBlock,
-    kind: EdgeKind,
-    extra: { condition?: ts.Expression; exitNode?: ts.Node } = {},
-  ): void {
-    if (from === null) return;
-    const edge = { from, to, kind, ...extra };
-    from.succs.push(edge);
-    to.preds.push(edge);
-  }
-
-  /** The block elements go to, starting an (unreachable) block after a jump. */
-  private cur(): BasicBlock {
-    if (this.current === null) this.current = this.newBlock();
-    return this.current;
-  }
-
-  private add(node: ts.Node): void {
-    this.cur().elements.push({ kind: 'node', node });
-  }
-
-  private addElement(el: Element): void {
-    this.cur().elements.push(el);
-  }
-
-  /** Continue in a fresh block that `from` (the current block) falls into. */
-  private makeSuccessor(kind: EdgeKind = 'normal'): BasicBlock {
-    const next = this.newBlock();
-    this.addEdge(this.current, next, kind);
-    this.current = next;
-    return next;
-  }
-
-  private markReachable(): void {
-    const stack = [this.entry];
-    this.entry.reachable = true;
-    while (stack.length > 0) {
-      const b = stack.pop()!;
-      for (const e of b.succs) {
-        if (!e.to.reachable) {
-          e.to.reachable = true;
-          stack.push(e.to);
-        }
-      }
-    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -165,48 +105,60 @@ export class CfgBuilder {
     this.pendingLabels = [];
     switch (s.kind) {
       case ts.SyntaxKind.Block:
-        return this.blockStatement(s as ts.Block);
+        this.blockStatement(s as ts.Block);
+        return;
       case ts.SyntaxKind.VariableStatement:
-        return this.variableList((s as ts.VariableStatement).declarationList);
+        this.variableList((s as ts.VariableStatement).declarationList);
+        return;
       case ts.SyntaxKind.ExpressionStatement:
-        return this.expr((s as ts.ExpressionStatement).expression);
+        this.expr((s as ts.ExpressionStatement).expression);
+        return;
       case ts.SyntaxKind.IfStatement:
-        return this.ifStatement(s as ts.IfStatement);
+        this.ifStatement(s as ts.IfStatement);
+        return;
       case ts.SyntaxKind.WhileStatement:
-        return this.whileStatement(s as ts.WhileStatement, labels);
+        this.whileStatement(s as ts.WhileStatement, labels);
+        return;
       case ts.SyntaxKind.DoStatement:
-        return this.doStatement(s as ts.DoStatement, labels);
+        this.doStatement(s as ts.DoStatement, labels);
+        return;
       case ts.SyntaxKind.ForStatement:
-        return this.forStatement(s as ts.ForStatement, labels);
+        this.forStatement(s as ts.ForStatement, labels);
+        return;
       case ts.SyntaxKind.ForOfStatement:
       case ts.SyntaxKind.ForInStatement:
-        return this.forInOfStatement(s as ts.ForOfStatement | ts.ForInStatement, labels);
+        this.forInOfStatement(s as ts.ForOfStatement | ts.ForInStatement, labels);
+        return;
       case ts.SyntaxKind.ReturnStatement: {
         const r = s as ts.ReturnStatement;
         if (r.expression !== undefined) this.expr(r.expression);
         this.add(r);
-        return this.makeJump({ kind: 'return' }, r);
+        this.makeJump({ kind: 'return' }, r);
+        return;
       }
       case ts.SyntaxKind.ThrowStatement: {
         const t = s as ts.ThrowStatement;
         this.expr(t.expression);
         this.add(t);
-        this.makeThrow(t);
-        this.current = null;
+        this.makeJump({ kind: 'throw' }, t);
         return;
       }
       case ts.SyntaxKind.BreakStatement:
-        return this.makeJump({ kind: 'break', label: (s as ts.BreakStatement).label?.text }, s);
+        this.makeJump({ kind: 'break', label: (s as ts.BreakStatement).label?.text }, s);
+        return;
       case ts.SyntaxKind.ContinueStatement:
-        return this.makeJump({ kind: 'continue', label: (s as ts.ContinueStatement).label?.text }, s);
+        this.makeJump({ kind: 'continue', label: (s as ts.ContinueStatement).label?.text }, s);
+        return;
       case ts.SyntaxKind.SwitchStatement:
-        return this.switchStatement(s as ts.SwitchStatement, labels);
+        this.switchStatement(s as ts.SwitchStatement, labels);
+        return;
       case ts.SyntaxKind.LabeledStatement: {
         const l = s as ts.LabeledStatement;
         const all = [...labels, l.label.text];
         if (isLoop(l.statement) || ts.isLabeledStatement(l.statement)) {
           this.pendingLabels = all;
-          return this.statement(l.statement);
+          this.statement(l.statement);
+          return;
         }
         const after = this.newBlock();
         this.contexts.push({ kind: 'label', labels: all, breakTarget: after });
@@ -217,7 +169,8 @@ export class CfgBuilder {
         return;
       }
       case ts.SyntaxKind.TryStatement:
-        return this.tryStatement(s as ts.TryStatement);
+        this.tryStatement(s as ts.TryStatement);
+        return;
       default:
         // Declarations (functions, classes, types), empty and debugger statements: nothing runs
         // here. Function declarations get their own graph.
@@ -355,7 +308,10 @@ export class CfgBuilder {
       this.addEdge(this.current, next, 'false', { condition: c.expression });
       this.current = next;
     });
-    this.addEdge(this.current, defaultIndex >= 0 ? bodies[defaultIndex]! : after, 'normal');
+    // When every test fails: the default clause, or past the switch, unless the discriminant's
+    // type admits no value the cases miss (TypeScript's exhaustiveness: that end is unreachable).
+    if (defaultIndex >= 0) this.addEdge(this.current, bodies[defaultIndex]!, 'normal');
+    else if (!this.oracle.isExhaustive(s)) this.addEdge(this.current, after, 'normal');
     this.current = null;
     this.contexts.push({ kind: 'switch', labels, breakTarget: after });
     clauses.forEach((c, i) => {
@@ -410,7 +366,7 @@ export class CfgBuilder {
       const saved = this.current;
       this.current = ctx.finallyThrowEntry;
       this.makeFinallyBlock(ctx.node.finallyBlock);
-      this.makeThrow(ctx.node.finallyBlock);
+      this.makeRethrow();
       this.current = saved;
     }
   }
@@ -431,28 +387,29 @@ export class CfgBuilder {
       const saved = this.current;
       this.current = ctx.throwEntry;
       this.addElement({ kind: 'dispose', node: ctx.decl });
-      this.makeThrow(ctx.decl);
+      this.makeRethrow();
       this.current = saved;
     }
   }
 
-  /** An exception leaves the current block: to the innermost handler, or out of the function. */
-  private makeThrow(node: ts.Node): void {
+  /**
+   * The end of a shared exceptional copy (a finally body, a dispose): the exception goes on to
+   * the next handler out, or leaves the function. Only a call's exception gets here (a `throw`
+   * statement runs its own copies: makeJump), and a call's exception leaving the function is
+   * no exit the rules check — the same call outside any try has no exceptional edge at all —
+   * so the edge to the throw exit names no exit node.
+   */
+  private makeRethrow(): void {
     const handler = this.handlerFor('throw');
-    if (handler !== undefined) this.addEdge(this.current, handler, 'exception');
-    else this.addEdge(this.current, this.throwExit, 'exception', { exitNode: node });
+    this.addEdge(this.current, handler ?? this.throwExit, 'exception');
     this.current = null;
   }
 
-  /** The block an exception thrown here goes to (contexts.ts), if any. */
-  private handlerFor(what: 'throw' | 'call'): BasicBlock | undefined {
-    return exceptionHandler(this.contexts, what, () => this.newBlock());
-  }
-
   /**
-   * A jump to a loop/switch/label target or to the exit: run each finalizer crossed (with the
-   * context stack cut below it, so that a jump inside a finally body resolves outward), then
-   * add the edge.
+   * A jump to a loop/switch/label target, to the exit, or (`throw`) to the innermost catch or
+   * out of the function: run each finalizer crossed (with the context stack cut below it, so
+   * that a jump inside a finally body resolves outward), then add the edge. A throw that
+   * leaves the function is an exit the rules check, anchored at the throw itself.
    */
   private makeJump(jump: Jump, node: ts.Node): void {
     const saved = this.contexts.slice();
@@ -469,233 +426,14 @@ export class CfgBuilder {
     this.contexts.push(...saved);
     if (jump.kind === 'return') {
       this.addEdge(this.cur(), this.exit, 'normal', { exitNode: node });
+    } else if (jump.kind === 'throw') {
+      if (plan.target !== undefined) this.addEdge(this.cur(), plan.target, 'exception');
+      else this.addEdge(this.cur(), this.throwExit, 'exception', { exitNode: node });
     } else if (plan.target !== undefined) {
       this.addEdge(this.cur(), plan.target, plan.edgeKind);
     }
     // A break/continue with no target is a syntax error tsc reports; nothing to connect.
     this.current = null;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Expressions
-  // -------------------------------------------------------------------------------------------
-
-  /** Branch on `e`: truthy to `t`, falsy to `f`, splitting `&&`, `||` and `!`. */
-  private condition(e: ts.Expression, t: BasicBlock, f: BasicBlock, trueKind: EdgeKind = 'true'): void {
-    const x = skipParens(e);
-    if (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken) {
-      return this.conditionSwapped(x.operand, t, f, trueKind);
-    }
-    if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) {
-      const mid = this.newBlock();
-      this.condition(x.left, mid, f);
-      this.current = mid;
-      return this.condition(x.right, t, f, trueKind);
-    }
-    if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.BarBarToken) {
-      const mid = this.newBlock();
-      this.condition(x.left, t, mid, trueKind);
-      this.current = mid;
-      return this.condition(x.right, t, f, trueKind);
-    }
-    if (x.kind === ts.SyntaxKind.TrueKeyword) {
-      this.addEdge(this.current, t, trueKind === 'back' ? 'back' : 'normal');
-      this.current = null;
-      return;
-    }
-    if (x.kind === ts.SyntaxKind.FalseKeyword) {
-      this.addEdge(this.current, f, 'normal');
-      this.current = null;
-      return;
-    }
-    this.expr(x);
-    const from = this.cur();
-    this.addEdge(from, t, trueKind === 'back' ? 'back' : 'true', { condition: x });
-    this.addEdge(from, f, 'false', { condition: x });
-    this.current = null;
-  }
-
-  private conditionSwapped(e: ts.Expression, t: BasicBlock, f: BasicBlock, trueKind: EdgeKind): void {
-    // !e: e truthy goes to f. A do-while back edge stays a back edge whichever way it is reached.
-    if (trueKind === 'back') {
-      const x = skipParens(e);
-      this.expr(x);
-      const from = this.cur();
-      this.addEdge(from, f, 'true', { condition: x });
-      this.addEdge(from, t, 'back', { condition: x });
-      this.current = null;
-      return;
-    }
-    this.condition(e, f, t);
-  }
-
-  /** Evaluate `e` for its value, appending elements in evaluation order. */
-  private expr(e: ts.Node): void {
-    switch (e.kind) {
-      case ts.SyntaxKind.ParenthesizedExpression:
-      case ts.SyntaxKind.AsExpression:
-      case ts.SyntaxKind.NonNullExpression:
-      case ts.SyntaxKind.SatisfiesExpression:
-      case ts.SyntaxKind.TypeAssertionExpression:
-        return this.expr((e as ts.ParenthesizedExpression).expression);
-      case ts.SyntaxKind.Identifier:
-      case ts.SyntaxKind.ThisKeyword:
-        return this.add(e);
-      case ts.SyntaxKind.ArrowFunction:
-      case ts.SyntaxKind.FunctionExpression:
-      case ts.SyntaxKind.ClassExpression:
-        // Own graph; here only the creation (captures) happens.
-        return this.add(e);
-      case ts.SyntaxKind.BinaryExpression:
-        return this.binary(e as ts.BinaryExpression);
-      case ts.SyntaxKind.ConditionalExpression: {
-        const c = e as ts.ConditionalExpression;
-        const t = this.newBlock();
-        const f = this.newBlock();
-        const after = this.newBlock();
-        after.joinNode = c;
-        this.condition(c.condition, t, f);
-        this.current = t;
-        this.expr(c.whenTrue);
-        this.addEdge(this.current, after, 'normal');
-        this.current = f;
-        this.expr(c.whenFalse);
-        this.addEdge(this.current, after, 'normal');
-        this.current = after;
-        return;
-      }
-      case ts.SyntaxKind.PropertyAccessExpression: {
-        const p = e as ts.PropertyAccessExpression;
-        this.expr(p.expression);
-        return this.optionalStep(p, p.questionDotToken !== undefined);
-      }
-      case ts.SyntaxKind.ElementAccessExpression: {
-        const p = e as ts.ElementAccessExpression;
-        this.expr(p.expression);
-        this.expr(p.argumentExpression);
-        return this.optionalStep(p, p.questionDotToken !== undefined);
-      }
-      case ts.SyntaxKind.CallExpression: {
-        const c = e as ts.CallExpression;
-        this.expr(c.expression);
-        for (const a of c.arguments) this.expr(a);
-        this.optionalStep(c, c.questionDotToken !== undefined);
-        return this.afterCall();
-      }
-      case ts.SyntaxKind.NewExpression: {
-        const n = e as ts.NewExpression;
-        this.expr(n.expression);
-        for (const a of n.arguments ?? []) this.expr(a);
-        this.add(n);
-        return this.afterCall();
-      }
-      case ts.SyntaxKind.AwaitExpression:
-      case ts.SyntaxKind.YieldExpression: {
-        const a = e as ts.AwaitExpression | ts.YieldExpression;
-        if (a.expression !== undefined) this.expr(a.expression);
-        this.add(a);
-        return this.afterCall();
-      }
-      case ts.SyntaxKind.ObjectLiteralExpression:
-        for (const p of (e as ts.ObjectLiteralExpression).properties) {
-          if (ts.isPropertyAssignment(p)) this.expr(p.initializer);
-          else if (ts.isShorthandPropertyAssignment(p)) this.add(p.name);
-          else if (ts.isSpreadAssignment(p)) this.expr(p.expression);
-          // Methods and accessors are functions with their own graphs.
-        }
-        return this.add(e);
-      default:
-        if (isTypeOnly(e) || isLeaf(e)) return;
-        // Literals, array literals, templates, unary operators, spread, delete, typeof, void…:
-        // operands in order, then the node.
-        ts.forEachChild(e, (c) => {
-          if (!isTypeOnly(c)) this.expr(c);
-        });
-        return this.add(e);
-    }
-  }
-
-  /** Append a member access or call; with `?.` the step may be skipped (the base was nullish). */
-  private optionalStep(node: ts.Node, optional: boolean): void {
-    if (!optional) return this.add(node);
-    const before = this.cur();
-    const step = this.newBlock();
-    const after = this.newBlock();
-    after.joinNode = node;
-    this.addEdge(before, step, 'normal');
-    this.addEdge(before, after, 'normal');
-    this.current = step;
-    this.add(node);
-    this.addEdge(this.current, after, 'normal');
-    this.current = after;
-  }
-
-  /** Inside a try region a call may throw: end the block with an edge to the handler. */
-  private afterCall(): void {
-    const handler = this.handlerFor('call');
-    if (handler === undefined) return;
-    this.addEdge(this.cur(), handler, 'exception');
-    this.makeSuccessor();
-  }
-
-  private binary(b: ts.BinaryExpression): void {
-    const op = b.operatorToken.kind;
-    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
-      const rhs = this.newBlock();
-      const after = this.newBlock();
-      after.joinNode = b;
-      if (op === ts.SyntaxKind.AmpersandAmpersandToken) this.condition(b.left, rhs, after);
-      else this.condition(b.left, after, rhs);
-      this.current = rhs;
-      this.expr(b.right);
-      this.addEdge(this.current, after, 'normal');
-      this.current = after;
-      return this.add(b);
-    }
-    if (
-      op === ts.SyntaxKind.QuestionQuestionToken ||
-      op === ts.SyntaxKind.QuestionQuestionEqualsToken ||
-      op === ts.SyntaxKind.AmpersandAmpersandEqualsToken ||
-      op === ts.SyntaxKind.BarBarEqualsToken
-    ) {
-      this.expr(b.left);
-      const before = this.cur();
-      const rhs = this.newBlock();
-      const after = this.newBlock();
-      after.joinNode = b;
-      this.addEdge(before, rhs, 'normal');
-      this.addEdge(before, after, 'normal');
-      this.current = rhs;
-      this.expr(b.right);
-      this.addEdge(this.current, after, 'normal');
-      this.current = after;
-      return this.add(b);
-    }
-    if (
-      op === ts.SyntaxKind.EqualsToken &&
-      (ts.isIdentifier(skipParens(b.left)) ||
-        ts.isObjectLiteralExpression(b.left) ||
-        ts.isArrayLiteralExpression(b.left))
-    ) {
-      // A plain store to a variable: only the right side is evaluated first.
-      if (!ts.isIdentifier(skipParens(b.left))) this.expr(b.left);
-      this.expr(b.right);
-      return this.add(b);
-    }
-    if (isAssignmentOperator(op)) {
-      // `o.f = v`: the object, then the value, then the store (the assignment element).
-      const target = skipParens(b.left);
-      if (ts.isPropertyAccessExpression(target)) this.expr(target.expression);
-      else if (ts.isElementAccessExpression(target)) {
-        this.expr(target.expression);
-        this.expr(target.argumentExpression);
-      } else this.expr(target);
-      this.expr(b.right);
-      return this.add(b);
-    }
-    this.expr(b.left);
-    this.expr(b.right);
-    this.add(b);
   }
 }
 
@@ -716,23 +454,4 @@ function isLoop(s: ts.Statement): boolean {
     ts.isForOfStatement(s) ||
     ts.isForInStatement(s)
   );
-}
-
-function isTypeOnly(n: ts.Node): boolean {
-  return ts.isTypeNode(n) || ts.isTypeParameterDeclaration(n) || n.kind === ts.SyntaxKind.QuestionDotToken;
-}
-
-/** Literals and keywords: values with no effect and nothing a rule looks at. */
-function isLeaf(n: ts.Node): boolean {
-  return (
-    (n.kind >= ts.SyntaxKind.FirstLiteralToken && n.kind <= ts.SyntaxKind.LastTemplateToken) ||
-    n.kind === ts.SyntaxKind.NullKeyword ||
-    n.kind === ts.SyntaxKind.TrueKeyword ||
-    n.kind === ts.SyntaxKind.FalseKeyword ||
-    n.kind === ts.SyntaxKind.SuperKeyword
-  );
-}
-
-function isAssignmentOperator(op: ts.SyntaxKind): boolean {
-  return op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment;
 }

@@ -51,9 +51,11 @@ export interface UsingContext {
 
 export type Context = LoopContext | BreakableContext | TryContext | UsingContext;
 
-/** A jump statement: `return`, or `break` / `continue` with an optional label. */
+/** A jump statement: `return`, `throw`, or `break` / `continue` with an optional label. */
 export type Jump =
-  { readonly kind: 'return' } | { readonly kind: 'break' | 'continue'; readonly label: string | undefined };
+  | { readonly kind: 'return' }
+  | { readonly kind: 'throw' }
+  | { readonly kind: 'break' | 'continue'; readonly label: string | undefined };
 
 /** What a jump does, read off the stack before any code is built for it. */
 export interface JumpPlan {
@@ -62,7 +64,10 @@ export interface JumpPlan {
    * the way out) or a `using` scope (its dispose runs), each with its index in the stack.
    */
   readonly crossed: ReadonlyArray<{ readonly index: number; readonly context: TryContext | UsingContext }>;
-  /** The block the jump ends in; undefined for `return` (the exit) and for a jump with no target. */
+  /**
+   * The block the jump ends in (for `throw`, the innermost catch); undefined for `return` (the
+   * exit), an uncaught `throw` (the throw exit) and a jump with no target.
+   */
   readonly target: BasicBlock | undefined;
   readonly edgeKind: EdgeKind;
 }
@@ -72,7 +77,11 @@ export function planJump(contexts: readonly Context[], jump: Jump): JumpPlan {
   const crossed: Array<{ index: number; context: TryContext | UsingContext }> = [];
   for (let i = contexts.length - 1; i >= 0; i--) {
     const c = contexts[i]!;
-    if (jump.kind !== 'return' && c.kind !== 'try' && c.kind !== 'using') {
+    if (jump.kind === 'throw') {
+      // Caught here while in the try block; from its catch clause it goes on outward.
+      if (c.kind === 'try' && c.phase === 'try' && c.catchEntry !== undefined)
+        return { crossed, target: c.catchEntry, edgeKind: 'exception' };
+    } else if (jump.kind !== 'return' && c.kind !== 'try' && c.kind !== 'using') {
       const matches =
         jump.label !== undefined
           ? c.labels.includes(jump.label)
@@ -92,11 +101,11 @@ export function planJump(contexts: readonly Context[], jump: Jump): JumpPlan {
 }
 
 /**
- * The block an exception thrown at the top of `contexts` goes to: the innermost catch (while
- * in its try block), finally copy or dispose, created with `newBlock` on first use. For a throw
- * statement with no handler: none (the builder sends it to the throw exit). For a call: none
- * unless some try is open, since calls outside try regions get no exceptional edges (see
- * cfg-builder.ts).
+ * The block an exception raised at the top of `contexts` goes to: the innermost catch (while
+ * in its try block), the shared exceptional copy of a finally body or dispose, created with
+ * `newBlock` on first use. For a call: none unless some try is open, since calls outside try
+ * regions get no exceptional edges (see cfg-builder.ts). A `throw` statement is a jump
+ * (planJump) and runs copies of its own; 'throw' here is the rethrow at the end of a shared copy.
  */
 export function exceptionHandler(
   contexts: readonly Context[],

@@ -7,6 +7,10 @@
  *   pipeline findings -> baseline (accepted findings dropped) -> --quiet (warnings dropped)
  *   -> formatter -> exit code (errors, or warnings over --max-warnings).
  *
+ * A function the engine could not analyze is never passed over in silence: each is named on
+ * stderr (file:line, name, reason), the summary says the analysis is incomplete, and the run
+ * exits 2 unless --allow-incomplete makes the exit code about findings only.
+ *
  * --update-baseline records what is left after suppressions, warnings included, whatever
  * --quiet says, so a later run with --quiet or without it agrees with the file.
  */
@@ -15,7 +19,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CheckResult } from '../check/pipeline.js';
 import type { Diagnostic, Severity } from '../diagnostic.js';
-import type { RuleInfo } from '../engine/api.js';
+import type { RuleInfo, SkippedFunction } from '../engine/api.js';
 import { matchBaseline, readBaseline, writeBaseline, BaselineError } from '../baseline/baseline-file.js';
 import { fingerprintAll, lineReader } from '../baseline/fingerprint.js';
 import { checkConfigRuleIds, isFileSelected, loadConfig, suggest, ConfigError } from '../config/config.js';
@@ -46,6 +50,7 @@ export interface CheckFlags {
   readonly baseline?: string;
   readonly updateBaseline?: boolean;
   readonly quiet?: boolean;
+  readonly allowIncomplete?: boolean;
 }
 
 /** Where the command reads and writes; process's own in main.ts, injectable for tests. */
@@ -125,6 +130,12 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
     progress.done();
   }
   let findings = outcome.diagnostics;
+  const skipped = uniqueSkipped(outcome.skipped);
+  for (const s of skipped) {
+    io.stderr.write(
+      `rcukit: ${flags.allowIncomplete ? 'warning' : 'error'}: ${display(s.file)}:${s.line}: \`${s.name}\` was not analyzed (${s.reason}); findings in it are missing\n`,
+    );
+  }
 
   const relative = (abs: string) => path.relative(cwd, abs).split(path.sep).join('/');
   const lines = lineReader((f) => texts.get(f) ?? tryRead(f));
@@ -183,6 +194,7 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
     ruleDocs: format === 'sarif' ? loadDocs(rules) : new Map(),
     filesChecked: files.length,
     filesInProgram: outcome.filesInProgram,
+    skipped,
   };
   const toFile = flags.output !== undefined;
   const text =
@@ -202,6 +214,12 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
     io.stdout.write(text);
   }
 
+  if (skipped.length > 0 && !flags.allowIncomplete) {
+    io.stderr.write(
+      `rcukit: the analysis is incomplete (${skipped.length} function${skipped.length === 1 ? '' : 's'} not analyzed); pass --allow-incomplete to let findings alone decide the exit code\n`,
+    );
+    return ExitCode.Failure;
+  }
   const { errors, warnings } = countSeverities(findings);
   if (errors > 0) return ExitCode.Findings;
   if (maxWarnings !== undefined && warnings > maxWarnings) {
@@ -238,6 +256,17 @@ export function parseRuleFlags(values: readonly string[]): Map<string, Severity>
     out.set(id, severity);
   }
   return out;
+}
+
+/** The same function skipped under two targets (a file in two projects) is named once. */
+function uniqueSkipped(skipped: readonly SkippedFunction[]): SkippedFunction[] {
+  const seen = new Set<string>();
+  return skipped.filter((s) => {
+    const key = `${s.file}\0${s.line}\0${s.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function wrapConfig<T>(fn: () => T): T {

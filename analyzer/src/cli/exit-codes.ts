@@ -5,7 +5,8 @@
  * - 1: the run completed and found findings at error severity, or more warnings than
  *   `--max-warnings` allows.
  * - 2: the run could not complete: a usage or configuration error, an unreadable project, or an
- *   internal failure. Always with a one-line message on stderr.
+ *   internal failure. Always with a one-line message on stderr. Also an incomplete analysis: a
+ *   function the engine could not analyze (each named on stderr), unless --allow-incomplete.
  */
 
 export const ExitCode = {

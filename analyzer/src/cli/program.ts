@@ -42,7 +42,8 @@ export function buildProgram(onExit: (code: ExitCode) => void, io: CheckIo): Com
 Exit codes:
   0  no findings that fail the run
   1  findings at error severity, or more warnings than --max-warnings
-  2  usage or configuration error, unreadable project, internal failure`,
+  2  usage or configuration error, unreadable project, internal failure,
+     or a function that could not be analyzed (unless --allow-incomplete)`,
     );
 
   program
@@ -61,6 +62,10 @@ Exit codes:
     .option('--baseline <file>', 'ignore findings recorded in this baseline file')
     .option('--update-baseline', 'write the current findings to the --baseline file and exit 0')
     .option('-q, --quiet', 'report errors only, not warnings')
+    .option(
+      '--allow-incomplete',
+      'exit by findings alone when some function could not be analyzed (default: exit 2, analysis incomplete)',
+    )
     // Commands load on use: --help, --version and usage errors never load TypeScript.
     .action(async (paths: string[], flags: CheckFlags) =>
       onExit(await (await import('./check-command.js')).runCheck(paths, flags, io)),

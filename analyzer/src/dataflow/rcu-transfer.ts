@@ -8,7 +8,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { declaredOutside, isNullish, outermostWrapper, skipParens, type FunctionLike } from '../ast.js';
+import { declaredOutside, isNullish, outermostWrapper, skipParens, walkTree, type FunctionLike } from '../ast.js';
 import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
 import { LOCK_AND_REFCOUNT_PRIMITIVES, type Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
@@ -553,6 +553,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   private identifier(s: FactState, id: ts.Identifier): void {
     if (this.sink === undefined) return;
+    // Most identifiers name nothing tracked. The checker's lookup walks every enclosing node, so
+    // over a long generated expression asking it for each one would cost quadratic time.
+    if (![...s.objs.keys()].some((k) => k.name === id.text)) return;
     const sym = this.symbolOf(id);
     if (sym === undefined || !s.objs.has(sym)) return;
     const child = outermostWrapper(id);
@@ -614,17 +617,20 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       deferred = this.ctx.primitives.defersCallbacks(p);
     if (!deferred) return;
     const seen = new Set<ts.Symbol>();
-    const visit = (n: ts.Node): void => {
-      if (ts.isIdentifier(n)) {
-        const sym = this.symbolOf(n);
-        if (sym !== undefined && !seen.has(sym) && s.objs.has(sym)) {
-          seen.add(sym);
-          this.emit({ kind: 'capture', node: n, closure: fnNode, sym, state: s });
+    walkTree(
+      fnNode,
+      (n) => {
+        if (ts.isIdentifier(n)) {
+          const sym = this.symbolOf(n);
+          if (sym !== undefined && !seen.has(sym) && s.objs.has(sym)) {
+            seen.add(sym);
+            this.emit({ kind: 'capture', node: n, closure: fnNode, sym, state: s });
+          }
         }
-      }
-      ts.forEachChild(n, visit);
-    };
-    ts.forEachChild(fnNode, visit);
+        return undefined;
+      },
+      'children',
+    );
   }
 }
 

@@ -10,7 +10,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { isFunctionLike, type FunctionLike } from '../ast.js';
+import { hasOwnGraph, isFunctionLike, walkTree, type FunctionLike } from '../ast.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
@@ -33,7 +33,7 @@ export class ProgramAnalysis implements TransferContext, CallerView {
     this.primitives = new Primitives(this.checker, program);
   }
 
-  /** The function-likes of a file in source order; index 0 is the file's top level. */
+  /** The function-likes (static blocks included) of a file in source order; index 0 is the file's top level. */
   functionsOf(sf: ts.SourceFile): FunctionLike[] {
     return [...this.indexOf(sf).keys()];
   }
@@ -43,11 +43,14 @@ export class ProgramAnalysis implements TransferContext, CallerView {
     if (m !== undefined) return m;
     m = new Map<FunctionLike, number>([[sf, 0]]);
     const found = m;
-    const visit = (n: ts.Node): void => {
-      if (isFunctionLike(n) && n.body !== undefined) found.set(n, found.size);
-      ts.forEachChild(n, visit);
-    };
-    ts.forEachChild(sf, visit);
+    walkTree(
+      sf,
+      (n) => {
+        if (hasOwnGraph(n) && n.body !== undefined) found.set(n, found.size);
+        return undefined;
+      },
+      'children',
+    );
     this.indexes.set(sf, m);
     return m;
   }

@@ -13,7 +13,14 @@ import type { AnalyzeOptions } from './api.js';
 import { ProjectLoadError } from './errors.js';
 import type { ProgramCache } from './program-cache.js';
 
+/**
+ * JavaScript files are in the program as `allowJs` puts them there: the same engine, with the
+ * types TypeScript infers for JavaScript (a JS file importing `@rcukit/runtime` gets the
+ * runtime's declarations, the TypeStable brand included). Without it TypeScript leaves them
+ * out of the program, and a leak in a `.js` file went unreported.
+ */
 const LOOSE_FILE_OPTIONS: ts.CompilerOptions = {
+  allowJs: true,
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
@@ -30,16 +37,50 @@ const LOOSE_FILE_OPTIONS: ts.CompilerOptions = {
  */
 export function loadProgram(options: AnalyzeOptions, programs?: ProgramCache): ts.Program {
   const warm = options.project !== undefined ? programs : undefined;
+  let program: ts.Program | undefined;
   try {
-    if (warm !== undefined) return warm.program(resolve(options.cwd, options.project!), options.overlays ?? new Map());
-    return loadProject(options).getProgram().compilerObject;
+    program =
+      warm !== undefined
+        ? warm.program(resolve(options.cwd, options.project!), options.overlays ?? new Map())
+        : loadProject(options).getProgram().compilerObject;
+    // Binding runs when the checker is first made. TypeScript's binder recurses along a chain of
+    // `&&`, `??` or calls and overflows at about 1,500 links (tsc fails on such a file too):
+    // better here, named, than at the first question some function asks.
+    program.getTypeChecker();
+    return program;
   } catch (err) {
     // A project that failed half-way is not kept warm.
     warm?.clear();
-    if (err instanceof RangeError)
-      throw new ProjectLoadError('the program is nested too deeply for the TypeScript parser', { cause: err });
+    if (err instanceof RangeError) {
+      const file = program === undefined ? undefined : fileTooDeepToBind(program);
+      throw new ProjectLoadError(
+        file === undefined
+          ? 'the program is nested too deeply for the TypeScript parser'
+          : `${file}: an expression is chained or nested too deeply for TypeScript's binder`,
+        { cause: err },
+      );
+    }
     throw err;
   }
+}
+
+/**
+ * The first file of `program` that TypeScript's binder cannot bind, found by binding a fresh
+ * parse of each in turn. `bindSourceFile` is not in TypeScript's public typings (it has been
+ * exported, unchanged, for years); without it the file goes unnamed.
+ */
+function fileTooDeepToBind(program: ts.Program): string | undefined {
+  const bind = (ts as unknown as { bindSourceFile?: (f: ts.SourceFile, o: ts.CompilerOptions) => void }).bindSourceFile;
+  if (typeof bind !== 'function') return undefined;
+  for (const sf of program.getSourceFiles()) {
+    if (sf.isDeclarationFile) continue;
+    try {
+      bind(ts.createSourceFile(sf.fileName, sf.text, ts.ScriptTarget.Latest, true), program.getCompilerOptions());
+    } catch (err) {
+      if (err instanceof RangeError) return sf.fileName;
+    }
+  }
+  return undefined;
 }
 
 /** A tsconfig.json project: its files, with their dependencies resolved. */

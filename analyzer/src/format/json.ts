@@ -40,9 +40,11 @@ export function formatJson(report: Report): string {
       staleBaselineEntries: report.staleBaselineEntries,
       filesChecked: report.filesChecked,
       filesInProgram: report.filesInProgram,
+      skipped: report.skipped.length,
     },
     diagnostics: report.diagnostics.map(finding),
     suppressed: report.suppressed.map((s) => ({ ...finding(s.diagnostic), justification: s.justification })),
+    skipped: report.skipped.map((s) => ({ ...s, file: displayPath(report.rootDir, s.file) })),
   };
   return JSON.stringify(body, null, 2) + '\n';
 }

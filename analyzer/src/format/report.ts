@@ -6,7 +6,7 @@
  */
 
 import type { Diagnostic } from '../diagnostic.js';
-import type { RuleInfo } from '../engine/api.js';
+import type { RuleInfo, SkippedFunction } from '../engine/api.js';
 import type { SuppressedDiagnostic } from '../suppress/apply-suppressions.js';
 
 export interface Report {
@@ -29,6 +29,8 @@ export interface Report {
   readonly ruleDocs: ReadonlyMap<string, string>;
   readonly filesChecked: number;
   readonly filesInProgram: number;
+  /** Functions the engine could not analyze: their findings are missing (the CLI names each on stderr). */
+  readonly skipped: readonly SkippedFunction[];
 }
 
 /** Counts by severity. */

@@ -13,6 +13,8 @@
  *   across commits.
  * - `suppressions`: findings silenced by `rcukit-ignore-next-line` are included as suppressed
  *   (kind `inSource`, the comment's reason as justification), which GitHub shows as closed.
+ * - `invocations[0].toolExecutionNotifications`: each function the engine could not analyze,
+ *   at its line (only when there are some; `executionSuccessful` is then false).
  *
  * Validated in tests with Microsoft's SARIF Multitool (`validate --rule-kind "Sarif;Gh"`).
  */
@@ -31,10 +33,12 @@ export function formatSarif(report: Report): string {
   const ruleIndex = new Map(report.rules.map((r, i) => [r.id, i]));
   const level = (s: Diagnostic['severity']) => (s === 'error' ? 'error' : 'warning');
 
+  const artifactLocation = (file: string) =>
+    isUnder(report.rootDir, file)
+      ? { uri: relativeUri(report.rootDir, file), uriBaseId: srcRoot }
+      : { uri: fileUri(file) };
   const physicalLocation = (span: SourceSpan) => ({
-    artifactLocation: isUnder(report.rootDir, span.file)
-      ? { uri: relativeUri(report.rootDir, span.file), uriBaseId: srcRoot }
-      : { uri: fileUri(span.file) },
+    artifactLocation: artifactLocation(span.file),
     region: region(span),
   });
 
@@ -76,6 +80,27 @@ export function formatSarif(report: Report): string {
           ...report.diagnostics.map((d) => result(d)),
           ...report.suppressed.map((s) => result(s.diagnostic, s.justification || 'suppressed without a reason')),
         ],
+        ...(report.skipped.length > 0
+          ? {
+              invocations: [
+                {
+                  executionSuccessful: false,
+                  toolExecutionNotifications: report.skipped.map((s) => ({
+                    level: 'error',
+                    message: { text: `\`${s.name}\` was not analyzed (${s.reason}); findings in it are missing.` },
+                    locations: [
+                      {
+                        physicalLocation: {
+                          artifactLocation: artifactLocation(s.file),
+                          region: { startLine: s.line },
+                        },
+                      },
+                    ],
+                  })),
+                },
+              ],
+            }
+          : {}),
       },
     ],
   };

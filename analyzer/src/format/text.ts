@@ -63,15 +63,26 @@ export function formatText(report: Report, options: TextOptions): string {
   return lines.join('\n') + '\n';
 }
 
-/** `2 errors and 1 warning in 2 files (14 files checked, 1 suppressed, 3 in baseline).` */
+/**
+ * `2 errors and 1 warning in 2 files (14 files checked, 1 suppressed, 3 in baseline).` With
+ * functions the engine could not analyze, the line says so first, and never "No problems
+ * found": their findings are missing.
+ */
 export function summary(report: Report): string {
   const { errors, warnings } = countSeverities(report.diagnostics);
   const extras = [`${plural(report.filesChecked, 'file')} checked`];
   if (report.suppressed.length > 0) extras.push(`${report.suppressed.length} suppressed`);
   if (report.baselined > 0) extras.push(`${report.baselined} in baseline`);
-  if (errors + warnings === 0) return `No problems found (${extras.join(', ')}).`;
+  const skipped = report.skipped.length;
+  const incomplete =
+    skipped > 0 ? `Analysis incomplete: ${plural(skipped, 'function')} not analyzed (named on stderr). ` : '';
+  if (errors + warnings === 0) {
+    return skipped > 0
+      ? `${incomplete}Nothing found in the rest (${extras.join(', ')}).`
+      : `No problems found (${extras.join(', ')}).`;
+  }
   const files = new Set(report.diagnostics.map((d: Diagnostic) => d.span.file)).size;
-  return `${plural(errors, 'error')} and ${plural(warnings, 'warning')} in ${plural(files, 'file')} (${extras.join(', ')}).`;
+  return `${incomplete}${plural(errors, 'error')} and ${plural(warnings, 'warning')} in ${plural(files, 'file')} (${extras.join(', ')}).`;
 }
 
 function plural(n: number, one: string, many = one + 's'): string {

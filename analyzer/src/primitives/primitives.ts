@@ -81,6 +81,7 @@ const primitiveSet: ReadonlySet<string> = new Set(PRIMITIVE_NAMES);
 
 export class Primitives {
   private readonly callCache = new Map<ts.CallExpression, CallKind | null>();
+  private readonly calleeCache = new Map<ts.CallExpression | ts.NewExpression, ts.Symbol | null>();
   private readonly hostCache = new Map<ts.CallExpression, HostCallKind | null>();
   private readonly stableCache = new Map<ts.Type, boolean>();
 
@@ -107,10 +108,16 @@ export class Primitives {
 
   /** The symbol a callee expression names (`f`, `ns.f`, `(f)`), aliases resolved. */
   calleeSymbol(call: ts.CallExpression | ts.NewExpression): ts.Symbol | undefined {
+    // Remembered: the checker's lookup walks every enclosing node, and rules, transfer functions
+    // and summaries each ask about the same call (deeply nested generated code made it quadratic).
+    const known = this.calleeCache.get(call);
+    if (known !== undefined) return known ?? undefined;
     const callee = skipParens(call.expression);
     const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
-    const sym = this.checker.getSymbolAtLocation(nameNode);
-    return sym === undefined ? undefined : this.resolveAlias(sym);
+    const found = this.checker.getSymbolAtLocation(nameNode);
+    const sym = found === undefined ? undefined : this.resolveAlias(found);
+    this.calleeCache.set(call, sym ?? null);
+    return sym;
   }
 
   /** Which primitive `call` invokes, or undefined for any other call. */
@@ -199,7 +206,13 @@ export class Primitives {
   }
 
   isTypeStableExpr(e: ts.Expression): boolean {
-    return this.isTypeStableType(this.checker.getTypeAtLocation(e));
+    // An arithmetic, comparison, `+` or template result is a primitive, never a reference: no
+    // need for the checker to type it (over a generated 20,000-term chain that costs seconds).
+    let x = skipParens(e);
+    if (yieldsPrimitive(x)) return false;
+    // `(a, b, …, z)` is z: generated code strings thousands of these together.
+    while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.CommaToken) x = skipParens(x.right);
+    return this.isTypeStableType(this.checker.getTypeAtLocation(x));
   }
 
   /** Whether `e`'s type is the runtime's Spinlock class. */
@@ -209,4 +222,18 @@ export class Primitives {
     const d = sym?.declarations?.[0];
     return sym?.name === 'Spinlock' && d !== undefined && isRuntimeFile(d.getSourceFile().fileName);
   }
+}
+
+/** Expressions whose value is a primitive whatever their operands: binary operators other than `&&`, `||`, `??`, `,` and assignments, prefix operators, templates. */
+function yieldsPrimitive(x: ts.Expression): boolean {
+  if (ts.isPrefixUnaryExpression(x) || ts.isTemplateExpression(x) || ts.isTypeOfExpression(x)) return true;
+  if (!ts.isBinaryExpression(x)) return false;
+  const op = x.operatorToken.kind;
+  return (
+    op !== ts.SyntaxKind.AmpersandAmpersandToken &&
+    op !== ts.SyntaxKind.BarBarToken &&
+    op !== ts.SyntaxKind.QuestionQuestionToken &&
+    op !== ts.SyntaxKind.CommaToken &&
+    !(op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment)
+  );
 }

@@ -11,7 +11,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { isFunctionLike, skipParens } from '../ast.js';
+import { isFunctionLike, skipParens, walkTree } from '../ast.js';
 import type { Primitives } from './primitives.js';
 
 /** The value of SLAB_TYPESAFE_BY_RCU (and its alias SLAB_DESTROY_BY_RCU) in the runtime. */
@@ -60,11 +60,10 @@ export class SlabModel {
     const out: CacheDecl[] = [];
     for (const sf of this.program.getSourceFiles()) {
       if (sf.isDeclarationFile || !sf.text.includes('kmemCacheCreate')) continue;
-      const visit = (n: ts.Node): void => {
+      walkTree(sf, (n) => {
         if (ts.isCallExpression(n) && this.primitives.callKind(n) === 'kmemCacheCreate') out.push(this.cacheOf(n));
-        ts.forEachChild(n, visit);
-      };
-      visit(sf);
+        return undefined;
+      });
     }
     this.cacheList = out;
     return out;

@@ -12,7 +12,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { skipParens } from '../ast.js';
+import { skipParens, walkTree } from '../ast.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { SLAB_TYPESAFE_BY_RCU_BIT, type CacheDecl } from '../primitives/slab-model.js';
 import { defineRule } from './define-rule.js';
@@ -116,21 +116,16 @@ function ctorVerdict(c: CacheDecl, field: string, primitives: Primitives): 'ok' 
 }
 
 function initializesLock(body: ts.Node, field: string, primitives: Primitives, depth: number): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isCallExpression(n)) {
-      const kind = primitives.callKind(n);
-      const a = n.arguments[0] === undefined ? undefined : skipParens(n.arguments[0]);
-      if (kind === 'spinLockInit' && a !== undefined && ts.isPropertyAccessExpression(a) && a.name.text === field)
-        found = true;
-      else if (kind === undefined && depth < 3) {
-        const body = functionBodyOf(primitives.calleeSymbol(n)?.valueDeclaration);
-        if (body !== undefined && initializesLock(body, field, primitives, depth + 1)) found = true;
-      }
+  return walkTree(body, (n) => {
+    if (!ts.isCallExpression(n)) return undefined;
+    const kind = primitives.callKind(n);
+    const a = n.arguments[0] === undefined ? undefined : skipParens(n.arguments[0]);
+    if (kind === 'spinLockInit' && a !== undefined && ts.isPropertyAccessExpression(a) && a.name.text === field)
+      return 'stop';
+    if (kind === undefined && depth < 3) {
+      const body = functionBodyOf(primitives.calleeSymbol(n)?.valueDeclaration);
+      if (body !== undefined && initializesLock(body, field, primitives, depth + 1)) return 'stop';
     }
-    ts.forEachChild(n, visit);
-  };
-  visit(body);
-  return found;
+    return undefined;
+  });
 }

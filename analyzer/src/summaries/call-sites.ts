@@ -7,7 +7,7 @@
  */
 
 import { ts } from 'ts-morph';
-import type { FunctionLike } from '../ast.js';
+import { isTopLevelCode, type FunctionLike } from '../ast.js';
 
 /** Identifiers (and private names) of a file by text: finding a name's references is a map lookup. */
 const namesOfFile = new WeakMap<ts.SourceFile, Map<string, ts.Node[]>>();
@@ -37,7 +37,7 @@ function namesOf(sf: ts.SourceFile): Map<string, ts.Node[]> {
 
 /** The name a private helper is called by, or undefined when the function may have callers outside. */
 function privateName(fn: FunctionLike): ts.Identifier | ts.PrivateIdentifier | undefined {
-  if (ts.isSourceFile(fn)) return undefined;
+  if (isTopLevelCode(fn)) return undefined;
   if (ts.isFunctionDeclaration(fn)) {
     const flags = ts.getCombinedModifierFlags(fn);
     if ((flags & (ts.ModifierFlags.Export | ts.ModifierFlags.Default)) !== 0) return undefined;

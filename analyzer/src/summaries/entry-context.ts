@@ -19,7 +19,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { outermostWrapper, skipParens, type FunctionLike } from '../ast.js';
+import { isTopLevelCode, outermostWrapper, skipParens, type FunctionLike } from '../ast.js';
 import { type FactState, type LockFact, joinStates } from '../dataflow/facts.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from './annotations.js';
@@ -39,7 +39,7 @@ export interface CallerView {
 }
 
 export function entryContextOf(fn: FunctionLike, view: CallerView): EntryContext | undefined {
-  if (ts.isSourceFile(fn)) return undefined;
+  if (isTopLevelCode(fn)) return undefined;
   if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) {
     const child = outermostWrapper(fn);
     const call = child.parent;

@@ -6,7 +6,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { isFunctionLike, skipParens, type FunctionLike } from '../ast.js';
+import { isFunctionLike, isTopLevelCode, skipParens, walkTree, type FunctionLike } from '../ast.js';
 import type { BasicBlock, Edge } from '../cfg/basic-block.js';
 import { CfgBuilder } from '../cfg/cfg-builder.js';
 import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
@@ -26,6 +26,7 @@ import { solveForward } from '../dataflow/solver.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { type Annotations, NO_ANNOTATIONS, RCU_LOCK_NAME, readAnnotations } from './annotations.js';
 import { directCallSites } from './call-sites.js';
+import { checkerFlowOracle } from './flow-oracle.js';
 import { inferSummary } from './infer-summary.js';
 import type { FunctionSummary } from './summary.js';
 
@@ -98,7 +99,7 @@ function initialState(
     const readMin = Math.max(annotated, entry.readMin);
     s = { ...s, readMin, readMax: Math.max(readMin, entry.readMax), locks: entry.locks, objs: entry.objs };
   }
-  if (ts.isSourceFile(fn)) return s;
+  if (isTopLevelCode(fn)) return s;
   const params = new Map<string, ts.Symbol>();
   for (const p of fn.parameters) {
     if (!ts.isIdentifier(p.name)) continue;
@@ -166,8 +167,8 @@ function assertsReadLockHeld(fn: ts.FunctionLikeDeclaration, primitives: Primiti
 function putParams(fn: ts.FunctionLikeDeclaration, primitives: Primitives): string[] {
   const names = new Set(fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : '')));
   const found: string[] = [];
-  const visit = (n: ts.Node): void => {
-    if (isFunctionLike(n)) return;
+  const visit = (n: ts.Node): 'skip' | undefined => {
+    if (isFunctionLike(n)) return 'skip';
     if (ts.isCallExpression(n) && n.arguments.length > 0) {
       const a = n.arguments[0]!;
       if (
@@ -179,9 +180,9 @@ function putParams(fn: ts.FunctionLikeDeclaration, primitives: Primitives): stri
         found.push(a.expression.text);
       }
     }
-    ts.forEachChild(n, visit);
+    return undefined;
   };
-  if (fn.body !== undefined) ts.forEachChild(fn.body, visit);
+  if (fn.body !== undefined) walkTree(fn.body, visit, 'children');
   return found;
 }
 
@@ -191,10 +192,10 @@ export function analyzeFunction(
   ctx: TransferContext,
   entry?: EntryContext,
 ): FunctionAnalysis {
-  const cfg = CfgBuilder.build(fn, index);
+  const cfg = CfgBuilder.build(fn, index, checkerFlowOracle(ctx.checker));
   dumpIfRequested(cfg);
-  let annotations = ts.isSourceFile(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
-  if (!annotations.rcuReadLockHeld && !ts.isSourceFile(fn) && assertsReadLockHeld(fn, ctx.primitives))
+  let annotations = isTopLevelCode(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
+  if (!annotations.rcuReadLockHeld && !isTopLevelCode(fn) && assertsReadLockHeld(fn, ctx.primitives))
     annotations = { ...annotations, rcuReadLockHeld: true };
   const initial = initialState(fn, annotations, ctx.checker, ctx.primitives, entry);
   const transfer = new RcuTransfer(ctx, fn, initial);

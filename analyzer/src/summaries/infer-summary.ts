@@ -6,7 +6,15 @@
  */
 
 import { ts } from 'ts-morph';
-import { isEqualityOperator, isNullish, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
+import {
+  isEqualityOperator,
+  isNullish,
+  isTopLevelCode,
+  rootIdentifier,
+  skipParens,
+  walkTree,
+  type FunctionLike,
+} from '../ast.js';
 import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import type { FactEvent } from '../dataflow/events.js';
 import { type FactState, isStable, lockHeldFor } from '../dataflow/facts.js';
@@ -98,7 +106,7 @@ export function inferSummary(
 
   // Parameters whose reference the function drops.
   const releasesRefOf: number[] = [];
-  if (!ts.isSourceFile(fn)) {
+  if (!isTopLevelCode(fn)) {
     fn.parameters.forEach((p, i) => {
       if (!ts.isIdentifier(p.name)) return;
       const sym = ctx.checker.getSymbolAtLocation(p.name);
@@ -108,8 +116,8 @@ export function inferSummary(
 
   // Identity predicates: a boolean function whose parameters are roots of equality operands;
   // scoring functions: the same, returning a number.
-  const validatesParams = ts.isSourceFile(fn) ? [] : comparedParams(fn, ctx.checker, ts.TypeFlags.BooleanLike);
-  const scoresParams = ts.isSourceFile(fn) ? [] : comparedParams(fn, ctx.checker, ts.TypeFlags.NumberLike);
+  const validatesParams = isTopLevelCode(fn) ? [] : comparedParams(fn, ctx.checker, ts.TypeFlags.BooleanLike);
+  const scoresParams = isTopLevelCode(fn) ? [] : comparedParams(fn, ctx.checker, ts.TypeFlags.NumberLike);
   const revalidatesParams = ann.revalidates.map((n) => params.indexOf(n)).filter((i) => i >= 0);
 
   // May block: a synchronous blocking call anywhere (await/yield only suspend this function).
@@ -144,7 +152,7 @@ export function inferSummary(
 
 /** The symbols of the parameters, by index (undefined for a destructured one). */
 function paramSymbols(fn: FunctionLike, checker: ts.TypeChecker): Array<ts.Symbol | undefined> {
-  if (ts.isSourceFile(fn)) return [];
+  if (isTopLevelCode(fn)) return [];
   return fn.parameters.map((p) => (ts.isIdentifier(p.name) ? checker.getSymbolAtLocation(p.name) : undefined));
 }
 
@@ -231,7 +239,7 @@ function lockGetter(
   returns: ReadonlyArray<{ node: ts.Node }>,
   ctx: TransferContext,
 ): { param: number; field: string } | undefined {
-  if (ts.isSourceFile(fn) || returns.length === 0) return undefined;
+  if (isTopLevelCode(fn) || returns.length === 0) return undefined;
   let found: { param: number; field: string } | undefined;
   for (const r of returns) {
     const e = ts.isReturnStatement(r.node)
@@ -268,7 +276,7 @@ function pinnedParam(
   returns: ReadonlyArray<{ node: ts.Node; state: FactState }>,
   ctx: TransferContext,
 ): number | undefined {
-  if (ts.isSourceFile(fn) || returns.length === 0) return undefined;
+  if (isTopLevelCode(fn) || returns.length === 0) return undefined;
   const syms = fn.parameters.map((p) =>
     ts.isIdentifier(p.name) ? ctx.checker.getSymbolAtLocation(p.name) : undefined,
   );
@@ -309,7 +317,7 @@ function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker,
   const names = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
   const found = new Set<number>();
   const root = (e: ts.Expression): string | undefined => rootIdentifier(e)?.text;
-  const visit = (n: ts.Node): void => {
+  const visit = (n: ts.Node): 'skip' | undefined => {
     if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind)) {
       const l = root(n.left);
       const r = root(n.right);
@@ -317,13 +325,13 @@ function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker,
       if (l !== undefined && l !== r && !isNull(n.right) && names.includes(l)) found.add(names.indexOf(l));
       if (r !== undefined && l !== r && !isNull(n.left) && names.includes(r)) found.add(names.indexOf(r));
     }
-    if (!ts.isFunctionLike(n)) ts.forEachChild(n, visit);
+    return ts.isFunctionLike(n) ? 'skip' : undefined;
   };
-  ts.forEachChild(fn.body, visit);
+  walkTree(fn.body, visit, 'children');
   return [...found];
 }
 
 function paramNames(fn: FunctionLike): string[] {
-  if (ts.isSourceFile(fn)) return [];
+  if (isTopLevelCode(fn)) return [];
   return fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
 }

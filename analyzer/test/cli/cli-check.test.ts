@@ -377,6 +377,62 @@ describe.skipIf(!engineAvailable)('bad input', () => {
     expect([0, 1]).toContain(r.status);
   });
 
+  it('loose .js, .mjs and .cjs files are analyzed as allowJs would: the same leak as in .ts is flagged', async () => {
+    const body = (imports: string) => `${imports}
+export function find(table, key) {
+  rcuReadLock();
+  const e = table.get(key);
+  if (e === undefined) return null;
+  rcuReadUnlock();
+  return e;
+}
+`;
+    const esm = body("import { rcuReadLock, rcuReadUnlock } from '@rcukit/runtime';");
+    const dir = makeProject({
+      'leak.ts': esm.replace('(table, key)', '(table: Map<number, object>, key: number)'),
+      'leak.js': esm,
+      'leak.mjs': esm,
+      'leak.cjs': body("const { rcuReadLock, rcuReadUnlock } = require('@rcukit/runtime');").replace(
+        'export function',
+        'function',
+      ),
+    });
+    for (const file of ['leak.ts', 'leak.js', 'leak.mjs', 'leak.cjs']) {
+      const { status, report } = await json([file], dir);
+      expect(status, file).toBe(1);
+      expect(
+        report.diagnostics.map((d) => [d.ruleId, d.span.file, d.span.startLine]),
+        file,
+      ).toEqual([['rcu/unbalanced-read-lock', file, 5]]);
+    }
+  });
+
+  it('a loose .js file gets the TypeStable brand through the runtime types it imports', async () => {
+    const dir = makeProject({
+      'peek.js': `import { rcuReadLock, rcuReadUnlock } from '@rcukit/runtime';
+/** @typedef {import('@rcukit/runtime').TypeStable<{ action: number }>} Sighand */
+
+/** @param {{ sighand: Sighand | null }} task */
+export function peek(task) {
+  const s = task.sighand;
+  return s === null ? 0 : s.action;
+}
+
+/** @param {{ sighand: Sighand | null }} task */
+export function peekLocked(task) {
+  rcuReadLock();
+  const s = task.sighand;
+  const a = s === null ? 0 : s.action;
+  rcuReadUnlock();
+  return a;
+}
+`,
+    });
+    const { status, report } = await json(['peek.js'], dir);
+    expect(status).toBe(1);
+    expect(report.diagnostics.map((d) => [d.ruleId, d.span.startLine])).toEqual([['rcu/deref-outside-read-lock', 7]]);
+  });
+
   it('loose files without a tsconfig are checked with default options', async () => {
     const dir = makeProject({ 'a.ts': runtimeUse.replace('  rcuReadLock();\n', '') + '\n' });
     const { status, report } = await json(['a.ts'], dir);

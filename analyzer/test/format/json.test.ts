@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatJson } from '../../src/format/json.js';
 import { checkSchema } from './json-schema-check.js';
-import { deref, revalidation, sampleReport } from './sample-report.js';
+import { deref, revalidation, rootDir, sampleReport } from './sample-report.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../docs/json-output.schema.json', import.meta.url), 'utf8'),
@@ -17,6 +17,19 @@ describe('JSON format', () => {
   it('conforms to docs/json-output.schema.json', () => {
     const out = JSON.parse(formatJson(sampleReport())) as unknown;
     expect(checkSchema(schema, out)).toEqual([]);
+  });
+
+  it('lists the functions the engine could not analyze, with relative paths, in the schema', () => {
+    const skipped = [{ file: `${rootDir}/src/gen.ts`, line: 3, name: 'huge', reason: 'nested too deeply to analyze' }];
+    const out = JSON.parse(formatJson(sampleReport({ skipped }))) as {
+      summary: { skipped: number };
+      skipped: unknown[];
+    };
+    expect(checkSchema(schema, out)).toEqual([]);
+    expect(out.summary.skipped).toBe(1);
+    expect(out.skipped).toEqual([
+      { file: 'src/gen.ts', line: 3, name: 'huge', reason: 'nested too deeply to analyze' },
+    ]);
   });
 
   it('the schema checker does catch a non-conforming report', () => {
@@ -51,6 +64,7 @@ describe('JSON format', () => {
       staleBaselineEntries: 0,
       filesChecked: 7,
       filesInProgram: 40,
+      skipped: 0,
     });
     expect(out.diagnostics.map((d) => [d.ruleId, d.span.file, d.span.startLine])).toEqual([
       [revalidation.ruleId, 'src/signal.ts', revalidation.span.startLine],

@@ -95,6 +95,7 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
     ruleDocs: new Map([['rcu/missing-revalidation', '# rcu/missing-revalidation\n\n❌ bad\n\n✅ good\n']]),
     filesChecked: 7,
     filesInProgram: 40,
+    skipped: [],
     ...overrides,
   };
 }

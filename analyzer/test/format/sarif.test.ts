@@ -140,6 +140,34 @@ describe('SARIF format', () => {
     });
   });
 
+  it('names each function the engine could not analyze in a tool execution notification', () => {
+    const skipped = [{ file: `${rootDir}/src/gen.ts`, line: 3, name: 'huge', reason: 'nested too deeply to analyze' }];
+    const plain = JSON.parse(formatSarif(sampleReport())) as { runs: Array<{ invocations?: unknown }> };
+    expect(plain.runs[0]!.invocations).toBeUndefined();
+    const out = JSON.parse(formatSarif(sampleReport({ skipped }))) as {
+      runs: Array<{
+        invocations: Array<{
+          executionSuccessful: boolean;
+          toolExecutionNotifications: Array<{
+            level: string;
+            message: { text: string };
+            locations: Array<{
+              physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+            }>;
+          }>;
+        }>;
+      }>;
+    };
+    const inv = out.runs[0]!.invocations[0]!;
+    expect(inv.executionSuccessful).toBe(false);
+    expect(inv.toolExecutionNotifications).toHaveLength(1);
+    const n = inv.toolExecutionNotifications[0]!;
+    expect(n.level).toBe('error');
+    expect(n.message.text).toContain('`huge` was not analyzed (nested too deeply to analyze)');
+    expect(n.locations[0]!.physicalLocation.artifactLocation.uri).toBe('src/gen.ts');
+    expect(n.locations[0]!.physicalLocation.region).toEqual({ startLine: 3 });
+  });
+
   it('names rules as identifiers', () => {
     expect(pascalName('rcukit/suppression-without-reason')).toBe('RcukitSuppressionWithoutReason');
   });
@@ -150,6 +178,12 @@ describe('SARIF format', () => {
       const { errors, succeeded } = validate(formatSarif(sampleReport()), 'sample');
       expect(succeeded).toBe(true);
       expect(errors).toEqual([]);
+      const skipped = [
+        { file: `${rootDir}/src/gen.ts`, line: 3, name: 'huge', reason: 'nested too deeply to analyze' },
+      ];
+      const incomplete = validate(formatSarif(sampleReport({ skipped })), 'incomplete');
+      expect(incomplete.succeeded).toBe(true);
+      expect(incomplete.errors).toEqual([]);
     },
   );
 

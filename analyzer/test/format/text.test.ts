@@ -29,6 +29,20 @@ describe('text format', () => {
     expect(clean).toBe('No problems found (7 files checked).\n');
   });
 
+  it('never says "No problems found" when some function was not analyzed', () => {
+    const skipped = [{ file: '/p/gen.ts', line: 3, name: 'huge', reason: 'nested too deeply to analyze' }];
+    const clean = formatText(sampleReport({ diagnostics: [], suppressed: [], baselined: 0, skipped }), {
+      color: false,
+    });
+    expect(clean).toBe(
+      'Analysis incomplete: 1 function not analyzed (named on stderr). Nothing found in the rest (7 files checked).\n',
+    );
+    const found = formatText(sampleReport({ skipped }), { color: false });
+    expect(found.trimEnd().split('\n').at(-1)).toBe(
+      'Analysis incomplete: 1 function not analyzed (named on stderr). 1 error and 1 warning in 2 files (7 files checked, 1 suppressed, 2 in baseline).',
+    );
+  });
+
   it('mentions stale baseline entries', () => {
     expect(formatText(sampleReport({ staleBaselineEntries: 3 }), { color: false })).toContain(
       '3 baseline entries matched nothing',

@@ -11,6 +11,7 @@ import { skipParens } from '../../ast.js';
 export function exitAnchor(node: ts.Node): ts.Node {
   if (ts.isReturnStatement(node) || ts.isThrowStatement(node)) return node;
   if (ts.isSourceFile(node)) return node.endOfFileToken;
+  if (ts.isClassStaticBlockDeclaration(node)) return node.body.getLastToken() ?? node;
   if (ts.isFunctionLike(node)) {
     const body = (node as ts.FunctionLikeDeclaration).body;
     if (body !== undefined && ts.isBlock(body)) return body.getLastToken() ?? body;

@@ -5,7 +5,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { outermostWrapper, rootIdentifier, skipParens } from '../../ast.js';
+import { outermostWrapper, rootIdentifier, skipParens, walkTree } from '../../ast.js';
 import type { ControlFlowGraph } from '../../cfg/control-flow-graph.js';
 import type { Primitives } from '../../primitives/primitives.js';
 import { isRuntimeFile } from '../../primitives/runtime-package.js';
@@ -146,19 +146,18 @@ export function publishesArgument(
     const id = rootIdentifier(e);
     return id !== undefined && checker.getSymbolAtLocation(id) === paramSym;
   };
-  const visit = (n: ts.Node): boolean => {
-    if (ts.isFunctionLike(n)) return false;
+  return walkTree(body, (n) => {
+    if (ts.isFunctionLike(n)) return 'skip';
     const store = rcuFieldStore(n, primitives, checker);
-    if (store !== undefined && ts.isIdentifier(skipParens(store.value)) && isParam(store.value)) return true;
+    if (store !== undefined && ts.isIdentifier(skipParens(store.value)) && isParam(store.value)) return 'stop';
     if (ts.isCallExpression(n)) {
-      if (isParam(publishedByCall(n, primitives))) return true;
+      if (isParam(publishedByCall(n, primitives))) return 'stop';
       const at = n.arguments.findIndex((a) => ts.isIdentifier(skipParens(a)) && isParam(a));
       if (at >= 0 && primitives.callKind(n) === undefined && publishesArgument(n, at, primitives, checker, depth + 1))
-        return true;
+        return 'stop';
     }
-    return ts.forEachChild(n, visit) === true;
-  };
-  return visit(body);
+    return undefined;
+  });
 }
 
 /**
@@ -197,9 +196,10 @@ export function waitsForGracePeriod(call: ts.CallExpression, primitives: Primiti
 }
 
 function mayLeave(n: ts.Node): boolean {
-  if (ts.isReturnStatement(n) || ts.isThrowStatement(n)) return true;
-  if (ts.isFunctionLike(n)) return false;
-  return ts.forEachChild(n, (c) => (mayLeave(c) ? true : undefined)) === true;
+  return walkTree(n, (c) => {
+    if (ts.isReturnStatement(c) || ts.isThrowStatement(c)) return 'stop';
+    return ts.isFunctionLike(c) ? 'skip' : undefined;
+  });
 }
 
 /** The local name under which a file imports the runtime function `name` (`callRcu`, or its alias), if it does. */

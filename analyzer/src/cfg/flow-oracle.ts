@@ -1,0 +1,27 @@
+/**
+ * @fileoverview FlowOracle: the two questions about control flow that only the type checker can
+ * answer, asked by the CFG builder. Which call never returns (its signature returns `never`:
+ * `Debug.fail()`, `process.exit()`, an `assertNever`), and which `switch` without a `default`
+ * covers every value its discriminant's type allows. TypeScript itself knows the code after
+ * either is unreachable; a graph that did not would send those paths on to the function's
+ * exit, where the balance rules would report a section "left open" on a path that never runs.
+ *
+ * cfg/ stays below the type checker: this is an interface, answered by
+ * summaries/flow-oracle.ts. Without an oracle (NO_FLOW_ORACLE) every call returns and no
+ * switch is exhaustive: more paths, never fewer.
+ */
+
+import type { ts } from 'ts-morph';
+
+export interface FlowOracle {
+  /** The call has no normal completion: its resolved signature returns `never`. */
+  endsPath(call: ts.CallExpression): boolean;
+  /** The switch has no `default`, and its cases cover every constituent of its discriminant's type. */
+  isExhaustive(s: ts.SwitchStatement): boolean;
+}
+
+/** Syntax only: every call may return, no switch is exhaustive. */
+export const NO_FLOW_ORACLE: FlowOracle = {
+  endsPath: () => false,
+  isExhaustive: () => false,
+};

@@ -1,0 +1,73 @@
+/**
+ * @fileoverview The type checker's answers to the CFG builder's FlowOracle (cfg/flow-oracle.ts):
+ * a call whose resolved signature returns `never` ends its path, and a `switch` whose cases
+ * cover every literal its discriminant's (narrowed) type allows has no way out past its last
+ * test. Both are what TypeScript's own control-flow analysis concludes.
+ *
+ * Cautious on purpose, since a wrong "ends here" hides the rest of a path from every rule:
+ * - a call in an optional chain (`a?.fail()`) may not run at all, so it never ends a path;
+ * - a switch is exhaustive only when the discriminant is not itself a literal (`switch (true)`
+ *   tests arbitrary conditions), every constituent of its type is a unit type (a string,
+ *   number, bigint, boolean or enum literal, `null`, `undefined`) and some case's type is
+ *   exactly that unit. `any`, `string`, `number` and the like are never covered.
+ */
+
+import { ts } from 'ts-morph';
+import { skipParens } from '../ast.js';
+import type { FlowOracle } from '../cfg/flow-oracle.js';
+
+const UNIT =
+  ts.TypeFlags.StringLiteral |
+  ts.TypeFlags.NumberLiteral |
+  ts.TypeFlags.BigIntLiteral |
+  ts.TypeFlags.BooleanLiteral |
+  ts.TypeFlags.EnumLiteral |
+  ts.TypeFlags.Null |
+  ts.TypeFlags.Undefined;
+
+/** The FlowOracle of one program's checker. */
+export function checkerFlowOracle(checker: ts.TypeChecker): FlowOracle {
+  return {
+    endsPath(call) {
+      if (ts.isOptionalChain(call)) return false;
+      const sig = checker.getResolvedSignature(call);
+      if (sig === undefined) return false;
+      return (checker.getReturnTypeOfSignature(sig).flags & ts.TypeFlags.Never) !== 0;
+    },
+    isExhaustive(s) {
+      const clauses = s.caseBlock.clauses;
+      if (clauses.some((c) => ts.isDefaultClause(c))) return false;
+      const discriminant = skipParens(s.expression);
+      if (isConstant(discriminant)) return false;
+      const type = checker.getTypeAtLocation(discriminant);
+      if ((type.flags & ts.TypeFlags.Never) !== 0) return true;
+      const constituents = type.isUnion() ? type.types : [type];
+      if (!constituents.every(isUnit)) return false;
+      const cases: ts.Type[] = [];
+      for (const c of clauses) {
+        if (ts.isDefaultClause(c)) continue;
+        const t = checker.getTypeAtLocation(c.expression);
+        if (isUnit(t)) cases.push(t);
+      }
+      // Unit types: mutual assignability is identity, seeing through a literal's freshness.
+      return constituents.every((k) =>
+        cases.some((t) => checker.isTypeAssignableTo(t, k) && checker.isTypeAssignableTo(k, t)),
+      );
+    },
+  };
+}
+
+function isUnit(t: ts.Type): boolean {
+  return (t.flags & UNIT) !== 0 && !t.isUnion();
+}
+
+/** `switch (true)`, `switch (1)`, `switch (-1)`: the cases are the tests, not the values. */
+function isConstant(e: ts.Expression): boolean {
+  return (
+    ts.isLiteralExpression(e) ||
+    e.kind === ts.SyntaxKind.TrueKeyword ||
+    e.kind === ts.SyntaxKind.FalseKeyword ||
+    e.kind === ts.SyntaxKind.NullKeyword ||
+    e.kind === ts.SyntaxKind.PrefixUnaryExpression
+  );
+}
