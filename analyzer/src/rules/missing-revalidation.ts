@@ -10,7 +10,7 @@
 import { defineRule } from './define-rule.js';
 import { isComparisonOperand, lineOf } from '../ast.js';
 import { callText, fieldOfCall } from './rule-utils/nodes.js';
-import type { ts } from 'ts-morph';
+import { ts } from 'ts-morph';
 import type { FactState } from '../dataflow/facts.js';
 
 export default defineRule({
@@ -54,7 +54,7 @@ export default defineRule({
         if (p === undefined) continue;
         // Touching the acquired field itself (unlocking, dropping the reference) is fine, and so
         // is reading the key inside the re-check.
-        const name = (e.node as ts.PropertyAccessExpression).name;
+        const name = ts.isPropertyAccessExpression(e.node) ? e.node.name : undefined;
         if (name !== undefined && name.getText() === fieldOfCall(p.site)) continue;
         if (isComparisonOperand(e.node)) continue;
         report(e.node, e.sym, e.state);

@@ -68,7 +68,7 @@ export default defineRule({
           node: flagsNode,
           messageId: 'missingTypesafeFlag',
           data: { cache: name, struct: structName },
-          related: [{ node: cache.struct!.call, message: 'struct declared typesafeByRcu here' }],
+          related: [{ node: cache.struct.call, message: 'struct declared typesafeByRcu here' }],
         });
       } else if (structTypesafe === false && typesafe) {
         ctx.report({

@@ -284,8 +284,8 @@ export class FunctionScope {
 
   /** The statement a node is part of, directly inside a statement list (a block, a case, the file). */
   listStatement(n: ts.Node): ts.Statement | undefined {
-    let x: ts.Node | undefined = n;
-    while (x !== undefined && x !== this.fn) {
+    let x: ts.Node = n;
+    while (x !== this.fn && !ts.isSourceFile(x)) {
       if (isStatement(x) && inStatementList(x)) return x;
       if (isFunctionLike(x)) return undefined;
       x = x.parent;
@@ -303,7 +303,11 @@ export class FunctionScope {
   /** Statements of this function that enclose `n`, innermost first. */
   enclosingStatements(n: ts.Node): ts.Statement[] {
     const out: ts.Statement[] = [];
-    for (let x = n.parent; x !== undefined && x !== this.fn; x = x.parent) {
+    for (
+      let x = n.parent as ts.Node | undefined;
+      x !== undefined && x !== this.fn;
+      x = x.parent as ts.Node | undefined
+    ) {
       if (isFunctionLike(x)) break;
       if (isStatement(x)) out.push(x);
     }
@@ -349,7 +353,8 @@ function someNode(node: ts.Node, pred: (n: ts.Node) => boolean, deep: boolean): 
 }
 
 export function isUsingList(list: ts.VariableDeclarationList): boolean {
-  return (list.flags & ts.NodeFlags.AwaitUsing) === ts.NodeFlags.Using;
+  const kind: ts.NodeFlags = list.flags & ts.NodeFlags.AwaitUsing;
+  return kind === ts.NodeFlags.Using;
 }
 
 export function isLoop(s: ts.Node): boolean {
@@ -390,8 +395,8 @@ export function stableName(fn: FunctionLike): string {
     }
     ts.forEachChild(n, visit);
   };
-  const body = ts.isSourceFile(parent) ? parent : (parent as ts.FunctionLikeDeclaration).body;
+  const body = ts.isSourceFile(parent) ? parent : parent.body;
   if (body !== undefined) ts.forEachChild(body, visit);
   const kind = ts.isArrowFunction(fn) ? 'arrow' : 'function';
-  return `${stableName(parent as FunctionLike)}/<${kind}#${siblings.indexOf(fn) + 1}>`;
+  return `${stableName(parent)}/<${kind}#${siblings.indexOf(fn) + 1}>`;
 }

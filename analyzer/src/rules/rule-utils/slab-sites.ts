@@ -211,7 +211,9 @@ export function runtimeImportName(
 ): string | undefined {
   for (const st of sf.statements) {
     const bindings =
-      ts.isImportDeclaration(st) && st.importClause?.isTypeOnly !== true ? st.importClause?.namedBindings : undefined;
+      ts.isImportDeclaration(st) && st.importClause?.phaseModifier !== ts.SyntaxKind.TypeKeyword
+        ? st.importClause?.namedBindings
+        : undefined;
     if (bindings === undefined || !ts.isNamedImports(bindings)) continue;
     for (const el of bindings.elements) {
       if (el.isTypeOnly) continue;

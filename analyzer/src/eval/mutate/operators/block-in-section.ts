@@ -42,7 +42,7 @@ function insertAfter(scope: FunctionScope, st: ts.Statement, text: string): Text
 /** How this file can call synchronizeRcu: the local name it is imported by, or an import to add. */
 function synchronizeRcuName(scope: FunctionScope, opening: ts.Statement): { name: string; edits: TextEdit[] } {
   for (const st of scope.sf.statements) {
-    if (!ts.isImportDeclaration(st) || st.importClause?.isTypeOnly === true) continue;
+    if (!ts.isImportDeclaration(st) || st.importClause?.phaseModifier === ts.SyntaxKind.TypeKeyword) continue;
     const named = st.importClause?.namedBindings;
     if (named === undefined || !ts.isNamedImports(named)) continue;
     for (const spec of named.elements) {

@@ -93,7 +93,7 @@ export const freeWithoutGracePeriod: MutationOperator = {
         const description = `\`${scope.show(st)}\` → \`${scope.show(cb.body)}\``;
         out.push({ edits: [scope.replaceStatement(st, bodyText, true)], description, judged: [{ inserted: 0 }] });
       } else {
-        const e = skipParens(cb.body as ts.Expression);
+        const e = skipParens(cb.body);
         const description = `\`${scope.show(call)}\` → \`${scope.show(e)}\``;
         out.push({
           edits: [{ start: call.getStart(scope.sf), end: call.end, text: scope.src(e) }],

@@ -29,7 +29,7 @@ import { pinsOf, type Pin } from './pins.js';
 function exitSequence(scope: FunctionScope, ret: ts.ReturnStatement): ts.Statement[] {
   const p = ret.parent;
   if (!ts.isBlock(p) && !ts.isCaseOrDefaultClause(p)) return [];
-  const list = p.statements as ts.NodeArray<ts.Statement>;
+  const list = p.statements;
   const out: ts.Statement[] = [];
   for (let i = list.indexOf(ret) - 1; i >= 0; i--) {
     const st = list[i]!;

@@ -45,7 +45,7 @@ export const unlockBeforeLastUse: MutationOperator = {
         (!ts.isBlock(st.parent) && !ts.isSourceFile(st.parent) && !ts.isCaseOrDefaultClause(st.parent))
       )
         continue;
-      const list = st.parent.statements as ts.NodeArray<ts.Statement>;
+      const list = st.parent.statements;
       const i = list.indexOf(st);
       const isRead = scope.kindOf(call) === 'rcuReadUnlock';
       const key = isRead ? undefined : lockKey(scope, call);

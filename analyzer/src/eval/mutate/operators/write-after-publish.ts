@@ -58,7 +58,7 @@ export const writeAfterPublish: MutationOperator = {
     for (const pub of publishesOf(scope)) {
       const parent = pub.statement.parent;
       if (!ts.isBlock(parent) && !ts.isSourceFile(parent) && !ts.isCaseOrDefaultClause(parent)) continue;
-      const list = parent.statements as ts.NodeArray<ts.Statement>;
+      const list = parent.statements;
       for (const st of list.slice(0, list.indexOf(pub.statement))) {
         if (!storesTo(scope, st, pub.sym)) continue;
         const target = pub.statement;
