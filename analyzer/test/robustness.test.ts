@@ -7,7 +7,7 @@
  *
  * - JavaScript (as loose .js, the way `rcukit check file.js` takes it): ts-morph and its common
  *   library (generated from TypeScript: classes, big switches over SyntaxKind), commander, chai.
- *   The 'unlock' style over all of it, the 'finally' style over all but ts-morph itself.
+ *   The 'unlock' style over all of it, the 'finally' style over commander and chai.
  * - TypeScript: @azure/msal-common's sources (shipped in the package), both styles. Here the
  *   'unlock' style leaves out the end-of-body unlock wherever TypeScript itself knows the end is
  *   unreachable (a declared return type without undefined/void: calls typed `never`, exhaustive
@@ -33,9 +33,8 @@ const modules = path.join(repoRoot, 'node_modules');
 const virtualRoot = path.join(repoRoot, 'analyzer/test/robustness/.virtual');
 
 const js = {
-  large: ['ts-morph/dist/ts-morph.js'],
+  large: ['ts-morph/dist/ts-morph.js', '@ts-morph/common/dist/ts-morph-common.js'],
   rest: [
-    '@ts-morph/common/dist/ts-morph-common.js',
     'commander/lib/command.js',
     'commander/lib/help.js',
     'commander/lib/option.js',
