@@ -123,8 +123,12 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
     });
   } catch (e) {
     if (!(e instanceof pipeline.TargetAnalysisError)) throw e;
+    // A file the engine names (ProjectLoadError.file) is shown relative, as everywhere else.
+    const file = (e.cause as { file?: unknown } | undefined)?.file;
+    const detail =
+      typeof file === 'string' ? describeError(e.cause).replace(file, display(file)) : describeError(e.cause);
     throw new CliError(
-      `analysis of ${e.target.project !== undefined ? display(e.target.project) : 'loose files'} failed: ${describeError(e.cause)}`,
+      `analysis of ${e.target.project !== undefined ? display(e.target.project) : 'loose files'} failed: ${detail}`,
     );
   } finally {
     progress.done();

@@ -56,8 +56,8 @@ export function loadProgram(options: AnalyzeOptions, programs?: ProgramCache): t
       throw new ProjectLoadError(
         file === undefined
           ? 'the program is nested too deeply for the TypeScript parser'
-          : `${file}: an expression is chained or nested too deeply for TypeScript's binder`,
-        { cause: err },
+          : `${file}: code chained or nested too deeply for TypeScript's binder (tsc fails on it too)`,
+        { cause: err, ...(file !== undefined ? { file } : {}) },
       );
     }
     throw err;

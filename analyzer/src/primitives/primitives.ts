@@ -210,6 +210,14 @@ export class Primitives {
     // need for the checker to type it (over a generated 20,000-term chain that costs seconds).
     let x = skipParens(e);
     if (yieldsPrimitive(x)) return false;
+    // `v` declared `const v = <such an expression>` with no type written: the same, without
+    // asking the checker to type v (which types its whole initializer).
+    if (ts.isIdentifier(x)) {
+      const d = this.checker.getSymbolAtLocation(x)?.valueDeclaration;
+      if (d !== undefined && ts.isVariableDeclaration(d) && d.type === undefined && d.initializer !== undefined) {
+        if (yieldsPrimitive(skipParens(d.initializer))) return false;
+      }
+    }
     // `(a, b, …, z)` is z: generated code strings thousands of these together.
     while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.CommaToken) x = skipParens(x.right);
     return this.isTypeStableType(this.checker.getTypeAtLocation(x));

@@ -363,6 +363,19 @@ describe.skipIf(!engineAvailable)('bad input', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it("a chain too long for TypeScript's binder is exit 2 naming the file", () => {
+    // TypeScript parses `a && b && …` iteratively but binds it recursively (tsc fails too).
+    const chain = Array.from({ length: 8_000 }, (_, i) => `s.n > ${i}`).join(' && ');
+    const text = runtimeUse + `\nexport function long(s: S): boolean {\n  return ${chain};\n}\n`;
+    const dir = makeProject({ 'tsconfig.json': strictTsconfig, 'src/chain.ts': text });
+    const r = runCli(['check'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(
+      /^rcukit: error: analysis of tsconfig\.json failed: src\/chain\.ts: code chained or nested too deeply for TypeScript's binder/,
+    );
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('moderately deep nesting (500 blocks) is analyzed normally', async () => {
     const text =
       runtimeUse +
