@@ -20,7 +20,7 @@ import {
   type FactState,
   type ObjFact,
   forget,
-  isStable,
+  protectedPastSection,
   withoutTestsReading,
   joinStates,
   newObj,
@@ -247,12 +247,21 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     return this.markUnprotected(out, site);
   }
 
-  /** After a release: an object loaded in a section that has ended is now unprotected. */
+  /**
+   * After a release: an object loaded in a section that has ended is now unprotected. A lock
+   * on an object not yet revalidated does not protect it past its section (protectedPastSection).
+   */
   private markUnprotected(s: FactState, site: ts.Node): FactState {
     let out = s;
     for (const [sym, o] of s.objs) {
-      if (o.origin === 'rcu' && o.sectionEnded === undefined && out.readMin < o.loadDepth && !isStable(out, sym)) {
-        out = withObj(out, sym, { ...o, sectionEnded: site });
+      if (
+        o.origin === 'rcu' &&
+        o.sectionEnded === undefined &&
+        out.readMin < o.loadDepth &&
+        !protectedPastSection(out, sym)
+      ) {
+        const pending = o.pending?.kind === 'lock' ? { ...o.pending, outlived: site } : o.pending;
+        out = withObj(out, sym, { ...o, sectionEnded: site, pending });
       }
     }
     return out;
