@@ -239,10 +239,16 @@ export class RcuTransfer implements ForwardProblem<FactState> {
    */
   private release(s: FactState, lock: LockRef, site: ts.Node): FactState {
     this.emit({ kind: 'spinUnlock', node: site, key: lock.key, sym: lock.sym, state: s });
+    const held = s.locks.get(lock.key);
     let out = withoutLock(s, lock.key);
     if (lock.sym !== undefined) {
       const o = out.objs.get(lock.sym);
       if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
+      // Returned locked by a helper (`const sh = lockTaskSighand(t)`): that lock was all that
+      // kept it stable. Unlocked, it is an RCU candidate again — readable while a section is
+      // held, untouchable outside one.
+      else if (o?.origin === 'stable' && held !== undefined && o.loadSite === held.site)
+        out = withObj(out, lock.sym, { ...o, origin: out.readMin > 0 ? 'rcu' : 'unknown', loadDepth: out.readMin });
     }
     return this.markUnprotected(out, site);
   }
