@@ -78,6 +78,26 @@ export function commitCreds(heap: Heap, proc: StructRef<typeof Proc>, uid: numbe
   proc.cred = next;
   if (old !== null) callRcu(() => kmemCacheFree(creds, old));
 }
+
+export function setAction(task: Task, sig: number): void {
+  const sighand = lockTaskSighand(task);
+  if (sighand === null) return;
+  sighand.action = sig;
+  spinUnlock(sighand.siglock);
+}
+
+export function setUnlessZero(task: Task, sig: number): number {
+  const sighand = lockTaskSighand(task);
+  if (sighand === null) return -1;
+  refused: {
+    sighand.action = sig;
+    if (sig === 0) break refused;
+    spinUnlock(sighand.siglock);
+    return sig;
+  }
+  spinUnlock(sighand.siglock);
+  return 0;
+}
 `;
 
 let program: ts.Program;
@@ -160,6 +180,25 @@ describe('operators', () => {
   it('unlock-before-last-use stops at a statement that releases the same protection', () => {
     // getSighand's last unlock follows `if (…) { rcuReadUnlock(); return null; }`; the others come first in their blocks.
     expect(mutants('unlock-before-last-use', 'getSighand')).toEqual([]);
+  });
+
+  it('unlock-before-last-use stops at any statement that can leave the block, not only the last use', () => {
+    // Moving the first unlock above the write would carry it past `break refused`: a double unlock there.
+    expect(mutants('unlock-before-last-use', 'setUnlessZero')).toEqual([]);
+  });
+
+  it('unlock-before-last-use judges a moved spinUnlock by the write and lock-contract rules too', () => {
+    const op = OPERATORS.find((o) => o.id === 'unlock-before-last-use')!;
+    const spin = generate(scopeOf('setAction'), [op]).map(({ draft }) => draft);
+    expect(spin.map((d) => d.description)).toEqual([
+      'move `spinUnlock(sighand.siglock);` above `sighand.action = sig;`',
+    ]);
+    expect(spin[0]!.rules).toContain('rcu/unstable-write');
+    expect(spin[0]!.rules).toContain('rcu/unbalanced-spinlock');
+    // A moved rcuReadUnlock() leaves no write inside a section, and no lock contract behind.
+    const read = generate(scopeOf('lockTaskSighand'), [op]).map(({ draft }) => draft);
+    expect(read.map((d) => d.rules ?? op.rules)).toEqual([op.rules]);
+    expect(op.rules).not.toContain('rcu/unstable-write');
   });
 
   it('neutralize-recheck replaces the identity comparison by the value it has when the identity holds', () => {
@@ -264,7 +303,7 @@ describe('operators', () => {
         diff: [
           '- 8     rcuReadLock();',
           '+ 8     rcuReadLock(); rcukitMutantSynchronizeRcu();',
-          "+55 import { synchronizeRcu as rcukitMutantSynchronizeRcu } from '@rcukit/runtime';",
+          "+75 import { synchronizeRcu as rcukitMutantSynchronizeRcu } from '@rcukit/runtime';",
         ],
       },
     ]);

@@ -60,6 +60,11 @@ export interface PendingValidation {
    * object is known to be another one; what the code may still do is release it.
    */
   readonly failed?: ts.Node | undefined;
+  /**
+   * May: the read-side section ended (here) while the lock was held and the object not yet
+   * revalidated: the lock did not keep it past the section (protectedPastSection).
+   */
+  readonly outlived?: ts.Node | undefined;
 }
 
 export interface ObjFact {
@@ -186,7 +191,8 @@ function joinPending(
   b: PendingValidation | undefined,
 ): PendingValidation | undefined {
   if (a === undefined || b === undefined) return a ?? b;
-  return a.failed === undefined || b.failed !== undefined ? a : { ...a, failed: undefined };
+  const out = a.failed === undefined || b.failed !== undefined ? a : { ...a, failed: undefined };
+  return out.outlived !== undefined || b.outlived === undefined ? out : { ...out, outlived: b.outlived };
 }
 
 function joinObj(a: ObjFact | undefined, b: ObjFact | undefined, otherIsNull: boolean): ObjFact {
@@ -294,6 +300,7 @@ function objEquals(a: ObjFact, b: ObjFact): boolean {
     a.refHeld === b.refHeld &&
     a.pending?.site === b.pending?.site &&
     a.pending?.failed === b.pending?.failed &&
+    a.pending?.outlived === b.pending?.outlived &&
     a.pending?.checkedBefore === b.pending?.checkedBefore &&
     a.sectionEnded === b.sectionEnded &&
     a.incFailed === b.incFailed &&
@@ -443,4 +450,18 @@ export function isStable(s: FactState, sym: ts.Symbol): boolean {
   if (o === undefined) return false;
   if (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable') return true;
   return o.refHeld !== undefined;
+}
+
+/**
+ * Whether the object in `sym` stays protected when its read-side section ends. A reference
+ * keeps its memory, and so does being fresh, owned or returned stable; a lock does only once
+ * the object's identity has been revalidated under it. Before that (or on the path where the
+ * re-check failed) the object may be another one that its owner frees without taking our lock,
+ * and once the section has ended its slab's pages may be given back: even unlocking it is a
+ * use after free.
+ */
+export function protectedPastSection(s: FactState, sym: ts.Symbol): boolean {
+  if (!isStable(s, sym)) return false;
+  const o = s.objs.get(sym);
+  return o?.pending?.kind !== 'lock' || o.refHeld !== undefined;
 }

@@ -21,7 +21,7 @@ import {
   type FactState,
   type ObjFact,
   forget,
-  isStable,
+  protectedPastSection,
   withoutTestsReading,
   joinStates,
   newObj,
@@ -240,20 +240,35 @@ export class RcuTransfer implements ForwardProblem<FactState> {
    */
   private release(s: FactState, lock: LockRef, site: ts.Node): FactState {
     this.emit({ kind: 'spinUnlock', node: site, key: lock.key, sym: lock.sym, state: s });
+    const held = s.locks.get(lock.key);
     let out = withoutLock(s, lock.key);
     if (lock.sym !== undefined) {
       const o = out.objs.get(lock.sym);
       if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });
+      // Returned locked by a helper (`const sh = lockTaskSighand(t)`): that lock was all that
+      // kept it stable. Unlocked, it is an RCU candidate again — readable while a section is
+      // held, untouchable outside one.
+      else if (o?.origin === 'stable' && held !== undefined && o.loadSite === held.site)
+        out = withObj(out, lock.sym, { ...o, origin: out.readMin > 0 ? 'rcu' : 'unknown', loadDepth: out.readMin });
     }
     return this.markUnprotected(out, site);
   }
 
-  /** After a release: an object loaded in a section that has ended is now unprotected. */
+  /**
+   * After a release: an object loaded in a section that has ended is now unprotected. A lock
+   * on an object not yet revalidated does not protect it past its section (protectedPastSection).
+   */
   private markUnprotected(s: FactState, site: ts.Node): FactState {
     let out = s;
     for (const [sym, o] of s.objs) {
-      if (o.origin === 'rcu' && o.sectionEnded === undefined && out.readMin < o.loadDepth && !isStable(out, sym)) {
-        out = withObj(out, sym, { ...o, sectionEnded: site });
+      if (
+        o.origin === 'rcu' &&
+        o.sectionEnded === undefined &&
+        out.readMin < o.loadDepth &&
+        !protectedPastSection(out, sym)
+      ) {
+        const pending = o.pending?.kind === 'lock' ? { ...o.pending, outlived: site } : o.pending;
+        out = withObj(out, sym, { ...o, sectionEnded: site, pending });
       }
     }
     return out;

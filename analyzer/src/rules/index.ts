@@ -15,6 +15,7 @@ import referenceEscape from './reference-escape.js';
 import typesafeCacheFlags from './typesafe-cache-flags.js';
 import unbalancedReadLock from './unbalanced-read-lock.js';
 import unbalancedSpinlock from './unbalanced-spinlock.js';
+import unstableWrite from './unstable-write.js';
 
 export const RULES: readonly RuleDefinition[] = [
   derefOutsideReadLock,
@@ -28,4 +29,5 @@ export const RULES: readonly RuleDefinition[] = [
   lockWithoutCtor,
   publishBeforeInit,
   freeWithoutGracePeriod,
+  unstableWrite,
 ] as RuleDefinition[];

@@ -13,6 +13,15 @@ import { callText, fieldOfCall } from './rule-utils/nodes.js';
 import { ts } from 'ts-morph';
 import type { FactState } from '../dataflow/facts.js';
 
+/**
+ * The object's read-side section ended while its lock was held and its identity not (or not
+ * successfully) revalidated: the lock did not keep it past the section (protectedPastSection).
+ */
+function lockedPastSection(state: FactState, sym: ts.Symbol): boolean {
+  const o = state.objs.get(sym);
+  return o?.pending?.kind === 'lock' && o.pending.outlived !== undefined && o.refHeld === undefined;
+}
+
 export default defineRule({
   id: 'rcu/missing-revalidation',
   meta: {
@@ -21,19 +30,43 @@ export default defineRule({
     messages: {
       usedWithoutRevalidation:
         '`{{object}}` is used at line {{line}} after `{{acquire}}` at line {{acquireLine}} without revalidating its identity; it was loaded from `{{from}}` at line {{loadLine}}, and on the path through line {{acquireLine}} it may be another {{object}} by now.',
+      sectionEndedWhileLocked:
+        '`{{object}}` is used at line {{line}} after the read-side section ended at line {{endLine}} while it was locked by `{{acquire}}` at line {{acquireLine}} but {{why}}; a lock does not keep an object alive: it may have been freed meanwhile, and once the section is over its memory may be gone. End the section only after the re-check, or after the unlock on its failing path.',
     },
   },
   defaultSeverity: 'error',
   precision: 'high',
   check(ctx) {
     const reported = new Set<ts.Node>();
-    const report = (node: ts.Node, sym: ts.Symbol, state: FactState): void => {
+    // `pastSection`: a use that is wrong because the section ended under the lock (the unlock
+    // itself, or any use once the re-check failed), not merely because no re-check came first.
+    const report = (node: ts.Node, sym: ts.Symbol, state: FactState, pastSection = false): void => {
       const o = state.objs.get(sym);
       const p = o?.pending;
       if (o === undefined || p === undefined || p.checkedBefore !== undefined || reported.has(p.site)) return;
       reported.add(p.site);
       const related = [{ node: p.site, message: p.kind === 'lock' ? 'lock taken here' : 'reference taken here' }];
       if (o.loadSite !== undefined) related.push({ node: o.loadSite, message: 'loaded here' });
+      if (lockedPastSection(state, sym) && (pastSection || p.failed !== undefined)) {
+        const ended = p.outlived!;
+        ctx.report({
+          node,
+          messageId: 'sectionEndedWhileLocked',
+          data: {
+            object: sym.name,
+            line: ctx.line(node),
+            endLine: ctx.line(ended),
+            acquire: callText(p.site),
+            acquireLine: ctx.line(p.site),
+            why:
+              p.failed !== undefined
+                ? `the re-check at line ${ctx.line(p.failed)} found it changed`
+                : 'before its identity was revalidated',
+          },
+          related: [...related, { node: ended, message: `${callText(ended)}: read-side section ends here` }],
+        });
+        return;
+      }
       ctx.report({
         node,
         messageId: 'usedWithoutRevalidation',
@@ -53,11 +86,12 @@ export default defineRule({
         const p = e.state.objs.get(e.sym)?.pending;
         if (p === undefined) continue;
         // Touching the acquired field itself (unlocking, dropping the reference) is fine, and so
-        // is reading the key inside the re-check.
-        const name = ts.isPropertyAccessExpression(e.node) ? e.node.name : undefined;
-        if (name !== undefined && name.getText() === fieldOfCall(p.site)) continue;
-        if (isComparisonOperand(e.node)) continue;
-        report(e.node, e.sym, e.state);
+        // is reading the key inside the re-check — unless the section ended under the lock: then
+        // even the unlock touches memory that may be gone.
+        const field = ts.isPropertyAccessExpression(e.node) ? e.node.name.text : undefined;
+        const lockOp = (field !== undefined && field === fieldOfCall(p.site)) || isComparisonOperand(e.node);
+        if (lockOp && !lockedPastSection(e.state, e.sym)) continue;
+        report(e.node, e.sym, e.state, lockOp);
       } else if (e.kind === 'use') {
         // Ending the read-side section is not itself the mistake (the failing branch of a
         // re-check does it before dropping the reference); using the object afterwards is.

@@ -48,11 +48,14 @@ export function lookupSock(table: SockTable, port: number): Sock | null {
   return null;
 }
 
-/** Waits for a grace period from inside a read-side section: that wait can never end. */
+/**
+ * Writes a sighand it never locked (under rcuReadLock() it may already be another task's), and
+ * waits for a grace period from inside a read-side section: that wait can never end.
+ */
 export async function flushSighand(task: Task): Promise<void> {
   rcuReadLock();
   const sighand = task.sighand;
-  if (sighand !== null) sighand.pending = 0;
+  if (sighand !== null) sighand.pending = 0; // expect: rcu/unstable-write
   await synchronizeRcuAsync(); // expect: rcu/blocking-in-read-section
   rcuReadUnlock();
 }

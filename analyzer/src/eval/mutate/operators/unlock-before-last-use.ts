@@ -9,10 +9,11 @@
  * late use is no RCU bug (for a fresh object none at all; otherwise a race on a field the lock
  * protects, which these rules do not model).
  *
- * The operator stops (no mutant) where moving would make a different bug instead: when that
- * statement takes the lock itself or opens a section, releases it too (a double unlock), or
- * can leave the block (`return`, `throw`, a `break` or `continue` out of it: the paths through
- * it would then skip the unlock or pass it twice, an imbalance rather than a late use).
+ * The operator stops (no mutant) where moving would make a different bug instead: when a
+ * statement it would move past takes the lock itself or opens a section, releases it too (a
+ * double unlock), or can leave the block (`return`, `throw`, a `break` or `continue` out of it:
+ * the paths through it would then skip the unlock or pass it twice, an imbalance rather than a
+ * late use) — the statement that uses the object or any statement between.
  *
  * Judged lines: the statements moved past, where the use now happens unprotected.
  */
@@ -26,12 +27,30 @@ function lockKey(scope: FunctionScope, call: ts.CallExpression): string | undefi
   return a === undefined ? undefined : skipParens(a).getText(scope.sf).replace(/\s+/g, '');
 }
 
+/**
+ * A moved spinUnlock: the operator's rules, and also rcu/unstable-write (a write left inside
+ * the section with no lock held) and rcu/unbalanced-spinlock (a call moved past to a helper
+ * that declares `@mustHold` of the lock, now made without it: callRequiresLock — moving an
+ * unlock earlier past statements that neither take, release nor leave creates no other
+ * imbalance). Neither applies to a moved rcuReadUnlock().
+ */
+const SPIN_RULES = [
+  'rcu/deref-outside-read-lock',
+  'rcu/missing-revalidation',
+  'rcu/reference-escape',
+  'rcu/unstable-write',
+  'rcu/unbalanced-spinlock',
+] as const;
+
 export const unlockBeforeLastUse: MutationOperator = {
   id: 'unlock-before-last-use',
-  // The use after a spinUnlock is unprotected (deref-outside-read-lock outside a section) or
-  // no longer covered by the re-check it followed (missing-revalidation); a use after
-  // rcuReadUnlock() of an object loaded in the section is what rcu/reference-escape reports
-  // (rcu/deref-outside-read-lock defers to it for such objects, as its doc says).
+  // The use after a spinUnlock is unprotected (deref-outside-read-lock outside a section), a
+  // write no lock covers inside one (unstable-write), or no longer covered by the re-check it
+  // followed (missing-revalidation); a use after rcuReadUnlock() of an object loaded in the
+  // section is what rcu/reference-escape reports (rcu/deref-outside-read-lock defers to it for
+  // such objects, as its doc says), and a use of an object still locked but not revalidated is
+  // missing-revalidation's (the lock does not keep it past the section). These judge a moved
+  // rcuReadUnlock(); a moved spinUnlock is judged by SPIN_RULES, a superset.
   rules: ['rcu/deref-outside-read-lock', 'rcu/missing-revalidation', 'rcu/reference-escape'],
   summary:
     'Move one spinUnlock(x.lock) / rcuReadUnlock() statement above the previous statement of its block that uses x ' +
@@ -64,11 +83,14 @@ export const unlockBeforeLastUse: MutationOperator = {
         // A statement that takes or releases the same protection (a `using` guard included):
         // moving past it is another bug.
         if (scope.contains(prev, isRead ? sectionEdge : sameLock)) break;
-        if (!(isRead ? usesStable(prev) : scope.mentions(prev, obj!))) continue;
+        // Moving past a statement that can leave the block, whether or not it uses the object,
+        // unbalances the paths through it: another bug.
         if (leavesStatement(prev)) break;
+        if (!(isRead ? usesStable(prev) : scope.mentions(prev, obj!))) continue;
         out.push({
           edits: scope.moveBefore(st, prev),
           description: `move \`${scope.show(st)}\` above \`${scope.show(prev)}\``,
+          ...(isRead ? {} : { rules: SPIN_RULES }),
           // From the moved unlock's new line to the last statement it moved past.
           judged: [{ from: prev.getStart(scope.sf), to: list[i - 1]!.end }],
         });
