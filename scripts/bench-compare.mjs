@@ -41,7 +41,15 @@ try {
   for (const suite of suites) {
     const samples = { here: new Map(), other: new Map() };
     for (let r = 0; r < rounds; r++) {
-      for (const [side, root] of r % 2 === 0 ? [['here', here], ['other', other]] : [['other', other], ['here', here]]) {
+      for (const [side, root] of r % 2 === 0
+        ? [
+            ['here', here],
+            ['other', other],
+          ]
+        : [
+            ['other', other],
+            ['here', here],
+          ]) {
         for (const c of run(root, suite)) {
           const list = samples[side].get(c.name) ?? [];
           list.push(c);
@@ -57,7 +65,9 @@ try {
       if (theirs === undefined) continue;
       const a = median(list.map((c) => c.median));
       const b = median(theirs.map((c) => c.median));
-      console.log(`${name.padEnd(36)}${a.toPrecision(4).padStart(12)}${b.toPrecision(4).padStart(12)}  ${list[0].unit.padEnd(6)} ${(a / b).toFixed(3)}`);
+      console.log(
+        `${name.padEnd(36)}${a.toPrecision(4).padStart(12)}${b.toPrecision(4).padStart(12)}  ${list[0].unit.padEnd(6)} ${(a / b).toFixed(3)}`,
+      );
     }
   }
 } finally {
