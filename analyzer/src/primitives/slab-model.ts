@@ -111,7 +111,12 @@ export class SlabModel {
 
   /** The struct a type-stable/struct reference's type comes from, through any of its fields. */
   structOfExpr(e: ts.Expression): StructDecl | undefined {
-    const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(e));
+    return this.structOfType(this.checker.getTypeAtLocation(e));
+  }
+
+  /** The struct whose objects have this type (`StructRef<typeof Task> | null`), through any of its fields. */
+  structOfType(t: ts.Type): StructDecl | undefined {
+    const type = this.checker.getNonNullableType(t);
     for (const prop of this.checker.getPropertiesOfType(type)) {
       const d = prop.declarations?.[0];
       const struct = d === undefined ? undefined : this.structOfFieldDecl(d);

@@ -196,7 +196,8 @@ export function waitsForGracePeriod(call: ts.CallExpression, primitives: Primiti
   return false;
 }
 
-function mayLeave(n: ts.Node): boolean {
+/** Whether a statement may return or throw (nested functions aside). */
+export function mayLeave(n: ts.Node): boolean {
   if (ts.isReturnStatement(n) || ts.isThrowStatement(n)) return true;
   if (ts.isFunctionLike(n)) return false;
   return ts.forEachChild(n, (c) => (mayLeave(c) ? true : undefined)) === true;
@@ -211,7 +212,9 @@ export function runtimeImportName(
 ): string | undefined {
   for (const st of sf.statements) {
     const bindings =
-      ts.isImportDeclaration(st) && st.importClause?.isTypeOnly !== true ? st.importClause?.namedBindings : undefined;
+      ts.isImportDeclaration(st) && st.importClause?.phaseModifier !== ts.SyntaxKind.TypeKeyword
+        ? st.importClause?.namedBindings
+        : undefined;
     if (bindings === undefined || !ts.isNamedImports(bindings)) continue;
     for (const el of bindings.elements) {
       if (el.isTypeOnly) continue;
