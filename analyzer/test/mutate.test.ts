@@ -470,3 +470,124 @@ describe('the survivor list', () => {
     ]);
   });
 });
+
+describe('free-without-grace-period, on a sample of its own', () => {
+  const FREE_FILE = join(repoRoot(), 'analyzer/test/mutation/virtual/free-sample.ts');
+  const FREE_SAMPLE = `import { callRcu, defineStruct, hlistNullsDelInitRcu, kmemCacheCreate, kmemCacheFree, refcountDecAndTest, synchronizeRcu, type Heap, type StructRef } from '@rcukit/runtime';
+
+declare const heap: Heap;
+export const Fdb = defineStruct('fdb', { node: 'hlistNulls', refcnt: 'refcount', vid: 'u16' });
+export const Lun = defineStruct('lun', { fdb: { rcu: () => Fdb } });
+type FdbRef = StructRef<typeof Fdb>;
+const fdbs = kmemCacheCreate(heap, 'fdb_cache', Fdb);
+
+function fdbRcuFree(f: FdbRef): void {
+  kmemCacheFree(fdbs, f);
+}
+
+function fdbPut(f: FdbRef): void {
+  if (refcountDecAndTest(f.refcnt)) kmemCacheFree(fdbs, f);
+}
+
+function fdbTrace(f: FdbRef): void {
+  void f.vid;
+}
+
+export function fdbDelete(f: FdbRef): void {
+  hlistNullsDelInitRcu(heap, f.node);
+  callRcu(() => fdbRcuFree(f));
+}
+
+export function fdbDeletePut(f: FdbRef): void {
+  hlistNullsDelInitRcu(heap, f.node);
+  callRcu(() => fdbPut(f));
+}
+
+export function fdbDeleteTraced(f: FdbRef): void {
+  hlistNullsDelInitRcu(heap, f.node);
+  callRcu(() => fdbTrace(f));
+}
+
+export function lunDetach(lun: StructRef<typeof Lun>): void {
+  const old = lun.fdb;
+  lun.fdb = null;
+  synchronizeRcu();
+  if (old !== null) fdbRcuFree(old);
+}
+
+export function fdbFlush(f: FdbRef): void {
+  hlistNullsDelInitRcu(heap, f.node);
+  synchronizeRcu();
+  kmemCacheFree(fdbs, f);
+}
+
+export function fdbFree(f: FdbRef): void {
+  synchronizeRcu();
+  kmemCacheFree(fdbs, f);
+}
+`;
+  let freeProgram: ts.Program;
+  let freeAnalysis: ProgramAnalysis;
+  let freeSf: ts.SourceFile;
+  beforeAll(() => {
+    freeProgram = loadProject({
+      cwd: join(FREE_FILE, '..'),
+      files: [FREE_FILE],
+      overlays: new Map([[FREE_FILE, FREE_SAMPLE]]),
+    }).getProgram().compilerObject;
+    freeAnalysis = new ProgramAnalysis(freeProgram);
+    freeSf = freeProgram.getSourceFile(FREE_FILE)!;
+  });
+  const op = OPERATORS.find((o) => o.id === 'free-without-grace-period')!;
+  const scope = (name: string): FunctionScope => {
+    const fn = freeAnalysis.functionsOf(freeSf).find((f) => new FunctionScope(freeSf, f, freeAnalysis).name === name);
+    if (fn === undefined) throw new Error(`no function ${name}`);
+    return new FunctionScope(freeSf, fn, freeAnalysis);
+  };
+  const drafts = (name: string): Array<{ description: string; diff: string[] }> =>
+    generate(scope(name), [op]).map(({ draft }) => ({
+      description: draft.description,
+      diff: editDiff(FREE_SAMPLE, draft.edits),
+    }));
+
+  it('type-checks and is clean before mutation', () => {
+    expect(fileErrors(freeProgram, freeSf)).toEqual([]);
+    expect(analyzeProgram(freeProgram, { files: [FREE_FILE] }).diagnostics).toEqual([]);
+  });
+
+  it('calls at once the RCU callback a helper frees with (call_rcu(&f->rcu, fdb_rcu_free))', () => {
+    expect(drafts('fdbDelete')).toEqual([
+      {
+        description: '`callRcu(() => fdbRcuFree(f))` → `fdbRcuFree(f)`',
+        diff: ['-23   callRcu(() => fdbRcuFree(f));', '+23   fdbRcuFree(f);'],
+      },
+    ]);
+    // A put that may free with the last reference is still a free at once; a callback that frees nothing is not.
+    expect(drafts('fdbDeletePut').map((d) => d.description)).toEqual(['`callRcu(() => fdbPut(f))` → `fdbPut(f)`']);
+    expect(drafts('fdbDeleteTraced')).toEqual([]);
+  });
+
+  it('deletes the wait before a free that is the very next statement, or a helper that frees', () => {
+    expect(drafts('fdbFlush')).toEqual([
+      { description: 'delete `synchronizeRcu();`', diff: ['-45   synchronizeRcu();', '+45   '] },
+    ]);
+    expect(drafts('lunDetach')).toEqual([
+      { description: 'delete `synchronizeRcu();`', diff: ['-39   synchronizeRcu();', '+39   '] },
+    ]);
+  });
+
+  it('leaves alone a function that unlinks nothing', () => {
+    expect(drafts('fdbFree')).toEqual([]);
+  });
+
+  it('each mutant of a helper that always frees is killed by the rule, on the free', () => {
+    const warm = new WarmProgram(freeProgram);
+    const original = analyzeProgram(freeProgram, { files: [FREE_FILE] }).diagnostics;
+    for (const name of ['fdbDelete', 'fdbFlush', 'lunDetach']) {
+      const s = scope(name);
+      const [mutant] = generate(s, [op]);
+      const r = evaluate(warm, s, original, [], op, mutant!.draft);
+      expect([name, r.status, r.killedBy?.rule]).toEqual([name, 'killed', 'rcu/free-without-grace-period']);
+    }
+  });
+});
