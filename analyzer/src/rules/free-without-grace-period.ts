@@ -97,6 +97,8 @@ export default defineRule({
     messages: {
       freeWithoutGracePeriod:
         '`{{object}}` is freed at line {{line}} after it was unlinked at line {{unlinkLine}}, with no grace period in between: readers that loaded it before the unlink may still be using it, and its cache `{{cache}}` is not type-stable. Call synchronizeRcu() (or await synchronizeRcuAsync()) first, or free it from callRcu(() => kmemCacheFree(...)).',
+      freedLater:
+        '`{{object}}` is freed at line {{line}} in a callback that `{{deferral}}` runs later, but not after a grace period: it was unlinked at line {{unlinkLine}}, readers that loaded it before the unlink may still be using it, and its cache `{{cache}}` is not type-stable. Defer it with callRcu(() => ...) instead.',
       freedByHelper:
         '`{{object}}` is freed at line {{line}} by `{{call}}`, which frees it into `{{cache}}` at once (line {{freeLine}}), after it was unlinked at line {{unlinkLine}}, with no grace period in between: readers that loaded it before the unlink may still be using it, and that cache is not type-stable. Call synchronizeRcu() (or await synchronizeRcuAsync()) first, or call it from callRcu(() => ...).',
     },
@@ -232,6 +234,10 @@ export default defineRule({
           return sym === undefined ? m : unlink(m, sym, node);
         }
         if (!replay) return m;
+        if (kind === undefined && primitives.hostCall(node) === 'defersCallback') {
+          deferred(m, node);
+          return m;
+        }
         if (kind === 'kmemCacheFree') {
           if (freesIntoPlainCache(node, primitives, checker)) report(m, node, node.arguments[1], node);
         } else if (kind === undefined) {
@@ -262,6 +268,99 @@ export default defineRule({
       equals: (a, b) =>
         a.unlinked === b.unlinked && sameSet(a.heldIn, b.heldIn) && sameSet(a.reachedFrom, b.reachedFrom),
     });
+
+    /** The frees into a plain cache inside a callback body: direct, or by a helper that always frees. */
+    function freesIn(
+      body: ts.Node,
+    ): Array<{ call: ts.CallExpression; obj: ts.Expression | undefined; free: ts.CallExpression }> {
+      const out: Array<{ call: ts.CallExpression; obj: ts.Expression | undefined; free: ts.CallExpression }> = [];
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n)) {
+          const k = primitives.callKind(n);
+          if (k === 'kmemCacheFree' && freesIntoPlainCache(n, primitives, checker))
+            out.push({ call: n, obj: n.arguments[1], free: n });
+          else if (k === undefined)
+            for (const [i, f] of freedArguments(n, primitives, checker))
+              if (f.always) out.push({ call: n, obj: n.arguments[i], free: f.free });
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(body);
+      return out;
+    }
+
+    /** Whether a callback body waits for a grace period itself, or defers to callRcu: what it frees after that is its business. */
+    function waitsInside(body: ts.Node): boolean {
+      const visit = (n: ts.Node): boolean => {
+        if (ts.isCallExpression(n)) {
+          const k = primitives.callKind(n);
+          if (k === 'synchronizeRcu' || k === 'synchronizeRcuAsync' || k === 'callRcu') return true;
+          if (k === undefined && waitsForGracePeriod(n, primitives)) return true;
+        }
+        return ts.forEachChild(n, visit) === true;
+      };
+      return visit(body);
+    }
+
+    /** `synchronizeRcuAsync().then(cb)` (or a chain from it, or a const holding it): cb runs after a grace period. */
+    function afterGracePeriod(e: ts.Expression, depth = 0): boolean {
+      const x = skipParens(e);
+      if (depth > 8) return false;
+      if (ts.isCallExpression(x)) {
+        if (primitives.callKind(x) === 'synchronizeRcuAsync') return true;
+        const callee = skipParens(x.expression);
+        return (
+          ts.isPropertyAccessExpression(callee) &&
+          primitives.hostCall(x) === 'defersCallback' &&
+          afterGracePeriod(callee.expression, depth + 1)
+        );
+      }
+      const d = ts.isIdentifier(x) ? symOf(x)?.valueDeclaration : undefined;
+      return (
+        d !== undefined &&
+        ts.isVariableDeclaration(d) &&
+        d.initializer !== undefined &&
+        (d.parent.flags & ts.NodeFlags.Const) !== 0 &&
+        afterGracePeriod(d.initializer, depth + 1)
+      );
+    }
+
+    /**
+     * `setTimeout(() => kmemCacheFree(c, x))`, `queueMicrotask`, a promise reaction, a listener: the
+     * callback runs later, but nothing makes readers that loaded `x` before its unlink finish first.
+     */
+    function deferred(m: Marks<Held>, call: ts.CallExpression): void {
+      const callee = skipParens(call.expression);
+      if (ts.isPropertyAccessExpression(callee) && afterGracePeriod(callee.expression)) return;
+      for (const a of call.arguments) {
+        const cb = skipParens(a);
+        if (!(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || waitsInside(cb.body)) continue;
+        for (const { call: at, obj, free } of freesIn(cb.body)) {
+          const x = obj === undefined ? undefined : skipParens(obj);
+          const sym = x !== undefined && ts.isIdentifier(x) ? symOf(x) : undefined;
+          const h = sym === undefined ? undefined : m.get(sym);
+          // Only what the callback captured: its own variables are other objects.
+          const decl = sym?.valueDeclaration;
+          if (h?.unlinked === undefined || decl === undefined || (decl.pos >= cb.pos && decl.end <= cb.end)) continue;
+          const cacheArg = free.arguments[0];
+          ctx.report({
+            node: at,
+            messageId: 'freedLater',
+            data: {
+              object: ctx.text(x!),
+              line: ctx.line(at),
+              deferral: ctx.text(callee),
+              unlinkLine: ctx.line(h.unlinked),
+              cache: cacheArg === undefined ? 'cache' : ctx.text(cacheArg),
+            },
+            related: [
+              { node: h.unlinked, message: 'unlinked here' },
+              ...(free !== at ? [{ node: free, message: 'freed here, at once' }] : []),
+            ],
+          });
+        }
+      }
+    }
 
     /** `holder.f = value`, f an RCU pointer field: what f held is unlinked, and now f holds `value`. */
     function stored(

@@ -5,6 +5,8 @@
  *   block, unless it returns); the same where the callback is a project helper that frees its
  *   argument into such a cache (`callRcu(() => fdbRcuFree(f))` → `fdbRcuFree(f)`, the kernel's
  *   `call_rcu(&f->rcu, fdb_rcu_free)` called directly);
+ * - the same `callRcu(cb)` → `queueMicrotask(cb)`: deferred, but by no grace period (in a
+ *   program without the host's typings the mutant does not compile and is discarded);
  * - a `synchronizeRcu();` / `await synchronizeRcuAsync();` statement deleted, where such a free
  *   (direct, or by such a helper) follows it in the function.
  * Only in functions that unlink something first (store into an RCU pointer field, or an
@@ -71,7 +73,7 @@ export const freeWithoutGracePeriod: MutationOperator = {
   id: 'free-without-grace-period',
   rules: ['rcu/free-without-grace-period'],
   summary:
-    'Free an unlinked object of a plain (not type-stable) cache at once: callRcu(() => free) inlined, or the synchronizeRcu() before the free deleted.',
+    'Free an unlinked object of a plain (not type-stable) cache at once: callRcu(() => free) inlined or made a queueMicrotask(), or the synchronizeRcu() before the free deleted.',
   generate(scope) {
     const out: MutantDraft[] = [];
     const unlink = firstUnlink(scope);
@@ -86,6 +88,13 @@ export const freeWithoutGracePeriod: MutationOperator = {
         continue;
       const frees = freesIn(scope, cb.body);
       if (frees.length === 0) continue;
+      // Deferred, but by a microtask: later, and still before readers are done.
+      const callee = call.expression;
+      out.push({
+        edits: [{ start: callee.getStart(scope.sf), end: callee.end, text: 'queueMicrotask' }],
+        description: `\`${scope.show(callee)}\` → \`queueMicrotask\` in \`${scope.show(call)}\``,
+        judged: frees.map((f) => ({ from: f.getStart(scope.sf), to: f.end })),
+      });
       const bodyText = scope.src(cb.body);
       if (ts.isBlock(cb.body)) {
         const st = scope.callStatement(call);
