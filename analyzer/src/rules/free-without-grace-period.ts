@@ -15,7 +15,8 @@
  * stored into, or found equal to on this path (`if (ioc.icqHint === icq) ioc.icqHint = null`);
  * overwriting a pointer of its type in an object reached from it (`for (const lun of
  * lunsOf(group)) lun.group = null`: members found through an object point back at it);
- * `hlistNullsDelRcu` / `hlistNullsDelInitRcu` / `hlistNullsReplaceRcu` of its node.
+ * `hlistNullsDelRcu` / `hlistNullsDelInitRcu` / `hlistNullsReplaceRcu` of its node. An object
+ * allocated here and not published on any path (stored only into other fresh objects) is exempt.
  *
  * Flow: a may-analysis (rule-utils/mark-flow) carries, per variable, the fields that hold it,
  * the variables it was reached from, and where it was unlinked on some path; a grace period
@@ -31,6 +32,8 @@ import { freedArguments, freesIntoPlainCache } from './rule-utils/frees-argument
 import { type Marks, definition, runMarkFlow, withMark } from './rule-utils/mark-flow.js';
 import {
   isRcuPointerField,
+  publishedByCall,
+  publishesArgument,
   rcuFieldBindings,
   rcuFieldStore,
   runtimeImportName,
@@ -45,10 +48,12 @@ interface Held {
   readonly reachedFrom: ReadonlySet<ts.Symbol>;
   /** Where it was unlinked, on some path reaching here with no grace period since. */
   readonly unlinked: ts.Node | undefined;
+  /** Allocated here and, on every path, not yet stored where readers can reach it: never needs a grace period. */
+  readonly fresh: boolean;
 }
 
 const NONE: ReadonlySet<never> = new Set();
-const NOTHING: Held = { heldIn: NONE, reachedFrom: NONE, unlinked: undefined };
+const NOTHING: Held = { heldIn: NONE, reachedFrom: NONE, unlinked: undefined, fresh: false };
 
 const norm = (e: ts.Node): string => e.getText().replace(/\s+|\?|!/g, '');
 
@@ -156,7 +161,7 @@ export default defineRule({
       const x = obj === undefined ? undefined : skipParens(obj);
       const sym = x !== undefined && ts.isIdentifier(x) ? symOf(x) : undefined;
       const h = sym === undefined ? undefined : m.get(sym);
-      if (x === undefined || h?.unlinked === undefined) return;
+      if (x === undefined || h?.unlinked === undefined || h.fresh) return;
       const byHelper = free !== node;
       const cacheArg = free.arguments[0];
       // Mechanical fix where the file already imports callRcu: free from an RCU callback.
@@ -200,6 +205,7 @@ export default defineRule({
               heldIn: new Set([b.field.replace(/\s+|\?|!/g, '')]),
               reachedFrom: NONE,
               unlinked: undefined,
+              fresh: false,
             });
           return out;
         }
@@ -211,12 +217,20 @@ export default defineRule({
               heldIn: new Set([norm(init)]),
               reachedFrom: reachedFrom(m, init, def.sym),
               unlinked: undefined,
+              fresh: false,
             });
           const src = init !== undefined && ts.isIdentifier(init) ? symOf(init) : undefined;
           if (src !== undefined) return withMark(m, def.sym, m.get(src));
+          // Fresh from the cache, or from a project helper that returns what it just allocated.
+          if (
+            init !== undefined &&
+            ts.isCallExpression(init) &&
+            (primitives.callKind(init) === 'kmemCacheAlloc' || ctx.summaryOfCall(init)?.returnsFresh === true)
+          )
+            return withMark(m, def.sym, { ...NOTHING, fresh: true });
           const from = init ?? def.of;
           const r = from === undefined ? NONE : reachedFrom(m, from, def.sym);
-          return withMark(m, def.sym, r.size === 0 ? undefined : { heldIn: NONE, reachedFrom: r, unlinked: undefined });
+          return withMark(m, def.sym, r.size === 0 ? undefined : { ...NOTHING, reachedFrom: r });
         }
         const store = rcuFieldStore(node, primitives, checker);
         if (store !== undefined) return stored(m, node, store.field, skipParens(store.value));
@@ -233,18 +247,8 @@ export default defineRule({
           const sym = symOf(rootIdentifier(unlinkedArg));
           return sym === undefined ? m : unlink(m, sym, node);
         }
-        if (!replay) return m;
-        if (kind === undefined && primitives.hostCall(node) === 'defersCallback') {
-          deferred(m, node);
-          return m;
-        }
-        if (kind === 'kmemCacheFree') {
-          if (freesIntoPlainCache(node, primitives, checker)) report(m, node, node.arguments[1], node);
-        } else if (kind === undefined) {
-          for (const [i, f] of freedArguments(node, primitives, checker))
-            if (f.always) report(m, node, node.arguments[i], f.free);
-        }
-        return m;
+        if (replay) checkFrees(m, node, kind);
+        return published(m, node, kind);
       },
       edge(m, edge) {
         // `if (ioc.icqHint === icq)`: on the equal branch the field holds the object.
@@ -264,10 +268,45 @@ export default defineRule({
         heldIn: union(a.heldIn, b.heldIn),
         reachedFrom: union(a.reachedFrom, b.reachedFrom),
         unlinked: a.unlinked ?? b.unlinked,
+        fresh: a.fresh && b.fresh,
       }),
       equals: (a, b) =>
-        a.unlinked === b.unlinked && sameSet(a.heldIn, b.heldIn) && sameSet(a.reachedFrom, b.reachedFrom),
+        a.unlinked === b.unlinked &&
+        a.fresh === b.fresh &&
+        sameSet(a.heldIn, b.heldIn) &&
+        sameSet(a.reachedFrom, b.reachedFrom),
     });
+
+    /** A call that frees: kmemCacheFree, a helper that always frees an argument, or a deferral without a grace period. */
+    function checkFrees(m: Marks<Held>, node: ts.CallExpression, kind: string | undefined): void {
+      if (kind === 'kmemCacheFree') {
+        if (freesIntoPlainCache(node, primitives, checker)) report(m, node, node.arguments[1], node);
+      } else if (kind === undefined && primitives.hostCall(node) === 'defersCallback') {
+        deferred(m, node);
+      } else if (kind === undefined) {
+        for (const [i, f] of freedArguments(node, primitives, checker))
+          if (f.always) report(m, node, node.arguments[i], f.free);
+      }
+    }
+
+    /** `table.insert(x)`, `hlistNullsAddHeadRcu(heap, x.node, …)`, a helper that publishes `x`: no longer fresh. */
+    function published(m: Marks<Held>, node: ts.CallExpression, kind: string | undefined): Marks<Held> {
+      let out = m;
+      const clear = (sym: ts.Symbol | undefined): void => {
+        const h = sym === undefined ? undefined : out.get(sym);
+        if (sym !== undefined && h?.fresh === true) out = withMark(out, sym, { ...h, fresh: false });
+      };
+      const arg = publishedByCall(node, primitives);
+      if (arg !== undefined) clear(symOf(rootIdentifier(arg)));
+      else if (kind === undefined)
+        node.arguments.forEach((a, i) => {
+          const x = skipParens(a);
+          const sym = ts.isIdentifier(x) ? symOf(x) : undefined;
+          if (sym !== undefined && out.get(sym)?.fresh === true && publishesArgument(node, i, primitives, checker))
+            clear(sym);
+        });
+      return out;
+    }
 
     /** The frees into a plain cache inside a callback body: direct, or by a helper that always frees. */
     function freesIn(
@@ -341,7 +380,8 @@ export default defineRule({
           const h = sym === undefined ? undefined : m.get(sym);
           // Only what the callback captured: its own variables are other objects.
           const decl = sym?.valueDeclaration;
-          if (h?.unlinked === undefined || decl === undefined || (decl.pos >= cb.pos && decl.end <= cb.end)) continue;
+          if (h?.unlinked === undefined || h.fresh || decl === undefined || (decl.pos >= cb.pos && decl.end <= cb.end))
+            continue;
           const cacheArg = free.arguments[0];
           ctx.report({
             node: at,
@@ -385,8 +425,10 @@ export default defineRule({
           if (x !== valueSym && primitives.slab.structOfType(checker.getTypeOfSymbol(x)) === target)
             out = unlink(out, x, node);
       if (valueSym !== undefined) {
+        // Stored into an object readers cannot reach yet (fresh itself), it is not published by that store.
         const h = out.get(valueSym) ?? NOTHING;
-        out = withMark(out, valueSym, { ...h, heldIn: withItem(h.heldIn, field) });
+        const hidden = holder !== undefined && out.get(holder)?.fresh === true;
+        out = withMark(out, valueSym, { ...h, heldIn: withItem(h.heldIn, field), fresh: h.fresh && hidden });
       }
       return out;
     }
