@@ -320,8 +320,15 @@ describe('operators', () => {
     ]);
   });
 
-  it('free-without-grace-period frees at once what callRcu() freed after a grace period', () => {
+  it('free-without-grace-period frees at once, or in a microtask, what callRcu() freed after a grace period', () => {
     expect(mutants('free-without-grace-period', 'commitCreds')).toEqual([
+      {
+        description: '`callRcu` → `queueMicrotask` in `callRcu(() => kmemCacheFree(creds, old))`',
+        diff: [
+          '-53   if (old !== null) callRcu(() => kmemCacheFree(creds, old));',
+          '+53   if (old !== null) queueMicrotask(() => kmemCacheFree(creds, old));',
+        ],
+      },
       {
         description: '`callRcu(() => kmemCacheFree(creds, old))` → `kmemCacheFree(creds, old)`',
         diff: [
@@ -507,5 +514,138 @@ describe('the survivor list', () => {
       ['m1', 'gap'],
       ['m3', 'TODO'],
     ]);
+  });
+});
+
+describe('free-without-grace-period, on a sample of its own', () => {
+  const FREE_FILE = join(repoRoot(), 'analyzer/test/mutation/virtual/free-sample.ts');
+  // Node's typings, for the queueMicrotask() mutants to resolve as the host's.
+  const FREE_SAMPLE = `/// <reference types="node" />
+import { callRcu, defineStruct, hlistNullsDelInitRcu, kmemCacheCreate, kmemCacheFree, refcountDecAndTest, synchronizeRcu, type Heap, type StructRef } from '@rcukit/runtime';
+
+declare const heap: Heap;
+export const Fdb = defineStruct('fdb', { node: 'hlistNulls', refcnt: 'refcount', vid: 'u16' });
+export const Lun = defineStruct('lun', { fdb: { rcu: () => Fdb } });
+type FdbRef = StructRef<typeof Fdb>;
+const fdbs = kmemCacheCreate(heap, 'fdb_cache', Fdb);
+
+function fdbRcuFree(f: FdbRef): void {
+  kmemCacheFree(fdbs, f);
+}
+
+function fdbPut(f: FdbRef): void {
+  if (refcountDecAndTest(f.refcnt)) kmemCacheFree(fdbs, f);
+}
+
+function fdbTrace(f: FdbRef): void {
+  void f.vid;
+}
+
+export function fdbDelete(f: FdbRef): void {
+  hlistNullsDelInitRcu(heap, f.node);
+  callRcu(() => fdbRcuFree(f));
+}
+
+export function fdbDeletePut(f: FdbRef): void {
+  hlistNullsDelInitRcu(heap, f.node);
+  callRcu(() => fdbPut(f));
+}
+
+export function fdbDeleteTraced(f: FdbRef): void {
+  hlistNullsDelInitRcu(heap, f.node);
+  callRcu(() => fdbTrace(f));
+}
+
+export function lunDetach(lun: StructRef<typeof Lun>): void {
+  const old = lun.fdb;
+  lun.fdb = null;
+  synchronizeRcu();
+  if (old !== null) fdbRcuFree(old);
+}
+
+export function fdbFlush(f: FdbRef): void {
+  hlistNullsDelInitRcu(heap, f.node);
+  synchronizeRcu();
+  kmemCacheFree(fdbs, f);
+}
+
+export function fdbFree(f: FdbRef): void {
+  synchronizeRcu();
+  kmemCacheFree(fdbs, f);
+}
+`;
+  let freeProgram: ts.Program;
+  let freeAnalysis: ProgramAnalysis;
+  let freeSf: ts.SourceFile;
+  beforeAll(() => {
+    freeProgram = loadProject({
+      cwd: join(FREE_FILE, '..'),
+      files: [FREE_FILE],
+      overlays: new Map([[FREE_FILE, FREE_SAMPLE]]),
+    }).getProgram().compilerObject;
+    freeAnalysis = new ProgramAnalysis(freeProgram);
+    freeSf = freeProgram.getSourceFile(FREE_FILE)!;
+  });
+  const op = OPERATORS.find((o) => o.id === 'free-without-grace-period')!;
+  const scope = (name: string): FunctionScope => {
+    const fn = freeAnalysis.functionsOf(freeSf).find((f) => new FunctionScope(freeSf, f, freeAnalysis).name === name);
+    if (fn === undefined) throw new Error(`no function ${name}`);
+    return new FunctionScope(freeSf, fn, freeAnalysis);
+  };
+  const drafts = (name: string): Array<{ description: string; diff: string[] }> =>
+    generate(scope(name), [op]).map(({ draft }) => ({
+      description: draft.description,
+      diff: editDiff(FREE_SAMPLE, draft.edits),
+    }));
+
+  it('type-checks and is clean before mutation', () => {
+    expect(fileErrors(freeProgram, freeSf)).toEqual([]);
+    expect(analyzeProgram(freeProgram, { files: [FREE_FILE] }).diagnostics).toEqual([]);
+  });
+
+  it('calls at once the RCU callback a helper frees with (call_rcu(&f->rcu, fdb_rcu_free))', () => {
+    expect(drafts('fdbDelete')).toEqual([
+      {
+        description: '`callRcu` → `queueMicrotask` in `callRcu(() => fdbRcuFree(f))`',
+        diff: ['-24   callRcu(() => fdbRcuFree(f));', '+24   queueMicrotask(() => fdbRcuFree(f));'],
+      },
+      {
+        description: '`callRcu(() => fdbRcuFree(f))` → `fdbRcuFree(f)`',
+        diff: ['-24   callRcu(() => fdbRcuFree(f));', '+24   fdbRcuFree(f);'],
+      },
+    ]);
+    // A put that may free with the last reference is still a free at once; a callback that frees nothing is not.
+    expect(drafts('fdbDeletePut').map((d) => d.description)).toEqual([
+      '`callRcu` → `queueMicrotask` in `callRcu(() => fdbPut(f))`',
+      '`callRcu(() => fdbPut(f))` → `fdbPut(f)`',
+    ]);
+    expect(drafts('fdbDeleteTraced')).toEqual([]);
+  });
+
+  it('deletes the wait before a free that is the very next statement, or a helper that frees', () => {
+    expect(drafts('fdbFlush')).toEqual([
+      { description: 'delete `synchronizeRcu();`', diff: ['-46   synchronizeRcu();', '+46   '] },
+    ]);
+    expect(drafts('lunDetach')).toEqual([
+      { description: 'delete `synchronizeRcu();`', diff: ['-40   synchronizeRcu();', '+40   '] },
+    ]);
+  });
+
+  it('leaves alone a function that unlinks nothing', () => {
+    expect(drafts('fdbFree')).toEqual([]);
+  });
+
+  it('each mutant of a helper that always frees is killed by the rule, on the free', () => {
+    const warm = new WarmProgram(freeProgram);
+    const original = analyzeProgram(freeProgram, { files: [FREE_FILE] }).diagnostics;
+    const outcomes = ['fdbDelete', 'fdbFlush', 'lunDetach'].flatMap((name) => {
+      const s = scope(name);
+      return generate(s, [op]).map(({ draft }) => {
+        const r = evaluate(warm, s, original, [], op, draft);
+        return [draft.description, r.status, r.killedBy?.rule];
+      });
+    });
+    expect(outcomes.length).toBe(4);
+    for (const o of outcomes) expect(o.slice(1), String(o[0])).toEqual(['killed', 'rcu/free-without-grace-period']);
   });
 });

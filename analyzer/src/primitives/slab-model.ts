@@ -5,6 +5,11 @@
  * a struct object the declaration of its entry in the fields literal. A cache is a
  * `kmemCacheCreate(heap, name, Struct, { flags, ctor, dtor })` call anywhere in the program.
  *
+ * A struct declared with a written type (`const TgPtGp: StructDef<TgPtGpFields, false> =
+ * defineStruct(…)`, which two structs that point at each other need) gives its objects the
+ * properties of that type's fields literal instead; an index from each such literal to its
+ * defineStruct call leads those back too.
+ *
  * Flags are folded as constants (`SLAB_TYPESAFE_BY_RCU | SLAB_HWCACHE_ALIGN`) through the
  * checker's literal types and const initializers; anything else folds to undefined, and the
  * rules that need the value then stay silent rather than guess.
@@ -47,6 +52,7 @@ export interface CacheDecl {
 export class SlabModel {
   private cacheList: CacheDecl[] | undefined;
   private readonly structs = new Map<ts.CallExpression, StructDecl>();
+  private annotated: Map<ts.Node, ts.CallExpression> | undefined;
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -99,23 +105,64 @@ export class SlabModel {
   /** The struct a property symbol of a struct object belongs to (`const { sighand } = task` reads one). */
   structOfProperty(prop: ts.Symbol | undefined): StructDecl | undefined {
     const decl = prop?.declarations?.[0];
-    if (decl === undefined || !ts.isPropertyAssignment(decl) || !ts.isObjectLiteralExpression(decl.parent))
-      return undefined;
+    return decl === undefined ? undefined : this.structOfFieldDecl(decl);
+  }
+
+  /** The struct a type-stable/struct reference's type comes from, through any of its fields. */
+  structOfExpr(e: ts.Expression): StructDecl | undefined {
+    return this.structOfType(this.checker.getTypeAtLocation(e));
+  }
+
+  /** The struct whose objects have this type (`StructRef<typeof Task> | null`), through any of its fields. */
+  structOfType(t: ts.Type): StructDecl | undefined {
+    const type = this.checker.getNonNullableType(t);
+    for (const prop of this.checker.getPropertiesOfType(type)) {
+      const d = prop.declarations?.[0];
+      const struct = d === undefined ? undefined : this.structOfFieldDecl(d);
+      if (struct !== undefined) return struct;
+    }
+    return undefined;
+  }
+
+  /**
+   * The struct a field declaration belongs to: an entry of the fields literal of a defineStruct
+   * call, or a member of the fields type literal of a `StructDef<F, TS>`-annotated one.
+   */
+  private structOfFieldDecl(decl: ts.Declaration): StructDecl | undefined {
+    if (ts.isPropertySignature(decl) && ts.isTypeLiteralNode(decl.parent)) {
+      const call = this.annotatedStructs().get(decl.parent);
+      return call === undefined ? undefined : this.structOfCall(call);
+    }
+    if (!ts.isPropertyAssignment(decl) || !ts.isObjectLiteralExpression(decl.parent)) return undefined;
     const call = decl.parent.parent;
     if (!ts.isCallExpression(call) || call.arguments[1] !== decl.parent) return undefined;
     return this.structOfCall(call);
   }
 
-  /** The struct a type-stable/struct reference's type comes from, through any of its fields. */
-  structOfExpr(e: ts.Expression): StructDecl | undefined {
-    const type = this.checker.getNonNullableType(this.checker.getTypeAtLocation(e));
-    for (const prop of this.checker.getPropertiesOfType(type)) {
-      const d = prop.declarations?.[0];
-      if (d === undefined || !ts.isPropertyAssignment(d) || !ts.isObjectLiteralExpression(d.parent)) continue;
-      const call = d.parent.parent;
-      if (ts.isCallExpression(call) && call.arguments[1] === d.parent) return this.structOfCall(call);
+  /**
+   * `const X: StructDef<F, TS> = defineStruct(…)` anywhere in the program: the type literal that
+   * declares F's members (through any alias) -> the defineStruct call. Objects of such a struct
+   * have the literal's property signatures as their declarations, not the call's entries.
+   */
+  private annotatedStructs(): Map<ts.Node, ts.CallExpression> {
+    if (this.annotated !== undefined) return this.annotated;
+    const out = new Map<ts.Node, ts.CallExpression>();
+    for (const sf of this.program.getSourceFiles()) {
+      if (sf.isDeclarationFile || !sf.text.includes('defineStruct')) continue;
+      walkTree(sf, (n) => {
+        if (ts.isVariableDeclaration(n) && n.type !== undefined && n.initializer !== undefined) {
+          const init = skipParens(n.initializer);
+          if (ts.isCallExpression(init) && this.primitives.callKind(init) === 'defineStruct') {
+            const fields = this.checker.getPropertyOfType(this.checker.getTypeFromTypeNode(n.type), 'fields');
+            const literal = fields === undefined ? undefined : this.checker.getTypeOfSymbol(fields).getSymbol();
+            for (const d of literal?.declarations ?? []) if (ts.isTypeLiteralNode(d) && !out.has(d)) out.set(d, init);
+          }
+        }
+        return undefined;
+      });
     }
-    return undefined;
+    this.annotated = out;
+    return out;
   }
 
   private structOfCall(call: ts.CallExpression): StructDecl | undefined {

@@ -98,7 +98,13 @@ export default defineRule({
         const store = rcuFieldStore(node, primitives, checker);
         if (store !== undefined) {
           const v = skipParens(store.value);
-          return ts.isIdentifier(v) ? publish(m, symOf(v), node) : m;
+          const value = ts.isIdentifier(v) ? symOf(v) : undefined;
+          // A self-pointer (`anonVma.root = anonVma`) of an unpublished object: no reader can reach it there.
+          const holderSym = symOf(rootIdentifier(store.field));
+          const holder = holderSym === undefined ? undefined : m.get(holderSym);
+          const fresh = value === undefined ? undefined : m.get(value);
+          const self = fresh !== undefined && holder?.alloc === fresh.alloc && holder.published === undefined;
+          return value !== undefined && !self ? publish(m, value, node) : m;
         }
         if (ts.isCallExpression(node)) {
           const arg = publishedByCall(node, primitives);

@@ -77,14 +77,19 @@ export function withMark<V>(m: Marks<V>, sym: ts.Symbol, v: V | undefined): Mark
   return out;
 }
 
-/** The variable a declaration or plain assignment element defines, and the value it gets. */
+/**
+ * The variable a declaration or plain assignment element defines, and the value it gets; for
+ * the variable of a `for (const x of xs)` loop, `of` is the iterated expression.
+ */
 export function definition(
   node: ts.Node,
   checker: ts.TypeChecker,
-): { sym: ts.Symbol; init: ts.Expression | undefined } | undefined {
+): { sym: ts.Symbol; init: ts.Expression | undefined; of?: ts.Expression } | undefined {
   if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) {
     const sym = checker.getSymbolAtLocation(node.name);
-    return sym === undefined ? undefined : { sym, init: node.initializer };
+    const loop = node.parent.parent;
+    const of = ts.isForOfStatement(loop) && loop.initializer === node.parent ? loop.expression : undefined;
+    return sym === undefined ? undefined : { sym, init: node.initializer, ...(of === undefined ? {} : { of }) };
   }
   if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
     const l = skipParens(node.left);

@@ -195,7 +195,8 @@ export function waitsForGracePeriod(call: ts.CallExpression, primitives: Primiti
   return false;
 }
 
-function mayLeave(n: ts.Node): boolean {
+/** Whether a statement may return or throw (nested functions aside). */
+export function mayLeave(n: ts.Node): boolean {
   return walkTree(n, (c) => {
     if (ts.isReturnStatement(c) || ts.isThrowStatement(c)) return 'stop';
     return ts.isFunctionLike(c) ? 'skip' : undefined;

@@ -34,7 +34,9 @@ function publishesOf(scope: FunctionScope): Publish[] {
     const id = obj !== undefined && ts.isIdentifier(skipParens(obj)) ? (skipParens(obj) as ts.Identifier) : undefined;
     const sym = id === undefined ? undefined : scope.checker.getSymbolAtLocation(id);
     const statement = scope.listStatement(n);
-    if (sym !== undefined && statement !== undefined) out.push({ sym, site: n, statement });
+    // A self-pointer (`anonVma.root = anonVma`) publishes nothing: no reader can reach the object there.
+    const self = store !== undefined && sym !== undefined && scope.rootSymbol(store.field) === sym;
+    if (sym !== undefined && statement !== undefined && !self) out.push({ sym, site: n, statement });
   }
   return out;
 }
@@ -44,9 +46,7 @@ function storesTo(scope: FunctionScope, st: ts.Statement, sym: ts.Symbol): boole
   if (!ts.isExpressionStatement(st)) return false;
   const target = writtenProperty(skipParens(st.expression));
   const root = target === undefined ? undefined : rootIdentifier(target);
-  if (root === undefined || scope.checker.getSymbolAtLocation(root) !== sym) return false;
-  // Storing an RCU pointer into it is a publish of its own, not an initialization.
-  return rcuFieldStore(skipParens(st.expression), scope.primitives, scope.checker) === undefined;
+  return root !== undefined && scope.checker.getSymbolAtLocation(root) === sym;
 }
 
 export const writeAfterPublish: MutationOperator = {
