@@ -16,6 +16,7 @@ import { checkCorpus } from './corpus-check.js';
 import { FixtureSuite, fixturesRoot, listFixtureFiles } from './fixture-check.js';
 import { scoreTable, scores as mutationScores } from './mutate/report.js';
 import { runMutation } from './mutate/run.js';
+import { SURVIVORS_PATH, checkRatchet, readSurvivors } from './mutate/survivors.js';
 
 interface Score {
   tp: number;
@@ -77,6 +78,9 @@ function main(): void {
   const corpusByRule = new Map<string, number>();
   for (const d of corpus.falseAlarms) corpusByRule.set(d.ruleId, (corpusByRule.get(d.ruleId) ?? 0) + 1);
   const mutation = runMutation();
+  // The survivors must be the listed ones, as `npm run mutate` requires: CI runs this command.
+  const survivorProblems = checkRatchet(readSurvivors(), mutation.results, () => true);
+  if (survivorProblems.length > 0 || mutation.errors.length > 0) process.exitCode = 1;
   if (json) {
     const totals = {
       ...total,
@@ -130,6 +134,14 @@ function main(): void {
     '',
     ...scoreTable(mutation.results),
   );
+  if (survivorProblems.length > 0)
+    out.push(
+      '',
+      `Survivors differ from ${SURVIVORS_PATH} (npm run mutate shows them):`,
+      ...survivorProblems.map(
+        (p) => `  ${p.kind}: ${p.entry.file}:${p.entry.line ?? '?'} ${p.entry.operator} (${p.entry.function})`,
+      ),
+    );
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
