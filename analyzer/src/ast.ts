@@ -65,7 +65,7 @@ export function functionName(fn: FunctionLike): string {
 }
 
 /** Parentheses and the type-only wrappers `x as T`, `x!`, `x satisfies T`, `<T>x`: the value is the inner one. */
-function isValueWrapper(
+export function isValueWrapper(
   n: ts.Node,
 ): n is
   ts.ParenthesizedExpression | ts.AsExpression | ts.NonNullExpression | ts.SatisfiesExpression | ts.TypeAssertion {
@@ -174,4 +174,27 @@ export function declaredOutside(sym: ts.Symbol, fn: ts.Node): boolean {
   const d = sym.valueDeclaration ?? sym.declarations?.[0];
   if (d === undefined) return false;
   return d.getSourceFile() !== fn.getSourceFile() || d.pos < fn.pos || d.end > fn.end;
+}
+
+/** A loop statement: while, do, for, for-of, for-in. */
+export function isLoop(s: ts.Node): s is ts.IterationStatement {
+  return (
+    ts.isWhileStatement(s) ||
+    ts.isDoStatement(s) ||
+    ts.isForStatement(s) ||
+    ts.isForOfStatement(s) ||
+    ts.isForInStatement(s)
+  );
+}
+
+/**
+ * The field a `const` alias stands for: `const lock = sighand.siglock` names the same lock as
+ * `sighand.siglock` wherever `lock` is used. `decl` is the alias's declaration, as the checker
+ * resolves it.
+ */
+export function constAliasedField(decl: ts.Declaration | undefined): ts.PropertyAccessExpression | undefined {
+  if (decl === undefined || !ts.isVariableDeclaration(decl) || decl.initializer === undefined) return undefined;
+  if (!ts.isVariableDeclarationList(decl.parent) || (decl.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
+  const init = skipParens(decl.initializer);
+  return ts.isPropertyAccessExpression(init) ? init : undefined;
 }

@@ -29,7 +29,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { functionName, type FunctionLike } from '../ast.js';
+import { functionName, isLoop, type FunctionLike } from '../ast.js';
 import type { BasicBlock } from './basic-block.js';
 import { planJump, type Jump, type TryContext, type UsingContext } from './contexts.js';
 import { ControlFlowGraph } from './control-flow-graph.js';
@@ -444,14 +444,4 @@ export class CfgBuilder extends ExpressionBuilder {
 function isUsingList(list: ts.VariableDeclarationList): boolean {
   // NodeFlags.AwaitUsing is Using | Const, so one test covers both.
   return (list.flags & ts.NodeFlags.Using) !== 0;
-}
-
-function isLoop(s: ts.Statement): boolean {
-  return (
-    ts.isWhileStatement(s) ||
-    ts.isDoStatement(s) ||
-    ts.isForStatement(s) ||
-    ts.isForOfStatement(s) ||
-    ts.isForInStatement(s)
-  );
 }

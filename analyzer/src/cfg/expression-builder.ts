@@ -15,7 +15,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { skipParens } from '../ast.js';
+import { isValueWrapper, skipParens } from '../ast.js';
 import type { BasicBlock, EdgeKind } from './basic-block.js';
 import { GraphWriter } from './graph-writer.js';
 
@@ -300,20 +300,6 @@ export abstract class ExpressionBuilder extends GraphWriter {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/** Parentheses and the type-only wrappers: no element of their own. */
-function isValueWrapper(
-  n: ts.Node,
-): n is
-  ts.ParenthesizedExpression | ts.AsExpression | ts.NonNullExpression | ts.SatisfiesExpression | ts.TypeAssertion {
-  return (
-    ts.isParenthesizedExpression(n) ||
-    ts.isAsExpression(n) ||
-    ts.isNonNullExpression(n) ||
-    ts.isSatisfiesExpression(n) ||
-    ts.isTypeAssertionExpression(n)
-  );
-}
 
 /**
  * Operators whose left operand is evaluated first and in full, then the right (unless `??`

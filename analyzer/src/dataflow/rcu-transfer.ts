@@ -8,7 +8,15 @@
  */
 
 import { ts } from 'ts-morph';
-import { declaredOutside, isNullish, outermostWrapper, skipParens, walkTree, type FunctionLike } from '../ast.js';
+import {
+  constAliasedField,
+  declaredOutside,
+  isNullish,
+  outermostWrapper,
+  skipParens,
+  walkTree,
+  type FunctionLike,
+} from '../ast.js';
 import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
 import { LOCK_AND_REFCOUNT_PRIMITIVES, type Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
@@ -183,19 +191,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (arg === undefined) return undefined;
     let e = skipParens(arg);
     // `const lock = sighand.siglock; spinLock(lock)`: a const alias names the same lock.
-    if (ts.isIdentifier(e)) {
-      const d = this.symbolOf(e)?.valueDeclaration;
-      if (
-        d !== undefined &&
-        ts.isVariableDeclaration(d) &&
-        d.initializer !== undefined &&
-        ts.isVariableDeclarationList(d.parent) &&
-        (d.parent.flags & ts.NodeFlags.Const) !== 0 &&
-        ts.isPropertyAccessExpression(skipParens(d.initializer))
-      ) {
-        e = skipParens(d.initializer);
-      }
-    }
+    if (ts.isIdentifier(e)) e = constAliasedField(this.symbolOf(e)?.valueDeclaration) ?? e;
     const key = normalizeLockText(e.getText());
     if (ts.isPropertyAccessExpression(e)) {
       const base = skipParens(e.expression);

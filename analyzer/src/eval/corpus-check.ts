@@ -5,13 +5,14 @@
  * `known-false-alarms.json`.
  */
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ts } from 'ts-morph';
 import { isFunctionLike } from '../ast.js';
 import type { Diagnostic } from '../diagnostic.js';
 import { analyze } from '../engine/analyze.js';
+import { listFixtureFiles } from './fixture-check.js';
 
 export interface CorpusFigures {
   /** Source files under kernel/ and app/ (lib/ holds declarations, not functions under test). */
@@ -29,19 +30,9 @@ export function corpusRoot(): string {
   return resolve(fileURLToPath(new URL('.', import.meta.url)), '../../test/corpus');
 }
 
-function listTs(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listTs(p));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
-
 export function checkCorpus(root = corpusRoot()): CorpusFigures {
   const result = analyze({ cwd: root, project: join(root, 'tsconfig.json') });
-  const sources = ['kernel', 'app'].flatMap((d) => listTs(join(root, d)));
+  const sources = ['kernel', 'app'].flatMap((d) => listFixtureFiles(join(root, d)));
   let functions = 0;
   let lines = 0;
   for (const file of sources) {

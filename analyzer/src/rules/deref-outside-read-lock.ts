@@ -12,7 +12,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { declaredOutside, skipParens } from '../ast.js';
+import { constAliasedField, declaredOutside, skipParens } from '../ast.js';
 import { type FactState, isStable } from '../dataflow/facts.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
@@ -63,18 +63,7 @@ function claimedLock(
   const arg = call.arguments[1];
   if (call.arguments[0] === undefined || arg === undefined || !primitives.isSpinlockExpr(arg)) return undefined;
   let x = skipParens(arg);
-  if (ts.isIdentifier(x)) {
-    const d = checker.getSymbolAtLocation(x)?.valueDeclaration;
-    if (
-      d !== undefined &&
-      ts.isVariableDeclaration(d) &&
-      d.initializer !== undefined &&
-      ts.isVariableDeclarationList(d.parent) &&
-      (d.parent.flags & ts.NodeFlags.Const) !== 0 &&
-      ts.isPropertyAccessExpression(skipParens(d.initializer))
-    )
-      x = skipParens(d.initializer);
-  }
+  if (ts.isIdentifier(x)) x = constAliasedField(checker.getSymbolAtLocation(x)?.valueDeclaration) ?? x;
   return { key: normalizeLockText(x.getText()), arg };
 }
 

@@ -84,24 +84,29 @@ export default defineRule({
             });
             continue;
           }
+          // Once per lock and exit: a finally body copied onto several paths meets it more than once.
+          const reportAtExit = (
+            messageId: 'acquiresUndeclared' | 'heldAtExit',
+            data: Record<string, string | number>,
+          ): void => {
+            const anchor = exitAnchor(e.node);
+            const id = `${key}@${anchor.pos}`;
+            if (reportedExit.has(id)) return;
+            reportedExit.add(id);
+            ctx.report({
+              node: anchor,
+              messageId,
+              data,
+              related: [{ node: l.site, message: `${callText(l.site)}: lock taken here` }],
+              fixes: l.must
+                ? insertBeforeStatement(e.node, `spinUnlock(${key});`, `Call spinUnlock(${key}) before this return`)
+                : [],
+            });
+          };
           if (l.must) {
             // Inferred for a private helper (its callers apply the summary); declared otherwise.
             if (summary.acquires.includes(key) && !ctx.analysis.callersKnown && !declared.has(key)) {
-              const anchor = exitAnchor(e.node);
-              const id = `${key}@${anchor.pos}`;
-              if (reportedExit.has(id)) continue;
-              reportedExit.add(id);
-              ctx.report({
-                node: anchor,
-                messageId: 'acquiresUndeclared',
-                data: { lock: key, siteLine: ctx.line(l.site), name: summary.name },
-                related: [{ node: l.site, message: `${callText(l.site)}: lock taken here` }],
-                fixes: insertBeforeStatement(
-                  e.node,
-                  `spinUnlock(${key});`,
-                  `Call spinUnlock(${key}) before this return`,
-                ),
-              });
+              reportAtExit('acquiresUndeclared', { lock: key, siteLine: ctx.line(l.site), name: summary.name });
               continue;
             }
             if (summary.acquires.includes(key)) continue;
@@ -111,19 +116,7 @@ export default defineRule({
           const ret = ts.isReturnStatement(e.node) ? e.node.expression : undefined;
           const retSym = ret !== undefined && ts.isIdentifier(ret) ? ctx.checker.getSymbolAtLocation(ret) : undefined;
           if (retSym !== undefined && lockHeldFor(l, retSym) && summary.returnsLockedField === l.field) continue;
-          const anchor = exitAnchor(e.node);
-          const id = `${key}@${anchor.pos}`;
-          if (reportedExit.has(id)) continue;
-          reportedExit.add(id);
-          ctx.report({
-            node: anchor,
-            messageId: 'heldAtExit',
-            data: { lock: key, siteLine: ctx.line(l.site), paths: l.must ? '' : ' on some paths' },
-            related: [{ node: l.site, message: `${callText(l.site)}: lock taken here` }],
-            fixes: l.must
-              ? insertBeforeStatement(e.node, `spinUnlock(${key});`, `Call spinUnlock(${key}) before this return`)
-              : [],
-          });
+          reportAtExit('heldAtExit', { lock: key, siteLine: ctx.line(l.site), paths: l.must ? '' : ' on some paths' });
         }
       }
     }

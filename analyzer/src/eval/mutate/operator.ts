@@ -10,13 +10,11 @@
  */
 
 import { ts } from 'ts-morph';
-import { functionName, isFunctionLike, skipParens } from '../../ast.js';
-import type { FunctionLike } from '../../ast.js';
+import { functionName, isFunctionLike, isLoop, rootIdentifier, skipParens, type FunctionLike } from '../../ast.js';
 import type { ProgramAnalysis } from '../../engine/program-analysis.js';
 import type { CallKind, Primitives } from '../../primitives/primitives.js';
 import { readAnnotations } from '../../summaries/annotations.js';
 import type { FunctionSummary } from '../../summaries/summary.js';
-import { rootIdentifier } from '../../ast.js';
 import { lineBreaksOf, oneLine, type TextEdit } from './edits.js';
 
 export type OperatorId =
@@ -355,16 +353,6 @@ function someNode(node: ts.Node, pred: (n: ts.Node) => boolean, deep: boolean): 
 export function isUsingList(list: ts.VariableDeclarationList): boolean {
   const kind: ts.NodeFlags = list.flags & ts.NodeFlags.AwaitUsing;
   return kind === ts.NodeFlags.Using;
-}
-
-export function isLoop(s: ts.Node): boolean {
-  return (
-    ts.isWhileStatement(s) ||
-    ts.isDoStatement(s) ||
-    ts.isForStatement(s) ||
-    ts.isForOfStatement(s) ||
-    ts.isForInStatement(s)
-  );
 }
 
 function isStatement(n: ts.Node): n is ts.Statement {
