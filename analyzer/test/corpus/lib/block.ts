@@ -20,8 +20,8 @@ import { defineStruct, type KmemCache, type StructDef, type StructRef } from '@r
 import type { ListHead, ListNode } from './list.js';
 
 // io_cq and io_context point at each other, so one of the two declarations needs a written type:
-// io_cq's. (The checker reads the fields of a struct from its defineStruct() call, and a written
-// type hides them from it: io_context's RCU pointer icq_hint is the one that must stay visible.)
+// io_cq's. (The checker follows a written StructDef type back to its defineStruct() call, so the
+// fields stay visible either way.)
 type IoCqFields = {
   /** icq->q: the queue, valid while the icq is linked (queue_lock) or the caller holds it. */
   readonly q: { readonly rcu: () => typeof RequestQueue };
