@@ -40,6 +40,7 @@ const SPIN_RULES = [
   'rcu/reference-escape',
   'rcu/unstable-write',
   'rcu/unbalanced-spinlock',
+  'rcu/unguarded-access',
 ] as const;
 
 export const unlockBeforeLastUse: MutationOperator = {
