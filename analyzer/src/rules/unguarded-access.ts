@@ -25,7 +25,7 @@ import type { FactEvent, MemberAccess } from '../dataflow/events.js';
 import { isLoopHeadTarget } from '../dataflow/assignments.js';
 import { solveForward, type ForwardProblem } from '../dataflow/solver.js';
 import { functionName, skipParens } from '../ast.js';
-import { baseSymbol, lockFieldsOf, lockHeld, lockKeyOf, type MemberUse } from '../summaries/guarded-by.js';
+import { baseSymbol, isExclusive, lockFieldsOf, lockHeld, lockKeyOf, type MemberUse } from '../summaries/guarded-by.js';
 import { defineRule } from './define-rule.js';
 
 /** Lock key -> the release that reached here (on some path) with no acquisition of it since. */
@@ -63,6 +63,8 @@ export default defineRule({
     for (const { event, lock, release } of candidates) {
       if (reported.has(event.node)) continue;
       const { access, base } = event;
+      // Allocated here, or its last reference dropped: nobody else can see it.
+      if (isExclusive(ctx, event.node, base, baseSymbol(ctx.checker, base))) continue;
       const inSection = event.state.readMax > 0;
       let why = guardOf(access, lock, inSection);
       let target = access.how === 'call' ? ctx.text(base) : ctx.text(event.node);

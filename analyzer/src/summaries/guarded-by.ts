@@ -10,7 +10,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { isTopLevelCode, skipParens, type FunctionLike } from '../ast.js';
+import { isFunctionLike, isTopLevelCode, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
 import type { FactEvent, MemberAccess } from '../dataflow/events.js';
 import type { FactState } from '../dataflow/facts.js';
 import type { Primitives } from '../primitives/primitives.js';
@@ -29,8 +29,9 @@ export interface MemberUse {
   /** Inside a read-side section on every path (a lockless RCU reader may read there). */
   readonly inSection: boolean;
   /**
-   * On an object the function allocated itself, or in a cache constructor: nobody else can
-   * see it yet, so no lock is needed (Clang exempts constructors alike).
+   * On an object the function allocated itself, in a cache constructor, or after dropping its
+   * last reference: nobody else can see it, so no lock is needed (Clang exempts constructors
+   * and destructors alike).
    */
   readonly fresh: boolean;
 }
@@ -156,7 +157,7 @@ function collect(
       how: e.access.how,
       held: new Set(locks.filter((l) => lockHeld(e.state, e.base, sym, l, true))),
       inSection: e.state.readMin > 0,
-      fresh: ctor || isFresh(primitives, e.base, sym),
+      fresh: ctor || isExclusive({ primitives, checker }, e.node, e.base, sym),
     });
   }
 }
@@ -164,6 +165,42 @@ function collect(
 export function baseSymbol(checker: ts.TypeChecker, base: ts.Expression): ts.Symbol | undefined {
   const b = skipParens(base);
   return ts.isIdentifier(b) ? checker.getSymbolAtLocation(b) : undefined;
+}
+
+/**
+ * Whether the object at `base` is this function's alone where `node` uses it: allocated here and
+ * not yet published, or on the branch where refcountDecAndTest() dropped its last reference
+ * (`if (refcountDecAndTest(x.count)) x.f = 0;`, the teardown that precedes the free).
+ */
+export function isExclusive(
+  { primitives, checker }: Pick<AnalysisSource, 'primitives' | 'checker'>,
+  node: ts.Node,
+  base: ts.Expression,
+  sym: ts.Symbol | undefined,
+): boolean {
+  if (sym === undefined) return false;
+  if (isFresh(primitives, base, sym)) return true;
+  for (let x: ts.Node = node; !ts.isSourceFile(x.parent) && !isFunctionLike(x.parent); x = x.parent) {
+    const p = x.parent;
+    if (ts.isIfStatement(p) && p.thenStatement === x && dropsLastRef(primitives, checker, p.expression, sym))
+      return true;
+  }
+  return false;
+}
+
+/** `refcountDecAndTest(x.count)`, alone or as an operand of `&&`, on the variable `sym`. */
+function dropsLastRef(primitives: Primitives, checker: ts.TypeChecker, cond: ts.Expression, sym: ts.Symbol): boolean {
+  const work = [cond];
+  for (let e = work.pop(); e !== undefined; e = work.pop()) {
+    const c = skipParens(e);
+    if (ts.isBinaryExpression(c) && c.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) {
+      work.push(c.left, c.right);
+    } else if (ts.isCallExpression(c) && primitives.callKind(c) === 'refcountDecAndTest') {
+      const root = rootIdentifier(c.arguments[0]);
+      if (root !== undefined && checker.getSymbolAtLocation(root) === sym) return true;
+    }
+  }
+  return false;
 }
 
 /** `const x = kmemCacheAlloc(…)`: an object this function allocated. */
