@@ -20,7 +20,7 @@ const NOT_DATA: ReadonlySet<string> = new Set(['spinlock', 'refcount']);
 
 /** `x.f` (read or written) where `f` is a data field of a struct; undefined for anything else. */
 export function fieldAccess(primitives: Primitives, node: ts.Node): MemberAccess | undefined {
-  if (!ts.isPropertyAccessExpression(node)) return undefined;
+  if (!ts.isPropertyAccessExpression(node) || !primitives.slab.fieldNames().has(node.name.text)) return undefined;
   const struct = primitives.slab.structOfField(node);
   const member = node.name.text;
   const kind = struct?.fields.get(member);
@@ -36,7 +36,7 @@ export function argumentAccesses(
   primitives: Primitives,
   call: ts.CallExpression,
 ): Array<{ readonly base: ts.Expression; readonly access: MemberAccess }> {
-  if (call.arguments.length === 0) return [];
+  if (call.arguments.length === 0 || primitives.slab.fieldNames().size === 0) return [];
   const callee = primitives.calleeSymbol(call);
   const decl = callee?.valueDeclaration ?? callee?.declarations?.[0];
   if (callee === undefined || decl === undefined || decl.getSourceFile().isDeclarationFile) return [];

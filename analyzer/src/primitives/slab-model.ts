@@ -56,6 +56,7 @@ export class SlabModel {
   private readonly structs = new Map<ts.CallExpression, StructDecl>();
   private annotated: Map<ts.Node, ts.CallExpression> | undefined;
   private readonly byType = new WeakMap<ts.Type, StructDecl | null>();
+  private names: Set<string> | undefined;
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -98,6 +99,29 @@ export class SlabModel {
       return this.primitives.callKind(p.parent.parent) === 'kmemCacheCreate';
     }
     return this.caches().some((c) => c.ctor === fn);
+  }
+
+  /**
+   * Every field name the program's defineStruct calls declare: a check by text that spares the
+   * checker a question for each property access of code with no struct of that name (a
+   * StructDef type literal repeats its call's names, so the calls are enough).
+   */
+  fieldNames(): ReadonlySet<string> {
+    if (this.names !== undefined) return this.names;
+    const out = new Set<string>();
+    for (const sf of this.program.getSourceFiles()) {
+      if (sf.isDeclarationFile || !sf.text.includes('defineStruct')) continue;
+      walkTree(sf, (n) => {
+        if (!ts.isCallExpression(n) || this.primitives.callKind(n) !== 'defineStruct') return undefined;
+        const fields = n.arguments[1];
+        if (fields !== undefined && ts.isObjectLiteralExpression(fields))
+          for (const p of fields.properties)
+            if (p.name !== undefined && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) out.add(p.name.text);
+        return undefined;
+      });
+    }
+    this.names = out;
+    return out;
   }
 
   /** The struct whose field a property access names (`sighand.siglock`), if declared by defineStruct. */
