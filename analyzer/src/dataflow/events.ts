@@ -7,6 +7,7 @@
 
 import type { ts } from 'ts-morph';
 import type { BasicBlock, Edge } from '../cfg/basic-block.js';
+import type { StructDecl } from '../primitives/slab-model.js';
 import type { FunctionSummary } from '../summaries/summary.js';
 import type { FactState } from './facts.js';
 
@@ -30,6 +31,18 @@ export type FactEvent =
       readonly node: ts.Node;
       readonly base: ts.Expression;
       readonly sym: ts.Symbol | undefined;
+      readonly state: FactState;
+    }
+  /**
+   * A use of a struct object's member, type-stable or not (member-access.ts): `x.f` read or
+   * written, or `x` handed to a call (`f(x)`: the member is the callee at that position). What
+   * the guarded-by inference and rcu/unguarded-access read.
+   */
+  | {
+      readonly kind: 'access';
+      readonly node: ts.Node;
+      readonly base: ts.Expression;
+      readonly access: MemberAccess;
       readonly state: FactState;
     }
   /** rcuReadLock(), or a call whose summary enters a read-side section. */
@@ -102,5 +115,16 @@ export type FactEvent =
     }
   /** A normal return (`node` is the return statement or the function) or an uncaught throw. */
   | { readonly kind: 'exit'; readonly node: ts.Node; readonly how: 'return' | 'throw'; readonly state: FactState };
+
+/** What an `access` event touches. */
+export interface MemberAccess {
+  readonly struct: StructDecl;
+  /** `files` for `task.files`; `iocIcqList()` for `iocIcqList(ioc)`. */
+  readonly member: string;
+  /** Unique per member: the field name, or `call:<callee declaration>#<argument index>`. */
+  readonly key: string;
+  /** Assigned, updated, incremented or deleted (a call counts as neither read nor write: `call`). */
+  readonly how: 'read' | 'write' | 'call';
+}
 
 export type EventSink = (e: FactEvent) => void;

@@ -25,6 +25,7 @@ import { isLoopHeadTarget, isWriteTarget, patternTargets, writtenSymbol } from '
 import { BranchRefiner, type LockRef } from './branch-refinement.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
 import { isStableResult } from './helper-results.js';
+import { argumentAccesses, fieldAccess } from './member-access.js';
 import {
   type FactState,
   type ObjFact,
@@ -182,6 +183,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (this.sink === undefined) return;
     const base = skipParens(baseExpr);
     if (base.kind === ts.SyntaxKind.ThisKeyword || base.kind === ts.SyntaxKind.SuperKeyword) return;
+    const access = fieldAccess(this.ctx.primitives, node);
+    if (access !== undefined) this.emit({ kind: 'access', node, base, access, state: s });
     if (!this.ctx.primitives.isTypeStableExpr(base)) return;
     const sym = ts.isIdentifier(base) ? this.symbolOf(base) : undefined;
     this.emit({ kind: 'deref', node, base, sym, state: s });
@@ -352,6 +355,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   /** A call to a project function: apply its summary. */
   private userCall(s: FactState, c: ts.CallExpression): FactState {
+    if (this.sink !== undefined)
+      for (const { base, access } of argumentAccesses(this.ctx.primitives, c))
+        this.emit({ kind: 'access', node: c, base, access, state: s });
     const summary = this.ctx.summaryOfCall(c);
     if (summary === undefined) {
       // A call of a function value: a callback parameter invoked here runs with these facts.

@@ -15,6 +15,7 @@ import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
 import { type CallerView, entryContextOf } from '../summaries/entry-context.js';
+import { GuardedByModel } from '../summaries/guarded-by.js';
 import { analyzeFunction, type FunctionAnalysis } from '../summaries/function-analysis.js';
 
 export class ProgramAnalysis implements TransferContext, CallerView {
@@ -27,6 +28,8 @@ export class ProgramAnalysis implements TransferContext, CallerView {
   private readonly refined = new Map<FunctionLike, FunctionAnalysis>();
   private readonly refining = new Set<FunctionLike>();
   private readonly indexes = new Map<ts.SourceFile, Map<FunctionLike, number>>();
+  /** Which data each lock guards, gathered on demand from the analyses the rules read. */
+  readonly guards: GuardedByModel = new GuardedByModel(this);
 
   constructor(readonly program: ts.Program) {
     this.checker = program.getTypeChecker();

@@ -33,6 +33,8 @@ export interface StructDecl {
   readonly typesafeByRcu: boolean | undefined;
   /** Field name -> kind text (`spinlock`, `i32`, `rcu` for `{ rcu: () => S }`, `array`). */
   readonly fields: ReadonlyMap<string, string>;
+  /** Field name -> the spinlock field its `@guardedBy <lock>` doc tag names. */
+  readonly guardedBy: ReadonlyMap<string, string>;
 }
 
 /** One `kmemCacheCreate(...)` call. */
@@ -53,6 +55,8 @@ export class SlabModel {
   private cacheList: CacheDecl[] | undefined;
   private readonly structs = new Map<ts.CallExpression, StructDecl>();
   private annotated: Map<ts.Node, ts.CallExpression> | undefined;
+  private readonly byType = new WeakMap<ts.Type, StructDecl | null>();
+  private names: Set<string> | undefined;
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -97,6 +101,29 @@ export class SlabModel {
     return this.caches().some((c) => c.ctor === fn);
   }
 
+  /**
+   * Every field name the program's defineStruct calls declare: a check by text that spares the
+   * checker a question for each property access of code with no struct of that name (a
+   * StructDef type literal repeats its call's names, so the calls are enough).
+   */
+  fieldNames(): ReadonlySet<string> {
+    if (this.names !== undefined) return this.names;
+    const out = new Set<string>();
+    for (const sf of this.program.getSourceFiles()) {
+      if (sf.isDeclarationFile || !sf.text.includes('defineStruct')) continue;
+      walkTree(sf, (n) => {
+        if (!ts.isCallExpression(n) || this.primitives.callKind(n) !== 'defineStruct') return undefined;
+        const fields = n.arguments[1];
+        if (fields !== undefined && ts.isObjectLiteralExpression(fields))
+          for (const p of fields.properties)
+            if (p.name !== undefined && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) out.add(p.name.text);
+        return undefined;
+      });
+    }
+    this.names = out;
+    return out;
+  }
+
   /** The struct whose field a property access names (`sighand.siglock`), if declared by defineStruct. */
   structOfField(access: ts.PropertyAccessExpression): StructDecl | undefined {
     return this.structOfProperty(this.checker.getSymbolAtLocation(access.name));
@@ -115,13 +142,17 @@ export class SlabModel {
 
   /** The struct whose objects have this type (`StructRef<typeof Task> | null`), through any of its fields. */
   structOfType(t: ts.Type): StructDecl | undefined {
+    const known = this.byType.get(t);
+    if (known !== undefined) return known ?? undefined;
     const type = this.checker.getNonNullableType(t);
+    let found: StructDecl | undefined;
     for (const prop of this.checker.getPropertiesOfType(type)) {
       const d = prop.declarations?.[0];
-      const struct = d === undefined ? undefined : this.structOfFieldDecl(d);
-      if (struct !== undefined) return struct;
+      found = d === undefined ? undefined : this.structOfFieldDecl(d);
+      if (found !== undefined) break;
     }
-    return undefined;
+    this.byType.set(t, found ?? null);
+    return found;
   }
 
   /**
@@ -171,9 +202,12 @@ export class SlabModel {
     if (this.primitives.callKind(call) !== 'defineStruct') return undefined;
     const fieldsArg = call.arguments[1];
     const fields = new Map<string, string>();
+    const guardedBy = new Map<string, string>();
     if (fieldsArg !== undefined && ts.isObjectLiteralExpression(fieldsArg)) {
       for (const p of fieldsArg.properties) {
         if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
+        const guard = guardedByTag(p);
+        if (guard !== undefined) guardedBy.set(p.name.text, guard);
         const v = skipParens(p.initializer);
         const kind = ts.isStringLiteralLike(v)
           ? v.text
@@ -207,7 +241,7 @@ export class SlabModel {
       ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name)
         ? this.checker.getSymbolAtLocation(holder.name)
         : undefined;
-    const decl: StructDecl = { call, symbol, typesafeByRcu, fields };
+    const decl: StructDecl = { call, symbol, typesafeByRcu, fields, guardedBy };
     this.structs.set(call, decl);
     return decl;
   }
@@ -328,4 +362,15 @@ export class SlabModel {
 
 function hasProp(o: ts.ObjectLiteralExpression, name: string): boolean {
   return o.properties.some((p) => p.name !== undefined && p.name.getText() === name);
+}
+
+/** `@guardedBy <lock>` on a field: the spinlock field of the same struct that guards it. */
+function guardedByTag(field: ts.PropertyAssignment): string | undefined {
+  for (const tag of ts.getJSDocTags(field)) {
+    if (tag.tagName.text !== 'guardedBy') continue;
+    const text = typeof tag.comment === 'string' ? tag.comment : ts.getTextOfJSDocComment(tag.comment);
+    const name = text?.trim().split(/\s+/)[0];
+    if (name !== undefined && name !== '') return name;
+  }
+  return undefined;
 }

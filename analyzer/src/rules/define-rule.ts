@@ -9,6 +9,7 @@ import type { Diagnostic, RelatedLocation, Severity, SourceSpan } from '../diagn
 import type { FactEvent } from '../dataflow/events.js';
 import type { FunctionAnalysis } from '../summaries/function-analysis.js';
 import type { Primitives } from '../primitives/primitives.js';
+import type { GuardedByModel } from '../summaries/guarded-by.js';
 import type { FunctionSummary } from '../summaries/summary.js';
 
 export interface RuleMeta<M extends string> {
@@ -39,6 +40,8 @@ export interface RuleContext<M extends string> {
   readonly primitives: Primitives;
   /** The summary of a project function called here, if known. */
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
+  /** Every use of a struct member in the program, for the guarded-by inference. */
+  readonly guards: GuardedByModel;
   report(d: ReportDescriptor<M>): void;
   /** 1-based line of a node, for messages. */
   line(node: ts.Node): number;

@@ -15,6 +15,7 @@ import referenceEscape from './reference-escape.js';
 import typesafeCacheFlags from './typesafe-cache-flags.js';
 import unbalancedReadLock from './unbalanced-read-lock.js';
 import unbalancedSpinlock from './unbalanced-spinlock.js';
+import unguardedAccess from './unguarded-access.js';
 import unstableWrite from './unstable-write.js';
 
 export const RULES: readonly RuleDefinition[] = [
@@ -30,4 +31,5 @@ export const RULES: readonly RuleDefinition[] = [
   publishBeforeInit,
   freeWithoutGracePeriod,
   unstableWrite,
+  unguardedAccess,
 ] as RuleDefinition[];

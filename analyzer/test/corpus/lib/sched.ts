@@ -62,8 +62,16 @@ export const Task = defineStruct('task_struct', {
   /** RCU-protected: replaced by exec (unshare_sighand), cleared by __exit_signal. */
   sighand: { rcu: () => Sighand },
   signal: { rcu: () => SignalStruct },
+  /**
+   * task_lock() "Protects ->fs, ->files, ->mm, ->group_info, ->comm, keyring subscriptions and
+   * synchronises with wait4()" (include/linux/sched/task.h).
+   * @guardedBy allocLock
+   */
   mm: { rcu: () => Mm },
-  /** Protected by task_lock() (alloc_lock), not by RCU; a pointer field all the same. */
+  /**
+   * Protected by task_lock() (alloc_lock), not by RCU; a pointer field all the same.
+   * @guardedBy allocLock
+   */
   files: { rcu: () => FilesStruct },
 });
 export type TaskRef = StructRef<typeof Task>;

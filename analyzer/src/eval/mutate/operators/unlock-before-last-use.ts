@@ -7,7 +7,8 @@
  * Not for the lock of an object that is stable without it (allocated here, `@owned`, or
  * referenced: see FunctionScope.isReferenced): its identity does not depend on the lock, so a
  * late use is no RCU bug (for a fresh object none at all; otherwise a race on a field the lock
- * protects, which these rules do not model).
+ * protects, which is rcu/unguarded-access's to report but not a bug of RCU's this operator
+ * seeds).
  *
  * The operator stops (no mutant) where moving would make a different bug instead: when a
  * statement it would move past takes the lock itself or opens a section, releases it too (a
@@ -40,6 +41,7 @@ const SPIN_RULES = [
   'rcu/reference-escape',
   'rcu/unstable-write',
   'rcu/unbalanced-spinlock',
+  'rcu/unguarded-access',
 ] as const;
 
 export const unlockBeforeLastUse: MutationOperator = {
