@@ -21,9 +21,11 @@
  */
 
 import { readFileSync } from 'node:fs';
+import type { ts } from 'ts-morph';
 import type { Diagnostic, Severity } from '../diagnostic.js';
 import {
   analyze,
+  analyzeProgram,
   listRules,
   type AnalysisResult,
   type ProgramCache,
@@ -42,6 +44,13 @@ export interface CheckTarget {
   readonly project: string | undefined;
   /** Absolute paths of the files to report on. */
   readonly files: readonly string[];
+  /**
+   * A program already built for this target, analyzed instead of loading `project`: ESLint's,
+   * from typescript-eslint's parser services, so that the plugin does not load the project a
+   * second time. It must come from the TypeScript the engine is built against (the ESLint
+   * plugin checks). Never set by the server, whose requests cross to the engine's thread.
+   */
+  readonly program?: ts.Program;
 }
 
 /** What to check and how: plain data, so that the server can post it to the engine's thread. */
@@ -114,16 +123,19 @@ export function runPipeline(request: CheckRequest, programs?: ProgramCache): Che
   for (const target of request.targets) {
     let result: AnalysisResult;
     try {
-      result = analyze(
-        {
-          cwd: request.cwd,
-          ...(target.project !== undefined ? { project: target.project } : {}),
-          files: target.files,
-          rules: request.severities,
-          ...(request.overlays !== undefined ? { overlays: request.overlays } : {}),
-        },
-        programs,
-      );
+      result =
+        target.program !== undefined
+          ? analyzeProgram(target.program, { files: target.files, rules: request.severities })
+          : analyze(
+              {
+                cwd: request.cwd,
+                ...(target.project !== undefined ? { project: target.project } : {}),
+                files: target.files,
+                rules: request.severities,
+                ...(request.overlays !== undefined ? { overlays: request.overlays } : {}),
+              },
+              programs,
+            );
     } catch (cause) {
       throw new TargetAnalysisError(target, cause);
     }
