@@ -21,7 +21,8 @@ for (const tarball of process.argv.slice(2)) {
       if (pkg[field] === undefined) say(`package.json has no ${field}`);
     }
     const entries = [pkg.main, pkg.types, ...Object.values(pkg.bin ?? {})].filter(Boolean);
-    for (const e of entries) if (!files.includes(path.posix.normalize(e))) say(`entry point ${e} is not in the package`);
+    for (const e of entries)
+      if (!files.includes(path.posix.normalize(e))) say(`entry point ${e} is not in the package`);
     for (const f of files) {
       if (f.endsWith('.tsbuildinfo')) say(`ships build state ${f}`);
       if (/(^|\/)eval\//.test(f)) say(`ships the eval tooling ${f}`);

@@ -16,6 +16,7 @@ cleanup() { if [ "$?" -eq 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$work"; else e
 trap cleanup EXIT
 step() { echo "== user-path: $*"; }
 npm_quiet=(--no-audit --no-fund --loglevel=error)
+export npm_config_update_notifier=false
 
 step "npx rcukit inside the repository (the workspace bin, linked at npm ci)"
 (cd "$root" && npx --no-install rcukit --version)

@@ -11,7 +11,9 @@ const cli = rcukit.diagnostics.map(
   (d) =>
     `${path.resolve(dir, d.span.file)}:${d.span.startLine}:${d.span.startColumn} @rcukit/${d.ruleId.split('/')[1]} ${d.message}`,
 );
-const lint = eslint.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line}:${m.column} ${m.ruleId} ${m.message}`));
+const lint = eslint.flatMap((r) =>
+  r.messages.map((m) => `${r.filePath}:${m.line}:${m.column} ${m.ruleId} ${m.message}`),
+);
 const onlyCli = cli.filter((x) => !lint.includes(x));
 const onlyLint = lint.filter((x) => !cli.includes(x));
 if (onlyCli.length > 0 || onlyLint.length > 0) {
