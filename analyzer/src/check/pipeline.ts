@@ -1,6 +1,7 @@
 /**
  * @fileoverview The one pipeline around the engine, shared by `rcukit check`
- * (cli/check-command.ts) and the language server (lsp/analysis-worker.ts), so that the editor
+ * (cli/check-command.ts), the language server (lsp/analysis-worker.ts) and the ESLint plugin
+ * (eslint-plugin/, through the package export `@rcukit/analyzer/check`), so that the editor, ESLint
  * and CI agree by construction. In order:
  *
  *   severities: each rule's default, overridden by the caller's map (config file, then flags
