@@ -90,7 +90,7 @@ describe('@rcukit/eslint-plugin under the ESLint CLI agrees with rcukit check', 
         ].join('  '),
       ),
     );
-  }, 180_000);
+  }, 420_000);
 
   test('rcukit check reports findings in these projects, about suppressions and with fixes among them', () => {
     expect(cli.length).toBeGreaterThan(0);

@@ -43,12 +43,12 @@ describe('docs/ci.md', () => {
   test('adopt, check clean against the baseline, then fail on a new finding', () => {
     const dir = makeProject({});
     cpSync(demoDir, dir, { recursive: true });
-    const before = runCli(['check'], dir);
-    expect(before.status, before.stderr).toBe(1);
-
     const adopted = runCli(adopt[0]!, dir);
     expect(adopted.status, adopted.stderr).toBe(0);
-    expect(existsSync(path.join(dir, 'rcukit-baseline.json'))).toBe(true);
+    const baseline = path.join(dir, 'rcukit-baseline.json');
+    expect(existsSync(baseline)).toBe(true);
+    // The demo has findings: all of them are now in the baseline.
+    expect((JSON.parse(readFileSync(baseline, 'utf8')) as { findings: unknown[] }).findings.length).toBeGreaterThan(0);
 
     const clean = runCli(workflow[0]!, dir);
     expect(clean.status, clean.stderr).toBe(0);
@@ -73,5 +73,6 @@ describe('docs/ci.md', () => {
     expect(fresh.map((r) => [r.ruleId, r.locations[0]!.physicalLocation.region.startLine])).toEqual([
       ['rcu/deref-outside-read-lock', newLine],
     ]);
-  });
+    // Three cold runs of the CLI, on a machine that may be busy.
+  }, 300_000);
 });
