@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'runtime/test/**/*.test.ts', 'analyzer/test/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'runtime/test/**/*.test.ts',
+      'analyzer/test/**/*.test.ts',
+      'eslint-plugin/test/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     // Runtime tests start real workers; two cores here, so keep files from starving each other.
     pool: 'forks',

@@ -8,3 +8,4 @@ export type { AnalyzeOptions, AnalysisResult, RuleInfo, SkippedFunction } from '
 export { analyze, analyzeProgram, listRules } from './engine/analyze.js';
 export { ProjectLoadError } from './engine/errors.js';
 export { ProgramCache } from './engine/program-cache.js';
+export { docUrl } from './cli/package-info.js';

@@ -40,6 +40,8 @@ export class LspSession {
   readonly published: PublishedDiagnostics[] = [];
   readonly messages: { type: number; message: string }[] = [];
   readonly logs: string[] = [];
+  /** `window/logMessage` entries with their type (1 error, 2 warning, 3 info, 4 log). */
+  readonly logEntries: { type: number; message: string }[] = [];
   stderr = '';
   private readonly waiters: (() => void)[] = [];
 
@@ -60,8 +62,9 @@ export class LspSession {
       this.messages.push(p);
       this.wake();
     });
-    this.connection.onNotification('window/logMessage', (p: { message: string }) => {
+    this.connection.onNotification('window/logMessage', (p: { type: number; message: string }) => {
       this.logs.push(p.message);
+      this.logEntries.push(p);
     });
     this.connection.onNotification('rcukit/status', () => {});
     // The server asks for settings and registers capabilities; answer like an editor would.
@@ -70,8 +73,12 @@ export class LspSession {
     );
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('window/workDoneProgress/create', () => null);
+    this.connection.onRequest('workspace/workspaceFolders', () => this.folders);
     this.connection.listen();
   }
+
+  /** What `workspace/workspaceFolders` answers. */
+  folders: { uri: string; name: string }[] = [];
 
   /** What `workspace/configuration` answers for the `rcukit` section. */
   settings: unknown = { enable: true, rules: {}, debounceMs: 50 };
@@ -80,13 +87,18 @@ export class LspSession {
     rootPath: string,
     initializationOptions: unknown = {},
     folders: readonly string[] = [rootPath],
+    workspaceCapabilities: Record<string, unknown> = {},
   ): Promise<unknown> {
     const result = await this.connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: pathToFileURL(rootPath).href,
       workspaceFolders: folders.map((f, i) => ({ uri: pathToFileURL(f).href, name: `folder${i}` })),
       capabilities: {
-        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
+        workspace: {
+          configuration: true,
+          didChangeConfiguration: { dynamicRegistration: true },
+          ...workspaceCapabilities,
+        },
         textDocument: {
           publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, versionSupport: true },
         },

@@ -1,6 +1,7 @@
 /**
  * @fileoverview The one pipeline around the engine, shared by `rcukit check`
- * (cli/check-command.ts) and the language server (lsp/analysis-worker.ts), so that the editor
+ * (cli/check-command.ts), the language server (lsp/analysis-worker.ts) and the ESLint plugin
+ * (eslint-plugin/, through the package export `@rcukit/analyzer/check`), so that the editor, ESLint
  * and CI agree by construction. In order:
  *
  *   severities: each rule's default, overridden by the caller's map (config file, then flags
@@ -21,9 +22,11 @@
  */
 
 import { readFileSync } from 'node:fs';
+import type { ts } from 'ts-morph';
 import type { Diagnostic, Severity } from '../diagnostic.js';
 import {
   analyze,
+  analyzeProgram,
   listRules,
   type AnalysisResult,
   type ProgramCache,
@@ -42,6 +45,13 @@ export interface CheckTarget {
   readonly project: string | undefined;
   /** Absolute paths of the files to report on. */
   readonly files: readonly string[];
+  /**
+   * A program already built for this target, analyzed instead of loading `project`: ESLint's,
+   * from typescript-eslint's parser services, so that the plugin does not load the project a
+   * second time. It must come from the TypeScript the engine is built against (the ESLint
+   * plugin checks). Never set by the server, whose requests cross to the engine's thread.
+   */
+  readonly program?: ts.Program;
 }
 
 /** What to check and how: plain data, so that the server can post it to the engine's thread. */
@@ -114,16 +124,19 @@ export function runPipeline(request: CheckRequest, programs?: ProgramCache): Che
   for (const target of request.targets) {
     let result: AnalysisResult;
     try {
-      result = analyze(
-        {
-          cwd: request.cwd,
-          ...(target.project !== undefined ? { project: target.project } : {}),
-          files: target.files,
-          rules: request.severities,
-          ...(request.overlays !== undefined ? { overlays: request.overlays } : {}),
-        },
-        programs,
-      );
+      result =
+        target.program !== undefined
+          ? analyzeProgram(target.program, { files: target.files, rules: request.severities })
+          : analyze(
+              {
+                cwd: request.cwd,
+                ...(target.project !== undefined ? { project: target.project } : {}),
+                files: target.files,
+                rules: request.severities,
+                ...(request.overlays !== undefined ? { overlays: request.overlays } : {}),
+              },
+              programs,
+            );
     } catch (cause) {
       throw new TargetAnalysisError(target, cause);
     }

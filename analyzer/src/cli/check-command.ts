@@ -33,7 +33,7 @@ import { colorEnabled, formatText } from '../format/text.js';
 import { CliError } from './cli-error.js';
 import { describeError } from './describe-error.js';
 import { ExitCode } from './exit-codes.js';
-import { readDoc, packageVersion } from './package-info.js';
+import { docUrl, readDoc, packageVersion } from './package-info.js';
 import { startProgress } from './progress.js';
 
 export type Format = 'text' | 'json' | 'sarif';
@@ -196,6 +196,7 @@ export async function runCheck(paths: readonly string[], flags: CheckFlags, io: 
     fingerprints,
     rules,
     ruleDocs: format === 'sarif' ? loadDocs(rules) : new Map(),
+    ruleHelpUris: format === 'sarif' ? helpUris(rules) : new Map(),
     filesChecked: files.length,
     filesInProgram: outcome.filesInProgram,
     skipped,
@@ -288,6 +289,15 @@ function tryRead(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function helpUris(rules: readonly RuleInfo[]): Map<string, string> {
+  const uris = new Map<string, string>();
+  for (const r of rules) {
+    const uri = docUrl(r.docPath);
+    if (uri !== undefined) uris.set(r.id, uri);
+  }
+  return uris;
 }
 
 function loadDocs(rules: readonly RuleInfo[]): Map<string, string> {

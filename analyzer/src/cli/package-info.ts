@@ -38,3 +38,39 @@ export function readDoc(docPath: string): string | undefined {
     return undefined;
   }
 }
+
+let cachedRepository: { web: string; directory: string } | null | undefined;
+
+/** The repository's web address and the package's folder in it, from package.json `repository`. */
+function repository(): { web: string; directory: string } | null {
+  if (cachedRepository === undefined) {
+    cachedRepository = null;
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
+        repository?: { url?: unknown; directory?: unknown };
+      };
+      const url = pkg.repository?.url;
+      const match =
+        typeof url === 'string' ? /^(?:git\+)?(https:\/\/github\.com\/[^/]+\/[^/]+?)(?:\.git)?$/.exec(url) : null;
+      if (match !== null) {
+        const directory = typeof pkg.repository?.directory === 'string' ? pkg.repository.directory : '';
+        cachedRepository = { web: match[1]!, directory };
+      }
+    } catch {
+      // no package.json to read: no web address
+    }
+  }
+  return cachedRepository;
+}
+
+/**
+ * The web address of a doc page (`docs/rules/x.md`, with any `#fragment`) in the repository that
+ * package.json names: SARIF's `helpUri`, ESLint's `meta.docs.url`. Undefined without a GitHub
+ * repository. It points at the default branch, where the pages of the latest release live.
+ */
+export function docUrl(docPath: string): string | undefined {
+  const repo = repository();
+  if (repo === null) return undefined;
+  const file = repo.directory === '' ? docPath : `${repo.directory}/${docPath}`;
+  return `${repo.web}/blob/main/${file}`;
+}

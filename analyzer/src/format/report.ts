@@ -27,6 +27,8 @@ export interface Report {
   readonly rules: readonly RuleInfo[];
   /** Markdown doc page per rule id, for SARIF help (filled only when SARIF is asked for). */
   readonly ruleDocs: ReadonlyMap<string, string>;
+  /** Web address of each rule's doc page (SARIF `helpUri`), when the package names its repository. */
+  readonly ruleHelpUris?: ReadonlyMap<string, string>;
   readonly filesChecked: number;
   readonly filesInProgram: number;
   /** Functions the engine could not analyze: their findings are missing (the CLI names each on stderr). */

@@ -3,7 +3,8 @@
  * github/codeql-action/upload-sarif). What GitHub reads, and where it comes from here:
  *
  * - `tool.driver.rules[]`: every rule of the run with its description, its doc page as help
- *   (text and Markdown), its default level, and `properties.precision` / `problem.severity`,
+ *   (text and Markdown) and as `helpUri` (its address in the repository package.json names),
+ *   its default level, and `properties.precision` / `problem.severity`,
  *   which GitHub uses to rank alerts.
  * - `results[].locations`: a relative URI under the `%SRCROOT%` base (the run's root folder,
  *   given in `originalUriBaseIds`), so alerts map to files in the repository; 1-based lines and
@@ -71,7 +72,7 @@ export function formatSarif(report: Report): string {
             name: report.tool.name,
             version: report.tool.version,
             semanticVersion: report.tool.version,
-            rules: report.rules.map((r) => rule(r, report.ruleDocs.get(r.id))),
+            rules: report.rules.map((r) => rule(r, report.ruleDocs.get(r.id), report.ruleHelpUris?.get(r.id))),
           },
         },
         originalUriBaseIds: { [srcRoot]: { uri: dirUri(report.rootDir) } },
@@ -108,7 +109,7 @@ export function formatSarif(report: Report): string {
 }
 
 /** A reportingDescriptor: everything GitHub shows about a rule. */
-function rule(r: RuleInfo, doc: string | undefined) {
+function rule(r: RuleInfo, doc: string | undefined, helpUri: string | undefined) {
   const help = doc ?? `${r.description}\n\nSee ${r.docPath} in the @rcukit/analyzer package.`;
   return {
     id: r.id,
@@ -116,6 +117,7 @@ function rule(r: RuleInfo, doc: string | undefined) {
     shortDescription: { text: r.description },
     fullDescription: { text: r.description },
     help: { text: help, markdown: help },
+    ...(helpUri !== undefined ? { helpUri } : {}),
     defaultConfiguration: { level: r.defaultSeverity === 'error' ? 'error' : 'warning' },
     properties: {
       precision: r.precision,

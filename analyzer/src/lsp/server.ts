@@ -77,6 +77,7 @@ export function startServer(options: ServerOptions): void {
   let docs: RuleDocs | undefined;
   let canFetchConfiguration = false;
   let canWatchFiles = false;
+  let canChangeFolders = false;
   let settingsLoaded: Promise<void> = Promise.resolve();
 
   const log = (line: string) => connection.console.log(line);
@@ -96,6 +97,9 @@ export function startServer(options: ServerOptions): void {
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     canFetchConfiguration = params.capabilities.workspace?.configuration === true;
     canWatchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    // vscode-languageserver throws from onDidChangeWorkspaceFolders for a client that never
+    // said it sends folder changes: ask only a client that can.
+    canChangeFolders = params.capabilities.workspace?.workspaceFolders === true;
     const folders = (params.workspaceFolders ?? [])
       .map((f) => uris.remember(f.uri))
       .filter((f): f is string => f !== undefined);
@@ -156,14 +160,16 @@ export function startServer(options: ServerOptions): void {
         ],
       });
     }
-    connection.workspace.onDidChangeWorkspaceFolders(() => {
-      void connection.workspace.getWorkspaceFolders().then((folders) => {
-        settings?.setWorkspaceFolders(
-          (folders ?? []).map((f) => uris.remember(f.uri)).filter((f): f is string => f !== undefined),
-        );
-        host?.reanalyzeAll();
+    if (canChangeFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders(() => {
+        void connection.workspace.getWorkspaceFolders().then((folders) => {
+          settings?.setWorkspaceFolders(
+            (folders ?? []).map((f) => uris.remember(f.uri)).filter((f): f is string => f !== undefined),
+          );
+          host?.reanalyzeAll();
+        });
       });
-    });
+    }
     // Fetch the rule list early, so the first hover does not wait for the engine to load.
     void host?.listRules().then(
       (rules) => (docs = new RuleDocs(rules, options.packageRoot)),

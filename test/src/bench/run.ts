@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   lookup: async () => (await import('./lookup.js')).suite,
   analyzer: async () => (await import('./analyzer.js')).suite,
   lsp: async () => (await import('./lsp.js')).suite,
+  eslint: async () => (await import('./eslint.js')).suite,
 };
 
 const USAGE = 'usage: npm run bench -- <suite>... [--json] [--quick] [--readers=N,N,...]';

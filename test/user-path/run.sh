@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The path a new user takes, from packages to a checked app (CI runs it from .ci/run):
+#   1. pack @rcukit/runtime, @rcukit/analyzer and @rcukit/eslint-plugin from a clean checkout
+#      (a git clone of HEAD: no build output, so prepack must build) and check the tarballs;
+#   2. install them into an app of its own outside the repository (test/user-path/app), with
+#      TypeScript, ESLint and typescript-eslint from the registry;
+#   3. compile it under strict NodeNext and run its multi-worker program;
+#   4. npx rcukit check: exit 0 on the app, exit 1 on a copy with planted bugs;
+#   5. npx eslint with the plugin: the same findings as rcukit check on both.
+# Needs the repository's node_modules (npm ci) for the pack's build, and the npm registry.
+# Keeps its work folder when it fails (the path is printed); KEEP=1 keeps it always.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/rcukit-user-path.XXXXXX")"
+cleanup() { if [ "$?" -eq 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$work"; else echo "user-path: work folder kept: $work" >&2; fi; }
+trap cleanup EXIT
+step() { echo "== user-path: $*"; }
+npm_quiet=(--no-audit --no-fund --loglevel=error)
+export npm_config_update_notifier=false
+
+step "npx rcukit inside the repository (the workspace bin, linked at npm ci)"
+(cd "$root" && npx --no-install rcukit --version)
+
+step "pack from a clean checkout"
+git clone -q "$root" "$work/src"
+ln -s "$root/node_modules" "$work/src/node_modules"
+mkdir "$work/tarballs"
+(cd "$work/src" && npm pack -w runtime -w analyzer -w eslint-plugin --pack-destination "$work/tarballs" "${npm_quiet[@]}" >/dev/null)
+node "$root/test/user-path/check-tarballs.mjs" "$work/tarballs"/*.tgz
+
+step "install into an app outside the repository"
+cp -r "$root/test/user-path/app" "$work/app"
+# typescript-eslint supports TypeScript below 6.1, so an app that lints with it installs 6.0.
+(cd "$work/app" && npm install "${npm_quiet[@]}" "$work"/tarballs/*.tgz \
+  typescript@~6.0.3 @types/node@^20 eslint@^9 typescript-eslint@^8)
+
+step "tsc (strict, NodeNext) and the multi-worker program"
+(cd "$work/app" && npx --no-install tsc -p . && node dist/main.js)
+
+step "rcukit check and eslint on the app (clean) and on a copy with planted bugs"
+mkdir -p "$work/planted"
+cp -r "$work/app/src" "$work/app/tsconfig.json" "$work/app/package.json" "$work/app/eslint.config.js" "$work/planted/"
+cp "$root"/test/user-path/planted/*.ts "$work/planted/src/"
+ln -s "$work/app/node_modules" "$work/planted/node_modules"
+for dir in app planted; do
+  want=0
+  [ "$dir" = planted ] && want=1
+  set +e
+  (cd "$work/$dir" && npx --no-install rcukit check --format json --output "$work/$dir.rcukit.json")
+  got=$?
+  (cd "$work/$dir" && npx --no-install eslint --format json --output-file "$work/$dir.eslint.json" .)
+  got_eslint=$?
+  set -e
+  if [ "$got" -ne "$want" ] || [ "$got_eslint" -ne "$want" ]; then
+    echo "user-path: $dir: rcukit check exited $got, eslint $got_eslint; expected $want" >&2
+    (cd "$work/$dir" && npx --no-install rcukit check) >&2 || true
+    exit 1
+  fi
+  node "$root/test/user-path/same-findings.mjs" "$work/$dir" "$work/$dir.rcukit.json" "$work/$dir.eslint.json"
+done
+step "passed"
