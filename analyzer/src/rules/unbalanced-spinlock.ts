@@ -12,6 +12,7 @@ import { ts } from 'ts-morph';
 import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { callText, exitAnchor, leakAnchor } from './rule-utils/nodes.js';
 import { type LockFact, lockHeldFor } from '../dataflow/facts.js';
+import { heldPathFrom } from '../dataflow/lock-paths.js';
 
 export default defineRule({
   id: 'rcu/unbalanced-spinlock',
@@ -146,7 +147,12 @@ export default defineRule({
           // it is held exactly where that object is non-null (NULL returned unlocked).
           const ret = ts.isReturnStatement(e.node) ? e.node.expression : undefined;
           const retSym = ret !== undefined && ts.isIdentifier(ret) ? ctx.checker.getSymbolAtLocation(ret) : undefined;
-          if (retSym !== undefined && lockHeldFor(l, retSym) && summary.returnsLockedField === l.field) continue;
+          if (retSym !== undefined && summary.returnsLockedField !== undefined) {
+            if (lockHeldFor(l, retSym) && summary.returnsLockedField === l.field) continue;
+            // A lock reached through it (`anonVma.root.rwsem`), held wherever it is non-null.
+            const symbolOf = (n: ts.Node): ts.Symbol | undefined => ctx.checker.getSymbolAtLocation(n);
+            if (heldPathFrom(l, retSym, symbolOf) === summary.returnsLockedField) continue;
+          }
           report(e.node, key, l, 'heldAtExit', { siteLine, paths: l.must ? '' : ' on some paths' });
         }
       }

@@ -19,6 +19,7 @@ import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import type { FactEvent } from '../dataflow/events.js';
 import { type FactState, isStable, lockHeldFor } from '../dataflow/facts.js';
 import { isStableResult } from '../dataflow/helper-results.js';
+import { heldPathFrom } from '../dataflow/lock-paths.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
 import type { FunctionSummary, InvokedParam } from './summary.js';
@@ -93,13 +94,18 @@ export function inferSummary(
       continue;
     }
     // Locked on every path where it is returned non-null (`break` out on NULL and on success).
-    const lock = [...r.state.locks.values()].find((l) => lockHeldFor(l, sym) && l.field !== undefined);
+    // Its own lock (`sighand.siglock`), or one reached through it (`anonVma.root.rwsem`).
+    const symbolOf = (n: ts.Node): ts.Symbol | undefined => ctx.checker.getSymbolAtLocation(n);
+    const locks = [...r.state.locks.values()];
+    const field =
+      locks.find((l) => lockHeldFor(l, sym) && l.field !== undefined)?.field ??
+      locks.map((l) => heldPathFrom(l, sym, symbolOf)).find((p) => p !== undefined);
     const o = r.state.objs.get(sym);
     if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
     if (o?.origin !== 'fresh') returnsFresh = false;
-    if (lock === undefined || (returnsLockedField !== undefined && returnsLockedField !== lock.field))
+    if (field === undefined || (returnsLockedField !== undefined && returnsLockedField !== field))
       returnsLockedField = '\0';
-    else if (returnsLockedField !== '\0') returnsLockedField = lock.field;
+    else if (returnsLockedField !== '\0') returnsLockedField = field;
   }
   if (!sawValue || returnsLockedField === '\0') returnsLockedField = undefined;
   if (!sawValue) returnsStable = returnsFresh = false;

@@ -37,7 +37,11 @@ export interface FunctionSummary {
   readonly releases: readonly string[];
   /** Spinlocks the caller must hold. */
   readonly mustHold: readonly string[];
-  /** The returned object's lock field held on every return path (`siglock` for lockTaskSighand). */
+  /**
+   * The lock the returned object is handed over with, as a path from it, held on every return
+   * where it is non-null: its own field (`siglock` for lockTaskSighand) or one reached through
+   * it (`root.rwsem` for folio_lock_anon_vma_read).
+   */
   readonly returnsLockedField: string | undefined;
   /** The returned type-stable object is stabilized (locked or referenced and revalidated, or fresh). */
   readonly returnsStable: boolean;
