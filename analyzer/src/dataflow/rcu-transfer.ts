@@ -382,6 +382,12 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       this.emit({ kind: 'spinUnlock', node: c, key, sym: out.locks.get(key)?.obj, state: out });
       out = withoutLock(out, key);
     }
+    for (const l of summary.releasesCallers) {
+      const key = substituteLock(l, summary, c, text);
+      if (key === undefined || !out.locks.has(key)) continue;
+      this.emit({ kind: 'spinUnlock', node: c, key, sym: out.locks.get(key)?.obj, state: out });
+      out = withoutLock(out, key);
+    }
     for (const l of summary.acquires) {
       const key = substituteLock(l, summary, c, text);
       if (key === undefined) continue;

@@ -13,6 +13,7 @@ import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { callText, exitAnchor, leakAnchor } from './rule-utils/nodes.js';
 import { type LockFact, lockHeldFor } from '../dataflow/facts.js';
 import { heldPathFrom } from '../dataflow/lock-paths.js';
+import type { FunctionSummary } from '../summaries/summary.js';
 
 export default defineRule({
   id: 'rcu/unbalanced-spinlock',
@@ -143,6 +144,14 @@ export default defineRule({
             continue;
           }
           if (l.must && summary.acquires.includes(key)) continue;
+          // A private conditional acquire: held on the returns of the result that says so.
+          if (
+            l.must &&
+            ctx.analysis.callersKnown &&
+            conditionallyAcquired(e.node, key, summary.acquiresWhen) &&
+            ctx.analysis.unreleased?.locks.includes(key) !== true
+          )
+            continue;
           // Returning the locked object hands the lock to the caller (lockTaskSighand), also when
           // it is held exactly where that object is non-null (NULL returned unlocked).
           const ret = ts.isReturnStatement(e.node) ? e.node.expression : undefined;
@@ -159,3 +168,13 @@ export default defineRule({
     }
   },
 });
+
+function conditionallyAcquired(exit: ts.Node, key: string, when: FunctionSummary['acquiresWhen']): boolean {
+  const e = ts.isReturnStatement(exit) ? exit.expression : undefined;
+  if (when === undefined || e === undefined) return false;
+  const k = e.kind;
+  return (
+    (k === ts.SyntaxKind.TrueKeyword && when.whenTrue.includes(key)) ||
+    (k === ts.SyntaxKind.FalseKeyword && when.whenFalse.includes(key))
+  );
+}

@@ -1,7 +1,8 @@
 /**
  * @fileoverview Whether a private helper's inferred acquire is one: a helper that returns
- * holding a lock it did not declare (`@acquires`) is taken for an acquire helper only because
- * its callers are all in the project. When none of them ever releases what it leaves held, the
+ * holding a lock it did not declare (`@acquires`), on every path or on the returns of one result
+ * (a conditional acquire), is taken for an acquire helper only because its callers are all in
+ * the project. When none of them ever releases what it leaves held, the
  * helper is no acquire helper but a leak, and the leak is the helper's: its rules report it at
  * its own returns, where the release went missing, not only at its callers'.
  */
@@ -22,7 +23,9 @@ export function unreleasedAcquires(
   // What the callers applied: the summary of the helper entered as its annotations say.
   const summary = (view.baseAnalysisOf(fn) ?? analysis).summary;
   const declared = analysis.annotations.acquires;
-  const locks = summary.acquires.filter((k) => !declared.includes(k));
+  const when = summary.acquiresWhen;
+  const inferred = [...summary.acquires, ...(when?.whenTrue ?? []), ...(when?.whenFalse ?? [])];
+  const locks = [...new Set(inferred)].filter((k) => !declared.includes(k));
   const read = summary.readDelta > 0 && !declared.includes(RCU_LOCK_NAME);
   if (locks.length === 0 && !read) return undefined;
   const calls = directCallSites(fn, view.checker);

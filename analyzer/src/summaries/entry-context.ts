@@ -216,6 +216,15 @@ function locksInCallee(
       else if (isModuleLevel(l.obj)) renamed(key, l.obj);
       continue;
     }
+    // One lock of a module-level array picked by an argument (`nfConntrackLocks[hash].lock`):
+    // the helper names it by its parameter.
+    const m = /^([A-Za-z_$][\w$]*)\[([^\]]+)\](\..*)?$/.exec(key);
+    if (m !== null) {
+      const i = call.arguments.findIndex((a) => normalizeLockText(skipParens(a).getText()) === m[2]);
+      const p = i >= 0 ? fn.parameters[i] : undefined;
+      if (p !== undefined && ts.isIdentifier(p.name)) renamed(`${m[1]}[${p.name.text}]${m[3] ?? ''}`, undefined);
+      continue;
+    }
     // A lock named by a plain variable (`spinLock(tableLock)`): kept when it is module-level.
     const site = l.site;
     const arg = ts.isCallExpression(site) ? site.arguments[0] : undefined;
