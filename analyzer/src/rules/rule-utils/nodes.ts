@@ -28,7 +28,7 @@ export function exitAnchor(node: ts.Node): ts.Node {
 export function lastFinallyBefore(exit: ts.Node): ts.Block | undefined {
   let found: ts.Block | undefined;
   let child: ts.Node = exit;
-  for (let p = exit.parent; p !== undefined && !ts.isSourceFile(p); child = p, p = p.parent) {
+  for (let p = exit.parent; !ts.isSourceFile(p); child = p, p = p.parent) {
     if (ts.isFunctionLike(p) || ts.isClassStaticBlockDeclaration(p)) break;
     if (ts.isTryStatement(p) && p.finallyBlock !== undefined && child !== p.finallyBlock) found = p.finallyBlock;
   }
