@@ -15,7 +15,8 @@
 
 import { ts } from 'ts-morph';
 import { isNullish, rootIdentifier, skipParens, type FunctionLike } from '../ast.js';
-import type { FunctionSummary } from '../summaries/summary.js';
+import { normalizeLockText } from '../summaries/annotations.js';
+import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import { isCorrelatable } from './assignments.js';
 import type { FactEvent } from './events.js';
 import {
@@ -127,7 +128,8 @@ export class BranchRefiner {
         return this.refineCall(s, call, wantsTrue === truthy, snap);
       }
     }
-    const out = isEq || isNe ? this.identityChecked(s, c, equal, snap) : s;
+    let out = isEq || isNe ? this.identityChecked(s, c, equal, snap) : s;
+    if (equal && (isEq || isNe)) out = sameIndexLocks(out, c.left, c.right);
     return this.scoreChecked(out, c, truthy, snap);
   }
 
@@ -235,6 +237,13 @@ export class BranchRefiner {
     const summary = this.host.summaryOfCall(call);
     if (summary === undefined) return s;
     let out = s;
+    const taken = success ? summary.acquiresWhen?.whenTrue : summary.acquiresWhen?.whenFalse;
+    for (const l of taken ?? []) {
+      // A conditional acquire (nf_conntrack_double_lock): its locks on the edge of its result.
+      const text = (e: ts.Expression): string => normalizeLockText(skipParens(e).getText());
+      const key = substituteLock(l, summary, call, text);
+      if (key !== undefined) out = this.host.acquire(out, { key, sym: undefined, field: undefined }, call, true);
+    }
     if (summary.pinsParam !== undefined) {
       const sym = this.argSymbol(call, summary.pinsParam);
       if (sym !== undefined) out = this.pinned(out, sym, call, success);
@@ -433,7 +442,10 @@ export class BranchRefiner {
       const summary = this.host.summaryOfCall(x);
       return (
         summary !== undefined &&
-        (summary.validatesParams.length > 0 || summary.revalidatesParams.length > 0 || summary.pinsParam !== undefined)
+        (summary.validatesParams.length > 0 ||
+          summary.revalidatesParams.length > 0 ||
+          summary.pinsParam !== undefined ||
+          summary.acquiresWhen !== undefined)
       );
     }
     if (!ts.isBinaryExpression(x)) return false;
@@ -495,4 +507,26 @@ function atLeastBranch(op: ts.SyntaxKind, scoreOnLeft: boolean): boolean | undef
     default:
       return undefined;
   }
+}
+
+/**
+ * `a === b` between two index variables: on this branch `locks[a]` and `locks[b]` are one lock,
+ * so one held under either name is held under both (nf_conntrack_double_lock takes the second
+ * bucket lock only `if (h1 != h2)`: where they are equal, the first one is it).
+ */
+function sameIndexLocks(s: FactState, left: ts.Expression, right: ts.Expression): FactState {
+  const a = skipParens(left);
+  const b = skipParens(right);
+  if (!ts.isIdentifier(a) || !ts.isIdentifier(b)) return s;
+  let out = s;
+  for (const [from, to] of [
+    [a.text, b.text],
+    [b.text, a.text],
+  ] as const) {
+    for (const [key, l] of s.locks) {
+      const other = key.split(`[${from}]`).join(`[${to}]`);
+      if (other !== key && !out.locks.has(other)) out = withLock(out, { ...l, key: other });
+    }
+  }
+  return out;
 }

@@ -21,10 +21,11 @@ import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
 import { LOCK_AND_REFCOUNT_PRIMITIVES, type Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
-import { isLoopHeadTarget, isWriteTarget, patternTargets, writtenSymbol } from './assignments.js';
+import { isCorrelatable, isLoopHeadTarget, isWriteTarget, patternTargets, writtenSymbol } from './assignments.js';
 import { BranchRefiner, type LockRef } from './branch-refinement.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
 import { isStableResult } from './helper-results.js';
+import { reachedThrough } from './lock-paths.js';
 import { argumentAccesses, fieldAccess } from './member-access.js';
 import {
   type FactState,
@@ -216,7 +217,15 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   private acquire(s: FactState, lock: LockRef, site: ts.Node, trylock: boolean): FactState {
     this.emit({ kind: 'spinLock', node: site, key: lock.key, sym: lock.sym, trylock, state: s });
     const last = [...s.assume].pop();
-    const when = last === undefined ? undefined : { sym: last[0], value: last[1] };
+    // A lock reached through an object (`anonVma.root.rwsem`) is taken where that object is
+    // non-null: if it is null on another path, the lock is held exactly when it is not.
+    const via = last === undefined ? reachedThrough(site, (n) => this.symbolOf(n)) : undefined;
+    const when =
+      last !== undefined
+        ? { sym: last[0], value: last[1] }
+        : via !== undefined && isCorrelatable(via.sym, this.fn, this.ctx.checker)
+          ? { sym: via.sym, value: true }
+          : undefined;
     let out = withLock(s, { key: lock.key, obj: lock.sym, field: lock.field, site, must: true, when });
     if (lock.sym !== undefined) {
       const o = out.objs.get(lock.sym);
@@ -376,6 +385,12 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     for (const l of summary.releases) {
       const key = substituteLock(l, summary, c, text);
       if (key === undefined) continue;
+      this.emit({ kind: 'spinUnlock', node: c, key, sym: out.locks.get(key)?.obj, state: out });
+      out = withoutLock(out, key);
+    }
+    for (const l of summary.releasesCallers) {
+      const key = substituteLock(l, summary, c, text);
+      if (key === undefined || !out.locks.has(key)) continue;
       this.emit({ kind: 'spinUnlock', node: c, key, sym: out.locks.get(key)?.obj, state: out });
       out = withoutLock(out, key);
     }

@@ -14,6 +14,7 @@ import { hasOwnGraph, isFunctionLike, walkTree, type FunctionLike } from '../ast
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
+import { unreleasedAcquires } from '../summaries/acquire-use.js';
 import { type CallerView, entryContextOf } from '../summaries/entry-context.js';
 import { GuardedByModel } from '../summaries/guarded-by.js';
 import { analyzeFunction, type FunctionAnalysis } from '../summaries/function-analysis.js';
@@ -89,8 +90,11 @@ export class ProgramAnalysis implements TransferContext, CallerView {
     this.refining.add(fn);
     try {
       const entry = entryContextOf(fn, this);
-      const a = entry === undefined ? this.baseAnalysisOf(fn) : analyzeFunction(fn, this.indexIn(fn), this, entry);
-      if (a !== undefined) this.refined.set(fn, a);
+      let a = entry === undefined ? this.baseAnalysisOf(fn) : analyzeFunction(fn, this.indexIn(fn), this, entry);
+      if (a === undefined) return a;
+      const unreleased = a.callersKnown ? unreleasedAcquires(fn, a, this) : undefined;
+      if (unreleased !== undefined) a = { ...a, unreleased };
+      this.refined.set(fn, a);
       return a;
     } finally {
       this.refining.delete(fn);

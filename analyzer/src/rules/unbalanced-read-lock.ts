@@ -12,7 +12,7 @@ import { correlatedDepth, type FactState } from '../dataflow/facts.js';
 import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { lineOf } from '../ast.js';
 import { RCU_LOCK_NAME } from '../summaries/annotations.js';
-import { exitAnchor, keywordOf } from './rule-utils/nodes.js';
+import { exitAnchor, keywordOf, leakAnchor } from './rule-utils/nodes.js';
 
 function exact(s: FactState): boolean {
   return !s.readTainted && s.readMin === s.readMax;
@@ -55,6 +55,10 @@ export default defineRule({
         'This return holds {{whenTrue}} read-side section(s) when `{{cond}}` is true and {{whenFalse}} otherwise; the section opened under that condition is never closed on one side.',
       heldAtThrow:
         'The throw at line {{line}} leaves the function holding {{count}} read-side section(s) more than it was called with.',
+      returnsHoldingAfterFinally:
+        'The `finally` block ends here leaving {{count}} read-side section(s) open when the function returns (the return at line {{line}}).',
+      returnsHoldingNeverReleased:
+        'This return leaves {{count}} read-side section(s) open, and no caller of `{{name}}` closes it: the section leaks. Call rcuReadUnlock() before returning (a helper that returns holding the read lock is one whose callers release it).',
       returnsHoldingUndeclared:
         'This return leaves {{count}} read-side section(s) open, but `{{name}}` does not declare `@acquires rcu` and may be called from outside the project: a function that returns holding the read lock must say so (as `__acquires(RCU)` does for sparse). Call rcuReadUnlock() before returning, or declare the contract.',
     },
@@ -137,36 +141,54 @@ export default defineRule({
     // Returns disagreeing: report those that differ from the depth the function was entered with.
     const depths = new Set(returns.map((r) => r.depth));
     // Returns agreeing on holding more: an acquire helper, inferred only where every caller is
-    // in the project (a private helper); anything else must declare it, as sparse requires.
+    // in the project (a private helper) and one of them closes the section; anything else must
+    // declare it, as sparse requires.
     const only = depths.size === 1 ? [...depths][0]! : undefined;
     const declared = ctx.analysis.annotations.acquires.includes(RCU_LOCK_NAME);
-    if (only !== undefined && only > entry && !declared && !ctx.analysis.callersKnown) {
-      const opened = ctx.events.find((e) => e.kind === 'readLock');
-      for (const r of returns) {
-        ctx.report({
-          node: exitAnchor(r.node),
-          messageId: 'returnsHoldingUndeclared',
-          data: { count: r.depth - entry, name: ctx.analysis.summary.name },
-          related: opened === undefined ? [] : [{ node: opened.node, message: 'read-side section opened here' }],
-          fixes:
-            r.depth === entry + 1
-              ? insertBeforeStatement(r.node, 'rcuReadUnlock();', 'Call rcuReadUnlock() before this return')
-              : [],
-        });
-      }
+    const opened = ctx.events.find((e) => e.kind === 'readLock');
+    const reported = new Set<number>();
+    // Every return through one `finally` is reported once, at its end, where the unlock was due.
+    const report = (
+      r: { node: ts.Node; depth: number },
+      messageId: 'returnsHoldingUndeclared' | 'returnsHoldingNeverReleased' | 'returnsUnbalanced',
+      data: Record<string, string | number>,
+    ): void => {
+      const anchor = leakAnchor(r.node);
+      if (reported.has(anchor.pos)) return;
+      reported.add(anchor.pos);
+      const viaFinally = anchor !== exitAnchor(r.node);
+      ctx.report({
+        node: anchor,
+        messageId: viaFinally ? 'returnsHoldingAfterFinally' : messageId,
+        data: { count: r.depth - entry, line: lineOf(r.node), ...data },
+        related: [
+          ...(viaFinally ? [{ node: r.node, message: 'the function returns here' }] : []),
+          ...(opened === undefined || messageId === 'returnsUnbalanced'
+            ? []
+            : [{ node: opened.node, message: 'read-side section opened here' }]),
+        ],
+        fixes:
+          r.depth === entry + 1 && !viaFinally
+            ? insertBeforeStatement(r.node, 'rcuReadUnlock();', 'Call rcuReadUnlock() before this return')
+            : [],
+      });
+    };
+    if (only !== undefined && only > entry && !declared) {
+      const messageId = !ctx.analysis.callersKnown
+        ? 'returnsHoldingUndeclared'
+        : ctx.analysis.unreleased?.read === true
+          ? 'returnsHoldingNeverReleased'
+          : undefined;
+      if (messageId !== undefined) for (const r of returns) report(r, messageId, { name: ctx.analysis.summary.name });
     }
     if (depths.size > 1) {
       for (const r of returns) {
         if (r.depth === entry) continue;
         const other = returns.find((o) => o.depth !== r.depth)!;
-        ctx.report({
-          node: exitAnchor(r.node),
-          messageId: 'returnsUnbalanced',
-          data: { here: r.depth, other: other.depth, otherLine: lineOf(exitAnchor(other.node)) },
-          fixes:
-            r.depth === entry + 1
-              ? insertBeforeStatement(r.node, 'rcuReadUnlock();', 'Call rcuReadUnlock() before this return')
-              : [],
+        report(r, 'returnsUnbalanced', {
+          here: r.depth,
+          other: other.depth,
+          otherLine: lineOf(exitAnchor(other.node)),
         });
       }
     }

@@ -10,8 +10,10 @@
 
 import { ts } from 'ts-morph';
 import { defineRule, insertBeforeStatement } from './define-rule.js';
-import { callText, exitAnchor } from './rule-utils/nodes.js';
-import { lockHeldFor } from '../dataflow/facts.js';
+import { callText, exitAnchor, leakAnchor } from './rule-utils/nodes.js';
+import { type LockFact, lockHeldFor } from '../dataflow/facts.js';
+import { heldPathFrom } from '../dataflow/lock-paths.js';
+import type { FunctionSummary } from '../summaries/summary.js';
 
 export default defineRule({
   id: 'rcu/unbalanced-spinlock',
@@ -25,6 +27,12 @@ export default defineRule({
       heldAtThrow:
         '`{{lock}}` (taken at line {{siteLine}}) is still held when the exception at line {{line}} leaves the function.',
       callRequiresLock: '`{{callee}}()` must be called holding `{{lock}}`, which is not held here{{paths}}.',
+      heldAfterFinally:
+        '`{{lock}}` (taken at line {{siteLine}}) is still held at the end of this `finally` block, where the function returns (the return at line {{line}}){{paths}}.',
+      acquiredNeverReleased:
+        '`{{lock}}` (taken at line {{siteLine}}) is still held when `{{name}}` returns here, and none of its callers releases it: the lock leaks. Release it before returning (a helper that returns holding a lock is one whose callers release it).',
+      releasesStillHeld:
+        '`{{lock}}` is still held when the function returns here{{paths}}, but `{{name}}` declares `@releases {{lock}}`: its callers count it released.',
       acquiresUndeclared:
         '`{{lock}}` (taken at line {{siteLine}}) is still held when `{{name}}` returns here, and it does not declare `@acquires {{lock}}`: a function that may be called from outside the project must say that it returns holding a lock (as `__acquires` does for sparse). Release it before returning, or declare the contract.',
     },
@@ -34,7 +42,38 @@ export default defineRule({
   check(ctx) {
     const summary = ctx.analysis.summary;
     const declared = new Set(ctx.analysis.annotations.acquires);
+    const releasesDeclared = new Set(ctx.analysis.annotations.releases);
     const reportedExit = new Set<string>();
+    // Once per lock and place: a finally body copied onto several paths meets it more than once,
+    // and every return through one `finally` is reported at its end, where the release was due.
+    const report = (
+      exit: ts.Node,
+      key: string,
+      l: LockFact,
+      messageId: 'acquiresUndeclared' | 'acquiredNeverReleased' | 'heldAtExit' | 'releasesStillHeld',
+      data: Record<string, string | number>,
+    ): void => {
+      const anchor = leakAnchor(exit);
+      const id = `${key}@${anchor.pos}`;
+      if (reportedExit.has(id)) return;
+      reportedExit.add(id);
+      const viaFinally = anchor !== exitAnchor(exit);
+      ctx.report({
+        node: anchor,
+        messageId: viaFinally && messageId !== 'releasesStillHeld' ? 'heldAfterFinally' : messageId,
+        data: { lock: key, line: ctx.line(exit), paths: '', ...data },
+        related: [
+          ...(viaFinally ? [{ node: exit, message: 'the function returns here' }] : []),
+          ...(l.site === ctx.analysis.cfg.fn
+            ? []
+            : [{ node: l.site, message: `${callText(l.site)}: lock taken here` }]),
+        ],
+        fixes:
+          l.must && !viaFinally && messageId !== 'releasesStillHeld'
+            ? insertBeforeStatement(exit, `spinUnlock(${key});`, `Call spinUnlock(${key}) before this return`)
+            : [],
+      });
+    };
     for (const e of ctx.events) {
       if (e.kind === 'spinLock') {
         const held = e.state.locks.get(e.key);
@@ -74,7 +113,15 @@ export default defineRule({
         }
       } else if (e.kind === 'exit') {
         for (const [key, l] of e.state.locks) {
-          if (ctx.analysis.initial.locks.has(key)) continue;
+          if (ctx.analysis.initial.locks.has(key)) {
+            // Held at entry: kept (`@mustHold`, a caller's lock), unless it was declared released.
+            if (e.how === 'return' && releasesDeclared.has(key))
+              report(e.node, key, l, 'releasesStillHeld', {
+                name: summary.name,
+                paths: l.must ? '' : ' on some paths',
+              });
+            continue;
+          }
           if (e.how === 'throw') {
             ctx.report({
               node: exitAnchor(e.node),
@@ -84,41 +131,50 @@ export default defineRule({
             });
             continue;
           }
-          // Once per lock and exit: a finally body copied onto several paths meets it more than once.
-          const reportAtExit = (
-            messageId: 'acquiresUndeclared' | 'heldAtExit',
-            data: Record<string, string | number>,
-          ): void => {
-            const anchor = exitAnchor(e.node);
-            const id = `${key}@${anchor.pos}`;
-            if (reportedExit.has(id)) return;
-            reportedExit.add(id);
-            ctx.report({
-              node: anchor,
-              messageId,
-              data,
-              related: [{ node: l.site, message: `${callText(l.site)}: lock taken here` }],
-              fixes: l.must
-                ? insertBeforeStatement(e.node, `spinUnlock(${key});`, `Call spinUnlock(${key}) before this return`)
-                : [],
-            });
-          };
-          if (l.must) {
-            // Inferred for a private helper (its callers apply the summary); declared otherwise.
-            if (summary.acquires.includes(key) && !ctx.analysis.callersKnown && !declared.has(key)) {
-              reportAtExit('acquiresUndeclared', { lock: key, siteLine: ctx.line(l.site), name: summary.name });
+          const siteLine = ctx.line(l.site);
+          if (l.must && summary.acquires.includes(key) && !declared.has(key)) {
+            // Inferred for a private helper (its callers apply the summary), unless no caller
+            // ever releases it; declared otherwise.
+            if (!ctx.analysis.callersKnown) {
+              report(e.node, key, l, 'acquiresUndeclared', { siteLine, name: summary.name });
               continue;
             }
-            if (summary.acquires.includes(key)) continue;
+            if (ctx.analysis.unreleased?.locks.includes(key) === true)
+              report(e.node, key, l, 'acquiredNeverReleased', { siteLine, name: summary.name });
+            continue;
           }
+          if (l.must && summary.acquires.includes(key)) continue;
+          // A private conditional acquire: held on the returns of the result that says so.
+          if (
+            l.must &&
+            ctx.analysis.callersKnown &&
+            conditionallyAcquired(e.node, key, summary.acquiresWhen) &&
+            ctx.analysis.unreleased?.locks.includes(key) !== true
+          )
+            continue;
           // Returning the locked object hands the lock to the caller (lockTaskSighand), also when
           // it is held exactly where that object is non-null (NULL returned unlocked).
           const ret = ts.isReturnStatement(e.node) ? e.node.expression : undefined;
           const retSym = ret !== undefined && ts.isIdentifier(ret) ? ctx.checker.getSymbolAtLocation(ret) : undefined;
-          if (retSym !== undefined && lockHeldFor(l, retSym) && summary.returnsLockedField === l.field) continue;
-          reportAtExit('heldAtExit', { lock: key, siteLine: ctx.line(l.site), paths: l.must ? '' : ' on some paths' });
+          if (retSym !== undefined && summary.returnsLockedField !== undefined) {
+            if (lockHeldFor(l, retSym) && summary.returnsLockedField === l.field) continue;
+            // A lock reached through it (`anonVma.root.rwsem`), held wherever it is non-null.
+            const symbolOf = (n: ts.Node): ts.Symbol | undefined => ctx.checker.getSymbolAtLocation(n);
+            if (heldPathFrom(l, retSym, symbolOf) === summary.returnsLockedField) continue;
+          }
+          report(e.node, key, l, 'heldAtExit', { siteLine, paths: l.must ? '' : ' on some paths' });
         }
       }
     }
   },
 });
+
+function conditionallyAcquired(exit: ts.Node, key: string, when: FunctionSummary['acquiresWhen']): boolean {
+  const e = ts.isReturnStatement(exit) ? exit.expression : undefined;
+  if (when === undefined || e === undefined) return false;
+  const k = e.kind;
+  return (
+    (k === ts.SyntaxKind.TrueKeyword && when.whenTrue.includes(key)) ||
+    (k === ts.SyntaxKind.FalseKeyword && when.whenFalse.includes(key))
+  );
+}

@@ -50,7 +50,7 @@ export function entryContextOf(fn: FunctionLike, view: CallerView): EntryContext
 }
 
 /** The function-like whose body contains `n` (its own graph holds `n`'s events). */
-function enclosingFunction(n: ts.Node): FunctionLike {
+export function enclosingFunction(n: ts.Node): FunctionLike {
   let p = n.parent;
   while (!ts.isSourceFile(p)) {
     if (ts.isFunctionLike(p) && (p as ts.FunctionLikeDeclaration).body !== undefined)
@@ -214,6 +214,15 @@ function locksInCallee(
       if (p !== undefined && ts.isIdentifier(p.name))
         renamed(p.name.text + key.slice(dot), checker.getSymbolAtLocation(p.name));
       else if (isModuleLevel(l.obj)) renamed(key, l.obj);
+      continue;
+    }
+    // One lock of a module-level array picked by an argument (`nfConntrackLocks[hash].lock`):
+    // the helper names it by its parameter.
+    const m = /^([A-Za-z_$][\w$]*)\[([^\]]+)\](\..*)?$/.exec(key);
+    if (m !== null) {
+      const i = call.arguments.findIndex((a) => normalizeLockText(skipParens(a).getText()) === m[2]);
+      const p = i >= 0 ? fn.parameters[i] : undefined;
+      if (p !== undefined && ts.isIdentifier(p.name)) renamed(`${m[1]}[${p.name.text}]${m[3] ?? ''}`, undefined);
       continue;
     }
     // A lock named by a plain variable (`spinLock(tableLock)`): kept when it is module-level.

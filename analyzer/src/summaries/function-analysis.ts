@@ -46,6 +46,16 @@ export interface FunctionAnalysis {
   readonly entry: EntryContext | undefined;
   /** The solver hit its iteration cap; findings may be incomplete. */
   readonly capped: boolean;
+  /** A private helper's inferred acquires that no caller releases (summaries/acquire-use.ts). */
+  readonly unreleased?: UnreleasedAcquires;
+}
+
+/** What a private helper returns holding that no caller ever releases: a leak, not an acquire. */
+export interface UnreleasedAcquires {
+  /** Inferred spinlock acquires (in the helper's terms) that no caller releases or hands on. */
+  readonly locks: readonly string[];
+  /** An inferred read-side section left open that no caller closes by its returns. */
+  readonly read: boolean;
 }
 
 /**

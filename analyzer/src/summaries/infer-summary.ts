@@ -19,9 +19,10 @@ import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import type { FactEvent } from '../dataflow/events.js';
 import { type FactState, isStable, lockHeldFor } from '../dataflow/facts.js';
 import { isStableResult } from '../dataflow/helper-results.js';
+import { heldPathFrom } from '../dataflow/lock-paths.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
-import type { FunctionSummary, InvokedParam } from './summary.js';
+import { type FunctionSummary, type InvokedParam, indexedByParam } from './summary.js';
 
 /**
  * What a call to `fn` does for its caller, read off the events of its analysis: the read-lock
@@ -58,7 +59,7 @@ export function inferSummary(
   const nameable = (key: string): boolean => {
     const dot = key.indexOf('.');
     const head = dot < 0 ? key : key.slice(0, dot);
-    return head === 'this' || params.includes(head) || dot < 0;
+    return head === 'this' || params.includes(head) || dot < 0 || indexedByParam(head, params) !== undefined;
   };
   const acquires = new Set(ann.acquires.filter((l) => l !== RCU_LOCK_NAME));
   const releases = new Set(ann.releases.filter((l) => l !== RCU_LOCK_NAME));
@@ -70,6 +71,12 @@ export function inferSummary(
     }
     for (const key of initial.locks.keys()) if (returns.every((r) => !r.state.locks.has(key))) releases.add(key);
   }
+  // A release helper: it unlocks, on some path, a lock it does not hold (its callers took it).
+  const releasesCallers = new Set<string>();
+  for (const e of events)
+    if (e.kind === 'spinUnlock' && !e.state.locks.has(e.key) && nameable(e.key) && !releases.has(e.key))
+      releasesCallers.add(e.key);
+  const acquiresWhen = conditionalAcquires(returns, initial, nameable, acquires);
 
   // What the returned reference is: locked by a field on every return (lockTaskSighand), or stable.
   let returnsLockedField: string | undefined;
@@ -93,13 +100,18 @@ export function inferSummary(
       continue;
     }
     // Locked on every path where it is returned non-null (`break` out on NULL and on success).
-    const lock = [...r.state.locks.values()].find((l) => lockHeldFor(l, sym) && l.field !== undefined);
+    // Its own lock (`sighand.siglock`), or one reached through it (`anonVma.root.rwsem`).
+    const symbolOf = (n: ts.Node): ts.Symbol | undefined => ctx.checker.getSymbolAtLocation(n);
+    const locks = [...r.state.locks.values()];
+    const field =
+      locks.find((l) => lockHeldFor(l, sym) && l.field !== undefined)?.field ??
+      locks.map((l) => heldPathFrom(l, sym, symbolOf)).find((p) => p !== undefined);
     const o = r.state.objs.get(sym);
     if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
     if (o?.origin !== 'fresh') returnsFresh = false;
-    if (lock === undefined || (returnsLockedField !== undefined && returnsLockedField !== lock.field))
+    if (field === undefined || (returnsLockedField !== undefined && returnsLockedField !== field))
       returnsLockedField = '\0';
-    else if (returnsLockedField !== '\0') returnsLockedField = lock.field;
+    else if (returnsLockedField !== '\0') returnsLockedField = field;
   }
   if (!sawValue || returnsLockedField === '\0') returnsLockedField = undefined;
   if (!sawValue) returnsStable = returnsFresh = false;
@@ -134,7 +146,9 @@ export function inferSummary(
     pinnedParams: pinnedParams(paramSyms, events, ctx.checker),
     invokesParams: invokedParams(paramSyms, initial, events, nameable, ctx.checker),
     acquires: [...acquires],
+    acquiresWhen,
     releases: [...releases],
+    releasesCallers: [...releasesCallers],
     mustHold: ann.mustHold,
     returnsLockedField,
     returnsStable,
@@ -334,4 +348,37 @@ function comparedParams(fn: ts.FunctionLikeDeclaration, checker: ts.TypeChecker,
 function paramNames(fn: FunctionLike): string[] {
   if (isTopLevelCode(fn)) return [];
   return fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+}
+
+/**
+ * A conditional acquire: every return gives `true` or `false`, and the nameable spinlocks held on
+ * every return of one result differ from those of the other (beyond what every return holds).
+ */
+function conditionalAcquires(
+  returns: ReadonlyArray<{ node: ts.Node; state: FactState }>,
+  initial: FactState,
+  nameable: (key: string) => boolean,
+  always: ReadonlySet<string>,
+): FunctionSummary['acquiresWhen'] {
+  const held: { true: Set<string> | undefined; false: Set<string> | undefined } = { true: undefined, false: undefined };
+  for (const r of returns) {
+    const e = ts.isReturnStatement(r.node) ? r.node.expression : undefined;
+    const x = e === undefined ? undefined : skipParens(e);
+    if (x === undefined) return undefined;
+    const value =
+      x.kind === ts.SyntaxKind.TrueKeyword ? 'true' : x.kind === ts.SyntaxKind.FalseKeyword ? 'false' : undefined;
+    if (value === undefined) return undefined;
+    const here = new Set(
+      [...r.state.locks]
+        .filter(([key, l]) => l.must && !initial.locks.has(key) && !always.has(key) && nameable(key))
+        .map(([key]) => key),
+    );
+    const before = held[value];
+    held[value] = before === undefined ? here : new Set([...before].filter((k) => here.has(k)));
+  }
+  if (held.true === undefined || held.false === undefined) return undefined;
+  const whenTrue = [...held.true];
+  const whenFalse = [...held.false];
+  if (whenTrue.length === 0 && whenFalse.length === 0) return undefined;
+  return { whenTrue, whenFalse };
 }

@@ -33,11 +33,29 @@ export interface FunctionSummary {
   readonly invokesParams: readonly InvokedParam[];
   /** Spinlocks held on return that were not held on entry, in the callee's terms. */
   readonly acquires: readonly string[];
+  /**
+   * A conditional acquire (the kernel's `__cond_acquires`): spinlocks held on every return of
+   * `true` and on every return of `false`, beyond `acquires` (nf_conntrack_double_lock returns
+   * false holding both bucket locks, true holding none). Applied on the branches of a caller
+   * that tests the result; undefined when the function returns anything but `true`/`false`
+   * or both results hold the same.
+   */
+  readonly acquiresWhen: { readonly whenTrue: readonly string[]; readonly whenFalse: readonly string[] } | undefined;
   /** Spinlocks held on entry and released before return. */
   readonly releases: readonly string[];
+  /**
+   * Spinlocks a release helper unlocks without holding them itself (nf_conntrack_double_unlock
+   * releases what its caller took): released at a call that holds them. Where the caller is not
+   * known to hold one, the call changes nothing (the helper's own unlock is what is reported).
+   */
+  readonly releasesCallers: readonly string[];
   /** Spinlocks the caller must hold. */
   readonly mustHold: readonly string[];
-  /** The returned object's lock field held on every return path (`siglock` for lockTaskSighand). */
+  /**
+   * The lock the returned object is handed over with, as a path from it, held on every return
+   * where it is non-null: its own field (`siglock` for lockTaskSighand) or one reached through
+   * it (`root.rwsem` for folio_lock_anon_vma_read).
+   */
   readonly returnsLockedField: string | undefined;
   /** The returned type-stable object is stabilized (locked or referenced and revalidated, or fresh). */
   readonly returnsStable: boolean;
@@ -90,7 +108,9 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   pinnedParams: [],
   invokesParams: [],
   acquires: [],
+  acquiresWhen: undefined,
   releases: [],
+  releasesCallers: [],
   mustHold: [],
   returnsLockedField: undefined,
   returnsStable: false,
@@ -129,6 +149,28 @@ export function substituteLock(
     const arg = call.arguments[i];
     return arg === undefined ? undefined : textOf(arg) + rest;
   }
+  // One lock of a module-level array, picked by a parameter (`nfConntrackLocks[h1].lock`): the
+  // caller names it by the argument it passed.
+  const indexed = indexedByParam(head, summary.params);
+  if (indexed !== undefined) {
+    const arg = call.arguments[indexed.param];
+    return arg === undefined ? undefined : `${indexed.array}[${textOf(arg)}]${rest}`;
+  }
   // A module-level lock is spelled the same on both sides.
   return lock;
+}
+
+/**
+ * `locks[p]` where `p` is a parameter: the array's name and the parameter's index. (A parameter
+ * reduced in place first, `h1 %= CONNTRACK_LOCKS`, still names the lock by what it was passed:
+ * helpers that pick their locks alike from the same arguments name the same locks.)
+ */
+export function indexedByParam(
+  head: string,
+  params: readonly string[],
+): { readonly array: string; readonly param: number } | undefined {
+  const m = /^([A-Za-z_$][\w$]*)\[([A-Za-z_$][\w$]*)\]$/.exec(head);
+  if (m === null) return undefined;
+  const param = params.indexOf(m[2]!);
+  return param < 0 || params.includes(m[1]!) ? undefined : { array: m[1]!, param };
 }

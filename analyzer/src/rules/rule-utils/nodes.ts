@@ -20,6 +20,31 @@ export function exitAnchor(node: ts.Node): ts.Node {
   return node;
 }
 
+/**
+ * The `finally` block a return runs last before leaving the function (the outermost one around
+ * it, from its `try` or `catch`), or undefined. A lock that a return leaves held has last been
+ * missed there: that block is where a release was due for every path through it.
+ */
+export function lastFinallyBefore(exit: ts.Node): ts.Block | undefined {
+  let found: ts.Block | undefined;
+  let child: ts.Node = exit;
+  for (let p = exit.parent; !ts.isSourceFile(p); child = p, p = p.parent) {
+    if (ts.isFunctionLike(p) || ts.isClassStaticBlockDeclaration(p)) break;
+    if (ts.isTryStatement(p) && p.finallyBlock !== undefined && child !== p.finallyBlock) found = p.finallyBlock;
+  }
+  return found;
+}
+
+/**
+ * Where a finding about a return that leaves a lock held points: the closing brace of the last
+ * `finally` it runs (see lastFinallyBefore), else the return itself (exitAnchor).
+ */
+export function leakAnchor(exit: ts.Node): ts.Node {
+  if (!ts.isReturnStatement(exit)) return exitAnchor(exit);
+  const fin = lastFinallyBefore(exit);
+  return fin === undefined ? exit : (fin.getLastToken() ?? fin);
+}
+
 /** The keyword that opens a statement (`if`, `for`, `while`, `switch`, `try`), or the node itself. */
 export function keywordOf(node: ts.Node): ts.Node {
   if (
