@@ -59,6 +59,7 @@ export function analyzeProgram(
           checker: pa.checker,
           primitives: pa.primitives,
           summaryOfCall: (c) => pa.summaryOfCall(c),
+          callersOf: () => pa.callersOf(fn),
           report: (d) => {
             const diag = makeDiagnostic(rule, severity, sf, d);
             const key = `${diag.ruleId}|${diag.messageId}|${diag.span.file}|${diag.span.start}|${diag.span.end}`;

@@ -50,7 +50,7 @@ export function entryContextOf(fn: FunctionLike, view: CallerView): EntryContext
 }
 
 /** The function-like whose body contains `n` (its own graph holds `n`'s events). */
-function enclosingFunction(n: ts.Node): FunctionLike {
+export function enclosingFunction(n: ts.Node): FunctionLike {
   let p = n.parent;
   while (!ts.isSourceFile(p)) {
     if (ts.isFunctionLike(p) && (p as ts.FunctionLikeDeclaration).body !== undefined)
