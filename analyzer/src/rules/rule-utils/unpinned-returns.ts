@@ -68,7 +68,7 @@ export function unpinnedReturns<M extends string>(ctx: RuleContext<M>): Unpinned
       used.add(e.node);
       consider(e.node, e.sym, e.state);
     }
-    if (e.kind !== 'exit' || e.how !== 'return' || !ts.isReturnStatement(e.node)) continue;
+    if (!candidateParams || e.kind !== 'exit' || e.how !== 'return' || !ts.isReturnStatement(e.node)) continue;
     const x = e.node.expression === undefined ? undefined : skipParens(e.node.expression);
     if (x === undefined || !ts.isIdentifier(x) || !ctx.primitives.isTypeStableExpr(x)) continue;
     const sym = ctx.checker.getSymbolAtLocation(x);
