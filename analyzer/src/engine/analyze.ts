@@ -60,6 +60,7 @@ export function analyzeProgram(
           primitives: pa.primitives,
           summaryOfCall: (c) => pa.summaryOfCall(c),
           guards: pa.guards,
+          callersOf: () => pa.callersOf(fn),
           report: (d) => {
             const diag = makeDiagnostic(rule, severity, sf, d);
             const key = `${diag.ruleId}|${diag.messageId}|${diag.span.file}|${diag.span.start}|${diag.span.end}`;

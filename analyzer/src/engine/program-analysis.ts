@@ -15,9 +15,10 @@ import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
 import { unreleasedAcquires } from '../summaries/acquire-use.js';
-import { type CallerView, entryContextOf } from '../summaries/entry-context.js';
+import { directCallSites } from '../summaries/call-sites.js';
+import { type CallerView, enclosingFunction, entryContextOf } from '../summaries/entry-context.js';
+import { analyzeFunction, type CallerSite, type FunctionAnalysis } from '../summaries/function-analysis.js';
 import { GuardedByModel } from '../summaries/guarded-by.js';
-import { analyzeFunction, type FunctionAnalysis } from '../summaries/function-analysis.js';
 
 export class ProgramAnalysis implements TransferContext, CallerView {
   readonly checker: ts.TypeChecker;
@@ -99,6 +100,23 @@ export class ProgramAnalysis implements TransferContext, CallerView {
     } finally {
       this.refining.delete(fn);
     }
+  }
+
+  /**
+   * A private helper's calls (call-sites.ts), each with its caller's analysis, or undefined when
+   * the function may be called from code the checker does not see. Recursive calls are left out.
+   */
+  callersOf(fn: FunctionLike): readonly CallerSite[] | undefined {
+    const calls = directCallSites(fn, this.checker);
+    if (calls === undefined) return undefined;
+    const out: CallerSite[] = [];
+    for (const call of calls) {
+      const caller = enclosingFunction(call);
+      if (caller === fn) continue;
+      const analysis = this.analysisOf(caller);
+      if (analysis !== undefined) out.push({ call, analysis });
+    }
+    return out;
   }
 
   /** The project function a call invokes (declarations with a body in a non-declaration file). */

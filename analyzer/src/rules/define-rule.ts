@@ -7,7 +7,7 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic, RelatedLocation, Severity, SourceSpan } from '../diagnostic.js';
 import type { FactEvent } from '../dataflow/events.js';
-import type { FunctionAnalysis } from '../summaries/function-analysis.js';
+import type { CallerSite, FunctionAnalysis } from '../summaries/function-analysis.js';
 import type { Primitives } from '../primitives/primitives.js';
 import type { GuardedByModel } from '../summaries/guarded-by.js';
 import type { FunctionSummary } from '../summaries/summary.js';
@@ -42,6 +42,11 @@ export interface RuleContext<M extends string> {
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
   /** Every use of a struct member in the program, for the guarded-by inference. */
   readonly guards: GuardedByModel;
+  /**
+   * Where this function is called, when it is a private helper whose every call the project
+   * holds (summaries/call-sites.ts), each call with its caller's analysis; undefined otherwise.
+   */
+  callersOf(): readonly CallerSite[] | undefined;
   report(d: ReportDescriptor<M>): void;
   /** 1-based line of a node, for messages. */
   line(node: ts.Node): number;

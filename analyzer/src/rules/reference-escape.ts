@@ -8,6 +8,7 @@
 import { isStable } from '../dataflow/facts.js';
 import { defineRule } from './define-rule.js';
 import { lineOf } from '../ast.js';
+import { unpinnedReturns } from './rule-utils/unpinned-returns.js';
 import { containerLockHeld } from './rule-utils/container-lock.js';
 import { callText } from './rule-utils/nodes.js';
 
@@ -21,6 +22,12 @@ export default defineRule({
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is {{how}} at line {{line}}, after the read-side section ended at line {{endLine}}; it was never locked or referenced, so it may already be another object.',
       storedBeyondSection:
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is {{how}} at line {{line}}, where it outlives the read-side section; take a reference first.',
+      returnedUnpinned:
+        "`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is returned at line {{line}} neither locked nor referenced, but `{{caller}}()` relies on this function's result being pinned: it keeps the result of the call at line {{callLine}} and {{how}} it at line {{useLine}}, where no read-side section protects it. Take its lock or a reference (and revalidate) before returning it.",
+      returnedMixed:
+        '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is returned at line {{line}} neither locked nor referenced, while the return at line {{pinnedLine}} hands it back pinned: a caller cannot tell which it got, so it either leaks the reference or uses an object that may already be another. Pin it here too, or return null.',
+      returnedFromOpenSection:
+        '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is returned at line {{line}} neither locked nor referenced, from a read-side section this function opened and does not declare to leave held (@acquires rcu): for its caller the section is over, so the object may already be another. Take its lock or a reference (and revalidate) first.',
       capturedByClosure:
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is captured at line {{line}} by a callback that runs after the read-side section may have ended.',
     },
@@ -35,6 +42,35 @@ export default defineRule({
       storeField: 'stored in a field',
       postMessage: 'posted to another thread',
     } as const;
+    for (const r of unpinnedReturns(ctx)) {
+      const from = r.loadSite !== undefined ? ctx.text(r.loadSite) : r.sym.name;
+      const loadLine = r.loadSite !== undefined ? lineOf(r.loadSite) : ctx.line(r.node);
+      const loaded = r.loadSite !== undefined ? [{ node: r.loadSite, message: 'loaded here' }] : [];
+      const base = { object: r.sym.name, from, loadLine, line: ctx.line(r.node) };
+      if (r.pinnedAt !== undefined) {
+        ctx.report({
+          node: r.node,
+          messageId: 'returnedMixed',
+          data: { ...base, pinnedLine: ctx.line(r.pinnedAt) },
+          related: [...loaded, { node: r.pinnedAt, message: 'returned pinned here' }],
+        });
+      } else if (r.leftOpen !== undefined) {
+        ctx.report({
+          node: r.node,
+          messageId: 'returnedFromOpenSection',
+          data: base,
+          related: [...loaded, { node: r.leftOpen, message: 'read-side section opened here' }],
+        });
+      } else if (r.reliance !== undefined) {
+        const { caller, call, use, how } = r.reliance;
+        ctx.report({
+          node: r.node,
+          messageId: 'returnedUnpinned',
+          data: { ...base, caller, callLine: ctx.line(call), how, useLine: ctx.line(use) },
+          related: [...loaded, { node: use, message: `${caller}() relies on the result being pinned here` }],
+        });
+      }
+    }
     for (const e of ctx.events) {
       if (e.kind !== 'deref' && e.kind !== 'use' && e.kind !== 'capture') continue;
       const sym = e.sym;

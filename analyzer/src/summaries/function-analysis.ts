@@ -30,6 +30,12 @@ import { checkerFlowOracle } from './flow-oracle.js';
 import { inferSummary } from './infer-summary.js';
 import type { FunctionSummary } from './summary.js';
 
+/** A call of a function inside the project, with the analysis of the function that makes it. */
+export interface CallerSite {
+  readonly call: ts.CallExpression;
+  readonly analysis: FunctionAnalysis;
+}
+
 export interface FunctionAnalysis {
   readonly cfg: ControlFlowGraph;
   readonly annotations: Annotations;

@@ -17,6 +17,9 @@
  * recheckBeforeIncrement ("re-check it after the increment") names exactly this bug. A moved
  * re-check whose success branch uses the object (`if (s === t.s) { …; return s; }`) makes that
  * use happen before the pin, which is what rcu/reference-escape reports: accepted for the move.
+ * So it is for a neutralized or deleted re-check: where the re-check is what makes a re-loaded
+ * pointer the pinned object (`if (file === reloaded) return reloaded;`), without it the function
+ * returns an object it never pinned.
  */
 
 import { ts } from 'ts-morph';
@@ -26,6 +29,7 @@ import { foldCondition, holdsValue, pinsOf, rechecksOf, releasesOf, type Pin, ty
 
 const REVALIDATION = 'rcu/missing-revalidation';
 const INC = 'rcu/inc-not-zero-unchecked';
+const ESCAPE = 'rcu/reference-escape';
 
 function rulesFor(pin: Pin): string[] {
   return pin.kind === 'ref' ? [REVALIDATION, INC] : [REVALIDATION];
@@ -46,7 +50,7 @@ function recheckStatement(r: Recheck): ts.IfStatement | undefined {
 
 export const neutralizeRecheck: MutationOperator = {
   id: 'neutralize-recheck',
-  rules: [REVALIDATION, INC],
+  rules: [REVALIDATION, INC, ESCAPE],
   summary:
     'Replace every identity comparison of one re-check after a pin by the constant it has when the identity holds.',
   generate(scope) {
@@ -62,7 +66,7 @@ export const neutralizeRecheck: MutationOperator = {
         edits,
         description: what,
         judged: judged(scope, r, r.condition.getStart(scope.sf)),
-        rules: rulesFor(r.pin),
+        rules: [...rulesFor(r.pin), ESCAPE],
       });
     }
     return out;
@@ -71,7 +75,7 @@ export const neutralizeRecheck: MutationOperator = {
 
 export const deleteRecheck: MutationOperator = {
   id: 'delete-recheck',
-  rules: [REVALIDATION, INC],
+  rules: [REVALIDATION, INC, ESCAPE],
   summary: 'Replace the `if` of a re-check by the branch taken when the identity holds.',
   generate(scope) {
     const out: MutantDraft[] = [];
@@ -97,14 +101,12 @@ export const deleteRecheck: MutationOperator = {
         edits: [edit],
         description: `\`${scope.show(st)}\` → ${kept === undefined ? '(deleted)' : `\`${oneLine(scope.src(kept))}\``}`,
         judged: judged(scope, r, start),
-        rules: rulesFor(r.pin),
+        rules: [...rulesFor(r.pin), ESCAPE],
       });
     }
     return out;
   },
 };
-
-const ESCAPE = 'rcu/reference-escape';
 
 export const moveRecheckBeforePin: MutationOperator = {
   id: 'move-recheck-before-pin',
