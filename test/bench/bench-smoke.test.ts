@@ -30,6 +30,7 @@ const slabUnits: Record<string, string> = Object.fromEntries(
   ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c) => [
     [c, 'ns'],
     [`${c}-256-live`, 'ns'],
+    [`${c}-4096-live`, 'ns'],
   ]),
 );
 
@@ -37,7 +38,7 @@ test('`bench rcu --json --quick` prints a JSON array of every rcu case with its 
   await expectSuiteEntries('rcu', expectedUnits);
 });
 
-test('`bench slab --json --quick` prints every slab case, from both of its workers, with finite statistics', async () => {
+test('`bench slab --json --quick` prints every slab case, from each of its workers, with finite statistics', async () => {
   await expectSuiteEntries('slab', slabUnits);
 });
 

@@ -111,9 +111,7 @@ export function formatNodeRuns(runs: readonly NodeRun[]): string {
       t.label,
       boundText(t),
       ...nodes.map((node) => {
-        const values = mine
-          .filter((r) => r.node === node)
-          .flatMap((r) => t.value(medians(r.entries)) ?? []);
+        const values = mine.filter((r) => r.node === node).flatMap((r) => t.value(medians(r.entries)) ?? []);
         if (values.length === 0) return '-';
         const met = values.filter((v) => meets(t, v)).length;
         return `${over(values)} ${met === values.length ? 'ok' : `MISSED ${values.length - met}/${values.length}`}`;

