@@ -51,7 +51,7 @@ const lookupUnits: Record<string, string> = Object.fromEntries(
     'spinlock-table-ref',
     'owner-thread',
     'local-map',
-  ].map((v) => [`${v}-1r`, 'ops/s']),
+  ].flatMap((v) => [[`${v}-1r`, 'ops/s'], ...(v === 'owner-thread' ? [] : [[`${v}-zipf-1r`, 'ops/s']])]),
 );
 
 test('`bench lookup --json --quick --readers=1` prints every variant, measured in its workers, with finite statistics', async () => {
