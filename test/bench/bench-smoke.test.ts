@@ -107,3 +107,24 @@ test('an unknown suite or flag is refused with usage and exit code 2', async () 
   expect(failure?.code).toBe(2);
   expect(failure?.stderr).toMatch(/unknown no-such-suite[\s\S]*suites: .*rcu/);
 });
+
+test('`bench rcu --quick --node <this major> --rounds=2` runs the suite in child processes and prints the versions side by side', async () => {
+  const major = process.versions.node.split('.')[0]!;
+  const { stdout } = await run(process.execPath, [script, 'rcu', '--quick', '--node', major, '--rounds=2'], {
+    cwd: root,
+    timeout: 120_000,
+  });
+  // One column for this Node, each case's median with the range over the two runs, and the
+  // targets, each with a verdict.
+  expect(stdout).toContain(`v${process.versions.node}`);
+  expect(stdout).toMatch(/\nrcu-read-pair +ns +[\d.]+ \([\d.]+–[\d.]+\)/);
+  expect(stdout).toMatch(
+    /\nrcu-read-pair \/ two-atomics-store +≤ 1\.3 +[\d.]+ \([\d.]+–[\d.]+\) (ok|MISSED 1\/2|MISSED 2\/2)/,
+  );
+  const bad = await run(process.execPath, [script, 'rcu', '--node', '19'], { cwd: root }).then(
+    () => null,
+    (error: unknown) => error as { code?: number; stderr?: string },
+  );
+  expect(bad?.code).toBe(2);
+  expect(bad?.stderr).toMatch(/--node takes 20, 22, 24 or all/);
+}, 120_000);
