@@ -49,17 +49,28 @@
  */
 
 import { HashTableMisuseError, RefcountError } from '../errors.js';
-import { HashLookup, HashLookupFlag, HashRead, setLookupDelay, type HeapAtomics } from '../heap/atomics.js';
+import {
+  HashLookup as AtomicsHashLookup,
+  HashLookupFlag as AtomicsHashLookupFlag,
+  HashRead as AtomicsHashRead,
+  setLookupDelay,
+  type HeapAtomics,
+} from '../heap/atomics.js';
 import type { Heap, HeapViews } from '../heap/heap.js';
 import {
   BUCKET_BYTES as LAYOUT_BUCKET_BYTES,
   BucketWord as LayoutBucketWord,
-  RcuWord,
+  RcuWord as LayoutRcuWord,
   TABLE_HEADER_BYTES,
   TableWord,
 } from '../heap/layout.js';
 // The full read-side functions, not the exported bindings: see rcu/read-side.ts (QSBR fast path) for why.
-import { rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from '../rcu/read-side.js';
+import {
+  rcuOwnSectionWord as readSideOwnSectionWord,
+  rcuQsbrSectionImplicit as readSideQsbrSectionImplicit,
+  rcuReadLockFull,
+  rcuReadUnlockFull,
+} from '../rcu/read-side.js';
 import { REFCOUNT_MAX } from '../refcount.js';
 import { kmemCacheFree } from '../slab/alloc-free.js';
 import type { KmemCache } from '../slab/cache-handle.js';
@@ -84,11 +95,18 @@ import { objectLabel, TableWriter } from './table-writer.js';
 /** Longest walk of one chain before a lockless lookup gives up and restarts. */
 const MAX_WALK_STEPS = 1 << 16;
 /**
- * The bucket layout under module-local names, for the lookup and read() paths: V8 checks an
- * imported binding for the temporal dead zone on every access (see `tl` in rcu/read-side.ts).
+ * The bucket layout, and the other imports the lookup and read() paths use, under
+ * module-local names: V8 checks an imported binding for the temporal dead zone on every
+ * access (see `tl` in rcu/read-side.ts).
  */
 const BucketWord = LayoutBucketWord;
 const BUCKET_BYTES = LAYOUT_BUCKET_BYTES;
+const RcuWord = LayoutRcuWord;
+const HashLookup = AtomicsHashLookup;
+const HashLookupFlag = AtomicsHashLookupFlag;
+const HashRead = AtomicsHashRead;
+const rcuOwnSectionWord = readSideOwnSectionWord;
+const rcuQsbrSectionImplicit = readSideQsbrSectionImplicit;
 
 export class RcuHashTable<D extends AnyStructDef> {
   readonly heap: Heap;

@@ -16,7 +16,6 @@ import { threadLocal } from '../heap/thread-context.js';
 import type { StructObjectBase } from '../struct-object.js';
 import { NOT_BOUND, checkAlive, type KmemCache } from './cache-handle.js';
 import { lockWord, unlockWord } from './cache-lock.js';
-import { AC_BATCH, AC_LIMIT } from './flags.js';
 import { AcWord, CacheWord, ObjState, SLAB_STACK_BYTE, SlabList, slabStateByte, SlabWord } from '../heap/layout.js';
 import { objectMapOf, pageMapReady, resolveAddress, slabViewAt } from './object-map.js';
 import { newSlab, releaseExpired, slabEmptied } from './slab-lifecycle.js';
@@ -59,13 +58,13 @@ export function bind(cache: KmemCache, what: string): void {
 /** This thread's array cache as objects, from the addresses in shared memory. */
 export function loadArrayCache(cache: KmemCache): (StructObjectBase | null)[] {
   const i32 = cache.$views.i32;
-  const objs = new Array<StructObjectBase | null>(AC_LIMIT).fill(null);
+  const objs = new Array<StructObjectBase | null>(cache.$limit).fill(null);
   const count = i32[cache.$count]!;
   for (let k = 0; k < count; k++) objs[k] = resolveAddress(cache.struct, cache.heap, i32[cache.$entries + k]!);
   return objs;
 }
 
-/** Fill this thread's array cache with up to AC_BATCH objects. */
+/** Fill this thread's array cache with up to a batch of objects (cache.$batch). */
 export function refill(cache: KmemCache): void {
   const self = cache.$ctx!;
   const heap = cache.heap;
@@ -75,8 +74,8 @@ export function refill(cache: KmemCache): void {
     let got = 0;
     try {
       releaseExpired(cache);
-      got = takeObjects(cache, AC_BATCH);
-      if (got === 0 && attempt === 0 && reapArrayCaches(cache) > 0) got = takeObjects(cache, AC_BATCH);
+      got = takeObjects(cache, cache.$batch);
+      if (got === 0 && attempt === 0 && reapArrayCaches(cache) > 0) got = takeObjects(cache, cache.$batch);
     } finally {
       unlockWord(heap, d + CacheWord.LOCK, self);
     }
@@ -88,7 +87,7 @@ export function refill(cache: KmemCache): void {
       listAdd(cache, slab, SlabList.PARTIAL);
       heap.views.i32[d + CacheWord.NUM_SLABS]! += 1;
       heap.views.i32[d + CacheWord.SLABS_CREATED]! += 1;
-      got = takeObjects(cache, AC_BATCH);
+      got = takeObjects(cache, cache.$batch);
     } finally {
       unlockWord(heap, d + CacheWord.LOCK, self);
     }

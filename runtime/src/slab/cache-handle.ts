@@ -45,10 +45,13 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
   /**
    * @internal This thread's array cache as objects: $objs[k] is the object at entry k of
    * AcWord.ENTRIES, for k below the shared AcWord.COUNT (which is the only count: the JS
-   * array has a fixed length of AC_LIMIT, so the fast paths never resize it). Entries at or
+   * array has a fixed length of $limit, so the fast paths never resize it). Entries at or
    * above the count are stale and never read.
    */
   $objs: (StructObjectBase | null)[] = [];
+  /** @internal The array cache's limit and batch (CacheWord.AC_LIMIT, AC_BATCH; flags.ts). */
+  readonly $limit: number;
+  readonly $batch: number;
   /** @internal Word indices of this thread's AcWord.COUNT and AcWord.ENTRIES. */
   $count = 0;
   $entries = 0;
@@ -71,6 +74,8 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
     this.stride = i32[d + CacheWord.STRIDE]!;
     this.objectsPerSlab = i32[d + CacheWord.PER_SLAB]!;
     this.slabOrder = i32[d + CacheWord.SLAB_ORDER]!;
+    this.$limit = i32[d + CacheWord.AC_LIMIT]!;
+    this.$batch = i32[d + CacheWord.AC_BATCH]!;
     this.typesafeByRcu = (this.flags & SLAB_TYPESAFE_BY_RCU) !== 0;
     this.$debug = (this.flags & (SLAB_POISON | SLAB_RED_ZONE)) !== 0;
     this.$views = heap.views;

@@ -7,10 +7,11 @@
  * - `thi-ng-malloc`: @thi.ng/malloc MemPool malloc + free of the same byte size.
  * Each iteration allocates a batch of objects, keeps them live, then frees (or drops) them
  * all, so no allocator can hand the same block back every time. The named cases keep 16
- * live at a time, which stays within a thread's array cache (the slab fast path); the
- * `-256-live` cases keep 256, so every batch also moves objects between the array cache and
- * the slabs under the cache lock (the slow path, amortized). Unit: ns per pair. Each live
- * count runs in a worker of its own (test/src/workers/slab-bench-worker.ts says why).
+ * live at a time, the `-256-live` and `-4096-live` cases 256 and 4096: how the cost grows with
+ * the working set. A working set larger than a thread's array cache (sized per cache,
+ * runtime/src/slab/flags.ts) also moves objects between the array cache and the slabs under
+ * the cache lock (the slow path, in batches). Unit: ns per pair. Each live count runs in a
+ * worker of its own (test/src/workers/slab-bench-worker.ts says why).
  */
 
 import { once } from 'node:events';
@@ -25,12 +26,13 @@ const workerUrl = new URL('../workers/slab-bench-worker.js', import.meta.url);
 const GROUPS: readonly { live: number; suffix: string }[] = [
   { live: 16, suffix: '' },
   { live: 256, suffix: '-256-live' },
+  { live: 4096, suffix: '-4096-live' },
 ];
 
 export const suite: BenchSuite = {
   name: 'slab',
   description:
-    'alloc+free pair: slab cache vs JS object vs @thi.ng/malloc (ns per pair; 16, then 256 objects live at a time)',
+    'alloc+free pair: slab cache vs JS object vs @thi.ng/malloc (ns per pair; 16, 256 and 4096 objects live at a time)',
   async run(options: BenchOptions): Promise<BenchEntry[]> {
     const iterations = options.quick ? 25_600 : 409_600;
     const samples = options.quick ? 5 : 21;
