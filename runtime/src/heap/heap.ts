@@ -32,6 +32,7 @@ import {
   ROOT_NAME_BYTES,
   Root,
   Slot,
+  INTENT_WORDS,
   alignUp,
 } from './layout.js';
 import {
@@ -48,6 +49,7 @@ import { setCurrentThread, threadLocal, type ThreadContext } from './thread-cont
 import { instantiateHeapAtomics, type HeapAtomics } from './atomics.js';
 import { WASM_PAGE_SIZE, wasm, type WasmMemory } from './wasm-api.js';
 import { initRcuWords, rcuThreadChanged } from '../rcu/read-side.js';
+import { intentAttach, intentRecover } from './intent-log.js';
 
 export interface HeapOptions {
   /** Bytes allocated now (rounded up to 64 KiB). Default 1 MiB. */
@@ -317,8 +319,22 @@ export class Heap extends EventEmitter<HeapEvents> {
   reapThread(threadId: number): boolean {
     const slot = this.registry.findThread(threadId);
     if (slot < 0) return false;
+    // One reaper per slot; REAPING keeps the dead thread's locks its own until its half-done
+    // updates are undone (heap/intent-log.ts says why that is the right state to return to).
+    const tag = this.registry.claimForReap(slot);
+    if (tag === 0) return false;
+    this.ensureMapped();
+    const i32 = this.views.i32;
+    intentRecover(i32, this.views.u8, this.#intentBase(slot), tag, (lockIndex) => {
+      lockWordRelease(this, lockIndex, tag);
+    });
     this.registry.release(slot);
     return true;
+  }
+
+  /** Word index of a registry slot's intent log. */
+  #intentBase(slot: number): number {
+    return (this.views.i32[Header.INTENT_BYTE]! >> 2) + slot * INTENT_WORDS;
   }
 
   /**
@@ -357,6 +373,7 @@ export class Heap extends EventEmitter<HeapEvents> {
       );
     }
     const { slot, tag } = this.registry.register(currentThreadId, threadName);
+    intentAttach(this.views.i32, this.#intentBase(slot));
     const context: ThreadContext = {
       heap: this,
       atomics: this.atomics,
@@ -397,7 +414,8 @@ export function createHeap(options: HeapOptions = {}): Heap {
   const o = validateOptions(options);
   const registryByte = PAGE_SIZE;
   const registryBytes = alignUp(o.maxThreads * Slot.WORDS * 4, CACHE_LINE);
-  const rootsByte = registryByte + registryBytes;
+  const intentByte = registryByte + registryBytes;
+  const rootsByte = intentByte + alignUp(o.maxThreads * INTENT_WORDS * 4, CACHE_LINE);
   const rootsBytes = o.rootCount * Root.WORDS * 4;
   const staticByte = alignUp(rootsByte + rootsBytes, CACHE_LINE);
   const pagesByte = alignUp(staticByte + o.staticBytes, PAGE_SIZE);
@@ -416,6 +434,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   i32[Header.LAYOUT_VERSION] = LAYOUT_VERSION;
   i32[Header.MAX_THREADS] = o.maxThreads;
   i32[Header.REGISTRY_BYTE] = registryByte;
+  i32[Header.INTENT_BYTE] = intentByte;
   i32[Header.ROOTS_BYTE] = rootsByte;
   i32[Header.ROOTS_COUNT] = o.rootCount;
   i32[Header.STATIC_BYTE] = staticByte;

@@ -48,11 +48,13 @@ export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): Str
   const n = i32[cache.$count]!;
   if (cache.$fast === threadLocal.current && n !== 0) {
     const obj = cache.$objs[n - 1]!;
-    i32[cache.$count] = n - 1;
     // Plain store: the object is this thread's; the state byte is read by a later free,
     // which either runs in this thread or learns of the object through a publication
-    // (Atomics store, postMessage) that orders this store before it.
+    // (Atomics store, postMessage) that orders this store before it. Before the count: a
+    // thread killed between the two leaves a LIVE object below its count, which draining its
+    // array cache gives back (the other order would strand a CACHED object nobody holds).
     cache.$views.u8[obj.$s] = ObjState.LIVE;
+    i32[cache.$count] = n - 1;
     return obj as unknown as StructRef<D>;
   }
   return allocSlow(cache) as unknown as StructRef<D>;
@@ -79,10 +81,11 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
     const u8 = cache.$views.u8;
     const was = u8[o.$s]!;
     if (was !== ObjState.LIVE) throw doubleFree(cache, o, was);
-    u8[o.$s] = ObjState.CACHED;
     i32[cache.$entries + n] = o.$a;
     cache.$objs[n] = o;
     i32[cache.$count] = n + 1;
+    // After the count, for a thread killed in between (see kmemCacheAlloc).
+    u8[o.$s] = ObjState.CACHED;
     return;
   }
   freeSlow(cache, o);
@@ -112,8 +115,8 @@ function allocSlow(cache: KmemCache): StructObjectBase {
     }
     if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) checkPoison(u8, cache.name, obj.$a, size);
   }
-  i32[cache.$count] = n - 1;
   u8[obj.$s] = ObjState.LIVE;
+  i32[cache.$count] = n - 1;
   return obj;
 }
 
@@ -130,8 +133,19 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
       checkRedZones(u8, cache.name, o.$a, size, front, cache.stride - front - size, RED_ACTIVE, 'free');
     }
   }
+  // Make room first: a destructor that throws in flush() leaves this object allocated.
+  if (i32[cache.$count]! >= AC_LIMIT) flush(cache, AC_BATCH);
+  const n = i32[cache.$count]!;
+  i32[cache.$entries + n] = o.$a;
+  cache.$objs[n] = o;
+  // Counted before the state changes: a thread killed in between leaves a LIVE object below
+  // its count, which draining its array cache frees, never a CACHED one that nobody holds.
+  i32[cache.$count] = n + 1;
   const was = Atomics.compareExchange(u8, o.$s, ObjState.LIVE, ObjState.CACHED);
-  if (was !== ObjState.LIVE) throw doubleFree(cache, o, was);
+  if (was !== ObjState.LIVE) {
+    i32[cache.$count] = n;
+    throw doubleFree(cache, o, was);
+  }
   if (cache.$debug) {
     const size = cache.objectSize;
     if ((cache.flags & SLAB_RED_ZONE) !== 0) {
@@ -140,11 +154,6 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
     }
     if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) poisonObject(u8, o.$a, size);
   }
-  if (i32[cache.$count]! >= AC_LIMIT) flush(cache, AC_BATCH);
-  const n = i32[cache.$count]!;
-  i32[cache.$entries + n] = o.$a;
-  cache.$objs[n] = o;
-  i32[cache.$count] = n + 1;
 }
 
 export function wrongCache(cache: KmemCache, o: unknown): WrongCacheError {
