@@ -91,8 +91,40 @@ export function intentCheckpoint(i32: Int32Array): void {
   i32[b + IntentWord.LEN] = i32[b + IntentWord.FRAMES + 2 * depth - 1]!;
 }
 
+/**
+ * Close the innermost frame and add `delta` to the shared counter at `countIndex`, which
+ * threads under other locks add to as well, so that its old value cannot be logged. The add
+ * and the store that commits the frame are adjacent statements of one function, with no call
+ * and no loop between them: termination, delivered only at interrupt checks (function entries
+ * and loop back edges), cannot fall between them, so recovery sees either neither or both.
+ */
+export function intentEndCounting(i32: Int32Array, countIndex: number, delta: number): void {
+  const b = log.base;
+  const depth = i32[b + IntentWord.DEPTH]! - 1;
+  const keep = i32[b + IntentWord.FRAMES + 2 * depth + 1]!;
+  Atomics.add(i32, countIndex, delta);
+  i32[b + IntentWord.LEN] = keep;
+  i32[b + IntentWord.DEPTH] = depth;
+}
+
+/**
+ * Atomics.add(i32, index, 1) on a sequence count, undoable. Undoing it does not restore the
+ * old count (a reader that began before the change would then accept what it read during it)
+ * but moves it on to the next even value past anything it held, after every other word of
+ * the change is restored (it is logged first, so it is undone last).
+ */
+export function intentSeqBump(i32: Int32Array, index: number): void {
+  append(i32, index + SEQ_TARGET, i32[index]!);
+  Atomics.add(i32, index, 1);
+}
+
+/** Log targets at or above this are sequence counts (word index + SEQ_TARGET); word indices stay below 2^29. */
+const SEQ_TARGET = 1 << 29;
+
 function append(i32: Int32Array, target: number, old: number): void {
   const b = log.base;
+  // No frame: a store outside the runtime's own locks (the hlist_nulls calls of user code).
+  if (b < 0 || i32[b + IntentWord.DEPTH] === 0) return;
   const len = i32[b + IntentWord.LEN]!;
   if (len >= INTENT_CAPACITY) throw new IntentLogOverflow(`intent log: more than ${INTENT_CAPACITY} entries in one step`);
   const e = b + IntentWord.ENTRIES + 2 * len;
@@ -156,7 +188,8 @@ export function intentRecover(
     const target = i32[e]!;
     const old = i32[e + 1]!;
     // Atomic stores: lockless readers (hash chains, page-map words) may load these words.
-    if (target >= 0) Atomics.store(i32, target, old);
+    if (target >= SEQ_TARGET) Atomics.store(i32, target - SEQ_TARGET, (old + 4) & ~1);
+    else if (target >= 0) Atomics.store(i32, target, old);
     else Atomics.store(u8, -1 - target, old);
   }
   i32[base + IntentWord.LEN] = 0;

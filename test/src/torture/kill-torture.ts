@@ -64,7 +64,7 @@ export interface KillTortureResult {
   ok: boolean;
   failures: string[];
   kills: number;
-  /** Kills reaped by watchWorker() / by heap.reapThread() by hand. */
+  /** Kills (the victims still running at the end included), reaped by watchWorker() / by heap.reapThread() by hand. */
   watched: number;
   byHand: number;
   /** Operations the victims completed. */
@@ -160,6 +160,7 @@ export async function runKillTorture(options: KillTortureOptions): Promise<KillT
     live.splice(live.indexOf(victim), 1);
     await victim.worker.terminate();
     await victim.exit;
+    kills++;
     // watchWorker() reaped it in its own 'exit' listener, registered before ours.
     if (victim.watched) watched++;
     else {
@@ -216,7 +217,6 @@ export async function runKillTorture(options: KillTortureOptions): Promise<KillT
       if (!(await waitWord(ctl + KillCtl.STARTED, (v) => v >= started, 'victims to start', GATE_LIMIT_MS))) break;
       await new Promise((resolve) => setTimeout(resolve, 1 + rand(MAX_KILL_DELAY_MS)));
       await kill(live[rand(live.length)]!);
-      kills++;
       const atGate = await pause();
       if (atGate) await check(`after kill ${kills}`);
       resume();

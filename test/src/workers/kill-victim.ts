@@ -50,9 +50,9 @@ function violation(what: string): never {
 
 type AnyItem = StructRef<KillItem> | StructRef<typeof KillStableDef>;
 const held: { cache: typeof typesafe | typeof plain; obj: AnyItem }[] = [];
-/** Keys this worker inserted and not yet deleted (its own key range: id << 16). */
+/** Keys this worker inserted and not yet deleted, and those it may insert: its own range, id * 64 + k. */
 const keys: number[] = [];
-let nextKey = data.id << 16;
+const unusedKeys = Array.from({ length: 64 }, (_, k) => data.id * 64 + k);
 
 function ownerWord(obj: AnyItem): number {
   return fieldIndex(obj, 'owner');
@@ -103,7 +103,7 @@ function locked(): void {
 }
 
 function insert(): void {
-  if (keys.length >= 64) return remove();
+  if (unusedKeys.length === 0) return remove();
   // Fresh from the cache: insert() and replace() refuse (HashTableMisuseError) an object
   // with a reference or on a chain, which is how a table object handed out twice shows.
   const obj = kmemCacheAlloc(items);
@@ -113,7 +113,7 @@ function insert(): void {
     if (!table.replace(obj)) violation(`replace(${obj.key}): this worker's key was not in the table`);
     return;
   }
-  const key = nextKey++;
+  const key = unusedKeys.pop()!;
   obj.key = key;
   if (!table.insert(obj)) violation(`key ${key} already in the table`);
   keys.push(key);
@@ -125,6 +125,7 @@ function remove(): void {
   const key = keys[k]!;
   keys[k] = keys[keys.length - 1]!;
   keys.pop();
+  unusedKeys.push(key);
   if (!table.delete(key)) violation(`delete(${key}): this worker's key is not in the table`);
 }
 
