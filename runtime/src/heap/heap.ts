@@ -38,6 +38,7 @@ import {
 import {
   HeapAttachmentError,
   HeapLayoutVersionError,
+  InvalidArgumentError,
   InvalidHeapOptionsError,
   NotAHeapError,
   OutOfMemoryError,
@@ -252,12 +253,12 @@ export class Heap extends EventEmitter<HeapEvents> {
   root(name: string, bytes: number, align = 8): number {
     const nameBytes = encoder.encode(name);
     if (nameBytes.length === 0 || nameBytes.length > ROOT_NAME_BYTES) {
-      throw new RangeError(`root name "${name}" must be 1 to ${ROOT_NAME_BYTES} bytes of UTF-8`);
+      throw new InvalidArgumentError(`root name "${name}" must be 1 to ${ROOT_NAME_BYTES} bytes of UTF-8`);
     }
     if (!Number.isInteger(bytes) || bytes <= 0)
-      throw new RangeError(`root "${name}": size ${bytes} must be a positive integer`);
+      throw new InvalidArgumentError(`root "${name}": size ${bytes} must be a positive integer`);
     if (!Number.isInteger(align) || align <= 0 || (align & (align - 1)) !== 0 || align > PAGE_SIZE) {
-      throw new RangeError(`root "${name}": alignment ${align} must be a power of two up to ${PAGE_SIZE}`);
+      throw new InvalidArgumentError(`root "${name}": alignment ${align} must be a power of two up to ${PAGE_SIZE}`);
     }
     const self = this.#self();
     const i32 = this.views.i32;

@@ -264,6 +264,12 @@ export const SlabHeaderWord = {
   NEXT_SLAB_SERIAL: PageAllocWord.END + 1,
   /** Source of cache serials. */
   NEXT_CACHE_SERIAL: PageAllocWord.END + 2,
+  /**
+   * Caches destroyed since the heap was created. A handle's fast paths run only while it is
+   * what the handle last saw (KmemCache.$destroys), so a stale handle in another worker takes
+   * the slow path, which refuses a destroyed cache, instead of writing into freed pages.
+   */
+  DESTROYS: PageAllocWord.END + 3,
 } as const;
 
 /** Root holding the cache directory: MAX_CACHES words, each a descriptor's byte offset or 0. */

@@ -24,15 +24,15 @@
  * Lock order, and where constructors and destructors run: heap/lock-word.ts.
  */
 
-import { DoubleFreeError, WrongCacheError } from '../errors.js';
+import { DoubleFreeError, InvalidArgumentError, WrongCacheError } from '../errors.js';
 import { threadLocal } from '../heap/thread-context.js';
 import { StructObjectBase } from '../struct-object.js';
 import type { AnyStructDef, StructRef } from '../struct.js';
 import { bind, flush, refill } from './array-cache.js';
-import type { KmemCache } from './cache-handle.js';
+import { KmemCache } from './cache-handle.js';
 import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, setRedZones } from './debug.js';
 import { AC_BATCH, AC_LIMIT, SLAB_POISON, SLAB_RED_ZONE } from './flags.js';
-import { CacheWord, ObjState } from '../heap/layout.js';
+import { CacheWord, ObjState, SlabHeaderWord } from '../heap/layout.js';
 
 /**
  * Allocate an object. Its fields hold what they held when it was last freed (zero for a new
@@ -41,12 +41,19 @@ import { CacheWord, ObjState } from '../heap/layout.js';
  * heap is full.
  */
 export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): StructRef<D> {
-  const i32 = cache.$views.i32;
+  let i32: Int32Array;
+  try {
+    i32 = cache.$views.i32;
+  } catch {
+    // Not a cache (undefined, null, a number): costs nothing until it throws.
+    throw notACache('kmemCacheAlloc', cache);
+  }
   // Fast path: this thread's own array cache, in words of its own cache line that no other
-  // live thread writes. (kmemCacheDestroy() may zero the count from another thread; then we
-  // take the slow path, which reports the destroyed cache.)
+  // live thread writes, while no cache has been destroyed since the handle was last checked
+  // (a plain load of a read-mostly header word; kmemCacheDestroy() in another worker moves
+  // it, and the slow path then reports the destroyed cache: CacheDestroyedError).
   const n = i32[cache.$count]!;
-  if (cache.$fast === threadLocal.current && n !== 0) {
+  if (cache.$fast === threadLocal.current && n !== 0 && i32[SlabHeaderWord.DESTROYS] === cache.$destroys) {
     const obj = cache.$objs[n - 1]!;
     // Plain store: the object is this thread's; the state byte is read by a later free,
     // which either runs in this thread or learns of the object through a publication
@@ -72,7 +79,7 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
   if (o?.$c !== cache) throw wrongCache(cache, o);
   const i32 = cache.$views.i32;
   const n = i32[cache.$count]!;
-  if (cache.$fast === threadLocal.current && n < AC_LIMIT) {
+  if (cache.$fast === threadLocal.current && n < AC_LIMIT && i32[SlabHeaderWord.DESTROYS] === cache.$destroys) {
     // The cheap, always-on double-free check: a plain load and store of the state byte.
     // Sequential double frees (the usual bug) are always caught; two threads freeing the same
     // object at the very same instant can both pass it. Debug caches (SLAB_POISON,
@@ -156,7 +163,14 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
   }
 }
 
-export function wrongCache(cache: KmemCache, o: unknown): WrongCacheError {
+function notACache(what: string, cache: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${what}(): expected a KmemCache from kmemCacheCreate(), got ${cache === null ? 'null' : typeof cache}`,
+  );
+}
+
+export function wrongCache(cache: KmemCache, o: unknown): WrongCacheError | InvalidArgumentError {
+  if (!(cache instanceof KmemCache)) return notACache('kmemCacheFree', cache);
   if (!(o instanceof StructObjectBase)) {
     return new WrongCacheError(`kmemCacheFree('${cache.name}'): not a slab object (a foreign value or address)`);
   }

@@ -107,6 +107,10 @@ function finishDestroy(cache: KmemCache): void {
       }
       intentStore(i32, d + CacheWord.MAGIC, 0);
       intentStore(i32, d + CacheWord.SERIAL, 0);
+      // Before any page goes back: other workers' stale handles leave their fast paths
+      // (alloc-free.ts) from their next call on. Not logged: a spurious move only sends
+      // fast paths through one slow path each.
+      Atomics.add(i32, SlabHeaderWord.DESTROYS, 1);
     } finally {
       unlockWord(heap, d + CacheWord.LOCK, self);
     }
