@@ -89,6 +89,12 @@ export interface SharedHeap {
 /** Reported when a grace period has waited on one reader longer than stallTimeoutMs. */
 export interface RcuStall {
   readonly reader: ThreadInfo;
+  /**
+   * True when the reader is a worker this thread created that has stopped (it died inside
+   * its section and nobody reaped it): it will never leave. Reap it with heap.reapThread(),
+   * or watchWorker() workers from the start.
+   */
+  readonly readerExited: boolean;
   /** How long the grace period has been waiting on this reader, in ms. */
   readonly waitedMs: number;
 }
@@ -140,6 +146,8 @@ export class Heap extends EventEmitter<HeapEvents> {
   /** Header.MAX_PAGES whole pages: the memory's own maximum is rounded up to 64 KiB. */
   readonly maxByteLength: number;
   #attached = false;
+  /** The worker's process 'exit' listener while attached (#reapSelfOnExit()). */
+  #onExit: (() => void) | null = null;
 
   private constructor(memory: WasmMemory) {
     super();
@@ -151,8 +159,18 @@ export class Heap extends EventEmitter<HeapEvents> {
     this.atomics = instantiateHeapAtomics(memory);
   }
 
+  /**
+   * @internal Whether the worker with this threadId is one this thread created (seen by
+   * process 'worker' events since it first attached to a heap) that has stopped.
+   */
+  threadExited(threadId: number): boolean {
+    const known = createdWorkers.get(threadId);
+    return known !== undefined && (known.exited || known.worker.deref()?.threadId === -1);
+  }
+
   /** @internal Used by createHeap() and attachHeap(). */
   static open(memory: WasmMemory, threadName: string): Heap {
+    knowCreatedWorkers();
     const heap = new Heap(memory);
     heap.#attach(threadName);
     return heap;
@@ -359,8 +377,30 @@ export class Heap extends EventEmitter<HeapEvents> {
     }
     this.registry.release(self.slot);
     this.#attached = false;
+    if (this.#onExit !== null) process.off('exit', this.#onExit);
+    this.#onExit = null;
     setCurrentThread(null);
     rcuThreadChanged();
+  }
+
+  /**
+   * A worker that ends while attached (process.exit(), an uncaught exception, its script
+   * done, even inside a read-side section) reaps its own slot on the way out, as reapThread()
+   * would: a parent blocked in synchronizeRcu() or a lock wait never runs the 'exit' listener
+   * of watchWorker(), so this is the only reaping that needs no one else. (terminate() runs
+   * no JavaScript in the worker: that death is reaped by watchWorker() or reapThread().)
+   */
+  #reapSelfOnExit(): void {
+    const self = threadLocal.current;
+    if (!this.#attached || self === null || self.heap !== this) return;
+    if (this.registry.claimForReap(self.slot) !== self.tag) return;
+    this.ensureMapped();
+    intentRecover(this.views.i32, this.views.u8, this.#intentBase(self.slot), self.tag, (lockIndex) => {
+      lockWordRelease(this, lockIndex, self.tag);
+    });
+    this.registry.release(self.slot);
+    this.#attached = false;
+    setCurrentThread(null);
   }
 
   [Symbol.dispose](): void {
@@ -388,6 +428,10 @@ export class Heap extends EventEmitter<HeapEvents> {
     setCurrentThread(context);
     rcuThreadChanged();
     this.#attached = true;
+    if (!isMainThread) {
+      this.#onExit = () => this.#reapSelfOnExit();
+      process.once('exit', this.#onExit);
+    }
   }
 
   #self(): ThreadContext {
@@ -408,6 +452,22 @@ export class Heap extends EventEmitter<HeapEvents> {
   #unlockRegistry(self: ThreadContext): void {
     lockWordRelease(this, Header.REGISTRY_LOCK, self.tag);
   }
+}
+
+/** Workers created by this thread, by threadId, for stall reports (Heap.threadExited()). */
+const createdWorkers = new Map<number, { worker: WeakRef<Worker>; exited: boolean }>();
+let knowingWorkers = false;
+
+function knowCreatedWorkers(): void {
+  if (knowingWorkers) return;
+  knowingWorkers = true;
+  process.on('worker', (worker: Worker) => {
+    const known = { worker: new WeakRef(worker), exited: false };
+    createdWorkers.set(worker.threadId, known);
+    worker.once('exit', () => {
+      known.exited = true;
+    });
+  });
 }
 
 /** Create a heap and attach the calling thread to it. */

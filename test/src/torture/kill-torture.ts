@@ -96,7 +96,8 @@ export async function runKillTorture(options: KillTortureOptions): Promise<KillT
   const seconds = options.seconds;
   if (!(seconds > 0)) throw new RangeError(`--seconds must be positive; got ${seconds}`);
   const victimCount = options.victims ?? 2;
-  if (!Number.isInteger(victimCount) || victimCount < 1) throw new RangeError(`victims must be at least 1; got ${victimCount}`);
+  if (!Number.isInteger(victimCount) || victimCount < 1)
+    throw new RangeError(`victims must be at least 1; got ${victimCount}`);
   const groups = options.groups ?? (Object.keys(KILL_OP_GROUPS) as KillOpGroup[]);
   const ops = groups.flatMap((g) => KILL_OP_GROUPS[g]);
   const busted = options.busted === true;
@@ -143,7 +144,12 @@ export async function runKillTorture(options: KillTortureOptions): Promise<KillT
     started++;
   };
 
-  const waitWord = async (index: number, ready: (v: number) => boolean, what: string, limit: number): Promise<boolean> => {
+  const waitWord = async (
+    index: number,
+    ready: (v: number) => boolean,
+    what: string,
+    limit: number,
+  ): Promise<boolean> => {
     const deadline = Date.now() + limit;
     for (;;) {
       const v = Atomics.load(i32(), index);
@@ -203,7 +209,12 @@ export async function runKillTorture(options: KillTortureOptions): Promise<KillT
 
   const pause = async (): Promise<boolean> => {
     Atomics.store(i32(), ctl + KillCtl.PAUSE, 1);
-    return waitWord(ctl + KillCtl.PAUSED, (v) => v === live.length, `${live.length} victims at their gate`, GATE_LIMIT_MS);
+    return waitWord(
+      ctl + KillCtl.PAUSED,
+      (v) => v === live.length,
+      `${live.length} victims at their gate`,
+      GATE_LIMIT_MS,
+    );
   };
   const resume = (): void => {
     Atomics.store(i32(), ctl + KillCtl.PAUSE, 0);
@@ -266,7 +277,9 @@ function checkSlabs(heap: Heap, fail: (what: string) => void): void {
       );
     }
     if (s.slabsCreated - s.slabsReleased !== s.numSlabs) {
-      fail(`slabinfo '${s.name}': created ${s.slabsCreated} - released ${s.slabsReleased} != slabs on lists ${s.numSlabs}`);
+      fail(
+        `slabinfo '${s.name}': created ${s.slabsCreated} - released ${s.slabsReleased} != slabs on lists ${s.numSlabs}`,
+      );
     }
     if (s.cachedObjs < 0 || s.freeObjs < 0 || s.activeObjs < 0) fail(`slabinfo '${s.name}': a negative count`);
   }

@@ -25,7 +25,15 @@ import {
   synchronizeRcu,
   type StructRef,
 } from '@rcukit/runtime';
-import { KillCtl, killCaches, killTable, KillLock, type KillItem, type KillStableDef, type KillWorkerData } from '../torture/kill-layout.js';
+import {
+  KillCtl,
+  killCaches,
+  killTable,
+  KillLock,
+  type KillItem,
+  type KillStableDef,
+  type KillWorkerData,
+} from '../torture/kill-layout.js';
 
 const data = workerData as KillWorkerData;
 const heap = attachHeap(data.heap, { threadName: `victim-${data.id}` });
@@ -63,7 +71,8 @@ function alloc(): void {
   const cache = rand(2) === 0 ? typesafe : plain;
   const obj: AnyItem = cache === typesafe ? kmemCacheAlloc(typesafe) : kmemCacheAlloc(plain);
   const was = Atomics.compareExchange(i32(), ownerWord(obj), 0, data.id);
-  if (was !== 0) violation(`object 0x${addressOf(obj).toString(16)} of '${cache.name}' handed out while held by ${was}`);
+  if (was !== 0)
+    violation(`object 0x${addressOf(obj).toString(16)} of '${cache.name}' handed out while held by ${was}`);
   held.push({ cache, obj });
 }
 
@@ -150,7 +159,10 @@ const OPS: Record<string, () => void> = {
   remove,
   lookup,
 };
-const weights: [() => void, number][] = data.ops.map((name) => [OPS[name]!, name === 'sync' || name === 'shrink' ? 1 : 8]);
+const weights: [() => void, number][] = data.ops.map((name) => [
+  OPS[name]!,
+  name === 'sync' || name === 'shrink' ? 1 : 8,
+]);
 const total = weights.reduce((sum, [, w]) => sum + w, 0);
 
 function step(): void {
