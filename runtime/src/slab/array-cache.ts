@@ -16,7 +16,8 @@
  * (below its count) or with a user.
  */
 
-import { HeapAttachmentError } from '../errors.js';
+import { HeapAttachmentError, OutOfMemoryError } from '../errors.js';
+import { reclaimExpiredSlabs } from './reclaim.js';
 import { threadLocal } from '../heap/thread-context.js';
 import type { StructObjectBase } from '../struct-object.js';
 import { NOT_BOUND, checkAlive, type KmemCache } from './cache-handle.js';
@@ -88,7 +89,7 @@ export function refill(cache: KmemCache): void {
     }
     if (got > 0) return;
     // Build a slab with no lock held (the constructor is user code), then publish it.
-    const slab = newSlab(cache);
+    const slab = newSlabOrReclaim(cache);
     lockWord(heap, d + CacheWord.LOCK, self);
     try {
       const i32 = heap.views.i32;
@@ -101,6 +102,19 @@ export function refill(cache: KmemCache): void {
       unlockWord(heap, d + CacheWord.LOCK, self);
     }
     if (got > 0) return;
+  }
+}
+
+/**
+ * newSlab(), and when the heap is out of pages, once more after reclaiming every cache's
+ * pending slabs whose grace period has passed (an idle type-stable cache's, for one).
+ */
+function newSlabOrReclaim(cache: KmemCache): number {
+  try {
+    return newSlab(cache);
+  } catch (error) {
+    if (!(error instanceof OutOfMemoryError) || reclaimExpiredSlabs(cache.heap) === 0) throw error;
+    return newSlab(cache);
   }
 }
 
