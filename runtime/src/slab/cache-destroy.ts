@@ -21,7 +21,9 @@ import { intentCheckpoint, intentSet, intentStore } from '../heap/intent-log.js'
  * pending slabs whose grace period has passed go back to the page allocator. Returns how many
  * slabs' pages were given back to the page allocator by this call. Shrink starts no grace
  * period: to get a type-stable cache's pages back now, call synchronizeRcu() (or await
- * synchronizeRcuAsync()) and then kmemCacheShrink(); otherwise any later grace period does.
+ * synchronizeRcuAsync()) and then kmemCacheShrink(); otherwise, once a later grace period has
+ * passed, the cache's next refill or shrink does, and so does any allocation or
+ * kmemCacheCreate() in the heap that would otherwise run out of pages (slab/reclaim.ts).
  */
 export function kmemCacheShrink(cache: KmemCache): number {
   bind(cache, 'kmemCacheShrink');
