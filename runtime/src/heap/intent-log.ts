@@ -62,7 +62,8 @@ export function intentAttach(i32: Int32Array, base: number): void {
 export function intentBegin(i32: Int32Array, lockIndex: number): void {
   const b = log.base;
   const depth = i32[b + IntentWord.DEPTH]!;
-  if (depth >= INTENT_MAX_FRAMES) throw new IntentLogOverflow(`intent log: more than ${INTENT_MAX_FRAMES} nested locks`);
+  if (depth >= INTENT_MAX_FRAMES)
+    throw new IntentLogOverflow(`intent log: more than ${INTENT_MAX_FRAMES} nested locks`);
   const frame = b + IntentWord.FRAMES + 2 * depth;
   i32[frame] = lockIndex;
   i32[frame + 1] = i32[b + IntentWord.LEN]!;
@@ -126,7 +127,8 @@ function append(i32: Int32Array, target: number, old: number): void {
   // No frame: a store outside the runtime's own locks (the hlist_nulls calls of user code).
   if (b < 0 || i32[b + IntentWord.DEPTH] === 0) return;
   const len = i32[b + IntentWord.LEN]!;
-  if (len >= INTENT_CAPACITY) throw new IntentLogOverflow(`intent log: more than ${INTENT_CAPACITY} entries in one step`);
+  if (len >= INTENT_CAPACITY)
+    throw new IntentLogOverflow(`intent log: more than ${INTENT_CAPACITY} entries in one step`);
   const e = b + IntentWord.ENTRIES + 2 * len;
   i32[e] = target;
   i32[e + 1] = old;

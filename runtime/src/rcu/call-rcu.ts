@@ -151,7 +151,9 @@ export function configureCallRcu(options: CallRcuOptions): void {
     throw new InvalidArgumentError('configureCallRcu(): options must be an object');
   const limit = options.backlogLimit ?? backlogLimit;
   if (!Number.isInteger(limit) || limit < 1 || limit > 2 ** 30) {
-    throw new InvalidArgumentError(`configureCallRcu(): backlogLimit must be an integer from 1 to 2^30; got ${String(limit)}`);
+    throw new InvalidArgumentError(
+      `configureCallRcu(): backlogLimit must be an integer from 1 to 2^30; got ${String(limit)}`,
+    );
   }
   const mode: unknown = options.whenFull ?? whenFull;
   if (mode !== 'wait' && mode !== 'throw') {

@@ -32,7 +32,7 @@ import {
   slabinfo,
   spinLock,
   type Heap,
-  type RcukitError,
+  RcukitError,
 } from '@rcukit/runtime';
 import { startWorker } from '../worker-helpers.js';
 
@@ -56,7 +56,7 @@ function codeOf(fn: () => unknown): string {
     fn();
     return 'none';
   } catch (error) {
-    return (error as RcukitError).code ?? `bare ${(error as Error).name}`;
+    return error instanceof RcukitError ? error.code : `bare ${(error as Error).name}`;
   }
 }
 

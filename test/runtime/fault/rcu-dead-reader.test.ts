@@ -4,7 +4,6 @@
  * by name through the heap's 'stall' event.
  */
 
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

@@ -58,10 +58,9 @@ function parse(argv: string[]): CliOptions {
       const text = inline ?? argv[++i] ?? '';
       const groups = text.split(',').filter((g) => g !== '');
       const bad = groups.find((g) => !(g in KILL_OP_GROUPS));
-      if (groups.length === 0 || bad !== undefined) throw new Error(`--ops: unknown group ${String(bad ?? '(none)')}`);
+      if (groups.length === 0 || bad !== undefined) throw new Error(`--ops: unknown group ${bad ?? '(none)'}`);
       options.groups = groups as KillOpGroup[];
-    }
-    else if (flag === '--help' || flag === '-h') options.help = true;
+    } else if (flag === '--help' || flag === '-h') options.help = true;
     else throw new Error(`unknown argument ${arg}`);
   }
   return options;

@@ -67,7 +67,10 @@ function ownerWord(obj: AnyItem): number {
 }
 
 function alloc(): void {
-  if (held.length >= 300) return free();
+  if (held.length >= 300) {
+    free();
+    return;
+  }
   const cache = rand(2) === 0 ? typesafe : plain;
   const obj: AnyItem = cache === typesafe ? kmemCacheAlloc(typesafe) : kmemCacheAlloc(plain);
   const was = Atomics.compareExchange(i32(), ownerWord(obj), 0, data.id);
@@ -77,7 +80,10 @@ function alloc(): void {
 }
 
 function free(): void {
-  if (held.length === 0) return alloc();
+  if (held.length === 0) {
+    alloc();
+    return;
+  }
   const k = rand(held.length);
   const { cache, obj } = held[k]!;
   held[k] = held[held.length - 1]!;
@@ -112,7 +118,10 @@ function locked(): void {
 }
 
 function insert(): void {
-  if (unusedKeys.length === 0) return remove();
+  if (unusedKeys.length === 0) {
+    remove();
+    return;
+  }
   // Fresh from the cache: insert() and replace() refuse (HashTableMisuseError) an object
   // with a reference or on a chain, which is how a table object handed out twice shows.
   const obj = kmemCacheAlloc(items);
@@ -129,7 +138,10 @@ function insert(): void {
 }
 
 function remove(): void {
-  if (keys.length === 0) return insert();
+  if (keys.length === 0) {
+    insert();
+    return;
+  }
   const k = rand(keys.length);
   const key = keys[k]!;
   keys[k] = keys[keys.length - 1]!;
@@ -139,7 +151,10 @@ function remove(): void {
 }
 
 function lookup(): void {
-  if (keys.length === 0) return insert();
+  if (keys.length === 0) {
+    insert();
+    return;
+  }
   const key = keys[rand(keys.length)]!;
   const found = table.lookup(key);
   if (found === null) return violation(`lookup(${key}): this worker's key not found`);
@@ -168,7 +183,10 @@ const total = weights.reduce((sum, [, w]) => sum + w, 0);
 function step(): void {
   let r = rand(total);
   for (const [op, w] of weights) {
-    if (r < w) return op();
+    if (r < w) {
+      op();
+      return;
+    }
     r -= w;
   }
 }

@@ -11,7 +11,7 @@ import {
   kmemCacheAlloc,
   kmemCacheCreate,
   kmemCacheFree,
-  type RcukitError,
+  RcukitError,
 } from '@rcukit/runtime';
 
 /** The test declares the same struct. */
@@ -27,7 +27,7 @@ parentPort!.once('message', () => {
       fn();
       return 'none';
     } catch (error) {
-      return (error as RcukitError).code ?? String(error);
+      return error instanceof RcukitError ? error.code : String(error);
     }
   };
   parentPort!.postMessage({ alloc: code(() => kmemCacheAlloc(cache)), free: code(() => kmemCacheFree(cache, kept)) });
