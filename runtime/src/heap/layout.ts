@@ -415,7 +415,10 @@ export const BucketWord = {
   SEQ: 2,
 } as const;
 export const BUCKET_BYTES = 12;
-/** TableWord.STATE: whichever worker opens the table first initializes it (hash/table-root.ts). */
+/**
+ * TableWord.STATE: whichever worker opens the table first initializes it (hash/table-root.ts);
+ * while it does, the word is (its owner tag << 2) | INITIALIZING.
+ */
 export const TableState = {
   NONE: 0,
   INITIALIZING: 1,

@@ -216,3 +216,34 @@ describe('arguments of the wrong kind', () => {
     expect(() => spinLock(null as never)).toThrow(InvalidArgumentError);
   });
 });
+
+describe('a table whose initializer died halfway', () => {
+  it('is initialized by the next opener instead of staying unusable', () => {
+    heap = createHeap({ threadName: 'init-test' });
+    // What a worker killed inside rcuHashTableCreate() leaves: the root exists, its state says
+    // "being initialized by" an owner that is gone (registry slot 63 with generation 5, never
+    // attached here), and the buckets are half written.
+    const rootBytes = 64 + 16 * 12;
+    const root = heap.root('hash:half-made', rootBytes, 64) >> 2;
+    const deadTag = (5 << 8) | 64;
+    heap.views.i32[root + 1] = 12345;
+    heap.views.i32[root + 16] = 77;
+    Atomics.store(heap.views.i32, root, (deadTag << 2) | 1);
+    const cache = kmemCacheCreate(heap, 'entries', Entry, { flags: SLAB_TYPESAFE_BY_RCU });
+    const started = Date.now();
+    const table = rcuHashTableCreate(heap, 'half-made', {
+      cache,
+      key: 'key',
+      refcount: 'refcount',
+      node: 'node',
+      buckets: 16,
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const e = kmemCacheAlloc(cache);
+    e.key = 11;
+    expect(table.insert(e)).toBe(true);
+    expect(table.lookup(11)).not.toBeNull();
+    expect(table.size).toBe(1);
+    for (let b = 0; b < 16; b++) expect(table.chain(b).nulls).toBe(b);
+  });
+});
