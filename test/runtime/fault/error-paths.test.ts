@@ -14,6 +14,7 @@ import {
   InvalidArgumentError,
   RcuBarrierInCallbackError,
   RcuDeadlockError,
+  RcuUnbalancedError,
   RefcountError,
   SLAB_TYPESAFE_BY_RCU,
   addressOf,
@@ -28,6 +29,7 @@ import {
   rcuBarrierAsync,
   rcuHashTableCreate,
   rcuReadLock,
+  rcuReadLockHeld,
   rcuReadUnlock,
   slabinfo,
   spinLock,
@@ -245,5 +247,18 @@ describe('a table whose initializer died halfway', () => {
     expect(table.lookup(11)).not.toBeNull();
     expect(table.size).toBe(1);
     for (let b = 0; b < 16; b++) expect(table.chain(b).nulls).toBe(b);
+  });
+});
+
+describe('an rcuReadLock() guard disposed twice', () => {
+  it('throws RcuUnbalancedError instead of closing the outer section', () => {
+    heap = createHeap({ threadName: 'guard-test' });
+    const outer = rcuReadLock();
+    const inner = rcuReadLock();
+    inner[Symbol.dispose]();
+    expect(() => inner[Symbol.dispose]()).toThrow(RcuUnbalancedError);
+    expect(rcuReadLockHeld()).toBe(true);
+    outer[Symbol.dispose]();
+    expect(rcuReadLockHeld()).toBe(false);
   });
 });
