@@ -5,14 +5,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  attachHeap,
-  defineStruct,
-  kmemCacheAlloc,
-  kmemCacheCreate,
-  kmemCacheFree,
-  RcukitError,
-} from '@rcukit/runtime';
+import { attachHeap, defineStruct, kmemCacheAlloc, kmemCacheCreate, kmemCacheFree, RcukitError } from '@rcukit/runtime';
 
 /** The test declares the same struct. */
 const StaleItem = defineStruct('stale-item', { a: 'i32', b: 'f64' });
