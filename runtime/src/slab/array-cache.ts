@@ -172,7 +172,7 @@ export function reapArrayCaches(cache: KmemCache): number {
 }
 
 /**
- * Move up to `want` free objects from slabs into this thread's array cache, one object per
+ * Move up to `want` free objects from slabs into this thread's array cache, one slab per
  * intent-log step. Precondition: cache lock held.
  */
 export function takeObjects(cache: KmemCache, want: number): number {
@@ -196,22 +196,31 @@ export function takeObjects(cache: KmemCache, want: number): number {
       listDel(cache, slab);
       listAdd(cache, slab, SlabList.PARTIAL);
     }
-    for (let top = i32[w + SlabWord.FREE_TOP]!; top > 0 && got < want; got++) {
+    // One step per slab: the three counters' old values logged once, then a state byte per
+    // object (an entry each) and plain stores to the counters, committed together below.
+    let n = i32[cache.$count]!;
+    let top = i32[w + SlabWord.FREE_TOP]!;
+    intentSet(i32, cache.$count, n);
+    intentSet(i32, w + SlabWord.FREE_TOP, top);
+    intentSet(i32, w + SlabWord.INUSE, i32[w + SlabWord.INUSE]!);
+    const before = top;
+    while (top > 0 && got < want) {
       const index = i32[stack + --top]!;
-      const n = i32[cache.$count]!;
       intentSetByte(i32, u8, states + index, ObjState.CACHED);
-      // Above the count: no log entry needed (heap/intent-log.ts).
+      // Above the logged count: no entry needed (heap/intent-log.ts).
       i32[cache.$entries + n] = slab + objBase + index * cache.stride;
       objs[n] = view.objects[index] ?? view.object(index);
-      intentSet(i32, cache.$count, n + 1);
-      intentSet(i32, w + SlabWord.FREE_TOP, top);
-      intentAdd(i32, w + SlabWord.INUSE, 1);
-      if (top === 0) {
-        listDel(cache, slab);
-        listAdd(cache, slab, SlabList.FULL);
-      }
-      intentCheckpoint(i32);
+      n++;
+      got++;
     }
+    i32[cache.$count] = n;
+    i32[w + SlabWord.FREE_TOP] = top;
+    i32[w + SlabWord.INUSE]! += before - top;
+    if (top === 0) {
+      listDel(cache, slab);
+      listAdd(cache, slab, SlabList.FULL);
+    }
+    intentCheckpoint(i32);
   }
   return got;
 }
