@@ -129,3 +129,24 @@ export class HashTableMisuseError extends RcukitError {
 export class InvalidPageError extends RcukitError {
   readonly code = 'ERR_INVALID_PAGE';
 }
+
+/**
+ * A cache handle used after kmemCacheDestroy(), in any worker: the cache's memory may belong
+ * to someone else now, so every call on a stale handle is refused.
+ */
+export class CacheDestroyedError extends RcukitError {
+  readonly code = 'ERR_CACHE_DESTROYED';
+}
+
+/**
+ * rcuBarrier() (or rcuBarrierAsync()) called from inside a callRcu() callback: the barrier
+ * would wait for the callback it is running in.
+ */
+export class RcuBarrierInCallbackError extends RcukitError {
+  readonly code = 'ERR_RCU_BARRIER_IN_CALLBACK';
+}
+
+/** An argument of the wrong type or out of range (a size, an alignment, a lock, a callback). */
+export class InvalidArgumentError extends RcukitError {
+  readonly code = 'ERR_INVALID_ARGUMENT';
+}

@@ -10,7 +10,7 @@
  * unlocks at the end of the block. No allocation on either path.
  */
 
-import { HeapAttachmentError, SpinlockMisuseError, SpinlockOwnerDeadError } from './errors.js';
+import { HeapAttachmentError, InvalidArgumentError, SpinlockMisuseError, SpinlockOwnerDeadError } from './errors.js';
 import type { Heap } from './heap/heap.js';
 import { LockResult, lockWordAcquire, lockWordOwner, lockWordRelease, lockWordTry } from './heap/lock-word.js';
 import { threadLocal, type ThreadContext } from './heap/thread-context.js';
@@ -94,7 +94,13 @@ export function spinLockInit(lock: Spinlock): void {
 
 function self_(lock: Spinlock): ThreadContext {
   const self = threadLocal.current;
-  if (self === null || self.heap !== lock.heap) {
+  const given: unknown = lock; // as a JavaScript caller may pass it
+  if (self === null || self.heap !== (given as Spinlock | null | undefined)?.heap) {
+    if (!(given instanceof Spinlock)) {
+      throw new InvalidArgumentError(
+        `expected a Spinlock, got ${given === null ? 'null' : typeof given === 'object' ? 'an object that is not one' : typeof given}`,
+      );
+    }
     throw new HeapAttachmentError(`${lock.label}: the calling thread is not attached to the heap this lock lives in`);
   }
   return self;

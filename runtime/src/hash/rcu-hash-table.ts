@@ -48,7 +48,8 @@
  * alone.
  */
 
-import { HashTableMisuseError, RefcountError } from '../errors.js';
+import { HashTableMisuseError, HeapAttachmentError, RefcountError } from '../errors.js';
+import { threadLocal } from '../heap/thread-context.js';
 import {
   HashLookup as AtomicsHashLookup,
   HashLookupFlag as AtomicsHashLookupFlag,
@@ -88,6 +89,7 @@ import {
   type RcuHashTableOptions,
 } from './table-options.js';
 import { Buckets } from './buckets.js';
+import { PPREV_POISON } from './hlist-nulls.js';
 import { openTableRoot } from './table-root.js';
 import { newTableStats, sharedTableStats, type RcuHashTableStats } from './table-stats.js';
 import { objectLabel, TableWriter } from './table-writer.js';
@@ -107,6 +109,7 @@ const HashLookupFlag = AtomicsHashLookupFlag;
 const HashRead = AtomicsHashRead;
 const rcuOwnSectionWord = readSideOwnSectionWord;
 const rcuQsbrSectionImplicit = readSideQsbrSectionImplicit;
+const tl = threadLocal;
 
 export class RcuHashTable<D extends AnyStructDef> {
   readonly heap: Heap;
@@ -192,6 +195,9 @@ export class RcuHashTable<D extends AnyStructDef> {
    */
   lookupAddress(key: number): number {
     checkKey(key, this.name);
+    // The section below is entered with the caller's reader slot: in another heap it would
+    // be another thread's counter.
+    if (tl.current?.heap !== this.heap) this.#notAttached('lookup');
     this.#stats.lookups++;
     const bucket = this.#bucketOf(key);
     // A default-flavor reader outside any section lets each attempt run in a section of its
@@ -405,6 +411,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     // The common case (found at the first attempt, in a section of the call's own) is kept
     // short enough for V8 to inline into the caller; the rest is in #readSlow().
     checkKey(key, this.name);
+    if (tl.current?.heap !== this.heap) this.#notAttached('read');
     const f = field === this.#lastReadField?.name ? this.#lastReadField : this.#readField(field, 'read');
     this.#stats.reads++;
     const bucket = this.#bucketOf(key);
@@ -546,8 +553,25 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** put() on addresses. */
   putAddress(address: number): void {
     if (decAndTest(this.heap.atomics, (address + this.#refcountOffset) >> 2, this.name)) {
+      // The last reference of an object still on a chain is the table's own: this put() is
+      // one too many. Give the table its reference back and say so here, not later in
+      // whichever thread next meets the freed object.
+      const pprev = this.heap.views.i32[(address + this.#nodeOffset + 4) >> 2]!;
+      if (pprev !== 0 && pprev !== PPREV_POISON) {
+        Atomics.add(this.heap.views.i32, (address + this.#refcountOffset) >> 2, 1);
+        throw new RefcountError(
+          `table '${this.name}'.put(${objectLabel(this.struct.name, address)}): the object is still in the table and this ` +
+            `put() dropped the table's own reference (one put() more than lookup() took); its reference is restored`,
+        );
+      }
       kmemCacheFree(this.cache, this.#object(address));
     }
+  }
+
+  #notAttached(what: string): never {
+    throw new HeapAttachmentError(
+      `table '${this.name}'.${what}(): the calling thread is not attached to the table's heap`,
+    );
   }
 
   // -------------------------------------------------------------------------------------

@@ -32,11 +32,13 @@ import {
   ROOT_NAME_BYTES,
   Root,
   Slot,
+  INTENT_WORDS,
   alignUp,
 } from './layout.js';
 import {
   HeapAttachmentError,
   HeapLayoutVersionError,
+  InvalidArgumentError,
   InvalidHeapOptionsError,
   NotAHeapError,
   OutOfMemoryError,
@@ -48,6 +50,7 @@ import { setCurrentThread, threadLocal, type ThreadContext } from './thread-cont
 import { instantiateHeapAtomics, type HeapAtomics } from './atomics.js';
 import { WASM_PAGE_SIZE, wasm, type WasmMemory } from './wasm-api.js';
 import { initRcuWords, rcuThreadChanged } from '../rcu/read-side.js';
+import { intentAttach, intentRecover } from './intent-log.js';
 
 export interface HeapOptions {
   /** Bytes allocated now (rounded up to 64 KiB). Default 1 MiB. */
@@ -86,6 +89,12 @@ export interface SharedHeap {
 /** Reported when a grace period has waited on one reader longer than stallTimeoutMs. */
 export interface RcuStall {
   readonly reader: ThreadInfo;
+  /**
+   * True when the reader is a worker this thread created that has stopped (it died inside
+   * its section and nobody reaped it): it will never leave. Reap it with heap.reapThread(),
+   * or watchWorker() workers from the start.
+   */
+  readonly readerExited: boolean;
   /** How long the grace period has been waiting on this reader, in ms. */
   readonly waitedMs: number;
 }
@@ -137,6 +146,8 @@ export class Heap extends EventEmitter<HeapEvents> {
   /** Header.MAX_PAGES whole pages: the memory's own maximum is rounded up to 64 KiB. */
   readonly maxByteLength: number;
   #attached = false;
+  /** The worker's process 'exit' listener while attached (#reapSelfOnExit()). */
+  #onExit: (() => void) | null = null;
 
   private constructor(memory: WasmMemory) {
     super();
@@ -148,8 +159,18 @@ export class Heap extends EventEmitter<HeapEvents> {
     this.atomics = instantiateHeapAtomics(memory);
   }
 
+  /**
+   * @internal Whether the worker with this threadId is one this thread created (seen by
+   * process 'worker' events since it first attached to a heap) that has stopped.
+   */
+  threadExited(threadId: number): boolean {
+    const known = createdWorkers.get(threadId);
+    return known !== undefined && (known.exited || known.worker.deref()?.threadId === -1);
+  }
+
   /** @internal Used by createHeap() and attachHeap(). */
   static open(memory: WasmMemory, threadName: string): Heap {
+    knowCreatedWorkers();
     const heap = new Heap(memory);
     heap.#attach(threadName);
     return heap;
@@ -250,12 +271,12 @@ export class Heap extends EventEmitter<HeapEvents> {
   root(name: string, bytes: number, align = 8): number {
     const nameBytes = encoder.encode(name);
     if (nameBytes.length === 0 || nameBytes.length > ROOT_NAME_BYTES) {
-      throw new RangeError(`root name "${name}" must be 1 to ${ROOT_NAME_BYTES} bytes of UTF-8`);
+      throw new InvalidArgumentError(`root name "${name}" must be 1 to ${ROOT_NAME_BYTES} bytes of UTF-8`);
     }
     if (!Number.isInteger(bytes) || bytes <= 0)
-      throw new RangeError(`root "${name}": size ${bytes} must be a positive integer`);
+      throw new InvalidArgumentError(`root "${name}": size ${bytes} must be a positive integer`);
     if (!Number.isInteger(align) || align <= 0 || (align & (align - 1)) !== 0 || align > PAGE_SIZE) {
-      throw new RangeError(`root "${name}": alignment ${align} must be a power of two up to ${PAGE_SIZE}`);
+      throw new InvalidArgumentError(`root "${name}": alignment ${align} must be a power of two up to ${PAGE_SIZE}`);
     }
     const self = this.#self();
     const i32 = this.views.i32;
@@ -317,8 +338,22 @@ export class Heap extends EventEmitter<HeapEvents> {
   reapThread(threadId: number): boolean {
     const slot = this.registry.findThread(threadId);
     if (slot < 0) return false;
+    // One reaper per slot; REAPING keeps the dead thread's locks its own until its half-done
+    // updates are undone (heap/intent-log.ts says why that is the right state to return to).
+    const tag = this.registry.claimForReap(slot);
+    if (tag === 0) return false;
+    this.ensureMapped();
+    const i32 = this.views.i32;
+    intentRecover(i32, this.views.u8, this.#intentBase(slot), tag, (lockIndex) => {
+      lockWordRelease(this, lockIndex, tag);
+    });
     this.registry.release(slot);
     return true;
+  }
+
+  /** Word index of a registry slot's intent log. */
+  #intentBase(slot: number): number {
+    return (this.views.i32[Header.INTENT_BYTE]! >> 2) + slot * INTENT_WORDS;
   }
 
   /**
@@ -342,8 +377,30 @@ export class Heap extends EventEmitter<HeapEvents> {
     }
     this.registry.release(self.slot);
     this.#attached = false;
+    if (this.#onExit !== null) process.off('exit', this.#onExit);
+    this.#onExit = null;
     setCurrentThread(null);
     rcuThreadChanged();
+  }
+
+  /**
+   * A worker that ends while attached (process.exit(), an uncaught exception, its script
+   * done, even inside a read-side section) reaps its own slot on the way out, as reapThread()
+   * would: a parent blocked in synchronizeRcu() or a lock wait never runs the 'exit' listener
+   * of watchWorker(), so this is the only reaping that needs no one else. (terminate() runs
+   * no JavaScript in the worker: that death is reaped by watchWorker() or reapThread().)
+   */
+  #reapSelfOnExit(): void {
+    const self = threadLocal.current;
+    if (!this.#attached || self === null || self.heap !== this) return;
+    if (this.registry.claimForReap(self.slot) !== self.tag) return;
+    this.ensureMapped();
+    intentRecover(this.views.i32, this.views.u8, this.#intentBase(self.slot), self.tag, (lockIndex) => {
+      lockWordRelease(this, lockIndex, self.tag);
+    });
+    this.registry.release(self.slot);
+    this.#attached = false;
+    setCurrentThread(null);
   }
 
   [Symbol.dispose](): void {
@@ -357,6 +414,7 @@ export class Heap extends EventEmitter<HeapEvents> {
       );
     }
     const { slot, tag } = this.registry.register(currentThreadId, threadName);
+    intentAttach(this.views.i32, this.#intentBase(slot));
     const context: ThreadContext = {
       heap: this,
       atomics: this.atomics,
@@ -370,6 +428,10 @@ export class Heap extends EventEmitter<HeapEvents> {
     setCurrentThread(context);
     rcuThreadChanged();
     this.#attached = true;
+    if (!isMainThread) {
+      this.#onExit = () => this.#reapSelfOnExit();
+      process.once('exit', this.#onExit);
+    }
   }
 
   #self(): ThreadContext {
@@ -392,12 +454,29 @@ export class Heap extends EventEmitter<HeapEvents> {
   }
 }
 
+/** Workers created by this thread, by threadId, for stall reports (Heap.threadExited()). */
+const createdWorkers = new Map<number, { worker: WeakRef<Worker>; exited: boolean }>();
+let knowingWorkers = false;
+
+function knowCreatedWorkers(): void {
+  if (knowingWorkers) return;
+  knowingWorkers = true;
+  process.on('worker', (worker: Worker) => {
+    const known = { worker: new WeakRef(worker), exited: false };
+    createdWorkers.set(worker.threadId, known);
+    worker.once('exit', () => {
+      known.exited = true;
+    });
+  });
+}
+
 /** Create a heap and attach the calling thread to it. */
 export function createHeap(options: HeapOptions = {}): Heap {
   const o = validateOptions(options);
   const registryByte = PAGE_SIZE;
   const registryBytes = alignUp(o.maxThreads * Slot.WORDS * 4, CACHE_LINE);
-  const rootsByte = registryByte + registryBytes;
+  const intentByte = registryByte + registryBytes;
+  const rootsByte = intentByte + alignUp(o.maxThreads * INTENT_WORDS * 4, CACHE_LINE);
   const rootsBytes = o.rootCount * Root.WORDS * 4;
   const staticByte = alignUp(rootsByte + rootsBytes, CACHE_LINE);
   const pagesByte = alignUp(staticByte + o.staticBytes, PAGE_SIZE);
@@ -416,6 +495,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   i32[Header.LAYOUT_VERSION] = LAYOUT_VERSION;
   i32[Header.MAX_THREADS] = o.maxThreads;
   i32[Header.REGISTRY_BYTE] = registryByte;
+  i32[Header.INTENT_BYTE] = intentByte;
   i32[Header.ROOTS_BYTE] = rootsByte;
   i32[Header.ROOTS_COUNT] = o.rootCount;
   i32[Header.STATIC_BYTE] = staticByte;

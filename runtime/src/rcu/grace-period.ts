@@ -389,7 +389,12 @@ class StallClock {
     // The slot may have been freed since (the reader exited): nothing to report then.
     if (Atomics.load(i32, registry.word(this.slot, Slot.STATE)) !== SlotState.LIVE) return;
     Atomics.store(i32, registry.word(this.slot, Slot.STALL_REPORTED), Date.now() | 0);
-    this.heap.emit('stall', { reader: registry.info(this.slot), waitedMs: Math.round(waited) });
+    const reader = registry.info(this.slot);
+    this.heap.emit('stall', {
+      reader,
+      waitedMs: Math.round(waited),
+      readerExited: this.heap.threadExited(reader.threadId),
+    });
   }
 }
 

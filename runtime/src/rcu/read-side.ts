@@ -89,6 +89,34 @@ const readGuard: Disposable = Object.freeze({
 });
 
 /**
+ * The guards of counted sections (default flavor, checked QSBR), one per nesting depth, made
+ * on first use: disposing one checks that the section it closes is the innermost, so a guard
+ * disposed twice throws RcuUnbalancedError instead of closing an unrelated outer section.
+ */
+const depthGuards: Disposable[] = [];
+
+function depthGuard(depth: number): Disposable {
+  return depthGuards[depth] ?? makeDepthGuard(depth);
+}
+
+function makeDepthGuard(depth: number): Disposable {
+  const guard = Object.freeze({
+    [Symbol.dispose](): void {
+      const t = tl.current;
+      if (t !== null && t.readNesting !== depth) {
+        throw new RcuUnbalancedError(
+          `rcuReadLock() guard of a section at nesting ${depth} disposed at nesting ${t.readNesting}: ` +
+            `disposed twice, or out of order; nothing was unlocked`,
+        );
+      }
+      rcuReadUnlock();
+    },
+  });
+  depthGuards[depth] = guard;
+  return guard;
+}
+
+/**
  * @internal rcuReadLock() in full: every flavor and every check. The exported rcuReadLock is
  * this function except while the thread is an online, unchecked QSBR reader (see the QSBR
  * fast path below). The runtime's own read-side sections (RcuHashTable.lookup) call this one
@@ -119,8 +147,7 @@ export function rcuReadLockFull(): Disposable {
       t.atomics.rcuEnter(t.ctrWord, RcuWord.GP_CTR);
     }
   }
-  t.readNesting++;
-  return readGuard;
+  return depthGuard(++t.readNesting);
 }
 
 /** @internal rcuReadUnlock() in full, as rcuReadLockFull() is rcuReadLock(). */

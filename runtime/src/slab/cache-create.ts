@@ -7,7 +7,8 @@
  * heap/lock-word.ts).
  */
 
-import { SlabCacheFlagsError, WrongCacheError } from '../errors.js';
+import { OutOfMemoryError, SlabCacheFlagsError, WrongCacheError } from '../errors.js';
+import { reclaimExpiredSlabs } from './reclaim.js';
 import type { Heap } from '../heap/heap.js';
 import {
   AcWord,
@@ -74,6 +75,21 @@ export function kmemCacheCreate<D extends AnyStructDef>(
   name: string,
   struct: D,
   options: KmemCacheOptions<D> = {},
+): KmemCache<D> {
+  try {
+    return createOrFind(heap, name, struct, options);
+  } catch (error) {
+    // Out of pages: reclaim the pending slabs whose grace period has passed, then try again.
+    if (!(error instanceof OutOfMemoryError) || reclaimExpiredSlabs(heap) === 0) throw error;
+    return createOrFind(heap, name, struct, options);
+  }
+}
+
+function createOrFind<D extends AnyStructDef>(
+  heap: Heap,
+  name: string,
+  struct: D,
+  options: KmemCacheOptions<D>,
 ): KmemCache<D> {
   const where = `kmemCacheCreate('${name}')`;
   const nameBytes = validateName(where, name);

@@ -7,13 +7,13 @@
  * the descriptor's magic and serial.
  */
 
-import { WrongCacheError } from '../errors.js';
+import { CacheDestroyedError, WrongCacheError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
 import type { ThreadContext } from '../heap/thread-context.js';
 import type { AnyStructDef, StructRef } from '../struct.js';
 import type { StructObjectBase } from '../struct-object.js';
 import { SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU } from './flags.js';
-import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord } from '../heap/layout.js';
+import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord, SlabHeaderWord } from '../heap/layout.js';
 
 /** This worker's handle on a cache. The same handle for the same cache within a worker. */
 export class KmemCache<D extends AnyStructDef = AnyStructDef> {
@@ -56,6 +56,12 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
   $count = 0;
   $entries = 0;
   /** @internal */ $dead = false;
+  /**
+   * @internal SlabHeaderWord.DESTROYS when this handle was last checked alive: the fast paths
+   * run only while it is unchanged, so that a cache destroyed by another worker is noticed
+   * (by the slow path's checkAlive()) before this worker touches its freed array cache.
+   */
+  $destroys = -1;
 
   /** @internal Use kmemCacheCreate(). */
   constructor(
@@ -137,12 +143,15 @@ export function readName(heap: Heap, word: number): string {
 
 export function checkAlive(cache: KmemCache, what: string): void {
   const i32 = cache.$views.i32;
+  // Loaded before the checks: a destroy after them moves it, and the fast paths then stop.
+  const destroys = Atomics.load(i32, SlabHeaderWord.DESTROYS);
   if (
     cache.$dead ||
     Atomics.load(i32, cache.$d + CacheWord.MAGIC) !== CACHE_MAGIC ||
     i32[cache.$d + CacheWord.SERIAL] !== cache.serial
   ) {
     cache.$dead = true;
-    throw new WrongCacheError(`${what}('${cache.name}'): the cache has been destroyed`);
+    throw new CacheDestroyedError(`${what}('${cache.name}'): the cache has been destroyed`);
   }
+  cache.$destroys = destroys;
 }

@@ -24,6 +24,7 @@ import type { KmemCache } from './cache-handle.js';
 import { resolveAddress } from './object-map.js';
 import { allocPages, freePages, setPageOwner } from './page-allocator.js';
 import { listAdd, listDel } from './slab-list.js';
+import { intentAdd, intentSet, intentStore } from '../heap/intent-log.js';
 
 /** Build a slab with every object free and constructed. No lock held. */
 export function newSlab(cache: KmemCache): number {
@@ -95,7 +96,7 @@ export function releaseSlab(cache: KmemCache, slab: number): void {
     // The cookie is taken after the last object of the slab was freed: any reader that can
     // still hold one of its objects is inside a read-side section that began before now,
     // which the grace period this cookie names waits for.
-    cache.$views.i32[(slab >> 2) + SlabWord.COOKIE] = getStateSynchronizeRcu();
+    intentSet(cache.$views.i32, (slab >> 2) + SlabWord.COOKIE, getStateSynchronizeRcu());
     listAdd(cache, slab, SlabList.PENDING);
     return;
   }
@@ -132,11 +133,13 @@ export function destroySlab(cache: KmemCache, slab: number): void {
     }
   } finally {
     // The serial changes with the magic: other workers' object maps drop their views of it.
-    Atomics.store(i32, (slab >> 2) + SlabWord.MAGIC, 0);
-    Atomics.store(i32, (slab >> 2) + SlabWord.SERIAL, 0);
-    setPageOwner(cache.heap, slab, cache.slabOrder, 0);
+    intentStore(i32, (slab >> 2) + SlabWord.MAGIC, 0);
+    intentStore(i32, (slab >> 2) + SlabWord.SERIAL, 0);
+    setPageOwner(cache.heap, slab, cache.slabOrder, 0, true);
+    intentAdd(i32, d + CacheWord.NUM_SLABS, -1);
+    intentAdd(i32, d + CacheWord.SLABS_RELEASED, 1);
+    // Last: freeing the pages commits the caller's whole step (heap/intent-log.ts), so a
+    // slab is either still on its cache's lists or gone with its pages, never both.
     freePages(cache.heap, slab, cache.slabOrder);
-    i32[d + CacheWord.NUM_SLABS]! -= 1;
-    i32[d + CacheWord.SLABS_RELEASED]! += 1;
   }
 }

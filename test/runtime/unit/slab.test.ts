@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CacheBusyError,
+  CacheDestroyedError,
   DoubleFreeError,
   OutOfMemoryError,
   RcuDeadlockError,
@@ -301,7 +302,7 @@ describe('misuse raises named errors and leaves the heap intact', () => {
     stillWorks(h, 'item');
     for (const o of objs) kmemCacheFree(c, o);
     kmemCacheDestroy(c);
-    expect(() => kmemCacheAlloc(c)).toThrow(WrongCacheError); // a destroyed cache is refused
+    expect(() => kmemCacheAlloc(c)).toThrow(CacheDestroyedError); // a destroyed cache is refused
   });
 
   it('SLAB_POISON reports a write after free with cache and offset, then keeps working', () => {
