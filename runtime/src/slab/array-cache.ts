@@ -22,7 +22,16 @@ import { threadLocal } from '../heap/thread-context.js';
 import type { StructObjectBase } from '../struct-object.js';
 import { NOT_BOUND, checkAlive, type KmemCache } from './cache-handle.js';
 import { lockWord, unlockWord } from './cache-lock.js';
-import { AcWord, CacheWord, ObjState, SLAB_STACK_BYTE, SlabList, slabStateByte, SlabWord } from '../heap/layout.js';
+import {
+  AcWord,
+  CacheWord,
+  INTENT_CAPACITY,
+  ObjState,
+  SLAB_STACK_BYTE,
+  SlabList,
+  slabStateByte,
+  SlabWord,
+} from '../heap/layout.js';
 import { objectMapOf, pageMapReady, resolveAddress, slabViewAt } from './object-map.js';
 import { newSlab, releaseExpired, slabEmptied } from './slab-lifecycle.js';
 import { listAdd, listDel } from './slab-list.js';
@@ -171,6 +180,12 @@ export function reapArrayCaches(cache: KmemCache): number {
 }
 
 /**
+ * Objects takeObjects() moves in one intent-log step at most: the log's capacity less room
+ * for the step's three counters and two list moves (slab-list.ts).
+ */
+const STEP_OBJECTS = INTENT_CAPACITY - 32;
+
+/**
  * Move up to `want` free objects from slabs into this thread's array cache, one slab per
  * intent-log step. Precondition: cache lock held.
  */
@@ -203,7 +218,9 @@ export function takeObjects(cache: KmemCache, want: number): number {
     intentSet(i32, w + SlabWord.FREE_TOP, top);
     intentSet(i32, w + SlabWord.INUSE, i32[w + SlabWord.INUSE]!);
     const before = top;
-    while (top > 0 && got < want) {
+    // A batch (up to AC_MAX_BATCH, flags.ts) can be more objects than one step's log holds:
+    // the rest of this slab is taken in the next step.
+    while (top > 0 && got < want && before - top < STEP_OBJECTS) {
       const index = i32[stack + --top]!;
       intentSetByte(i32, u8, states + index, ObjState.CACHED);
       // Above the logged count: no entry needed (heap/intent-log.ts).

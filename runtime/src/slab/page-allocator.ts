@@ -104,7 +104,9 @@ export function freePages(heap: Heap, byteOffset: number, order: number): void {
         );
       }
     }
-    for (let p = page; p < page + (1 << order); p++) intentStore(i32, memmap + p, 0);
+    // Only the words that hold an owner are logged: a run with none (an array-cache region,
+    // up to 256 pages, flags.ts) would not fit one step of the log, and has nothing to undo.
+    for (let p = page; p < page + (1 << order); p++) if (i32[memmap + p] !== 0) intentStore(i32, memmap + p, 0);
     putRun(i32, page, order);
     intentAdd(i32, PageAllocWord.FREE_PAGES, 1 << order);
     intentAdd(i32, PageAllocWord.FREES, 1);

@@ -80,9 +80,10 @@ describe('a destructor that throws', () => {
         }
       },
     });
-    // Several slabs' worth, so that freeing them all releases slabs (and runs the dtor)
-    // from inside the array cache's flushes.
-    const n = cache.objectsPerSlab * 4;
+    // A full array cache (its limit is sized per cache) and several slabs' worth more, so that
+    // freeing them all releases slabs (and runs the dtor) from inside the array cache's flushes.
+    const { limit } = slabinfo(heap).find((c) => c.name === 'dtor-throws')!;
+    const n = limit + cache.objectsPerSlab * 6;
     const objs = Array.from({ length: n }, () => kmemCacheAlloc(cache));
     const thrown: unknown[] = [];
     const stillLive: typeof objs = [];
