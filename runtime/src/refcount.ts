@@ -36,7 +36,7 @@ export class Refcount {
  * The compareExchange orders the caller's later loads (the key re-check) after the increment.
  * (The load-compareExchange loop runs in WebAssembly, heap/atomics.ts: one call.)
  */
-export function refcountIncNotZero(ref: Refcount): boolean {
+function refcountIncNotZeroPlain(ref: Refcount): boolean {
   const v = ref.heap.atomics.incNotZero(ref.index, REFCOUNT_MAX);
   if (v === 0) return false;
   if (v < 0) throw new RefcountError(`refcountIncNotZero(${ref.label}): count ${v} is negative (corrupt word)`);
@@ -49,8 +49,8 @@ export function refcountIncNotZero(ref: Refcount): boolean {
 }
 
 /** Increment a count the caller already holds a reference on (never from zero). */
-export function refcountInc(ref: Refcount): void {
-  if (!refcountIncNotZero(ref)) {
+function refcountIncPlain(ref: Refcount): void {
+  if (!refcountIncNotZeroPlain(ref)) {
     throw new RefcountError(
       `refcountInc(${ref.label}): increment on 0 (use after free); use refcountIncNotZero() for lookups`,
     );
@@ -62,7 +62,7 @@ export function refcountInc(ref: Refcount): void {
  * The compareExchange is a release for the caller's earlier stores to the object and an
  * acquire for the freeing path, so the freer sees every store made under a reference.
  */
-export function refcountDecAndTest(ref: Refcount): boolean {
+function refcountDecAndTestPlain(ref: Refcount): boolean {
   const v = ref.heap.atomics.decAndTest(ref.index);
   if (v <= 0)
     throw new RefcountError(
@@ -72,13 +72,39 @@ export function refcountDecAndTest(ref: Refcount): boolean {
 }
 
 /** Set the count, e.g. to 1 when publishing a new object. */
-export function refcountSet(ref: Refcount, value: number): void {
+function refcountSetPlain(ref: Refcount, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > REFCOUNT_MAX) {
     throw new RefcountError(
       `refcountSet(${ref.label}, ${value}): a count must be an integer from 0 to ${REFCOUNT_MAX}`,
     );
   }
   Atomics.store(ref.heap.views.i32, ref.index, value);
+}
+
+// Debug mode (debug/ref-tracking.ts) re-points these bindings for a thread of a debug heap,
+// to record which references the thread took; see spinlock.ts.
+/* eslint-disable no-var -- re-pointed by setRefcountBindings() */
+export var refcountIncNotZero: (ref: Refcount) => boolean = refcountIncNotZeroPlain;
+export var refcountInc: (ref: Refcount) => void = refcountIncPlain;
+export var refcountDecAndTest: (ref: Refcount) => boolean = refcountDecAndTestPlain;
+export var refcountSet: (ref: Refcount, value: number) => void = refcountSetPlain;
+/* eslint-enable no-var */
+
+/** @internal The plain functions, which debug mode wraps. */
+export const refcountPlain = {
+  refcountIncNotZero: refcountIncNotZeroPlain,
+  refcountInc: refcountIncPlain,
+  refcountDecAndTest: refcountDecAndTestPlain,
+  refcountSet: refcountSetPlain,
+};
+
+/** @internal Point the bindings at `fns` (debug mode) or back at the plain functions (null). */
+export function setRefcountBindings(fns: typeof refcountPlain | null): void {
+  const f = fns ?? refcountPlain;
+  refcountIncNotZero = f.refcountIncNotZero;
+  refcountInc = f.refcountInc;
+  refcountDecAndTest = f.refcountDecAndTest;
+  refcountSet = f.refcountSet;
 }
 
 /** The count now (a snapshot). */

@@ -41,6 +41,7 @@ import {
   NotAHeapError,
   OutOfMemoryError,
   RootMismatchError,
+  type RcukitError,
 } from '../errors.js';
 import { ThreadRegistry, type ThreadInfo } from './thread-registry.js';
 import { LockResult, lockWordAcquire, lockWordRelease } from './lock-word.js';
@@ -48,6 +49,11 @@ import { setCurrentThread, threadLocal, type ThreadContext } from './thread-cont
 import { instantiateHeapAtomics, type HeapAtomics } from './atomics.js';
 import { WASM_PAGE_SIZE, wasm, type WasmMemory } from './wasm-api.js';
 import { initRcuWords, rcuThreadChanged } from '../rcu/read-side.js';
+import { debugFlags, type DebugOptions } from '../debug/debug-options.js';
+import { DebugThread } from '../debug/debug-thread.js';
+import { setDebugBindings } from '../debug/debug-bindings.js';
+import { reportHeldAtDetach } from '../debug/blocking.js';
+import { LOCKDEP_BYTES } from '../debug/lock-order.js';
 
 export interface HeapOptions {
   /** Bytes allocated now (rounded up to 64 KiB). Default 1 MiB. */
@@ -70,6 +76,12 @@ export interface HeapOptions {
   initialGpCounter?: number;
   /** Name of the creating thread in the registry and in stall reports. */
   threadName?: string;
+  /**
+   * Debug mode for this heap and every thread that attaches to it (docs/debug-mode.md):
+   * `true`, or `{ fuzz: true }` to add random delays. Default: the RCUKIT_DEBUG environment
+   * variable (`1` on, `fuzz` on with fuzzing), else off.
+   */
+  debug?: boolean | DebugOptions;
 }
 
 export interface AttachOptions {
@@ -92,6 +104,8 @@ export interface RcuStall {
 
 export interface HeapEvents {
   stall: [RcuStall];
+  /** Debug mode's reports that do not throw (docs/debug-mode.md). */
+  debug: [RcukitError];
 }
 
 /**
@@ -136,6 +150,11 @@ export class Heap extends EventEmitter<HeapEvents> {
   readonly atomics: HeapAtomics;
   /** Header.MAX_PAGES whole pages: the memory's own maximum is rounded up to 64 KiB. */
   readonly maxByteLength: number;
+  /**
+   * Debug mode's record of the calling thread (debug/debug-thread.ts), or null when the heap
+   * is not in debug mode (Header.DEBUG_FLAGS, fixed at createHeap()).
+   */
+  debug: DebugThread | null = null;
   #attached = false;
 
   private constructor(memory: WasmMemory) {
@@ -340,10 +359,12 @@ export class Heap extends EventEmitter<HeapEvents> {
         `cannot detach from the heap inside a read-side section (nesting ${self.readNesting})`,
       );
     }
+    if (this.debug !== null) reportHeldAtDetach(this.debug);
     this.registry.release(self.slot);
     this.#attached = false;
     setCurrentThread(null);
     rcuThreadChanged();
+    if (this.debug !== null) setDebugBindings(false);
   }
 
   [Symbol.dispose](): void {
@@ -370,6 +391,11 @@ export class Heap extends EventEmitter<HeapEvents> {
     setCurrentThread(context);
     rcuThreadChanged();
     this.#attached = true;
+    const flags = this.views.i32[Header.DEBUG_FLAGS]!;
+    if (flags !== 0) {
+      this.debug = new DebugThread(this, flags);
+      setDebugBindings(true);
+    }
   }
 
   #self(): ThreadContext {
@@ -395,6 +421,12 @@ export class Heap extends EventEmitter<HeapEvents> {
 /** Create a heap and attach the calling thread to it. */
 export function createHeap(options: HeapOptions = {}): Heap {
   const o = validateOptions(options);
+  const debug = debugFlags(options.debug);
+  // A debug heap's lock-order graph is a root of its own (debug/lock-order.ts).
+  if (debug !== 0) {
+    o.staticBytes += LOCKDEP_BYTES;
+    o.rootCount += 1;
+  }
   const registryByte = PAGE_SIZE;
   const registryBytes = alignUp(o.maxThreads * Slot.WORDS * 4, CACHE_LINE);
   const rootsByte = registryByte + registryBytes;
@@ -425,6 +457,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   i32[Header.MAX_PAGES] = Math.floor(o.maxBytes / PAGE_SIZE);
   i32[Header.BYTE_LENGTH] = Math.min(memory.buffer.byteLength, i32[Header.MAX_PAGES]! * PAGE_SIZE);
   i32[Header.STALL_TIMEOUT_MS] = o.stallTimeoutMs;
+  i32[Header.DEBUG_FLAGS] = debug;
   initRcuWords(i32, o.initialGpCounter);
   // The magic goes in last: a heap is recognizable only once it is complete. (Nobody else can
   // see the memory yet; this keeps the rule simple for future initializers.)
@@ -475,7 +508,7 @@ export function currentHeap(): Heap {
   return self.heap;
 }
 
-function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName'>> {
+function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName' | 'debug'>> {
   const given: unknown = options; // as a JavaScript caller may pass it
   if (given === null || typeof given !== 'object')
     throw new InvalidHeapOptionsError(`createHeap() options must be an object`);

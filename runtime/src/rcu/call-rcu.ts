@@ -26,6 +26,7 @@
  * the thread is told so with a HeapAttachmentError re-thrown asynchronously.
  */
 
+import { assertMayBlock } from '../debug/blocking.js';
 import { threadId } from 'node:worker_threads';
 import { HeapAttachmentError, RcuBacklogFullError, RcuDeadlockError } from '../errors.js';
 import { cookieDone, currentCookie, waitForCookieAsync, waitForCookieBlocking } from './grace-period.js';
@@ -103,6 +104,7 @@ export function rcuBarrier(): void {
       `rcuBarrier() in thread ${threadId} inside a read-side section: it waits for a grace period`,
     );
   }
+  if (t.heap.debug !== null) assertMayBlock(t.heap.debug, 'rcuBarrier');
   const target = enqueued;
   while (ran < target) drainSync(t);
 }

@@ -33,6 +33,7 @@ import type { KmemCache } from './cache-handle.js';
 import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, setRedZones } from './debug.js';
 import { AC_BATCH, AC_LIMIT, SLAB_POISON, SLAB_RED_ZONE } from './flags.js';
 import { CacheWord, ObjState } from '../heap/layout.js';
+import { oldestToTop } from '../debug/quarantine.js';
 
 /**
  * Allocate an object. Its fields hold what they held when it was last freed (zero for a new
@@ -94,6 +95,8 @@ function allocSlow(cache: KmemCache): StructObjectBase {
   const i32 = cache.$views.i32;
   const u8 = cache.$views.u8;
   const n = i32[cache.$count]!;
+  // A debug heap quarantines a plain cache's freed objects behind the others.
+  if (cache.heap.debug !== null && !cache.typesafeByRcu) oldestToTop(cache, n);
   const obj = cache.$objs[n - 1]!;
   if (cache.$debug) {
     // Check before taking it off the array cache: on corruption the object stays free
@@ -114,6 +117,11 @@ function allocSlow(cache: KmemCache): StructObjectBase {
   }
   i32[cache.$count] = n - 1;
   u8[obj.$s] = ObjState.LIVE;
+  const d = cache.heap.debug;
+  if (d !== null) {
+    d.fresh.add(obj);
+    d.noteObtained(obj, kmemCacheAlloc);
+  }
   return obj;
 }
 
@@ -140,6 +148,7 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
     }
     if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) poisonObject(u8, o.$a, size);
   }
+  cache.heap.debug?.fresh.delete(o);
   if (i32[cache.$count]! >= AC_LIMIT) flush(cache, AC_BATCH);
   const n = i32[cache.$count]!;
   i32[cache.$entries + n] = o.$a;

@@ -7,7 +7,7 @@
  * the descriptor's magic and serial.
  */
 
-import { WrongCacheError } from '../errors.js';
+import { CacheDestroyedError, WrongCacheError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
 import type { ThreadContext } from '../heap/thread-context.js';
 import type { AnyStructDef, StructRef } from '../struct.js';
@@ -138,6 +138,6 @@ export function checkAlive(cache: KmemCache, what: string): void {
     i32[cache.$d + CacheWord.SERIAL] !== cache.serial
   ) {
     cache.$dead = true;
-    throw new WrongCacheError(`${what}('${cache.name}'): the cache has been destroyed`);
+    throw new CacheDestroyedError(`${what}('${cache.name}'): the cache has been destroyed (kmemCacheDestroy)`);
   }
 }

@@ -18,6 +18,7 @@ import {
   kmemCacheCreate,
   kmemCacheDestroy,
   kmemCacheFree,
+  rcuDereferenceProtected,
   spinLockInit,
   type Heap,
 } from '@rcukit/runtime';
@@ -102,7 +103,8 @@ describe('lockTaskSighand over a type-stable cache', () => {
     expect(writer.ops).toBeGreaterThan(info.numObjs);
     // Exactly one sighand per task is live; each task's is its own.
     expect(info.activeObjs).toBe(n);
-    for (const t of list) expect(t.sighand!.taskId).toBe(t.id);
+    // The workers are gone: this thread is the only updater left.
+    for (const t of list) expect(rcuDereferenceProtected(t.sighand, true)!.taskId).toBe(t.id);
     for (const t of list) {
       kmemCacheFree(sighands, t.sighand!);
       t.sighand = null;

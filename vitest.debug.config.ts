@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+/**
+ * `npm run test:debug`: the runtime's tests again with RCUKIT_DEBUG=1, so that every heap they
+ * create (and every worker attached to it) runs in debug mode: correct code must stay quiet.
+ */
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: ['test/runtime/**/*.test.ts', 'runtime/test/**/*.test.ts'],
+    env: { RCUKIT_DEBUG: '1' },
+  },
+});
