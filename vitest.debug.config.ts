@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ['test/runtime/**/*.test.ts', 'runtime/test/**/*.test.ts'],
+    // It sets RCUKIT_DEBUG for the programs it runs itself.
+    exclude: [...(base.test?.exclude ?? []), 'test/runtime/torture/quiet-under-debug.test.ts'],
     env: { RCUKIT_DEBUG: '1' },
   },
 });
