@@ -148,14 +148,6 @@ export class SuspiciousRcuUsageError extends RcukitError {
 }
 
 /**
- * Debug mode: a type-stable object was used under its lock or a reference after it had been
- * freed and reused since this thread obtained it, and the thread did not revalidate it.
- */
-export class StaleObjectError extends RcukitError {
-  readonly code = 'ERR_STALE_OBJECT';
-}
-
-/**
  * Debug mode (lockdep): a lock acquisition closes a cycle in the lock-order graph (a possible
  * deadlock, whether or not one happened), or takes a lock the thread already holds.
  */

@@ -77,7 +77,7 @@ export interface HeapOptions {
   /** Name of the creating thread in the registry and in stall reports. */
   threadName?: string;
   /**
-   * Debug mode for this heap and every thread that attaches to it (docs/debug-mode.md):
+   * Debug mode for this heap and every thread that attaches to it (runtime/docs/debug-mode.md):
    * `true`, or `{ fuzz: true }` to add random delays. Default: the RCUKIT_DEBUG environment
    * variable (`1` on, `fuzz` on with fuzzing), else off.
    */
@@ -104,7 +104,7 @@ export interface RcuStall {
 
 export interface HeapEvents {
   stall: [RcuStall];
-  /** Debug mode's reports that do not throw (docs/debug-mode.md). */
+  /** Debug mode's reports that do not throw (runtime/docs/debug-mode.md). */
   debug: [RcukitError];
 }
 

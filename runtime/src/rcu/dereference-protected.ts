@@ -18,7 +18,7 @@ import type { Spinlock } from '../spinlock.js';
  *   through it (the kernel's `rcu_dereference_protected(p, 1)`).
  *
  * At run time it returns `value` unchanged and checks nothing, at no cost: the load itself is
- * the field read inside the argument. In debug mode (docs/debug-mode.md) it checks the claim
+ * the field read inside the argument. In debug mode (runtime/docs/debug-mode.md) it checks the claim
  * now and at each later use of the object. The claim is checked statically by `rcukit check`, which
  * needs no read-side section around that load, treats the result as stable (like an object
  * the caller owns), and verifies on every path that a claimed `Spinlock` is held at the call
