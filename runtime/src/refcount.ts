@@ -31,11 +31,7 @@ export class Refcount {
   }
 }
 
-/**
- * Increment unless the count is zero. Returns true when a reference was taken.
- * The compareExchange orders the caller's later loads (the key re-check) after the increment.
- * (The load-compareExchange loop runs in WebAssembly, heap/atomics.ts: one call.)
- */
+/** refcountIncNotZero() as documented at its binding below, without debug mode. */
 function refcountIncNotZeroPlain(ref: Refcount): boolean {
   const v = ref.heap.atomics.incNotZero(ref.index, REFCOUNT_MAX);
   if (v === 0) return false;
@@ -48,7 +44,7 @@ function refcountIncNotZeroPlain(ref: Refcount): boolean {
   return true;
 }
 
-/** Increment a count the caller already holds a reference on (never from zero). */
+/** refcountInc() as documented at its binding below, without debug mode. */
 function refcountIncPlain(ref: Refcount): void {
   if (!refcountIncNotZeroPlain(ref)) {
     throw new RefcountError(
@@ -57,11 +53,7 @@ function refcountIncPlain(ref: Refcount): void {
   }
 }
 
-/**
- * Decrement; returns true when this dropped the last reference (the caller now frees).
- * The compareExchange is a release for the caller's earlier stores to the object and an
- * acquire for the freeing path, so the freer sees every store made under a reference.
- */
+/** refcountDecAndTest() as documented at its binding below, without debug mode. */
 function refcountDecAndTestPlain(ref: Refcount): boolean {
   const v = ref.heap.atomics.decAndTest(ref.index);
   if (v <= 0)
@@ -71,7 +63,7 @@ function refcountDecAndTestPlain(ref: Refcount): boolean {
   return v === 1;
 }
 
-/** Set the count, e.g. to 1 when publishing a new object. */
+/** refcountSet() as documented at its binding below, without debug mode. */
 function refcountSetPlain(ref: Refcount, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > REFCOUNT_MAX) {
     throw new RefcountError(
@@ -84,9 +76,21 @@ function refcountSetPlain(ref: Refcount, value: number): void {
 // Debug mode (debug/ref-tracking.ts) re-points these bindings for a thread of a debug heap,
 // to record which references the thread took; see spinlock.ts.
 /* eslint-disable no-var -- re-pointed by setRefcountBindings() */
+/**
+ * Increment unless the count is zero. Returns true when a reference was taken.
+ * The compareExchange orders the caller's later loads (the key re-check) after the increment.
+ * (The load-compareExchange loop runs in WebAssembly, heap/atomics.ts: one call.)
+ */
 export var refcountIncNotZero: (ref: Refcount) => boolean = refcountIncNotZeroPlain;
+/** Increment a count the caller already holds a reference on (never from zero). */
 export var refcountInc: (ref: Refcount) => void = refcountIncPlain;
+/**
+ * Decrement; returns true when this dropped the last reference (the caller now frees).
+ * The compareExchange is a release for the caller's earlier stores to the object and an
+ * acquire for the freeing path, so the freer sees every store made under a reference.
+ */
 export var refcountDecAndTest: (ref: Refcount) => boolean = refcountDecAndTestPlain;
+/** Set the count, e.g. to 1 when publishing a new object. */
 export var refcountSet: (ref: Refcount, value: number) => void = refcountSetPlain;
 /* eslint-enable no-var */
 

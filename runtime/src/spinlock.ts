@@ -48,12 +48,7 @@ export class Spinlock implements Disposable {
   }
 }
 
-/**
- * Take the lock. Returns the lock, whose disposal releases it.
- * Throws SpinlockMisuseError if this thread already holds it (that would deadlock), and
- * SpinlockOwnerDeadError, *with the lock now held by the caller*, if its previous owner died
- * holding it.
- */
+/** spinLock() as documented at its binding below, without debug mode. */
 function spinLockPlain(lock: Spinlock): Spinlock {
   const self = self_(lock);
   const result = lockWordAcquire(lock.heap, lock.index, self.tag, lock.heap.registry);
@@ -61,10 +56,7 @@ function spinLockPlain(lock: Spinlock): Spinlock {
   return lock;
 }
 
-/**
- * Take the lock if it is free. Returns true when taken. Throws as spinLock() does for a lock
- * this thread holds or whose owner died (the lock is then held).
- */
+/** spinTrylock() as documented at its binding below, without debug mode. */
 function spinTrylockPlain(lock: Spinlock): boolean {
   const self = self_(lock);
   const result = lockWordTry(lock.heap, lock.index, self.tag, lock.heap.registry);
@@ -73,7 +65,7 @@ function spinTrylockPlain(lock: Spinlock): boolean {
   return true;
 }
 
-/** Release the lock. Throws SpinlockMisuseError if the calling thread does not hold it. */
+/** spinUnlock() as documented at its binding below, without debug mode. */
 function spinUnlockPlain(lock: Spinlock): void {
   const self = self_(lock);
   if (!lockWordRelease(lock.heap, lock.index, self.tag)) {
@@ -89,8 +81,19 @@ function spinUnlockPlain(lock: Spinlock): void {
 // rcuReadLock: a thread of a heap without debug mode runs the plain functions with nothing to
 // test. `var` for the reason given there (rcu/read-side.ts, the QSBR fast path).
 /* eslint-disable no-var -- re-pointed by setSpinlockBindings(), see above */
+/**
+ * Take the lock. Returns the lock, whose disposal releases it.
+ * Throws SpinlockMisuseError if this thread already holds it (that would deadlock), and
+ * SpinlockOwnerDeadError, *with the lock now held by the caller*, if its previous owner died
+ * holding it.
+ */
 export var spinLock: (lock: Spinlock) => Spinlock = spinLockPlain;
+/**
+ * Take the lock if it is free. Returns true when taken. Throws as spinLock() does for a lock
+ * this thread holds or whose owner died (the lock is then held).
+ */
 export var spinTrylock: (lock: Spinlock) => boolean = spinTrylockPlain;
+/** Release the lock. Throws SpinlockMisuseError if the calling thread does not hold it. */
 export var spinUnlock: (lock: Spinlock) => void = spinUnlockPlain;
 /* eslint-enable no-var */
 
