@@ -3,10 +3,10 @@
  * thread of the heap (it lives in the heap, LockdepWord in heap/layout.ts), and the check
  * that reports the first acquisition closing a cycle, before any deadlock happens.
  *
- * A lock's class is its label: `sighand.siglock` for a struct's spinlock field (every
- * sighand's siglock is one class, as in lockdep), the table name and `bucket lock` for an
- * RcuHashTable's bucket locks, the name given to a named Spinlock. Taking a lock of class B
- * while holding one of class A adds the edge A -> B. Before adding it, the check looks for a
+ * A lock's class is its label with array indices dropped: `sighand.siglock` for a struct's
+ * spinlock field (every sighand's siglock is one class, as in lockdep), `catalog.bucket[].lock`
+ * for all the bucket locks of an RcuHashTable, the name given to a named Spinlock. Taking a
+ * lock of class B while holding one of class A adds the edge A -> B. Before adding it, the check looks for a
  * path B -> ... -> A already in the graph (from any thread): if there is one, the two orders
  * can deadlock, and LockOrderError names both chains. Taking a second lock of the class one
  * already holds is not checked (lockdep would want a nesting annotation that rcukit lacks).
@@ -128,6 +128,11 @@ function encodeName(name: string): Uint8Array {
   return out;
 }
 
+/** A lock's class: its label, with array indices dropped (`t.bucket[3].lock` -> `t.bucket[].lock`). */
+export function lockClass(lock: Spinlock): string {
+  return lock.label.replace(/\[\d+\]/g, '[]');
+}
+
 /**
  * Check that taking `lock` now keeps the graph acyclic, and add the edges from every held
  * lock's class to its class. Throws LockOrderError naming both chains.
@@ -135,10 +140,10 @@ function encodeName(name: string): Uint8Array {
 export function checkLockOrder(d: DebugThread, lock: Spinlock, site: CallSite, what: string): void {
   if (d.held.length === 0) return;
   const g = d.locks;
-  const b = g.classOf(lock.label);
+  const b = g.classOf(lockClass(lock));
   if (b < 0) return;
   for (const h of d.held) {
-    const a = g.classOf(h.lock.label);
+    const a = g.classOf(lockClass(h.lock));
     if (a < 0 || a === b || g.hasEdge(a, b)) continue;
     const back = g.path(b, a);
     if (back !== null) {

@@ -216,6 +216,21 @@ describe('LockOrderError', () => {
     spinUnlock(d);
   });
 
+  it('puts every bucket lock of a table in one class, so an order on one bucket counts for all', () => {
+    const h = (heap = createHeap({ debug: true }));
+    const bucket = (k: number) => new Spinlock(h, h.root(`b${k}`, 4, 4), `tbl.bucket[${k}].lock`);
+    const x = named(h, 'lock-x');
+    spinLock(bucket(1));
+    spinLock(x);
+    spinUnlock(x);
+    spinUnlock(bucket(1));
+    spinLock(x);
+    const error = thrown(() => spinLock(bucket(2)));
+    expect(error).toBeInstanceOf(LockOrderError);
+    expect(error.message).toMatch(/tbl\.bucket\[\]\.lock -> lock-x, established at:/);
+    spinUnlock(x);
+  });
+
   it('reports taking a lock this thread already holds, with where it took it first', () => {
     const h = (heap = createHeap({ debug: true }));
     const a = named(h, 'lock-a');
