@@ -12,5 +12,8 @@ export default defineConfig({
     // It sets RCUKIT_DEBUG for the programs it runs itself.
     exclude: [...(base.test?.exclude ?? []), 'test/runtime/torture/quiet-under-debug.test.ts'],
     env: { RCUKIT_DEBUG: '1' },
+    // Debug mode captures a stack at every section, pointer load, lock and allocation: the
+    // heavier tests take several times longer.
+    testTimeout: 240_000,
   },
 });

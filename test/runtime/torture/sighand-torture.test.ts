@@ -96,8 +96,10 @@ describe('lockTaskSighand over a type-stable cache', () => {
     const readers = results.slice(1);
     expect(writer.violations).toEqual([]);
     for (const r of readers) expect(r.violations).toEqual([]);
-    expect(writer.ops).toBeGreaterThan(1000);
-    for (const r of readers) expect(r.ops).toBeGreaterThan(1000);
+    // Debug mode (npm run test:debug) checks every access and makes far fewer operations.
+    const minOps = h.debug === null ? 1000 : 100;
+    expect(writer.ops).toBeGreaterThan(minOps);
+    for (const r of readers) expect(r.ops).toBeGreaterThan(minOps);
     // Far more replacements than sighand slots: objects were reused for other tasks.
     const info = cacheInfo(h, 'sighand');
     expect(writer.ops).toBeGreaterThan(info.numObjs);
