@@ -138,6 +138,14 @@ export function defineAccessors(def: AnyStructDef): void {
   structByClass.set(def.objectClass, def);
 }
 
+/**
+ * @internal Make `cls` another object class of `def`: a subclass of def.objectClass whose
+ * accessors check each use (debug mode, debug/debug-accessors.ts).
+ */
+export function registerObjectClass(cls: object, def: AnyStructDef): void {
+  structByClass.set(cls, def);
+}
+
 function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index: number): void {
   const off = f.offset;
   const label = `${def.name}.${f.name}`;
@@ -381,7 +389,9 @@ function addressForStore(value: unknown, target: AnyStructDef, label: string, he
       `${label} = ...: the value is not a slab object (got ${describe(value)}); allocate it with kmemCacheAlloc()`,
     );
   }
-  if (value.constructor !== target.objectClass) {
+  // A debug heap's objects are of a subclass (debug/debug-accessors.ts): the map lookup runs
+  // only when the cheap test fails.
+  if (value.constructor !== target.objectClass && structByClass.get(value.constructor) !== target) {
     throw new WrongCacheError(
       `${label} = ...: expected a '${target.name}' object, got a '${(value.constructor as { name: string }).name}'`,
     );

@@ -24,15 +24,19 @@ const expectedUnits: Record<string, string> = {
   'sync-gp-latency': 'ms',
   'async-gp-latency': 'ms',
   'call-rcu-throughput': 'ops/s',
+  'rcu-read-pair-debug': 'ns',
 };
 
-const slabUnits: Record<string, string> = Object.fromEntries(
-  ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c) => [
-    [c, 'ns'],
-    [`${c}-256-live`, 'ns'],
-    ...(c === 'thi-ng-malloc' ? [] : [[`${c}-4096-live`, 'ns']]),
-  ]),
-);
+const slabUnits: Record<string, string> = {
+  ...Object.fromEntries(
+    ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c) => [
+      [c, 'ns'],
+      [`${c}-256-live`, 'ns'],
+      ...(c === 'thi-ng-malloc' ? [] : [[`${c}-4096-live`, 'ns']]),
+    ]),
+  ),
+  'slab-alloc-free-pair-debug': 'ns',
+};
 
 test('`bench rcu --json --quick` prints a JSON array of every rcu case with its unit and finite statistics', async () => {
   await expectSuiteEntries('rcu', expectedUnits);

@@ -48,6 +48,7 @@
  * alone.
  */
 
+import { installTableDebug } from '../debug/table-debug.js';
 import { HashTableMisuseError, HeapAttachmentError, RefcountError } from '../errors.js';
 import { threadLocal } from '../heap/thread-context.js';
 import {
@@ -78,7 +79,7 @@ import type { KmemCache } from '../slab/cache-handle.js';
 import { objectMapOf, resolveIn, type ObjectMap } from '../slab/object-map.js';
 import { spinUnlock } from '../spinlock.js';
 import type { AnyStructDef, NumberFieldName, NumberKind, StructRef } from '../struct.js';
-import type { StructObjectBase } from '../struct-object.js';
+import { structOf, type StructObjectBase } from '../struct-object.js';
 import {
   checkTableName,
   notAReadField,
@@ -173,6 +174,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#bucketsByte = rootByte + TABLE_HEADER_BYTES;
     this.#buckets = new Buckets(heap, name, this.#bucketsByte, c.buckets, c.nodeOffset, c.keyOffset, MAX_WALK_STEPS);
     this.#writer = new TableWriter(this.#buckets, this.#rootWord, c.refcountOffset, c.struct.name);
+    if (heap.debug !== null) installTableDebug(this, c.refcountOffset);
   }
 
   // -------------------------------------------------------------------------------------
@@ -701,7 +703,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     // non-objects, other structs and other caches alike (the slab's own free does the same).
     const o = obj as unknown as StructObjectBase | null | undefined;
     if (o?.$c !== this.cache) {
-      const sameStruct = o !== null && typeof o === 'object' && (o as object).constructor === this.struct.objectClass;
+      const sameStruct = o !== null && typeof o === 'object' && structOf(o) === this.struct;
       throw new HashTableMisuseError(
         sameStruct
           ? // Another cache of the same struct: the table would later free it into the wrong cache.

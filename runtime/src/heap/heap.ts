@@ -43,6 +43,7 @@ import {
   NotAHeapError,
   OutOfMemoryError,
   RootMismatchError,
+  type RcukitError,
 } from '../errors.js';
 import { ThreadRegistry, type ThreadInfo } from './thread-registry.js';
 import { LockResult, lockWordAcquire, lockWordRelease } from './lock-word.js';
@@ -51,6 +52,11 @@ import { instantiateHeapAtomics, type HeapAtomics } from './atomics.js';
 import { WASM_PAGE_SIZE, wasm, type WasmMemory } from './wasm-api.js';
 import { initRcuWords, rcuThreadChanged } from '../rcu/read-side.js';
 import { intentAttach, intentRecover } from './intent-log.js';
+import { debugFlags, type DebugOptions } from '../debug/debug-options.js';
+import { DebugThread } from '../debug/debug-thread.js';
+import { setDebugBindings } from '../debug/debug-bindings.js';
+import { reportHeldAtDetach } from '../debug/blocking.js';
+import { LOCKDEP_BYTES } from '../debug/lock-order.js';
 
 export interface HeapOptions {
   /** Bytes allocated now (rounded up to 64 KiB). Default 1 MiB. */
@@ -73,6 +79,12 @@ export interface HeapOptions {
   initialGpCounter?: number;
   /** Name of the creating thread in the registry and in stall reports. */
   threadName?: string;
+  /**
+   * Debug mode for this heap and every thread that attaches to it (runtime/docs/debug-mode.md):
+   * `true`, or `{ fuzz: true }` to add random delays. Default: the RCUKIT_DEBUG environment
+   * variable (`1` on, `fuzz` on with fuzzing), else off.
+   */
+  debug?: boolean | DebugOptions;
 }
 
 export interface AttachOptions {
@@ -101,6 +113,8 @@ export interface RcuStall {
 
 export interface HeapEvents {
   stall: [RcuStall];
+  /** Debug mode's reports that do not throw (runtime/docs/debug-mode.md). */
+  debug: [RcukitError];
 }
 
 /**
@@ -145,6 +159,11 @@ export class Heap extends EventEmitter<HeapEvents> {
   readonly atomics: HeapAtomics;
   /** Header.MAX_PAGES whole pages: the memory's own maximum is rounded up to 64 KiB. */
   readonly maxByteLength: number;
+  /**
+   * Debug mode's record of the calling thread (debug/debug-thread.ts), or null when the heap
+   * is not in debug mode (Header.DEBUG_FLAGS, fixed at createHeap()).
+   */
+  debug: DebugThread | null = null;
   #attached = false;
   /** The worker's process 'exit' listener while attached (#reapSelfOnExit()). */
   #onExit: (() => void) | null = null;
@@ -375,12 +394,14 @@ export class Heap extends EventEmitter<HeapEvents> {
         `cannot detach from the heap inside a read-side section (nesting ${self.readNesting})`,
       );
     }
+    if (this.debug !== null) reportHeldAtDetach(this.debug);
     this.registry.release(self.slot);
     this.#attached = false;
     if (this.#onExit !== null) process.off('exit', this.#onExit);
     this.#onExit = null;
     setCurrentThread(null);
     rcuThreadChanged();
+    if (this.debug !== null) setDebugBindings(false);
   }
 
   /**
@@ -432,6 +453,11 @@ export class Heap extends EventEmitter<HeapEvents> {
       this.#onExit = () => this.#reapSelfOnExit();
       process.once('exit', this.#onExit);
     }
+    const flags = this.views.i32[Header.DEBUG_FLAGS]!;
+    if (flags !== 0) {
+      this.debug = new DebugThread(this, flags);
+      setDebugBindings(true);
+    }
   }
 
   #self(): ThreadContext {
@@ -473,6 +499,12 @@ function knowCreatedWorkers(): void {
 /** Create a heap and attach the calling thread to it. */
 export function createHeap(options: HeapOptions = {}): Heap {
   const o = validateOptions(options);
+  const debug = debugFlags(options.debug);
+  // A debug heap's lock-order graph is a root of its own (debug/lock-order.ts).
+  if (debug !== 0) {
+    o.staticBytes += LOCKDEP_BYTES;
+    o.rootCount += 1;
+  }
   const registryByte = PAGE_SIZE;
   const registryBytes = alignUp(o.maxThreads * Slot.WORDS * 4, CACHE_LINE);
   const intentByte = registryByte + registryBytes;
@@ -505,6 +537,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   i32[Header.MAX_PAGES] = Math.floor(o.maxBytes / PAGE_SIZE);
   i32[Header.BYTE_LENGTH] = Math.min(memory.buffer.byteLength, i32[Header.MAX_PAGES]! * PAGE_SIZE);
   i32[Header.STALL_TIMEOUT_MS] = o.stallTimeoutMs;
+  i32[Header.DEBUG_FLAGS] = debug;
   initRcuWords(i32, o.initialGpCounter);
   // The magic goes in last: a heap is recognizable only once it is complete. (Nobody else can
   // see the memory yet; this keeps the rule simple for future initializers.)
@@ -555,7 +588,7 @@ export function currentHeap(): Heap {
   return self.heap;
 }
 
-function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName'>> {
+function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName' | 'debug'>> {
   const given: unknown = options; // as a JavaScript caller may pass it
   if (given === null || typeof given !== 'object')
     throw new InvalidHeapOptionsError(`createHeap() options must be an object`);

@@ -31,7 +31,7 @@ export const HEAP_MAGIC = 0x4b554352;
 /**
  * Bumped whenever any offset or encoding in this file changes, or the meaning of shared words
  * elsewhere (3: a hash bucket's third word became a sequence count every writer bumps twice;
- * 4: each registry slot got an intent log, and a slot being reaped its own state).
+ * 4: each registry slot got an intent log, and a slot being reaped its own state; Header.DEBUG_FLAGS).
  */
 export const LAYOUT_VERSION = 4;
 
@@ -79,8 +79,14 @@ export const Header = {
   ALLOCATOR_BASE: 48,
   ALLOCATOR_WORDS: 80,
 
+  /**
+   * Debug mode of the heap, set once by createHeap(): DebugFlag bits (debug/debug-options.ts);
+   * 0 when off. (Words 0..15 are full; the header's first page has room after the allocator's.)
+   */
+  DEBUG_FLAGS: 128,
+
   /** Number of header words; the header occupies the first page. */
-  WORDS: 128,
+  WORDS: 144,
 } as const;
 
 /** One registry slot: 16 words = one cache line per attached thread. */
@@ -423,4 +429,32 @@ export const TableState = {
   NONE: 0,
   INITIALIZING: 1,
   READY: 2,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Debug mode (debug/): the lock-order graph, a root of debug heaps only
+// ---------------------------------------------------------------------------------------------
+
+/** Root holding debug mode's lock-order graph (debug/lock-order.ts); created with a debug heap. */
+export const LOCKDEP_ROOT = 'debug:lockdep';
+/** Lock classes the graph can hold; later classes are not order-checked. */
+export const LOCKDEP_MAX_CLASSES = 128;
+/** Bytes of a lock class's name (UTF-8, zero-padded, truncated). */
+export const LOCKDEP_NAME_BYTES = 48;
+
+/**
+ * Words of the lock-order root. Classes are numbered in the order first seen by any thread;
+ * EDGES is a LOCKDEP_MAX_CLASSES x LOCKDEP_MAX_CLASSES bit matrix, row a, bit b set once some
+ * thread took a lock of class b while holding one of class a. Bits are only ever set.
+ */
+export const LockdepWord = {
+  /** Lock word guarding class registration. */
+  LOCK: 0,
+  /** Classes registered. */
+  COUNT: 1,
+  /** First word of the class names, LOCKDEP_NAME_BYTES each. */
+  NAMES: 2,
+  /** First word of the edge matrix. */
+  EDGES: 2 + (LOCKDEP_MAX_CLASSES * LOCKDEP_NAME_BYTES) / 4,
+  WORDS: 2 + (LOCKDEP_MAX_CLASSES * LOCKDEP_NAME_BYTES) / 4 + (LOCKDEP_MAX_CLASSES * LOCKDEP_MAX_CLASSES) / 32,
 } as const;

@@ -26,6 +26,7 @@
  * the thread is told so with a HeapAttachmentError re-thrown asynchronously.
  */
 
+import { assertMayBlock } from '../debug/blocking.js';
 import { threadId } from 'node:worker_threads';
 import {
   HeapAttachmentError,
@@ -112,6 +113,7 @@ export function rcuBarrier(): void {
       `rcuBarrier() in thread ${threadId} inside a read-side section: it waits for a grace period`,
     );
   }
+  if (t.heap.debug !== null) assertMayBlock(t.heap.debug, 'rcuBarrier');
   const target = enqueued;
   while (ran < target) drainSync(t);
 }

@@ -34,6 +34,7 @@
 
 import { threadId } from 'node:worker_threads';
 import { HeapAttachmentError, RcuDeadlockError } from '../errors.js';
+import { assertMayBlock } from '../debug/blocking.js';
 import { GP_STEP, Header, RcuWord, Slot, SlotState, WAIT_BIT } from '../heap/layout.js';
 import type { Heap } from '../heap/heap.js';
 import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from '../heap/lock-word.js';
@@ -63,6 +64,7 @@ let lockHeap: Heap | null = null;
 export function synchronizeRcu(): void {
   const t = rcuSelf('synchronizeRcu');
   if (t.readNesting !== 0) throw deadlock('synchronizeRcu', t);
+  if (t.heap.debug !== null) assertMayBlock(t.heap.debug, 'synchronizeRcu');
   waitForCookieBlocking(t, currentCookie(t));
 }
 

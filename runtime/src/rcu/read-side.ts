@@ -284,8 +284,22 @@ export function setQsbrOnline(online: boolean): void {
   qsbr.online = online;
   const t = tl.current;
   const fast = online && t !== null && t.qsbr && !t.qsbrChecked;
-  rcuReadLock = fast ? rcuReadLockQsbr : rcuReadLockFull;
-  rcuReadUnlock = fast ? rcuReadUnlockQsbr : rcuReadUnlockFull;
+  rcuReadLock = fast ? rcuReadLockQsbr : notFast.lock;
+  rcuReadUnlock = fast ? rcuReadUnlockQsbr : notFast.unlock;
+}
+
+/**
+ * What rcuReadLock and rcuReadUnlock are bound to outside the QSBR fast path: the full
+ * functions, or debug mode's wrappers of them (debug/section-tracking.ts) while the thread is
+ * attached to a debug heap.
+ */
+const notFast: { lock: () => Disposable; unlock: () => void } = { lock: rcuReadLockFull, unlock: rcuReadUnlockFull };
+
+/** @internal Bind debug mode's read side (null: the full functions). Called on attach and detach. */
+export function setReadSideBindings(fns: { lock: () => Disposable; unlock: () => void } | null): void {
+  notFast.lock = fns?.lock ?? rcuReadLockFull;
+  notFast.unlock = fns?.unlock ?? rcuReadUnlockFull;
+  setQsbrOnline(qsbr.online);
 }
 
 function qsbrCheckOnline(): void {

@@ -33,6 +33,7 @@ import { KmemCache } from './cache-handle.js';
 import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, setRedZones } from './debug.js';
 import { SLAB_POISON, SLAB_RED_ZONE } from './flags.js';
 import { CacheWord, ObjState as LayoutObjState, SlabHeaderWord as LayoutSlabHeaderWord } from '../heap/layout.js';
+import { oldestToTop } from '../debug/quarantine.js';
 
 /**
  * Module-local aliases of the imports the fast paths read: V8 checks an imported binding for
@@ -113,6 +114,8 @@ function allocSlow(cache: KmemCache): StructObjectBase {
   const i32 = cache.$views.i32;
   const u8 = cache.$views.u8;
   const n = i32[cache.$count]!;
+  // A debug heap quarantines a plain cache's freed objects behind the others.
+  if (cache.heap.debug !== null && !cache.typesafeByRcu) oldestToTop(cache, n);
   const obj = cache.$objs[n - 1]!;
   if (cache.$debug) {
     // Check before taking it off the array cache: on corruption the object stays free
@@ -133,6 +136,11 @@ function allocSlow(cache: KmemCache): StructObjectBase {
   }
   u8[obj.$s] = ObjState.LIVE;
   i32[cache.$count] = n - 1;
+  const d = cache.heap.debug;
+  if (d !== null) {
+    d.fresh.add(obj);
+    d.noteObtained(obj, kmemCacheAlloc);
+  }
   return obj;
 }
 
@@ -170,6 +178,7 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
     }
     if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) poisonObject(u8, o.$a, size);
   }
+  cache.heap.debug?.fresh.delete(o);
 }
 
 function notACache(what: string, cache: unknown): InvalidArgumentError {

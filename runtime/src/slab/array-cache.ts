@@ -68,7 +68,8 @@ export function bind(cache: KmemCache, what: string): void {
   cache.$entries = ac + AcWord.ENTRIES;
   cache.$objs = loadArrayCache(cache);
   cache.$ctx = self;
-  cache.$fast = cache.$debug ? NOT_BOUND : self;
+  // Debug caches and debug heaps take the slow paths, where their checks are.
+  cache.$fast = cache.$debug || self.heap.debug !== null ? NOT_BOUND : self;
 }
 
 /** This thread's array cache as objects, from the addresses in shared memory. */

@@ -5,6 +5,7 @@
  */
 
 import { CacheBusyError } from '../errors.js';
+import { assertMayBlock } from '../debug/blocking.js';
 import { synchronizeRcu, synchronizeRcuAsync } from '../rcu/grace-period.js';
 import { bind, drainArrayCache, reapArrayCaches } from './array-cache.js';
 import { NOT_BOUND, checkAlive, handles, type KmemCache } from './cache-handle.js';
@@ -72,6 +73,7 @@ export async function kmemCacheDestroyAsync(cache: KmemCache): Promise<void> {
 
 function prepareDestroy(cache: KmemCache): void {
   bind(cache, 'kmemCacheDestroy');
+  if (cache.heap.debug !== null) assertMayBlock(cache.heap.debug, 'kmemCacheDestroy');
   const live = liveObjects(cache);
   if (live !== 0) {
     throw new CacheBusyError(

@@ -151,7 +151,7 @@ export function checkAlive(cache: KmemCache, what: string): void {
     i32[cache.$d + CacheWord.SERIAL] !== cache.serial
   ) {
     cache.$dead = true;
-    throw new CacheDestroyedError(`${what}('${cache.name}'): the cache has been destroyed`);
+    throw new CacheDestroyedError(`${what}('${cache.name}'): the cache has been destroyed (kmemCacheDestroy)`);
   }
   cache.$destroys = destroys;
 }

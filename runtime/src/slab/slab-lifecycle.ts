@@ -60,7 +60,7 @@ export function newSlab(cache: KmemCache): number {
   // Page map, then magic: resolveAddress() trusts a page only when both are in place.
   setPageOwner(heap, slab, order, slab);
   Atomics.store(i32, w + SlabWord.MAGIC, SLAB_MAGIC);
-  const ctor = cache.ctor;
+  const ctor = heap.debug === null ? cache.ctor : heap.debug.unchecked(cache.ctor);
   if (ctor !== undefined) {
     try {
       for (let k = 0; k < per; k++) ctor(resolveAddress(cache.struct, heap, objBase + k * cache.stride) as never);
@@ -124,7 +124,7 @@ export function releaseExpired(cache: KmemCache): number {
 export function destroySlab(cache: KmemCache, slab: number): void {
   const i32 = cache.$views.i32;
   const d = cache.$d;
-  const dtor = cache.dtor;
+  const dtor = cache.heap.debug === null ? cache.dtor : cache.heap.debug.unchecked(cache.dtor);
   try {
     if (dtor !== undefined) {
       const objBase = slab + i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!;

@@ -12,6 +12,10 @@
  * runtime/src/slab/flags.ts) also moves objects between the array cache and the slabs under
  * the cache lock (the slow path, in batches). Unit: ns per pair. Each live count runs in a
  * worker of its own (test/src/workers/slab-bench-worker.ts says why).
+ * - `slab-alloc-free-pair-debug`: the slab pair (16 live) on a heap in debug mode, where every
+ *   allocation and free takes the slow path with its checks; its ratio to
+ *   `slab-alloc-free-pair` is debug mode's overhead, as lockdep's is given.
+ * The other cases run on heaps with debug mode off whatever RCUKIT_DEBUG says.
  */
 
 import { once } from 'node:events';
@@ -23,10 +27,12 @@ import type { SlabBenchRequest, SlabBenchWorkerData } from '../workers/slab-benc
 const workerUrl = new URL('../workers/slab-bench-worker.js', import.meta.url);
 
 /** Live-object counts, each measured in its own worker (see slab-bench-worker.ts for why). */
-const GROUPS: readonly { live: number; suffix: string }[] = [
-  { live: 16, suffix: '' },
-  { live: 256, suffix: '-256-live' },
-  { live: 4096, suffix: '-4096-live' },
+const GROUPS: readonly { live: number; suffix: string; debug: boolean }[] = [
+  { live: 16, suffix: '', debug: false },
+  { live: 256, suffix: '-256-live', debug: false },
+  { live: 4096, suffix: '-4096-live', debug: false },
+  // The slab pair again on a debug heap (createHeap({ debug: true })): debug mode's overhead.
+  { live: 16, suffix: '-debug', debug: true },
 ];
 
 export const suite: BenchSuite = {
@@ -56,6 +62,10 @@ export const suite: BenchSuite = {
       }
       const entries = names.flatMap((group, g) => group.map((name, c) => summarize(name, 'ns', perCase[g]![c]!)));
       for (const e of entries) options.log(`${e.name}: median ${e.median.toFixed(2)} ns per pair`);
+      const plain = entries.find((e) => e.name === 'slab-alloc-free-pair');
+      const debug = entries.find((e) => e.name === 'slab-alloc-free-pair-debug');
+      if (plain !== undefined && debug !== undefined)
+        options.log(`debug mode overhead: ${(debug.median / plain.median).toFixed(1)}x (median ratio)`);
       for (const w of workers) w.postMessage('stop' satisfies SlabBenchRequest);
       await Promise.all(workers.map((w) => once(w, 'exit')));
       return entries;

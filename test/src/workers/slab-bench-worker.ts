@@ -31,6 +31,8 @@ export interface SlabBenchWorkerData {
   /** Appended to the case names (`''`, `'-256-live'`). */
   readonly suffix: string;
   readonly iterations: number;
+  /** Debug mode on the worker's heap: then only the slab case runs (`slab-alloc-free-pair-debug`). */
+  readonly debug: boolean;
 }
 
 /** Requests: 'sample' (reply: one ns-per-pair figure per case, in `names` order) or 'stop'. */
@@ -104,10 +106,10 @@ export function cases(
 if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'live' in workerData) {
   const data = workerData as SlabBenchWorkerData;
   const port = parentPort;
-  const heap = createHeap({ maxBytes: 64 << 20, threadName: `slab-bench-${data.live}` });
+  const heap = createHeap({ maxBytes: 64 << 20, threadName: `slab-bench-${data.live}`, debug: data.debug });
   const cache = kmemCacheCreate(heap, 'bench-item', Item);
   const pool = new MemPool({ size: 8 << 20, align: 8 });
-  const all = cases(data.live, data.suffix, cache, pool);
+  const all = cases(data.live, data.suffix, cache, pool).filter(([name]) => !data.debug || name.startsWith('slab-'));
   port.postMessage({ names: all.map(([name]) => name) });
   port.on('message', (request: SlabBenchRequest) => {
     if (request === 'sample') {
