@@ -30,7 +30,7 @@ const slabUnits: Record<string, string> = Object.fromEntries(
   ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c): [string, string][] => [
     [c, 'ns'],
     [`${c}-256-live`, 'ns'],
-    ...(c === 'thi-ng-malloc' ? [] : [[`${c}-4096-live`, 'ns']]),
+    ...(c === 'thi-ng-malloc' ? [] : [[`${c}-4096-live`, 'ns'] as [string, string]]),
   ]),
 );
 
@@ -53,7 +53,7 @@ const lookupUnits: Record<string, string> = Object.fromEntries(
     'local-map',
   ].flatMap((v): [string, string][] => [
     [`${v}-1r`, 'ops/s'],
-    ...(v === 'owner-thread' ? [] : [[`${v}-zipf-1r`, 'ops/s']]),
+    ...(v === 'owner-thread' ? [] : [[`${v}-zipf-1r`, 'ops/s'] as [string, string]]),
   ]),
 );
 
