@@ -212,8 +212,8 @@ function defineAccessor(proto: object, def: AnyStructDef, f: FieldLayout, index:
     }
     default: {
       // Reads are plain typed-array loads (see the file comment).
-      const plain = plainAccessors(f.kind as ScalarKind, off);
-      desc = def.typesafeByRcu ? { get: plain.get, set: atomicSetter(f.kind as ScalarKind, off) } : plain;
+      const plain = plainAccessors(f.kind, off);
+      desc = def.typesafeByRcu ? { get: plain.get, set: atomicSetter(f.kind, off) } : plain;
     }
   }
   Object.defineProperty(proto, f.name, { ...desc, enumerable: true, configurable: false });
@@ -264,8 +264,8 @@ function atomicSetter(kind: ScalarKind, off: number): (this: StructObjectBase, v
 }
 
 type Accessors = {
-  get(this: StructObjectBase): unknown;
-  set(this: StructObjectBase, value: never): void;
+  get: (this: StructObjectBase) => unknown;
+  set: (this: StructObjectBase, value: never) => void;
 };
 
 /**

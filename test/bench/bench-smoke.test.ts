@@ -29,10 +29,10 @@ const expectedUnits: Record<string, string> = {
 
 const slabUnits: Record<string, string> = {
   ...Object.fromEntries(
-    ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c) => [
+    ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c): [string, string][] => [
       [c, 'ns'],
       [`${c}-256-live`, 'ns'],
-      ...(c === 'thi-ng-malloc' ? [] : [[`${c}-4096-live`, 'ns']]),
+      ...(c === 'thi-ng-malloc' ? [] : [[`${c}-4096-live`, 'ns'] as [string, string]]),
     ]),
   ),
   'slab-alloc-free-pair-debug': 'ns',
@@ -55,7 +55,10 @@ const lookupUnits: Record<string, string> = Object.fromEntries(
     'spinlock-table-ref',
     'owner-thread',
     'local-map',
-  ].flatMap((v) => [[`${v}-1r`, 'ops/s'], ...(v === 'owner-thread' ? [] : [[`${v}-zipf-1r`, 'ops/s']])]),
+  ].flatMap((v): [string, string][] => [
+    [`${v}-1r`, 'ops/s'],
+    ...(v === 'owner-thread' ? [] : [[`${v}-zipf-1r`, 'ops/s'] as [string, string]]),
+  ]),
 );
 
 test('`bench lookup --json --quick --readers=1` prints every variant, measured in its workers, with finite statistics', async () => {
