@@ -12,8 +12,17 @@ import type { DebugThread } from './debug-thread.js';
 import { fuzzDelay } from './fuzz.js';
 import { checkLockOrder } from './lock-order.js';
 
+/**
+ * The lock's heap's debug record, or null; null too for a value that is not a lock, which the
+ * plain function then refuses with InvalidArgumentError.
+ */
+function debugOf(lock: Spinlock): DebugThread | null {
+  const given = lock as unknown as { heap?: { debug: DebugThread | null } } | null | undefined; // as a JavaScript caller may pass it
+  return given?.heap?.debug ?? null;
+}
+
 function spinLockDebug(lock: Spinlock): Spinlock {
-  const d = lock.heap.debug;
+  const d = debugOf(lock);
   if (d === null) return spinlockPlain.spinLock(lock);
   const site = captureCallSite(spinLockDebug);
   beforeAcquire(d, lock, site, 'spinLock');
@@ -29,7 +38,7 @@ function spinLockDebug(lock: Spinlock): Spinlock {
 }
 
 function spinTrylockDebug(lock: Spinlock): boolean {
-  const d = lock.heap.debug;
+  const d = debugOf(lock);
   if (d === null) return spinlockPlain.spinTrylock(lock);
   const site = captureCallSite(spinTrylockDebug);
   beforeAcquire(d, lock, site, 'spinTrylock');
