@@ -39,7 +39,7 @@ export default tseslint.config(
         projectService: {
           // Files no tsconfig includes (the root config, a build script's declarations):
           // checked with the tests' compiler options.
-          allowDefaultProject: ['vitest.config.ts', 'runtime/scripts/*.d.mts'],
+          allowDefaultProject: ['vitest.config.ts', 'vitest.debug.config.ts', 'runtime/scripts/*.d.mts'],
           defaultProject: 'tsconfig.test.json',
         },
         tsconfigRootDir: import.meta.dirname,

@@ -129,3 +129,57 @@ export class HashTableMisuseError extends RcukitError {
 export class InvalidPageError extends RcukitError {
   readonly code = 'ERR_INVALID_PAGE';
 }
+
+/**
+ * A cache used after kmemCacheDestroy(), in any worker: the cache's memory may belong to
+ * someone else now, so every call on a stale handle is refused. Debug mode also catches
+ * objects that came from it.
+ */
+export class CacheDestroyedError extends RcukitError {
+  readonly code = 'ERR_CACHE_DESTROYED';
+}
+
+/**
+ * rcuBarrier() (or rcuBarrierAsync()) called from inside a callRcu() callback: the barrier
+ * would wait for the callback it is running in.
+ */
+export class RcuBarrierInCallbackError extends RcukitError {
+  readonly code = 'ERR_RCU_BARRIER_IN_CALLBACK';
+}
+
+/** An argument of the wrong type or out of range (a size, an alignment, a lock, a callback). */
+export class InvalidArgumentError extends RcukitError {
+  readonly code = 'ERR_INVALID_ARGUMENT';
+}
+
+/**
+ * Debug mode (PROVE_RCU): a type-stable object was used, or an RCU pointer loaded, with
+ * nothing protecting it: no read-side section, not its lock, no reference this thread took,
+ * not fresh and unpublished, no rcuDereferenceProtected() claim that holds.
+ */
+export class SuspiciousRcuUsageError extends RcukitError {
+  readonly code = 'ERR_SUSPICIOUS_RCU_USAGE';
+}
+
+/**
+ * Debug mode (lockdep): a lock acquisition closes a cycle in the lock-order graph (a possible
+ * deadlock, whether or not one happened), or takes a lock the thread already holds.
+ */
+export class LockOrderError extends RcukitError {
+  readonly code = 'ERR_LOCK_ORDER';
+}
+
+/** Debug mode (KASAN-like): a field of a freed object of a plain (not type-stable) cache was used. */
+export class UseAfterFreeError extends RcukitError {
+  readonly code = 'ERR_USE_AFTER_FREE';
+}
+
+/**
+ * Debug mode: a call that blocks or sleeps (synchronizeRcu, rcuBarrier, kmemCacheDestroy, a
+ * made while the thread holds a spinlock: it would sleep, or wait for a thread that needs the
+ * lock. A read-side section left open across an await, and a spinlock still held when a thread
+ * detaches, are reported with it too, through the heap's 'debug' event.
+ */
+export class InvalidBlockingError extends RcukitError {
+  readonly code = 'ERR_INVALID_BLOCKING';
+}

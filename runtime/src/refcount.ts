@@ -31,12 +31,8 @@ export class Refcount {
   }
 }
 
-/**
- * Increment unless the count is zero. Returns true when a reference was taken.
- * The compareExchange orders the caller's later loads (the key re-check) after the increment.
- * (The load-compareExchange loop runs in WebAssembly, heap/atomics.ts: one call.)
- */
-export function refcountIncNotZero(ref: Refcount): boolean {
+/** refcountIncNotZero() as documented at its binding below, without debug mode. */
+function refcountIncNotZeroPlain(ref: Refcount): boolean {
   const v = ref.heap.atomics.incNotZero(ref.index, REFCOUNT_MAX);
   if (v === 0) return false;
   if (v < 0) throw new RefcountError(`refcountIncNotZero(${ref.label}): count ${v} is negative (corrupt word)`);
@@ -48,21 +44,17 @@ export function refcountIncNotZero(ref: Refcount): boolean {
   return true;
 }
 
-/** Increment a count the caller already holds a reference on (never from zero). */
-export function refcountInc(ref: Refcount): void {
-  if (!refcountIncNotZero(ref)) {
+/** refcountInc() as documented at its binding below, without debug mode. */
+function refcountIncPlain(ref: Refcount): void {
+  if (!refcountIncNotZeroPlain(ref)) {
     throw new RefcountError(
       `refcountInc(${ref.label}): increment on 0 (use after free); use refcountIncNotZero() for lookups`,
     );
   }
 }
 
-/**
- * Decrement; returns true when this dropped the last reference (the caller now frees).
- * The compareExchange is a release for the caller's earlier stores to the object and an
- * acquire for the freeing path, so the freer sees every store made under a reference.
- */
-export function refcountDecAndTest(ref: Refcount): boolean {
+/** refcountDecAndTest() as documented at its binding below, without debug mode. */
+function refcountDecAndTestPlain(ref: Refcount): boolean {
   const v = ref.heap.atomics.decAndTest(ref.index);
   if (v <= 0)
     throw new RefcountError(
@@ -71,14 +63,52 @@ export function refcountDecAndTest(ref: Refcount): boolean {
   return v === 1;
 }
 
-/** Set the count, e.g. to 1 when publishing a new object. */
-export function refcountSet(ref: Refcount, value: number): void {
+/** refcountSet() as documented at its binding below, without debug mode. */
+function refcountSetPlain(ref: Refcount, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > REFCOUNT_MAX) {
     throw new RefcountError(
       `refcountSet(${ref.label}, ${value}): a count must be an integer from 0 to ${REFCOUNT_MAX}`,
     );
   }
   Atomics.store(ref.heap.views.i32, ref.index, value);
+}
+
+// Debug mode (debug/ref-tracking.ts) re-points these bindings for a thread of a debug heap,
+// to record which references the thread took; see spinlock.ts.
+/* eslint-disable no-var -- re-pointed by setRefcountBindings() */
+/**
+ * Increment unless the count is zero. Returns true when a reference was taken.
+ * The compareExchange orders the caller's later loads (the key re-check) after the increment.
+ * (The load-compareExchange loop runs in WebAssembly, heap/atomics.ts: one call.)
+ */
+export var refcountIncNotZero: (ref: Refcount) => boolean = refcountIncNotZeroPlain;
+/** Increment a count the caller already holds a reference on (never from zero). */
+export var refcountInc: (ref: Refcount) => void = refcountIncPlain;
+/**
+ * Decrement; returns true when this dropped the last reference (the caller now frees).
+ * The compareExchange is a release for the caller's earlier stores to the object and an
+ * acquire for the freeing path, so the freer sees every store made under a reference.
+ */
+export var refcountDecAndTest: (ref: Refcount) => boolean = refcountDecAndTestPlain;
+/** Set the count, e.g. to 1 when publishing a new object. */
+export var refcountSet: (ref: Refcount, value: number) => void = refcountSetPlain;
+/* eslint-enable no-var */
+
+/** @internal The plain functions, which debug mode wraps. */
+export const refcountPlain = {
+  refcountIncNotZero: refcountIncNotZeroPlain,
+  refcountInc: refcountIncPlain,
+  refcountDecAndTest: refcountDecAndTestPlain,
+  refcountSet: refcountSetPlain,
+};
+
+/** @internal Point the bindings at `fns` (debug mode) or back at the plain functions (null). */
+export function setRefcountBindings(fns: typeof refcountPlain | null): void {
+  const f = fns ?? refcountPlain;
+  refcountIncNotZero = f.refcountIncNotZero;
+  refcountInc = f.refcountInc;
+  refcountDecAndTest = f.refcountDecAndTest;
+  refcountSet = f.refcountSet;
 }
 
 /** The count now (a snapshot). */

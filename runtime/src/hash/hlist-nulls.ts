@@ -34,6 +34,7 @@
 
 import { HlistNullsError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
+import { intentSet, intentStore } from '../heap/intent-log.js';
 import { HLIST_NULLS_NODE_BYTES, HlistNullsNode, HlistNullsNodeWord } from './hlist-nulls-node.js';
 
 /**
@@ -137,7 +138,9 @@ export function initHlistNullsNode(heap: Heap, node: HlistNullsNodeRef): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// Writers (the caller holds the chain's lock)
+// Writers (the caller holds the chain's lock). Under a runtime lock with an intent-log frame
+// (an RCU hash table's bucket lock) their stores are logged (heap/intent-log.ts); elsewhere
+// they are plain stores.
 // ---------------------------------------------------------------------------------------
 
 /**
@@ -170,11 +173,11 @@ export function hlistNullsAddHeadRcu(heap: Heap, node: HlistNullsNodeRef, headBy
   const first = Atomics.load(i32, headByte >> 2);
   // The node's next may be read by a reader that stood on this object in a previous life:
   // store it atomically so such a reader sees either the old or the new link, never a tear.
-  Atomics.store(i32, nodeByte >> 2, first);
-  i32[pprevWord] = headByte;
+  intentStore(i32, nodeByte >> 2, first);
+  intentSet(i32, pprevWord, headByte);
   // rcu_assign_pointer(head->first, node): publishes the node (see above).
-  Atomics.store(i32, headByte >> 2, nodeByte);
-  if (!isANulls(first)) i32[(first + NodeByte.PPREV) >> 2] = nodeByte + NodeByte.NEXT;
+  intentStore(i32, headByte >> 2, nodeByte);
+  if (!isANulls(first)) intentSet(i32, (first + NodeByte.PPREV) >> 2, nodeByte + NodeByte.NEXT);
 }
 
 /**
@@ -196,7 +199,7 @@ export function hlistNullsDelInitRcu(heap: Heap, node: HlistNullsNodeRef): void 
     );
   }
   unlink(i32, nodeByte, pprev);
-  i32[pprevWord] = 0;
+  intentSet(i32, pprevWord, 0);
 }
 
 /**
@@ -214,7 +217,7 @@ export function hlistNullsDelRcu(heap: Heap, node: HlistNullsNodeRef): void {
     throw new HlistNullsError(`hlistNullsDelRcu(node 0x${hex(nodeByte)}): the node is on no list`);
   }
   unlink(i32, nodeByte, pprev);
-  i32[pprevWord] = PPREV_POISON;
+  intentSet(i32, pprevWord, PPREV_POISON);
 }
 
 /**
@@ -240,13 +243,13 @@ export function hlistNullsReplaceRcu(heap: Heap, oldNode: HlistNullsNodeRef, new
     throw new HlistNullsError(`hlistNullsReplaceRcu(new 0x${hex(newByte)}): the new node is already on a list`);
   }
   const next = Atomics.load(i32, oldByte >> 2);
-  Atomics.store(i32, newByte >> 2, next);
-  i32[newPprevWord] = pprev;
+  intentStore(i32, newByte >> 2, next);
+  intentSet(i32, newPprevWord, pprev);
   // rcu_assign_pointer(*pprev, new): releases the new node's next and contents, as in
   // hlistNullsAddHeadRcu(); pairs with the reader's Atomics.load of that word.
-  Atomics.store(i32, pprev >> 2, newByte);
-  if (!isANulls(next)) i32[(next + NodeByte.PPREV) >> 2] = newByte + NodeByte.NEXT;
-  i32[oldPprevWord] = 0;
+  intentStore(i32, pprev >> 2, newByte);
+  if (!isANulls(next)) intentSet(i32, (next + NodeByte.PPREV) >> 2, newByte + NodeByte.NEXT);
+  intentSet(i32, oldPprevWord, 0);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -299,8 +302,8 @@ function unlink(i32: Int32Array, nodeByte: number, pprev: number): void {
   const next = Atomics.load(i32, nodeByte >> 2);
   // A reader that loads *pprev after this store skips the node; one that loaded the node
   // before it still reads the node's next, which is left intact.
-  Atomics.store(i32, pprev >> 2, next);
-  if (!isANulls(next)) i32[(next + NodeByte.PPREV) >> 2] = pprev;
+  intentStore(i32, pprev >> 2, next);
+  if (!isANulls(next)) intentSet(i32, (next + NodeByte.PPREV) >> 2, pprev);
 }
 
 function checkWord(heap: Heap, byte: number, what: string): void {

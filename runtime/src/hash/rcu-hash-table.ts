@@ -48,25 +48,38 @@
  * alone.
  */
 
-import { HashTableMisuseError, RefcountError } from '../errors.js';
-import { HashLookup, HashLookupFlag, HashRead, setLookupDelay, type HeapAtomics } from '../heap/atomics.js';
+import { installTableDebug } from '../debug/table-debug.js';
+import { HashTableMisuseError, HeapAttachmentError, RefcountError } from '../errors.js';
+import { threadLocal } from '../heap/thread-context.js';
+import {
+  HashLookup as AtomicsHashLookup,
+  HashLookupFlag as AtomicsHashLookupFlag,
+  HashRead as AtomicsHashRead,
+  setLookupDelay,
+  type HeapAtomics,
+} from '../heap/atomics.js';
 import type { Heap, HeapViews } from '../heap/heap.js';
 import {
   BUCKET_BYTES as LAYOUT_BUCKET_BYTES,
   BucketWord as LayoutBucketWord,
-  RcuWord,
+  RcuWord as LayoutRcuWord,
   TABLE_HEADER_BYTES,
   TableWord,
 } from '../heap/layout.js';
 // The full read-side functions, not the exported bindings: see rcu/read-side.ts (QSBR fast path) for why.
-import { rcuOwnSectionWord, rcuQsbrSectionImplicit, rcuReadLockFull, rcuReadUnlockFull } from '../rcu/read-side.js';
+import {
+  rcuOwnSectionWord as readSideOwnSectionWord,
+  rcuQsbrSectionImplicit as readSideQsbrSectionImplicit,
+  rcuReadLockFull,
+  rcuReadUnlockFull,
+} from '../rcu/read-side.js';
 import { REFCOUNT_MAX } from '../refcount.js';
 import { kmemCacheFree } from '../slab/alloc-free.js';
 import type { KmemCache } from '../slab/cache-handle.js';
 import { objectMapOf, resolveIn, type ObjectMap } from '../slab/object-map.js';
 import { spinUnlock } from '../spinlock.js';
 import type { AnyStructDef, NumberFieldName, NumberKind, StructRef } from '../struct.js';
-import type { StructObjectBase } from '../struct-object.js';
+import { structOf, type StructObjectBase } from '../struct-object.js';
 import {
   checkTableName,
   notAReadField,
@@ -77,6 +90,7 @@ import {
   type RcuHashTableOptions,
 } from './table-options.js';
 import { Buckets } from './buckets.js';
+import { PPREV_POISON } from './hlist-nulls.js';
 import { openTableRoot } from './table-root.js';
 import { newTableStats, sharedTableStats, type RcuHashTableStats } from './table-stats.js';
 import { objectLabel, TableWriter } from './table-writer.js';
@@ -84,11 +98,19 @@ import { objectLabel, TableWriter } from './table-writer.js';
 /** Longest walk of one chain before a lockless lookup gives up and restarts. */
 const MAX_WALK_STEPS = 1 << 16;
 /**
- * The bucket layout under module-local names, for the lookup and read() paths: V8 checks an
- * imported binding for the temporal dead zone on every access (see `tl` in rcu/read-side.ts).
+ * The bucket layout, and the other imports the lookup and read() paths use, under
+ * module-local names: V8 checks an imported binding for the temporal dead zone on every
+ * access (see `tl` in rcu/read-side.ts).
  */
 const BucketWord = LayoutBucketWord;
 const BUCKET_BYTES = LAYOUT_BUCKET_BYTES;
+const RcuWord = LayoutRcuWord;
+const HashLookup = AtomicsHashLookup;
+const HashLookupFlag = AtomicsHashLookupFlag;
+const HashRead = AtomicsHashRead;
+const rcuOwnSectionWord = readSideOwnSectionWord;
+const rcuQsbrSectionImplicit = readSideQsbrSectionImplicit;
+const tl = threadLocal;
 
 export class RcuHashTable<D extends AnyStructDef> {
   readonly heap: Heap;
@@ -152,6 +174,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#bucketsByte = rootByte + TABLE_HEADER_BYTES;
     this.#buckets = new Buckets(heap, name, this.#bucketsByte, c.buckets, c.nodeOffset, c.keyOffset, MAX_WALK_STEPS);
     this.#writer = new TableWriter(this.#buckets, this.#rootWord, c.refcountOffset, c.struct.name);
+    if (heap.debug !== null) installTableDebug(this, c.refcountOffset);
   }
 
   // -------------------------------------------------------------------------------------
@@ -174,6 +197,9 @@ export class RcuHashTable<D extends AnyStructDef> {
    */
   lookupAddress(key: number): number {
     checkKey(key, this.name);
+    // The section below is entered with the caller's reader slot: in another heap it would
+    // be another thread's counter.
+    if (tl.current?.heap !== this.heap) this.#notAttached('lookup');
     this.#stats.lookups++;
     const bucket = this.#bucketOf(key);
     // A default-flavor reader outside any section lets each attempt run in a section of its
@@ -387,6 +413,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     // The common case (found at the first attempt, in a section of the call's own) is kept
     // short enough for V8 to inline into the caller; the rest is in #readSlow().
     checkKey(key, this.name);
+    if (tl.current?.heap !== this.heap) this.#notAttached('read');
     const f = field === this.#lastReadField?.name ? this.#lastReadField : this.#readField(field, 'read');
     this.#stats.reads++;
     const bucket = this.#bucketOf(key);
@@ -528,8 +555,25 @@ export class RcuHashTable<D extends AnyStructDef> {
   /** put() on addresses. */
   putAddress(address: number): void {
     if (decAndTest(this.heap.atomics, (address + this.#refcountOffset) >> 2, this.name)) {
+      // The last reference of an object still on a chain is the table's own: this put() is
+      // one too many. Give the table its reference back and say so here, not later in
+      // whichever thread next meets the freed object.
+      const pprev = this.heap.views.i32[(address + this.#nodeOffset + 4) >> 2]!;
+      if (pprev !== 0 && pprev !== PPREV_POISON) {
+        Atomics.add(this.heap.views.i32, (address + this.#refcountOffset) >> 2, 1);
+        throw new RefcountError(
+          `table '${this.name}'.put(${objectLabel(this.struct.name, address)}): the object is still in the table and this ` +
+            `put() dropped the table's own reference (one put() more than lookup() took); its reference is restored`,
+        );
+      }
       kmemCacheFree(this.cache, this.#object(address));
     }
+  }
+
+  #notAttached(what: string): never {
+    throw new HeapAttachmentError(
+      `table '${this.name}'.${what}(): the calling thread is not attached to the table's heap`,
+    );
   }
 
   // -------------------------------------------------------------------------------------
@@ -659,7 +703,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     // non-objects, other structs and other caches alike (the slab's own free does the same).
     const o = obj as unknown as StructObjectBase | null | undefined;
     if (o?.$c !== this.cache) {
-      const sameStruct = o !== null && typeof o === 'object' && (o as object).constructor === this.struct.objectClass;
+      const sameStruct = o !== null && typeof o === 'object' && structOf(o) === this.struct;
       throw new HashTableMisuseError(
         sameStruct
           ? // Another cache of the same struct: the table would later free it into the wrong cache.

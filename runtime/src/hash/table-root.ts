@@ -6,9 +6,10 @@
  * declared the same table.
  */
 
-import { HashTableMisuseError, RootMismatchError } from '../errors.js';
+import { HashTableMisuseError, HeapAttachmentError, RootMismatchError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
-import { BUCKET_BYTES, TABLE_HEADER_BYTES, TableState, TableWord } from '../heap/layout.js';
+import { BUCKET_BYTES, BucketWord, TABLE_HEADER_BYTES, TableState, TableWord } from '../heap/layout.js';
+import { threadLocal } from '../heap/thread-context.js';
 import type { AnyStructDef } from '../struct.js';
 import { nullsMarker } from './hlist-nulls.js';
 import type { TableConfig } from './table-options.js';
@@ -40,25 +41,45 @@ function initOrCheck(heap: Heap, w: number, bucketsByte: number, where: string, 
   const bits = c.bits;
   const structHash = c.struct.layout.hash;
   const i32 = heap.views.i32;
-  if (Atomics.compareExchange(i32, w + TableWord.STATE, 0, TableState.INITIALIZING) === 0) {
-    i32[w + TableWord.BUCKET_BITS] = bits;
-    i32[w + TableWord.KEY_OFFSET] = c.keyOffset;
-    i32[w + TableWord.REFCOUNT_OFFSET] = c.refcountOffset;
-    i32[w + TableWord.NODE_OFFSET] = c.nodeOffset;
-    i32[w + TableWord.STRUCT_HASH] = structHash;
-    for (let b = 0; b < c.buckets; b++) i32[(bucketsByte + b * BUCKET_BYTES) >> 2] = nullsMarker(b);
-    // Release: the heads and header above are visible to whoever sees READY (they load
-    // STATE with Atomics.load below before touching the table).
-    Atomics.store(i32, w + TableWord.STATE, TableState.READY);
-    Atomics.notify(i32, w + TableWord.STATE);
-    return;
-  }
-  // Another worker is initializing: it is a handful of stores, but it may be descheduled.
+  const self = threadLocal.current;
+  if (self === null || self.heap !== heap)
+    throw new HeapAttachmentError(`${where}: the calling thread is not attached to this heap`);
+  // STATE while initializing names its initializer (owner tag << 2 | INITIALIZING): a worker
+  // killed halfway leaves a state whose owner is dead, and the next opener takes the
+  // initialization over and does it all again (every store below is idempotent).
+  const mine = (self.tag << 2) | TableState.INITIALIZING;
   const deadline = Date.now() + 10_000;
-  while (Atomics.load(i32, w + TableWord.STATE) !== TableState.READY) {
+  for (
+    let state = Atomics.load(i32, w + TableWord.STATE);
+    state !== TableState.READY;
+    state = Atomics.load(i32, w + TableWord.STATE)
+  ) {
+    const free =
+      state === TableState.NONE ||
+      ((state & 3) === TableState.INITIALIZING && !heap.registry.isOwnerAlive(state >>> 2));
+    if (free && Atomics.compareExchange(i32, w + TableWord.STATE, state, mine) === state) {
+      i32[w + TableWord.BUCKET_BITS] = bits;
+      i32[w + TableWord.KEY_OFFSET] = c.keyOffset;
+      i32[w + TableWord.REFCOUNT_OFFSET] = c.refcountOffset;
+      i32[w + TableWord.NODE_OFFSET] = c.nodeOffset;
+      i32[w + TableWord.STRUCT_HASH] = structHash;
+      i32[w + TableWord.COUNT] = 0;
+      for (let b = 0; b < c.buckets; b++) {
+        const head = (bucketsByte + b * BUCKET_BYTES) >> 2;
+        i32[head + BucketWord.HEAD] = nullsMarker(b);
+        i32[head + BucketWord.LOCK] = 0;
+        i32[head + BucketWord.SEQ] = 0;
+      }
+      // Release: the heads and header above are visible to whoever sees READY (they load
+      // STATE with Atomics.load below before touching the table).
+      Atomics.store(i32, w + TableWord.STATE, TableState.READY);
+      Atomics.notify(i32, w + TableWord.STATE);
+      return;
+    }
+    // Another worker is initializing: it is a handful of stores, but it may be descheduled.
     if (Date.now() > deadline)
       throw new HashTableMisuseError(`${where}: another worker started initializing the table and never finished`);
-    Atomics.wait(i32, w + TableWord.STATE, TableState.INITIALIZING, 10);
+    Atomics.wait(i32, w + TableWord.STATE, state, 10);
   }
   const mismatch = [
     [TableWord.BUCKET_BITS, bits, 'bucket count'],

@@ -8,11 +8,16 @@
  * change unlinks comes back to the caller, which drops the table's reference on it (and may
  * so free it into its cache, taking the cache's locks) only after the bucket lock is released:
  * lock order in heap/lock-word.ts.
+ *
+ * Each change is one intent-log step (heap/intent-log.ts) under its bucket lock: a writer
+ * killed halfway is undone by its reaper, chain words, sequence count and the new object's
+ * reference alike, and the table's count moves in the same instant the step commits.
  */
 
 import { HashTableMisuseError } from '../errors.js';
 import { BucketWord, TableWord } from '../heap/layout.js';
-import { spinUnlock } from '../spinlock.js';
+import { spinUnlock, type Spinlock } from '../spinlock.js';
+import { intentBegin, intentEnd, intentEndCounting, intentSeqBump, intentStore } from '../heap/intent-log.js';
 import type { Buckets } from './buckets.js';
 import {
   hlistNullsAddHeadRcu,
@@ -65,13 +70,15 @@ export class TableWriter {
    * Returns false, changing nothing, when an object with that key is on the chain.
    */
   insert(address: number, headByte: number, key: number): boolean {
-    const lock = this.buckets.lock(headByte);
+    const lock = this.#lock(headByte);
+    let delta = 0;
     try {
       if (this.buckets.findLocked(headByte, key) !== 0) return false;
       this.#publish(address, headByte, 0);
+      delta = 1;
       return true;
     } finally {
-      spinUnlock(lock);
+      this.#unlock(lock, delta);
     }
   }
 
@@ -81,13 +88,15 @@ export class TableWriter {
    * reference the caller drops), or 0.
    */
   replace(address: number, headByte: number, key: number): number {
-    const lock = this.buckets.lock(headByte);
+    const lock = this.#lock(headByte);
+    let delta = 0;
     try {
       const old = this.buckets.findLocked(headByte, key);
       this.#publish(address, headByte, old);
+      if (old === 0) delta = 1;
       return old;
     } finally {
-      spinUnlock(lock);
+      this.#unlock(lock, delta);
     }
   }
 
@@ -97,7 +106,8 @@ export class TableWriter {
    */
   delete(headByte: number, key: number): number {
     const { heap, nodeOffset } = this.buckets;
-    const lock = this.buckets.lock(headByte);
+    const lock = this.#lock(headByte);
+    let delta = 0;
     try {
       const found = this.buckets.findLocked(headByte, key);
       if (found === 0) return 0;
@@ -105,10 +115,10 @@ export class TableWriter {
       this.#writeBegin(headByte);
       hlistNullsDelInitRcu(heap, found + nodeOffset);
       this.#writeEnd(headByte);
-      Atomics.sub(heap.views.i32, this.rootWord + TableWord.COUNT, 1);
+      delta = -1;
       return found;
     } finally {
-      spinUnlock(lock);
+      this.#unlock(lock, delta);
     }
   }
 
@@ -118,19 +128,34 @@ export class TableWriter {
     heap.ensureMapped();
     const i32 = heap.views.i32;
     const victims: number[] = [];
-    const lock = this.buckets.lock(headByte);
+    const lock = this.#lock(headByte);
     try {
       this.#writeBegin(headByte);
       for (let pos = Atomics.load(i32, headByte >> 2); !isANulls(pos); pos = Atomics.load(i32, headByte >> 2)) {
         hlistNullsDelInitRcu(heap, pos);
-        Atomics.sub(i32, this.rootWord + TableWord.COUNT, 1);
         victims.push(pos - nodeOffset);
       }
       this.#writeEnd(headByte);
     } finally {
-      spinUnlock(lock);
+      this.#unlock(lock, -victims.length);
     }
     return victims;
+  }
+
+  /** Take the bucket lock and open its intent-log frame. */
+  #lock(headByte: number): Spinlock {
+    const lock = this.buckets.lock(headByte);
+    this.buckets.heap.ensureMapped();
+    intentBegin(this.buckets.heap.views.i32, lock.index);
+    return lock;
+  }
+
+  /** Commit the change, moving the table's count by `delta` with it, and release the lock. */
+  #unlock(lock: Spinlock, delta: number): void {
+    const i32 = this.buckets.heap.views.i32;
+    if (delta !== 0) intentEndCounting(i32, this.rootWord + TableWord.COUNT, delta);
+    else intentEnd(i32);
+    spinUnlock(lock);
   }
 
   /**
@@ -143,7 +168,6 @@ export class TableWriter {
     this.#writeBegin(headByte);
     if (old === 0) {
       hlistNullsAddHeadRcu(heap, address + nodeOffset, headByte);
-      Atomics.add(i32, this.rootWord + TableWord.COUNT, 1);
     } else {
       hlistNullsReplaceRcu(heap, old + nodeOffset, address + nodeOffset);
     }
@@ -152,7 +176,7 @@ export class TableWriter {
     // with the compareExchange in a reader's incNotZero(), after which the reader re-reads
     // the key. A reader that found the object before this store failed its increment and
     // restarted; none can hold a reference to a half-made object.
-    Atomics.store(i32, (address + this.refcountOffset) >> 2, 1);
+    intentStore(i32, (address + this.refcountOffset) >> 2, 1);
     this.#writeEnd(headByte);
   }
 
@@ -164,11 +188,11 @@ export class TableWriter {
    * restart a miss on it, and read() discards what it read.
    */
   #writeBegin(headByte: number): void {
-    Atomics.add(this.buckets.heap.views.i32, (headByte >> 2) + BucketWord.SEQ, 1);
+    intentSeqBump(this.buckets.heap.views.i32, (headByte >> 2) + BucketWord.SEQ);
   }
 
   /** Make the count even again, after the last store of the change. Lock held. */
   #writeEnd(headByte: number): void {
-    Atomics.add(this.buckets.heap.views.i32, (headByte >> 2) + BucketWord.SEQ, 1);
+    intentSeqBump(this.buckets.heap.views.i32, (headByte >> 2) + BucketWord.SEQ);
   }
 }

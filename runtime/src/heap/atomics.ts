@@ -8,6 +8,10 @@
  * machine instructions (a locked cmpxchg, a mov or an ldar). Measured
  * side by side in one run (2-core AMD EPYC, Node 20.20): an Atomics.store + Atomics.exchange
  * pair 38.6 ns, the same pair as one WebAssembly call 6.9 ns, an empty WebAssembly call 5.3 ns.
+ * Node 22 (V8 12.4) and Node 24 (V8 13.6) still call a builtin per Atomics call: the
+ * benchmark's two Atomics.store cost 1.6 to 2.3 times the same two accesses as WebAssembly
+ * calls on all three versions (`npm run bench -- rcu --node all`), so WebAssembly stays the
+ * choice everywhere and nothing is chosen per engine at start-up.
  * So the read side's outermost lock and unlock, the refcount operations, the lock word's fast
  * paths, the stores of type-stable structs' fields, and the hash table's whole lockless walk
  * (lookup() and read()) are each one call here.

@@ -32,15 +32,18 @@ import {
   ROOT_NAME_BYTES,
   Root,
   Slot,
+  INTENT_WORDS,
   alignUp,
 } from './layout.js';
 import {
   HeapAttachmentError,
   HeapLayoutVersionError,
+  InvalidArgumentError,
   InvalidHeapOptionsError,
   NotAHeapError,
   OutOfMemoryError,
   RootMismatchError,
+  type RcukitError,
 } from '../errors.js';
 import { ThreadRegistry, type ThreadInfo } from './thread-registry.js';
 import { LockResult, lockWordAcquire, lockWordRelease } from './lock-word.js';
@@ -48,6 +51,12 @@ import { setCurrentThread, threadLocal, type ThreadContext } from './thread-cont
 import { instantiateHeapAtomics, type HeapAtomics } from './atomics.js';
 import { WASM_PAGE_SIZE, wasm, type WasmMemory } from './wasm-api.js';
 import { initRcuWords, rcuThreadChanged } from '../rcu/read-side.js';
+import { intentAttach, intentRecover } from './intent-log.js';
+import { debugFlags, type DebugOptions } from '../debug/debug-options.js';
+import { DebugThread } from '../debug/debug-thread.js';
+import { setDebugBindings } from '../debug/debug-bindings.js';
+import { reportHeldAtDetach } from '../debug/blocking.js';
+import { LOCKDEP_BYTES } from '../debug/lock-order.js';
 
 export interface HeapOptions {
   /** Bytes allocated now (rounded up to 64 KiB). Default 1 MiB. */
@@ -70,6 +79,12 @@ export interface HeapOptions {
   initialGpCounter?: number;
   /** Name of the creating thread in the registry and in stall reports. */
   threadName?: string;
+  /**
+   * Debug mode for this heap and every thread that attaches to it (runtime/docs/debug-mode.md):
+   * `true`, or `{ fuzz: true }` to add random delays. Default: the RCUKIT_DEBUG environment
+   * variable (`1` on, `fuzz` on with fuzzing), else off.
+   */
+  debug?: boolean | DebugOptions;
 }
 
 export interface AttachOptions {
@@ -86,12 +101,20 @@ export interface SharedHeap {
 /** Reported when a grace period has waited on one reader longer than stallTimeoutMs. */
 export interface RcuStall {
   readonly reader: ThreadInfo;
+  /**
+   * True when the reader is a worker this thread created that has stopped (it died inside
+   * its section and nobody reaped it): it will never leave. Reap it with heap.reapThread(),
+   * or watchWorker() workers from the start.
+   */
+  readonly readerExited: boolean;
   /** How long the grace period has been waiting on this reader, in ms. */
   readonly waitedMs: number;
 }
 
 export interface HeapEvents {
   stall: [RcuStall];
+  /** Debug mode's reports that do not throw (runtime/docs/debug-mode.md). */
+  debug: [RcukitError];
 }
 
 /**
@@ -136,7 +159,14 @@ export class Heap extends EventEmitter<HeapEvents> {
   readonly atomics: HeapAtomics;
   /** Header.MAX_PAGES whole pages: the memory's own maximum is rounded up to 64 KiB. */
   readonly maxByteLength: number;
+  /**
+   * Debug mode's record of the calling thread (debug/debug-thread.ts), or null when the heap
+   * is not in debug mode (Header.DEBUG_FLAGS, fixed at createHeap()).
+   */
+  debug: DebugThread | null = null;
   #attached = false;
+  /** The worker's process 'exit' listener while attached (#reapSelfOnExit()). */
+  #onExit: (() => void) | null = null;
 
   private constructor(memory: WasmMemory) {
     super();
@@ -148,8 +178,18 @@ export class Heap extends EventEmitter<HeapEvents> {
     this.atomics = instantiateHeapAtomics(memory);
   }
 
+  /**
+   * @internal Whether the worker with this threadId is one this thread created (seen by
+   * process 'worker' events since it first attached to a heap) that has stopped.
+   */
+  threadExited(threadId: number): boolean {
+    const known = createdWorkers.get(threadId);
+    return known !== undefined && (known.exited || known.worker.deref()?.threadId === -1);
+  }
+
   /** @internal Used by createHeap() and attachHeap(). */
   static open(memory: WasmMemory, threadName: string): Heap {
+    knowCreatedWorkers();
     const heap = new Heap(memory);
     heap.#attach(threadName);
     return heap;
@@ -250,12 +290,12 @@ export class Heap extends EventEmitter<HeapEvents> {
   root(name: string, bytes: number, align = 8): number {
     const nameBytes = encoder.encode(name);
     if (nameBytes.length === 0 || nameBytes.length > ROOT_NAME_BYTES) {
-      throw new RangeError(`root name "${name}" must be 1 to ${ROOT_NAME_BYTES} bytes of UTF-8`);
+      throw new InvalidArgumentError(`root name "${name}" must be 1 to ${ROOT_NAME_BYTES} bytes of UTF-8`);
     }
     if (!Number.isInteger(bytes) || bytes <= 0)
-      throw new RangeError(`root "${name}": size ${bytes} must be a positive integer`);
+      throw new InvalidArgumentError(`root "${name}": size ${bytes} must be a positive integer`);
     if (!Number.isInteger(align) || align <= 0 || (align & (align - 1)) !== 0 || align > PAGE_SIZE) {
-      throw new RangeError(`root "${name}": alignment ${align} must be a power of two up to ${PAGE_SIZE}`);
+      throw new InvalidArgumentError(`root "${name}": alignment ${align} must be a power of two up to ${PAGE_SIZE}`);
     }
     const self = this.#self();
     const i32 = this.views.i32;
@@ -317,8 +357,22 @@ export class Heap extends EventEmitter<HeapEvents> {
   reapThread(threadId: number): boolean {
     const slot = this.registry.findThread(threadId);
     if (slot < 0) return false;
+    // One reaper per slot; REAPING keeps the dead thread's locks its own until its half-done
+    // updates are undone (heap/intent-log.ts says why that is the right state to return to).
+    const tag = this.registry.claimForReap(slot);
+    if (tag === 0) return false;
+    this.ensureMapped();
+    const i32 = this.views.i32;
+    intentRecover(i32, this.views.u8, this.#intentBase(slot), tag, (lockIndex) => {
+      lockWordRelease(this, lockIndex, tag);
+    });
     this.registry.release(slot);
     return true;
+  }
+
+  /** Word index of a registry slot's intent log. */
+  #intentBase(slot: number): number {
+    return (this.views.i32[Header.INTENT_BYTE]! >> 2) + slot * INTENT_WORDS;
   }
 
   /**
@@ -340,10 +394,34 @@ export class Heap extends EventEmitter<HeapEvents> {
         `cannot detach from the heap inside a read-side section (nesting ${self.readNesting})`,
       );
     }
+    if (this.debug !== null) reportHeldAtDetach(this.debug);
+    this.registry.release(self.slot);
+    this.#attached = false;
+    if (this.#onExit !== null) process.off('exit', this.#onExit);
+    this.#onExit = null;
+    setCurrentThread(null);
+    rcuThreadChanged();
+    if (this.debug !== null) setDebugBindings(false);
+  }
+
+  /**
+   * A worker that ends while attached (process.exit(), an uncaught exception, its script
+   * done, even inside a read-side section) reaps its own slot on the way out, as reapThread()
+   * would: a parent blocked in synchronizeRcu() or a lock wait never runs the 'exit' listener
+   * of watchWorker(), so this is the only reaping that needs no one else. (terminate() runs
+   * no JavaScript in the worker: that death is reaped by watchWorker() or reapThread().)
+   */
+  #reapSelfOnExit(): void {
+    const self = threadLocal.current;
+    if (!this.#attached || self === null || self.heap !== this) return;
+    if (this.registry.claimForReap(self.slot) !== self.tag) return;
+    this.ensureMapped();
+    intentRecover(this.views.i32, this.views.u8, this.#intentBase(self.slot), self.tag, (lockIndex) => {
+      lockWordRelease(this, lockIndex, self.tag);
+    });
     this.registry.release(self.slot);
     this.#attached = false;
     setCurrentThread(null);
-    rcuThreadChanged();
   }
 
   [Symbol.dispose](): void {
@@ -357,6 +435,7 @@ export class Heap extends EventEmitter<HeapEvents> {
       );
     }
     const { slot, tag } = this.registry.register(currentThreadId, threadName);
+    intentAttach(this.views.i32, this.#intentBase(slot));
     const context: ThreadContext = {
       heap: this,
       atomics: this.atomics,
@@ -370,6 +449,15 @@ export class Heap extends EventEmitter<HeapEvents> {
     setCurrentThread(context);
     rcuThreadChanged();
     this.#attached = true;
+    if (!isMainThread) {
+      this.#onExit = () => this.#reapSelfOnExit();
+      process.once('exit', this.#onExit);
+    }
+    const flags = this.views.i32[Header.DEBUG_FLAGS]!;
+    if (flags !== 0) {
+      this.debug = new DebugThread(this, flags);
+      setDebugBindings(true);
+    }
   }
 
   #self(): ThreadContext {
@@ -392,12 +480,35 @@ export class Heap extends EventEmitter<HeapEvents> {
   }
 }
 
+/** Workers created by this thread, by threadId, for stall reports (Heap.threadExited()). */
+const createdWorkers = new Map<number, { worker: WeakRef<Worker>; exited: boolean }>();
+let knowingWorkers = false;
+
+function knowCreatedWorkers(): void {
+  if (knowingWorkers) return;
+  knowingWorkers = true;
+  process.on('worker', (worker: Worker) => {
+    const known = { worker: new WeakRef(worker), exited: false };
+    createdWorkers.set(worker.threadId, known);
+    worker.once('exit', () => {
+      known.exited = true;
+    });
+  });
+}
+
 /** Create a heap and attach the calling thread to it. */
 export function createHeap(options: HeapOptions = {}): Heap {
   const o = validateOptions(options);
+  const debug = debugFlags(options.debug);
+  // A debug heap's lock-order graph is a root of its own (debug/lock-order.ts).
+  if (debug !== 0) {
+    o.staticBytes += LOCKDEP_BYTES;
+    o.rootCount += 1;
+  }
   const registryByte = PAGE_SIZE;
   const registryBytes = alignUp(o.maxThreads * Slot.WORDS * 4, CACHE_LINE);
-  const rootsByte = registryByte + registryBytes;
+  const intentByte = registryByte + registryBytes;
+  const rootsByte = intentByte + alignUp(o.maxThreads * INTENT_WORDS * 4, CACHE_LINE);
   const rootsBytes = o.rootCount * Root.WORDS * 4;
   const staticByte = alignUp(rootsByte + rootsBytes, CACHE_LINE);
   const pagesByte = alignUp(staticByte + o.staticBytes, PAGE_SIZE);
@@ -416,6 +527,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   i32[Header.LAYOUT_VERSION] = LAYOUT_VERSION;
   i32[Header.MAX_THREADS] = o.maxThreads;
   i32[Header.REGISTRY_BYTE] = registryByte;
+  i32[Header.INTENT_BYTE] = intentByte;
   i32[Header.ROOTS_BYTE] = rootsByte;
   i32[Header.ROOTS_COUNT] = o.rootCount;
   i32[Header.STATIC_BYTE] = staticByte;
@@ -425,6 +537,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   i32[Header.MAX_PAGES] = Math.floor(o.maxBytes / PAGE_SIZE);
   i32[Header.BYTE_LENGTH] = Math.min(memory.buffer.byteLength, i32[Header.MAX_PAGES]! * PAGE_SIZE);
   i32[Header.STALL_TIMEOUT_MS] = o.stallTimeoutMs;
+  i32[Header.DEBUG_FLAGS] = debug;
   initRcuWords(i32, o.initialGpCounter);
   // The magic goes in last: a heap is recognizable only once it is complete. (Nobody else can
   // see the memory yet; this keeps the rule simple for future initializers.)
@@ -475,7 +588,7 @@ export function currentHeap(): Heap {
   return self.heap;
 }
 
-function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName'>> {
+function validateOptions(options: HeapOptions): Required<Omit<HeapOptions, 'threadName' | 'debug'>> {
   const given: unknown = options; // as a JavaScript caller may pass it
   if (given === null || typeof given !== 'object')
     throw new InvalidHeapOptionsError(`createHeap() options must be an object`);

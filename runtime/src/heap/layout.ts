@@ -30,9 +30,10 @@
 export const HEAP_MAGIC = 0x4b554352;
 /**
  * Bumped whenever any offset or encoding in this file changes, or the meaning of shared words
- * elsewhere (3: a hash bucket's third word became a sequence count every writer bumps twice).
+ * elsewhere (3: a hash bucket's third word became a sequence count every writer bumps twice;
+ * 4: each registry slot got an intent log, and a slot being reaped its own state; Header.DEBUG_FLAGS).
  */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 
 export const PAGE_SIZE = 4096;
 export const CACHE_LINE = 64;
@@ -68,6 +69,8 @@ export const Header = {
    * memory's own `buffer` getter costs about 37 ns in Node 20.
    */
   BYTE_LENGTH: 14,
+  /** Byte offset of the intent logs: one of INTENT_WORDS words per registry slot (IntentWord). */
+  INTENT_BYTE: 15,
 
   /** Words 16..47 belong to RCU (RcuWord below). */
   RCU_BASE: 16,
@@ -76,8 +79,14 @@ export const Header = {
   ALLOCATOR_BASE: 48,
   ALLOCATOR_WORDS: 80,
 
+  /**
+   * Debug mode of the heap, set once by createHeap(): DebugFlag bits (debug/debug-options.ts);
+   * 0 when off. (Words 0..15 are full; the header's first page has room after the allocator's.)
+   */
+  DEBUG_FLAGS: 128,
+
   /** Number of header words; the header occupies the first page. */
-  WORDS: 128,
+  WORDS: 144,
 } as const;
 
 /** One registry slot: 16 words = one cache line per attached thread. */
@@ -115,7 +124,32 @@ export const SLOT_NAME_BYTES = 32;
 export const SlotState = {
   FREE: 0,
   LIVE: 1,
+  /** (2 is a slot being claimed, private to heap/thread-registry.ts.) */
+  /**
+   * Its thread died and a reaper is undoing its half-done updates (heap/intent-log.ts): it
+   * still counts as alive for the locks it holds, so nobody takes them over before that ends.
+   */
+  REAPING: 3,
 } as const;
+
+/**
+ * One registry slot's intent log (heap/intent-log.ts): the locks its thread holds, innermost
+ * last, and the old values of the words it changed under them since the last consistent point.
+ */
+export const IntentWord = {
+  /** Entries in use. */
+  LEN: 0,
+  /** Frames in use. */
+  DEPTH: 1,
+  /** INTENT_MAX_FRAMES frames of two words: the lock's word index, LEN when the frame began. */
+  FRAMES: 2,
+  /** INTENT_CAPACITY entries of two words: the word index (or -1 - byte offset for a byte), the old value. */
+  ENTRIES: 16,
+} as const;
+export const INTENT_MAX_FRAMES = 7;
+export const INTENT_CAPACITY = 248;
+/** Words of one slot's log: 2 KiB. */
+export const INTENT_WORDS = IntentWord.ENTRIES + 2 * INTENT_CAPACITY;
 
 export const RcuFlavor = {
   MEMB: 0,
@@ -236,6 +270,12 @@ export const SlabHeaderWord = {
   NEXT_SLAB_SERIAL: PageAllocWord.END + 1,
   /** Source of cache serials. */
   NEXT_CACHE_SERIAL: PageAllocWord.END + 2,
+  /**
+   * Caches destroyed since the heap was created. A handle's fast paths run only while it is
+   * what the handle last saw (KmemCache.$destroys), so a stale handle in another worker takes
+   * the slow path, which refuses a destroyed cache, instead of writing into freed pages.
+   */
+  DESTROYS: PageAllocWord.END + 3,
 } as const;
 
 /** Root holding the cache directory: MAX_CACHES words, each a descriptor's byte offset or 0. */
@@ -381,9 +421,40 @@ export const BucketWord = {
   SEQ: 2,
 } as const;
 export const BUCKET_BYTES = 12;
-/** TableWord.STATE: whichever worker opens the table first initializes it (hash/table-root.ts). */
+/**
+ * TableWord.STATE: whichever worker opens the table first initializes it (hash/table-root.ts);
+ * while it does, the word is (its owner tag << 2) | INITIALIZING.
+ */
 export const TableState = {
   NONE: 0,
   INITIALIZING: 1,
   READY: 2,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Debug mode (debug/): the lock-order graph, a root of debug heaps only
+// ---------------------------------------------------------------------------------------------
+
+/** Root holding debug mode's lock-order graph (debug/lock-order.ts); created with a debug heap. */
+export const LOCKDEP_ROOT = 'debug:lockdep';
+/** Lock classes the graph can hold; later classes are not order-checked. */
+export const LOCKDEP_MAX_CLASSES = 128;
+/** Bytes of a lock class's name (UTF-8, zero-padded, truncated). */
+export const LOCKDEP_NAME_BYTES = 48;
+
+/**
+ * Words of the lock-order root. Classes are numbered in the order first seen by any thread;
+ * EDGES is a LOCKDEP_MAX_CLASSES x LOCKDEP_MAX_CLASSES bit matrix, row a, bit b set once some
+ * thread took a lock of class b while holding one of class a. Bits are only ever set.
+ */
+export const LockdepWord = {
+  /** Lock word guarding class registration. */
+  LOCK: 0,
+  /** Classes registered. */
+  COUNT: 1,
+  /** First word of the class names, LOCKDEP_NAME_BYTES each. */
+  NAMES: 2,
+  /** First word of the edge matrix. */
+  EDGES: 2 + (LOCKDEP_MAX_CLASSES * LOCKDEP_NAME_BYTES) / 4,
+  WORDS: 2 + (LOCKDEP_MAX_CLASSES * LOCKDEP_NAME_BYTES) / 4 + (LOCKDEP_MAX_CLASSES * LOCKDEP_MAX_CLASSES) / 32,
 } as const;

@@ -93,6 +93,17 @@ export class ThreadRegistry {
     Atomics.store(i32, this.word(slot, Slot.STATE), SlotState.FREE);
   }
 
+  /**
+   * Mark a LIVE slot as being reaped: returns its owner tag, or 0 when it is not LIVE (another
+   * reaper got it first). Its owner stays alive for lock words until release().
+   */
+  claimForReap(slot: number): number {
+    const i32 = this.views.i32;
+    if (Atomics.compareExchange(i32, this.word(slot, Slot.STATE), SlotState.LIVE, SlotState.REAPING) !== SlotState.LIVE)
+      return 0;
+    return ownerTag(slot, Atomics.load(i32, this.word(slot, Slot.GEN)));
+  }
+
   /** Slot of the live thread with this threadId, or -1. */
   findThread(threadId: number): number {
     const i32 = this.views.i32;
@@ -112,8 +123,9 @@ export class ThreadRegistry {
     const slot = ownerTagSlot(tag);
     if (slot < 0 || slot >= this.#maxThreads) return false;
     const i32 = this.views.i32;
+    const state = Atomics.load(i32, this.word(slot, Slot.STATE));
     return (
-      Atomics.load(i32, this.word(slot, Slot.STATE)) === SlotState.LIVE &&
+      (state === SlotState.LIVE || state === SlotState.REAPING) &&
       ownerTag(slot, Atomics.load(i32, this.word(slot, Slot.GEN))) === tag
     );
   }

@@ -26,8 +26,15 @@
  * the thread is told so with a HeapAttachmentError re-thrown asynchronously.
  */
 
+import { assertMayBlock } from '../debug/blocking.js';
 import { threadId } from 'node:worker_threads';
-import { HeapAttachmentError, RcuBacklogFullError, RcuDeadlockError } from '../errors.js';
+import {
+  HeapAttachmentError,
+  InvalidArgumentError,
+  RcuBacklogFullError,
+  RcuBarrierInCallbackError,
+  RcuDeadlockError,
+} from '../errors.js';
 import { cookieDone, currentCookie, waitForCookieAsync, waitForCookieBlocking } from './grace-period.js';
 import { rcuSelf } from './read-side.js';
 import { threadLocal, type ThreadContext } from '../heap/thread-context.js';
@@ -63,6 +70,8 @@ let backlog = 0;
 let enqueued = 0;
 let ran = 0;
 let loopRunning = false;
+/** Callbacks running now in this thread (runDone()): a barrier inside one would wait for itself. */
+let inCallback = 0;
 const barrierWaiters: Array<{ target: number; resolve: () => void; reject: (error: unknown) => void }> = [];
 
 /**
@@ -74,7 +83,7 @@ export function callRcu(fn: () => void): void {
   const t = rcuSelf('callRcu');
   const given: unknown = fn; // as a JavaScript caller may pass it
   if (typeof given !== 'function')
-    throw new TypeError(`callRcu(): expected a function, got ${given === null ? 'null' : typeof given}`);
+    throw new InvalidArgumentError(`callRcu(): expected a function, got ${given === null ? 'null' : typeof given}`);
   if (backlog >= backlogLimit) {
     if (whenFull === 'throw' || t.readNesting !== 0) {
       throw new RcuBacklogFullError(
@@ -98,11 +107,13 @@ export function callRcu(fn: () => void): void {
  */
 export function rcuBarrier(): void {
   const t = rcuSelf('rcuBarrier');
+  if (inCallback !== 0) throw barrierInCallback('rcuBarrier');
   if (t.readNesting !== 0) {
     throw new RcuDeadlockError(
       `rcuBarrier() in thread ${threadId} inside a read-side section: it waits for a grace period`,
     );
   }
+  if (t.heap.debug !== null) assertMayBlock(t.heap.debug, 'rcuBarrier');
   const target = enqueued;
   while (ran < target) drainSync(t);
 }
@@ -118,6 +129,15 @@ export function rcuBarrierAsync(): Promise<void> {
   } catch (error) {
     return Promise.reject(error);
   }
+  if (inCallback !== 0) return Promise.reject(barrierInCallback('rcuBarrierAsync'));
+  if (t.readNesting !== 0) {
+    // As synchronizeRcuAsync(): awaited inside the section, it would never settle.
+    return Promise.reject(
+      new RcuDeadlockError(
+        `rcuBarrierAsync() in thread ${threadId} inside a read-side section: it waits for a grace period, which waits for this section`,
+      ),
+    );
+  }
   const target = enqueued;
   if (ran >= target) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -129,14 +149,17 @@ export function rcuBarrierAsync(): Promise<void> {
 /** Set this thread's callRcu() backlog bound and what happens past it. */
 export function configureCallRcu(options: CallRcuOptions): void {
   const given: unknown = options; // as a JavaScript caller may pass it
-  if (given === null || typeof given !== 'object') throw new TypeError('configureCallRcu(): options must be an object');
+  if (given === null || typeof given !== 'object')
+    throw new InvalidArgumentError('configureCallRcu(): options must be an object');
   const limit = options.backlogLimit ?? backlogLimit;
   if (!Number.isInteger(limit) || limit < 1 || limit > 2 ** 30) {
-    throw new RangeError(`configureCallRcu(): backlogLimit must be an integer from 1 to 2^30; got ${String(limit)}`);
+    throw new InvalidArgumentError(
+      `configureCallRcu(): backlogLimit must be an integer from 1 to 2^30; got ${String(limit)}`,
+    );
   }
   const mode: unknown = options.whenFull ?? whenFull;
   if (mode !== 'wait' && mode !== 'throw') {
-    throw new RangeError(`configureCallRcu(): whenFull must be 'wait' or 'throw'; got ${String(mode)}`);
+    throw new InvalidArgumentError(`configureCallRcu(): whenFull must be 'wait' or 'throw'; got ${String(mode)}`);
   }
   backlogLimit = limit;
   whenFull = mode;
@@ -166,10 +189,13 @@ function runDone(t: ThreadContext): void {
     for (const fn of batch.fns) {
       backlog--;
       ran++;
+      inCallback++;
       try {
         fn();
       } catch (error) {
         (errors ??= []).push(error);
+      } finally {
+        inCallback--;
       }
     }
   }
@@ -230,6 +256,13 @@ async function drainLoop(t: ThreadContext): Promise<void> {
   } finally {
     loopRunning = false;
   }
+}
+
+function barrierInCallback(what: string): RcuBarrierInCallbackError {
+  return new RcuBarrierInCallbackError(
+    `${what}() in thread ${threadId} inside a callRcu() callback: it would wait for the callback it runs in ` +
+      `(and for those queued after it); call it outside the callback`,
+  );
 }
 
 function rethrowLater(error: unknown): void {

@@ -34,6 +34,7 @@
 
 import { threadId } from 'node:worker_threads';
 import { HeapAttachmentError, RcuDeadlockError } from '../errors.js';
+import { assertMayBlock } from '../debug/blocking.js';
 import { GP_STEP, Header, RcuWord, Slot, SlotState, WAIT_BIT } from '../heap/layout.js';
 import type { Heap } from '../heap/heap.js';
 import { keepAlive, lockWordAcquire, lockWordAcquireAsync, lockWordOwner, lockWordRelease } from '../heap/lock-word.js';
@@ -63,6 +64,7 @@ let lockHeap: Heap | null = null;
 export function synchronizeRcu(): void {
   const t = rcuSelf('synchronizeRcu');
   if (t.readNesting !== 0) throw deadlock('synchronizeRcu', t);
+  if (t.heap.debug !== null) assertMayBlock(t.heap.debug, 'synchronizeRcu');
   waitForCookieBlocking(t, currentCookie(t));
 }
 
@@ -389,7 +391,12 @@ class StallClock {
     // The slot may have been freed since (the reader exited): nothing to report then.
     if (Atomics.load(i32, registry.word(this.slot, Slot.STATE)) !== SlotState.LIVE) return;
     Atomics.store(i32, registry.word(this.slot, Slot.STALL_REPORTED), Date.now() | 0);
-    this.heap.emit('stall', { reader: registry.info(this.slot), waitedMs: Math.round(waited) });
+    const reader = registry.info(this.slot);
+    this.heap.emit('stall', {
+      reader,
+      waitedMs: Math.round(waited),
+      readerExited: this.heap.threadExited(reader.threadId),
+    });
   }
 }
 

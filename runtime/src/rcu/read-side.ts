@@ -89,6 +89,34 @@ const readGuard: Disposable = Object.freeze({
 });
 
 /**
+ * The guards of counted sections (default flavor, checked QSBR), one per nesting depth, made
+ * on first use: disposing one checks that the section it closes is the innermost, so a guard
+ * disposed twice throws RcuUnbalancedError instead of closing an unrelated outer section.
+ */
+const depthGuards: Disposable[] = [];
+
+function depthGuard(depth: number): Disposable {
+  return depthGuards[depth] ?? makeDepthGuard(depth);
+}
+
+function makeDepthGuard(depth: number): Disposable {
+  const guard = Object.freeze({
+    [Symbol.dispose](): void {
+      const t = tl.current;
+      if (t !== null && t.readNesting !== depth) {
+        throw new RcuUnbalancedError(
+          `rcuReadLock() guard of a section at nesting ${depth} disposed at nesting ${t.readNesting}: ` +
+            `disposed twice, or out of order; nothing was unlocked`,
+        );
+      }
+      rcuReadUnlock();
+    },
+  });
+  depthGuards[depth] = guard;
+  return guard;
+}
+
+/**
  * @internal rcuReadLock() in full: every flavor and every check. The exported rcuReadLock is
  * this function except while the thread is an online, unchecked QSBR reader (see the QSBR
  * fast path below). The runtime's own read-side sections (RcuHashTable.lookup) call this one
@@ -119,8 +147,7 @@ export function rcuReadLockFull(): Disposable {
       t.atomics.rcuEnter(t.ctrWord, RcuWord.GP_CTR);
     }
   }
-  t.readNesting++;
-  return readGuard;
+  return depthGuard(++t.readNesting);
 }
 
 /** @internal rcuReadUnlock() in full, as rcuReadLockFull() is rcuReadLock(). */
@@ -257,8 +284,22 @@ export function setQsbrOnline(online: boolean): void {
   qsbr.online = online;
   const t = tl.current;
   const fast = online && t !== null && t.qsbr && !t.qsbrChecked;
-  rcuReadLock = fast ? rcuReadLockQsbr : rcuReadLockFull;
-  rcuReadUnlock = fast ? rcuReadUnlockQsbr : rcuReadUnlockFull;
+  rcuReadLock = fast ? rcuReadLockQsbr : notFast.lock;
+  rcuReadUnlock = fast ? rcuReadUnlockQsbr : notFast.unlock;
+}
+
+/**
+ * What rcuReadLock and rcuReadUnlock are bound to outside the QSBR fast path: the full
+ * functions, or debug mode's wrappers of them (debug/section-tracking.ts) while the thread is
+ * attached to a debug heap.
+ */
+const notFast: { lock: () => Disposable; unlock: () => void } = { lock: rcuReadLockFull, unlock: rcuReadUnlockFull };
+
+/** @internal Bind debug mode's read side (null: the full functions). Called on attach and detach. */
+export function setReadSideBindings(fns: { lock: () => Disposable; unlock: () => void } | null): void {
+  notFast.lock = fns?.lock ?? rcuReadLockFull;
+  notFast.unlock = fns?.unlock ?? rcuReadUnlockFull;
+  setQsbrOnline(qsbr.online);
 }
 
 function qsbrCheckOnline(): void {

@@ -24,15 +24,25 @@
  * Lock order, and where constructors and destructors run: heap/lock-word.ts.
  */
 
-import { DoubleFreeError, WrongCacheError } from '../errors.js';
+import { DoubleFreeError, InvalidArgumentError, WrongCacheError } from '../errors.js';
 import { threadLocal } from '../heap/thread-context.js';
 import { StructObjectBase } from '../struct-object.js';
 import type { AnyStructDef, StructRef } from '../struct.js';
 import { bind, flush, refill } from './array-cache.js';
-import type { KmemCache } from './cache-handle.js';
+import { KmemCache } from './cache-handle.js';
 import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, setRedZones } from './debug.js';
-import { AC_BATCH, AC_LIMIT, SLAB_POISON, SLAB_RED_ZONE } from './flags.js';
-import { CacheWord, ObjState } from '../heap/layout.js';
+import { SLAB_POISON, SLAB_RED_ZONE } from './flags.js';
+import { CacheWord, ObjState as LayoutObjState, SlabHeaderWord as LayoutSlabHeaderWord } from '../heap/layout.js';
+import { oldestToTop } from '../debug/quarantine.js';
+
+/**
+ * Module-local aliases of the imports the fast paths read: V8 checks an imported binding for
+ * the temporal dead zone on every access, as it does not a module's own constant
+ * (rcu/read-side.ts measured it at about 5 ns per read-side pair).
+ */
+const tl = threadLocal;
+const ObjState = LayoutObjState;
+const SlabHeaderWord = LayoutSlabHeaderWord;
 
 /**
  * Allocate an object. Its fields hold what they held when it was last freed (zero for a new
@@ -41,18 +51,27 @@ import { CacheWord, ObjState } from '../heap/layout.js';
  * heap is full.
  */
 export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): StructRef<D> {
-  const i32 = cache.$views.i32;
+  let i32: Int32Array;
+  try {
+    i32 = cache.$views.i32;
+  } catch {
+    // Not a cache (undefined, null, a number): costs nothing until it throws.
+    throw notACache('kmemCacheAlloc', cache);
+  }
   // Fast path: this thread's own array cache, in words of its own cache line that no other
-  // live thread writes. (kmemCacheDestroy() may zero the count from another thread; then we
-  // take the slow path, which reports the destroyed cache.)
+  // live thread writes, while no cache has been destroyed since the handle was last checked
+  // (a plain load of a read-mostly header word; kmemCacheDestroy() in another worker moves
+  // it, and the slow path then reports the destroyed cache: CacheDestroyedError).
   const n = i32[cache.$count]!;
-  if (cache.$fast === threadLocal.current && n !== 0) {
+  if (cache.$fast === tl.current && n !== 0 && i32[SlabHeaderWord.DESTROYS] === cache.$destroys) {
     const obj = cache.$objs[n - 1]!;
-    i32[cache.$count] = n - 1;
     // Plain store: the object is this thread's; the state byte is read by a later free,
     // which either runs in this thread or learns of the object through a publication
-    // (Atomics store, postMessage) that orders this store before it.
+    // (Atomics store, postMessage) that orders this store before it. Before the count: a
+    // thread killed between the two leaves a LIVE object below its count, which draining its
+    // array cache gives back (the other order would strand a CACHED object nobody holds).
     cache.$views.u8[obj.$s] = ObjState.LIVE;
+    i32[cache.$count] = n - 1;
     return obj as unknown as StructRef<D>;
   }
   return allocSlow(cache) as unknown as StructRef<D>;
@@ -70,7 +89,7 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
   if (o?.$c !== cache) throw wrongCache(cache, o);
   const i32 = cache.$views.i32;
   const n = i32[cache.$count]!;
-  if (cache.$fast === threadLocal.current && n < AC_LIMIT) {
+  if (cache.$fast === tl.current && n < cache.$limit && i32[SlabHeaderWord.DESTROYS] === cache.$destroys) {
     // The cheap, always-on double-free check: a plain load and store of the state byte.
     // Sequential double frees (the usual bug) are always caught; two threads freeing the same
     // object at the very same instant can both pass it. Debug caches (SLAB_POISON,
@@ -79,10 +98,11 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
     const u8 = cache.$views.u8;
     const was = u8[o.$s]!;
     if (was !== ObjState.LIVE) throw doubleFree(cache, o, was);
-    u8[o.$s] = ObjState.CACHED;
     i32[cache.$entries + n] = o.$a;
     cache.$objs[n] = o;
     i32[cache.$count] = n + 1;
+    // After the count, for a thread killed in between (see kmemCacheAlloc).
+    u8[o.$s] = ObjState.CACHED;
     return;
   }
   freeSlow(cache, o);
@@ -94,6 +114,8 @@ function allocSlow(cache: KmemCache): StructObjectBase {
   const i32 = cache.$views.i32;
   const u8 = cache.$views.u8;
   const n = i32[cache.$count]!;
+  // A debug heap quarantines a plain cache's freed objects behind the others.
+  if (cache.heap.debug !== null && !cache.typesafeByRcu) oldestToTop(cache, n);
   const obj = cache.$objs[n - 1]!;
   if (cache.$debug) {
     // Check before taking it off the array cache: on corruption the object stays free
@@ -112,8 +134,13 @@ function allocSlow(cache: KmemCache): StructObjectBase {
     }
     if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) checkPoison(u8, cache.name, obj.$a, size);
   }
-  i32[cache.$count] = n - 1;
   u8[obj.$s] = ObjState.LIVE;
+  i32[cache.$count] = n - 1;
+  const d = cache.heap.debug;
+  if (d !== null) {
+    d.fresh.add(obj);
+    d.noteObtained(obj, kmemCacheAlloc);
+  }
   return obj;
 }
 
@@ -130,8 +157,19 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
       checkRedZones(u8, cache.name, o.$a, size, front, cache.stride - front - size, RED_ACTIVE, 'free');
     }
   }
+  // Make room first: a destructor that throws in flush() leaves this object allocated.
+  if (i32[cache.$count]! >= cache.$limit) flush(cache, cache.$batch);
+  const n = i32[cache.$count]!;
+  i32[cache.$entries + n] = o.$a;
+  cache.$objs[n] = o;
+  // Counted before the state changes: a thread killed in between leaves a LIVE object below
+  // its count, which draining its array cache frees, never a CACHED one that nobody holds.
+  i32[cache.$count] = n + 1;
   const was = Atomics.compareExchange(u8, o.$s, ObjState.LIVE, ObjState.CACHED);
-  if (was !== ObjState.LIVE) throw doubleFree(cache, o, was);
+  if (was !== ObjState.LIVE) {
+    i32[cache.$count] = n;
+    throw doubleFree(cache, o, was);
+  }
   if (cache.$debug) {
     const size = cache.objectSize;
     if ((cache.flags & SLAB_RED_ZONE) !== 0) {
@@ -140,14 +178,17 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
     }
     if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) poisonObject(u8, o.$a, size);
   }
-  if (i32[cache.$count]! >= AC_LIMIT) flush(cache, AC_BATCH);
-  const n = i32[cache.$count]!;
-  i32[cache.$entries + n] = o.$a;
-  cache.$objs[n] = o;
-  i32[cache.$count] = n + 1;
+  cache.heap.debug?.fresh.delete(o);
 }
 
-export function wrongCache(cache: KmemCache, o: unknown): WrongCacheError {
+function notACache(what: string, cache: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${what}(): expected a KmemCache from kmemCacheCreate(), got ${cache === null ? 'null' : typeof cache}`,
+  );
+}
+
+export function wrongCache(cache: KmemCache, o: unknown): WrongCacheError | InvalidArgumentError {
+  if (!(cache instanceof KmemCache)) return notACache('kmemCacheFree', cache);
   if (!(o instanceof StructObjectBase)) {
     return new WrongCacheError(`kmemCacheFree('${cache.name}'): not a slab object (a foreign value or address)`);
   }

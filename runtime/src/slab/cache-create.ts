@@ -7,7 +7,8 @@
  * heap/lock-word.ts).
  */
 
-import { SlabCacheFlagsError, WrongCacheError } from '../errors.js';
+import { OutOfMemoryError, SlabCacheFlagsError, WrongCacheError } from '../errors.js';
+import { reclaimExpiredSlabs } from './reclaim.js';
 import type { Heap } from '../heap/heap.js';
 import {
   AcWord,
@@ -25,8 +26,7 @@ import {
 } from '../heap/layout.js';
 import { MAX_ORDER, allocPages, freePages, orderForBytes } from './page-allocator.js';
 import {
-  AC_BATCH,
-  AC_LIMIT,
+  arrayCacheSize,
   KNOWN_FLAGS,
   MIN_OBJS_PER_SLAB,
   SLAB_HWCACHE_ALIGN,
@@ -75,6 +75,21 @@ export function kmemCacheCreate<D extends AnyStructDef>(
   name: string,
   struct: D,
   options: KmemCacheOptions<D> = {},
+): KmemCache<D> {
+  try {
+    return createOrFind(heap, name, struct, options);
+  } catch (error) {
+    // Out of pages: reclaim the pending slabs whose grace period has passed, then try again.
+    if (!(error instanceof OutOfMemoryError) || reclaimExpiredSlabs(heap) === 0) throw error;
+    return createOrFind(heap, name, struct, options);
+  }
+}
+
+function createOrFind<D extends AnyStructDef>(
+  heap: Heap,
+  name: string,
+  struct: D,
+  options: KmemCacheOptions<D>,
 ): KmemCache<D> {
   const where = `kmemCacheCreate('${name}')`;
   const nameBytes = validateName(where, name);
@@ -243,7 +258,8 @@ function createDescriptor(
   }
   if (slot < 0) throw new SlabCacheFlagsError(`${where}: the heap already has ${MAX_CACHES} caches`);
   const slots = heap.registry.maxThreads;
-  const acStride = alignUp(AcWord.ENTRIES + AC_LIMIT, CACHE_LINE / 4);
+  const ac = arrayCacheSize(g.stride, slots, heap.maxByteLength, AcWord.ENTRIES);
+  const acStride = ac.slotWords;
   // The descriptor takes one page; the array caches a run of their own (putting both in one
   // run would round 32 KiB + 256 bytes up to 64 KiB for the default 64 threads).
   const acOrder = orderForBytes(slots * acStride * 4);
@@ -273,8 +289,8 @@ function createDescriptor(
   i32[d + CacheWord.AC_BYTE] = acByte;
   i32[d + CacheWord.AC_ORDER] = acOrder;
   i32[d + CacheWord.AC_STRIDE] = acStride;
-  i32[d + CacheWord.AC_LIMIT] = AC_LIMIT;
-  i32[d + CacheWord.AC_BATCH] = AC_BATCH;
+  i32[d + CacheWord.AC_LIMIT] = ac.limit;
+  i32[d + CacheWord.AC_BATCH] = ac.batch;
   i32[d + CacheWord.AC_SLOTS] = slots;
   i32[d + CacheWord.HAS_CTOR] = hasCtor ? 1 : 0;
   i32[d + CacheWord.DESC_ORDER] = order;

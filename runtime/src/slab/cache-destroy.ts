@@ -5,6 +5,7 @@
  */
 
 import { CacheBusyError } from '../errors.js';
+import { assertMayBlock } from '../debug/blocking.js';
 import { synchronizeRcu, synchronizeRcuAsync } from '../rcu/grace-period.js';
 import { bind, drainArrayCache, reapArrayCaches } from './array-cache.js';
 import { NOT_BOUND, checkAlive, handles, type KmemCache } from './cache-handle.js';
@@ -13,6 +14,7 @@ import { AcWord, CACHE_DIRECTORY_ROOT, CacheWord, MAX_CACHES, SlabHeaderWord, Sl
 import { freePages } from './page-allocator.js';
 import { destroySlab, releaseExpired, releaseSlab } from './slab-lifecycle.js';
 import { LIST_HEAD, listDel, liveObjects } from './slab-list.js';
+import { intentCheckpoint, intentSet, intentStore } from '../heap/intent-log.js';
 
 /**
  * Give memory back: this thread's array cache and those of threads that left return to their
@@ -20,7 +22,9 @@ import { LIST_HEAD, listDel, liveObjects } from './slab-list.js';
  * pending slabs whose grace period has passed go back to the page allocator. Returns how many
  * slabs' pages were given back to the page allocator by this call. Shrink starts no grace
  * period: to get a type-stable cache's pages back now, call synchronizeRcu() (or await
- * synchronizeRcuAsync()) and then kmemCacheShrink(); otherwise any later grace period does.
+ * synchronizeRcuAsync()) and then kmemCacheShrink(); otherwise, once a later grace period has
+ * passed, the cache's next refill or shrink does, and so does any allocation or
+ * kmemCacheCreate() in the heap that would otherwise run out of pages (slab/reclaim.ts).
  */
 export function kmemCacheShrink(cache: KmemCache): number {
   bind(cache, 'kmemCacheShrink');
@@ -32,11 +36,13 @@ export function kmemCacheShrink(cache: KmemCache): number {
   try {
     const ac = cache.$count - AcWord.COUNT;
     drainArrayCache(cache, ac);
-    i32[ac + AcWord.OWNER] = self.tag; // drainArrayCache cleared it; the array cache stays ours
+    intentSet(i32, ac + AcWord.OWNER, self.tag); // drainArrayCache cleared it; the array cache stays ours
+    intentCheckpoint(i32);
     reapArrayCaches(cache);
     for (let slab = i32[d + CacheWord.EMPTY]!; slab !== 0; slab = i32[d + CacheWord.EMPTY]!) {
       listDel(cache, slab);
       releaseSlab(cache, slab);
+      intentCheckpoint(i32);
     }
     releaseExpired(cache);
   } finally {
@@ -67,6 +73,7 @@ export async function kmemCacheDestroyAsync(cache: KmemCache): Promise<void> {
 
 function prepareDestroy(cache: KmemCache): void {
   bind(cache, 'kmemCacheDestroy');
+  if (cache.heap.debug !== null) assertMayBlock(cache.heap.debug, 'kmemCacheDestroy');
   const live = liveObjects(cache);
   if (live !== 0) {
     throw new CacheBusyError(
@@ -102,13 +109,17 @@ function finishDestroy(cache: KmemCache): void {
           destroySlab(cache, slab);
         }
       }
-      Atomics.store(i32, d + CacheWord.MAGIC, 0);
-      Atomics.store(i32, d + CacheWord.SERIAL, 0);
+      intentStore(i32, d + CacheWord.MAGIC, 0);
+      intentStore(i32, d + CacheWord.SERIAL, 0);
+      // Before any page goes back: other workers' stale handles leave their fast paths
+      // (alloc-free.ts) from their next call on. Not logged: a spurious move only sends
+      // fast paths through one slow path each.
+      Atomics.add(i32, SlabHeaderWord.DESTROYS, 1);
     } finally {
       unlockWord(heap, d + CacheWord.LOCK, self);
     }
     for (let k = 0; k < MAX_CACHES; k++)
-      if (i32[(dirByte >> 2) + k] === cache.descriptor) Atomics.store(i32, (dirByte >> 2) + k, 0);
+      if (i32[(dirByte >> 2) + k] === cache.descriptor) intentStore(i32, (dirByte >> 2) + k, 0);
     freePages(heap, i32[d + CacheWord.AC_BYTE]!, i32[d + CacheWord.AC_ORDER]!);
     freePages(heap, cache.descriptor, i32[d + CacheWord.DESC_ORDER]!);
   } finally {

@@ -7,13 +7,13 @@
  * the descriptor's magic and serial.
  */
 
-import { WrongCacheError } from '../errors.js';
+import { CacheDestroyedError, WrongCacheError } from '../errors.js';
 import type { Heap } from '../heap/heap.js';
 import type { ThreadContext } from '../heap/thread-context.js';
 import type { AnyStructDef, StructRef } from '../struct.js';
 import type { StructObjectBase } from '../struct-object.js';
 import { SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU } from './flags.js';
-import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord } from '../heap/layout.js';
+import { CACHE_MAGIC, CACHE_NAME_BYTES, CacheWord, SlabHeaderWord } from '../heap/layout.js';
 
 /** This worker's handle on a cache. The same handle for the same cache within a worker. */
 export class KmemCache<D extends AnyStructDef = AnyStructDef> {
@@ -45,14 +45,23 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
   /**
    * @internal This thread's array cache as objects: $objs[k] is the object at entry k of
    * AcWord.ENTRIES, for k below the shared AcWord.COUNT (which is the only count: the JS
-   * array has a fixed length of AC_LIMIT, so the fast paths never resize it). Entries at or
+   * array has a fixed length of $limit, so the fast paths never resize it). Entries at or
    * above the count are stale and never read.
    */
   $objs: (StructObjectBase | null)[] = [];
+  /** @internal The array cache's limit and batch (CacheWord.AC_LIMIT, AC_BATCH; flags.ts). */
+  readonly $limit: number;
+  readonly $batch: number;
   /** @internal Word indices of this thread's AcWord.COUNT and AcWord.ENTRIES. */
   $count = 0;
   $entries = 0;
   /** @internal */ $dead = false;
+  /**
+   * @internal SlabHeaderWord.DESTROYS when this handle was last checked alive: the fast paths
+   * run only while it is unchanged, so that a cache destroyed by another worker is noticed
+   * (by the slow path's checkAlive()) before this worker touches its freed array cache.
+   */
+  $destroys = -1;
 
   /** @internal Use kmemCacheCreate(). */
   constructor(
@@ -71,6 +80,8 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
     this.stride = i32[d + CacheWord.STRIDE]!;
     this.objectsPerSlab = i32[d + CacheWord.PER_SLAB]!;
     this.slabOrder = i32[d + CacheWord.SLAB_ORDER]!;
+    this.$limit = i32[d + CacheWord.AC_LIMIT]!;
+    this.$batch = i32[d + CacheWord.AC_BATCH]!;
     this.typesafeByRcu = (this.flags & SLAB_TYPESAFE_BY_RCU) !== 0;
     this.$debug = (this.flags & (SLAB_POISON | SLAB_RED_ZONE)) !== 0;
     this.$views = heap.views;
@@ -132,12 +143,15 @@ export function readName(heap: Heap, word: number): string {
 
 export function checkAlive(cache: KmemCache, what: string): void {
   const i32 = cache.$views.i32;
+  // Loaded before the checks: a destroy after them moves it, and the fast paths then stop.
+  const destroys = Atomics.load(i32, SlabHeaderWord.DESTROYS);
   if (
     cache.$dead ||
     Atomics.load(i32, cache.$d + CacheWord.MAGIC) !== CACHE_MAGIC ||
     i32[cache.$d + CacheWord.SERIAL] !== cache.serial
   ) {
     cache.$dead = true;
-    throw new WrongCacheError(`${what}('${cache.name}'): the cache has been destroyed`);
+    throw new CacheDestroyedError(`${what}('${cache.name}'): the cache has been destroyed (kmemCacheDestroy)`);
   }
+  cache.$destroys = destroys;
 }

@@ -19,6 +19,7 @@ import type { StructObjectBase } from '../struct-object.js';
 import type { AnyStructDef } from '../struct.js';
 import { cacheHandleAt, type KmemCache } from './cache-handle.js';
 import { firstPageByte } from './page-allocator.js';
+import type { DebugThread } from '../debug/debug-thread.js';
 
 /**
  * @internal This worker's object map of one heap. Every struct object of the heap holds it
@@ -32,9 +33,12 @@ export class ObjectMap {
   /** Byte offset of page 0 and word index of the page map, once known (else 0). */
   firstPage = 0;
   memmapWord = 0;
+  /** The heap's debug mode, whose object classes check each use; null when off. */
+  readonly debug: DebugThread | null;
 
   constructor(readonly heap: Heap) {
     this.views = heap.views;
+    this.debug = heap.debug;
   }
 }
 
@@ -78,7 +82,8 @@ export class SlabView {
   object(index: number): StructObjectBase {
     let obj = this.objects[index];
     if (obj === undefined) {
-      const Ctor = this.cache.struct.objectClass;
+      const debug = this.map.debug;
+      const Ctor = debug === null ? this.cache.struct.objectClass : debug.objectClass(this.cache.struct);
       obj = new Ctor(
         this.map,
         this.objBase + index * this.stride,

@@ -23,6 +23,7 @@ import { DoubleFreeError, HeapAttachmentError, InvalidPageError, OutOfMemoryErro
 import type { Heap } from '../heap/heap.js';
 import { Header, PAGE_SIZE, PageAllocWord, alignUp } from '../heap/layout.js';
 import { lockWordAcquire, lockWordRelease } from '../heap/lock-word.js';
+import { intentAdd, intentBegin, intentCheckpoint, intentEnd, intentSet, intentStore } from '../heap/intent-log.js';
 import { threadLocal } from '../heap/thread-context.js';
 
 /** Largest run: 2^MAX_ORDER pages (4 MiB). */
@@ -76,7 +77,7 @@ export function allocPages(heap: Heap, order: number): number {
     const i32 = ready(heap);
     byte = takeRun(heap, i32, order);
   } finally {
-    lockWordRelease(heap, PageAllocWord.LOCK, tag);
+    unlock(heap, tag, false);
   }
   const set = hooks.get(heap);
   if (set !== undefined) for (const hook of set) hook(byte, order);
@@ -103,12 +104,16 @@ export function freePages(heap: Heap, byteOffset: number, order: number): void {
         );
       }
     }
-    i32.fill(0, memmap + page, memmap + page + (1 << order));
+    // Only the words that hold an owner are logged: a run with none (an array-cache region,
+    // up to 256 pages, flags.ts) would not fit one step of the log, and has nothing to undo.
+    for (let p = page; p < page + (1 << order); p++) if (i32[memmap + p] !== 0) intentStore(i32, memmap + p, 0);
     putRun(i32, page, order);
-    i32[PageAllocWord.FREE_PAGES]! += 1 << order;
-    i32[PageAllocWord.FREES]! += 1;
+    intentAdd(i32, PageAllocWord.FREE_PAGES, 1 << order);
+    intentAdd(i32, PageAllocWord.FREES, 1);
   } finally {
-    lockWordRelease(heap, PageAllocWord.LOCK, tag);
+    // Committing the caller's step too: giving pages back is the last act of a slab step
+    // under a cache lock (destroySlab()), see heap/intent-log.ts.
+    unlock(heap, tag, true);
   }
 }
 
@@ -116,14 +121,16 @@ export function freePages(heap: Heap, byteOffset: number, order: number): void {
  * Record `owner` (>= 1) in the page-map words of a run this thread holds, or 0 to clear them.
  * No lock: only the holder of a run writes its words. Others read them with pageOwner().
  */
-export function setPageOwner(heap: Heap, byteOffset: number, order: number, owner: number): void {
+export function setPageOwner(heap: Heap, byteOffset: number, order: number, owner: number, logged = false): void {
   const i32 = heap.views.i32;
   const page = pageNumber(i32, byteOffset, order, 'setPageOwner');
   const memmap = i32[PageAllocWord.MEMMAP_BYTE]! >> 2;
   // Atomics: a reader in another worker resolving an address reads these words without the
   // lock; each word is written whole. They are set before the slab is published on a cache
   // list (the cache lock's release orders them before any object's address can be handed out).
-  for (let p = page; p < page + (1 << order); p++) Atomics.store(i32, memmap + p, owner);
+  // `logged`: under a cache lock, in a step that must be undone whole (destroySlab()).
+  if (logged) for (let p = page; p < page + (1 << order); p++) intentStore(i32, memmap + p, owner);
+  else for (let p = page; p < page + (1 << order); p++) Atomics.store(i32, memmap + p, owner);
 }
 
 /**
@@ -167,7 +174,7 @@ export function pageAllocatorStats(heap: Heap): PageAllocatorStats {
       freeRunsByOrder,
     };
   } finally {
-    lockWordRelease(heap, PageAllocWord.LOCK, tag);
+    unlock(heap, tag, false);
   }
 }
 
@@ -190,7 +197,15 @@ function lock(heap: Heap): number {
   // sequence of stores that leaves the free lists walkable at each step except inside
   // listRemove/listPush; we take the lock over and go on, as the registry lock does.
   lockWordAcquire(heap, PageAllocWord.LOCK, self.tag, heap.registry);
+  // Every store under this lock goes through the intent log (heap/intent-log.ts), so a thread
+  // killed in the middle of a split or a merge is undone by whoever reaps it.
+  intentBegin(heap.views.i32, PageAllocWord.LOCK);
   return self.tag;
+}
+
+function unlock(heap: Heap, tag: number, commitOuter: boolean): void {
+  intentEnd(heap.views.i32, commitOuter);
+  lockWordRelease(heap, PageAllocWord.LOCK, tag);
 }
 
 /** Lay out the page map on first use; map whatever another worker has grown. */
@@ -205,10 +220,15 @@ function ready(heap: Heap): Int32Array {
       throw new OutOfMemoryError(`page allocator: the heap's maximum leaves no pages after the page map`);
     if (heap.byteLength < first) heap.grow(first);
     i32 = heap.views.i32;
+    // Every word set from scratch: a thread killed during this leaves READY 0, and the next
+    // one starts over (addPages() checkpoints; the words it left are rewritten here).
     i32[PageAllocWord.MEMMAP_BYTE] = pagesByte;
     i32[PageAllocWord.FIRST_PAGE_BYTE] = first;
     i32[PageAllocWord.MAX_PAGE] = Math.floor((heap.maxByteLength - first) / PAGE_SIZE);
     i32[PageAllocWord.TOP_PAGE] = 0;
+    i32[PageAllocWord.FREE_PAGES] = 0;
+    i32.fill(0, PageAllocWord.FREE_HEAD, PageAllocWord.FREE_HEAD + MAX_ORDER + 1);
+    i32.fill(0, pagesByte >> 2, (pagesByte >> 2) + mapWords);
     addPages(i32, Math.floor((heap.byteLength - first) / PAGE_SIZE));
     Atomics.store(i32, PageAllocWord.READY, 1);
   }
@@ -229,17 +249,17 @@ function takeRun(heap: Heap, i32: Int32Array, order: number): number {
   const memmap = i32[PageAllocWord.MEMMAP_BYTE]! >> 2;
   const page = i32[PageAllocWord.FREE_HEAD + o]! - 1;
   listRemove(i32, page, o);
-  i32[memmap + page] = 0;
+  intentSet(i32, memmap + page, 0);
   // Split: the upper halves go back on the lower orders' lists.
   while (o > order) {
     o--;
     const upper = page + (1 << o);
-    i32[memmap + upper] = freeHead(o);
+    intentSet(i32, memmap + upper, freeHead(o));
     listPush(i32, upper, o);
   }
-  i32[PageAllocWord.FREE_PAGES]! -= 1 << order;
-  i32[PageAllocWord.HANDOUTS]! += 1;
-  i32[PageAllocWord.PAGES_HANDED]! += 1 << order;
+  intentAdd(i32, PageAllocWord.FREE_PAGES, -(1 << order));
+  intentAdd(i32, PageAllocWord.HANDOUTS, 1);
+  intentAdd(i32, PageAllocWord.PAGES_HANDED, 1 << order);
   return i32[PageAllocWord.FIRST_PAGE_BYTE]! + page * PAGE_SIZE;
 }
 
@@ -262,12 +282,15 @@ function grow(heap: Heap, i32: Int32Array, order: number): void {
 /** Add pages [TOP_PAGE, newTop) as free runs, each as large as its alignment allows. */
 function addPages(i32: Int32Array, newTop: number): void {
   let p = i32[PageAllocWord.TOP_PAGE]!;
-  i32[PageAllocWord.TOP_PAGE] = newTop;
   while (p < newTop) {
     let o = MAX_ORDER;
     while (o > 0 && ((p & ((1 << o) - 1)) !== 0 || p + (1 << o) > newTop)) o--;
+    // One run per step, TOP_PAGE raised with it: a thread killed here leaves every page below
+    // TOP_PAGE free or handed out, never neither (putRun merges only below TOP_PAGE).
+    intentSet(i32, PageAllocWord.TOP_PAGE, p + (1 << o));
     putRun(i32, p, o);
-    i32[PageAllocWord.FREE_PAGES]! += 1 << o;
+    intentAdd(i32, PageAllocWord.FREE_PAGES, 1 << o);
+    intentCheckpoint(i32);
     p += 1 << o;
   }
 }
@@ -280,11 +303,11 @@ function putRun(i32: Int32Array, page: number, order: number): void {
     const buddy = page ^ (1 << order);
     if (buddy + (1 << order) > top || i32[memmap + buddy] !== freeHead(order)) break;
     listRemove(i32, buddy, order);
-    i32[memmap + buddy] = 0;
+    intentSet(i32, memmap + buddy, 0);
     page = Math.min(page, buddy);
     order++;
   }
-  i32[memmap + page] = freeHead(order);
+  intentSet(i32, memmap + page, freeHead(order));
   listPush(i32, page, order);
 }
 
@@ -296,19 +319,19 @@ function runWord(i32: Int32Array, page: number): number {
 function listPush(i32: Int32Array, page: number, order: number): void {
   const head = i32[PageAllocWord.FREE_HEAD + order]!;
   const w = runWord(i32, page);
-  i32[w] = head;
-  i32[w + 1] = 0;
-  if (head !== 0) i32[runWord(i32, head - 1) + 1] = page + 1;
-  i32[PageAllocWord.FREE_HEAD + order] = page + 1;
+  intentSet(i32, w, head);
+  intentSet(i32, w + 1, 0);
+  if (head !== 0) intentSet(i32, runWord(i32, head - 1) + 1, page + 1);
+  intentSet(i32, PageAllocWord.FREE_HEAD + order, page + 1);
 }
 
 function listRemove(i32: Int32Array, page: number, order: number): void {
   const w = runWord(i32, page);
   const next = i32[w]!;
   const prev = i32[w + 1]!;
-  if (prev === 0) i32[PageAllocWord.FREE_HEAD + order] = next;
-  else i32[runWord(i32, prev - 1)] = next;
-  if (next !== 0) i32[runWord(i32, next - 1) + 1] = prev;
+  if (prev === 0) intentSet(i32, PageAllocWord.FREE_HEAD + order, next);
+  else intentSet(i32, runWord(i32, prev - 1), next);
+  if (next !== 0) intentSet(i32, runWord(i32, next - 1) + 1, prev);
 }
 
 function pageNumber(i32: Int32Array, byteOffset: number, order: number, who: string): number {

@@ -24,6 +24,7 @@ import type { KmemCache } from './cache-handle.js';
 import { resolveAddress } from './object-map.js';
 import { allocPages, freePages, setPageOwner } from './page-allocator.js';
 import { listAdd, listDel } from './slab-list.js';
+import { intentAdd, intentSet, intentStore } from '../heap/intent-log.js';
 
 /** Build a slab with every object free and constructed. No lock held. */
 export function newSlab(cache: KmemCache): number {
@@ -59,7 +60,7 @@ export function newSlab(cache: KmemCache): number {
   // Page map, then magic: resolveAddress() trusts a page only when both are in place.
   setPageOwner(heap, slab, order, slab);
   Atomics.store(i32, w + SlabWord.MAGIC, SLAB_MAGIC);
-  const ctor = cache.ctor;
+  const ctor = heap.debug === null ? cache.ctor : heap.debug.unchecked(cache.ctor);
   if (ctor !== undefined) {
     try {
       for (let k = 0; k < per; k++) ctor(resolveAddress(cache.struct, heap, objBase + k * cache.stride) as never);
@@ -95,7 +96,7 @@ export function releaseSlab(cache: KmemCache, slab: number): void {
     // The cookie is taken after the last object of the slab was freed: any reader that can
     // still hold one of its objects is inside a read-side section that began before now,
     // which the grace period this cookie names waits for.
-    cache.$views.i32[(slab >> 2) + SlabWord.COOKIE] = getStateSynchronizeRcu();
+    intentSet(cache.$views.i32, (slab >> 2) + SlabWord.COOKIE, getStateSynchronizeRcu());
     listAdd(cache, slab, SlabList.PENDING);
     return;
   }
@@ -123,7 +124,7 @@ export function releaseExpired(cache: KmemCache): number {
 export function destroySlab(cache: KmemCache, slab: number): void {
   const i32 = cache.$views.i32;
   const d = cache.$d;
-  const dtor = cache.dtor;
+  const dtor = cache.heap.debug === null ? cache.dtor : cache.heap.debug.unchecked(cache.dtor);
   try {
     if (dtor !== undefined) {
       const objBase = slab + i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!;
@@ -132,11 +133,13 @@ export function destroySlab(cache: KmemCache, slab: number): void {
     }
   } finally {
     // The serial changes with the magic: other workers' object maps drop their views of it.
-    Atomics.store(i32, (slab >> 2) + SlabWord.MAGIC, 0);
-    Atomics.store(i32, (slab >> 2) + SlabWord.SERIAL, 0);
-    setPageOwner(cache.heap, slab, cache.slabOrder, 0);
+    intentStore(i32, (slab >> 2) + SlabWord.MAGIC, 0);
+    intentStore(i32, (slab >> 2) + SlabWord.SERIAL, 0);
+    setPageOwner(cache.heap, slab, cache.slabOrder, 0, true);
+    intentAdd(i32, d + CacheWord.NUM_SLABS, -1);
+    intentAdd(i32, d + CacheWord.SLABS_RELEASED, 1);
+    // Last: freeing the pages commits the caller's whole step (heap/intent-log.ts), so a
+    // slab is either still on its cache's lists or gone with its pages, never both.
     freePages(cache.heap, slab, cache.slabOrder);
-    i32[d + CacheWord.NUM_SLABS]! -= 1;
-    i32[d + CacheWord.SLABS_RELEASED]! += 1;
   }
 }

@@ -3,11 +3,13 @@
  * the slab headers (SlabWord.NEXT / PREV, the list named in SlabWord.LIST), with counts kept
  * for the empty and pending ones; and the count of a cache's live objects.
  *
- * Precondition of every function here: the cache lock is held.
+ * Precondition of every function here: the cache lock is held. Their stores go through the
+ * intent log (heap/intent-log.ts): a thread killed halfway through relinking a slab is undone.
  */
 
 import { CacheWord, ObjState, SlabList, slabStateByte, SlabWord } from '../heap/layout.js';
 import type { KmemCache } from './cache-handle.js';
+import { intentAdd, intentSet } from '../heap/intent-log.js';
 
 /** Descriptor word of each list's head, by SlabList value. */
 export const LIST_HEAD = [0, CacheWord.FULL, CacheWord.PARTIAL, CacheWord.EMPTY, CacheWord.PENDING];
@@ -21,12 +23,12 @@ export function listAdd(cache: KmemCache, slab: number, list: number): void {
   const head = cache.$d + LIST_HEAD[list]!;
   const w = slab >> 2;
   const first = i32[head]!;
-  i32[w + SlabWord.NEXT] = first;
-  i32[w + SlabWord.PREV] = 0;
-  if (first !== 0) i32[(first >> 2) + SlabWord.PREV] = slab;
-  i32[head] = slab;
-  i32[w + SlabWord.LIST] = list;
-  if (LIST_COUNT[list] !== 0) i32[cache.$d + LIST_COUNT[list]!]! += 1;
+  intentSet(i32, w + SlabWord.NEXT, first);
+  intentSet(i32, w + SlabWord.PREV, 0);
+  if (first !== 0) intentSet(i32, (first >> 2) + SlabWord.PREV, slab);
+  intentSet(i32, head, slab);
+  intentSet(i32, w + SlabWord.LIST, list);
+  if (LIST_COUNT[list] !== 0) intentAdd(i32, cache.$d + LIST_COUNT[list]!, 1);
 }
 
 /** Take `slab` off its list (nothing when it is on none). Precondition: cache lock held. */
@@ -37,13 +39,13 @@ export function listDel(cache: KmemCache, slab: number): void {
   if (list === SlabList.NONE) return;
   const next = i32[w + SlabWord.NEXT]!;
   const prev = i32[w + SlabWord.PREV]!;
-  if (prev === 0) i32[cache.$d + LIST_HEAD[list]!] = next;
-  else i32[(prev >> 2) + SlabWord.NEXT] = next;
-  if (next !== 0) i32[(next >> 2) + SlabWord.PREV] = prev;
-  i32[w + SlabWord.NEXT] = 0;
-  i32[w + SlabWord.PREV] = 0;
-  i32[w + SlabWord.LIST] = SlabList.NONE;
-  if (LIST_COUNT[list] !== 0) i32[cache.$d + LIST_COUNT[list]!]! -= 1;
+  if (prev === 0) intentSet(i32, cache.$d + LIST_HEAD[list]!, next);
+  else intentSet(i32, (prev >> 2) + SlabWord.NEXT, next);
+  if (next !== 0) intentSet(i32, (next >> 2) + SlabWord.PREV, prev);
+  intentSet(i32, w + SlabWord.NEXT, 0);
+  intentSet(i32, w + SlabWord.PREV, 0);
+  intentSet(i32, w + SlabWord.LIST, SlabList.NONE);
+  if (LIST_COUNT[list] !== 0) intentAdd(i32, cache.$d + LIST_COUNT[list]!, -1);
 }
 
 /**

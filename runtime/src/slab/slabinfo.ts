@@ -53,6 +53,12 @@ export interface SlabInfo {
   readonly pages: number;
   readonly slabsCreated: number;
   readonly slabsReleased: number;
+  /**
+   * The array caches' tunables, as the kernel's slabinfo prints them: objects a thread's array
+   * cache holds at most, and moves per refill or flush (sized per cache: slab/flags.ts).
+   */
+  readonly limit: number;
+  readonly batchCount: number;
   readonly flags: readonly string[];
 }
 
@@ -133,6 +139,8 @@ function readCache(heap: Heap, d: number): SlabInfo {
     pages: numSlabs << order,
     slabsCreated: i32[d + CacheWord.SLABS_CREATED]!,
     slabsReleased: i32[d + CacheWord.SLABS_RELEASED]!,
+    limit: i32[d + CacheWord.AC_LIMIT]!,
+    batchCount: i32[d + CacheWord.AC_BATCH]!,
     flags,
   };
 }
@@ -141,12 +149,12 @@ function readCache(heap: Heap, d: number): SlabInfo {
 export function formatSlabinfo(infos: readonly SlabInfo[]): string {
   const lines = [
     'slabinfo - version: 2.1 (rcukit)',
-    '# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : slabdata <active_slabs> <num_slabs> <pending_rcu> : cached <cached_objs>',
+    '# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> : slabdata <active_slabs> <num_slabs> <pending_rcu> : cached <cached_objs>',
   ];
   for (const s of infos) {
     lines.push(
       `${s.name.padEnd(17)} ${String(s.activeObjs).padStart(6)} ${String(s.numObjs).padStart(6)} ${String(s.objSize).padStart(6)} ` +
-        `${String(s.objPerSlab).padStart(4)} ${String(s.pagesPerSlab).padStart(4)} : slabdata ${String(s.activeSlabs).padStart(6)} ` +
+        `${String(s.objPerSlab).padStart(4)} ${String(s.pagesPerSlab).padStart(4)} : tunables ${String(s.limit).padStart(4)} ${String(s.batchCount).padStart(4)} : slabdata ${String(s.activeSlabs).padStart(6)} ` +
         `${String(s.numSlabs).padStart(6)} ${String(s.pendingSlabs).padStart(6)} : cached ${String(s.cachedObjs).padStart(6)}`,
     );
   }

@@ -4,6 +4,7 @@
  * by name through the heap's 'stall' event.
  */
 
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   callRcu,
@@ -83,6 +84,50 @@ describe('dead workers', () => {
   });
 });
 
+describe('a parent blocked in synchronizeRcu() while its worker dies', () => {
+  it('is not wedged by a reader that ends its thread inside its section (it reaps itself)', async () => {
+    heap = createHeap({ stallTimeoutMs: 10_000 });
+    const { ctl, ctlByte } = controlBlock(heap);
+    const reader = startActor(heap, ctlByte, 'dies-inside', [
+      { op: 'lock' },
+      { op: 'set', at: 0, value: 1 },
+      { op: 'waitFor', at: 1, value: 1 },
+      { op: 'exit' },
+    ]);
+    await until(ctl, 0, (v) => v === 1);
+    // A stall report would mean the reader was not reaped: fail instead of hanging for ever.
+    heap.on('stall', (stall) => {
+      throw new Error(`grace period stalled on ${stall.reader.name} (exited: ${stall.readerExited})`);
+    });
+    signal(ctl, 1, 1);
+    // No await between the signal and here: the 'exit' listener cannot run before this blocks.
+    synchronizeRcu();
+    expect(heap.threads().map((t) => t.name)).not.toContain('dies-inside');
+    await reader.exited;
+  });
+
+  it('says in the stall report that a terminated, unwatched reader has exited', async () => {
+    heap = createHeap({ stallTimeoutMs: 30 });
+    const { ctl, ctlByte } = controlBlock(heap);
+    const steps = [{ op: 'lock' }, { op: 'set', at: 0, value: 1 }, { op: 'hang' }];
+    const data = { heap: heap.share(), name: 'unwatched', ctlByte, ctlWords: 64, steps };
+    const worker = new Worker(new URL('../../dist/workers/rcu-actor.js', import.meta.url), { workerData: data });
+    const threadId = worker.threadId;
+    await until(ctl, 0, (v) => v === 1);
+    // terminate() runs no JavaScript in the worker: it cannot reap itself, and nobody watches it.
+    await worker.terminate();
+    const stalls: RcuStall[] = [];
+    heap.on('stall', (stall) => {
+      stalls.push(stall);
+      heap!.reapThread(threadId);
+    });
+    synchronizeRcu();
+    expect(stalls.length).toBeGreaterThanOrEqual(1);
+    expect(stalls[0]!.reader.name).toBe('unwatched');
+    expect(stalls[0]!.readerExited).toBe(true);
+  });
+});
+
 describe('stall reports', () => {
   it('a blocking grace period reports the reader holding it up, by name and threadId', async () => {
     heap = createHeap({ stallTimeoutMs: 30 });
@@ -107,6 +152,7 @@ describe('stall reports', () => {
     expect(stalls[0]!.reader.threadId).toBe(reader.worker.threadId);
     expect(stalls[0]!.reader.rcuActive).toBe(true);
     expect(stalls[0]!.waitedMs).toBeGreaterThanOrEqual(30);
+    expect(stalls[0]!.readerExited).toBe(false);
     await reader.done;
   });
 

@@ -18,6 +18,7 @@ import {
   kmemCacheCreate,
   kmemCacheDestroy,
   kmemCacheFree,
+  rcuDereferenceProtected,
   spinLockInit,
   type Heap,
 } from '@rcukit/runtime';
@@ -95,14 +96,17 @@ describe('lockTaskSighand over a type-stable cache', () => {
     const readers = results.slice(1);
     expect(writer.violations).toEqual([]);
     for (const r of readers) expect(r.violations).toEqual([]);
-    expect(writer.ops).toBeGreaterThan(1000);
-    for (const r of readers) expect(r.ops).toBeGreaterThan(1000);
+    // Debug mode (npm run test:debug) checks every access and makes far fewer operations.
+    const minOps = h.debug === null ? 1000 : 100;
+    expect(writer.ops).toBeGreaterThan(minOps);
+    for (const r of readers) expect(r.ops).toBeGreaterThan(minOps);
     // Far more replacements than sighand slots: objects were reused for other tasks.
     const info = cacheInfo(h, 'sighand');
     expect(writer.ops).toBeGreaterThan(info.numObjs);
     // Exactly one sighand per task is live; each task's is its own.
     expect(info.activeObjs).toBe(n);
-    for (const t of list) expect(t.sighand!.taskId).toBe(t.id);
+    // The workers are gone: this thread is the only updater left.
+    for (const t of list) expect(rcuDereferenceProtected(t.sighand, true)!.taskId).toBe(t.id);
     for (const t of list) {
       kmemCacheFree(sighands, t.sighand!);
       t.sighand = null;

@@ -6,6 +6,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  InvalidArgumentError,
   RcuBacklogFullError,
   callRcu,
   callRcuBacklog,
@@ -141,9 +142,9 @@ describe('callRcu', () => {
 
   it('rejects bad arguments with clear errors', () => {
     heap = createHeap();
-    expect(() => callRcu(42 as unknown as () => void)).toThrow(TypeError);
-    expect(() => configureCallRcu({ backlogLimit: 0 })).toThrow(RangeError);
-    expect(() => configureCallRcu({ whenFull: 'drop' as 'wait' })).toThrow(RangeError);
+    expect(() => callRcu(42 as unknown as () => void)).toThrow(InvalidArgumentError);
+    expect(() => configureCallRcu({ backlogLimit: 0 })).toThrow(InvalidArgumentError);
+    expect(() => configureCallRcu({ whenFull: 'drop' as 'wait' })).toThrow(InvalidArgumentError);
     expect(callRcuBacklog()).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   HeapAttachmentError,
   HeapLayoutVersionError,
+  InvalidArgumentError,
   InvalidHeapOptionsError,
   NotAHeapError,
   OutOfMemoryError,
@@ -133,8 +134,8 @@ describe('roots', () => {
     heap = createHeap({ staticBytes: 128 });
     heap.root('a', 64);
     expect(() => heap!.root('a', 32)).toThrow(RootMismatchError);
-    expect(() => heap!.root('', 8)).toThrow(RangeError);
-    expect(() => heap!.root('x'.repeat(33), 8)).toThrow(RangeError);
+    expect(() => heap!.root('', 8)).toThrow(InvalidArgumentError);
+    expect(() => heap!.root('x'.repeat(33), 8)).toThrow(InvalidArgumentError);
     expect(() => heap!.root('b', 65)).toThrow(OutOfMemoryError);
     // The failed request left the area usable.
     expect(heap.root('c', 64)).toBeGreaterThan(0);

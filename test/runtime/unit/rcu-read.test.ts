@@ -75,13 +75,19 @@ describe('rcuReadLock / rcuReadUnlock', () => {
     expect(myCounter(heap)).toBe(0);
   });
 
-  it('returns the same guard every time (no allocation per section)', () => {
+  it('returns the same guard for every section at the same depth (no allocation per section)', () => {
     heap = createHeap();
     const a = rcuReadLock();
-    const b = rcuReadLock();
-    expect(a).toBe(b);
-    b[Symbol.dispose]();
+    const inner = rcuReadLock();
+    // A nested section's guard is its depth's own, so that disposing it twice is caught.
+    expect(inner).not.toBe(a);
+    inner[Symbol.dispose]();
     a[Symbol.dispose]();
+    const b = rcuReadLock();
+    expect(b).toBe(a);
+    expect(rcuReadLock()).toBe(inner);
+    rcuReadUnlock();
+    b[Symbol.dispose]();
     expect(rcuReadLockHeld()).toBe(false);
   });
 

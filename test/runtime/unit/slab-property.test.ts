@@ -65,7 +65,9 @@ describe('slab caches against a model', () => {
   it('keep counts and exclusivity over random alloc/free/shrink sequences', () => {
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
-        const heap = createHeap({ maxBytes: 32 << 20 });
+        // A small heap has small array caches (limit 508 here, slab/flags.ts), so that
+        // sequences of a few hundred objects also run the flush and refill paths.
+        const heap = createHeap({ maxBytes: 8 << 20 });
         let reading = false;
         try {
           const caches: [KmemCache<typeof Plain>, KmemCache<typeof Stable>] = [

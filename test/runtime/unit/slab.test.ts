@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CacheBusyError,
+  CacheDestroyedError,
   DoubleFreeError,
   OutOfMemoryError,
   RcuDeadlockError,
@@ -111,6 +112,26 @@ describe('kmemCacheAlloc / kmemCacheFree', () => {
     expect(text).toMatch(/\nitem +1 +\d+ +24 /);
     kmemCacheFree(c, o);
     kmemCacheDestroy(c);
+  });
+
+  it('sizes each array cache by object size and heap size, and moves at most a bounded batch under the lock', () => {
+    const Big = defineStruct('big-item', { body: { array: 'f64', length: 512 } });
+    let h = newHeap(256 << 20);
+    const small = cacheInfo(h, kmemCacheCreate(h, 'item', Item).name);
+    const large = cacheInfo(h, kmemCacheCreate(h, 'big', Big).name);
+    // Small objects: thousands per thread, so a working set of thousands stays on the fast path.
+    expect(small.limit).toBeGreaterThanOrEqual(4000);
+    expect(small.limit * small.stride).toBeLessThanOrEqual(128 << 10);
+    // Large objects: no more than the same bytes' worth, but never fewer than the kernel's 120.
+    expect(large.limit).toBeGreaterThanOrEqual(120);
+    expect(large.limit).toBeLessThan(small.limit);
+    for (const s of [small, large]) expect(s.batchCount).toBe(Math.min(s.limit >> 1, 256));
+    h.detach();
+    // A small heap keeps its array caches small: all threads' take at most 1/64 of its maximum.
+    h = newHeap(4 << 20);
+    const inSmallHeap = cacheInfo(h, kmemCacheCreate(h, 'item', Item).name);
+    expect(inSmallHeap.limit).toBeLessThan(small.limit);
+    expect(inSmallHeap.limit * 4 * 64).toBeLessThanOrEqual((4 << 20) / 64);
   });
 
   it('runs the constructor per object when a slab is built and the destructor when its pages go back', () => {
@@ -263,7 +284,7 @@ describe('misuse raises named errors and leaves the heap intact', () => {
     expect(() => kmemCacheFree(c, { key: 1 } as never)).toThrow(WrongCacheError);
     expect(() => kmemCacheFree(c, addressOf(p) as never)).toThrow(WrongCacheError);
     // A double free detected after the object went back to its slab (array cache flushed).
-    const many = Array.from({ length: 500 }, () => kmemCacheAlloc(c));
+    const many = Array.from({ length: cacheInfo(h, 'item').limit + 100 }, () => kmemCacheAlloc(c));
     for (const m of many) kmemCacheFree(c, m);
     expect(() => kmemCacheFree(c, many[0]!)).toThrow(DoubleFreeError);
     stillWorks(h, 'item');
@@ -281,11 +302,13 @@ describe('misuse raises named errors and leaves the heap intact', () => {
     stillWorks(h, 'item');
     for (const o of objs) kmemCacheFree(c, o);
     kmemCacheDestroy(c);
-    expect(() => kmemCacheAlloc(c)).toThrow(WrongCacheError); // a destroyed cache is refused
+    expect(() => kmemCacheAlloc(c)).toThrow(CacheDestroyedError); // a destroyed cache is refused
+    expect(() => kmemCacheAlloc(c)).toThrow(/'item'\): the cache has been destroyed/);
   });
 
   it('SLAB_POISON reports a write after free with cache and offset, then keeps working', () => {
-    const h = newHeap();
+    // Debug mode would report the write itself (UseAfterFreeError); this is the check without it.
+    const h = (heap = createHeap({ maxBytes: 16 << 20, debug: false }));
     const c = kmemCacheCreate(h, 'item', Item, { flags: SLAB_POISON });
     const o = kmemCacheAlloc(c);
     kmemCacheFree(c, o);

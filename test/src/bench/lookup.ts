@@ -19,6 +19,10 @@
  * - `local-map`: each reader looks up in its own private Map, no writer, no sharing: the upper
  *   bound of a lookup in JavaScript.
  *
+ * Keys are uniform over the table, and again Zipf-skewed (`-zipf-` entries, s = 0.99 as in
+ * YCSB: workers/zipf-keys.ts), since real caches are skewed: hot keys keep their buckets and
+ * objects in the readers' CPU caches. The writer replaces uniformly chosen keys in both.
+ *
  * The writer replaces WRITER_BATCH entries then sleeps WRITER_PAUSE_MS (a read-mostly load);
  * it runs for every variant but `local-map`, and sets each new object's value before
  * inserting it. The table variants use the API users write and run side by side in the same
@@ -50,6 +54,7 @@ import {
   WRITER_BATCH,
   WRITER_PAUSE_MS,
   WRITER_SLOT,
+  type KeyDistribution,
   type LookupWorkerData,
 } from '../workers/lookup-bench-protocol.js';
 
@@ -92,21 +97,26 @@ export const suite: BenchSuite = {
   async run(options: BenchOptions): Promise<BenchEntry[]> {
     const entries: BenchEntry[] = [];
     for (const readers of options.readers ?? READERS) {
-      const samples = await measure('tables', readers, options);
-      // Windows alternate rcu / spinlock / qsbr, so neighbouring windows saw about the same
-      // machine: the median of their ratios is steadier than the ratio of the medians.
-      const paired = (a: Variant, b: Variant) => median(samples[a]!.map((x, i) => x / samples[b]![i]!)).toFixed(2);
-      options.log(
-        `${readers}r paired ratios (median over windows): rcu-table / spinlock-table ${paired('rcu-table', 'spinlock-table')}, ` +
-          `rcu-table-qsbr / spinlock-table ${paired('rcu-table-qsbr', 'spinlock-table')}, ` +
-          `rcu-table-ref / spinlock-table-ref ${paired('rcu-table-ref', 'spinlock-table-ref')}`,
-      );
-      for (const variant of VARIANTS) {
-        let variantSamples = samples[variant];
-        if (variantSamples === undefined) variantSamples = (await measure(variant, readers, options))[variant]!;
-        const entry = summarize(`${variant}-${readers}r`, 'ops/s', variantSamples);
-        options.log(`${entry.name}: median ${Math.round(entry.median)} lookups/s`);
-        entries.push(entry);
+      for (const keys of ['uniform', 'zipf'] as const) {
+        const tag = keys === 'zipf' ? '-zipf' : '';
+        const samples = await measure('tables', readers, options, keys);
+        // Windows alternate rcu / spinlock / qsbr, so neighbouring windows saw about the same
+        // machine: the median of their ratios is steadier than the ratio of the medians.
+        const paired = (a: Variant, b: Variant) => median(samples[a]!.map((x, i) => x / samples[b]![i]!)).toFixed(2);
+        options.log(
+          `${readers}r${tag} paired ratios (median over windows): rcu-table / spinlock-table ${paired('rcu-table', 'spinlock-table')}, ` +
+            `rcu-table-qsbr / spinlock-table ${paired('rcu-table-qsbr', 'spinlock-table')}, ` +
+            `rcu-table-ref / spinlock-table-ref ${paired('rcu-table-ref', 'spinlock-table-ref')}`,
+        );
+        // Zipf keys: the tables and local-map (the owner thread is bound by its messages,
+        // whatever the keys).
+        for (const variant of keys === 'zipf' ? VARIANTS.filter((v) => v !== 'owner-thread') : VARIANTS) {
+          let variantSamples = samples[variant];
+          if (variantSamples === undefined) variantSamples = (await measure(variant, readers, options, keys))[variant]!;
+          const entry = summarize(`${variant}${tag}-${readers}r`, 'ops/s', variantSamples);
+          options.log(`${entry.name}: median ${Math.round(entry.median)} lookups/s`);
+          entries.push(entry);
+        }
       }
     }
     return entries;
@@ -122,6 +132,7 @@ async function measure(
   setup: Variant | 'tables',
   readers: number,
   options: BenchOptions,
+  keys: KeyDistribution,
 ): Promise<Partial<Record<Variant, number[]>>> {
   const heap = createHeap({ threadName: 'lookup-bench', maxThreads: MAX_LOOKUP_READERS + 8 });
   const workers: Worker[] = [];
@@ -151,7 +162,8 @@ async function measure(
         item.value = key * 0.5;
         table.insert(item);
       }
-      for (let r = 0; r < readers; r++) spawn({ role: 'table-reader', seed: 101 + r, shared: heap.share(), index: r });
+      for (let r = 0; r < readers; r++)
+        spawn({ role: 'table-reader', seed: 101 + r, shared: heap.share(), index: r, keys });
       spawn({ role: 'table-writer', seed: 7, shared: heap.share(), index: WRITER_SLOT });
       expectedReady++;
     } else if (setup === 'owner-thread') {
@@ -172,7 +184,8 @@ async function measure(
       );
       expectedReady++;
     } else {
-      for (let r = 0; r < readers; r++) spawn({ role: 'local-reader', seed: 101 + r, shared: heap.share(), index: r });
+      for (let r = 0; r < readers; r++)
+        spawn({ role: 'local-reader', seed: 101 + r, shared: heap.share(), index: r, keys });
     }
 
     const readyBy = Date.now() + 60_000;

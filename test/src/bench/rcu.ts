@@ -10,6 +10,9 @@
  * - `rcu-read-pair` (ns): rcuReadLock() + rcuReadUnlock(), default flavor.
  * - `qsbr-read-pair` (ns): the same pair in a thread registered as a QSBR reader.
  * - `spinlock-pair` (ns): spinLock() + spinUnlock(), uncontended.
+ * - `rcu-read-pair-debug` (ns): the same pair on a heap in debug mode (createHeap({ debug: true })),
+ *   sampled side by side with the plain pair (with fewer iterations: it is much slower); the
+ *   log gives the ratio, debug mode's overhead, as lockdep's is given.
  * - `loop-body` (ns): the shared loop body alone, entering and leaving nothing — what every
  *   ns case above includes, so that a read side's own cost is its figure minus this one.
  * - `sync-gp-latency`, `async-gp-latency` (ms): one synchronizeRcu() / await
@@ -25,6 +28,7 @@
 
 import { Worker } from 'node:worker_threads';
 import {
+  attachHeap,
   callRcu,
   createHeap,
   rcuBarrierAsync,
@@ -80,6 +84,8 @@ export const suite: BenchSuite = {
     using heap = createHeap({ threadName: 'bench-rcu' });
     const entries = [...readSide(heap, sizes, options)];
     entries.push(...(await withBusyReader(heap, options, () => gracePeriods(sizes, options))));
+    heap.detach();
+    entries.push(...debugReadSide(sizes, options));
     // Keeps the sink observable (and so every measured loop alive) without printing it.
     if (benchSink() === 0.5) options.log('sink');
     return entries;
@@ -175,6 +181,67 @@ function readSide(heap: Heap, sizes: Sizes, options: BenchOptions): BenchEntry[]
   );
   const samples = sampleInterleaved(cases, sizes.loopIterations, sizes.loopSamples);
   return cases.map((c, k) => summarize(c.name, 'ns', samples[k]!));
+}
+
+/**
+ * `rcu-read-pair-debug` beside a plain `rcu-read-pair`, each on a heap of its own. A thread
+ * is attached to one heap at a time, so each case attaches to its heap around each of its
+ * runs (untimed). Precondition: the calling thread is not attached.
+ */
+function debugReadSide(sizes: Sizes, options: BenchOptions): BenchEntry[] {
+  const shared = [false, true].map((debug) => {
+    const h = createHeap({ threadName: debug ? 'bench-rcu-debug' : 'bench-rcu-plain', debug });
+    const s = h.share();
+    h.detach();
+    return s;
+  });
+  const i32 = new Int32Array(new SharedArrayBuffer(64));
+  i32[0] = 7;
+  let attached: Heap | null = null;
+  const around = (k: number) => ({
+    before: () => {
+      attached = attachHeap(shared[k]);
+    },
+    after: () => {
+      attached!.detach();
+      attached = null;
+    },
+  });
+  // Two closures with the same body, so that each call site sees one rcuReadLock binding.
+  const cases: LoopCase[] = [
+    {
+      name: 'rcu-read-pair',
+      ...around(0),
+      body(n) {
+        let acc = 0;
+        for (let i = 0; i < n; i++) {
+          rcuReadLock();
+          acc = (acc + i32[0]!) | 0;
+          rcuReadUnlock();
+        }
+        return acc;
+      },
+    },
+    {
+      name: 'rcu-read-pair-debug',
+      ...around(1),
+      body(n) {
+        let acc = 0;
+        for (let i = 0; i < n; i++) {
+          rcuReadLock();
+          acc = (acc + i32[0]!) | 0;
+          rcuReadUnlock();
+        }
+        return acc;
+      },
+    },
+  ];
+  const iterations = Math.max(1_000, Math.floor(sizes.loopIterations / 50));
+  options.log(`debug mode: read-side pair with and without, ${sizes.loopSamples} samples x ${iterations} iterations`);
+  const samples = sampleInterleaved(cases, iterations, sizes.loopSamples);
+  const [plain, debug] = cases.map((c, k) => summarize(c.name, 'ns', samples[k]!));
+  options.log(`debug mode overhead on rcu-read-pair: ${(debug!.median / plain!.median).toFixed(1)}x (median ratio)`);
+  return [debug!];
 }
 
 /** Grace-period latencies and callRcu() throughput (a reader worker is running). */

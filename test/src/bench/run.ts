@@ -1,11 +1,17 @@
 /**
- * @fileoverview `npm run bench -- <suite>... [--json] [--quick] [--readers=N,...]`: runs benchmark
- * suites and prints a table, or with --json only a JSON array of BenchEntry. `--readers` sets the
- * reader worker counts of the suites that run readers (lookup), for scaling figures.
+ * @fileoverview `npm run bench -- <suite>... [--json] [--quick] [--readers=N,...]
+ * [--node 20|22|24|all] [--rounds=N]`: runs benchmark suites and prints a table and the targets
+ * the cases meet, or with --json only a JSON array of BenchEntry. `--readers` sets the reader
+ * worker counts of the suites that run readers (lookup), for scaling figures. `--node` runs the
+ * suites under that Node version (or each of 20, 22 and 24) and `--rounds` repeats them,
+ * alternating, with the versions side by side (node-matrix.ts).
  */
 
 import type { BenchEntry, BenchSuite } from './bench-entry.js';
+import { formatNodeRuns, runUnderNodes } from './node-matrix.js';
+import { boundText, meets, medians, targetsFor } from './targets.js';
 import { MAX_LOOKUP_READERS } from '../workers/lookup-bench-protocol.js';
+import { OTHER_NODE_MAJORS } from '../support/other-node.js';
 
 /** Suites by name, loaded lazily so one suite's imports do not slow another. */
 const suites: Record<string, () => Promise<BenchSuite>> = {
@@ -18,14 +24,22 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   eslint: async () => (await import('./eslint.js')).suite,
 };
 
-const USAGE = 'usage: npm run bench -- <suite>... [--json] [--quick] [--readers=N,N,...]';
+const USAGE =
+  'usage: npm run bench -- <suite>... [--json] [--quick] [--readers=N,N,...] [--node 20|22|24|all] [--rounds=N]';
 
-async function main(argv: string[]): Promise<number> {
+async function main(rawArgv: string[]): Promise<number> {
+  // `--node X` and `--node=X` alike.
+  const argv = rawArgv.flatMap((a, i) =>
+    a === '--node' ? [`--node=${rawArgv[i + 1] ?? ''}`] : rawArgv[i - 1] === '--node' ? [] : [a],
+  );
   const json = argv.includes('--json');
   const quick = argv.includes('--quick');
   const readersFlag = argv.find((a) => a.startsWith('--readers='));
+  const nodeFlag = argv.find((a) => a.startsWith('--node='));
+  const roundsFlag = argv.find((a) => a.startsWith('--rounds='));
   const names = argv.filter((a) => !a.startsWith('--'));
-  const unknownFlags = argv.filter((a) => a.startsWith('--') && a !== '--json' && a !== '--quick' && a !== readersFlag);
+  const known = new Set(['--json', '--quick', readersFlag, nodeFlag, roundsFlag]);
+  const unknownFlags = argv.filter((a) => a.startsWith('--') && !known.has(a));
   if (unknownFlags.length > 0 || names.length === 0 || names.some((n) => !(n in suites))) {
     const bad = [...unknownFlags, ...names.filter((n) => !(n in suites))];
     process.stderr.write(
@@ -45,6 +59,22 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const log = json ? () => {} : (line: string) => process.stderr.write(line + '\n');
+  if (nodeFlag !== undefined || roundsFlag !== undefined) {
+    const node = nodeFlag?.slice('--node='.length) ?? process.versions.node.split('.')[0]!;
+    const majors = node === 'all' ? OTHER_NODE_MAJORS : [Number(node)];
+    const rounds = Number(roundsFlag?.slice('--rounds='.length) ?? 1);
+    if (majors.some((m) => !OTHER_NODE_MAJORS.includes(m)) || !Number.isInteger(rounds) || rounds < 1) {
+      process.stderr.write(
+        `bench: ${nodeFlag ?? ''} ${roundsFlag ?? ''}: --node takes ${OTHER_NODE_MAJORS.join(', ')} or all, --rounds a count\n${USAGE}\n`,
+      );
+      return 2;
+    }
+    const passThrough = [...(quick ? ['--quick'] : []), ...(readersFlag !== undefined ? [readersFlag] : [])];
+    const runs = runUnderNodes(majors, names, passThrough, rounds, log);
+    if (json) process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+    else console.log(formatNodeRuns(runs));
+    return 0;
+  }
   const all: BenchEntry[] = [];
   for (const name of names) {
     const suite = await suites[name]!();
@@ -53,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     all.push(...entries);
     if (!json) printTable(entries);
   }
+  if (!json) printTargets(all);
   if (json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
   return 0;
 }
@@ -74,6 +105,14 @@ function printTable(entries: readonly BenchEntry[]): void {
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
+}
+
+function printTargets(entries: readonly BenchEntry[]): void {
+  const median = medians(entries);
+  for (const t of targetsFor(entries)) {
+    const v = t.value(median)!;
+    console.log(`target ${t.label} ${boundText(t)}: ${v.toFixed(2)} ${meets(t, v) ? 'ok' : 'MISSED'}`);
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -7,10 +7,15 @@
  * - `thi-ng-malloc`: @thi.ng/malloc MemPool malloc + free of the same byte size.
  * Each iteration allocates a batch of objects, keeps them live, then frees (or drops) them
  * all, so no allocator can hand the same block back every time. The named cases keep 16
- * live at a time, which stays within a thread's array cache (the slab fast path); the
- * `-256-live` cases keep 256, so every batch also moves objects between the array cache and
- * the slabs under the cache lock (the slow path, amortized). Unit: ns per pair. Each live
- * count runs in a worker of its own (test/src/workers/slab-bench-worker.ts says why).
+ * live at a time, the `-256-live` and `-4096-live` cases 256 and 4096: how the cost grows with
+ * the working set. A working set larger than a thread's array cache (sized per cache,
+ * runtime/src/slab/flags.ts) also moves objects between the array cache and the slabs under
+ * the cache lock (the slow path, in batches). Unit: ns per pair. Each live count runs in a
+ * worker of its own (test/src/workers/slab-bench-worker.ts says why).
+ * - `slab-alloc-free-pair-debug`: the slab pair (16 live) on a heap in debug mode, where every
+ *   allocation and free takes the slow path with its checks; its ratio to
+ *   `slab-alloc-free-pair` is debug mode's overhead, as lockdep's is given.
+ * The other cases run on heaps with debug mode off whatever RCUKIT_DEBUG says.
  */
 
 import { once } from 'node:events';
@@ -22,15 +27,18 @@ import type { SlabBenchRequest, SlabBenchWorkerData } from '../workers/slab-benc
 const workerUrl = new URL('../workers/slab-bench-worker.js', import.meta.url);
 
 /** Live-object counts, each measured in its own worker (see slab-bench-worker.ts for why). */
-const GROUPS: readonly { live: number; suffix: string }[] = [
-  { live: 16, suffix: '' },
-  { live: 256, suffix: '-256-live' },
+const GROUPS: readonly { live: number; suffix: string; debug: boolean }[] = [
+  { live: 16, suffix: '', debug: false },
+  { live: 256, suffix: '-256-live', debug: false },
+  { live: 4096, suffix: '-4096-live', debug: false },
+  // The slab pair again on a debug heap (createHeap({ debug: true })): debug mode's overhead.
+  { live: 16, suffix: '-debug', debug: true },
 ];
 
 export const suite: BenchSuite = {
   name: 'slab',
   description:
-    'alloc+free pair: slab cache vs JS object vs @thi.ng/malloc (ns per pair; 16, then 256 objects live at a time)',
+    'alloc+free pair: slab cache vs JS object vs @thi.ng/malloc (ns per pair; 16, 256 and 4096 objects live at a time)',
   async run(options: BenchOptions): Promise<BenchEntry[]> {
     const iterations = options.quick ? 25_600 : 409_600;
     const samples = options.quick ? 5 : 21;
@@ -54,6 +62,10 @@ export const suite: BenchSuite = {
       }
       const entries = names.flatMap((group, g) => group.map((name, c) => summarize(name, 'ns', perCase[g]![c]!)));
       for (const e of entries) options.log(`${e.name}: median ${e.median.toFixed(2)} ns per pair`);
+      const plain = entries.find((e) => e.name === 'slab-alloc-free-pair');
+      const debug = entries.find((e) => e.name === 'slab-alloc-free-pair-debug');
+      if (plain !== undefined && debug !== undefined)
+        options.log(`debug mode overhead: ${(debug.median / plain.median).toFixed(1)}x (median ratio)`);
       for (const w of workers) w.postMessage('stop' satisfies SlabBenchRequest);
       await Promise.all(workers.map((w) => once(w, 'exit')));
       return entries;

@@ -123,6 +123,10 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const fakes = Array.from({ length: fakeWriters }, (_, i) =>
     start('torture-fakewriter.js', `rcu_torture_fakewriter-${i}`, i),
   );
+  // The run's seconds count from the writer's first update: a worker can take seconds to start
+  // on a loaded machine (Node 24 more than 20), and a run whose writer never got going proves
+  // nothing.
+  await waitWord(ctl, Ctl.UPDATES, 1, DRAIN_LIMIT_MS);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   Atomics.store(ctl, Ctl.STOP, 1);
 

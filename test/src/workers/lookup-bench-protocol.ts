@@ -52,4 +52,9 @@ export interface LookupWorkerData {
   readonly port?: MessagePort;
   /** owner: one port per client. */
   readonly ports?: MessagePort[];
+  /** Readers: how lookups pick keys (default uniform); the writer always picks uniformly. */
+  readonly keys?: KeyDistribution;
 }
+
+/** How readers pick the keys they look up: uniformly, or Zipf-skewed (workers/zipf-keys.ts). */
+export type KeyDistribution = 'uniform' | 'zipf';

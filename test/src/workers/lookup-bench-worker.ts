@@ -25,6 +25,7 @@ import {
   rcuUnregisterThreadQsbr,
 } from '@rcukit/runtime';
 import { checkOf, openItemTable, xorshift, type ItemTable } from './hash-item.js';
+import { zipfKeys } from './zipf-keys.js';
 import {
   BenchCtl,
   TableMode,
@@ -38,7 +39,13 @@ import {
 } from './lookup-bench-protocol.js';
 
 const data = workerData as LookupWorkerData;
-const rand = xorshift(data.seed);
+const uniform = xorshift(data.seed);
+// Readers' keys: uniform, or Zipf-skewed (already below LOOKUP_BENCH_KEYS, so the loops'
+// `& KEY_MASK` changes nothing). The writer always picks uniformly.
+const rand =
+  data.keys === 'zipf' && data.role !== 'table-writer' && data.role !== 'owner-writer'
+    ? zipfKeys(LOOKUP_BENCH_KEYS, uniform)
+    : uniform;
 const KEY_MASK = LOOKUP_BENCH_KEYS - 1;
 const BATCH = 1024;
 
@@ -154,7 +161,7 @@ if (data.role === 'owner') {
           const item = kmemCacheAlloc(cache);
           item.key = key;
           item.check = checkOf(key);
-          item.value = rand() * 0.5;
+          item.value = uniform() * 0.5;
           table.replace(item);
         }
         count += WRITER_BATCH;

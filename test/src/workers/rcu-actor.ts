@@ -62,7 +62,9 @@ export type ActorStep =
    */
   | { op: 'catchUncaught'; at: number }
   /** Block forever (until terminated). */
-  | { op: 'hang' };
+  | { op: 'hang' }
+  /** End the thread where it stands (inside a section, say), as a crash would. */
+  | { op: 'exit' };
 
 export interface ActorData {
   heap: SharedHeap;
@@ -160,6 +162,8 @@ async function main(): Promise<void> {
       }
       case 'hang':
         for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      case 'exit':
+        process.exit(0);
     }
   }
   heap.detach();

@@ -1,0 +1,294 @@
+/**
+ * @fileoverview Debug mode (createHeap({ debug: true })): each report fires on the misuse it
+ * names, with its stable code and both stacks, and stays quiet on the correct code beside it.
+ * Off (`debug: false`), the same misuses pass unnoticed and objects keep the plain accessors.
+ */
+
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CacheDestroyedError,
+  InvalidBlockingError,
+  InvalidHeapOptionsError,
+  LockOrderError,
+  SLAB_TYPESAFE_BY_RCU,
+  Spinlock,
+  SuspiciousRcuUsageError,
+  UseAfterFreeError,
+  createHeap,
+  defineStruct,
+  kmemCacheAlloc,
+  kmemCacheCreate,
+  kmemCacheDestroy,
+  kmemCacheFree,
+  rcuDereferenceProtected,
+  rcuHashTableCreate,
+  rcuReadLock,
+  rcuReadUnlock,
+  refcountDecAndTest,
+  refcountIncNotZero,
+  spinLock,
+  spinLockInit,
+  spinUnlock,
+  synchronizeRcu,
+  type Heap,
+  type RcukitError,
+} from '@rcukit/runtime';
+import { exited, startWorker } from '../worker-helpers.js';
+
+const Sighand = defineStruct(
+  'dbg_sighand',
+  { siglock: 'spinlock', refcnt: 'refcount', key: 'i32', count: 'i32', node: 'hlistNulls' },
+  { typesafeByRcu: true },
+);
+const Task = defineStruct('dbg_task', { allocLock: 'spinlock', sighand: { rcu: () => Sighand } });
+const Plain = defineStruct('dbg_plain', { value: 'i32' });
+
+let heap: Heap | null = null;
+afterEach(() => {
+  heap?.detach();
+  heap = null;
+});
+
+function setup(debug: boolean | { fuzz: boolean } = true) {
+  const h = (heap = createHeap({ debug }));
+  const sighands = kmemCacheCreate(h, 'dbg_sighand', Sighand, {
+    flags: SLAB_TYPESAFE_BY_RCU,
+    ctor: (s) => spinLockInit(s.siglock),
+  });
+  const tasks = kmemCacheCreate(h, 'dbg_task', Task, { ctor: (t) => spinLockInit(t.allocLock) });
+  const task = kmemCacheAlloc(tasks);
+  const sighand = kmemCacheAlloc(sighands);
+  sighand.count = 1; // fresh and unpublished: no protection needed yet
+  task.sighand = sighand; // published: from here on it needs one
+  return { h, sighands, tasks, task, sighand };
+}
+
+function thrown(fn: () => unknown): RcukitError {
+  try {
+    fn();
+  } catch (error) {
+    return error as RcukitError;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('SuspiciousRcuUsageError', () => {
+  it('reports a published type-stable object used outside any protection, with where it was loaded and used', () => {
+    const { task } = setup();
+    const error = thrown(() => task.sighand!.count);
+    expect(error).toBeInstanceOf(SuspiciousRcuUsageError);
+    expect(error.code).toBe('ERR_SUSPICIOUS_RCU_USAGE');
+    expect(error.message).toMatch(/read of dbg_sighand\.count/);
+    const [, obtained, used] = error.message.split(/object obtained at:|used at:/);
+    expect(obtained).toMatch(/debug-mode\.test\.ts/);
+    expect(used).toMatch(/debug-mode\.test\.ts/);
+  });
+
+  it('stays quiet inside a section, under the object lock, with a reference, and under a claim that holds', () => {
+    const { task, sighand } = setup();
+    rcuReadLock();
+    const s = task.sighand!;
+    expect(s.count).toBe(1);
+    spinLock(s.siglock);
+    rcuReadUnlock();
+    s.count++; // stabilized by its lock, revalidation aside
+    spinUnlock(s.siglock);
+
+    expect(() => sighand.count).toThrow(SuspiciousRcuUsageError); // the lock is dropped
+
+    spinLock(task.allocLock);
+    const old = rcuDereferenceProtected(task.sighand, task.allocLock)!;
+    expect(old.count).toBe(2);
+    spinUnlock(task.allocLock);
+    expect(() => old.count).toThrow(SuspiciousRcuUsageError); // the claim no longer holds
+  });
+
+  it('checks the rcuDereferenceProtected() claim when it is made', () => {
+    const { task } = setup();
+    const error = thrown(() => rcuDereferenceProtected(task.sighand, task.allocLock));
+    expect(error).toBeInstanceOf(SuspiciousRcuUsageError);
+    expect(error.message).toMatch(/dbg_task\.allocLock is not held by this thread/);
+    expect(rcuDereferenceProtected(task.sighand, true)!.count).toBe(1);
+  });
+
+  it('knows the reference an RcuHashTable lookup takes for its caller, and its put()', () => {
+    const { h, sighands } = setup();
+    const table = rcuHashTableCreate(h, 'dbg_table', {
+      cache: sighands,
+      key: 'key',
+      refcount: 'refcnt',
+      node: 'node',
+    });
+    const s = kmemCacheAlloc(sighands);
+    s.key = 7;
+    expect(table.insert(s)).toBe(true);
+    expect(() => s.count).toThrow(SuspiciousRcuUsageError); // published: the table's reference is not ours
+    const found = table.lookup(7)!;
+    expect(found.key).toBe(7);
+    table.put(found);
+    expect(() => found.key).toThrow(SuspiciousRcuUsageError);
+    rcuReadLock();
+    expect(refcountIncNotZero(s.refcnt)).toBe(true);
+    rcuReadUnlock();
+    expect(s.key).toBe(7); // this thread's own reference
+    expect(refcountDecAndTest(s.refcnt)).toBe(false);
+    expect(() => s.key).toThrow(SuspiciousRcuUsageError);
+    table.clear();
+  });
+
+  it('is off with debug: false: the same misuse passes, and objects keep the plain accessors', () => {
+    const { task } = setup(false);
+    expect(task.sighand!.count).toBe(1);
+    expect(Object.getPrototypeOf(task)).toBe(Task.objectClass.prototype);
+    expect(heap!.debug).toBeNull();
+  });
+});
+
+describe('UseAfterFreeError and CacheDestroyedError', () => {
+  it('reports a freed object of a plain cache, and quarantines it so it is not handed out at once', () => {
+    const h = (heap = createHeap({ debug: true }));
+    const plain = kmemCacheCreate(h, 'dbg_plain', Plain);
+    const o = kmemCacheAlloc(plain);
+    o.value = 5;
+    kmemCacheFree(plain, o);
+    const error = thrown(() => o.value);
+    expect(error).toBeInstanceOf(UseAfterFreeError);
+    expect(error.code).toBe('ERR_USE_AFTER_FREE');
+    const again = kmemCacheAlloc(plain);
+    expect(again).not.toBe(o);
+    expect(() => o.value).toThrow(UseAfterFreeError);
+    kmemCacheFree(plain, again);
+    kmemCacheDestroy(plain); // the quarantine drains first: nothing counts as live
+  });
+
+  it('reports an object used after its cache was destroyed, and refuses the handle in any mode', () => {
+    for (const debug of [true, false]) {
+      const h = (heap = createHeap({ debug }));
+      const plain = kmemCacheCreate(h, 'dbg_plain', Plain);
+      const o = kmemCacheAlloc(plain);
+      kmemCacheFree(plain, o);
+      kmemCacheDestroy(plain);
+      expect(() => kmemCacheAlloc(plain)).toThrow(CacheDestroyedError);
+      if (debug) expect(thrown(() => (o.value = 1)).code).toBe('ERR_CACHE_DESTROYED');
+      h.detach();
+      heap = null;
+    }
+  });
+});
+
+describe('LockOrderError', () => {
+  function named(h: Heap, name: string): Spinlock {
+    return new Spinlock(h, h.root(name, 4, 4), name);
+  }
+
+  it('reports the acquisition that closes a cycle, naming both chains, before any deadlock', () => {
+    const h = (heap = createHeap({ debug: true }));
+    const a = named(h, 'lock-a');
+    const b = named(h, 'lock-b');
+    spinLock(a);
+    spinLock(b);
+    spinUnlock(b);
+    spinUnlock(a);
+    spinLock(b);
+    const error = thrown(() => spinLock(a));
+    expect(error).toBeInstanceOf(LockOrderError);
+    expect(error.code).toBe('ERR_LOCK_ORDER');
+    expect(error.message).toMatch(/this chain: lock-b -> lock-a/);
+    expect(error.message).toMatch(/lock-a -> lock-b, established at:/);
+    spinUnlock(b);
+    // The same order again is fine.
+    spinLock(a);
+    spinLock(b);
+    spinUnlock(b);
+    spinUnlock(a);
+  });
+
+  it('keeps the graph in the heap: an order another worker established counts', async () => {
+    const h = (heap = createHeap({ debug: true }));
+    const worker = startWorker('lock-order-worker', { heap: h.share(), order: ['lock-c', 'lock-d'] });
+    expect(await exited(worker)).toBe(0);
+    const c = named(h, 'lock-c');
+    const d = named(h, 'lock-d');
+    spinLock(d);
+    const error = thrown(() => spinLock(c));
+    expect(error).toBeInstanceOf(LockOrderError);
+    expect(error.message).toMatch(/lock-c -> lock-d, established by another thread/);
+    spinUnlock(d);
+  });
+
+  it('puts every bucket lock of a table in one class, so an order on one bucket counts for all', () => {
+    const h = (heap = createHeap({ debug: true }));
+    const bucket = (k: number) => new Spinlock(h, h.root(`b${k}`, 4, 4), `tbl.bucket[${k}].lock`);
+    const x = named(h, 'lock-x');
+    spinLock(bucket(1));
+    spinLock(x);
+    spinUnlock(x);
+    spinUnlock(bucket(1));
+    spinLock(x);
+    const error = thrown(() => spinLock(bucket(2)));
+    expect(error).toBeInstanceOf(LockOrderError);
+    expect(error.message).toMatch(/tbl\.bucket\[\]\.lock -> lock-x, established at:/);
+    spinUnlock(x);
+  });
+
+  it('reports taking a lock this thread already holds, with where it took it first', () => {
+    const h = (heap = createHeap({ debug: true }));
+    const a = named(h, 'lock-a');
+    spinLock(a);
+    const error = thrown(() => spinLock(a));
+    expect(error).toBeInstanceOf(LockOrderError);
+    expect(error.message).toMatch(/first taken at:[\s\S]*debug-mode\.test\.ts[\s\S]*taken again at:/);
+    spinUnlock(a);
+  });
+});
+
+describe('blocking where it must not', () => {
+  it('refuses synchronizeRcu() and kmemCacheDestroy() while a spinlock is held, naming the lock', () => {
+    const { task, tasks } = setup();
+    spinLock(task.allocLock);
+    const error = thrown(() => synchronizeRcu());
+    expect(error).toBeInstanceOf(InvalidBlockingError);
+    expect(error.message).toMatch(/synchronizeRcu\(\) while holding a spinlock[\s\S]*dbg_task\.allocLock/);
+    expect(() => kmemCacheDestroy(tasks)).toThrow(InvalidBlockingError);
+    spinUnlock(task.allocLock);
+    synchronizeRcu();
+  });
+
+  it("reports a read-side section left open across an await through the heap's 'debug' event", async () => {
+    const h = (heap = createHeap({ debug: true }));
+    const reports: RcukitError[] = [];
+    h.on('debug', (e) => reports.push(e));
+    rcuReadLock();
+    rcuReadUnlock();
+    await Promise.resolve();
+    expect(reports).toEqual([]); // a section closed before the job ended
+    rcuReadLock();
+    await Promise.resolve();
+    rcuReadUnlock();
+    expect(reports.map((r) => r.code)).toEqual(['ERR_INVALID_BLOCKING']);
+    expect(reports[0]!.message).toMatch(/section left open across an await[\s\S]*debug-mode\.test\.ts/);
+  });
+
+  it("reports a spinlock still held when the thread detaches, through the 'debug' event", () => {
+    const h = createHeap({ debug: true });
+    const reports: RcukitError[] = [];
+    h.on('debug', (e) => reports.push(e));
+    spinLock(new Spinlock(h, h.root('held', 4, 4), 'held-at-detach'));
+    h.detach();
+    expect(reports.map((r) => r.code)).toEqual(['ERR_INVALID_BLOCKING']);
+    expect(reports[0]!.message).toMatch(/detached from the heap while holding spinlocks\n {2}held-at-detach/);
+  });
+});
+
+describe('turning it on', () => {
+  it('accepts true, false and { fuzz }, and names a bad value', () => {
+    const { task } = setup({ fuzz: true });
+    rcuReadLock();
+    expect(task.sighand!.count).toBe(1);
+    rcuReadUnlock();
+    heap!.detach();
+    heap = null;
+    expect(() => createHeap({ debug: 'yes' as unknown as boolean })).toThrow(InvalidHeapOptionsError);
+    expect(() => createHeap({ debug: { fuzz: 1 as unknown as boolean } })).toThrow(/debug\.fuzz must be a boolean/);
+  });
+});
