@@ -9,6 +9,7 @@ import { isStable } from '../dataflow/facts.js';
 import { defineRule } from './define-rule.js';
 import { lineOf } from '../ast.js';
 import { unpinnedReturns } from './rule-utils/unpinned-returns.js';
+import { ESCAPE_HOW } from './rule-utils/caller-reliance.js';
 import { containerLockHeld } from './rule-utils/container-lock.js';
 import { callText } from './rule-utils/nodes.js';
 
@@ -35,13 +36,6 @@ export default defineRule({
   defaultSeverity: 'error',
   precision: 'high',
   check(ctx) {
-    const HOW = {
-      return: 'returned',
-      arg: 'passed on',
-      storeOuter: 'stored outside the function',
-      storeField: 'stored in a field',
-      postMessage: 'posted to another thread',
-    } as const;
     for (const r of unpinnedReturns(ctx)) {
       const from = r.loadSite !== undefined ? ctx.text(r.loadSite) : r.sym.name;
       const loadLine = r.loadSite !== undefined ? lineOf(r.loadSite) : ctx.line(r.node);
@@ -90,7 +84,11 @@ export default defineRule({
         ctx.report({
           node: e.node,
           messageId: 'usedAfterSection',
-          data: { ...base, how: e.kind === 'deref' ? 'dereferenced' : HOW[e.how], endLine: lineOf(o.sectionEnded) },
+          data: {
+            ...base,
+            how: e.kind === 'deref' ? 'dereferenced' : ESCAPE_HOW[e.how],
+            endLine: lineOf(o.sectionEnded),
+          },
           related: [
             ...loaded,
             { node: o.sectionEnded, message: `${callText(o.sectionEnded)}: read-side section ends here` },
@@ -103,7 +101,7 @@ export default defineRule({
         ctx.report({
           node: e.node,
           messageId: 'storedBeyondSection',
-          data: { ...base, how: HOW[e.how] },
+          data: { ...base, how: ESCAPE_HOW[e.how] },
           related: loaded,
         });
       }

@@ -60,7 +60,8 @@ function needsPin(
   return !containerLockHeld(state, checker, primitives);
 }
 
-const HOW = {
+/** How an escape moves an object out of the function, in the words the messages use. */
+export const ESCAPE_HOW = {
   return: 'returned',
   arg: 'passed on',
   storeOuter: 'stored outside the function',
@@ -110,7 +111,12 @@ export function callerReliance(
         if (e.kind === 'deref' && e.state.objs.get(sym)?.loadSite === call) derefInSection = true;
         continue;
       }
-      found ??= { call, use: e.node, how: e.kind === 'deref' ? 'dereferenced' : HOW[e.how], caller: analysis.cfg.name };
+      found ??= {
+        call,
+        use: e.node,
+        how: e.kind === 'deref' ? 'dereferenced' : ESCAPE_HOW[e.how],
+        caller: analysis.cfg.name,
+      };
     }
     if (pinsItself(analysis, sym, call) || (found === undefined && derefInSection)) return undefined;
     first ??= found;
