@@ -33,7 +33,7 @@ export const HEAP_MAGIC = 0x4b554352;
  * elsewhere (3: a hash bucket's third word became a sequence count every writer bumps twice;
  * 4: each registry slot got an intent log, and a slot being reaped its own state; Header.DEBUG_FLAGS).
  */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 
 export const PAGE_SIZE = 4096;
 export const CACHE_LINE = 64;
@@ -61,8 +61,8 @@ export const Header = {
   REGISTRY_LOCK: 11,
   /** Grace-period stall timeout in milliseconds; 0 disables stall reports. */
   STALL_TIMEOUT_MS: 12,
-  /** Source of registry generations (see Slot.GEN). */
-  NEXT_GENERATION: 13,
+  /** Spare, zero. */
+  SPARE_13: 13,
   /**
    * The heap's usable length in bytes: the memory's, at most MAX_PAGES pages. Raised (never
    * lowered) after each growth, so that a thread sees growth with one load of this word; the
@@ -94,9 +94,10 @@ export const Slot = {
   /** SlotState below. */
   STATE: 0,
   /**
-   * Incremented every time the slot is taken. Together with the slot index it forms the
-   * owner tag written into lock words, so a lock held by a dead thread is never mistaken
-   * for one held by the slot's next occupant.
+   * Incremented every time the slot is taken, and never wrapped: together with the slot index
+   * it forms the owner tag written into lock words, so a lock held by a dead thread is never
+   * mistaken for one held by the slot's next occupant, however long ago that thread died. A
+   * slot whose generation is spent is retired (SlotState.RETIRED) instead of reissuing a tag.
    */
   GEN: 1,
   /** worker_threads threadId of the occupant (0 for the main thread). */
@@ -130,6 +131,11 @@ export const SlotState = {
    * still counts as alive for the locks it holds, so nobody takes them over before that ends.
    */
   REAPING: 3,
+  /**
+   * Its generations are spent (OWNER_GEN_MASK attaches): it is never taken again, because its
+   * next owner tag would repeat one that a dead thread's lock word may still hold.
+   */
+  RETIRED: 4,
 } as const;
 
 /**

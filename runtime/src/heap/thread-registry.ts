@@ -5,19 +5,12 @@
  *
  * Slots are claimed without a lock (compareExchange FREE -> CLAIMING) so that a thread needs
  * no owner tag before it has one. A slot becomes LIVE only after its generation is bumped:
- * an owner tag naming an earlier generation of the slot is then dead for good.
+ * an owner tag naming an earlier generation of the slot is then dead for good. Generations
+ * count per slot and never wrap; a slot that has used all of them is retired, so a heap
+ * serves maxThreads × OWNER_GEN_MASK attaches in its lifetime (about 268 M at 64 threads).
  */
 
-import {
-  Header,
-  OWNER_GEN_MASK,
-  SLOT_NAME_BYTES,
-  Slot,
-  SlotState,
-  ownerTag,
-  ownerTagSlot,
-  slotWord,
-} from './layout.js';
+import { OWNER_GEN_MASK, SLOT_NAME_BYTES, Slot, SlotState, ownerTag, ownerTagSlot, slotWord } from './layout.js';
 import { TooManyThreadsError } from '../errors.js';
 
 /** A slot on its way from FREE to LIVE: not yet anyone's owner tag. */
@@ -64,7 +57,12 @@ export class ThreadRegistry {
     for (let slot = 0; slot < this.#maxThreads; slot++) {
       const state = this.word(slot, Slot.STATE);
       if (Atomics.compareExchange(i32, state, SlotState.FREE, CLAIMING) !== SlotState.FREE) continue;
-      const generation = (Atomics.add(i32, Header.NEXT_GENERATION, 1) + 1) & OWNER_GEN_MASK;
+      // Only the claimer writes GEN, so a plain read-increment is enough here.
+      const generation = Atomics.load(i32, this.word(slot, Slot.GEN)) + 1;
+      if (generation > OWNER_GEN_MASK) {
+        Atomics.store(i32, state, SlotState.RETIRED);
+        continue;
+      }
       Atomics.store(i32, this.word(slot, Slot.GEN), generation);
       Atomics.store(i32, this.word(slot, Slot.THREAD_ID), threadId);
       Atomics.store(i32, this.word(slot, Slot.CTR), 0);
@@ -75,8 +73,8 @@ export class ThreadRegistry {
       return { slot, tag: ownerTag(slot, generation) };
     }
     throw new TooManyThreadsError(
-      `cannot attach thread ${threadId} ("${name}"): all ${this.#maxThreads} registry slots of the heap are taken ` +
-        `(raise maxThreads in createHeap(), or detach threads that are done)`,
+      `cannot attach thread ${threadId} ("${name}"): all ${this.#maxThreads} registry slots of the heap are taken or retired ` +
+        `(raise maxThreads in createHeap(), or detach threads that are done; a slot retires after ${OWNER_GEN_MASK} attaches)`,
     );
   }
 
