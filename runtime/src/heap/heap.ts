@@ -55,7 +55,7 @@ import { intentAttach, intentRecover } from './intent-log.js';
 import { debugFlags, type DebugOptions } from '../debug/debug-options.js';
 import { DebugThread } from '../debug/debug-thread.js';
 import { setDebugBindings } from '../debug/debug-bindings.js';
-import { reportHeldAtDetach } from '../debug/blocking.js';
+import { reportHeldAtDetach, reportHeldAtExit } from '../debug/blocking.js';
 import { LOCKDEP_BYTES } from '../debug/lock-order.js';
 
 export interface HeapOptions {
@@ -415,6 +415,7 @@ export class Heap extends EventEmitter<HeapEvents> {
     const self = threadLocal.current;
     if (!this.#attached || self === null || self.heap !== this) return;
     if (this.registry.claimForReap(self.slot) !== self.tag) return;
+    if (this.debug !== null) reportHeldAtExit(this.debug, this.registry.info(self.slot).name);
     this.ensureMapped();
     intentRecover(this.views.i32, this.views.u8, this.#intentBase(self.slot), self.tag, (lockIndex) => {
       lockWordRelease(this, lockIndex, self.tag);

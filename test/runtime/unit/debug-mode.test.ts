@@ -4,6 +4,8 @@
  * Off (`debug: false`), the same misuses pass unnoticed and objects keep the plain accessors.
  */
 
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CacheDestroyedError,
@@ -277,6 +279,18 @@ describe('blocking where it must not', () => {
     h.detach();
     expect(reports.map((r) => r.code)).toEqual(['ERR_INVALID_BLOCKING']);
     expect(reports[0]!.message).toMatch(/detached from the heap while holding spinlocks\n {2}held-at-detach/);
+  });
+
+  it('reports a spinlock still held when a worker exits without detach(), on the real stderr at exit', () => {
+    // Its own process: the report bypasses worker.stderr (a stream the exiting worker can no
+    // longer flush) and goes straight to file descriptor 2.
+    const program = fileURLToPath(new URL('../../dist/workers/exit-holding-lock-worker.js', import.meta.url));
+    const run = spawnSync(process.execPath, [program], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stdout).toBe("worker exit 0; main's spinLock: ERR_SPINLOCK_OWNER_DEAD\n");
+    expect(run.stderr).toMatch(
+      /ERR_INVALID_BLOCKING: worker "exit-holding-lock" exited without detach\(\) while holding spinlocks[^\n]*\n {2}held-at-exit, taken at:\n.*exit-holding-lock-worker/,
+    );
+    expect(run.status).toBe(0);
   });
 });
 
