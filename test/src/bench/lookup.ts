@@ -19,6 +19,10 @@
  * - `local-map`: each reader looks up in its own private Map, no writer, no sharing: the upper
  *   bound of a lookup in JavaScript.
  *
+ * - `rcu-table-debug` (extra): `rcu-table` on a heap in debug mode (createHeap({ debug: true }),
+ *   which every attached worker inherits), uniform keys only: its ratio to `rcu-table` is
+ *   debug mode's overhead on a lookup, as lockdep's is given.
+ *
  * Keys are uniform over the table, and again Zipf-skewed (`-zipf-` entries, s = 0.99 as in
  * YCSB: workers/zipf-keys.ts), since real caches are skewed: hot keys keep their buckets and
  * objects in the readers' CPU caches. The writer replaces uniformly chosen keys in both.
@@ -118,6 +122,14 @@ export const suite: BenchSuite = {
           entries.push(entry);
         }
       }
+      const debugSamples = (await measure('tables', readers, options, 'uniform', true))['rcu-table']!;
+      const debugEntry = summarize(`rcu-table-debug-${readers}r`, 'ops/s', debugSamples);
+      const plain = entries.find((e) => e.name === `rcu-table-${readers}r`)!;
+      options.log(
+        `${debugEntry.name}: median ${Math.round(debugEntry.median)} lookups/s; ` +
+          `debug mode overhead on rcu-table: ${(plain.median / debugEntry.median).toFixed(1)}x (median ratio)`,
+      );
+      entries.push(debugEntry);
     }
     return entries;
   },
@@ -125,16 +137,18 @@ export const suite: BenchSuite = {
 
 /**
  * Measure one setup: 'tables' runs the table variants in the same workers, switching the
- * readers' mode at every window, so all see the same machine; the others run alone. Returns
- * samples per variant.
+ * readers' mode at every window, so all see the same machine; the others run alone. With
+ * `debug`, the heap is in debug mode and only `rcu-table` is measured. Returns samples per
+ * variant.
  */
 async function measure(
   setup: Variant | 'tables',
   readers: number,
   options: BenchOptions,
   keys: KeyDistribution,
+  debug = false,
 ): Promise<Partial<Record<Variant, number[]>>> {
-  const heap = createHeap({ threadName: 'lookup-bench', maxThreads: MAX_LOOKUP_READERS + 8 });
+  const heap = createHeap({ threadName: 'lookup-bench', maxThreads: MAX_LOOKUP_READERS + 8, debug });
   const workers: Worker[] = [];
   const exits = new Map<Worker, Promise<unknown>>();
   try {
@@ -199,7 +213,7 @@ async function measure(
     const windowMs = options.quick ? 100 : 250;
     const windowsPerVariant = options.quick ? 3 : 10;
     // The variants measured in this setup, alternated window by window.
-    const modes: readonly Variant[] = setup === 'tables' ? TABLE_VARIANTS : [setup];
+    const modes: readonly Variant[] = setup !== 'tables' ? [setup] : debug ? ['rcu-table'] : TABLE_VARIANTS;
     await sleep(options.quick ? 100 : 400); // warm-up: let the JIT settle in every worker
     const readTotal = () => {
       let total = 0;
