@@ -77,6 +77,8 @@ export default defineRule({
       callRequiresReadLock: '`{{callee}}()` requires the RCU read lock, but at line {{line}} it is {{where}}.',
       claimedLockNotHeld:
         '`rcuDereferenceProtected()` at line {{line}} claims that `{{lock}}` protects `{{value}}`, but `{{lock}}` is {{where}}: the pointer is read as an updater without the lock that orders its writers. Take `{{lock}}` first, or read the pointer inside rcuReadLock().',
+      loadedOutsideSection:
+        '`{{object}}` was loaded from `{{from}}` at line {{loadLine}}, outside any read-side section, and is dereferenced at line {{line}} inside one: a section protects only the pointers read inside it, so the object may have been freed and its memory reused before this section began. Load it inside the section, or stabilize it first (take its lock and revalidate, or take a reference).',
       argNotPinned:
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is passed at line {{line}} to `{{callee}}()`, which dereferences it outside any read-side section of its own; here it is {{where}} and not pinned. Hold rcuReadLock() across the call, or stabilize it first (take its lock and revalidate, or take a reference).',
     },
@@ -155,7 +157,34 @@ export default defineRule({
         }
         continue;
       }
-      if (e.kind !== 'deref' || e.state.readMin > 0) continue;
+      if (e.kind !== 'deref') continue;
+      if (e.state.readMin > 0) {
+        // An RCU pointer read before the section began, dereferenced inside it.
+        const o = e.sym === undefined ? undefined : e.state.objs.get(e.sym);
+        if (
+          e.sym === undefined ||
+          o?.origin !== 'unknown' ||
+          o.loadSite === undefined ||
+          !isPointerLoad(o.loadSite, ctx.primitives) ||
+          reported.has(e.sym) ||
+          isStable(e.state, e.sym) ||
+          containerLockHeld(e.state, ctx.checker, ctx.primitives)
+        )
+          continue;
+        reported.add(e.sym);
+        ctx.report({
+          node: e.node,
+          messageId: 'loadedOutsideSection',
+          data: {
+            object: e.sym.name,
+            from: ctx.text(o.loadSite),
+            loadLine: ctx.line(o.loadSite),
+            line: ctx.line(e.node),
+          },
+          related: [{ node: o.loadSite, message: 'loaded here, outside any read-side section' }],
+        });
+        continue;
+      }
       if (containerLockHeld(e.state, ctx.checker, ctx.primitives)) continue;
       if (e.sym !== undefined) {
         if (isStable(e.state, e.sym)) continue;
