@@ -9,3 +9,4 @@ export { analyze, analyzeProgram, listRules } from './engine/analyze.js';
 export { ProjectLoadError } from './engine/errors.js';
 export { ProgramCache } from './engine/program-cache.js';
 export { docUrl } from './cli/package-info.js';
+export { readSectionWrapFixes, readSectionWrapRules } from './fixes/read-section-wrap.js';

@@ -5,12 +5,20 @@
  * `rcukit/syntax-error` has no rule here: ESLint reports a file that does not parse itself.
  *
  * Each rule reports the findings of its id in the linted file, with the CLI's message at the
- * CLI's span. Where the engine offers a fix whose edits all fall in the linted file (the
- * language server's quick fixes come from the same list), the rule offers it as a suggestion.
+ * CLI's span. Where the engine offers a fix whose edits all fall in the linted file, and for a
+ * dereference outside a read-side section the wraps in one, the rule offers them as
+ * suggestions: the language server's quick fixes, from the same code.
  */
 
 import type { Rule } from 'eslint';
-import { docUrl, type Diagnostic, type RuleInfo } from '@rcukit/analyzer';
+import {
+  docUrl,
+  readSectionWrapFixes,
+  readSectionWrapRules,
+  type Diagnostic,
+  type Fix,
+  type RuleInfo,
+} from '@rcukit/analyzer';
 import { allRules } from '@rcukit/analyzer/check';
 import { MissingProgramError, RcukitEslintError } from './errors.js';
 import { findingsFor, type Program } from './findings.js';
@@ -42,8 +50,11 @@ export function pluginRuleInfos(): { name: string; info: RuleInfo }[] {
   return out;
 }
 
-function suggestions(d: Diagnostic, file: string): Rule.SuggestionReportDescriptor[] {
-  return d.fixes
+function suggestions(d: Diagnostic, file: string, text: string): Rule.SuggestionReportDescriptor[] {
+  const wraps: readonly Fix[] = readSectionWrapRules.has(d.ruleId)
+    ? readSectionWrapFixes(file, text, d.span.start, d.span.end)
+    : [];
+  return [...d.fixes, ...wraps]
     .filter((fix) => fix.edits.length > 0 && fix.edits.every((e) => e.file === file))
     .map((fix) => ({
       desc: fix.title,
@@ -82,7 +93,7 @@ export function makeRule(info: RuleInfo): Rule.RuleModule {
               },
               messageId: 'finding',
               data: { message: d.message },
-              suggest: suggestions(d, d.span.file),
+              suggest: suggestions(d, d.span.file, context.sourceCode.text),
             });
           }
         },

@@ -2,13 +2,16 @@
  * @fileoverview The ESLint plugin against `rcukit check`, both run as a user runs them (the
  * real ESLint 9 CLI with the plugin's recommended config, and the rcukit CLI): the same
  * findings, at the same spans, with the same messages and severities, and the engine's fixes
- * offered as suggestions. Nothing expected is written here: `rcukit check` is the expectation.
+ * offered as suggestions, with the language server's read-section wraps. Nothing expected is
+ * written here: `rcukit check` is the expectation.
  */
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { readSectionWrapFixes, readSectionWrapRules } from '@rcukit/analyzer';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const targets = [
@@ -22,7 +25,15 @@ interface CliFinding {
   ruleId: string;
   severity: 'error' | 'warning';
   message: string;
-  span: { file: string; startLine: number; startColumn: number; endLine: number; endColumn: number };
+  span: {
+    file: string;
+    startLine: number;
+    startColumn: number;
+    endLine: number;
+    endColumn: number;
+    start: number;
+    end: number;
+  };
   fixes: { title: string }[];
 }
 interface EslintResult {
@@ -57,6 +68,11 @@ describe('@rcukit/eslint-plugin under the ESLint CLI agrees with rcukit check', 
     const report = JSON.parse(run(['analyzer/dist/cli/main.js', 'check', ...targets, '--format', 'json'])) as {
       diagnostics: CliFinding[];
     };
+    const wraps = (d: CliFinding): string[] => {
+      if (!readSectionWrapRules.has(d.ruleId)) return [];
+      const file = path.resolve(repoRoot, d.span.file);
+      return readSectionWrapFixes(file, readFileSync(file, 'utf8'), d.span.start, d.span.end).map((f) => f.title);
+    };
     cli = report.diagnostics.map((d) =>
       [
         path.resolve(repoRoot, d.span.file),
@@ -64,7 +80,7 @@ describe('@rcukit/eslint-plugin under the ESLint CLI agrees with rcukit check', 
         `@rcukit/${d.ruleId.slice(d.ruleId.indexOf('/') + 1)}`,
         d.severity,
         d.message,
-        d.fixes.map((f) => f.title).join(' | '),
+        [...d.fixes.map((f) => f.title), ...wraps(d)].join(' | '),
       ].join('  '),
     );
     const results = JSON.parse(
