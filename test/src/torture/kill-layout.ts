@@ -111,6 +111,10 @@ export class KillLock {
     const a = i32[this.ctl + KillCtl.PAIR_A]!;
     const b = i32[this.ctl + KillCtl.PAIR_B]!;
     i32[this.ctl + KillCtl.PAIR_A] = a + 1;
+    // worker.terminate() takes effect only where V8 checks for interrupts (function entries,
+    // loop back edges); straight-line stores between lock and unlock have none, so without this
+    // loop no kill ever lands while the lock is held, and the takeover path goes untested.
+    for (let i = 0; i < 16; i++) if (Atomics.load(i32, this.ctl + KillCtl.PAIR_A) !== a + 1) return false;
     i32[this.ctl + KillCtl.PAIR_B] = b + 1;
     return a === b;
   }
