@@ -201,7 +201,7 @@ export class BranchRefiner {
       const sym = this.host.lockRef(call.arguments[0])?.sym;
       const o = sym === undefined ? undefined : s.objs.get(sym);
       if (!success || sym === undefined || o === undefined) return s;
-      return withObj(s, sym, { ...o, origin: 'owned', pending: undefined });
+      return withObj(s, sym, { ...o, origin: 'owned', pending: undefined, lastRef: call });
     }
     if (kind === undefined) return this.refinePredicate(s, call, success, snap);
     return s;

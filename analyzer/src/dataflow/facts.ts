@@ -83,6 +83,12 @@ export interface ObjFact {
   readonly incFailed: ts.Node | undefined;
   /** May: a key/identity comparison seen while *not* acquired (too early to count). */
   readonly keyChecked: ts.Node | undefined;
+  /**
+   * Must: this function holds the object's last reference — a refcountDecAndTest on it reached
+   * zero (the call), or every caller passes it so (the parameter): nobody else can reach it by
+   * reference, and the references its fields hold are now this function's to drop.
+   */
+  readonly lastRef?: ts.Node | undefined;
 }
 
 /**
@@ -202,7 +208,7 @@ function joinObj(a: ObjFact | undefined, b: ObjFact | undefined, otherIsNull: bo
     // object holds wherever there is one (`if (obj) { pin … }`, `obj = null; break out`).
     if (otherIsNull) return x;
     // Tracked on one path only (assigned in one branch): keep may-facts, drop must-facts.
-    return { ...x, refHeld: undefined };
+    return { ...x, refHeld: undefined, lastRef: undefined };
   }
   return {
     origin: joinOrigin(a.origin, b.origin),
@@ -213,6 +219,7 @@ function joinObj(a: ObjFact | undefined, b: ObjFact | undefined, otherIsNull: bo
     sectionEnded: a.sectionEnded ?? b.sectionEnded,
     incFailed: a.incFailed ?? b.incFailed,
     keyChecked: a.keyChecked ?? b.keyChecked,
+    lastRef: a.lastRef !== undefined && b.lastRef !== undefined ? a.lastRef : undefined,
   };
 }
 
@@ -304,7 +311,8 @@ function objEquals(a: ObjFact, b: ObjFact): boolean {
     a.pending?.checkedBefore === b.pending?.checkedBefore &&
     a.sectionEnded === b.sectionEnded &&
     a.incFailed === b.incFailed &&
-    a.keyChecked === b.keyChecked
+    a.keyChecked === b.keyChecked &&
+    a.lastRef === b.lastRef
   );
 }
 

@@ -25,6 +25,7 @@ import { isCorrelatable, isLoopHeadTarget, isWriteTarget, patternTargets, writte
 import { BranchRefiner, type LockRef } from './branch-refinement.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
 import { isStableResult } from './helper-results.js';
+import { readFromLastReference } from './last-reference.js';
 import { reachedThrough } from './lock-paths.js';
 import { argumentAccesses, fieldAccess } from './member-access.js';
 import {
@@ -577,6 +578,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     const test = this.refiner.storedTest(s, x);
     if (test !== undefined) return withTest(withObj(s, sym, undefined), sym, test);
     if (this.ctx.primitives.isTypeStableExpr(x)) {
+      if (readFromLastReference(x, s, (n) => this.symbolOf(n))) return withObj(s, sym, newObj('owned', x, s.readMin));
       const o: ObjFact = newObj(s.readMin > 0 ? 'rcu' : 'unknown', x, s.readMin);
       return withObj(s, sym, o);
     }

@@ -19,6 +19,7 @@ import { directCallSites } from '../summaries/call-sites.js';
 import { type CallerView, enclosingFunction, entryContextOf } from '../summaries/entry-context.js';
 import { analyzeFunction, type CallerSite, type FunctionAnalysis } from '../summaries/function-analysis.js';
 import { GuardedByModel } from '../summaries/guarded-by.js';
+import { inheritedReadLockEntry } from '../summaries/inherited-read-lock.js';
 
 export class ProgramAnalysis implements TransferContext, CallerView {
   readonly checker: ts.TypeChecker;
@@ -90,7 +91,7 @@ export class ProgramAnalysis implements TransferContext, CallerView {
     if (this.refining.has(fn)) return this.baseAnalysisOf(fn);
     this.refining.add(fn);
     try {
-      const entry = entryContextOf(fn, this);
+      const entry = entryContextOf(fn, this) ?? inheritedReadLockEntry(fn, this);
       let a = entry === undefined ? this.baseAnalysisOf(fn) : analyzeFunction(fn, this.indexIn(fn), this, entry);
       if (a === undefined) return a;
       const unreleased = a.callersKnown ? unreleasedAcquires(fn, a, this) : undefined;

@@ -17,7 +17,7 @@ import { type FactState, isStable } from '../dataflow/facts.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { defineRule } from './define-rule.js';
-import { containerLockHeld } from './rule-utils/container-lock.js';
+import { containerLockHeld } from '../dataflow/container-lock.js';
 
 /** An RCU pointer read (`task.sighand`, `const { sighand } = task`), as opposed to a collection's element or a call's result. */
 function isPointerLoad(site: ts.Node | undefined, primitives: Primitives): boolean {

@@ -10,7 +10,7 @@ import { defineRule } from './define-rule.js';
 import { lineOf } from '../ast.js';
 import { unpinnedReturns } from './rule-utils/unpinned-returns.js';
 import { ESCAPE_HOW } from './rule-utils/caller-reliance.js';
-import { containerLockHeld } from './rule-utils/container-lock.js';
+import { containerLockHeld } from '../dataflow/container-lock.js';
 import { callText } from './rule-utils/nodes.js';
 
 export default defineRule({

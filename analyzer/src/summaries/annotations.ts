@@ -15,6 +15,12 @@
  *
  * A <lock> is written as the caller would spell it in terms of the parameters
  * (`sighand.siglock`, `this.lock`), or `rcu`.
+ *
+ * Where every caller is in sight, some of this is inferred instead (entry-context.ts): a private
+ * helper is entered as its callers call it (in a section, under a container lock, holding the
+ * last reference of an argument), and a wrapper that the project calls only with the read lock
+ * held inherits its callee's @rcuReadLockHeld (inherited-read-lock.ts). An exported function no
+ * project code calls gets nothing inferred: its annotations are its contract.
  */
 
 import { ts } from 'ts-morph';

@@ -98,3 +98,70 @@ function computeCallSites(fn: FunctionLike, checker: ts.TypeChecker): readonly t
   }
   return calls;
 }
+
+/** The name an exported function is declared by, or undefined (a method, a default export, an expression). */
+function exportedName(fn: FunctionLike): ts.Identifier | undefined {
+  if (isTopLevelCode(fn)) return undefined;
+  if (ts.isFunctionDeclaration(fn)) {
+    const flags = ts.getCombinedModifierFlags(fn);
+    if ((flags & ts.ModifierFlags.Default) !== 0 || (flags & ts.ModifierFlags.Export) === 0) return undefined;
+    return fn.name;
+  }
+  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent)) {
+    const decl = fn.parent;
+    if (decl.initializer !== fn || !ts.isIdentifier(decl.name)) return undefined;
+    const list = decl.parent;
+    if (!ts.isVariableDeclarationList(list) || (list.flags & ts.NodeFlags.Const) === 0) return undefined;
+    return (ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Export) !== 0 ? decl.name : undefined;
+  }
+  return undefined;
+}
+
+const projectSitesCache = new WeakMap<ts.Node, readonly ts.CallExpression[] | null>();
+
+/**
+ * The calls, anywhere in the program's own files, of an exported function that the project
+ * only ever calls by name (imports and re-exports aside); undefined when it is used as a value
+ * somewhere, or is not a named function. Callers outside the program are never in the list.
+ */
+export function projectCallSites(
+  fn: FunctionLike,
+  checker: ts.TypeChecker,
+  program: ts.Program,
+): readonly ts.CallExpression[] | undefined {
+  const cached = projectSitesCache.get(fn);
+  if (cached !== undefined) return cached ?? undefined;
+  const result = computeProjectSites(fn, checker, program);
+  projectSitesCache.set(fn, result ?? null);
+  return result;
+}
+
+function computeProjectSites(
+  fn: FunctionLike,
+  checker: ts.TypeChecker,
+  program: ts.Program,
+): readonly ts.CallExpression[] | undefined {
+  const name = exportedName(fn);
+  const sym = name === undefined ? undefined : checker.getSymbolAtLocation(name);
+  if (name === undefined || sym === undefined) return undefined;
+  const resolve = (s: ts.Symbol): ts.Symbol =>
+    (s.flags & ts.SymbolFlags.Alias) !== 0 ? checker.getAliasedSymbol(s) : s;
+  const calls: ts.CallExpression[] = [];
+  for (const sf of program.getSourceFiles()) {
+    if (sf.isDeclarationFile) continue;
+    for (const ref of namesOf(sf).get(name.text) ?? []) {
+      if (ref === name) continue;
+      const s = checker.getSymbolAtLocation(ref);
+      if (s === undefined || resolve(s) !== sym) continue;
+      const call = calleeCall(ref);
+      if (call !== undefined) {
+        calls.push(call);
+        continue;
+      }
+      // An import or re-export under the same name; one that renames it hides calls from this search.
+      const p = ref.parent;
+      if (!(ts.isImportSpecifier(p) || ts.isExportSpecifier(p)) || p.propertyName !== undefined) return undefined;
+    }
+  }
+  return calls;
+}

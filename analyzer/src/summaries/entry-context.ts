@@ -22,15 +22,19 @@ import { ts } from 'ts-morph';
 import { isTopLevelCode, outermostWrapper, skipParens, type FunctionLike } from '../ast.js';
 import { type FactState, type LockFact, joinStates } from '../dataflow/facts.js';
 import type { Primitives } from '../primitives/primitives.js';
+import { containerLockHeld } from '../dataflow/container-lock.js';
 import { normalizeLockText } from './annotations.js';
 import { directCallSites } from './call-sites.js';
+import { type CallState, lastReferenceParams } from './last-reference-params.js';
+import { endsCallersSection, needsCallersReadLock, type RelianceView } from './read-lock-reliance.js';
 import type { EntryContext, FunctionAnalysis } from './function-analysis.js';
 import { substituteLock, type FunctionSummary } from './summary.js';
 
 /** What entry contexts are computed from: the engine's analyses, read top-down. */
-export interface CallerView {
+export interface CallerView extends RelianceView {
   readonly checker: ts.TypeChecker;
   readonly primitives: Primitives;
+  readonly program: ts.Program;
   /** The analysis the rules read (itself entered with its callers' facts), or undefined on a cycle. */
   analysisOf(fn: FunctionLike): FunctionAnalysis | undefined;
   /** The analysis a function's summary comes from (entered as its annotations say). */
@@ -61,7 +65,7 @@ export function enclosingFunction(n: ts.Node): FunctionLike {
 }
 
 /** The facts at `node` in `analysis`, joined over the paths (a finally body is built once per path). */
-function factsAt(analysis: FunctionAnalysis, node: ts.Node): FactState | undefined {
+export function factsAt(analysis: FunctionAnalysis, node: ts.Node): FactState | undefined {
   let st: FactState | undefined;
   for (const e of analysis.events) {
     if ((e.kind === 'site' || e.kind === 'call') && e.node === node)
@@ -135,6 +139,11 @@ function helperEntry(fn: ts.FunctionLikeDeclaration, view: CallerView): EntryCon
   let readMin = Infinity;
   let readMax = -Infinity;
   let locks: Map<string, LockFact> | undefined;
+  // Calls made under a container lock outside any section (an updater's): protected, as a
+  // reader's are, for what the helper dereferences (rcu_dereference_check(p, lockdep_is_held(&l))).
+  let underLockOnly = false;
+  const sites: CallState[] = [];
+  let recursive = false;
   for (const call of calls) {
     const caller = enclosingFunction(call);
     if (caller === fn) {
@@ -143,19 +152,58 @@ function helperEntry(fn: ts.FunctionLikeDeclaration, view: CallerView): EntryCon
       const st = base === undefined ? undefined : factsAt(base, call);
       if (st !== undefined && st.readMin < base!.initial.readMin) return undefined;
       locks = new Map();
+      recursive = true;
       continue;
     }
     const a = view.analysisOf(caller);
     if (a === undefined) return undefined;
     const st = factsAt(a, call);
     if (st === undefined) continue; // unreachable
-    readMin = Math.min(readMin, st.readMin);
+    sites.push({ call, state: st });
+    if (st.readMin <= 0 && containerLockHeld(st, view.checker, view.primitives)) underLockOnly = true;
+    else readMin = Math.min(readMin, st.readMin);
     readMax = Math.max(readMax, st.readMax);
     const mapped = locksInCallee(st, call, fn, view.checker);
     locks = locks === undefined ? mapped : intersect(locks, mapped);
   }
-  if (readMin === Infinity) return undefined;
-  const inSection = readMin > 0;
+  const lastRefParams = recursive ? [] : lastReferenceParams(fn, sites, view.checker);
+  const context = callersContext(fn, view, readMin, readMax, underLockOnly, locks);
+  if (lastRefParams.length === 0) return context;
+  return { ...(context ?? UNPROTECTED), lastRefParams };
+}
+
+const UNPROTECTED: EntryContext = {
+  readMin: 0,
+  readMax: 0,
+  locks: new Map(),
+  objs: new Map(),
+  params: 'contract',
+  from: 'callers',
+};
+
+/** The sections and locks a helper is entered with, met over its calls. */
+function callersContext(
+  fn: FunctionLike,
+  view: CallerView,
+  readMin: number,
+  readMax: number,
+  underLockOnly: boolean,
+  locks: Map<string, LockFact> | undefined,
+): EntryContext | undefined {
+  if (readMin === Infinity && !underLockOnly) return undefined;
+  if (underLockOnly && readMin > 0 && readMin !== Infinity && protectedUnderLock(fn, view)) {
+    // Every call is in a section or under a container lock: entered as in a section, which
+    // protects no more than either does (the helper needs nothing else of the read lock).
+    return {
+      readMin: 1,
+      readMax: Math.max(1, readMax),
+      locks: locks ?? new Map(),
+      objs: new Map(),
+      params: 'candidates',
+      from: 'callers',
+    };
+  }
+  const inSection = !underLockOnly && readMin > 0;
   if (!inSection && (locks === undefined || locks.size === 0)) return undefined;
   return {
     readMin: inSection ? readMin : 0,
@@ -165,6 +213,16 @@ function helperEntry(fn: ts.FunctionLikeDeclaration, view: CallerView): EntryCon
     params: inSection ? 'candidates' : 'contract',
     from: 'callers',
   };
+}
+
+/**
+ * A lock is no read-side section: a helper some callers enter under a container lock alone is
+ * protected there only if it needs the read lock for nothing but what it dereferences (it calls
+ * no `@rcuReadLockHeld` function and ends no section of its callers').
+ */
+function protectedUnderLock(fn: FunctionLike, view: CallerView): boolean {
+  const base = view.baseAnalysisOf(fn);
+  return base !== undefined && !needsCallersReadLock(fn, view) && !endsCallersSection(base);
 }
 
 function intersect(a: Map<string, LockFact>, b: Map<string, LockFact>): Map<string, LockFact> {

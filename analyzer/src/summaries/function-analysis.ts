@@ -91,6 +91,11 @@ export interface EntryContext {
    * entry facts (blocking, say) its callers already see through its summary.
    */
   readonly from: 'callback' | 'callers';
+  /**
+   * Parameters every caller passes holding their last reference (last-reference-params.ts):
+   * owned, and exclusively this function's.
+   */
+  readonly lastRefParams?: readonly number[];
 }
 
 /**
@@ -145,6 +150,11 @@ function initialState(
       must: true,
       when: undefined,
     });
+  }
+  for (const i of entry?.lastRefParams ?? []) {
+    const p = fn.parameters[i];
+    const sym = p !== undefined && ts.isIdentifier(p.name) ? params.get(p.name.text) : undefined;
+    if (sym !== undefined) s = withObj(s, sym, { ...newObj('owned', p, 0), lastRef: p });
   }
   // A cache's constructor or destructor gets an object nobody else can see (a slab being built,
   // or torn down): it owns its parameter.

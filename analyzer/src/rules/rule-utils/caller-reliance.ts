@@ -11,7 +11,7 @@ import { outermostWrapper } from '../../ast.js';
 import { lockHeldFor, type FactState } from '../../dataflow/facts.js';
 import type { Primitives } from '../../primitives/primitives.js';
 import type { CallerSite } from '../../summaries/function-analysis.js';
-import { containerLockHeld } from './container-lock.js';
+import { containerLockHeld } from '../../dataflow/container-lock.js';
 
 export interface Reliance {
   readonly call: ts.CallExpression;

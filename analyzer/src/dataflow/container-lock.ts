@@ -6,8 +6,8 @@
  */
 
 import type { ts } from 'ts-morph';
-import type { FactState } from '../../dataflow/facts.js';
-import type { Primitives } from '../../primitives/primitives.js';
+import type { FactState } from './facts.js';
+import type { Primitives } from '../primitives/primitives.js';
 
 export function containerLockHeld(state: FactState, checker: ts.TypeChecker, primitives: Primitives): boolean {
   for (const l of state.locks.values()) {
