@@ -18,6 +18,7 @@ import { isNullish, rootIdentifier, skipParens, type FunctionLike } from '../ast
 import { normalizeLockText } from '../summaries/annotations.js';
 import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import { isCorrelatable } from './assignments.js';
+import { lockedPath, pinByRecheck, withPinnedPath } from './pinned-paths.js';
 import type { FactEvent } from './events.js';
 import {
   type FactState,
@@ -244,6 +245,14 @@ export class BranchRefiner {
       const key = substituteLock(l, summary, call, text);
       if (key !== undefined) out = this.host.acquire(out, { key, sym: undefined, field: undefined }, call, true);
     }
+    // `if (lockTaskSighand(p))`: the object returned locked, not kept, was re-checked to be what
+    // `p.sighand` leads to, so on the non-null edge the caller holds `p.sighand.siglock`.
+    const path = success && summary.returnsLockedField !== undefined ? lockedPath(summary, call) : undefined;
+    if (path !== undefined && resultOnlyTested(call)) {
+      const key = `${path}.${summary.returnsLockedField!}`;
+      const lock = { key, sym: undefined, field: summary.returnsLockedField };
+      out = withPinnedPath(this.host.acquire(out, lock, call, false), key, path);
+    }
     if (summary.pinsParam !== undefined) {
       const sym = this.argSymbol(call, summary.pinsParam);
       if (sym !== undefined) out = this.pinned(out, sym, call, success);
@@ -326,7 +335,10 @@ export class BranchRefiner {
       const root = rootIdentifier(side);
       const sym = root === undefined ? undefined : this.host.symbolOf(root);
       if (sym === undefined || this.mentions(other, sym)) continue;
+      const before = out;
       out = this.rechecked(out, sym, eq, equal, snap);
+      // `sighand === tsk.sighand` under sighand's lock: the lock now pins the pointer too.
+      if (equal && ts.isIdentifier(skipParens(side))) out = pinByRecheck(before, out, sym, other);
     }
     return equal ? this.sameObject(out, eq) : out;
   }
@@ -529,4 +541,23 @@ function sameIndexLocks(s: FactState, left: ts.Expression, right: ts.Expression)
     }
   }
   return out;
+}
+
+/**
+ * Whether a call's value is only tested, never kept: its parent chain up to the condition is
+ * `!`, `&&`, `||` or parentheses (a value stored in a variable is tracked where it is assigned).
+ */
+function resultOnlyTested(call: ts.CallExpression): boolean {
+  let n: ts.Node = call;
+  for (let p = n.parent; ; n = p, p = p.parent) {
+    if (ts.isParenthesizedExpression(p)) continue;
+    if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) continue;
+    if (ts.isBinaryExpression(p)) {
+      const op = p.operatorToken.kind;
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) continue;
+      return false;
+    }
+    if (ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) return p.expression === n;
+    return (ts.isConditionalExpression(p) && p.condition === n) || (ts.isForStatement(p) && p.condition === n);
+  }
 }

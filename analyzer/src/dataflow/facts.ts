@@ -33,6 +33,12 @@ export interface LockFact {
    * the other path is held exactly when that object is non-null (`when` = the object, true).
    */
   readonly when: { readonly sym: ts.Symbol; readonly value: boolean } | undefined;
+  /**
+   * The RCU pointer path (`tsk.sighand`) this lock's object was re-checked, under the lock, to
+   * be what the path leads to: while the lock is held the path leads there still
+   * (pinned-paths.ts). Undefined for a lock nobody re-checked against a path.
+   */
+  readonly pinnedPath?: string | undefined;
 }
 
 /** Where a type-stable reference held in a variable came from. */
@@ -261,7 +267,12 @@ export function joinStates(a: FactState, b: FactState): FactState {
       k,
       lb === undefined
         ? oneSidedLock(la, a, b)
-        : { ...la, must: la.must && lb.must, when: sameCondition(la.when, lb.when) ? la.when : undefined },
+        : {
+            ...la,
+            must: la.must && lb.must,
+            when: sameCondition(la.when, lb.when) ? la.when : undefined,
+            pinnedPath: la.pinnedPath === lb.pinnedPath ? la.pinnedPath : undefined,
+          },
     );
   }
   for (const [k, lb] of b.locks) if (!a.locks.has(k)) locks.set(k, oneSidedLock(lb, b, a));
@@ -340,6 +351,7 @@ export function statesEqual(a: FactState, b: FactState): boolean {
       lb.must !== la.must ||
       lb.site !== la.site ||
       lb.obj !== la.obj ||
+      lb.pinnedPath !== la.pinnedPath ||
       !sameCondition(lb.when, la.when)
     )
       return false;

@@ -27,6 +27,8 @@ import type { EventSink, FactEvent, UseKind } from './events.js';
 import { isStableResult } from './helper-results.js';
 import { readFromLastReference } from './last-reference.js';
 import { reachedThrough } from './lock-paths.js';
+import { isOwnerLoad } from './owner-loads.js';
+import { heldKey, lockedPath, pinningLock } from './pinned-paths.js';
 import { argumentAccesses, fieldAccess } from './member-access.js';
 import {
   type FactState,
@@ -247,7 +249,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
    * Release `lock` (spinUnlock, or the end of a `using` guard's scope): no longer held, and an
    * object it was taken on no longer awaits revalidation under it.
    */
-  private release(s: FactState, lock: LockRef, site: ts.Node): FactState {
+  private release(s: FactState, lock0: LockRef, site: ts.Node): FactState {
+    // `spinUnlock(task.sighand.siglock)` releases the lock taken as `sighand.siglock` and
+    // re-checked to be task.sighand's (pinned-paths.ts).
+    const key = heldKey(s, lock0.key, lock0.sym, lock0.field) ?? lock0.key;
+    const lock = key === lock0.key ? lock0 : { ...lock0, key, sym: s.locks.get(key)?.obj };
     this.emit({ kind: 'spinUnlock', node: site, key: lock.key, sym: lock.sym, state: s });
     const held = s.locks.get(lock.key);
     let out = withoutLock(s, lock.key);
@@ -384,14 +390,16 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     for (let i = 0; i > summary.readDelta; i--) out = this.readUnlock(out, c);
     const text = (e: ts.Expression): string => normalizeLockText(skipParens(e).getText());
     for (const l of summary.releases) {
-      const key = substituteLock(l, summary, c, text);
+      const named = substituteLock(l, summary, c, text);
+      const key = named === undefined ? undefined : (heldKey(out, named, undefined, undefined) ?? named);
       if (key === undefined) continue;
       this.emit({ kind: 'spinUnlock', node: c, key, sym: out.locks.get(key)?.obj, state: out });
       out = withoutLock(out, key);
     }
     for (const l of summary.releasesCallers) {
-      const key = substituteLock(l, summary, c, text);
-      if (key === undefined || !out.locks.has(key)) continue;
+      const named = substituteLock(l, summary, c, text);
+      const key = named === undefined ? undefined : heldKey(out, named, undefined, undefined);
+      if (key === undefined) continue;
       this.emit({ kind: 'spinUnlock', node: c, key, sym: out.locks.get(key)?.obj, state: out });
       out = withoutLock(out, key);
     }
@@ -556,7 +564,17 @@ export class RcuTransfer implements ForwardProblem<FactState> {
           // `const sh = lockTaskSighand(t)`: returned locked, so `sh.siglock` is held here.
           const name = (storedName(x) as ts.Identifier).text;
           const key = `${name}.${summary.returnsLockedField}`;
-          s = withLock(s, { key, obj: sym, field: summary.returnsLockedField, site: x, must: true, when: undefined });
+          // Re-checked by the helper to be what a pointer of the caller's leads to (`p.sighand`).
+          const pinnedPath = lockedPath(summary, x);
+          s = withLock(s, {
+            key,
+            obj: sym,
+            field: summary.returnsLockedField,
+            site: x,
+            must: true,
+            when: undefined,
+            pinnedPath,
+          });
           return withObj(s, sym, newObj('stable', x, s.readMin));
         }
         if (summary?.returnsStable === true) {
@@ -579,7 +597,14 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (test !== undefined) return withTest(withObj(s, sym, undefined), sym, test);
     if (this.ctx.primitives.isTypeStableExpr(x)) {
       if (readFromLastReference(x, s, (n) => this.symbolOf(n))) return withObj(s, sym, newObj('owned', x, s.readMin));
+      // The current thread's own pointer (`current().sighand`): stable for it (owner-loads.ts).
+      if (isOwnerLoad(x, this.ctx.primitives, this.ctx.checker)) return withObj(s, sym, newObj('owned', x, s.readMin));
       const o: ObjFact = newObj(s.readMin > 0 ? 'rcu' : 'unknown', x, s.readMin);
+      // A re-read of a pointer a held lock pins (`p.sighand` under `p.sighand.siglock`): the
+      // locked object, stable while the lock is held (pinned-paths.ts).
+      const pin = pinningLock(s, x);
+      if (pin !== undefined && pin.obj === undefined && constAliasedField(sym.valueDeclaration) !== undefined)
+        s = withLock(s, { ...pin, obj: sym });
       return withObj(s, sym, o);
     }
     return withObj(s, sym, undefined);

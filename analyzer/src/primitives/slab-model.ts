@@ -35,6 +35,11 @@ export interface StructDecl {
   readonly fields: ReadonlyMap<string, string>;
   /** Field name -> the spinlock field its `@guardedBy <lock>` doc tag names. */
   readonly guardedBy: ReadonlyMap<string, string>;
+  /**
+   * RCU pointer fields declared `@ownerWrites`: stored only by the thread whose object holds
+   * them, and keeping their target alive while they point to it (dataflow/owner-loads.ts).
+   */
+  readonly ownerWrites: ReadonlySet<string>;
 }
 
 /** One `kmemCacheCreate(...)` call. */
@@ -203,11 +208,13 @@ export class SlabModel {
     const fieldsArg = call.arguments[1];
     const fields = new Map<string, string>();
     const guardedBy = new Map<string, string>();
+    const ownerWrites = new Set<string>();
     if (fieldsArg !== undefined && ts.isObjectLiteralExpression(fieldsArg)) {
       for (const p of fieldsArg.properties) {
         if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
         const guard = guardedByTag(p);
         if (guard !== undefined) guardedBy.set(p.name.text, guard);
+        if (ts.getJSDocTags(p).some((t) => t.tagName.text === 'ownerWrites')) ownerWrites.add(p.name.text);
         const v = skipParens(p.initializer);
         const kind = ts.isStringLiteralLike(v)
           ? v.text
@@ -241,7 +248,7 @@ export class SlabModel {
       ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name)
         ? this.checker.getSymbolAtLocation(holder.name)
         : undefined;
-    const decl: StructDecl = { call, symbol, typesafeByRcu, fields, guardedBy };
+    const decl: StructDecl = { call, symbol, typesafeByRcu, fields, guardedBy, ownerWrites };
     this.structs.set(call, decl);
     return decl;
   }

@@ -14,6 +14,8 @@
 import { ts } from 'ts-morph';
 import { constAliasedField, declaredOutside, skipParens } from '../ast.js';
 import { type FactState, isStable } from '../dataflow/facts.js';
+import { isOwnerLoad } from '../dataflow/owner-loads.js';
+import { pinningLock } from '../dataflow/pinned-paths.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { defineRule } from './define-rule.js';
@@ -41,12 +43,24 @@ function unpinnedLoad(
   primitives: Primitives,
 ): { load: ts.Node; sym: ts.Symbol | undefined } | undefined {
   const x = skipParens(arg);
-  if (!ts.isIdentifier(x)) return isPointerLoad(x, primitives) ? { load: x, sym: undefined } : undefined;
+  if (!ts.isIdentifier(x))
+    return isPointerLoad(x, primitives) && !stableLoad(x, state, checker, primitives)
+      ? { load: x, sym: undefined }
+      : undefined;
   const sym = checker.getSymbolAtLocation(x);
   const o = sym === undefined ? undefined : state.objs.get(sym);
   if (sym === undefined || o === undefined || o.loadSite === undefined || isStable(state, sym)) return undefined;
   if (o.origin === 'rcu') return o.sectionEnded === undefined ? { load: o.loadSite, sym } : undefined;
   return o.origin === 'unknown' && isPointerLoad(o.loadSite, primitives) ? { load: o.loadSite, sym } : undefined;
+}
+
+/**
+ * A pointer load that needs no section: the current thread's own `@ownerWrites` pointer
+ * (`current().sighand`), or a re-read of a pointer a held lock pins (`task.sighand` while
+ * `task.sighand.siglock` is held, re-checked).
+ */
+function stableLoad(load: ts.Expression, state: FactState, checker: ts.TypeChecker, primitives: Primitives): boolean {
+  return pinningLock(state, load) !== undefined || isOwnerLoad(load, primitives, checker);
 }
 
 /**
@@ -199,6 +213,7 @@ export default defineRule({
       const inner = e.base;
       // `rcuDereferenceProtected(task.sighand, lock)!.siglock`: read by its updater, stable.
       if (ts.isCallExpression(inner) && ctx.primitives.callKind(inner) === 'rcuDereferenceProtected') continue;
+      if (stableLoad(inner, e.state, ctx.checker, ctx.primitives)) continue;
       if (
         (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) &&
         ctx.primitives.isTypeStableExpr(inner.expression)

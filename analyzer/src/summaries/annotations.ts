@@ -12,6 +12,9 @@
  *                             it in words, and what a put helper consumes)
  *   @revalidates <param>      a true result proves that what was loaded from <param> is still
  *                             current (a source-liveness re-check: the kernel's folio_mapped())
+ *   @current                  returns the calling thread's own object (the kernel's `current`)
+ *   @current <param>          <param> is the calling thread's own object (the caller passes
+ *                             `current`): with `@ownerWrites` fields, see dataflow/owner-loads.ts
  *
  * A <lock> is written as the caller would spell it in terms of the parameters
  * (`sighand.siglock`, `this.lock`), or `rcu`.
@@ -32,6 +35,10 @@ export interface Annotations {
   readonly mustHold: readonly string[];
   readonly owned: readonly string[];
   readonly revalidates: readonly string[];
+  /** `@current` alone: the function returns the calling thread's own object. */
+  readonly returnsCurrent: boolean;
+  /** `@current <param>`: parameters that are the calling thread's own object. */
+  readonly currentParams: readonly string[];
 }
 
 export const NO_ANNOTATIONS: Annotations = {
@@ -41,6 +48,8 @@ export const NO_ANNOTATIONS: Annotations = {
   mustHold: [],
   owned: [],
   revalidates: [],
+  returnsCurrent: false,
+  currentParams: [],
 };
 
 /** The lock name used for the RCU read lock in @acquires/@releases/@mustHold. */
@@ -60,6 +69,8 @@ export function readAnnotations(fn: ts.Node): Annotations {
   const mustHold: string[] = [];
   const owned: string[] = [];
   const revalidates: string[] = [];
+  let returnsCurrent = false;
+  const currentParams: string[] = [];
   for (const tag of tags) {
     const name = tag.tagName.text;
     // @owned may parse as a @param-like tag in some TS versions; take the first word of the text either way.
@@ -85,7 +96,11 @@ export function readAnnotations(fn: ts.Node): Annotations {
       case 'revalidates':
         if (arg !== '') revalidates.push(arg);
         break;
+      case 'current':
+        if (arg === '') returnsCurrent = true;
+        else currentParams.push(arg);
+        break;
     }
   }
-  return { rcuReadLockHeld, acquires, releases, mustHold, owned, revalidates };
+  return { rcuReadLockHeld, acquires, releases, mustHold, owned, revalidates, returnsCurrent, currentParams };
 }

@@ -255,6 +255,13 @@ function locksInCallee(
   const onThis = ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword;
   for (const [key, l] of st.locks) {
     if (!l.must) continue;
+    // A lock pinning a pointer of an argument (`p.sighand.siglock`, re-checked): the helper
+    // names it through its parameter (`task.sighand.siglock`), and the pointer stays pinned.
+    const pinned = pinnedInCallee(l, call, fn);
+    if (pinned !== undefined) {
+      out.set(pinned.key, pinned);
+      continue;
+    }
     const dot = key.indexOf('.');
     const renamed = (name: string, obj: ts.Symbol | undefined): void => {
       out.set(name, { ...l, key: name, obj, site: fn, when: undefined });
@@ -291,4 +298,17 @@ function locksInCallee(
     if (dot < 0 && sym !== undefined && isModuleLevel(sym)) renamed(key, undefined);
   }
   return out;
+}
+
+/** A lock pinning a path from an argument (pinned-paths.ts), renamed into the helper's parameter. */
+function pinnedInCallee(l: LockFact, call: ts.CallExpression, fn: ts.FunctionLikeDeclaration): LockFact | undefined {
+  const path = l.pinnedPath;
+  if (path === undefined || l.field === undefined) return undefined;
+  const head = path.slice(0, path.indexOf('.'));
+  const i = call.arguments.findIndex((a) => normalizeLockText(skipParens(a).getText()) === head);
+  const p = i >= 0 ? fn.parameters[i] : undefined;
+  if (p === undefined || !ts.isIdentifier(p.name)) return undefined;
+  const renamed = p.name.text + path.slice(head.length);
+  const key = `${renamed}.${l.field}`;
+  return { ...l, key, obj: undefined, site: fn, when: undefined, pinnedPath: renamed };
 }

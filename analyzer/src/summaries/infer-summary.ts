@@ -80,6 +80,7 @@ export function inferSummary(
 
   // What the returned reference is: locked by a field on every return (lockTaskSighand), or stable.
   let returnsLockedField: string | undefined;
+  let returnsLockedPath: string | undefined;
   let returnsStable = returns.length > 0;
   let returnsFresh = returns.length > 0;
   let sawValue = false;
@@ -103,9 +104,12 @@ export function inferSummary(
     // Its own lock (`sighand.siglock`), or one reached through it (`anonVma.root.rwsem`).
     const symbolOf = (n: ts.Node): ts.Symbol | undefined => ctx.checker.getSymbolAtLocation(n);
     const locks = [...r.state.locks.values()];
-    const field =
-      locks.find((l) => lockHeldFor(l, sym) && l.field !== undefined)?.field ??
-      locks.map((l) => heldPathFrom(l, sym, symbolOf)).find((p) => p !== undefined);
+    const own = locks.find((l) => lockHeldFor(l, sym) && l.field !== undefined);
+    const field = own?.field ?? locks.map((l) => heldPathFrom(l, sym, symbolOf)).find((p) => p !== undefined);
+    // The pointer that lock was re-checked to pin, when the caller can name it (a parameter's).
+    const path = own?.pinnedPath;
+    const pinned = path !== undefined && params.includes(path.slice(0, path.indexOf('.'))) ? path : '\0';
+    returnsLockedPath = returnsLockedPath === undefined || returnsLockedPath === pinned ? pinned : '\0';
     const o = r.state.objs.get(sym);
     if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
     if (o?.origin !== 'fresh') returnsFresh = false;
@@ -114,6 +118,7 @@ export function inferSummary(
     else if (returnsLockedField !== '\0') returnsLockedField = field;
   }
   if (!sawValue || returnsLockedField === '\0') returnsLockedField = undefined;
+  if (returnsLockedField === undefined || returnsLockedPath === '\0') returnsLockedPath = undefined;
   if (!sawValue) returnsStable = returnsFresh = false;
 
   // Parameters whose reference the function drops.
@@ -151,6 +156,7 @@ export function inferSummary(
     releasesCallers: [...releasesCallers],
     mustHold: ann.mustHold,
     returnsLockedField,
+    returnsLockedPath,
     returnsStable,
     returnsFresh,
     releasesRefOf,

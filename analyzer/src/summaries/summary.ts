@@ -57,6 +57,13 @@ export interface FunctionSummary {
    * it (`root.rwsem` for folio_lock_anon_vma_read).
    */
   readonly returnsLockedField: string | undefined;
+  /**
+   * The RCU pointer, in the callee's terms, that the returned locked object was re-checked
+   * under its lock to be what it leads to, on every non-null return (`tsk.sighand` for
+   * __lock_task_sighand): the caller then holds that pointer's lock (`p.sighand.siglock`), and
+   * the pointer is pinned while it does (dataflow/pinned-paths.ts).
+   */
+  readonly returnsLockedPath: string | undefined;
   /** The returned type-stable object is stabilized (locked or referenced and revalidated, or fresh). */
   readonly returnsStable: boolean;
   /** Every returned reference is one this function allocated (kmemCacheAlloc) and nobody else has seen: a constructor helper. */
@@ -113,6 +120,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   releasesCallers: [],
   mustHold: [],
   returnsLockedField: undefined,
+  returnsLockedPath: undefined,
   returnsStable: false,
   returnsFresh: false,
   releasesRefOf: [],

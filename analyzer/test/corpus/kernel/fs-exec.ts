@@ -15,7 +15,9 @@ import { __cleanupSighand, sighandCachep } from './kernel-fork.js';
 /**
  * unshare_sighand (fs/exec.c): make sure `me` (the current task) has its own signal table, so
  * that flush_signal_handlers() can reset it without disturbing other processes sharing it
- * through CLONE_SIGHAND.
+ * through CLONE_SIGHAND. The kernel's comment: "This function makes sure the current process
+ * has its own signal table"; begin_new_exec() passes `me = current`.
+ * @current me
  */
 export function unshareSighand(me: TaskRef): number {
   const oldsighand = me.sighand!;

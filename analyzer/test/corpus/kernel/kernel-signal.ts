@@ -67,7 +67,7 @@ export function __lockTaskSighand(tsk: TaskRef): SighandRef | null {
   return sighand;
 }
 
-/** lock_task_sighand (include/linux/sched/signal.h): __cond_lock() is for sparse only. */
+/** lock_task_sighand (include/linux/sched/signal.h): __cond_lock(&task->sighand->siglock, ret) is for sparse. */
 function lockTaskSighand(task: TaskRef): SighandRef | null {
   const ret = __lockTaskSighand(task);
   return ret;

@@ -59,7 +59,14 @@ export const Task = defineStruct('task_struct', {
   exitState: 'i32',
   /** task_lock(): alloc_lock protects ->mm, ->files, ->fs and friends. */
   allocLock: 'spinlock',
-  /** RCU-protected: replaced by exec (unshare_sighand), cleared by __exit_signal. */
+  /**
+   * RCU-protected: replaced by exec (unshare_sighand), cleared by __exit_signal. Only the task
+   * itself replaces it, and the pointer holds a count on its sighand_struct, so the task reads
+   * its own ->sighand plainly: kernel/time/posix-cpu-timers.c, handle_posix_cpu_timers(): "tsk is
+   * current and ->sighand is stable"; Oleg Nesterov on the __rcu annotation of ->sighand:
+   * "current->sighand is always stable. Plus task->sighand is stable under siglock."
+   * @ownerWrites
+   */
   sighand: { rcu: () => Sighand },
   signal: { rcu: () => SignalStruct },
   /**
@@ -119,7 +126,10 @@ export interface KItimer {
 // The rest of the kernel: called by the translations, not translated.
 // ---------------------------------------------------------------------------------------------
 
-/** `current`. */
+/**
+ * `current`: the task running this code.
+ * @current
+ */
 export declare function current(): TaskRef;
 /** The global tasklist_lock. */
 export declare const tasklistLock: TasklistRef;
