@@ -48,7 +48,7 @@ export interface CodeActionRequest {
 export function codeActionsFor(request: CodeActionRequest): CodeAction[] {
   const out: CodeAction[] = [];
   let parsed: ts.SourceFile | undefined;
-  const sourceFile = () => (parsed ??= parse(request.uri, request.document.getText()));
+  const sourceFile = () => (parsed ??= parse(request.uri, request.document.getText(), request.document.languageId));
   for (const diagnostic of request.diagnostics) {
     const rule = typeof diagnostic.code === 'string' ? diagnostic.code : undefined;
     if (rule === undefined) continue;
@@ -299,8 +299,9 @@ function runtimeNames(sf: ts.SourceFile): {
 // -------------------------------------------------------------------------------------------------
 // Helpers
 
-function parse(uri: string, text: string): ts.SourceFile {
-  const kind = /\.tsx($|[?#])/.test(uri) ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+function parse(uri: string, text: string, languageId: string): ts.SourceFile {
+  // An untitled buffer has no extension: its language says what it is.
+  const kind = /\.tsx($|[?#])/.test(uri) || languageId === 'typescriptreact' ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
   return ts.createSourceFile(
     'buffer' + (kind === ts.ScriptKind.TSX ? '.tsx' : '.ts'),
     text,
