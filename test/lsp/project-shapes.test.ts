@@ -21,7 +21,9 @@ const asFound = (p: PublishedDiagnostics) =>
 
 /** The `// expect:` comments of a text that never was a file. */
 function expectationsInText(text: string): Expected[] {
-  return text.split('\n').flatMap((line, i) => [...line.matchAll(/\/\/\s*expect:\s*([\w/-]+)/g)].map((m) => ({ line: i, rule: m[1]! })));
+  return text
+    .split('\n')
+    .flatMap((line, i) => [...line.matchAll(/\/\/\s*expect:\s*([\w/-]+)/g)].map((m) => ({ line: i, rule: m[1]! })));
 }
 
 describe('rcukit lsp: solution-style tsconfigs, paths aliases and untitled buffers', () => {
@@ -53,6 +55,17 @@ describe('rcukit lsp: solution-style tsconfigs, paths aliases and untitled buffe
     );
   });
 
+  test('a new buffer not on disk yet goes to the referenced project whose include globs cover it', async () => {
+    const uri = uriOf('src/unsaved.ts');
+    // user.ts's text under a new name: the same alias, so the same finding when (and only when)
+    // tsconfig.app.json is the program.
+    const text = readFileSync(file('src/user.ts'), 'utf8');
+    session.open(uri, text);
+    const got = await session.diagnosticsFor(uri);
+    expect(missing(expectationsInText(text), asFound(got)), JSON.stringify(got)).toEqual([]);
+    await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  });
+
   test('a file no referenced project includes falls back to a loose file, and the log says so', async () => {
     session.open(uriOf('scripts/stray.ts'), readFileSync(file('scripts/stray.ts'), 'utf8'));
     const got = await session.diagnosticsFor(uriOf('scripts/stray.ts'));
@@ -60,7 +73,9 @@ describe('rcukit lsp: solution-style tsconfigs, paths aliases and untitled buffe
     await session.waitFor('the fallback in the log', () =>
       session.logs.find((l) => l.startsWith(`${file('scripts/stray.ts')}: neither`) && l.includes('as a loose file')),
     );
-    await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: uriOf('scripts/stray.ts') } });
+    await session.connection.sendNotification('textDocument/didClose', {
+      textDocument: { uri: uriOf('scripts/stray.ts') },
+    });
   });
 
   test('an edit re-analyzes the open files that import the changed one through a paths alias', async () => {

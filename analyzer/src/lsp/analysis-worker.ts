@@ -147,7 +147,8 @@ function analyzeByOwner(
     filesAnalyzed += checked.filesAnalyzed;
     filesInProgram += checked.filesInProgram;
     // The program is warm now: asking again applies the same overlays and changes nothing.
-    if (project !== undefined) for (const edge of resolvedImports(programs.program(project, overlays))) imports.set(...edge);
+    if (project !== undefined)
+      for (const edge of resolvedImports(programs.program(project, overlays))) imports.set(...edge);
   }
   return { result: { diagnostics, filesAnalyzed, filesInProgram, skipped }, owners: placed, imports: [...imports] };
 }

@@ -26,6 +26,24 @@ interface ParsedProject {
   readonly files: ReadonlySet<string>;
   /** Referenced tsconfig files, absolute. */
   readonly references: readonly string[];
+  /** Folders the `include` globs watch: folder -> whether subfolders count. */
+  readonly globbed: ReadonlyMap<string, boolean>;
+}
+
+/**
+ * Whether `p` holds `file`. A file not on disk yet (a new, unsaved buffer) is in no file list:
+ * it counts when it lies in a folder the config's `include` globs cover (their `exclude` is not
+ * applied to it).
+ */
+function holds(p: ParsedProject, file: string, onDisk: boolean): boolean {
+  if (p.files.has(file)) return true;
+  if (onDisk || !/\.[cm]?tsx?$/.test(file)) return false;
+  for (const [dir, recursive] of p.globbed) {
+    const rel = path.relative(dir, file);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    if (recursive || !rel.includes(path.sep)) return true;
+  }
+  return false;
 }
 
 /** Where a file is analyzed, and why (for the server's log). */
@@ -50,8 +68,9 @@ export class ProjectOwners {
    */
   ownerOf(nearest: string, file: string, retry = true): Ownership {
     const target = path.normalize(file);
+    const onDisk = mtimeOf(target) >= 0;
     const root = this.read(nearest);
-    if (root === undefined || root.files.has(target)) return { project: nearest, how: 'nearest' };
+    if (root === undefined || holds(root, target, onDisk)) return { project: nearest, how: 'nearest' };
     const seen = new Set<string>([nearest]);
     const search = (config: ParsedProject, depth: number): string | undefined => {
       if (depth >= maxDepth) return undefined;
@@ -60,7 +79,7 @@ export class ProjectOwners {
         seen.add(ref);
         const p = this.read(ref);
         if (p === undefined) continue;
-        if (p.files.has(target)) return ref;
+        if (holds(p, target, onDisk)) return ref;
         const deeper = search(p, depth + 1);
         if (deeper !== undefined) return deeper;
       }
@@ -70,7 +89,7 @@ export class ProjectOwners {
     if (owner !== undefined) return { project: owner, how: 'referenced' };
     // A file created since the configs were read is in no cached file list yet: read them again
     // once (only unowned files on disk pay for this).
-    if (retry && mtimeOf(target) >= 0) {
+    if (retry && onDisk) {
       for (const config of seen) this.parsed.delete(config);
       return this.ownerOf(nearest, file, false);
     }
@@ -94,6 +113,12 @@ export class ProjectOwners {
       mtime,
       files: new Set(parsed.fileNames.map((f) => path.normalize(path.resolve(f)))),
       references: (parsed.projectReferences ?? []).map((r) => configPath(path.resolve(r.path))),
+      globbed: new Map(
+        Object.entries(parsed.wildcardDirectories ?? {}).map(([dir, flags]) => [
+          path.normalize(path.resolve(dir)),
+          (flags & ts.WatchDirectoryFlags.Recursive) !== 0,
+        ]),
+      ),
     };
     this.parsed.set(tsconfig, entry);
     return entry;

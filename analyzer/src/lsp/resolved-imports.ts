@@ -17,7 +17,11 @@ const bySourceFile = new WeakMap<ts.SourceFile, readonly string[]>();
 export function resolvedImports(program: ts.Program): Map<string, readonly string[]> {
   const options = program.getCompilerOptions();
   const cwd = program.getCurrentDirectory();
-  const cache = ts.createModuleResolutionCache(cwd, (f) => (ts.sys.useCaseSensitiveFileNames ? f : f.toLowerCase()), options);
+  const cache = ts.createModuleResolutionCache(
+    cwd,
+    (f) => (ts.sys.useCaseSensitiveFileNames ? f : f.toLowerCase()),
+    options,
+  );
   const out = new Map<string, readonly string[]>();
   for (const sf of program.getSourceFiles()) {
     if (sf.isDeclarationFile || sf.fileName.includes('/node_modules/')) continue;
