@@ -146,9 +146,9 @@ function analyzeByOwner(
     skipped.push(...checked.skipped);
     filesAnalyzed += checked.filesAnalyzed;
     filesInProgram += checked.filesInProgram;
-    // The program is warm now: asking again applies the same overlays and changes nothing.
-    if (project !== undefined)
-      for (const edge of resolvedImports(programs.program(project, overlays))) imports.set(...edge);
+    // The run left the program warm: its resolved imports cost no second refresh.
+    const program = project !== undefined ? programs.current(project) : undefined;
+    if (program !== undefined) for (const edge of resolvedImports(program)) imports.set(...edge);
   }
   return { result: { diagnostics, filesAnalyzed, filesInProgram, skipped }, owners: placed, imports: [...imports] };
 }
