@@ -24,6 +24,7 @@ export default tseslint.config(
       'examples/checker-demo/**',
       'test/lsp/fixtures/loose/**',
       'test/lsp/fixtures/project/**',
+      'test/lsp/fixtures/solution/**',
       'eslint-plugin/test/fixtures/**',
       // The user-path app's copy with planted bugs: the checker's input, in no tsconfig.
       'test/user-path/planted/**',

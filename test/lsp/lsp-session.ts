@@ -109,9 +109,9 @@ export class LspSession {
     return result;
   }
 
-  open(uri: string, text: string, version = 1): void {
+  open(uri: string, text: string, version = 1, languageId = 'typescript'): void {
     void this.connection.sendNotification('textDocument/didOpen', {
-      textDocument: { uri, languageId: 'typescript', version, text },
+      textDocument: { uri, languageId, version, text },
     });
   }
 

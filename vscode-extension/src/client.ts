@@ -27,6 +27,9 @@ export function createClient(
     documentSelector: [
       { scheme: 'file', language: 'typescript' },
       { scheme: 'file', language: 'typescriptreact' },
+      // Never-saved buffers: the server analyzes them as loose files in the first folder.
+      { scheme: 'untitled', language: 'typescript' },
+      { scheme: 'untitled', language: 'typescriptreact' },
     ],
     outputChannel: output,
     // The server pulls settings with workspace/configuration, and registers for

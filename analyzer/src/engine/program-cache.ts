@@ -89,6 +89,11 @@ export class ProgramCache {
     return project.getProgram().compilerObject;
   }
 
+  /** The program `program()` last returned for `tsconfig`, not refreshed; undefined when not warm. */
+  current(tsconfig: string): ts.Program | undefined {
+    return this.entries.get(path.resolve(tsconfig))?.project.getProgram().compilerObject;
+  }
+
   private refresh(entry: Entry, sf: SourceFile): void {
     const file = sf.getFilePath();
     if (sf.refreshFromFileSystemSync() === FileSystemRefreshResult.Deleted) {

@@ -105,6 +105,8 @@ export class AnalysisHost {
   /** Messages already shown, so a failure repeated on every keystroke is shown once. */
   private readonly shown = new Set<string>();
   private disposed = false;
+  /** file -> the project it was last said to be analyzed with, when not its nearest tsconfig. */
+  private readonly placed = new Map<string, string>();
   /** The next run drops the engine thread's warm programs first. */
   private resetPrograms = false;
 
@@ -160,7 +162,10 @@ export class AnalysisHost {
   /** Settings or a project/config file changed: redo every open document. */
   reanalyzeAll(resetPrograms = false): void {
     this.shown.clear();
-    if (resetPrograms) this.resetPrograms = true;
+    if (resetPrograms) {
+      this.resetPrograms = true;
+      this.graph.forgetResolved();
+    }
     for (const file of this.documents.keys()) this.schedule(file, 0);
   }
 
@@ -308,6 +313,18 @@ export class AnalysisHost {
     if (this.disposed) return;
 
     if (response.kind === 'analyzed') {
+      for (const [file, imports] of response.imports) this.graph.learn(file, imports);
+      for (const o of response.owners) {
+        const named = group.config.project ?? 'no tsconfig';
+        const key = `${named}\0${o.project ?? ''}`;
+        if (this.placed.get(o.file) === key) continue; // said already; not once per keystroke
+        this.placed.set(o.file, key);
+        this.options.log(
+          o.how === 'referenced'
+            ? `${o.file}: ${named} does not include it; analyzed with ${o.project}, a project it references`
+            : `${o.file}: neither ${named} nor a project it references includes it; analyzed ${o.project !== undefined ? `with ${o.project}` : 'as a loose file (strict, NodeNext)'}`,
+        );
+      }
       let published = 0;
       let findings = 0;
       for (const file of group.files) {

@@ -12,7 +12,9 @@
 
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { CheckRequest, ProgramCache } from '../check/pipeline.js';
-import type { AnalysisResult, RuleInfo } from '../engine/api.js';
+import type { AnalysisResult, RuleInfo, SkippedFunction } from '../engine/api.js';
+import type { Diagnostic } from '../diagnostic.js';
+import type { Ownership } from './project-owner.js';
 
 /** Host → worker. */
 export type WorkerRequest =
@@ -28,23 +30,42 @@ export type WorkerRequest =
 
 /** Worker → host. */
 export type WorkerResponse =
-  | { readonly kind: 'analyzed'; readonly id: number; readonly result: AnalysisResult; readonly ms: number }
+  | {
+      readonly kind: 'analyzed';
+      readonly id: number;
+      readonly result: AnalysisResult;
+      readonly ms: number;
+      /** Where each requested file was analyzed, when not with the tsconfig the host named. */
+      readonly owners: readonly (Ownership & { readonly file: string })[];
+      /** file -> project files it imports, as TypeScript resolved them (tsconfig projects only). */
+      readonly imports: readonly (readonly [string, readonly string[]])[];
+    }
   | { readonly kind: 'rules'; readonly id: number; readonly rules: readonly RuleInfo[] }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string; readonly stack: string | undefined };
 
 type Pipeline = typeof import('../check/pipeline.js');
+interface Loaded {
+  readonly pipeline: Pipeline;
+  readonly programs: ProgramCache;
+  readonly owners: import('./project-owner.js').ProjectOwners;
+  readonly resolvedImports: typeof import('./resolved-imports.js').resolvedImports;
+}
 
-let loaded: { pipeline: Pipeline; programs: ProgramCache } | undefined;
+let loaded: Loaded | undefined;
 
 /**
  * Load the pipeline (and with it the engine, ts-morph and TypeScript) on the first request, so
  * that a build that cannot load it answers that request with a clear failure instead of
  * ending the thread. The warm programs live as long as the thread.
  */
-async function load(): Promise<{ pipeline: Pipeline; programs: ProgramCache }> {
+async function load(): Promise<Loaded> {
   if (loaded !== undefined) return loaded;
-  const pipeline = await import('../check/pipeline.js');
-  loaded = { pipeline, programs: new pipeline.ProgramCache() };
+  const [pipeline, { ProjectOwners }, { resolvedImports }] = await Promise.all([
+    import('../check/pipeline.js'),
+    import('./project-owner.js'),
+    import('./resolved-imports.js'),
+  ]);
+  loaded = { pipeline, programs: new pipeline.ProgramCache(), owners: new ProjectOwners(), resolvedImports };
   return loaded;
 }
 
@@ -59,22 +80,17 @@ export function runAnalysisWorker(): void {
 
 async function handle(port: MessagePort, request: WorkerRequest): Promise<void> {
   try {
-    const { pipeline, programs } = await load();
+    const { pipeline, programs, owners } = await load();
     if (request.kind === 'analyze') {
       const t0 = performance.now();
-      if (request.reset) programs.clear();
-      // The same steps as `rcukit check`: engine, suppressions, de-duplication, order.
-      const checked = pipeline.runPipeline(request.request, programs);
-      const result: AnalysisResult = {
-        diagnostics: checked.diagnostics,
-        filesAnalyzed: checked.filesAnalyzed,
-        filesInProgram: checked.filesInProgram,
-        skipped: checked.skipped,
-      };
+      if (request.reset) {
+        programs.clear();
+        owners.clear();
+      }
       port.postMessage({
+        ...analyzeByOwner(loaded!, request.request),
         kind: 'analyzed',
         id: request.id,
-        result,
         ms: performance.now() - t0,
       } satisfies WorkerResponse);
     } else {
@@ -91,4 +107,48 @@ async function handle(port: MessagePort, request: WorkerRequest): Promise<void> 
       stack: e.stack,
     } satisfies WorkerResponse);
   }
+}
+
+/**
+ * The host groups files by their nearest tsconfig; each goes to the project that owns it
+ * (project-owner.ts), one pipeline run per owner, with the open buffers the owner's program
+ * may see: its own files' and those no other owner in this request claims.
+ */
+function analyzeByOwner(
+  { pipeline, programs, owners, resolvedImports }: Loaded,
+  request: CheckRequest,
+): Pick<Extract<WorkerResponse, { kind: 'analyzed' }>, 'result' | 'owners' | 'imports'> {
+  const byOwner = new Map<string | undefined, string[]>();
+  const placed: (Ownership & { file: string })[] = [];
+  const ownerOfFile = new Map<string, string | undefined>();
+  for (const target of request.targets) {
+    for (const file of target.files) {
+      const owner: Ownership =
+        target.project === undefined ? { project: undefined, how: 'nearest' } : owners.ownerOf(target.project, file);
+      if (owner.how !== 'nearest') placed.push({ file, ...owner });
+      ownerOfFile.set(file, owner.project);
+      const list = byOwner.get(owner.project) ?? [];
+      list.push(file);
+      byOwner.set(owner.project, list);
+    }
+  }
+  const diagnostics: Diagnostic[] = [];
+  const skipped: SkippedFunction[] = [];
+  let filesAnalyzed = 0;
+  let filesInProgram = 0;
+  const imports = new Map<string, readonly string[]>();
+  for (const [project, files] of byOwner) {
+    const overlays = new Map(
+      [...(request.overlays ?? [])].filter(([file]) => !ownerOfFile.has(file) || ownerOfFile.get(file) === project),
+    );
+    const checked = pipeline.runPipeline({ ...request, targets: [{ project, files }], overlays }, programs);
+    diagnostics.push(...checked.diagnostics);
+    skipped.push(...checked.skipped);
+    filesAnalyzed += checked.filesAnalyzed;
+    filesInProgram += checked.filesInProgram;
+    // The run left the program warm: its resolved imports cost no second refresh.
+    const program = project !== undefined ? programs.current(project) : undefined;
+    if (program !== undefined) for (const edge of resolvedImports(program)) imports.set(...edge);
+  }
+  return { result: { diagnostics, filesAnalyzed, filesInProgram, skipped }, owners: placed, imports: [...imports] };
 }

@@ -112,8 +112,10 @@ function suppressAction(request: CodeActionRequest, diagnostic: LspDiagnostic, r
 
 function wrapActions(request: CodeActionRequest, diagnostic: LspDiagnostic): CodeAction[] {
   const doc = request.document;
+  // An untitled buffer has no extension: its language says whether it is TSX.
+  const name = doc.languageId === 'typescriptreact' ? `${request.uri}.tsx` : request.uri;
   const fixes = readSectionWrapFixes(
-    request.uri,
+    name,
     doc.getText(),
     doc.offsetAt(diagnostic.range.start),
     doc.offsetAt(diagnostic.range.end),

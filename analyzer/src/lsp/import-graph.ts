@@ -3,13 +3,15 @@
  * changed file and its dependents (the engine's interprocedural summaries cross imports: a
  * helper that starts returning with the read lock held changes its callers' findings).
  *
- * The graph is built from import specifiers found by a lexical scan, not by the type checker:
- * it must be cheap enough to run on every keystroke on the server's main thread, and the
- * engine (on its own thread) is busy analyzing. It resolves relative specifiers the way
- * TypeScript does for NodeNext and bundler projects (`./a.js` → `./a.ts`, `./dir` →
- * `./dir/index.ts`); bare specifiers (packages, tsconfig `paths`) are not followed, so a
- * dependency only reached through a path alias is missed until that dependent is edited or
- * saved itself.
+ * A file's edges are the union of two sources. The engine's thread reports, with each run,
+ * the imports TypeScript resolved for every file of the program (resolved-imports.ts): `paths`
+ * aliases, workspace packages and imports across project references included. Those edges
+ * are kept until the next report replaces them, even while the file is being edited (an edge
+ * that went away costs one needless re-analysis, a missing one a stale finding). Files no run
+ * has reported on yet, and imports typed since the last run, come from a lexical scan that is
+ * cheap enough for every keystroke on the server's main thread: it resolves relative
+ * specifiers the way TypeScript does for NodeNext and bundler projects (`./a.js` → `./a.ts`,
+ * `./dir` → `./dir/index.ts`) and skips bare ones.
  */
 
 import { readFileSync, statSync } from 'node:fs';
@@ -26,6 +28,8 @@ interface Entry {
 
 export class ImportGraph {
   private readonly cache = new Map<string, Entry>();
+  /** Imports the engine resolved, per file, from its last report. */
+  private readonly resolved = new Map<string, readonly string[]>();
 
   /**
    * @param readOverlay text of an open document (the unsaved buffer), or undefined for files
@@ -36,6 +40,16 @@ export class ImportGraph {
   /** Forget what is known about a file (it changed on disk or in the editor). */
   invalidate(file: string): void {
     this.cache.delete(file);
+  }
+
+  /** The engine resolved `file`'s imports to `imports` (replacing what it said before). */
+  learn(file: string, imports: readonly string[]): void {
+    this.resolved.set(path.normalize(file), imports);
+  }
+
+  /** Forget the engine's edges (its programs were dropped: the options may have changed). */
+  forgetResolved(): void {
+    this.resolved.clear();
   }
 
   /**
@@ -72,8 +86,16 @@ export class ImportGraph {
     return roots.filter((r) => r !== changed && reaching.has(r));
   }
 
-  /** Resolved project files `file` imports (cached until the file changes). */
+  /** Project files `file` imports: the engine's edges and the lexical scan's. */
   importsOf(file: string): readonly string[] {
+    const scanned = this.scannedImportsOf(file);
+    const resolved = this.resolved.get(file);
+    if (resolved === undefined || resolved.length === 0) return scanned;
+    return [...new Set([...scanned, ...resolved])];
+  }
+
+  /** Relative imports found by the lexical scan (cached until the file changes). */
+  private scannedImportsOf(file: string): readonly string[] {
     const overlay = this.readOverlay(file);
     const cached = this.cache.get(file);
     if (overlay !== undefined) {

@@ -36,7 +36,7 @@ import { AnalysisHost, type PublishedResult } from './analysis-host.js';
 import { diagnosticSource, reanalyzeCommand, StatusNotification } from './protocol.js';
 import { RuleDocs } from './rule-docs.js';
 import { SettingsStore, settingsSection } from './settings.js';
-import { UriMap, uriToPath } from './uri.js';
+import { isUntitledPath, UriMap, untitledPath } from './uri.js';
 
 export interface ServerOptions {
   readonly connection: Connection;
@@ -118,6 +118,7 @@ export function startServer(options: ServerOptions): void {
       timeoutMs: positive(init.analysisTimeoutMs) ?? 60_000,
       maxFileBytes: positive(init.maxFileBytes) ?? 4 * 1024 * 1024,
       configFor: (file) => {
+        if (isUntitledPath(file)) return settings!.untitledConfigFor(file);
         const config = settings!.configFor(file);
         if (config.project === undefined) {
           notifyOnce(
@@ -230,9 +231,11 @@ export function startServer(options: ServerOptions): void {
   documents.onDidChangeContent((event) => {
     const doc = event.document;
     if (!isChecked(doc)) return;
-    const file = uris.remember(doc.uri);
+    let file = uris.remember(doc.uri) ?? uris.pathOf(doc.uri);
+    if (file === undefined && doc.uri.startsWith('untitled:') && settings !== undefined)
+      file = uris.rememberUntitled(doc.uri, untitledPath(doc.uri, settings.untitledRoot(), doc.languageId));
     if (file === undefined) {
-      notifyOnce(`rcukit checks files on disk only; ${doc.uri.split(':')[0]}: documents are not analyzed until saved`);
+      notifyOnce(`rcukit checks files and untitled buffers only; ${doc.uri.split(':')[0]}: documents are not analyzed`);
       return;
     }
     // Settings first: the first analysis must use the workspace's rule severities.
@@ -243,7 +246,7 @@ export function startServer(options: ServerOptions): void {
   });
 
   documents.onDidClose((event) => {
-    const file = uriToPath(event.document.uri);
+    const file = uris.pathOf(event.document.uri);
     if (file !== undefined) host?.close(file);
     uris.forget(event.document.uri);
     results.delete(event.document.uri);

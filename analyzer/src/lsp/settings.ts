@@ -90,6 +90,26 @@ export class SettingsStore {
     return { cwd, project, rules, excluded };
   }
 
+  /**
+   * Where `untitled:` buffers are analyzed: the first workspace folder (so that packages
+   * resolve from its node_modules), else the server's working directory.
+   */
+  untitledRoot(): string {
+    return this.workspaceFolders[0] ?? process.cwd();
+  }
+
+  /**
+   * An untitled buffer (uri.ts's untitledPath) is a loose file under untitledRoot(): default
+   * compiler options whatever tsconfig is around, the config file's rule severities, and no
+   * include/exclude (a buffer has no path of its own for them to match).
+   */
+  untitledConfigFor(file: string): FileAnalysisConfig {
+    const cwd = path.dirname(path.dirname(file));
+    const rules: Record<string, Severity> = { ...this.loadConfigFor(cwd, this.folderOf(cwd))?.rules };
+    for (const [id, word] of Object.entries(this.current.rules)) rules[id] = word === 'warn' ? 'warning' : word;
+    return { cwd, project: undefined, rules, excluded: !this.current.enable };
+  }
+
   /** The nearest tsconfig.json from `dir` up to the workspace folder (or the root). */
   private findTsconfig(dir: string, stopAt: string | undefined): string | undefined {
     const cached = this.tsconfigByDir.get(dir);

@@ -6,8 +6,14 @@
  * often do not), so the server never rebuilds a URI for a document the client opened: it answers
  * with the exact string it received (UriMap). Only for files the client never named (related
  * locations in closed files, rule docs) does it build one with pathToFileURL.
+ *
+ * An `untitled:` buffer (never saved) gets a virtual path, a file that does not exist on disk
+ * in a folder that does (`<root>/.rcukit-untitled/<name>-<hash>.ts`), so that the engine treats
+ * the buffer as an unsaved loose file and resolves its imports from that folder's
+ * node_modules; findings on that path go back to the exact `untitled:` URI.
  */
 
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -21,6 +27,19 @@ export function uriToPath(uri: string): string | undefined {
   }
 }
 
+/** The virtual path an `untitled:` buffer is analyzed under (`.tsx` for TypeScript React). */
+export function untitledPath(uri: string, root: string, languageId: string): string {
+  const name = (uri.slice('untitled:'.length).split(/[\\/]/).pop() ?? '').replace(/[^\w.-]/g, '_').slice(0, 40);
+  const hash = createHash('sha256').update(uri).digest('hex').slice(0, 8);
+  const ext = languageId === 'typescriptreact' ? '.tsx' : '.ts';
+  return path.join(root, '.rcukit-untitled', `${name.replace(/\.[cm]?tsx?$/, '')}-${hash}${ext}`);
+}
+
+/** Whether a path is one untitledPath made. */
+export function isUntitledPath(file: string): boolean {
+  return path.basename(path.dirname(file)) === '.rcukit-untitled';
+}
+
 /** A `file:` URI for an absolute path. */
 export function pathToUri(file: string): string {
   return pathToFileURL(file).href;
@@ -32,6 +51,7 @@ export function pathToUri(file: string): string {
  */
 export class UriMap {
   private readonly byPath = new Map<string, string>();
+  private readonly untitled = new Map<string, string>();
 
   /** Record the client's spelling; returns the path, or undefined when the URI is not a file. */
   remember(uri: string): string | undefined {
@@ -40,8 +60,21 @@ export class UriMap {
     return file;
   }
 
+  /** Record an `untitled:` buffer's virtual path (untitledPath). */
+  rememberUntitled(uri: string, file: string): string {
+    this.byPath.set(file, uri);
+    this.untitled.set(uri, file);
+    return file;
+  }
+
+  /** The path the server knows a URI by: a `file:` URI's, or an untitled buffer's virtual one. */
+  pathOf(uri: string): string | undefined {
+    return this.untitled.get(uri) ?? uriToPath(uri);
+  }
+
   forget(uri: string): void {
-    const file = uriToPath(uri);
+    const file = this.pathOf(uri);
+    this.untitled.delete(uri);
     if (file !== undefined && this.byPath.get(file) === uri) this.byPath.delete(file);
   }
 
