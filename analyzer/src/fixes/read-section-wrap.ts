@@ -36,7 +36,9 @@ export function readSectionWrapFixes(file: string, text: string, start: number, 
   const scan: RegionScan = {
     leaves: scans.some((r) => r.leaves),
     suspends: scans.some((r) => r.suspends),
-    declares: scans.some((r) => r.declares),
+    // A `using` block hides the region's declarations from the statements after it: only a
+    // name one of them still uses matters.
+    declares: declaresUsedAfter(region, siblings.slice(siblings.indexOf(statement) + 1)),
     multilineTemplate: scans.some((r) => r.multilineTemplate),
   };
   if (scan.suspends) return [];
@@ -127,6 +129,35 @@ function loadingSibling(
       return s;
   }
   return undefined;
+}
+
+/** Whether a statement of `region` declares a name that a statement of `after` mentions. */
+function declaresUsedAfter(region: readonly ts.Statement[], after: readonly ts.Statement[]): boolean {
+  const declared = new Set<string>();
+  const addBinding = (b: ts.BindingName): void => {
+    if (ts.isIdentifier(b)) declared.add(b.text);
+    else for (const e of b.elements) if (!ts.isOmittedExpression(e)) addBinding(e.name);
+  };
+  for (const s of region) {
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) addBinding(d.name);
+    else if (
+      (ts.isClassDeclaration(s) || ts.isFunctionDeclaration(s) || ts.isEnumDeclaration(s)) &&
+      s.name !== undefined
+    )
+      declared.add(s.name.text);
+  }
+  if (declared.size === 0) return false;
+  // Syntax only: any identifier of the same text counts (a shadowing declaration too), which
+  // errs on the side of not offering the block.
+  const stack: ts.Node[] = [...after];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (ts.isIdentifier(node) && declared.has(node.text)) return true;
+    node.forEachChild((child) => {
+      stack.push(child);
+    });
+  }
+  return false;
 }
 
 function declaresName(binding: ts.BindingName, name: string): boolean {
