@@ -78,15 +78,18 @@ export default defineRule({
       });
     }
     const done = new Set<ts.Node>();
-    const aliases = constAliases(ctx.analysis.cfg.fn, ctx.checker);
+    // Walked only where a failed increment meets a return: the walk asks the checker for symbols.
+    let aliases: Map<ts.Symbol, ts.Symbol[]> | undefined;
     for (const e of ctx.events) {
-      if (e.kind === 'exit' && aliases.size > 0) {
+      if (e.kind === 'exit') {
+        if (![...e.state.objs.values()].some((o) => o.incFailed !== undefined && o.refHeld === undefined)) continue;
         // `return cred` where the increment failed on `nonconstCred`, the same object under
         // another name (the returned name itself untracked: a parameter nothing was done to).
         const x = e.how === 'return' && ts.isReturnStatement(e.node) ? e.node.expression : undefined;
         const id = x === undefined ? undefined : skipParens(x);
         const sym = id !== undefined && ts.isIdentifier(id) ? ctx.checker.getSymbolAtLocation(id) : undefined;
         if (id === undefined || sym === undefined || e.state.objs.has(sym)) continue;
+        aliases ??= constAliases(ctx.analysis.cfg.fn, ctx.checker);
         for (const a of aliases.get(sym) ?? []) {
           const o = e.state.objs.get(a);
           if (o?.incFailed === undefined || o.refHeld !== undefined || done.has(o.incFailed)) continue;
