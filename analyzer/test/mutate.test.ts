@@ -14,6 +14,7 @@ import { ProgramAnalysis } from '../src/engine/program-analysis.js';
 import { loadProject } from '../src/engine/project-loader.js';
 import { applyEdits, editDiff, mapOffset } from '../src/eval/mutate/edits.js';
 import { judge, judgedLines } from '../src/eval/mutate/judge.js';
+import { scores } from '../src/eval/mutate/report.js';
 import { FunctionScope, type OperatorId } from '../src/eval/mutate/operator.js';
 import { OPERATORS } from '../src/eval/mutate/operators/index.js';
 import { evaluate, generate, type MutantResult } from '../src/eval/mutate/run.js';
@@ -505,6 +506,30 @@ describe('the survivor list', () => {
     expect(updatedList(list, [moved], all).survivors.map((e) => [e.file, e.reason])).toEqual([
       ['analyzer/test/fixtures/rules/a.ts', 'gap: kept'],
     ]);
+  });
+
+  it('scores over the non-equivalent mutants, and keeps the raw rate beside it', () => {
+    const list: SurvivorList = {
+      survivors: [
+        entry('m1', 'equivalent mutant: still correct'),
+        entry('m2', 'gap: x'),
+        entry('m5', 'equivalent mutant: y'),
+      ],
+    };
+    const run = [
+      result('m1', 'survived'),
+      result('m2', 'survived'),
+      result('m3', 'survived'),
+      result('m4', 'killed'),
+      result('m5', 'killed'),
+      result('m6', 'discarded'),
+    ];
+    const s = scores(run, list).operators.find((o) => o.operator === 'drop-read-lock')!;
+    // m5 is listed as equivalent but was killed: only a survivor can be an equivalent mutant.
+    // m3 is unlisted: a gap until classified.
+    expect([s.compiled, s.killed, s.gaps, s.equivalent]).toEqual([5, 2, 2, 1]);
+    expect(s.score).toBeCloseTo(2 / 4);
+    expect(s.rawKillRate).toBeCloseTo(2 / 5);
   });
 
   it('is rewritten by --update keeping reasons and marking new survivors TODO', () => {

@@ -61,6 +61,7 @@ export function analyzeProgram(
           summaryOfCall: (c) => pa.summaryOfCall(c),
           guards: pa.guards,
           callersOf: () => pa.callersOf(fn),
+          visibleCallersOf: () => pa.visibleCallersOf(fn),
           report: (d) => {
             const diag = makeDiagnostic(rule, severity, sf, d);
             const key = `${diag.ruleId}|${diag.messageId}|${diag.span.file}|${diag.span.start}|${diag.span.end}`;

@@ -16,6 +16,7 @@ import { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
 import { unreleasedAcquires } from '../summaries/acquire-use.js';
 import { directCallSites } from '../summaries/call-sites.js';
+import { visibleCallSites } from '../summaries/visible-callers.js';
 import { type CallerView, enclosingFunction, entryContextOf } from '../summaries/entry-context.js';
 import { analyzeFunction, type CallerSite, type FunctionAnalysis } from '../summaries/function-analysis.js';
 import { GuardedByModel } from '../summaries/guarded-by.js';
@@ -112,6 +113,21 @@ export class ProgramAnalysis implements TransferContext, CallerView {
     if (calls === undefined) return undefined;
     const out: CallerSite[] = [];
     for (const call of calls) {
+      const caller = enclosingFunction(call);
+      if (caller === fn) continue;
+      const analysis = this.analysisOf(caller);
+      if (analysis !== undefined) out.push({ call, analysis });
+    }
+    return out;
+  }
+
+  /**
+   * Every call of the function the program holds, each with its caller's analysis, exported
+   * or not: evidence of what its callers rely on, not the complete list (callersOf is that).
+   */
+  visibleCallersOf(fn: FunctionLike): readonly CallerSite[] {
+    const out: CallerSite[] = [];
+    for (const call of directCallSites(fn, this.checker) ?? visibleCallSites(fn, this.program, this.checker)) {
       const caller = enclosingFunction(call);
       if (caller === fn) continue;
       const analysis = this.analysisOf(caller);

@@ -5,7 +5,7 @@
  * The numbers are only as honest as the fixtures: they hold bad and tricky-but-correct code
  * side by side, translated from real kernel users of type-stable memory.
  *
- * Then the mutation kill rates per operator, from the same run as `npm run mutate`.
+ * Then the mutation score and raw kill rate per operator, from the same run as `npm run mutate`.
  *
  * Usage: node analyzer/dist/eval/main.js [--json]
  */
@@ -79,7 +79,8 @@ function main(): void {
   for (const d of corpus.falseAlarms) corpusByRule.set(d.ruleId, (corpusByRule.get(d.ruleId) ?? 0) + 1);
   const mutation = runMutation();
   // The survivors must be the listed ones, as `npm run mutate` requires: CI runs this command.
-  const survivorProblems = checkRatchet(readSurvivors(), mutation.results, () => true);
+  const survivorList = readSurvivors();
+  const survivorProblems = checkRatchet(survivorList, mutation.results, () => true);
   if (survivorProblems.length > 0 || mutation.errors.length > 0) process.exitCode = 1;
   if (json) {
     const totals = {
@@ -101,7 +102,7 @@ function main(): void {
             byRule: Object.fromEntries(corpusByRule),
             skipped: corpus.skipped,
           },
-          mutation: mutationScores(mutation.results),
+          mutation: mutationScores(mutation.results, survivorList),
         },
         null,
         2,
@@ -130,9 +131,9 @@ function main(): void {
   );
   out.push(
     '',
-    `Mutation kill rates over ${mutation.results.length} mutants of correct code (npm run mutate lists the survivors)`,
+    `Mutation scores over ${mutation.results.length} mutants of correct code (npm run mutate lists the survivors)`,
     '',
-    ...scoreTable(mutation.results),
+    ...scoreTable(mutation.results, survivorList),
   );
   if (survivorProblems.length > 0)
     out.push(

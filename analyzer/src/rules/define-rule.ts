@@ -47,6 +47,11 @@ export interface RuleContext<M extends string> {
    * holds (summaries/call-sites.ts), each call with its caller's analysis; undefined otherwise.
    */
   callersOf(): readonly CallerSite[] | undefined;
+  /**
+   * Every call of this function the program holds, exported or not, each with its caller's
+   * analysis: evidence of its contract, where callersOf() is the complete list of a private one.
+   */
+  visibleCallersOf(): readonly CallerSite[];
   report(d: ReportDescriptor<M>): void;
   /** 1-based line of a node, for messages. */
   line(node: ts.Node): number;

@@ -6,9 +6,37 @@
  * the tuple after nf_conntrack_get_not_zero, never before).
  */
 
-import type { ts } from 'ts-morph';
-import { defineRule } from './define-rule.js';
-import { isComparisonOperand, lineOf } from '../ast.js';
+import { ts } from 'ts-morph';
+import { defineRule, type RuleContext } from './define-rule.js';
+import { isComparisonOperand, lineOf, rootIdentifier, skipParens } from '../ast.js';
+import { constAliases } from './rule-utils/const-aliases.js';
+import { verdictReliance } from './rule-utils/verdict-reliance.js';
+
+/**
+ * `return !refcountIncNotZero(p.ref)` (an odd number of `!`): a verdict on parameter `p` that
+ * is true exactly when no reference was taken. The increment call and the parameter's index.
+ */
+function invertedVerdicts(ctx: RuleContext<string>): Array<{ inc: ts.CallExpression; param: number; obj: string }> {
+  const fn = ctx.analysis.cfg.fn;
+  if (ts.isSourceFile(fn) || ts.isClassStaticBlockDeclaration(fn)) return [];
+  const out: Array<{ inc: ts.CallExpression; param: number; obj: string }> = [];
+  for (const e of ctx.events) {
+    if (e.kind !== 'exit' || e.how !== 'return' || !ts.isReturnStatement(e.node) || e.node.expression === undefined)
+      continue;
+    let x = skipParens(e.node.expression);
+    let negations = 0;
+    while (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken) {
+      negations++;
+      x = skipParens(x.operand);
+    }
+    if (negations % 2 === 0 || !ts.isCallExpression(x) || ctx.primitives.callKind(x) !== 'refcountIncNotZero') continue;
+    const root = rootIdentifier(x.arguments[0]);
+    const decl = root === undefined ? undefined : ctx.checker.getSymbolAtLocation(root)?.valueDeclaration;
+    const param = fn.parameters.findIndex((p) => p === decl);
+    if (param >= 0) out.push({ inc: x, param, obj: root!.text });
+  }
+  return out;
+}
 
 export default defineRule({
   id: 'rcu/inc-not-zero-unchecked',
@@ -20,6 +48,8 @@ export default defineRule({
         'The result of `refcountIncNotZero()` at line {{line}} is ignored; when it returns false no reference was taken and the object is being freed.',
       wrongPolarity:
         '`{{object}}` is {{how}} at line {{useLine}} on the path where `refcountIncNotZero()` at line {{line}} failed: no reference was taken there.',
+      verdictInverted:
+        "This function answers true at line {{line}} when `refcountIncNotZero()` on `{{object}}` failed, but `{{caller}}()` takes a true answer as the reference taken: it tests the call at line {{callLine}} and drops a reference on `{{arg}}` at line {{useLine}}. Answer with the increment's result itself.",
       recheckBeforeIncrement:
         'The key of `{{object}}` is checked at line {{checkLine}}, before `refcountIncNotZero()` at line {{line}}; the object may be reused in between. Re-check it after the increment.',
     },
@@ -27,8 +57,54 @@ export default defineRule({
   defaultSeverity: 'error',
   precision: 'high',
   check(ctx) {
+    for (const v of invertedVerdicts(ctx)) {
+      const r = verdictReliance(ctx.visibleCallersOf(), v.param, ctx.checker, ctx.primitives);
+      if (r === undefined) continue;
+      ctx.report({
+        node: v.inc,
+        messageId: 'verdictInverted',
+        data: {
+          line: ctx.line(v.inc),
+          object: v.obj,
+          caller: r.caller,
+          callLine: ctx.line(r.call),
+          arg: r.arg,
+          useLine: ctx.line(r.release),
+        },
+        related: [
+          { node: r.call, message: `${r.caller}() tests the answer here` },
+          { node: r.release, message: `${r.caller}() drops the reference it takes a true answer to mean` },
+        ],
+      });
+    }
     const done = new Set<ts.Node>();
+    // Walked only where a failed increment meets a return: the walk asks the checker for symbols.
+    let aliases: Map<ts.Symbol, ts.Symbol[]> | undefined;
     for (const e of ctx.events) {
+      if (e.kind === 'exit') {
+        if (![...e.state.objs.values()].some((o) => o.incFailed !== undefined && o.refHeld === undefined)) continue;
+        // `return cred` where the increment failed on `nonconstCred`, the same object under
+        // another name (the returned name itself untracked: a parameter nothing was done to).
+        const x = e.how === 'return' && ts.isReturnStatement(e.node) ? e.node.expression : undefined;
+        const id = x === undefined ? undefined : skipParens(x);
+        const sym = id !== undefined && ts.isIdentifier(id) ? ctx.checker.getSymbolAtLocation(id) : undefined;
+        if (id === undefined || sym === undefined || e.state.objs.has(sym)) continue;
+        aliases ??= constAliases(ctx.analysis.cfg.fn, ctx.checker);
+        for (const a of aliases.get(sym) ?? []) {
+          const o = e.state.objs.get(a);
+          if (o?.incFailed === undefined || o.refHeld !== undefined || done.has(o.incFailed)) continue;
+          done.add(o.incFailed);
+          ctx.report({
+            node: o.incFailed,
+            messageId: 'wrongPolarity',
+            data: { object: sym.name, how: 'returned', useLine: ctx.line(id), line: ctx.line(o.incFailed) },
+            related: [
+              { node: id, message: `returned here, though the increment on \`${a.name}\` (the same object) failed` },
+            ],
+          });
+        }
+        continue;
+      }
       if (e.kind === 'incIgnored') {
         ctx.report({ node: e.node, messageId: 'resultIgnored', data: { line: ctx.line(e.node) } });
         continue;

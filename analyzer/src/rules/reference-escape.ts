@@ -29,6 +29,8 @@ export default defineRule({
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is returned at line {{line}} neither locked nor referenced, while the return at line {{pinnedLine}} hands it back pinned: a caller cannot tell which it got, so it either leaks the reference or uses an object that may already be another. Pin it here too, or return null.',
       returnedFromOpenSection:
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is returned at line {{line}} neither locked nor referenced, from a read-side section this function opened and does not declare to leave held (@acquires rcu): for its caller the section is over, so the object may already be another. Take its lock or a reference (and revalidate) first.',
+      returnedAsVerdict:
+        "`{{object}}` is returned at line {{line}} as this function's answer with no reference held on it, but `{{caller}}()` takes a truthy answer as a reference taken on `{{arg}}`: it tests the call at line {{callLine}} and drops a reference on `{{arg}}` at line {{useLine}} that it never took itself. Take the reference (refcountIncNotZero) before answering, or answer null.",
       capturedByClosure:
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is captured at line {{line}} by a callback that runs after the read-side section may have ended.',
     },
@@ -54,6 +56,18 @@ export default defineRule({
           messageId: 'returnedFromOpenSection',
           data: base,
           related: [...loaded, { node: r.leftOpen, message: 'read-side section opened here' }],
+        });
+      } else if (r.verdict !== undefined) {
+        const { caller, call, release, arg } = r.verdict;
+        ctx.report({
+          node: r.node,
+          messageId: 'returnedAsVerdict',
+          data: { ...base, caller, arg, callLine: ctx.line(call), useLine: ctx.line(release) },
+          related: [
+            ...loaded,
+            { node: call, message: `${caller}() tests the answer here` },
+            { node: release, message: `${caller}() drops the reference it takes the answer to mean` },
+          ],
         });
       } else if (r.reliance !== undefined) {
         const { caller, call, use, how } = r.reliance;

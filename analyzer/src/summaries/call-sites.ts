@@ -12,7 +12,7 @@ import { isTopLevelCode, type FunctionLike } from '../ast.js';
 /** Identifiers (and private names) of a file by text: finding a name's references is a map lookup. */
 const namesOfFile = new WeakMap<ts.SourceFile, Map<string, ts.Node[]>>();
 
-function namesOf(sf: ts.SourceFile): Map<string, ts.Node[]> {
+export function namesOf(sf: ts.SourceFile): Map<string, ts.Node[]> {
   let m = namesOfFile.get(sf);
   if (m !== undefined) return m;
   const found = new Map<string, ts.Node[]>();
@@ -62,7 +62,7 @@ function privateName(fn: FunctionLike): ts.Identifier | ts.PrivateIdentifier | u
 }
 
 /** Whether a reference to the function is the callee of a call: `f(…)`, `this.m(…)`, `this.#m(…)`. */
-function calleeCall(ref: ts.Node): ts.CallExpression | undefined {
+export function calleeCall(ref: ts.Node): ts.CallExpression | undefined {
   let callee: ts.Node = ref;
   if (ts.isPropertyAccessExpression(ref.parent) && ref.parent.name === ref) callee = ref.parent;
   while (ts.isParenthesizedExpression(callee.parent) || ts.isNonNullExpression(callee.parent)) callee = callee.parent;

@@ -22,6 +22,7 @@ import { isStableResult } from '../dataflow/helper-results.js';
 import { heldPathFrom } from '../dataflow/lock-paths.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
+import { pinsOwnLoadsUnderCallersSection } from './requires-read.js';
 import { type FunctionSummary, type InvokedParam, indexedByParam } from './summary.js';
 
 /**
@@ -147,7 +148,7 @@ export function inferSummary(
   return {
     name: cfg.name,
     readDelta,
-    requiresRead: ann.rcuReadLockHeld,
+    requiresRead: ann.rcuReadLockHeld || pinsOwnLoadsUnderCallersSection(fn, initial, events),
     pinnedParams: pinnedParams(paramSyms, events, ctx.checker),
     invokesParams: invokedParams(paramSyms, initial, events, nameable, ctx.checker),
     acquires: [...acquires],

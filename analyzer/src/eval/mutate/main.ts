@@ -1,6 +1,7 @@
 /**
  * @fileoverview `npm run mutate`: derive one-bug mutants from every correct function of the
- * targets, run the checker on each, and report the kill rate per operator and every survivor.
+ * targets, run the checker on each, and report per operator the mutation score (equivalent
+ * mutants left out) and the raw kill rate, and every survivor.
  * Exits 1 when the survivors differ from the committed list (a new survivor, a listed one
  * killed or gone, an entry without a classified reason) or an operator failed, 2 on bad usage.
  *
@@ -65,11 +66,10 @@ function main(): number {
       `wrote ${SURVIVORS_PATH}: ${next.survivors.length} survivors${todo > 0 ? `, ${todo} to classify (TODO)` : ''}\n`,
     );
   }
-  const problems = checkRatchet(update ? readSurvivors() : list, run.results, inScope);
+  const current = update ? readSurvivors() : list;
+  const problems = checkRatchet(current, run.results, inScope);
   process.stdout.write(
-    json
-      ? jsonReport(run, problems)
-      : textReport(run, update ? readSurvivors() : list, problems, SURVIVORS_PATH, diffs),
+    json ? jsonReport(run, current, problems) : textReport(run, current, problems, SURVIVORS_PATH, diffs),
   );
   return problems.length === 0 && run.errors.length === 0 ? 0 : 1;
 }

@@ -1,37 +1,56 @@
 /**
- * @fileoverview The mutation report: per operator, how many mutants were generated, compiled,
- * killed and survived, and the kill rate (killed / compiled); then every survivor with its
- * place, its one-line diff, what the checker reported instead, and its reason from the list.
+ * @fileoverview The mutation report: per operator, how many mutants were generated, compiled and
+ * killed, how many survivors are gaps and how many equivalent mutants, and two rates: the
+ * mutation score as mutation testing defines it, killed / (compiled − equivalent), and the raw
+ * kill rate, killed / compiled. Then every survivor with its place, its one-line diff, what the
+ * checker reported instead, and its reason from the list.
+ *
+ * An equivalent mutant is a survivor the list classifies "equivalent mutant: …": the edit left
+ * the program correct (a reference dropped after rcuReadUnlock(), a null test moved past it), so
+ * no checker should report it and the score leaves it out. Unlisted and TODO survivors count as
+ * gaps until someone classifies them.
  */
 
 import type { OperatorId } from './operator.js';
 import { OPERATORS } from './operators/index.js';
 import type { MutantResult, MutationRun } from './run.js';
-import type { RatchetProblem, SurvivorList } from './survivors.js';
+import { equivalentMutants, type RatchetProblem, type SurvivorList } from './survivors.js';
 
 export interface OperatorScore {
   readonly operator: OperatorId;
   readonly generated: number;
   readonly compiled: number;
   readonly killed: number;
-  readonly survived: number;
-  /** killed / compiled; null when nothing compiled. */
-  readonly killRate: number | null;
+  /** Survivors that are checker gaps (listed as such, or not classified yet). */
+  readonly gaps: number;
+  /** Survivors listed as equivalent mutants: still-correct programs. */
+  readonly equivalent: number;
+  /** The mutation score, killed / (compiled − equivalent); null when that is 0. */
+  readonly score: number | null;
+  /** The raw kill rate, killed / compiled; null when nothing compiled. */
+  readonly rawKillRate: number | null;
 }
 
-export function scores(results: readonly MutantResult[]): {
+export function scores(
+  results: readonly MutantResult[],
+  list: SurvivorList,
+): {
   operators: OperatorScore[];
   total: Omit<OperatorScore, 'operator'>;
 } {
-  const score = (rs: readonly MutantResult[]) => {
+  const equivalent = equivalentMutants(list, results);
+  const score = (rs: readonly MutantResult[]): Omit<OperatorScore, 'operator'> => {
     const compiled = rs.filter((r) => r.status !== 'discarded').length;
     const killed = rs.filter((r) => r.status === 'killed').length;
+    const equiv = rs.filter((r) => equivalent.has(r)).length;
     return {
       generated: rs.length,
       compiled,
       killed,
-      survived: compiled - killed,
-      killRate: compiled === 0 ? null : killed / compiled,
+      gaps: compiled - killed - equiv,
+      equivalent: equiv,
+      score: compiled - equiv === 0 ? null : killed / (compiled - equiv),
+      rawKillRate: compiled === 0 ? null : killed / compiled,
     };
   };
   return {
@@ -42,19 +61,23 @@ export function scores(results: readonly MutantResult[]): {
 
 const pct = (x: number | null): string => (x === null ? '    n/a' : `${(x * 100).toFixed(1).padStart(6)}%`);
 
-/** The per-operator table, as `npm run mutate` and `npm run eval` print it. */
-export function scoreTable(results: readonly MutantResult[]): string[] {
-  const { operators, total } = scores(results);
+/** The per-operator table, as `npm run mutate` and `npm run eval` print it, with its legend. */
+export function scoreTable(results: readonly MutantResult[], list: SurvivorList): string[] {
+  const { operators, total } = scores(results, list);
   const row = (name: string, s: Omit<OperatorScore, 'operator'>): string =>
     name.padEnd(28) +
     [s.generated, s.compiled].map((n) => String(n).padStart(10)).join('') +
-    String(s.killed).padStart(8) +
-    String(s.survived).padStart(10) +
-    `  ${pct(s.killRate)}`;
+    [s.killed, s.gaps, s.equivalent].map((n) => String(n).padStart(8)).join('') +
+    `  ${pct(s.score)}  ${pct(s.rawKillRate)}`;
   return [
-    `${'operator'.padEnd(28)}${'generated'.padStart(10)}${'compiled'.padStart(10)}${'killed'.padStart(8)}${'survived'.padStart(10)}  kill rate`,
+    `${'operator'.padEnd(28)}${'generated'.padStart(10)}${'compiled'.padStart(10)}${'killed'.padStart(8)}${'gaps'.padStart(8)}${'equiv'.padStart(8)}    score      raw`,
     ...operators.map((o) => row(o.operator, o)),
     row('all operators', total),
+    '',
+    'gaps: survivors the checker should catch (listed "gap: …", or not classified yet);',
+    'equiv: survivors listed "equivalent mutant: …", programs that are still correct;',
+    'score: the mutation score, killed / (compiled - equiv), equivalent mutants left out as mutation testing does;',
+    'raw: killed / compiled, equivalent mutants counted as misses.',
   ];
 }
 
@@ -71,7 +94,7 @@ export function textReport(
     `rcukit mutation testing: ${run.results.length} mutants of ${functions} correct functions in ${files} files, ${run.seconds.toFixed(1)} s`,
     ...run.projects.map((p) => `  ${p.root}: ${p.tsconfig} (${p.files} files, ${p.functions} functions)`),
     '',
-    ...scoreTable(run.results),
+    ...scoreTable(run.results, list),
   ];
   const discarded = run.results.filter((r) => r.status === 'discarded');
   if (diffs && discarded.length > 0) {
@@ -127,11 +150,11 @@ export function textReport(
   return `${out.join('\n')}\n`;
 }
 
-export function jsonReport(run: MutationRun, problems: readonly RatchetProblem[]): string {
+export function jsonReport(run: MutationRun, list: SurvivorList, problems: readonly RatchetProblem[]): string {
   const body = {
     seconds: run.seconds,
     projects: run.projects,
-    ...scores(run.results),
+    ...scores(run.results, list),
     mutants: run.results,
     operatorErrors: run.errors,
     ratchet: problems,

@@ -40,6 +40,9 @@ const TODO = 'TODO: classify as "equivalent mutant: …" or "gap: …"';
 
 const CLASSIFIED = /^(equivalent mutant|gap): \S/;
 
+/** The prefix that makes a listed survivor an equivalent mutant (a still-correct program). */
+export const EQUIVALENT = 'equivalent mutant:';
+
 type Key = Pick<SurvivorEntry, 'file' | 'function' | 'operator' | 'mutation'>;
 type Scope = (e: Pick<SurvivorEntry, 'file' | 'operator'>) => boolean;
 
@@ -87,6 +90,25 @@ export function checkRatchet(list: SurvivorList, results: readonly MutantResult[
   for (const [k, entries] of listed)
     if (!generated.has(k)) entries.forEach((e) => problems.push({ kind: 'stale', entry: e }));
   return problems;
+}
+
+/**
+ * The survivors of a run that the list classifies as equivalent mutants: programs still correct,
+ * which no checker should report. They leave the mutation score's denominator. A survivor that is
+ * unlisted, TODO or a gap is a miss. Listed entries match survivors by key, one for one.
+ */
+export function equivalentMutants(list: SurvivorList, results: readonly MutantResult[]): Set<MutantResult> {
+  const left = new Map<string, number>();
+  for (const e of list.survivors)
+    if (e.reason.startsWith(EQUIVALENT)) left.set(keyOf(e), (left.get(keyOf(e)) ?? 0) + 1);
+  const out = new Set<MutantResult>();
+  for (const r of results) {
+    const n = r.status === 'survived' ? (left.get(keyOf(r)) ?? 0) : 0;
+    if (n === 0) continue;
+    left.set(keyOf(r), n - 1);
+    out.add(r);
+  }
+  return out;
 }
 
 const baseName = (file: string): string => file.slice(file.lastIndexOf('/') + 1);

@@ -5,6 +5,8 @@
  *   returns the fence referenced, or NULL): a caller cannot tell the two apart, so it either
  *   leaks the reference or uses an object that may already be another;
  * - a private helper's callers rely on its result being pinned (caller-reliance.ts);
+ * - it returns a parameter as its answer, and a caller (any the program holds) takes a truthy
+ *   answer as a reference taken on that argument (verdict-reliance.ts: `dma_fence_get_rcu()`);
  * - it returns from inside a read-side section it opened and may not leave held (no
  *   `@acquires rcu`, and not a private helper whose every return holds it): by its contract the
  *   section ends at the return, so the candidate leaves it unpinned, as after an unlock.
@@ -18,6 +20,7 @@ import { isStable, type FactState } from '../../dataflow/facts.js';
 import { RCU_LOCK_NAME } from '../../summaries/annotations.js';
 import type { RuleContext } from '../define-rule.js';
 import { callerReliance, type Reliance } from './caller-reliance.js';
+import { verdictReliance, type VerdictReliance } from './verdict-reliance.js';
 
 export interface UnpinnedReturn {
   /** The returned expression. */
@@ -30,6 +33,8 @@ export interface UnpinnedReturn {
   readonly reliance: Reliance | undefined;
   /** The read-side section the return leaves open against the function's contract: where it was opened. */
   readonly leftOpen: ts.Node | undefined;
+  /** A caller that takes the returned parameter, as a truthy answer, to be referenced. */
+  readonly verdict: VerdictReliance | undefined;
 }
 
 function isParameterOf(sym: ts.Symbol, fn: ts.Node): boolean {
@@ -44,7 +49,7 @@ export function unpinnedReturns<M extends string>(ctx: RuleContext<M>): Unpinned
   const candidateParams = ctx.analysis.initial.readMin > 0;
   const pinned = new Map<ts.Symbol, ts.Node>();
   const unpinned: Array<
-    Omit<UnpinnedReturn, 'pinnedAt' | 'reliance' | 'leftOpen'> & { depth: number; loadDepth: number }
+    Omit<UnpinnedReturn, 'pinnedAt' | 'reliance' | 'leftOpen' | 'verdict'> & { depth: number; loadDepth: number }
   > = [];
   const consider = (x: ts.Identifier, sym: ts.Symbol, state: FactState): void => {
     const o = state.objs.get(sym);
@@ -96,8 +101,16 @@ export function unpinnedReturns<M extends string>(ctx: RuleContext<M>): Unpinned
     const pinnedAt = pinned.get(u.sym);
     const leftOpen = !mayHold && depth > entry && loadDepth > entry ? (opened ?? u.node) : undefined;
     const r = pinnedAt === undefined && leftOpen === undefined ? relied() : undefined;
-    if (pinnedAt !== undefined || r !== undefined || leftOpen !== undefined)
-      out.push({ ...u, pinnedAt, reliance: r, leftOpen });
+    const param =
+      ts.isSourceFile(fn) || ts.isClassStaticBlockDeclaration(fn)
+        ? -1
+        : fn.parameters.findIndex((p) => p === u.sym.valueDeclaration);
+    const verdict =
+      pinnedAt === undefined && leftOpen === undefined && r === undefined && param >= 0
+        ? verdictReliance(ctx.visibleCallersOf(), param, ctx.checker, ctx.primitives)
+        : undefined;
+    if (pinnedAt !== undefined || r !== undefined || leftOpen !== undefined || verdict !== undefined)
+      out.push({ ...u, pinnedAt, reliance: r, leftOpen, verdict });
   }
   return out;
 }

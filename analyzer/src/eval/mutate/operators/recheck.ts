@@ -19,7 +19,10 @@
  * use happen before the pin, which is what rcu/reference-escape reports: accepted for the move.
  * So it is for a neutralized or deleted re-check: where the re-check is what makes a re-loaded
  * pointer the pinned object (`if (file === reloaded) return reloaded;`), without it the function
- * returns an object it never pinned.
+ * returns an object it never pinned. Likewise a moved re-check whose success branch writes the
+ * object (`if (s === t.s) s.pending = 0;` above `spinLock(s.siglock)`) makes that write happen
+ * before the pin, unlocked, on memory that may already be another object's: what
+ * rcu/unstable-write reports, accepted for the move too.
  */
 
 import { ts } from 'ts-morph';
@@ -30,6 +33,7 @@ import { foldCondition, holdsValue, pinsOf, rechecksOf, releasesOf, type Pin, ty
 const REVALIDATION = 'rcu/missing-revalidation';
 const INC = 'rcu/inc-not-zero-unchecked';
 const ESCAPE = 'rcu/reference-escape';
+const WRITE = 'rcu/unstable-write';
 
 function rulesFor(pin: Pin): string[] {
   return pin.kind === 'ref' ? [REVALIDATION, INC] : [REVALIDATION];
@@ -110,7 +114,7 @@ export const deleteRecheck: MutationOperator = {
 
 export const moveRecheckBeforePin: MutationOperator = {
   id: 'move-recheck-before-pin',
-  rules: [REVALIDATION, INC, ESCAPE],
+  rules: [REVALIDATION, INC, ESCAPE, WRITE],
   summary: "Move a re-check `if` above its pin's statement (same block), dropping the pin's releases from it.",
   generate(scope) {
     const out: MutantDraft[] = [];
@@ -128,7 +132,7 @@ export const moveRecheckBeforePin: MutationOperator = {
         edits: scope.moveBefore(st, pinSt, moved),
         description: `move \`${scope.show(st)}\` above \`${scope.show(pinSt)}\`${inner.length > 0 ? `, without its ${inner.length} release(s)` : ''}`,
         judged: [{ from: pinSt.getStart(scope.sf), to: scope.end }],
-        rules: [...rulesFor(r.pin), ESCAPE],
+        rules: [...rulesFor(r.pin), ESCAPE, WRITE],
       });
     }
     return out;
