@@ -22,6 +22,7 @@ import { isStableResult } from '../dataflow/helper-results.js';
 import { heldPathFrom } from '../dataflow/lock-paths.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
+import { yieldsPinned } from './generator-yields.js';
 import { type FunctionSummary, type InvokedParam, indexedByParam } from './summary.js';
 
 /**
@@ -153,6 +154,7 @@ export function inferSummary(
     returnsLockedField,
     returnsStable,
     returnsFresh,
+    yieldsPinned: isTopLevelCode(fn) ? false : yieldsPinned(fn, events, ctx),
     releasesRefOf,
     validatesParams,
     scoresParams,
