@@ -10,6 +10,7 @@ import {
   isEqualityOperator,
   isNullish,
   isTopLevelCode,
+  outermostWrapper,
   rootIdentifier,
   skipParens,
   walkTree,
@@ -144,7 +145,7 @@ export function inferSummary(
     name: cfg.name,
     readDelta,
     requiresRead: ann.rcuReadLockHeld,
-    pinnedParams: pinnedParams(paramSyms, events, ctx.checker),
+    pinnedParams: pinnedParams(paramSyms, events, ctx),
     invokesParams: invokedParams(paramSyms, initial, events, nameable, ctx.checker),
     acquires: [...acquires],
     acquiresWhen,
@@ -185,17 +186,22 @@ function reliesOnContract(state: FactState, sym: ts.Symbol): boolean {
 }
 
 /**
- * Parameters dereferenced outside any read-side section on the strength of the contract, or
- * handed (still so) to a helper that needs them pinned: what a caller must pass pinned.
+ * Parameters dereferenced outside any read-side section on the strength of the contract, handed
+ * (still so) to a helper that needs them pinned, or put into a JS collection (`this.#entries.set(
+ * id, account)`), which keeps what it holds past this call: what a caller must pass pinned.
  */
 function pinnedParams(
   paramSyms: ReadonlyArray<ts.Symbol | undefined>,
   events: readonly FactEvent[],
-  checker: ts.TypeChecker,
+  ctx: TransferContext,
 ): number[] {
+  const checker = ctx.checker;
   const found = new Set<number>();
   for (const e of events) {
     if (e.kind === 'deref' && e.sym !== undefined) {
+      const i = paramSyms.indexOf(e.sym);
+      if (i >= 0 && reliesOnContract(e.state, e.sym)) found.add(i);
+    } else if (e.kind === 'use' && e.how === 'arg' && storedInCollection(e.node, ctx)) {
       const i = paramSyms.indexOf(e.sym);
       if (i >= 0 && reliesOnContract(e.state, e.sym)) found.add(i);
     } else if (e.kind === 'call') {
@@ -210,6 +216,14 @@ function pinnedParams(
     }
   }
   return [...found].sort((a, b) => a - b);
+}
+
+/** Whether `arg` is handed to a lib collection's store (`map.set(k, arg)`, `list.push(arg)`). */
+function storedInCollection(arg: ts.Node, ctx: TransferContext): boolean {
+  const call = outermostWrapper(arg).parent;
+  if (!ts.isCallExpression(call)) return false;
+  const callee = skipParens(call.expression);
+  return ts.isPropertyAccessExpression(callee) && ctx.primitives.collectionMethod(callee)?.kind === 'store';
 }
 
 /**

@@ -80,6 +80,13 @@ function storesInto(sym: ts.Symbol, view: CollectionView): Store[] | undefined {
   const name = (decl as ts.PropertyDeclaration | ts.VariableDeclaration).name;
   if (!ts.isIdentifier(name) && !ts.isPrivateIdentifier(name)) return undefined;
   const escapes = walkTree(scope, (n) => {
+    // `export { cache }`, `export default cache`: seen by code outside the project's view.
+    if (
+      ts.isIdentifier(n) &&
+      n.text === name.text &&
+      (ts.isExportSpecifier(n.parent) || ts.isExportAssignment(n.parent))
+    )
+      return 'stop';
     const isRef =
       (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) &&
       n.text === name.text &&
