@@ -19,6 +19,7 @@ import { normalizeLockText } from '../summaries/annotations.js';
 import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import { isCorrelatable } from './assignments.js';
 import { lockedPath, pinByRecheck, withPinnedPath } from './pinned-paths.js';
+import { isWalkElement } from './walk-elements.js';
 import type { FactEvent } from './events.js';
 import {
   type FactState,
@@ -218,10 +219,15 @@ export class BranchRefiner {
     // Tested again after paths where it failed met paths where it succeeded: those were
     // refined at the first test, and none still awaits revalidation (pending is a may-fact).
     const retested = o.incFailed === call && o.pending === undefined;
+    // A walk's element pinned as it comes has no identity to re-check, unless a key chose it.
+    const selected = o.keyChecked !== undefined || !isWalkElement(sym, o.loadSite, this.host.checker);
     return withObj(s, sym, {
       ...o,
       refHeld: call,
-      pending: o.origin === 'rcu' && !retested ? { kind: 'ref', site: call, checkedBefore: o.keyChecked } : o.pending,
+      pending:
+        o.origin === 'rcu' && !retested && selected
+          ? { kind: 'ref', site: call, checkedBefore: o.keyChecked }
+          : o.pending,
       incFailed: undefined,
       keyChecked: retested ? o.keyChecked : undefined,
     });

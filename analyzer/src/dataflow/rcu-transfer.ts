@@ -24,7 +24,7 @@ import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import { isCorrelatable, isLoopHeadTarget, isWriteTarget, patternTargets, writtenSymbol } from './assignments.js';
 import { BranchRefiner, type LockRef } from './branch-refinement.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
-import { isStableResult } from './helper-results.js';
+import { isPinnedElement, isStableResult, pinnedIteration } from './helper-results.js';
 import { readFromLastReference } from './last-reference.js';
 import { reachedThrough } from './lock-paths.js';
 import { isOwnerLoad } from './owner-loads.js';
@@ -54,6 +54,11 @@ export interface TransferContext {
   readonly primitives: Primitives;
   /** The summary of a project function a call invokes, if any (undefined for library calls and recursion). */
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
+  /**
+   * Whether every value the project puts into this collection (a private field, a binding that
+   * does not escape) is pinned: its values are then kept by the collection's own references.
+   */
+  pinnedCollection(sym: ts.Symbol): boolean;
 }
 
 /** Modelled as never throwing: see endsInNonThrowingPrimitive. */
@@ -362,7 +367,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     // Dropping a reference is a release, not an escape: what follows (freeing the object when
     // the count hit zero) is the holder's right, so the object is not marked unprotected here.
     // A kept `refcountIncNotZero()` result no longer stands for a reference.
-    return withObj(withoutTestsReading(s, sym), sym, {
+    const out = withoutTestsReading(s, sym);
+    // A helper's referenced result (`pin(slot)`): that reference was all that kept it.
+    if (o.origin === 'stable' && o.refHeld === undefined && ![...s.locks.values()].some((l) => l.obj === sym))
+      return withObj(out, sym, { ...newObj('unknown', o.loadSite, o.loadDepth), sectionEnded: o.sectionEnded });
+    return withObj(out, sym, {
       ...o,
       refHeld: undefined,
       pending: o.pending?.kind === 'ref' ? undefined : o.pending,
@@ -493,7 +502,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
   }
 
   private declaration(s0: FactState, d: ts.VariableDeclaration): FactState {
-    if (ts.isObjectBindingPattern(d.name)) return this.destructure(s0, d.name);
+    if (ts.isObjectBindingPattern(d.name)) return this.destructure(s0, d.name, this.pinnedSource(d));
+    if (ts.isArrayBindingPattern(d.name)) return this.pinnedSource(d) ? this.destructure(s0, d.name, true) : s0;
     if (!ts.isIdentifier(d.name)) return s0;
     const sym = this.symbolOf(d.name);
     if (sym === undefined) return s0;
@@ -503,17 +513,32 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (ts.isForOfStatement(loop) && loop.initializer === d.parent) {
       // Each iteration loads the next element of what is being walked.
       if (!this.ctx.primitives.isTypeStableExpr(d.name)) return withObj(s, sym, undefined);
+      if (pinnedIteration(loop.expression, this.ctx))
+        return withObj(s, sym, newObj('stable', loop.expression, s.readMin));
       return withObj(s, sym, newObj(s.readMin > 0 ? 'rcu' : 'unknown', loop.expression, s.readMin));
     }
     if (d.initializer === undefined) return withTest(withObj(s, sym, undefined), sym, undefined);
     return this.assign(s, sym, d.initializer);
   }
 
-  /** `const { sighand } = task`: each bound type-stable property is a load, like `task.sighand`. */
-  private destructure(s: FactState, pattern: ts.ObjectBindingPattern): FactState {
+  /**
+   * Whether a destructuring declaration takes apart a value of a collection that holds only
+   * pinned objects (`const [id, account] = oldest.value`), or what a pinned iteration yields.
+   */
+  private pinnedSource(d: ts.VariableDeclaration): boolean {
+    const loop = d.parent.parent;
+    if (ts.isForOfStatement(loop) && loop.initializer === d.parent) return pinnedIteration(loop.expression, this.ctx);
+    return d.initializer !== undefined && isPinnedElement(skipParens(d.initializer), this.ctx, true);
+  }
+
+  /**
+   * `const { sighand } = task`: each bound type-stable property is a load, like `task.sighand`;
+   * out of a pinned collection's value (`pinned`), each is pinned by the collection.
+   */
+  private destructure(s: FactState, pattern: ts.BindingPattern, pinned = false): FactState {
     let out = s;
     for (const el of pattern.elements) {
-      if (!ts.isIdentifier(el.name)) continue;
+      if (ts.isOmittedExpression(el) || !ts.isIdentifier(el.name)) continue;
       const sym = this.symbolOf(el.name);
       if (sym === undefined) continue;
       out = forget(out, sym);
@@ -521,7 +546,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         out = withObj(out, sym, undefined);
         continue;
       }
-      out = withObj(out, sym, newObj(out.readMin > 0 ? 'rcu' : 'unknown', el, out.readMin));
+      out = withObj(out, sym, newObj(pinned ? 'stable' : out.readMin > 0 ? 'rcu' : 'unknown', el, out.readMin));
     }
     return out;
   }

@@ -21,6 +21,7 @@ import { type CallerView, enclosingFunction, entryContextOf } from '../summaries
 import { analyzeFunction, type CallerSite, type FunctionAnalysis } from '../summaries/function-analysis.js';
 import { GuardedByModel } from '../summaries/guarded-by.js';
 import { inheritedReadLockEntry } from '../summaries/inherited-read-lock.js';
+import { judgeCollection } from '../summaries/pinned-collections.js';
 
 export class ProgramAnalysis implements TransferContext, CallerView {
   readonly checker: ts.TypeChecker;
@@ -34,6 +35,9 @@ export class ProgramAnalysis implements TransferContext, CallerView {
   private readonly indexes = new Map<ts.SourceFile, Map<FunctionLike, number>>();
   /** Which data each lock guards, gathered on demand from the analyses the rules read. */
   readonly guards: GuardedByModel = new GuardedByModel(this);
+  /** Collections judged to hold only pinned objects (summaries/pinned-collections.ts), in judging order. */
+  private readonly collections = new Map<ts.Symbol, boolean>();
+  private readonly judging = new Set<ts.Symbol>();
 
   constructor(readonly program: ts.Program) {
     this.checker = program.getTypeChecker();
@@ -149,8 +153,45 @@ export class ProgramAnalysis implements TransferContext, CallerView {
     return undefined;
   }
 
+  /**
+   * Whether every value put into the collection is pinned (summaries/pinned-collections.ts).
+   * While one is judged its own reads count as pinned (a store may put back what was read out);
+   * when the verdict is no, what was analyzed or judged under that assumption is forgotten.
+   */
+  pinnedCollection(sym: ts.Symbol): boolean {
+    const known = this.collections.get(sym);
+    if (known !== undefined) return known;
+    if (this.judging.has(sym)) return true;
+    const mark = { base: this.base.size, refined: this.refined.size, collections: this.collections.size };
+    this.judging.add(sym);
+    let verdict = false;
+    try {
+      verdict = judgeCollection(sym, this);
+    } finally {
+      this.judging.delete(sym);
+    }
+    if (!verdict) {
+      forgetAfter(this.base, mark.base);
+      forgetAfter(this.refined, mark.refined);
+      forgetAfter(this.collections, mark.collections);
+    }
+    this.collections.set(sym, verdict);
+    return verdict;
+  }
+
+  /** An analysis of `fn` made afresh and not kept: what judging a collection's stores reads. */
+  probeAnalysis(fn: FunctionLike): FunctionAnalysis | undefined {
+    return analyzeFunction(fn, this.indexIn(fn), this, entryContextOf(fn, this));
+  }
+
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined {
     const fn = this.calleeFunction(call);
     return fn === undefined ? undefined : this.baseAnalysisOf(fn)?.summary;
   }
+}
+
+/** Delete the entries a map gained after its first `keep` (insertion order). */
+function forgetAfter<K, V>(m: Map<K, V>, keep: number): void {
+  let i = 0;
+  for (const k of [...m.keys()]) if (i++ >= keep) m.delete(k);
 }

@@ -13,6 +13,7 @@
 
 import { ts } from 'ts-morph';
 import { skipParens } from '../ast.js';
+import { type CollectionMethod, collectionMethod, isCollectionType, isLibMember } from './collection-methods.js';
 import { hostCallKind, type HostCallKind } from './host-apis.js';
 import { isRuntimeFile } from './runtime-package.js';
 import { SlabModel } from './slab-model.js';
@@ -182,6 +183,23 @@ export class Primitives {
    */
   iteratesInPlace(call: ts.CallExpression): boolean {
     return this.hostCall(call) === 'iteratesNow';
+  }
+
+  /** What a lib collection's method does (`map.set(k, v)` stores, `map.get(k)` reads), by its symbol. */
+  collectionMethod(member: ts.PropertyAccessExpression): CollectionMethod | undefined {
+    const found = this.checker.getSymbolAtLocation(member.name);
+    return found === undefined ? undefined : collectionMethod(this.resolveAlias(found), this.program);
+  }
+
+  /** Whether `e` is one of the lib's collections (`Map`, `Set`, an array). */
+  isCollectionExpr(e: ts.Expression): boolean {
+    return isCollectionType(this.checker.getTypeAtLocation(e), this.checker, this.program);
+  }
+
+  /** Whether a member (`next` of an iterator, `value` of its result) is declared in TypeScript's lib. */
+  isLibMember(member: ts.PropertyAccessExpression): boolean {
+    const found = this.checker.getSymbolAtLocation(member.name);
+    return found !== undefined && isLibMember(this.resolveAlias(found), this.program);
   }
 
   /** Whether a value of this type is a reference into type-stable memory (`TypeStable<T>`, possibly `| null`). */

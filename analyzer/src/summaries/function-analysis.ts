@@ -21,6 +21,7 @@ import {
   withLock,
   withObj,
 } from '../dataflow/facts.js';
+import { pinnedIteration } from '../dataflow/helper-results.js';
 import { RcuTransfer, type TransferContext } from '../dataflow/rcu-transfer.js';
 import { solveForward } from '../dataflow/solver.js';
 import type { Primitives } from '../primitives/primitives.js';
@@ -112,6 +113,7 @@ function initialState(
   checker: ts.TypeChecker,
   primitives: Primitives,
   entry: EntryContext | undefined,
+  pinnedElements = false,
 ): FactState {
   const releasesRcu = ann.releases.includes(RCU_LOCK_NAME);
   const annotated = ann.rcuReadLockHeld || releasesRcu ? 1 : 0;
@@ -132,10 +134,11 @@ function initialState(
     for (const p of fn.parameters) {
       const sym = ts.isIdentifier(p.name) ? params.get(p.name.text) : undefined;
       if (sym === undefined || !primitives.isTypeStableExpr(p.name as ts.Identifier)) continue;
+      // The elements walked: pinned by the collection that holds them, else loads like a for-of's.
       const fact =
         mode === 'contract'
           ? newObj('owned', p, 0)
-          : newObj(s.readMin > 0 ? 'rcu' : 'unknown', entry?.elementsOf ?? p, s.readMin);
+          : newObj(pinnedElements ? 'stable' : s.readMin > 0 ? 'rcu' : 'unknown', entry?.elementsOf ?? p, s.readMin);
       s = withObj(s, sym, fact);
     }
   }
@@ -223,7 +226,9 @@ export function analyzeFunction(
   let annotations = isTopLevelCode(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
   if (!annotations.rcuReadLockHeld && !isTopLevelCode(fn) && assertsReadLockHeld(fn, ctx.primitives))
     annotations = { ...annotations, rcuReadLockHeld: true };
-  const initial = initialState(fn, annotations, ctx.checker, ctx.primitives, entry);
+  const elementsOf = entry?.params === 'elements' ? entry.elementsOf : undefined;
+  const pinnedElements = elementsOf !== undefined && ts.isExpression(elementsOf) && pinnedIteration(elementsOf, ctx);
+  const initial = initialState(fn, annotations, ctx.checker, ctx.primitives, entry, pinnedElements);
   const transfer = new RcuTransfer(ctx, fn, initial);
   const solution = solveForward(cfg, transfer);
 

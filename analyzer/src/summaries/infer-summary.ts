@@ -10,6 +10,7 @@ import {
   isEqualityOperator,
   isNullish,
   isTopLevelCode,
+  outermostWrapper,
   rootIdentifier,
   skipParens,
   walkTree,
@@ -23,6 +24,7 @@ import { heldPathFrom } from '../dataflow/lock-paths.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
 import { pinsOwnLoadsUnderCallersSection } from './requires-read.js';
+import { yieldsPinned } from './generator-yields.js';
 import { type FunctionSummary, type InvokedParam, indexedByParam } from './summary.js';
 
 /**
@@ -149,7 +151,7 @@ export function inferSummary(
     name: cfg.name,
     readDelta,
     requiresRead: ann.rcuReadLockHeld || pinsOwnLoadsUnderCallersSection(fn, initial, events),
-    pinnedParams: pinnedParams(paramSyms, events, ctx.checker),
+    pinnedParams: pinnedParams(paramSyms, events, ctx),
     invokesParams: invokedParams(paramSyms, initial, events, nameable, ctx.checker),
     acquires: [...acquires],
     acquiresWhen,
@@ -160,6 +162,7 @@ export function inferSummary(
     returnsLockedPath,
     returnsStable,
     returnsFresh,
+    yieldsPinned: isTopLevelCode(fn) ? false : yieldsPinned(fn, events, ctx),
     releasesRefOf,
     validatesParams,
     scoresParams,
@@ -190,17 +193,22 @@ function reliesOnContract(state: FactState, sym: ts.Symbol): boolean {
 }
 
 /**
- * Parameters dereferenced outside any read-side section on the strength of the contract, or
- * handed (still so) to a helper that needs them pinned: what a caller must pass pinned.
+ * Parameters dereferenced outside any read-side section on the strength of the contract, handed
+ * (still so) to a helper that needs them pinned, or put into a JS collection (`this.#entries.set(
+ * id, account)`), which keeps what it holds past this call: what a caller must pass pinned.
  */
 function pinnedParams(
   paramSyms: ReadonlyArray<ts.Symbol | undefined>,
   events: readonly FactEvent[],
-  checker: ts.TypeChecker,
+  ctx: TransferContext,
 ): number[] {
+  const checker = ctx.checker;
   const found = new Set<number>();
   for (const e of events) {
     if (e.kind === 'deref' && e.sym !== undefined) {
+      const i = paramSyms.indexOf(e.sym);
+      if (i >= 0 && reliesOnContract(e.state, e.sym)) found.add(i);
+    } else if (e.kind === 'use' && e.how === 'arg' && storedInCollection(e.node, ctx)) {
       const i = paramSyms.indexOf(e.sym);
       if (i >= 0 && reliesOnContract(e.state, e.sym)) found.add(i);
     } else if (e.kind === 'call') {
@@ -215,6 +223,14 @@ function pinnedParams(
     }
   }
   return [...found].sort((a, b) => a - b);
+}
+
+/** Whether `arg` is handed to a lib collection's store (`map.set(k, arg)`, `list.push(arg)`). */
+function storedInCollection(arg: ts.Node, ctx: TransferContext): boolean {
+  const call = outermostWrapper(arg).parent;
+  if (!ts.isCallExpression(call)) return false;
+  const callee = skipParens(call.expression);
+  return ts.isPropertyAccessExpression(callee) && ctx.primitives.collectionMethod(callee)?.kind === 'store';
 }
 
 /**

@@ -68,6 +68,12 @@ export interface FunctionSummary {
   readonly returnsStable: boolean;
   /** Every returned reference is one this function allocated (kmemCacheAlloc) and nobody else has seen: a constructor helper. */
   readonly returnsFresh: boolean;
+  /**
+   * A generator (`function*`, `async function*`) whose every `yield` gives an object pinned
+   * there, released only after it is resumed: the consumer's loop variable is pinned for the
+   * iteration (summaries/generator-yields.ts).
+   */
+  readonly yieldsPinned: boolean;
   /** Parameter indexes whose reference the callee drops (refcountDecAndTest on them). */
   readonly releasesRefOf: readonly number[];
   /**
@@ -123,6 +129,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   returnsLockedPath: undefined,
   returnsStable: false,
   returnsFresh: false,
+  yieldsPinned: false,
   releasesRefOf: [],
   validatesParams: [],
   scoresParams: [],
