@@ -60,6 +60,7 @@ const lookupUnits: Record<string, string> = Object.fromEntries(
     ...(v === 'owner-thread' ? [] : [[`${v}-zipf-1r`, 'ops/s'] as [string, string]]),
   ]),
 );
+lookupUnits['rcu-table-debug-1r'] = 'ops/s';
 
 test('`bench lookup --json --quick --readers=1` prints every variant, measured in its workers, with finite statistics', async () => {
   await expectSuiteEntries('lookup', lookupUnits, ['--readers=1']);
