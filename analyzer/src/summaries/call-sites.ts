@@ -43,15 +43,9 @@ function privateName(fn: FunctionLike): ts.Identifier | ts.PrivateIdentifier | u
     if ((flags & (ts.ModifierFlags.Export | ts.ModifierFlags.Default)) !== 0) return undefined;
     return fn.name;
   }
-  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent)) {
-    const decl = fn.parent;
-    if (decl.initializer !== fn || !ts.isIdentifier(decl.name)) return undefined;
-    const list = decl.parent;
-    if (!ts.isVariableDeclarationList(list) || (list.flags & ts.NodeFlags.Const) === 0) return undefined;
-    const stmt = list.parent;
-    if (ts.isVariableStatement(stmt) && (ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Export) !== 0)
-      return undefined;
-    return decl.name;
+  if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) {
+    const binding = constBinding(fn);
+    return binding === undefined || isExported(binding) ? undefined : binding.name;
   }
   if (ts.isMethodDeclaration(fn)) {
     if (ts.isPrivateIdentifier(fn.name)) return fn.name;
@@ -107,14 +101,26 @@ function exportedName(fn: FunctionLike): ts.Identifier | undefined {
     if ((flags & ts.ModifierFlags.Default) !== 0 || (flags & ts.ModifierFlags.Export) === 0) return undefined;
     return fn.name;
   }
-  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent)) {
-    const decl = fn.parent;
-    if (decl.initializer !== fn || !ts.isIdentifier(decl.name)) return undefined;
-    const list = decl.parent;
-    if (!ts.isVariableDeclarationList(list) || (list.flags & ts.NodeFlags.Const) === 0) return undefined;
-    return (ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Export) !== 0 ? decl.name : undefined;
+  if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) {
+    const binding = constBinding(fn);
+    return binding !== undefined && isExported(binding) ? binding.name : undefined;
   }
   return undefined;
+}
+
+/** The `const name = <fn>` declaration a function expression is bound by, or undefined. */
+function constBinding(
+  fn: ts.ArrowFunction | ts.FunctionExpression,
+): (ts.VariableDeclaration & { readonly name: ts.Identifier }) | undefined {
+  const decl = fn.parent;
+  if (!ts.isVariableDeclaration(decl) || decl.initializer !== fn || !ts.isIdentifier(decl.name)) return undefined;
+  const list = decl.parent;
+  if (!ts.isVariableDeclarationList(list) || (list.flags & ts.NodeFlags.Const) === 0) return undefined;
+  return decl as ts.VariableDeclaration & { readonly name: ts.Identifier };
+}
+
+function isExported(decl: ts.VariableDeclaration): boolean {
+  return (ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Export) !== 0;
 }
 
 const projectSitesCache = new WeakMap<ts.Node, readonly ts.CallExpression[] | null>();

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchEntry, BenchOptions, BenchSuite } from './bench-entry.js';
 import { summarize } from './stats.js';
-import { writeSyntheticProject } from './synthetic-project.js';
+import { writeCheckBenchProject } from './synthetic-project.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const rcukitCli = path.join(repoRoot, 'analyzer/dist/cli/main.js');
@@ -53,13 +53,7 @@ export const suite: BenchSuite = {
 
 function measure(dir: string, { quick, log }: BenchOptions): BenchEntry[] {
   const project = path.join(dir, 'project');
-  const stats = writeSyntheticProject({
-    dir: project,
-    runtimeDir: path.join(repoRoot, 'runtime'),
-    files: 200,
-    targetLines: 51_200,
-    seed: 0x5eed,
-  });
+  const stats = writeCheckBenchProject(project, path.join(repoRoot, 'runtime'));
   log(
     `project: ${stats.files} files, ${stats.lines} lines, ${stats.runtimeFiles} importing the runtime, ${stats.bugs} planted bugs`,
   );
