@@ -22,6 +22,6 @@ fi
 
 echo "install-editors: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+apt-get -o Acquire::Retries=3 update -qq
 # shellcheck disable=SC2086 -- word splitting of the package list is intended
-apt-get install -y -qq --no-install-recommends $missing
+apt-get -o Acquire::Retries=3 install -y -qq --no-install-recommends $missing

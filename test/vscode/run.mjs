@@ -67,8 +67,10 @@ function ensureDebianPackages() {
     throw new Error(
       `missing Debian packages ${missing.join(', ')}; install them (apt-get install ${missing.join(' ')}) or run as root`,
     );
-  run('apt-get', ['update', '-qq'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+  run('apt-get', ['-o', 'Acquire::Retries=3', 'update', '-qq'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  run('apt-get', ['-o', 'Acquire::Retries=3', 'install', '-y', '-qq', '--no-install-recommends', ...missing], {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
 }
