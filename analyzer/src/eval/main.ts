@@ -5,7 +5,9 @@
  * The numbers are only as honest as the fixtures: they hold bad and tricky-but-correct code
  * side by side, translated from real kernel users of type-stable memory.
  *
- * Then the mutation score and raw kill rate per operator, from the same run as `npm run mutate`.
+ * Then the mutation score and raw kill rate per operator, from the same run as `npm run mutate`,
+ * and the debug-mode cross-check: mutants of the runnable examples, run under RCUKIT_DEBUG=fuzz,
+ * each run-time report compared with the checker's findings (disagreements listed, not failed).
  *
  * Usage: node analyzer/dist/eval/main.js [--json]
  */
@@ -13,6 +15,7 @@
 import { join, relative } from 'node:path';
 import { listRules } from '../engine/analyze.js';
 import { checkCorpus } from './corpus-check.js';
+import { agrees, crossCheck, crossCheckReport } from './debug-cross-check/cross-check.js';
 import { FixtureSuite, fixturesRoot, listFixtureFiles } from './fixture-check.js';
 import { scoreTable, scores as mutationScores } from './mutate/report.js';
 import { runMutation } from './mutate/run.js';
@@ -82,6 +85,9 @@ function main(): void {
   const survivorList = readSurvivors();
   const survivorProblems = checkRatchet(survivorList, mutation.results, () => true);
   if (survivorProblems.length > 0 || mutation.errors.length > 0) process.exitCode = 1;
+  const debugRuns = crossCheck();
+  // A cross-check that ran nothing measures nothing: the examples' build or runner broke.
+  if (debugRuns.mutants.length === 0) process.exitCode = 1;
   if (json) {
     const totals = {
       ...total,
@@ -103,6 +109,16 @@ function main(): void {
             skipped: corpus.skipped,
           },
           mutation: mutationScores(mutation.results, survivorList),
+          debugCrossCheck: {
+            mutants: debugRuns.mutants.length,
+            discarded: debugRuns.discarded,
+            reportedAtRunTime: debugRuns.mutants.filter((m) => m.reports.length > 0).length,
+            reportsOnCheckerLines: debugRuns.mutants.reduce(
+              (a, m) => a + m.reports.filter((r) => agrees(m, r)).length,
+              0,
+            ),
+            runs: debugRuns.mutants,
+          },
         },
         null,
         2,
@@ -135,6 +151,7 @@ function main(): void {
     '',
     ...scoreTable(mutation.results, survivorList),
   );
+  out.push('', ...crossCheckReport(debugRuns));
   if (survivorProblems.length > 0)
     out.push(
       '',
