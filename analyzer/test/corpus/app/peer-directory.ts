@@ -109,14 +109,16 @@ export function electLeader(dir: DirectoryRef, next: PeerRef, term: number): voi
     return;
   }
   refcountInc(next.refs);
-  if (old !== null) {
-    spinLock(old.lock);
-    old.role = ROLES.indexOf('follower');
-  }
+  // One peer lock at a time: holding the old leader's while taking the new one's could deadlock
+  // against an election elsewhere that swaps the same two peers the other way round.
   spinLock(next.lock);
   next.role = ROLES.indexOf('leader');
   next.term = term;
   spinUnlock(next.lock);
+  if (old !== null) {
+    spinLock(old.lock);
+    old.role = ROLES.indexOf('follower');
+  }
   dir.leader = next;
   dir.epoch += 1;
   if (old !== null) spinUnlock(old.lock);
