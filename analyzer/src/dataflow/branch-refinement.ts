@@ -333,10 +333,12 @@ export class BranchRefiner {
    */
   private identityChecked(s: FactState, eq: ts.BinaryExpression, equal: boolean, snap: Snapshot): FactState {
     let out = s;
-    for (const [side, other] of [
+    for (const [side0, other0] of [
       [eq.left, eq.right],
       [eq.right, eq.left],
     ] as const) {
+      const side = this.identityOperand(side0);
+      const other = this.identityOperand(other0);
       if (isNullish(other)) continue;
       const root = rootIdentifier(side);
       const sym = root === undefined ? undefined : this.host.symbolOf(root);
@@ -347,6 +349,18 @@ export class BranchRefiner {
       if (equal && ts.isIdentifier(skipParens(side))) out = pinByRecheck(before, out, sym, other);
     }
     return equal ? this.sameObject(out, eq) : out;
+  }
+
+  /**
+   * What an identity comparison compares: the object itself where it is compared by its heap
+   * address (`addressOf(seat) === Atomics.load(slots, i)` re-reads the word the seat was
+   * found through, as the kernel compares pointers).
+   */
+  private identityOperand(e: ts.Expression): ts.Expression {
+    const x = skipParens(e);
+    if (ts.isCallExpression(x) && x.arguments.length === 1 && this.host.callKind(x) === 'addressOf')
+      return x.arguments[0]!;
+    return e;
   }
 
   /**

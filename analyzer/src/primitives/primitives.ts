@@ -55,6 +55,8 @@ export const PRIMITIVE_NAMES = [
   'hlistNullsNextRcu',
   'hlistNullsForEachRcu',
   'initHlistNullsNode',
+  // An object's heap address is its identity: `addressOf(x) === word` compares pointers.
+  'addressOf',
 ] as const;
 
 /**

@@ -55,6 +55,17 @@ interface Held {
 const NONE: ReadonlySet<never> = new Set();
 const NOTHING: Held = { heldIn: NONE, reachedFrom: NONE, unlinked: undefined, fresh: false };
 
+/**
+ * The pointer an updater's read loads: `rcuDereferenceProtected(task.cred, lock)` reads
+ * `task.cred` as a plain load does (the kernel's rcu_dereference_protected() is that load, with
+ * a lockdep claim beside it).
+ */
+function updaterLoad(e: ts.Expression, primitives: Primitives): ts.Expression {
+  if (ts.isCallExpression(e) && e.arguments.length > 0 && primitives.callKind(e) === 'rcuDereferenceProtected')
+    return skipParens(e.arguments[0]!);
+  return e;
+}
+
 const norm = (e: ts.Node): string => e.getText().replace(/\s+|\?|!/g, '');
 
 function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
@@ -212,10 +223,11 @@ export default defineRule({
         const def = definition(node, checker);
         if (def !== undefined) {
           const init = def.init === undefined ? undefined : skipParens(def.init);
-          if (init !== undefined && isRcuPointerField(init, primitives, checker))
+          const loaded = init === undefined ? undefined : updaterLoad(init, primitives);
+          if (loaded !== undefined && isRcuPointerField(loaded, primitives, checker))
             return withMark(m, def.sym, {
-              heldIn: new Set([norm(init)]),
-              reachedFrom: reachedFrom(m, init, def.sym),
+              heldIn: new Set([norm(loaded)]),
+              reachedFrom: reachedFrom(m, loaded, def.sym),
               unlinked: undefined,
               fresh: false,
             });
