@@ -227,6 +227,12 @@ describe('QSBR in this thread', () => {
     rcuThreadOffline();
     expect(() => lock()).toThrow(RcuUnbalancedError); // offline: would be unprotected
     rcuThreadOnline();
+    // Online again (on Node 22+ with a new fast-path pair): the kept pair protects as before.
+    expect(() => {
+      lock();
+      unlock();
+    }).not.toThrow();
+    expect(rcuReadLockHeld()).toBe(true);
     rcuUnregisterThreadQsbr();
     // A default-flavor thread again: the kept functions publish and count the section.
     lock();
