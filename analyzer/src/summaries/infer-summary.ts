@@ -130,7 +130,8 @@ export function inferSummary(
     fn.parameters.forEach((p, i) => {
       if (!ts.isIdentifier(p.name)) return;
       const sym = ctx.checker.getSymbolAtLocation(p.name);
-      if (events.some((e) => e.kind === 'refPut' && e.sym === sym)) releasesRefOf.push(i);
+      // Its own refcountDecAndTest(): handing the parameter on to a put helper is not counted.
+      if (events.some((e) => e.kind === 'refPut' && e.sym === sym && e.through === undefined)) releasesRefOf.push(i);
     });
   }
 
