@@ -165,7 +165,9 @@ export function inferSummary(
     returnsStable,
     returnsFresh,
     yieldsPinned: isTopLevelCode(fn) ? false : yieldsPinned(fn, events, ctx),
-    writesParams: writtenParams(paramSyms, events, ctx),
+    // A put helper's changes (the destructor after the last put) are the last holder's: the
+    // reference it drops is what its callers are checked for.
+    writesParams: writtenParams(paramSyms, events, ctx).filter((i) => !releasesRefOf.includes(i)),
     releasesRefOf,
     validatesParams,
     scoresParams,
