@@ -72,8 +72,17 @@ export type FactEvent =
       readonly sym: ts.Symbol | undefined;
       readonly state: FactState;
     }
-  /** refcountDecAndTest on an object (dropping a reference). */
-  | { readonly kind: 'refPut'; readonly node: ts.Node; readonly sym: ts.Symbol | undefined; readonly state: FactState }
+  /**
+   * refcountDecAndTest on an object (dropping a reference), or the object handed to a helper
+   * whose summary says it drops its parameter's reference (`through`: that helper's name).
+   */
+  | {
+      readonly kind: 'refPut';
+      readonly node: ts.Node;
+      readonly sym: ts.Symbol | undefined;
+      readonly through?: string;
+      readonly state: FactState;
+    }
   /** A reference acquired successfully (edge refinement of refcountIncNotZero). */
   | { readonly kind: 'refTaken'; readonly node: ts.CallExpression; readonly sym: ts.Symbol; readonly state: FactState }
   /** Something that may block or suspend: await, yield, for await, synchronizeRcu, rcuBarrier, Atomics.wait, a blocking helper. */

@@ -425,7 +425,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     for (const i of summary.releasesRefOf) {
       const a = c.arguments[i];
       const sym = a !== undefined && ts.isIdentifier(skipParens(a)) ? this.symbolOf(skipParens(a)) : undefined;
-      if (sym !== undefined) out = this.dropRef(out, sym);
+      if (sym === undefined) continue;
+      this.emit({ kind: 'refPut', node: c, sym, through: summary.name, state: out });
+      out = this.dropRef(out, sym);
     }
     return out;
   }

@@ -137,7 +137,9 @@ export default defineRule({
       // must not be kept, returned, handed on, or put.
       const how =
         e.kind === 'refPut'
-          ? 'released'
+          ? e.through === undefined
+            ? 'released'
+            : `released through \`${e.through}()\``
           : e.kind === 'use'
             ? e.how === 'return'
               ? 'returned'

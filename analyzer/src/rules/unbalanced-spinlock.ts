@@ -13,6 +13,7 @@ import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { callText, exitAnchor, leakAnchor } from './rule-utils/nodes.js';
 import { type LockFact, lockHeldFor } from '../dataflow/facts.js';
 import { heldPathFrom } from '../dataflow/lock-paths.js';
+import { locksLeftToHelper } from './rule-utils/release-reliance.js';
 import type { FunctionSummary } from '../summaries/summary.js';
 
 export default defineRule({
@@ -33,6 +34,8 @@ export default defineRule({
         '`{{lock}}` (taken at line {{siteLine}}) is still held when `{{name}}` returns here, and none of its callers releases it: the lock leaks. Release it before returning (a helper that returns holding a lock is one whose callers release it).',
       releasesStillHeld:
         '`{{lock}}` is still held when the function returns here{{paths}}, but `{{name}}` declares `@releases {{lock}}`: its callers count it released.',
+      leftToHelper:
+        '`{{lock}}` is still held when `{{name}}` returns here{{paths}}, yet its callers hold it at every call and release it no other way: they leave its release to `{{name}}`, and {{callers}} return holding it. Release it here (sparse would report the context imbalance in the callers).',
       acquiresUndeclared:
         '`{{lock}}` (taken at line {{siteLine}}) is still held when `{{name}}` returns here, and it does not declare `@acquires {{lock}}`: a function that may be called from outside the project must say that it returns holding a lock (as `__acquires` does for sparse). Release it before returning, or declare the contract.',
     },
@@ -44,13 +47,16 @@ export default defineRule({
     const declared = new Set(ctx.analysis.annotations.acquires);
     const releasesDeclared = new Set(ctx.analysis.annotations.releases);
     const reportedExit = new Set<string>();
+    let left: ReturnType<typeof locksLeftToHelper> | undefined;
+    const leftToMe = (): ReturnType<typeof locksLeftToHelper> =>
+      (left ??= locksLeftToHelper(ctx.analysis, ctx.callersOf()));
     // Once per lock and place: a finally body copied onto several paths meets it more than once,
     // and every return through one `finally` is reported at its end, where the release was due.
     const report = (
       exit: ts.Node,
       key: string,
       l: LockFact,
-      messageId: 'acquiresUndeclared' | 'acquiredNeverReleased' | 'heldAtExit' | 'releasesStillHeld',
+      messageId: 'acquiresUndeclared' | 'acquiredNeverReleased' | 'heldAtExit' | 'releasesStillHeld' | 'leftToHelper',
       data: Record<string, string | number>,
     ): void => {
       const anchor = leakAnchor(exit);
@@ -69,7 +75,7 @@ export default defineRule({
             : [{ node: l.site, message: `${callText(l.site)}: lock taken here` }]),
         ],
         fixes:
-          l.must && !viaFinally && messageId !== 'releasesStillHeld'
+          l.must && !viaFinally && messageId !== 'releasesStillHeld' && messageId !== 'leftToHelper'
             ? insertBeforeStatement(exit, `spinUnlock(${key});`, `Call spinUnlock(${key}) before this return`)
             : [],
       });
@@ -118,6 +124,15 @@ export default defineRule({
             if (e.how === 'return' && releasesDeclared.has(key))
               report(e.node, key, l, 'releasesStillHeld', {
                 name: summary.name,
+                paths: l.must ? '' : ' on some paths',
+              });
+            else if (e.how === 'return' && leftToMe().has(key))
+              report(e.node, key, l, 'leftToHelper', {
+                name: summary.name,
+                callers: leftToMe()
+                  .get(key)!
+                  .leakers.map((n) => `\`${n}\``)
+                  .join(', '),
                 paths: l.must ? '' : ' on some paths',
               });
             continue;

@@ -25,6 +25,7 @@ import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
 import { pinsOwnLoadsUnderCallersSection } from './requires-read.js';
 import { yieldsPinned } from './generator-yields.js';
+import { reliesOnContract, writtenParams } from './written-params.js';
 import { type FunctionSummary, type InvokedParam, indexedByParam } from './summary.js';
 
 /**
@@ -130,7 +131,8 @@ export function inferSummary(
     fn.parameters.forEach((p, i) => {
       if (!ts.isIdentifier(p.name)) return;
       const sym = ctx.checker.getSymbolAtLocation(p.name);
-      if (events.some((e) => e.kind === 'refPut' && e.sym === sym)) releasesRefOf.push(i);
+      // Its own refcountDecAndTest(): handing the parameter on to a put helper is not counted.
+      if (events.some((e) => e.kind === 'refPut' && e.sym === sym && e.through === undefined)) releasesRefOf.push(i);
     });
   }
 
@@ -163,6 +165,9 @@ export function inferSummary(
     returnsStable,
     returnsFresh,
     yieldsPinned: isTopLevelCode(fn) ? false : yieldsPinned(fn, events, ctx),
+    // A put helper's changes (the destructor after the last put) are the last holder's: the
+    // reference it drops is what its callers are checked for.
+    writesParams: writtenParams(paramSyms, events, ctx).filter((i) => !releasesRefOf.includes(i)),
     releasesRefOf,
     validatesParams,
     scoresParams,
@@ -178,18 +183,6 @@ export function inferSummary(
 function paramSymbols(fn: FunctionLike, checker: ts.TypeChecker): Array<ts.Symbol | undefined> {
   if (isTopLevelCode(fn)) return [];
   return fn.parameters.map((p) => (ts.isIdentifier(p.name) ? checker.getSymbolAtLocation(p.name) : undefined));
-}
-
-/**
- * Whether `sym` is stable here only by the parameter contract (or `@owned`): not locked or
- * referenced by this function itself, and outside any read-side section.
- */
-function reliesOnContract(state: FactState, sym: ts.Symbol): boolean {
-  if (state.readMin > 0) return false;
-  const o = state.objs.get(sym);
-  if (o?.origin !== 'owned' || o.refHeld !== undefined) return false;
-  for (const l of state.locks.values()) if (l.must && l.obj === sym) return false;
-  return true;
 }
 
 /**

@@ -74,6 +74,12 @@ export interface FunctionSummary {
    * iteration (summaries/generator-yields.ts).
    */
   readonly yieldsPinned: boolean;
+  /**
+   * Parameter indexes the function changes on the strength of its caller's pin (a field written,
+   * a list node linked or unlinked, directly or through another such function: written-params.ts).
+   * A caller must pass them stabilized: a read-side section alone does not do.
+   */
+  readonly writesParams: readonly number[];
   /** Parameter indexes whose reference the callee drops (refcountDecAndTest on them). */
   readonly releasesRefOf: readonly number[];
   /**
@@ -130,6 +136,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   returnsStable: false,
   returnsFresh: false,
   yieldsPinned: false,
+  writesParams: [],
   releasesRefOf: [],
   validatesParams: [],
   scoresParams: [],
