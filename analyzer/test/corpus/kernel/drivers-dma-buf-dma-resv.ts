@@ -86,6 +86,7 @@ function dmaResvFencesList(obj: DmaResvRef): DmaResvListRef | null {
 /**
  * dma_resv_add_fence (drivers/dma-buf/dma-resv.c): add a fence to a slot; "@obj must be locked
  * with dma_resv_lock(), and dma_resv_reserve_fences() has been called." dma_resv_assert_held(obj).
+ * @mustHold obj.lock
  */
 export function dmaResvAddFence(obj: DmaResvRef, fence: DmaFenceRef, usage: number): void {
   dmaFenceGet(fence);
