@@ -5,8 +5,8 @@
  * and then re-checks that the VMA still belongs to this mm and still covers the address; and
  * the writer side that excludes those readers (vma_start_write, vma_mark_detached).
  *
- * Sources read, both at linux-mm/linux-mm commit 607a10f8361b081f4c27d821a7ceb68f09afc003
- * (mm-unstable, Linux 6.19 cycle):
+ * Sources read: mm/mmap_lock.c and include/linux/mmap_lock.h, both at linux-mm/linux-mm commit
+ * 607a10f8361b081f4c27d821a7ceb68f09afc003 (mm-unstable, Linux 6.19 cycle):
  * - mm/mmap_lock.c: __vma_end_exclude_readers, get_target_refcnt, __vma_start_exclude_readers,
  *   __vma_start_write, __vma_exclude_readers_for_detach, vma_start_read, lock_vma_under_rcu,
  *   lock_vma_under_rcu_wait, lock_next_vma_under_mmap_lock, lock_next_vma;
