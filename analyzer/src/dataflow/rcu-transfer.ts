@@ -26,6 +26,7 @@ import { BranchRefiner, type LockRef } from './branch-refinement.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
 import { isPinnedElement, isStableResult, pinnedIteration } from './helper-results.js';
 import { readFromLastReference } from './last-reference.js';
+import { bundleParamOf } from './param-bundles.js';
 import { reachedThrough } from './lock-paths.js';
 import { isOwnerLoad } from './owner-loads.js';
 import { heldKey, lockedPath, pinningLock } from './pinned-paths.js';
@@ -624,6 +625,9 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (test !== undefined) return withTest(withObj(s, sym, undefined), sym, test);
     if (this.ctx.primitives.isTypeStableExpr(x)) {
       if (readFromLastReference(x, s, (n) => this.symbolOf(n))) return withObj(s, sym, newObj('owned', x, s.readMin));
+      // A readonly reference in an argument bundle (`ves.vma`): pinned by the caller (param-bundles.ts).
+      if (s.readMax <= 0 && bundleParamOf(x, this.fn, this.ctx.checker, this.ctx.primitives) !== undefined)
+        return withObj(s, sym, newObj('owned', x, s.readMin));
       // The current thread's own pointer (`current().sighand`): stable for it (owner-loads.ts).
       if (isOwnerLoad(x, this.ctx.primitives, this.ctx.checker)) return withObj(s, sym, newObj('owned', x, s.readMin));
       const o: ObjFact = newObj(s.readMin > 0 ? 'rcu' : 'unknown', x, s.readMin);

@@ -20,6 +20,7 @@ import type { Primitives } from '../primitives/primitives.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { defineRule } from './define-rule.js';
 import { containerLockHeld } from '../dataflow/container-lock.js';
+import { bundleValues } from '../dataflow/param-bundles.js';
 
 /** An RCU pointer read (`task.sighand`, `const { sighand } = task`), as opposed to a collection's element or a call's result. */
 function isPointerLoad(site: ts.Node | undefined, primitives: Primitives): boolean {
@@ -47,7 +48,10 @@ function unpinnedLoad(
     return isPointerLoad(x, primitives) && !stableLoad(x, state, checker, primitives)
       ? { load: x, sym: undefined }
       : undefined;
-  const sym = checker.getSymbolAtLocation(x);
+  // `{ sk }` in an argument bundle names the variable, not the property.
+  const sym = ts.isShorthandPropertyAssignment(x.parent)
+    ? checker.getShorthandAssignmentValueSymbol(x.parent)
+    : checker.getSymbolAtLocation(x);
   const o = sym === undefined ? undefined : state.objs.get(sym);
   if (sym === undefined || o === undefined || o.loadSite === undefined || isStable(state, sym)) return undefined;
   if (o.origin === 'rcu') return o.sectionEnded === undefined ? { load: o.loadSite, sym } : undefined;
@@ -149,7 +153,14 @@ export default defineRule({
           // Handing a reference to a put (`refcountDecAndTest` on it) gives it up: a refcount
           // question, not a dereference of a candidate.
           if (e.summary.releasesRefOf.includes(j)) continue;
-          const arg = e.node.arguments[j];
+          const given = e.node.arguments[j];
+          // An argument bundle (`{ vma, state }`): each type-stable value it carries is an argument.
+          const arg =
+            given === undefined
+              ? undefined
+              : (bundleValues(given, ctx.checker, ctx.primitives).find(
+                  (v) => unpinnedLoad(v, e.state, ctx.checker, ctx.primitives) !== undefined,
+                ) ?? given);
           const unpinned = arg === undefined ? undefined : unpinnedLoad(arg, e.state, ctx.checker, ctx.primitives);
           if (arg === undefined || unpinned === undefined || updaterLoads.has(unpinned.load)) continue;
           if (unpinned.sym !== undefined && reported.has(unpinned.sym)) continue;

@@ -21,6 +21,7 @@ import type { FactEvent } from '../dataflow/events.js';
 import { type FactState, isStable, lockHeldFor } from '../dataflow/facts.js';
 import { isStableResult } from '../dataflow/helper-results.js';
 import { heldPathFrom } from '../dataflow/lock-paths.js';
+import { bundleParamOf } from '../dataflow/param-bundles.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
 import { pinsOwnLoadsUnderCallersSection } from './requires-read.js';
@@ -153,7 +154,7 @@ export function inferSummary(
     name: cfg.name,
     readDelta,
     requiresRead: ann.rcuReadLockHeld || pinsOwnLoadsUnderCallersSection(fn, initial, events),
-    pinnedParams: pinnedParams(paramSyms, events, ctx),
+    pinnedParams: pinnedParams(fn, paramSyms, events, ctx),
     invokesParams: invokedParams(paramSyms, initial, events, nameable, ctx.checker),
     acquires: [...acquires],
     acquiresWhen,
@@ -191,18 +192,27 @@ function paramSymbols(fn: FunctionLike, checker: ts.TypeChecker): Array<ts.Symbo
  * id, account)`), which keeps what it holds past this call: what a caller must pass pinned.
  */
 function pinnedParams(
+  fn: FunctionLike,
   paramSyms: ReadonlyArray<ts.Symbol | undefined>,
   events: readonly FactEvent[],
   ctx: TransferContext,
 ): number[] {
   const checker = ctx.checker;
   const found = new Set<number>();
+  // The parameter `sym` is, or the argument bundle it was read out of (`const vma = ves.vma`).
+  const paramIndex = (sym: ts.Symbol, state: FactState): number => {
+    const i = paramSyms.indexOf(sym);
+    const load = state.objs.get(sym)?.loadSite;
+    if (i >= 0 || load === undefined || !ts.isExpression(load)) return i;
+    const bundle = bundleParamOf(load, fn, checker, ctx.primitives);
+    return bundle === undefined ? -1 : paramSyms.indexOf(bundle);
+  };
   for (const e of events) {
     if (e.kind === 'deref' && e.sym !== undefined) {
-      const i = paramSyms.indexOf(e.sym);
+      const i = paramIndex(e.sym, e.state);
       if (i >= 0 && reliesOnContract(e.state, e.sym)) found.add(i);
     } else if (e.kind === 'use' && e.how === 'arg' && storedInCollection(e.node, ctx)) {
-      const i = paramSyms.indexOf(e.sym);
+      const i = paramIndex(e.sym, e.state);
       if (i >= 0 && reliesOnContract(e.state, e.sym)) found.add(i);
     } else if (e.kind === 'call') {
       for (const j of e.summary.pinnedParams) {
@@ -210,7 +220,7 @@ function pinnedParams(
         const x = a === undefined ? undefined : skipParens(a);
         if (x === undefined || !ts.isIdentifier(x)) continue;
         const sym = checker.getSymbolAtLocation(x);
-        const i = sym === undefined ? -1 : paramSyms.indexOf(sym);
+        const i = sym === undefined ? -1 : paramIndex(sym, e.state);
         if (i >= 0 && reliesOnContract(e.state, sym!)) found.add(i);
       }
     }

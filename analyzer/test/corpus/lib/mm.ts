@@ -14,7 +14,8 @@
  * number field here, and folioAnonVma() is the cast `(struct anon_vma *)(mapping - ANON)`.
  */
 
-import { defineStruct, objectAt, type Heap, type StructDef, type StructRef } from '@rcukit/runtime';
+import { defineStruct, objectAt, type Heap, type Refcount, type StructDef, type StructRef } from '@rcukit/runtime';
+import { Mm, type MmRef } from './sched.js';
 
 type AnonVmaFields = {
   /** The rw_semaphore of the tree's root; anon_vma_ctor() initializes it once per slab. */
@@ -98,3 +99,139 @@ export interface RmapWalkControl {
 export declare function vmWarnOn(condition: boolean): void;
 /** might_sleep(). */
 export declare function mightSleep(): void;
+
+// ---------------------------------------------------------------------------------------------
+// Per-VMA locks (include/linux/mm_types.h, include/linux/mmap_lock.h, include/linux/refcount.h).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * struct vm_area_struct, reduced to what the per-VMA lock reads.
+ *
+ * vm_area_cachep is created with SLAB_TYPESAFE_BY_RCU (kernel/fork.c, since Linux 6.14): a
+ * lockless lookup in the mm's maple tree under rcu_read_lock() may find a VMA that was freed
+ * and reused, even for another mm, which is why vma_start_read() takes vm_refcnt and then
+ * re-checks vma->vm_mm and lock_vma_under_rcu() the address range.
+ *
+ * vm_refcnt: 0 for a detached VMA (so a reader's increment-unless-zero cannot revive it), 1 for
+ * an attached one, plus one per reader; a writer adds VM_REFCNT_EXCLUDE_READERS_FLAG while it
+ * waits for readers to drain.
+ */
+export const VmAreaStruct = defineStruct(
+  'vm_area_struct',
+  {
+    vmStart: 'u32',
+    vmEnd: 'u32',
+    /** vm_mm: the address space the VMA belongs to (a plain pointer in the kernel). */
+    vmMm: { rcu: () => Mm },
+    vmFlags: 'u32',
+    vmRefcnt: 'refcount',
+    /** vm_lock_seq: equal to mm->mm_lock_seq while the VMA is write-locked. */
+    vmLockSeq: 'u32',
+  },
+  { typesafeByRcu: true },
+);
+export type VmAreaRef = StructRef<typeof VmAreaStruct>;
+
+/** VM_REFCNT_EXCLUDE_READERS_FLAG and VM_REFCNT_LIMIT (include/linux/mm_types.h). */
+export const VM_REFCNT_EXCLUDE_READERS_FLAG = 0x40000000;
+export const VM_REFCNT_LIMIT = VM_REFCNT_EXCLUDE_READERS_FLAG - 1;
+/** VM_GROWSDOWN. */
+export const VM_GROWSDOWN = 0x100;
+/** UINT_MAX: vma_lock_init()'s "never write-locked" sequence. */
+export const UINT_MAX = 0xffffffff;
+/** TASK_UNINTERRUPTIBLE, TASK_KILLABLE. */
+export const TASK_UNINTERRUPTIBLE = 2;
+export const TASK_KILLABLE = 0x102;
+/** enum vm_event_item: the VMA lock statistics. */
+export const VMA_LOCK_MISS = 1;
+export const VMA_LOCK_ABORT = 2;
+
+/** The heap word of a refcount, for the bounded and counted variants the runtime lacks. */
+function refWord(r: Refcount): { readonly i32: Int32Array; readonly index: number } {
+  return { i32: r.heap.views.i32, index: r.index };
+}
+
+/**
+ * __refcount_inc_not_zero_limited_acquire (include/linux/refcount.h): increment unless the
+ * count is zero or the increment would pass `limit`; `oldp.value` gets the count seen. The
+ * compareExchange is the acquire the kernel asks for (ordered before the caller's re-checks).
+ */
+export function __refcountIncNotZeroLimitedAcquire(r: Refcount, oldp: { value: number }, limit: number): boolean {
+  const { i32, index } = refWord(r);
+  let old = Atomics.load(i32, index);
+  for (;;) {
+    if (old === 0 || old + 1 > limit) {
+      oldp.value = old;
+      return false;
+    }
+    const seen = Atomics.compareExchange(i32, index, old, old + 1);
+    if (seen === old) {
+      oldp.value = old;
+      return true;
+    }
+    old = seen;
+  }
+}
+
+/** __refcount_dec_and_test (include/linux/refcount.h): decrement, report the old count. */
+export function __refcountDecAndTest(r: Refcount, oldp: { value: number }): boolean {
+  const { i32, index } = refWord(r);
+  const old = Atomics.sub(i32, index, 1);
+  oldp.value = old;
+  return old === 1;
+}
+
+/** refcount_add_not_zero (include/linux/refcount.h). */
+export function refcountAddNotZero(i: number, r: Refcount): boolean {
+  const { i32, index } = refWord(r);
+  let old = Atomics.load(i32, index);
+  for (;;) {
+    if (old === 0) return false;
+    const seen = Atomics.compareExchange(i32, index, old, old + i);
+    if (seen === old) return true;
+    old = seen;
+  }
+}
+
+/** refcount_sub_and_test (include/linux/refcount.h): true when the count reached zero. */
+export function refcountSubAndTest(i: number, r: Refcount): boolean {
+  const { i32, index } = refWord(r);
+  return Atomics.sub(i32, index, i) === i;
+}
+
+/** refcount_set_release (include/linux/refcount.h). */
+export function refcountSetRelease(r: Refcount, n: number): void {
+  const { i32, index } = refWord(r);
+  Atomics.store(i32, index, n);
+}
+
+/** MA_STATE / struct vma_iterator: a position in the mm's maple tree. */
+export interface MaState {
+  readonly mm: MmRef;
+  index: number;
+}
+
+/**
+ * mas_walk() / vma_next(): the VMA at or after the position. The maple tree's nodes are freed
+ * after a grace period, so under rcu_read_lock() the walk is safe, but the VMA it returns is
+ * only a candidate: it may be detached, freed and reused at any time.
+ */
+export declare function masWalk(mas: MaState): VmAreaRef | null;
+export declare function vmaNext(vmi: MaState): VmAreaRef | null;
+/** mas_set() / vma_iter_set(). */
+export declare function masSet(mas: MaState, addr: number): void;
+/** vma_lookup() / find_vma(): the maple-tree lookups made under mmap_lock. */
+export declare function vmaLookup(mm: MmRef, addr: number): VmAreaRef | null;
+/** count_vm_vma_lock_event(). */
+export declare function countVmVmaLockEvent(event: number): void;
+/** mmgrab() / mmdrop(): pin and unpin the mm_struct itself. */
+export declare function mmgrab(mm: MmRef): void;
+export declare function mmdrop(mm: MmRef): void;
+/** rcuwait_wait_event(&mm->vma_writer_wait, condition, state): 0, or -EINTR when killed. */
+export declare function rcuwaitWaitEvent(mm: MmRef, condition: () => boolean, state: number): number;
+/** rcuwait_wake_up(&mm->vma_writer_wait). */
+export declare function rcuwaitWakeUp(mm: MmRef): void;
+/** raw_seqcount_try_begin(&mm->mm_lock_seq, *seq): false while mmap_lock is write-locked. */
+export declare function mmapLockSpeculateTryBegin(mm: MmRef, seq: { value: number }): boolean;
+/** read_seqcount_retry(&mm->mm_lock_seq, seq). */
+export declare function mmapLockSpeculateRetry(mm: MmRef, seq: number): boolean;

@@ -38,6 +38,16 @@ export const Sock = defineStruct(
     inetDport: 'u16',
     inetNum: 'u16',
     inetSport: 'u16',
+    /** sk_reuse (SO_REUSEADDR). */
+    skReuse: 'u8',
+    /** sk_err, and inet_sock's recverr / pmtudisc (the ICMP error path). */
+    skErr: 'i32',
+    inetRecverr: 'u8',
+    inetPmtudisc: 'u8',
+    /** udp_sock: udp_port_hash (the local port), udp_portaddr_hash, udp_portaddr_node (hash2 link). */
+    udpPortHash: 'u16',
+    udpPortaddrHash: 'u32',
+    udpPortaddrNode: 'hlistNulls',
   },
   { typesafeByRcu: true },
 );
@@ -95,6 +105,28 @@ export function inetEhashLockp(hashinfo: InetHashinfo, hash: number): EhashLockR
   return hashinfo.ehashLocks[hash & hashinfo.ehashLocksMask]!;
 }
 
+/** struct udp_hslot: a UDP hash slot, its hlist_nulls head, socket count and lock. */
+export const UdpHslot = defineStruct('udp_hslot', { head: 'i32', count: 'i32', lock: 'spinlock' });
+export type UdpHslotRef = StructRef<typeof UdpHslot>;
+
+/** struct udp_table: the primary (port) and secondary (address, port) hashes. */
+export interface UdpTable {
+  readonly hash: readonly UdpHslotRef[];
+  readonly hash2: readonly UdpHslotRef[];
+  readonly mask: number;
+  readonly log: number;
+}
+
+/** &hslot->head: the chain head word inside a UDP hash slot. */
+export function udpHslotHead(hslot: UdpHslotRef): number {
+  return addressOf(hslot) + offsetOf(UdpHslot, 'head');
+}
+
+/** udp_portaddr_for_each_entry_rcu's entry: the socket whose udp_portaddr_node is at `node`. */
+export function udpPortaddrEntry(node: number): SockRef {
+  return hlistNullsEntry(Sock, netHeap, node, 'udpPortaddrNode');
+}
+
 /** &ilb->head: the chain head word inside a listening bucket. */
 export function listenHead(ilb: ListenBucketRef): number {
   return addressOf(ilb) + offsetOf(ListenBucket, 'head');
@@ -128,5 +160,36 @@ export declare function sockProtInuseAdd(net: number, val: number): void;
 /** reciprocal_scale() / next_pseudo_random32(). */
 export declare function reciprocalScale(val: number, epRo: number): number;
 export declare function nextPseudoRandom32(seed: number): number;
+/** udp_hashfn(): the primary UDP hash of a port in a namespace. */
+export declare function udpHashfn(net: number, num: number, mask: number): number;
+/** jhash_1word(addr, net_hash_mix(net)). */
+export declare function jhashNetAddr(net: number, addr: number): number;
+/** inet_get_local_port_range(), net_random(), inet_is_reserved_local_port(). */
+export declare function inetGetLocalPortRange(): { low: number; high: number };
+export declare function netRandom(): number;
+export declare function inetIsReservedLocalPort(port: number): boolean;
+/** udp_lib_lport_inuse(): is the port used in the primary chain (chain lock held)? Fills `bitmap` when given. */
+export declare function udpLibLportInuse(
+  net: number,
+  num: number,
+  hslot: UdpHslotRef,
+  bitmap: Uint32Array | null,
+  sk: SockRef,
+  saddrComp: (sk1: SockRef, sk2: SockRef) => boolean,
+  log: number,
+): boolean;
+/** sock_i_uid(). */
+export declare function sockIUid(sk: SockRef): number;
+/** The socket's protocol's UDP table (sk->sk_prot->h.udp_table). */
+export declare function skUdpTable(sk: SockRef): UdpTable;
+/** ipv4_sk_update_pmtu(), ipv4_sk_redirect(), ip_icmp_error(), sk->sk_error_report(): the ICMP error plumbing. */
+export declare function ipv4SkUpdatePmtu(sk: SockRef, info: number): void;
+export declare function ipv4SkRedirect(sk: SockRef): void;
+export declare function ipIcmpError(sk: SockRef, err: number, port: number, info: number): void;
+export declare function skErrorReport(sk: SockRef): void;
+/** icmp_err_convert[code]: the errno of an ICMP unreachable code, and whether it is fatal. */
+export declare function icmpErrConvert(code: number): { errno: number; fatal: number };
+/** ICMP_INC_STATS_BH(net, ICMP_MIB_INERRORS). */
+export declare function icmpIncInerrors(net: number): void;
 /** htons(). */
 export declare function htons(port: number): number;

@@ -48,6 +48,13 @@ export const Mm = defineStruct('mm_struct', {
   mmapLock: 'spinlock',
   exeFile: { rcu: () => File },
   users: 'i32',
+  /**
+   * mm_lock_seq (seqcount_t): odd while mmap_lock is write-locked; vma_end_write_all() bumps it,
+   * which releases every VMA write lock at once (include/linux/mmap_lock.h).
+   */
+  mmLockSeq: 'u32',
+  /** mm_count: what mmgrab() / mmdrop() count (the mm_struct itself, not the address space). */
+  mmCount: 'refcount',
 });
 export type MmRef = StructRef<typeof Mm>;
 
