@@ -3,9 +3,10 @@
  * A *pin* is what stabilizes an object found under RCU: its spinlock taken (`spinLock`,
  * `spinTrylock`, a `using` guard) or a reference taken (`refcountIncNotZero`). A *re-check* is an
  * equality test after the pin between the pinned object (or one of its fields) and something
- * from outside it that is not a literal: `sighand === task.sighand`, `sock.port !== port`. A
- * comparison with a literal (`ct.timeout === 0`, `x !== null`) tests state, and one with the
- * object's own fields (`p.price !== priceFor(p.version)`) consistency; neither is a re-check.
+ * from outside it that is not a constant: `sighand === task.sighand`, `sock.port !== port`. A
+ * comparison with a constant (`ct.timeout === 0`, `x !== null`, `job.state !== QUEUED` with
+ * `const QUEUED = 0`) tests state, and one with the object's own fields
+ * (`p.price !== priceFor(p.version)`) consistency; neither is a re-check.
  */
 
 import { ts } from 'ts-morph';
@@ -29,16 +30,31 @@ export interface Recheck {
   readonly comparisons: readonly ts.BinaryExpression[];
 }
 
-/** The pins of the function, in source order; locks of objects stable by origin (fresh, owned) are not pins. */
+/**
+ * The pins of the function, in source order. Not pins: locks of objects stable by origin
+ * (fresh, owned), and locks of objects a table lookup returned, whose identity the lookup
+ * already re-checked against the key (what is compared under such a lock is state).
+ */
 export function pinsOf(scope: FunctionScope): Pin[] {
   const out: Pin[] = [];
   for (const call of scope.calls('spinLock', 'spinTrylock', 'refcountIncNotZero')) {
     const sym = scope.rootSymbol(call.arguments[0]);
     const statement = scope.listStatement(call);
     if (sym === undefined || statement === undefined || scope.isStableByOrigin(sym)) continue;
-    out.push({ call, kind: scope.kindOf(call) === 'refcountIncNotZero' ? 'ref' : 'lock', sym, statement });
+    const kind = scope.kindOf(call) === 'refcountIncNotZero' ? 'ref' : 'lock';
+    if (kind === 'lock' && fromTableLookup(scope, sym)) continue;
+    out.push({ call, kind, sym, statement });
   }
   return out;
+}
+
+function fromTableLookup(scope: FunctionScope, sym: ts.Symbol): boolean {
+  const decl = sym.valueDeclaration;
+  if (decl === undefined || !ts.isVariableDeclaration(decl) || decl.initializer === undefined) return false;
+  const init = skipParens(decl.initializer);
+  if (!ts.isCallExpression(init)) return false;
+  const kind = scope.kindOf(init);
+  return kind === 'tableLookup' || kind === 'tableLookupLocked';
 }
 
 const EQUALITY = new Set([
@@ -78,6 +94,28 @@ function isLiteralLike(e: ts.Expression): boolean {
   return ts.isPrefixUnaryExpression(x) && ts.isNumericLiteral(x.operand);
 }
 
+/**
+ * A literal, or a name for one: an enum member, or a `const` bound to a literal
+ * (`const QUEUED = 0`). A comparison with a constant tests state, not identity.
+ */
+function isConstant(scope: FunctionScope, e: ts.Expression): boolean {
+  if (isLiteralLike(e)) return true;
+  const x = skipParens(e);
+  if (!ts.isIdentifier(x) && !ts.isPropertyAccessExpression(x)) return false;
+  let sym = scope.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(x) ? x.name : x);
+  if (sym !== undefined && sym.flags & ts.SymbolFlags.Alias) sym = scope.checker.getAliasedSymbol(sym);
+  if (sym === undefined) return false;
+  if (sym.flags & ts.SymbolFlags.EnumMember) return true;
+  const decl = sym.valueDeclaration;
+  return (
+    decl !== undefined &&
+    ts.isVariableDeclaration(decl) &&
+    decl.initializer !== undefined &&
+    (ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const) !== 0 &&
+    isLiteralLike(decl.initializer)
+  );
+}
+
 /** Walk up from a comparison through `!`, `&&`, `||`, `??` and parentheses to the condition it belongs to. */
 export function conditionRoot(e: ts.Expression): ts.Expression {
   let x: ts.Expression = e;
@@ -94,7 +132,7 @@ export function conditionRoot(e: ts.Expression): ts.Expression {
 export function rechecksOf(scope: FunctionScope, pins: readonly Pin[]): Recheck[] {
   const byCondition = new Map<ts.Expression, { pin: Pin; comparisons: ts.BinaryExpression[] }>();
   for (const n of scope.ownNodes()) {
-    if (!isEquality(n) || isLiteralLike(n.left) || isLiteralLike(n.right)) continue;
+    if (!isEquality(n) || isConstant(scope, n.left) || isConstant(scope, n.right)) continue;
     const syms = [rootIdentifier(n.left), rootIdentifier(n.right)].map((id) =>
       id === undefined ? undefined : scope.checker.getSymbolAtLocation(id),
     );
