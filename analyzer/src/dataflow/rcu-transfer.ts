@@ -195,8 +195,12 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (base.kind === ts.SyntaxKind.ThisKeyword || base.kind === ts.SyntaxKind.SuperKeyword) return;
     const access = fieldAccess(this.ctx.primitives, node);
     if (access !== undefined) this.emit({ kind: 'access', node, base, access, state: s });
+    // By name first: asking the checker for every base's symbol costs quadratic time over long
+    // generated expressions (see identifier()).
+    const freed =
+      ts.isIdentifier(base) && [...s.objs].some(([k, o]) => o.graceFreed !== undefined && k.name === base.text);
+    if (!(freed && isGraceFreed(s, this.symbolOf(base))) && !this.ctx.primitives.isTypeStableExpr(base)) return;
     const sym = ts.isIdentifier(base) ? this.symbolOf(base) : undefined;
-    if (!isGraceFreed(s, sym) && !this.ctx.primitives.isTypeStableExpr(base)) return;
     this.emit({ kind: 'deref', node, base, sym, state: s });
   }
 
