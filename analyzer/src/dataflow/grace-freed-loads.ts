@@ -10,14 +10,17 @@
  * Only loads that are plainly a reader's are tracked, so that updaters stay quiet: a load made
  * with no spinlock held (a lock held may be the updater's, which keeps the pointer from
  * changing: rcu_dereference_protected()), not the current thread's own `@ownerWrites` pointer,
- * not read from an object whose last reference this function holds, and only where the target
- * struct is known (a defineStruct without `typesafeByRcu`).
+ * not read from an object this function holds (allocated, referenced, locked, or holding its last
+ * reference), and only where the target struct is known (a defineStruct without `typesafeByRcu`).
+ * A pointer read with no section held is not tracked: in rcukit every pointer field is declared
+ * `{ rcu }`, and outside a section most are plain pointers kept valid by other means (the kernel's
+ * rcu_dereference_raw() "protected by" a reference held elsewhere).
  */
 
 import { ts } from 'ts-morph';
 import { skipParens } from '../ast.js';
 import type { Primitives } from '../primitives/primitives.js';
-import { type FactState, type ObjFact, newObj } from './facts.js';
+import { type FactState, type ObjFact, isStable, newObj } from './facts.js';
 import { readFromLastReference } from './last-reference.js';
 import { isOwnerLoad } from './owner-loads.js';
 
@@ -40,8 +43,10 @@ export function graceFreedLoad(
   const base = skipParens(e.expression);
   const baseSym = ts.isIdentifier(base) ? checker.getSymbolAtLocation(base) : undefined;
   // A pointer read from an object this function allocated and has not published yet holds
-  // what this function stored there.
-  if (baseSym !== undefined && s.objs.get(baseSym)?.origin === 'fresh') return undefined;
+  // what this function stored there; one read from an object it holds (referenced, locked,
+  // owned) is as likely the holder's own reference as an RCU pointer: every pointer field of a
+  // struct is declared `{ rcu }`, whatever keeps its target alive.
+  if (baseSym !== undefined && isStable(s, baseSym)) return undefined;
   if (isOwnerLoad(e, primitives, checker)) return undefined;
   if (readFromLastReference(e, s, (n) => checker.getSymbolAtLocation(n))) return undefined;
   return { ...newObj('rcu', e, s.readMin), graceFreed: e };
