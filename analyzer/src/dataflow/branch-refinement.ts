@@ -225,7 +225,7 @@ export class BranchRefiner {
       ...o,
       refHeld: call,
       pending:
-        o.origin === 'rcu' && !retested && selected
+        o.origin === 'rcu' && o.graceFreed === undefined && !retested && selected
           ? { kind: 'ref', site: call, checkedBefore: o.keyChecked }
           : o.pending,
       incFailed: undefined,

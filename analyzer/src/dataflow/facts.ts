@@ -95,6 +95,12 @@ export interface ObjFact {
    * reference, and the references its fields hold are now this function's to drop.
    */
   readonly lastRef?: ts.Node | undefined;
+  /**
+   * May: a pointer to an object that is not type-stable but freed after a grace period, read
+   * in a read-side section (the load; grace-freed-loads.ts). Past its section it may be freed
+   * outright, not merely reused; a lock taken on it needs no identity re-check.
+   */
+  readonly graceFreed?: ts.Node | undefined;
 }
 
 /**
@@ -226,6 +232,7 @@ function joinObj(a: ObjFact | undefined, b: ObjFact | undefined, otherIsNull: bo
     incFailed: a.incFailed ?? b.incFailed,
     keyChecked: a.keyChecked ?? b.keyChecked,
     lastRef: a.lastRef !== undefined && b.lastRef !== undefined ? a.lastRef : undefined,
+    graceFreed: a.graceFreed ?? b.graceFreed,
   };
 }
 
@@ -323,7 +330,8 @@ function objEquals(a: ObjFact, b: ObjFact): boolean {
     a.sectionEnded === b.sectionEnded &&
     a.incFailed === b.incFailed &&
     a.keyChecked === b.keyChecked &&
-    a.lastRef === b.lastRef
+    a.lastRef === b.lastRef &&
+    a.graceFreed === b.graceFreed
   );
 }
 

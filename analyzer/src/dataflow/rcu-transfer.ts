@@ -25,6 +25,7 @@ import { isCorrelatable, isLoopHeadTarget, isWriteTarget, patternTargets, writte
 import { BranchRefiner, type LockRef } from './branch-refinement.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
 import { isPinnedElement, isStableResult, pinnedIteration } from './helper-results.js';
+import { graceFreedLoad, isGraceFreed } from './grace-freed-loads.js';
 import { readFromLastReference } from './last-reference.js';
 import { bundleParamOf } from './param-bundles.js';
 import { reachedThrough } from './lock-paths.js';
@@ -195,7 +196,11 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (base.kind === ts.SyntaxKind.ThisKeyword || base.kind === ts.SyntaxKind.SuperKeyword) return;
     const access = fieldAccess(this.ctx.primitives, node);
     if (access !== undefined) this.emit({ kind: 'access', node, base, access, state: s });
-    if (!this.ctx.primitives.isTypeStableExpr(base)) return;
+    // By name first: asking the checker for every base's symbol costs quadratic time over long
+    // generated expressions (see identifier()).
+    const freed =
+      ts.isIdentifier(base) && [...s.objs].some(([k, o]) => o.graceFreed !== undefined && k.name === base.text);
+    if (!(freed && isGraceFreed(s, this.symbolOf(base))) && !this.ctx.primitives.isTypeStableExpr(base)) return;
     const sym = ts.isIdentifier(base) ? this.symbolOf(base) : undefined;
     this.emit({ kind: 'deref', node, base, sym, state: s });
   }
@@ -240,7 +245,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       const o = out.objs.get(lock.sym);
       // Locking an object already referenced and revalidated adds nothing to check.
       const alreadyStable = o !== undefined && o.refHeld !== undefined && o.pending === undefined;
-      if (o !== undefined && o.origin === 'rcu' && !alreadyStable) {
+      if (o !== undefined && o.origin === 'rcu' && o.graceFreed === undefined && !alreadyStable) {
         out = withObj(out, lock.sym, {
           ...o,
           pending: { kind: 'lock', site, checkedBefore: undefined },
@@ -281,9 +286,12 @@ export class RcuTransfer implements ForwardProblem<FactState> {
    */
   private markUnprotected(s: FactState, site: ts.Node): FactState {
     let out = s;
+    // A section that ends under an updater's lock may hand a plain RCU-freed object over to it.
+    const updater = [...s.locks.values()].some((l) => l.must);
     for (const [sym, o] of s.objs) {
       if (
         o.origin === 'rcu' &&
+        (o.graceFreed === undefined || !updater) &&
         o.sectionEnded === undefined &&
         out.readMin < o.loadDepth &&
         !protectedPastSection(out, sym)
@@ -322,6 +330,14 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         // A new attempt: a failure of this call on an earlier iteration no longer says anything.
         const o = sym === undefined ? undefined : s.objs.get(sym);
         return o?.incFailed === c ? withObj(s, sym!, { ...o, incFailed: undefined }) : s;
+      }
+      case 'refcountInc': {
+        // get_task_struct() on an object read in the section: its memory is not freed before
+        // the count drops, so the reference keeps it past the section (a type-stable object's
+        // count may already be zero, hence refcountIncNotZero there).
+        const sym = this.lockRef(c.arguments[0])?.sym;
+        const o = sym === undefined ? undefined : s.objs.get(sym);
+        return o?.graceFreed !== undefined ? withObj(s, sym!, { ...o, refHeld: c }) : s;
       }
       case 'refcountDecAndTest': {
         const sym = this.lockRef(c.arguments[0])?.sym;
@@ -638,7 +654,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         s = withLock(s, { ...pin, obj: sym });
       return withObj(s, sym, o);
     }
-    return withObj(s, sym, undefined);
+    return withObj(s, sym, graceFreedLoad(x, s, this.ctx.primitives, this.ctx.checker));
   }
 
   private identifier(s: FactState, id: ts.Identifier): void {

@@ -54,6 +54,8 @@ function unpinnedLoad(
     : checker.getSymbolAtLocation(x);
   const o = sym === undefined ? undefined : state.objs.get(sym);
   if (sym === undefined || o === undefined || o.loadSite === undefined || isStable(state, sym)) return undefined;
+  // Not type-stable (freed after a grace period): rcu/reference-escape's once its section ends.
+  if (o.graceFreed !== undefined) return undefined;
   if (o.origin === 'rcu') return o.sectionEnded === undefined ? { load: o.loadSite, sym } : undefined;
   return o.origin === 'unknown' && isPointerLoad(o.loadSite, primitives) ? { load: o.loadSite, sym } : undefined;
 }
@@ -217,8 +219,9 @@ export default defineRule({
         // A captured variable nothing is known of here (a callback run later): the enclosing
         // function's capture analysis (rcu/reference-escape) covers it.
         if (o === undefined && declaredOutside(e.sym, fn)) continue;
-        // Loaded in a section that has since ended: rcu/reference-escape says it better.
-        if (o?.origin === 'rcu' && o.sectionEnded !== undefined) continue;
+        // Loaded in a section that has since ended: rcu/reference-escape says it better. A
+        // plain RCU-freed object is never this rule's (its memory is not type-stable).
+        if (o?.origin === 'rcu' && (o.sectionEnded !== undefined || o.graceFreed !== undefined)) continue;
       }
       // In a chain `a.b.c` report the innermost unprotected step once.
       const inner = e.base;

@@ -21,6 +21,8 @@ export default defineRule({
     messages: {
       usedAfterSection:
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is {{how}} at line {{line}}, after the read-side section ended at line {{endLine}}; it was never locked or referenced, so it may already be another object.',
+      freedAfterSection:
+        '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is {{how}} at line {{line}}, after the read-side section ended at line {{endLine}}; `{{from}}` is an RCU pointer to an object that is not type-stable: its updater frees it once a grace period ends, and the section was all that held that grace period off, so the memory may already be freed (not merely reused, as type-stable memory would be). Use it inside the section, or take a reference (refcountInc) or its lock before the section ends.',
       storedBeyondSection:
         '`{{object}}` (loaded from `{{from}}` at line {{loadLine}}) is {{how}} at line {{line}}, where it outlives the read-side section; take a reference first.',
       returnedUnpinned:
@@ -92,7 +94,27 @@ export default defineRule({
         line: ctx.line(e.node),
       };
       const loaded = o.loadSite !== undefined ? [{ node: o.loadSite, message: 'loaded here' }] : [];
-      if (e.kind === 'capture') {
+      // A plain RCU-freed object: only a use after its section ended is known to be wrong (what
+      // is stored or captured inside the section may be pinned by means the checker cannot see).
+      // Returning it is the caller's contract: the kernel returns such pointers where the caller
+      // keeps them alive by other means (ioc_lookup_icq(): "the found icq is guaranteed to be
+      // valid until the io is done").
+      if (o.graceFreed !== undefined) {
+        if (e.kind === 'capture' || o.sectionEnded === undefined || (e.kind === 'use' && e.how === 'return')) continue;
+        ctx.report({
+          node: e.node,
+          messageId: 'freedAfterSection',
+          data: {
+            ...base,
+            how: e.kind === 'deref' ? 'dereferenced' : ESCAPE_HOW[e.how],
+            endLine: lineOf(o.sectionEnded),
+          },
+          related: [
+            ...loaded,
+            { node: o.sectionEnded, message: `${callText(o.sectionEnded)}: read-side section ends here` },
+          ],
+        });
+      } else if (e.kind === 'capture') {
         ctx.report({ node: e.node, messageId: 'capturedByClosure', data: base, related: loaded });
       } else if (o.sectionEnded !== undefined) {
         ctx.report({

@@ -66,6 +66,8 @@ export default defineRule({
         const o = e.state.objs.get(e.sym);
         // Its own section ended earlier: rcu/reference-escape reports any use of it.
         if (o?.origin === 'rcu' && o.sectionEnded !== undefined) continue;
+        // Not type-stable memory: a write inside its section is the updater's business.
+        if (o?.graceFreed !== undefined) continue;
       } else if (!ts.isPropertyAccessExpression(base) && !ts.isElementAccessExpression(base)) {
         // Only a load (`task.sighand.action = …`) is known to be unstabilized; a call's result
         // may be a stabilized object.

@@ -60,7 +60,7 @@ export function unpinnedReturns<M extends string>(ctx: RuleContext<M>): Unpinned
     if (
       o === undefined
         ? !(candidateParams && isParameterOf(sym, fn))
-        : o.origin === 'rcu' && o.sectionEnded !== undefined
+        : o.graceFreed !== undefined || (o.origin === 'rcu' && o.sectionEnded !== undefined)
     )
       return;
     unpinned.push({ node: x, sym, loadSite: o?.loadSite, depth: state.readMin, loadDepth: o?.loadDepth ?? 0 });
