@@ -99,6 +99,27 @@ export function setUnlessZero(task: Task, sig: number): number {
   spinUnlock(sighand.siglock);
   return 0;
 }
+
+const IDLE = 0;
+
+export function setIfIdle(task: Task, sig: number): boolean {
+  rcuReadLock();
+  const sighand = task.sighand;
+  if (sighand === null) {
+    rcuReadUnlock();
+    return false;
+  }
+  spinLock(sighand.siglock);
+  if (sighand !== task.sighand || sighand.action !== IDLE) {
+    spinUnlock(sighand.siglock);
+    rcuReadUnlock();
+    return false;
+  }
+  sighand.action = sig;
+  spinUnlock(sighand.siglock);
+  rcuReadUnlock();
+  return true;
+}
 `;
 
 let program: ts.Program;
@@ -217,6 +238,18 @@ describe('operators', () => {
     ]);
   });
 
+  it('neutralize-recheck leaves a comparison with a constant alone: it tests state, not identity', () => {
+    expect(mutants('neutralize-recheck', 'setIfIdle')).toEqual([
+      {
+        description: '`sighand !== task.sighand` → `(false as boolean)`',
+        diff: [
+          '-86   if (sighand !== task.sighand || sighand.action !== IDLE) {',
+          '+86   if ((false as boolean) || sighand.action !== IDLE) {',
+        ],
+      },
+    ]);
+  });
+
   it('delete-recheck keeps only the branch taken when the identity holds', () => {
     expect(mutants('delete-recheck', 'getSighand')).toEqual([
       {
@@ -304,7 +337,7 @@ describe('operators', () => {
         diff: [
           '- 8     rcuReadLock();',
           '+ 8     rcuReadLock(); rcukitMutantSynchronizeRcu();',
-          "+75 import { synchronizeRcu as rcukitMutantSynchronizeRcu } from '@rcukit/runtime';",
+          "+96 import { synchronizeRcu as rcukitMutantSynchronizeRcu } from '@rcukit/runtime';",
         ],
       },
     ]);
