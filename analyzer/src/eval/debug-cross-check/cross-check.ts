@@ -167,7 +167,10 @@ export function crossCheckReport(c: CrossCheck): string[] {
   const neither = c.mutants.filter((m) => m.checkerLines.length === 0 && m.reports.length === 0 && m.ended === 'exit');
   if (neither.length > 0) {
     out.push('  flagged by neither (an equivalent mutant, or a bug both miss):');
-    for (const m of neither) out.push(`    ${where(m)}: ${m.mutation}`);
+    for (const m of neither)
+      out.push(
+        `    ${where(m)}: ${m.mutation}${m.status !== 0 ? ` (the program itself failed: exit ${m.status})` : ''}`,
+      );
   }
   return out;
 }
