@@ -99,27 +99,14 @@ export default defineRule({
       // Returning it is the caller's contract: the kernel returns such pointers where the caller
       // keeps them alive by other means (ioc_lookup_icq(): "the found icq is guaranteed to be
       // valid until the io is done").
-      if (o.graceFreed !== undefined) {
-        if (e.kind === 'capture' || o.sectionEnded === undefined || (e.kind === 'use' && e.how === 'return')) continue;
-        ctx.report({
-          node: e.node,
-          messageId: 'freedAfterSection',
-          data: {
-            ...base,
-            how: e.kind === 'deref' ? 'dereferenced' : ESCAPE_HOW[e.how],
-            endLine: lineOf(o.sectionEnded),
-          },
-          related: [
-            ...loaded,
-            { node: o.sectionEnded, message: `${callText(o.sectionEnded)}: read-side section ends here` },
-          ],
-        });
-      } else if (e.kind === 'capture') {
-        ctx.report({ node: e.node, messageId: 'capturedByClosure', data: base, related: loaded });
+      const graceFreed = o.graceFreed !== undefined;
+      if (graceFreed && (o.sectionEnded === undefined || (e.kind === 'use' && e.how === 'return'))) continue;
+      if (e.kind === 'capture') {
+        if (!graceFreed) ctx.report({ node: e.node, messageId: 'capturedByClosure', data: base, related: loaded });
       } else if (o.sectionEnded !== undefined) {
         ctx.report({
           node: e.node,
-          messageId: 'usedAfterSection',
+          messageId: graceFreed ? 'freedAfterSection' : 'usedAfterSection',
           data: {
             ...base,
             how: e.kind === 'deref' ? 'dereferenced' : ESCAPE_HOW[e.how],
