@@ -8,7 +8,8 @@ missing=""
 command -v nvim >/dev/null 2>&1 || missing="$missing neovim"
 command -v emacs >/dev/null 2>&1 || missing="$missing emacs-nox"
 # eglot is a Lisp package, not a binary: ask dpkg (Emacs 29+ ships it built in, Debian 12's 28 does not).
-dpkg -s elpa-eglot >/dev/null 2>&1 || missing="$missing elpa-eglot"
+# dpkg -s succeeds for a package removed but not purged: compare the status itself.
+[ "$(dpkg-query -W -f='${Status}' elpa-eglot 2>/dev/null)" = "install ok installed" ] || missing="$missing elpa-eglot"
 
 if [ -z "$missing" ]; then
   echo "install-editors: neovim, emacs-nox and elpa-eglot already installed"

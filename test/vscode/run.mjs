@@ -59,8 +59,12 @@ function run(cmd, args, options = {}) {
 // Installation (each step skipped when already done)
 
 function ensureDebianPackages() {
+  // `dpkg -s` succeeds for a package removed but not purged ("deinstall ok config-files"): ask
+  // for the status itself.
   const missing = ['chromium', 'libkrb5-dev'].filter(
-    (p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0,
+    (p) =>
+      spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.trim() !==
+      'install ok installed',
   );
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0)
