@@ -7,40 +7,10 @@
  * end up holding other tasks' sighands: the test can tell.
  */
 
-import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  SLAB_TYPESAFE_BY_RCU,
-  addressOf,
-  createHeap,
-  defineStruct,
-  kmemCacheAlloc,
-  kmemCacheCreate,
-  kmemCacheDestroy,
-  kmemCacheFree,
-  rcuDereferenceProtected,
-  spinLockInit,
-  type Heap,
-} from '@rcukit/runtime';
+import { createHeap, kmemCacheDestroy, kmemCacheFree, rcuDereferenceProtected, type Heap } from '@rcukit/runtime';
+import { seedTasks, startTortureWorker } from '../../dist/workers/sighand-torture.js';
 import { cacheInfo } from '../unit/slab-helpers.js';
-
-// Same declarations as test/src/workers/sighand-torture.ts.
-const Sighand = defineStruct(
-  'sighand',
-  { siglock: 'spinlock', count: 'refcount', taskId: 'i32', gen: 'i32' },
-  { typesafeByRcu: true },
-);
-const Task = defineStruct('task', { id: 'i32', sighand: { rcu: () => Sighand } });
-const TASKS_ROOT = 'test:tasks';
-const TASKS_ROOT_BYTES = (64 + 2) * 4;
-const WORKER = new URL('../../dist/workers/sighand-torture.js', import.meta.url);
-
-interface TortureResult {
-  role: string;
-  ops: number;
-  retries: number;
-  violations: string[];
-}
 
 let heap: Heap | null = null;
 afterEach(() => {
@@ -48,49 +18,16 @@ afterEach(() => {
   heap = null;
 });
 
-function start(h: Heap, data: object): Promise<TortureResult> {
-  return new Promise((resolve, reject) => {
-    const w = h.watchWorker(new Worker(WORKER, { workerData: { shared: h.share(), ...data } }));
-    let result: TortureResult | null = null;
-    w.on('message', (m: TortureResult) => (result = m));
-    w.on('error', reject);
-    w.on('exit', (code) =>
-      result !== null ? resolve(result) : reject(new Error(`worker exited with ${code} and no result`)),
-    );
-  });
-}
-
-/** Tasks 1..n, each with its own sighand, published in the tasks root for the workers. */
-function setUp(h: Heap, n: number) {
-  const sighands = kmemCacheCreate(h, 'sighand', Sighand, {
-    flags: SLAB_TYPESAFE_BY_RCU,
-    ctor: (s) => spinLockInit(s.siglock),
-  });
-  const tasks = kmemCacheCreate(h, 'task', Task);
-  const root = h.root(TASKS_ROOT, TASKS_ROOT_BYTES, 4) >> 2;
-  const list = Array.from({ length: n }, (_, k) => {
-    const t = kmemCacheAlloc(tasks);
-    t.id = k + 1;
-    const s = kmemCacheAlloc(sighands);
-    s.taskId = t.id;
-    t.sighand = s;
-    h.views.i32[root + 2 + k] = addressOf(t);
-    return t;
-  });
-  Atomics.store(h.views.i32, root, n);
-  return { sighands, tasks, list };
-}
-
 describe('lockTaskSighand over a type-stable cache', () => {
   it("never leaves a reader holding another task's sighand while sighands are freed and reused at once", async () => {
     const h = (heap = createHeap({ maxBytes: 32 << 20, maxThreads: 16 }));
     const n = 8; // few tasks: sighands freed by one task are soon reused for another
-    const { sighands, tasks, list } = setUp(h, n);
+    const { sighands, tasks, list } = seedTasks(h, n);
     const ms = 1000;
     const results = await Promise.all([
-      start(h, { role: 'writer', ms, seed: 7, recheck: true }),
-      start(h, { role: 'reader', ms, seed: 11, recheck: true }),
-      start(h, { role: 'reader', ms, seed: 13, recheck: true }),
+      startTortureWorker(h, { role: 'writer', ms, seed: 7, recheck: true }),
+      startTortureWorker(h, { role: 'reader', ms, seed: 11, recheck: true }),
+      startTortureWorker(h, { role: 'reader', ms, seed: 13, recheck: true }),
     ]);
     const writer = results[0];
     const readers = results.slice(1);
@@ -118,13 +55,13 @@ describe('lockTaskSighand over a type-stable cache', () => {
 
   it('catches readers that skip the recheck (the test can fail)', async () => {
     const h = (heap = createHeap({ maxBytes: 32 << 20, maxThreads: 16 }));
-    setUp(h, 8);
+    seedTasks(h, 8);
     // Up to 20 s, stopping at the first violation: generous for a loaded machine.
     const ms = 20_000;
     const results = await Promise.all([
-      start(h, { role: 'writer', ms, seed: 7, recheck: true }),
-      start(h, { role: 'reader', ms, seed: 11, recheck: false, stopOnViolation: true }),
-      start(h, { role: 'reader', ms, seed: 13, recheck: false, stopOnViolation: true }),
+      startTortureWorker(h, { role: 'writer', ms, seed: 7, recheck: true }),
+      startTortureWorker(h, { role: 'reader', ms, seed: 11, recheck: false, stopOnViolation: true }),
+      startTortureWorker(h, { role: 'reader', ms, seed: 13, recheck: false, stopOnViolation: true }),
     ]);
     const found = results.slice(1).flatMap((r) => r.violations);
     expect(found.length).toBeGreaterThan(0);

@@ -12,8 +12,9 @@
  * violation). Posts a TortureResult.
  */
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { Worker, parentPort, workerData } from 'node:worker_threads';
 import {
+  addressOf,
   attachHeap,
   defineStruct,
   kmemCacheAlloc,
@@ -56,6 +57,23 @@ export function openCaches(heap: Heap) {
   };
 }
 
+/** Tasks 1..n, each with a sighand of its own, published in the tasks root for the workers. */
+export function seedTasks(heap: Heap, n: number) {
+  const caches = openCaches(heap);
+  const root = heap.root(TASKS_ROOT, TASKS_ROOT_BYTES, 4) >> 2;
+  const list = Array.from({ length: n }, (_, k) => {
+    const t = kmemCacheAlloc(caches.tasks);
+    t.id = k + 1;
+    const s = kmemCacheAlloc(caches.sighands);
+    s.taskId = t.id;
+    t.sighand = s;
+    heap.views.i32[root + 2 + k] = addressOf(t);
+    return t;
+  });
+  Atomics.store(heap.views.i32, root, n);
+  return { ...caches, list };
+}
+
 /** The kernel's __lock_task_sighand; `recheck: false` is the deliberately broken variant. */
 export function lockTaskSighand(task: TaskRef, recheck: boolean, stats: { retries: number }): SighandRef | null {
   for (;;) {
@@ -83,7 +101,20 @@ export interface TortureResult {
   readonly violations: string[];
 }
 
-interface Data {
+/** Run this module as a watched worker of `heap` with the given role and options; resolves to its result. */
+export function startTortureWorker(heap: Heap, data: Omit<Data, 'shared'>): Promise<TortureResult> {
+  return new Promise((resolve, reject) => {
+    const w = heap.watchWorker(new Worker(new URL(import.meta.url), { workerData: { shared: heap.share(), ...data } }));
+    let result: TortureResult | null = null;
+    w.on('message', (m: TortureResult) => (result = m));
+    w.on('error', reject);
+    w.on('exit', (code) =>
+      result !== null ? resolve(result) : reject(new Error(`worker exited with ${code} and no result`)),
+    );
+  });
+}
+
+export interface Data {
   shared: unknown;
   role: 'reader' | 'writer';
   ms: number;
