@@ -143,6 +143,7 @@ export function crossCheckReport(c: CrossCheck): string[] {
     (m) => m.checkerLines.length > 0 && m.reports.length === 0 && m.ended === 'exit',
   );
   const hung = c.mutants.filter((m) => m.ended === 'hung');
+  const neither = c.mutants.filter((m) => m.checkerLines.length === 0 && m.reports.length === 0 && m.ended === 'exit');
   const where = (m: CrossCheckedMutant): string => `${m.file}:${m.line} ${m.operator} (${m.function})`;
   const out = [
     `Debug-mode cross-check (mutants of ${RUNNABLE_EXAMPLES.map((e) => join(dirname(e.tsconfig), e.sources)).join(', ')}, run under RCUKIT_DEBUG=fuzz): ` +
@@ -151,7 +152,7 @@ export function crossCheckReport(c: CrossCheck): string[] {
       `${reported.reduce((a, m) => a + m.reports.filter((r) => agrees(m, r)).length, 0)} on a line the checker flags`,
     `  hung (stopped after the timeout; the checker flags ${hung.filter((m) => m.checkerLines.length > 0).length} of them): ${hung.length}`,
     `  flagged by the checker only (the run showed nothing): ${checkerOnly.length}`,
-    `  flagged by neither: ${c.mutants.filter((m) => m.checkerLines.length === 0 && m.reports.length === 0 && m.ended === 'exit').length}`,
+    `  flagged by neither: ${neither.length}`,
   ];
   if (runtimeOnly.length > 0) {
     out.push('  run-time reports on a line the checker does not flag:');
@@ -164,7 +165,6 @@ export function crossCheckReport(c: CrossCheck): string[] {
     out.push('  flagged by the checker, quiet at run time:');
     for (const m of checkerOnly) out.push(`    ${where(m)}: checker lines ${m.checkerLines.join(', ')}`);
   }
-  const neither = c.mutants.filter((m) => m.checkerLines.length === 0 && m.reports.length === 0 && m.ended === 'exit');
   if (neither.length > 0) {
     out.push('  flagged by neither (an equivalent mutant, or a bug both miss):');
     for (const m of neither)
