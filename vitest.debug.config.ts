@@ -13,11 +13,6 @@ export default defineConfig({
       ...(base.test?.exclude ?? []),
       // It sets RCUKIT_DEBUG for the programs it runs itself.
       'test/runtime/torture/quiet-under-debug.test.ts',
-      // A known bug, left open: under debug mode every allocation and free takes the slow path,
-      // and a worker killed there can leave one object counted twice (seen once in about 90
-      // kills: "slabinfo 'kill-plain': active 1086 + cached 307 + free 0 != numObjs 1392").
-      // Until it is fixed the kill torture runs without debug mode only (npm test, every Node).
-      'test/runtime/fault/kill-torture.test.ts',
     ],
     env: { RCUKIT_DEBUG: '1' },
     // Debug mode captures a stack at every section, pointer load, lock and allocation: the

@@ -162,8 +162,9 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
   const n = i32[cache.$count]!;
   i32[cache.$entries + n] = o.$a;
   cache.$objs[n] = o;
-  // Counted before the state changes: a thread killed in between leaves a LIVE object below
-  // its count, which draining its array cache frees, never a CACHED one that nobody holds.
+  // Counted before the state changes: a thread killed in between (the compareExchange is a
+  // call, where termination can land) leaves a LIVE object below its count, which draining
+  // its array cache frees and slabinfo() counts as cached, never a CACHED one nobody holds.
   i32[cache.$count] = n + 1;
   const was = Atomics.compareExchange(u8, o.$s, ObjState.LIVE, ObjState.CACHED);
   if (was !== ObjState.LIVE) {

@@ -24,6 +24,7 @@ import {
   SlabWord,
 } from '../heap/layout.js';
 import { readName } from './cache-handle.js';
+import { objectMapOf, pageMapReady } from './object-map.js';
 import { lockWord, unlockWord } from './cache-lock.js';
 import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU } from './flags.js';
 import { threadLocal } from '../heap/thread-context.js';
@@ -35,7 +36,10 @@ export interface SlabInfo {
   readonly activeObjs: number;
   /** Object slots in all the cache's slabs. */
   readonly numObjs: number;
-  /** Free objects held in threads' array caches. */
+  /**
+   * Free objects held in threads' array caches, including one a thread that died was
+   * allocating or freeing at that moment, until a drain gives it back to its slab.
+   */
   readonly cachedObjs: number;
   /** Free objects on slabs' free stacks. */
   readonly freeObjs: number;
@@ -114,8 +118,14 @@ function readCache(heap: Heap, d: number): SlabInfo {
   const acBase = i32[d + CacheWord.AC_BYTE]! >> 2;
   const acStride = i32[d + CacheWord.AC_STRIDE]!;
   let cachedObjs = 0;
-  for (let slot = 0; slot < i32[d + CacheWord.AC_SLOTS]!; slot++)
-    cachedObjs += i32[acBase + slot * acStride + AcWord.COUNT]!;
+  for (let slot = 0; slot < i32[d + CacheWord.AC_SLOTS]!; slot++) {
+    const ac = acBase + slot * acStride;
+    const count = i32[ac + AcWord.COUNT]!;
+    cachedObjs += count;
+    const owner = i32[ac + AcWord.OWNER]!;
+    if (owner !== 0 && count > 0 && !heap.registry.isOwnerAlive(owner))
+      activeObjs -= liveInDeadArrayCache(heap, d, ac, count);
+  }
   const flagBits = i32[d + CacheWord.FLAGS]!;
   const flags: string[] = [];
   if (flagBits & SLAB_TYPESAFE_BY_RCU) flags.push('SLAB_TYPESAFE_BY_RCU');
@@ -143,6 +153,30 @@ function readCache(heap: Heap, d: number): SlabInfo {
     batchCount: i32[d + CacheWord.AC_BATCH]!,
     flags,
   };
+}
+
+/**
+ * Objects in the array cache of a thread that died (below its count) whose state byte still
+ * says LIVE. The fast and slow paths order their two stores so that a thread killed between
+ * them leaves exactly this (slab/alloc-free.ts): an object it was allocating or freeing, that
+ * no user holds and that draining the array cache frees. It counts as cached, not active,
+ * until then. Precondition: cache lock held.
+ */
+function liveInDeadArrayCache(heap: Heap, d: number, ac: number, count: number): number {
+  const i32 = heap.views.i32;
+  const u8 = heap.views.u8;
+  const map = pageMapReady(objectMapOf(heap));
+  const objBase = i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!;
+  const stride = i32[d + CacheWord.STRIDE]!;
+  const per = i32[d + CacheWord.PER_SLAB]!;
+  let live = 0;
+  for (let k = 0; k < count; k++) {
+    const address = i32[ac + AcWord.ENTRIES + k]!;
+    const slab = i32[map.memmapWord + ((address - map.firstPage) >>> 12)]!;
+    const index = (address - slab - objBase) / stride;
+    if (u8[slab + slabStateByte(per) + index] === ObjState.LIVE) live++;
+  }
+  return live;
 }
 
 /** /proc/slabinfo-style text: one header, one line per cache. */
