@@ -110,13 +110,16 @@ describe('a cache destroyed by another worker', () => {
   it("refuses the other worker's stale handle with CacheDestroyedError", async () => {
     heap = createHeap({ threadName: 'destroyer' });
     const worker = heap.watchWorker(startWorker('stale-cache-worker', { heap: heap.share() }));
+    // Listened for from the start: a worker's last messages are delivered together with its
+    // 'exit', in one task, before an await after the last message could listen for it.
+    const exited = once(worker, 'exit');
     const [first] = (await once(worker, 'message')) as [string];
     expect(first).toBe('bound');
     kmemCacheDestroy(kmemCacheCreate(heap, 'stale', StaleItem));
     worker.postMessage('destroyed');
     const [codes] = (await once(worker, 'message')) as [{ alloc: string; free: string }];
     expect(codes).toEqual({ alloc: 'ERR_CACHE_DESTROYED', free: 'ERR_CACHE_DESTROYED' });
-    await once(worker, 'exit');
+    await exited;
   });
 
   it('refuses the destroying thread’s own handle too', () => {
