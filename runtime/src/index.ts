@@ -12,6 +12,7 @@ export {
   Refcount,
   REFCOUNT_MAX,
   refcountIncNotZero,
+  refcountIncNotZeroLimited,
   refcountInc,
   refcountDecAndTest,
   refcountSet,

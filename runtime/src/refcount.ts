@@ -1,6 +1,6 @@
 /**
- * @fileoverview Reference counts in shared memory: refcountIncNotZero / refcountDecAndTest /
- * refcountSet, with the kernel's refcount_t rules.
+ * @fileoverview Reference counts in shared memory: refcountIncNotZero /
+ * refcountIncNotZeroLimited / refcountDecAndTest / refcountSet, with the kernel's refcount_t rules.
  *
  * A count of zero means the object is free (or being freed): refcountIncNotZero() never
  * revives it, which is what lets a lockless lookup in a type-stable cache take a reference
@@ -44,6 +44,20 @@ function refcountIncNotZeroPlain(ref: Refcount): boolean {
   return true;
 }
 
+/** refcountIncNotZeroLimited() as documented at its binding below, without debug mode. */
+function refcountIncNotZeroLimitedPlain(ref: Refcount, limit: number, old?: { value: number }): boolean {
+  if (!Number.isInteger(limit) || limit < 1 || limit > REFCOUNT_MAX) {
+    throw new RefcountError(
+      `refcountIncNotZeroLimited(${ref.label}, ${limit}): the limit must be an integer from 1 to ${REFCOUNT_MAX}`,
+    );
+  }
+  // The same compareExchange loop, with `limit` for REFCOUNT_MAX: it declines a count at or above it.
+  const v = ref.heap.atomics.incNotZero(ref.index, limit);
+  if (v < 0) throw new RefcountError(`refcountIncNotZeroLimited(${ref.label}): count ${v} is negative (corrupt word)`);
+  if (old !== undefined) old.value = v;
+  return v !== 0 && v < limit;
+}
+
 /** refcountInc() as documented at its binding below, without debug mode. */
 function refcountIncPlain(ref: Refcount): void {
   if (!refcountIncNotZeroPlain(ref)) {
@@ -82,6 +96,15 @@ function refcountSetPlain(ref: Refcount, value: number): void {
  * (The load-compareExchange loop runs in WebAssembly, heap/atomics.ts: one call.)
  */
 export var refcountIncNotZero: (ref: Refcount) => boolean = refcountIncNotZeroPlain;
+/**
+ * Increment unless the count is zero or at least `limit` (so the count stays at most
+ * `limit`): the kernel's __refcount_inc_not_zero_limited_acquire(), with which a writer that
+ * raises the count past the limit keeps new readers out while those already in drain. Returns
+ * true when a reference was taken; `old.value`, when given, gets the count seen, which tells
+ * a free object (0) from one whose readers are held off. Ordered as refcountIncNotZero().
+ */
+export var refcountIncNotZeroLimited: (ref: Refcount, limit: number, old?: { value: number }) => boolean =
+  refcountIncNotZeroLimitedPlain;
 /** Increment a count the caller already holds a reference on (never from zero). */
 export var refcountInc: (ref: Refcount) => void = refcountIncPlain;
 /**
@@ -97,6 +120,7 @@ export var refcountSet: (ref: Refcount, value: number) => void = refcountSetPlai
 /** @internal The plain functions, which debug mode wraps. */
 export const refcountPlain = {
   refcountIncNotZero: refcountIncNotZeroPlain,
+  refcountIncNotZeroLimited: refcountIncNotZeroLimitedPlain,
   refcountInc: refcountIncPlain,
   refcountDecAndTest: refcountDecAndTestPlain,
   refcountSet: refcountSetPlain,
@@ -106,6 +130,7 @@ export const refcountPlain = {
 export function setRefcountBindings(fns: typeof refcountPlain | null): void {
   const f = fns ?? refcountPlain;
   refcountIncNotZero = f.refcountIncNotZero;
+  refcountIncNotZeroLimited = f.refcountIncNotZeroLimited;
   refcountInc = f.refcountInc;
   refcountDecAndTest = f.refcountDecAndTest;
   refcountSet = f.refcountSet;

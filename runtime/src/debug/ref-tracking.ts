@@ -16,6 +16,14 @@ function refcountIncNotZeroDebug(ref: Refcount): boolean {
   return taken;
 }
 
+function refcountIncNotZeroLimitedDebug(ref: Refcount, limit: number, old?: { value: number }): boolean {
+  const d = ref.heap.debug;
+  if (d !== null) fuzzDelay(d);
+  const taken = refcountPlain.refcountIncNotZeroLimited(ref, limit, old);
+  if (taken) d?.refTaken(ref.index);
+  return taken;
+}
+
 function refcountIncDebug(ref: Refcount): void {
   refcountPlain.refcountInc(ref);
   ref.heap.debug?.refTaken(ref.index);
@@ -38,6 +46,7 @@ function refcountSetDebug(ref: Refcount, value: number): void {
 /** The debug functions, for setRefcountBindings(). */
 export const refcountDebug = {
   refcountIncNotZero: refcountIncNotZeroDebug,
+  refcountIncNotZeroLimited: refcountIncNotZeroLimitedDebug,
   refcountInc: refcountIncDebug,
   refcountDecAndTest: refcountDecAndTestDebug,
   refcountSet: refcountSetDebug,

@@ -1,7 +1,9 @@
 /**
- * @fileoverview refcountIncNotZero / refcountDecAndTest / refcountSet: a count that reached
- * zero is never revived, even with workers racing increments against the last decrement;
- * underflow and overflow throw RefcountError and leave the count as it was.
+ * @fileoverview refcountIncNotZero / refcountIncNotZeroLimited / refcountDecAndTest /
+ * refcountSet: a count that reached zero is never revived, even with workers racing
+ * increments against the last decrement; a limited count never passes its limit, even with
+ * workers racing for it; underflow and overflow throw RefcountError and leave the count as it
+ * was.
  */
 
 import { expect, test } from 'vitest';
@@ -13,6 +15,7 @@ import {
   refcountDecAndTest,
   refcountInc,
   refcountIncNotZero,
+  refcountIncNotZeroLimited,
   refcountRead,
   refcountSet,
 } from '@rcukit/runtime';
@@ -122,4 +125,51 @@ test('refcountSet rejects values that are not counts and leaves the count unchan
   refcountSet(ref, REFCOUNT_MAX);
   expect(refcountRead(ref)).toBe(REFCOUNT_MAX);
   expect(() => new Refcount(heap, 2)).toThrow(/not a 4-byte aligned/);
+});
+
+test('racing limited increments: with a limit of 2 over one standing reference, one racer at a time gets in', async () => {
+  using heap = createHeap({ threadName: 'refcount-limit-test' });
+  const words = heap.root(LOCK_TEST_ROOT, LOCK_TEST_BYTES);
+  const base = words >> 2;
+  const i32 = heap.views.i32;
+  const ref = new Refcount(heap, heap.root('test.refcnt', 4, 4), 'test.refcnt');
+  refcountSet(ref, 1);
+  const racers = 3;
+  const data: LockWorkerData = { heap: heap.share(), wordsByte: words, targets: [ref.byteOffset], iterations: 20_000 };
+  const workers = Array.from({ length: racers }, () => heap.watchWorker(startWorker('refcount-limit-racer', data)));
+  const exits = workers.map(exited);
+  await waitForWord(i32, base + W.ARRIVED, (v) => v === racers, 'the racers to attach');
+  Atomics.store(i32, base + W.GATE, 1);
+  Atomics.notify(i32, base + W.GATE);
+  expect(await Promise.all(exits)).toEqual(workers.map(() => 0));
+  expect(Atomics.load(i32, base + W.DONE)).toBe(racers);
+  expect(Atomics.load(i32, base + W.VIOLATIONS)).toBe(0);
+  expect(refcountRead(ref)).toBe(1);
+  // Both outcomes happened (counts, not timings): the racers did contend.
+  expect(Atomics.load(i32, base + W.INCS)).toBeGreaterThan(0);
+  expect(Atomics.load(i32, base + W.INC_FAILS)).toBeGreaterThan(0);
+});
+
+test('refcountIncNotZeroLimited declines a free count and one at its limit, and reports the count it saw', () => {
+  using heap = createHeap();
+  const ref = new Refcount(heap, heap.root('test.refcnt', 4, 4), 'test.refcnt');
+  const old = { value: -1 };
+  expect(refcountIncNotZeroLimited(ref, 3, old)).toBe(false);
+  expect(old.value).toBe(0);
+  refcountSet(ref, 2);
+  expect(refcountIncNotZeroLimited(ref, 3, old)).toBe(true);
+  expect(old.value).toBe(2);
+  expect(refcountIncNotZeroLimited(ref, 3, old)).toBe(false);
+  expect(old.value).toBe(3);
+  expect(refcountRead(ref)).toBe(3);
+  // A writer's flag far above the limit holds readers off the same way.
+  refcountSet(ref, (1 << 30) + 1);
+  expect(refcountIncNotZeroLimited(ref, 3)).toBe(false);
+  expect(refcountRead(ref)).toBe((1 << 30) + 1);
+  for (const bad of [0, -1, 1.5, Number.NaN, REFCOUNT_MAX + 1]) {
+    expect(() => refcountIncNotZeroLimited(ref, bad)).toThrow(/refcountIncNotZeroLimited\(test\.refcnt.*limit/);
+  }
+  Atomics.store(heap.views.i32, ref.index, -5);
+  expect(() => refcountIncNotZeroLimited(ref, 3)).toThrow(/test\.refcnt.*negative/);
+  expect(refcountRead(ref)).toBe(-5);
 });
