@@ -77,6 +77,15 @@ export type TableMethodKind = (typeof TABLE_METHODS)[keyof typeof TABLE_METHODS]
 
 export type PrimitiveName = (typeof PRIMITIVE_NAMES)[number];
 
+/**
+ * Runtime functions that mean to the rules what another primitive means: the limited
+ * increment takes a reference on success, as refcountIncNotZero does (its limit only makes it
+ * fail more often, and every rule already reads a failure as "no reference").
+ */
+const PRIMITIVE_ALIASES: Readonly<Record<string, PrimitiveName>> = {
+  refcountIncNotZeroLimited: 'refcountIncNotZero',
+};
+
 /** `Atomics.wait` is not a runtime primitive but blocks the thread, which the rules care about. */
 export type CallKind = PrimitiveName | TableMethodKind | 'atomicsWait';
 
@@ -156,6 +165,7 @@ export class Primitives {
     ) {
       return TABLE_METHODS[sym.name as keyof typeof TABLE_METHODS];
     }
+    if (Object.hasOwn(PRIMITIVE_ALIASES, sym.name)) return PRIMITIVE_ALIASES[sym.name];
     if (!primitiveSet.has(sym.name)) return undefined;
     return sym.name as PrimitiveName;
   }

@@ -38,6 +38,13 @@ function invertedVerdicts(ctx: RuleContext<string>): Array<{ inc: ts.CallExpress
   return out;
 }
 
+/** The increment's name as written (refcountIncNotZero, or the limited one that means the same here). */
+function incrementName(node: ts.Node): string {
+  if (!ts.isCallExpression(node)) return 'refcountIncNotZero';
+  const callee = skipParens(node.expression);
+  return ts.isPropertyAccessExpression(callee) ? callee.name.text : callee.getText();
+}
+
 export default defineRule({
   id: 'rcu/inc-not-zero-unchecked',
   meta: {
@@ -45,13 +52,13 @@ export default defineRule({
       'Require the result of refcountIncNotZero() to be tested, with the right polarity, and the key to be re-checked after the increment.',
     messages: {
       resultIgnored:
-        'The result of `refcountIncNotZero()` at line {{line}} is ignored; when it returns false no reference was taken and the object is being freed.',
+        'The result of `{{increment}}()` at line {{line}} is ignored; when it returns false no reference was taken and the object is being freed.',
       wrongPolarity:
-        '`{{object}}` is {{how}} at line {{useLine}} on the path where `refcountIncNotZero()` at line {{line}} failed: no reference was taken there.',
+        '`{{object}}` is {{how}} at line {{useLine}} on the path where `{{increment}}()` at line {{line}} failed: no reference was taken there.',
       verdictInverted:
-        "This function answers true at line {{line}} when `refcountIncNotZero()` on `{{object}}` failed, but `{{caller}}()` takes a true answer as the reference taken: it tests the call at line {{callLine}} and drops a reference on `{{arg}}` at line {{useLine}}. Answer with the increment's result itself.",
+        "This function answers true at line {{line}} when `{{increment}}()` on `{{object}}` failed, but `{{caller}}()` takes a true answer as the reference taken: it tests the call at line {{callLine}} and drops a reference on `{{arg}}` at line {{useLine}}. Answer with the increment's result itself.",
       recheckBeforeIncrement:
-        'The key of `{{object}}` is checked at line {{checkLine}}, before `refcountIncNotZero()` at line {{line}}; the object may be reused in between. Re-check it after the increment.',
+        'The key of `{{object}}` is checked at line {{checkLine}}, before `{{increment}}()` at line {{line}}; the object may be reused in between. Re-check it after the increment.',
     },
   },
   defaultSeverity: 'error',
@@ -64,6 +71,7 @@ export default defineRule({
         node: v.inc,
         messageId: 'verdictInverted',
         data: {
+          increment: incrementName(v.inc),
           line: ctx.line(v.inc),
           object: v.obj,
           caller: r.caller,
@@ -97,7 +105,13 @@ export default defineRule({
           ctx.report({
             node: o.incFailed,
             messageId: 'wrongPolarity',
-            data: { object: sym.name, how: 'returned', useLine: ctx.line(id), line: ctx.line(o.incFailed) },
+            data: {
+              increment: incrementName(o.incFailed),
+              object: sym.name,
+              how: 'returned',
+              useLine: ctx.line(id),
+              line: ctx.line(o.incFailed),
+            },
             related: [
               { node: id, message: `returned here, though the increment on \`${a.name}\` (the same object) failed` },
             ],
@@ -106,7 +120,11 @@ export default defineRule({
         continue;
       }
       if (e.kind === 'incIgnored') {
-        ctx.report({ node: e.node, messageId: 'resultIgnored', data: { line: ctx.line(e.node) } });
+        ctx.report({
+          node: e.node,
+          messageId: 'resultIgnored',
+          data: { increment: incrementName(e.node), line: ctx.line(e.node) },
+        });
         continue;
       }
       if (e.kind !== 'use' && e.kind !== 'deref' && e.kind !== 'refPut') continue;
@@ -127,7 +145,12 @@ export default defineRule({
         ctx.report({
           node: o.pending.site,
           messageId: 'recheckBeforeIncrement',
-          data: { object: sym.name, checkLine: lineOf(checked), line: ctx.line(o.pending.site) },
+          data: {
+            increment: incrementName(o.pending.site),
+            object: sym.name,
+            checkLine: lineOf(checked),
+            line: ctx.line(o.pending.site),
+          },
           related: [{ node: checked, message: 'key checked here, before the increment' }],
         });
         continue;
@@ -152,7 +175,13 @@ export default defineRule({
       ctx.report({
         node: o.incFailed,
         messageId: 'wrongPolarity',
-        data: { object: sym.name, how, useLine: ctx.line(e.node), line: ctx.line(o.incFailed) },
+        data: {
+          increment: incrementName(o.incFailed),
+          object: sym.name,
+          how,
+          useLine: ctx.line(e.node),
+          line: ctx.line(o.incFailed),
+        },
         related: [{ node: e.node, message: `${how} here although the increment failed` }],
       });
     }

@@ -23,7 +23,14 @@
  * feed lockdep and are written as comments. MA_STATE and struct vma_iterator are a MaState.
  */
 
-import { rcuReadLock, rcuReadUnlock, refcountRead, spinLock, spinUnlock } from '@rcukit/runtime';
+import {
+  rcuReadLock,
+  rcuReadUnlock,
+  refcountIncNotZeroLimited,
+  refcountRead,
+  spinLock,
+  spinUnlock,
+} from '@rcukit/runtime';
 import { EAGAIN, ErrPtr, isErr, lockdepAssertHeld, warnOn } from '../lib/kernel.js';
 import {
   TASK_KILLABLE,
@@ -33,7 +40,6 @@ import {
   VM_REFCNT_EXCLUDE_READERS_FLAG,
   VM_REFCNT_LIMIT,
   __refcountDecAndTest,
-  __refcountIncNotZeroLimitedAcquire,
   countVmVmaLockEvent,
   masSet,
   masWalk,
@@ -96,7 +102,7 @@ function vmaStartReadLockedNested(vma: VmAreaRef, subclass: number): boolean {
   const oldcnt = { value: 0 };
 
   lockdepAssertHeld(vma.vmMm!.mmapLock);
-  if (!__refcountIncNotZeroLimitedAcquire(vma.vmRefcnt, oldcnt, VM_REFCNT_LIMIT)) return false;
+  if (!refcountIncNotZeroLimited(vma.vmRefcnt, VM_REFCNT_LIMIT, oldcnt)) return false;
 
   void subclass; // __vma_lockdep_acquire_read(vma): the lockdep subclass
   return true;
@@ -314,7 +320,7 @@ function vmaStartRead(mm: MmRef, vma: VmAreaRef): VmAreaRef | ErrPtr | null {
 
     // If VM_REFCNT_EXCLUDE_READERS_FLAG is set the increment fails, as VM_REFCNT_LIMIT is below
     // it. Its acquire orders the vm_lock_seq check below and lock_vma_under_rcu()'s checks.
-    if (!__refcountIncNotZeroLimitedAcquire(vma.vmRefcnt, oldcnt, VM_REFCNT_LIMIT)) {
+    if (!refcountIncNotZeroLimited(vma.vmRefcnt, VM_REFCNT_LIMIT, oldcnt)) {
       // return EAGAIN if vma got detached from under us
       ret = oldcnt.value ? null : new ErrPtr(-EAGAIN);
       break err;

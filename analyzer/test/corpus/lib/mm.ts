@@ -146,31 +146,9 @@ export const TASK_KILLABLE = 0x102;
 export const VMA_LOCK_MISS = 1;
 export const VMA_LOCK_ABORT = 2;
 
-/** The heap word of a refcount, for the bounded and counted variants the runtime lacks. */
+/** The heap word of a refcount, for the counted variants the runtime lacks. */
 function refWord(r: Refcount): { readonly i32: Int32Array; readonly index: number } {
   return { i32: r.heap.views.i32, index: r.index };
-}
-
-/**
- * __refcount_inc_not_zero_limited_acquire (include/linux/refcount.h): increment unless the
- * count is zero or the increment would pass `limit`; `oldp.value` gets the count seen. The
- * compareExchange is the acquire the kernel asks for (ordered before the caller's re-checks).
- */
-export function __refcountIncNotZeroLimitedAcquire(r: Refcount, oldp: { value: number }, limit: number): boolean {
-  const { i32, index } = refWord(r);
-  let old = Atomics.load(i32, index);
-  for (;;) {
-    if (old === 0 || old + 1 > limit) {
-      oldp.value = old;
-      return false;
-    }
-    const seen = Atomics.compareExchange(i32, index, old, old + 1);
-    if (seen === old) {
-      oldp.value = old;
-      return true;
-    }
-    old = seen;
-  }
 }
 
 /** __refcount_dec_and_test (include/linux/refcount.h): decrement, report the old count. */
