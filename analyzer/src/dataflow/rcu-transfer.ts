@@ -621,6 +621,12 @@ export class RcuTransfer implements ForwardProblem<FactState> {
           });
           return withObj(s, sym, newObj('stable', x, s.readMin));
         }
+        if (summary?.returnsPinnedUnchecked === true) {
+          // `const shard = pinPrimary(registry)`: referenced (where non-null), its identity
+          // re-check owed here, as after a refcountIncNotZero() of this function's own.
+          const o = newObj('rcu', x, s.readMin);
+          return withObj(s, sym, { ...o, refHeld: x, pending: { kind: 'ref', site: x, checkedBefore: undefined } });
+        }
         if (summary?.returnsStable === true) {
           // `const f = dmaFenceGetRcu(fence)`: the object, and a test (non-null: referenced).
           const test = summary.pinsParam !== undefined ? this.refiner.storedTest(s, x) : undefined;

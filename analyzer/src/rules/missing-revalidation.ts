@@ -11,7 +11,44 @@ import { defineRule } from './define-rule.js';
 import { isComparisonOperand, lineOf } from '../ast.js';
 import { callText, fieldOfCall } from './rule-utils/nodes.js';
 import { ts } from 'ts-morph';
+import type { FactEvent } from '../dataflow/events.js';
 import type { FactState } from '../dataflow/facts.js';
+
+/** A use of an acquired object before its identity re-check: what this rule reports. */
+interface UnrevalidatedUse {
+  readonly node: ts.Node;
+  readonly sym: ts.Symbol;
+  readonly state: FactState;
+  /** Wrong because the section ended under the lock, not merely because no re-check came first. */
+  readonly pastSection: boolean;
+  /** `return x`. */
+  readonly returned: boolean;
+}
+
+/** The uses in `events` of an acquired object not yet revalidated. */
+function unrevalidatedUses(events: readonly FactEvent[]): UnrevalidatedUse[] {
+  const out: UnrevalidatedUse[] = [];
+  for (const e of events) {
+    if (e.kind === 'deref' && e.sym !== undefined) {
+      const p = e.state.objs.get(e.sym)?.pending;
+      if (p === undefined) continue;
+      // Touching the acquired field itself (unlocking, dropping the reference) is fine, and so
+      // is reading the key inside the re-check — unless the section ended under the lock: then
+      // even the unlock touches memory that may be gone.
+      const field = ts.isPropertyAccessExpression(e.node) ? e.node.name.text : undefined;
+      const lockOp = (field !== undefined && field === fieldOfCall(p.site)) || isComparisonOperand(e.node);
+      if (lockOp && !lockedPastSection(e.state, e.sym)) continue;
+      out.push({ node: e.node, sym: e.sym, state: e.state, pastSection: lockOp, returned: false });
+    } else if (e.kind === 'use') {
+      // Ending the read-side section is not itself the mistake (the failing branch of a
+      // re-check does it before dropping the reference); using the object afterwards is.
+      const p = e.state.objs.get(e.sym)?.pending;
+      if (p === undefined || p.checkedBefore !== undefined) continue;
+      out.push({ node: e.node, sym: e.sym, state: e.state, pastSection: false, returned: e.how === 'return' });
+    }
+  }
+  return out;
+}
 
 /**
  * The object's read-side section ended while its lock was held and its identity not (or not
@@ -40,13 +77,21 @@ export default defineRule({
     const reported = new Set<ts.Node>();
     // `pastSection`: a use that is wrong because the section ended under the lock (the unlock
     // itself, or any use once the re-check failed), not merely because no re-check came first.
-    const report = (node: ts.Node, sym: ts.Symbol, state: FactState, pastSection = false): void => {
+    const report = (
+      node: ts.Node,
+      sym: ts.Symbol,
+      state: FactState,
+      pastSection = false,
+      callerUse: ts.Node | undefined = undefined,
+    ): void => {
       const o = state.objs.get(sym);
       const p = o?.pending;
       if (o === undefined || p === undefined || p.checkedBefore !== undefined || reported.has(p.site)) return;
       reported.add(p.site);
       const related = [{ node: p.site, message: p.kind === 'lock' ? 'lock taken here' : 'reference taken here' }];
       if (o.loadSite !== undefined) related.push({ node: o.loadSite, message: 'loaded here' });
+      if (callerUse !== undefined)
+        related.push({ node: callerUse, message: 'a caller uses it here without the identity re-check left to it' });
       if (lockedPastSection(state, sym) && (pastSection || p.failed !== undefined)) {
         const ended = p.outlived!;
         ctx.report({
@@ -81,22 +126,22 @@ export default defineRule({
         related,
       });
     };
-    for (const e of ctx.events) {
-      if (e.kind === 'deref' && e.sym !== undefined) {
-        const p = e.state.objs.get(e.sym)?.pending;
-        if (p === undefined) continue;
-        // Touching the acquired field itself (unlocking, dropping the reference) is fine, and so
-        // is reading the key inside the re-check — unless the section ended under the lock: then
-        // even the unlock touches memory that may be gone.
-        const field = ts.isPropertyAccessExpression(e.node) ? e.node.name.text : undefined;
-        const lockOp = (field !== undefined && field === fieldOfCall(p.site)) || isComparisonOperand(e.node);
-        if (lockOp && !lockedPastSection(e.state, e.sym)) continue;
-        report(e.node, e.sym, e.state, lockOp);
-      } else if (e.kind === 'use') {
-        // Ending the read-side section is not itself the mistake (the failing branch of a
-        // re-check does it before dropping the reference); using the object afterwards is.
-        report(e.node, e.sym, e.state);
+    // A caller of a helper that returns what it pinned unchecked (returnsPinnedUnchecked) owes
+    // the re-check; one that skips it is reported at the helper's return, where the mutation or
+    // the omission is (the call counts as the acquisition in the caller's facts).
+    const handedOver = (site: ts.Node): boolean =>
+      ts.isCallExpression(site) && ctx.summaryOfCall(site)?.returnsPinnedUnchecked === true;
+    for (const u of unrevalidatedUses(ctx.events)) {
+      if (handedOver(u.state.objs.get(u.sym)!.pending!.site)) continue;
+      if (u.returned && ctx.analysis.summary.returnsPinnedUnchecked) {
+        const skipped = (ctx.callersOf() ?? []).flatMap((c) =>
+          unrevalidatedUses(c.analysis.events).filter((cu) => cu.state.objs.get(cu.sym)!.pending!.site === c.call),
+        );
+        if (skipped.length === 0) continue;
+        report(u.node, u.sym, u.state, u.pastSection, skipped[0]!.node);
+        continue;
       }
+      report(u.node, u.sym, u.state, u.pastSection);
     }
   },
 });

@@ -27,6 +27,7 @@ import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
 import { pinsOwnLoadsUnderCallersSection } from './requires-read.js';
 import { yieldsPinned } from './generator-yields.js';
 import { reliesOnContract, writtenParams } from './written-params.js';
+import { directCallSites } from './call-sites.js';
 import { type FunctionSummary, type InvokedParam, indexedByParam } from './summary.js';
 
 /**
@@ -88,6 +89,7 @@ export function inferSummary(
   let returnsLockedPath: string | undefined;
   let returnsStable = returns.length > 0;
   let returnsFresh = returns.length > 0;
+  let returnsPinnedUnchecked = returns.length > 0 && directCallSites(fn, ctx.checker) !== undefined;
   let sawValue = false;
   for (const r of returns) {
     const expr = ts.isReturnStatement(r.node) ? r.node.expression : undefined;
@@ -101,7 +103,7 @@ export function inferSummary(
     if (sym === undefined) {
       // `return pinOne(a) ?? pinOne(b)`: another helper's stabilized result, or a fallback between such.
       if (!isStableResult(x, ctx)) returnsStable = false;
-      returnsFresh = false;
+      returnsFresh = returnsPinnedUnchecked = false;
       returnsLockedField = '\0';
       continue;
     }
@@ -118,13 +120,16 @@ export function inferSummary(
     const o = r.state.objs.get(sym);
     if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
     if (o?.origin !== 'fresh') returnsFresh = false;
+    // Referenced on every path here, the identity re-check still owed (and not failed).
+    if (o?.origin !== 'rcu' || o.refHeld === undefined || o.pending?.kind !== 'ref' || o.pending.failed !== undefined)
+      returnsPinnedUnchecked = false;
     if (field === undefined || (returnsLockedField !== undefined && returnsLockedField !== field))
       returnsLockedField = '\0';
     else if (returnsLockedField !== '\0') returnsLockedField = field;
   }
   if (!sawValue || returnsLockedField === '\0') returnsLockedField = undefined;
   if (returnsLockedField === undefined || returnsLockedPath === '\0') returnsLockedPath = undefined;
-  if (!sawValue) returnsStable = returnsFresh = false;
+  if (!sawValue) returnsStable = returnsFresh = returnsPinnedUnchecked = false;
 
   // Parameters whose reference the function drops.
   const releasesRefOf: number[] = [];
@@ -164,6 +169,7 @@ export function inferSummary(
     returnsLockedField,
     returnsLockedPath,
     returnsStable,
+    returnsPinnedUnchecked,
     returnsFresh,
     yieldsPinned: isTopLevelCode(fn) ? false : yieldsPinned(fn, events, ctx),
     // A put helper's changes (the destructor after the last put) are the last holder's: the

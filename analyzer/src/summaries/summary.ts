@@ -66,6 +66,13 @@ export interface FunctionSummary {
   readonly returnsLockedPath: string | undefined;
   /** The returned type-stable object is stabilized (locked or referenced and revalidated, or fresh). */
   readonly returnsStable: boolean;
+  /**
+   * A private helper (all its callers in the project) whose every non-null return is an object
+   * it loaded under RCU and took a reference on without re-checking its identity: the re-check
+   * is left to its callers (pinPrimary() pins `registry.primary`, watchPrimary() compares it
+   * again before trusting it), who are held to it as if they had taken the reference.
+   */
+  readonly returnsPinnedUnchecked: boolean;
   /** Every returned reference is one this function allocated (kmemCacheAlloc) and nobody else has seen: a constructor helper. */
   readonly returnsFresh: boolean;
   /**
@@ -134,6 +141,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   returnsLockedField: undefined,
   returnsLockedPath: undefined,
   returnsStable: false,
+  returnsPinnedUnchecked: false,
   returnsFresh: false,
   yieldsPinned: false,
   writesParams: [],
