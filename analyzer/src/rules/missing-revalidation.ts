@@ -132,15 +132,20 @@ export default defineRule({
     const handedOver = (site: ts.Node): boolean =>
       ts.isCallExpression(site) && ctx.summaryOfCall(site)?.returnsPinnedUnchecked === true;
     for (const u of unrevalidatedUses(ctx.events)) {
-      if (handedOver(u.state.objs.get(u.sym)!.pending!.site)) continue;
       if (u.returned && ctx.analysis.summary.returnsPinnedUnchecked) {
+        // A caller that hands the result on unchecked in turn (itself such a helper) passes
+        // the re-check on to its own callers, where it is checked the same way.
         const skipped = (ctx.callersOf() ?? []).flatMap((c) =>
-          unrevalidatedUses(c.analysis.events).filter((cu) => cu.state.objs.get(cu.sym)!.pending!.site === c.call),
+          unrevalidatedUses(c.analysis.events).filter(
+            (cu) =>
+              cu.state.objs.get(cu.sym)!.pending!.site === c.call &&
+              !(cu.returned && c.analysis.summary.returnsPinnedUnchecked),
+          ),
         );
-        if (skipped.length === 0) continue;
-        report(u.node, u.sym, u.state, u.pastSection, skipped[0]!.node);
+        if (skipped.length > 0) report(u.node, u.sym, u.state, u.pastSection, skipped[0]!.node);
         continue;
       }
+      if (handedOver(u.state.objs.get(u.sym)!.pending!.site)) continue;
       report(u.node, u.sym, u.state, u.pastSection);
     }
   },
