@@ -82,7 +82,7 @@ export default defineRule({
       sym: ts.Symbol,
       state: FactState,
       pastSection = false,
-      callerUse: ts.Node | undefined = undefined,
+      callerUse?: ts.Node,
     ): void => {
       const o = state.objs.get(sym);
       const p = o?.pending;
