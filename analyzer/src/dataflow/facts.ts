@@ -52,7 +52,12 @@ export type Origin =
   /** Returned stabilized by a helper (its summary says so). */
   | 'stable'
   /** A parameter or a value loaded outside any read-side section. */
-  | 'unknown';
+  | 'unknown'
+  /**
+   * No object: a sentinel of another type assigned on this path (`vma = new ErrPtr(-EAGAIN)`).
+   * Owes nothing, and where paths meet, what holds of the object on the others holds.
+   */
+  | 'none';
 
 /** An acquisition (lock or reference) not yet followed by an identity re-check. */
 export interface PendingValidation {
@@ -213,15 +218,20 @@ function joinPending(
   return out.outlived !== undefined || b.outlived === undefined ? out : { ...out, outlived: b.outlived };
 }
 
-function joinObj(a: ObjFact | undefined, b: ObjFact | undefined, otherIsNull: boolean): ObjFact {
+function joinObj(a: ObjFact | undefined, b: ObjFact | undefined, bIsNull: boolean, aIsNull = false): ObjFact {
   if (a === undefined || b === undefined) {
     const x = (a ?? b)!;
     // Null on the other path: no object there, so nothing is owed on it; whatever holds of the
     // object holds wherever there is one (`if (obj) { pin … }`, `obj = null; break out`).
-    if (otherIsNull) return x;
+    if (a === undefined ? aIsNull : bIsNull) return x;
     // Tracked on one path only (assigned in one branch): keep may-facts, drop must-facts.
     return { ...x, refHeld: undefined, lastRef: undefined };
   }
+  // No object on one path, null or a sentinel, tracked on both (`let vma = next(); if (vma) {
+  // if (!pin(vma)) vma = new ErrPtr(…) }`): the same.
+  const aNone = aIsNull || a.origin === 'none';
+  const bNone = bIsNull || b.origin === 'none';
+  if (aNone !== bNone) return aNone ? b : a;
   return {
     origin: joinOrigin(a.origin, b.origin),
     loadSite: a.loadSite ?? b.loadSite,
@@ -286,8 +296,10 @@ export function joinStates(a: FactState, b: FactState): FactState {
   const assume = new Map<ts.Symbol, boolean>();
   for (const [sym, v] of a.assume) if (b.assume.get(sym) === v) assume.set(sym, v);
   const objs = new Map<ts.Symbol, ObjFact>();
-  for (const [s, oa] of a.objs) objs.set(s, joinObj(oa, b.objs.get(s), b.assume.get(s) === false));
-  for (const [s, ob] of b.objs) if (!a.objs.has(s)) objs.set(s, joinObj(undefined, ob, a.assume.get(s) === false));
+  for (const [s, oa] of a.objs)
+    objs.set(s, joinObj(oa, b.objs.get(s), b.assume.get(s) === false, a.assume.get(s) === false));
+  for (const [s, ob] of b.objs)
+    if (!a.objs.has(s)) objs.set(s, joinObj(undefined, ob, false, a.assume.get(s) === false));
   const tests = new Map<ts.Symbol, TestResult>();
   for (const [s, ta] of a.tests) if (sameTest(ta, b.tests.get(s))) tests.set(s, ta);
   const correlated = !a.readTainted && !b.readTainted ? correlatedDepth(a, b) : undefined;
@@ -476,7 +488,7 @@ export function isStable(s: FactState, sym: ts.Symbol): boolean {
   for (const l of s.locks.values()) if (lockHeldFor(l, sym)) return true;
   const o = s.objs.get(sym);
   if (o === undefined) return false;
-  if (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable') return true;
+  if (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable' || o.origin === 'none') return true;
   return o.refHeld !== undefined;
 }
 

@@ -594,6 +594,14 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       // `obj = null; break out`: joins treat the null path as owing nothing on the object.
       return this.refiner.assumeCondition(withObj(s, sym, undefined), sym, false) ?? s;
     }
+    // `vma = new ErrPtr(-EAGAIN)` in a variable that may hold an object: a sentinel of another
+    // type, which owes nothing either (but is not falsy, so no branch assumption).
+    if (
+      (ts.isNewExpression(x) || ts.isLiteralExpression(x)) &&
+      this.refiner.isObjectRef(sym) &&
+      !this.ctx.primitives.isTypeStableExpr(x)
+    )
+      return withObj(s, sym, newObj('none', x, s.readMin));
     if (ts.isCallExpression(x)) {
       const kind = this.ctx.primitives.callKind(x);
       if (kind === 'kmemCacheAlloc') return withObj(s, sym, newObj('fresh', x, s.readMin));

@@ -334,9 +334,15 @@ function pinnedParam(
     const x = skipParens(e);
     if (isNullish(x) || x.kind === ts.SyntaxKind.FalseKeyword) continue;
     let i = -1;
+    const forwarded = ts.isCallExpression(x) ? ctx.summaryOfCall(x)?.pinsParam : undefined;
     if (ts.isCallExpression(x) && ctx.primitives.callKind(x) === 'refcountIncNotZero') {
       const root = rootIdentifier(x.arguments[0]);
       i = root === undefined ? -1 : syms.indexOf(ctx.checker.getSymbolAtLocation(root));
+    } else if (ts.isCallExpression(x) && forwarded !== undefined) {
+      // `return vmaStartReadLockedNested(vma, 0)`: another pin helper's verdict on a parameter.
+      const arg = x.arguments[forwarded];
+      const root = arg === undefined ? undefined : skipParens(arg);
+      i = root === undefined || !ts.isIdentifier(root) ? -1 : syms.indexOf(ctx.checker.getSymbolAtLocation(root));
     } else {
       const held = (sym: ts.Symbol | undefined): boolean =>
         sym !== undefined && r.state.objs.get(sym)?.refHeld !== undefined;
