@@ -6,7 +6,10 @@
 #      TypeScript, ESLint and typescript-eslint from the registry;
 #   3. compile it under strict NodeNext and run its multi-worker program;
 #   4. npx rcukit check: exit 0 on the app, exit 1 on a copy with planted bugs;
-#   5. npx eslint with the plugin: the same findings as rcukit check on both.
+#   5. npx eslint with the plugin: the same findings as rcukit check on both;
+#   6. the same app with TypeScript 7, the native compiler npm installs today (no ESLint, whose
+#      typescript-eslint needs TypeScript below 6.1): tsc compiles it against the packed
+#      declarations (skipLibCheck off), the program runs, rcukit check gives 0 and 1 again.
 # Needs the repository's node_modules (npm ci) for the pack's build, and the npm registry.
 # Keeps its work folder when it fails (the path is printed); KEEP=1 keeps it always.
 set -euo pipefail
@@ -57,5 +60,28 @@ for dir in app planted; do
     exit 1
   fi
   node "$root/test/user-path/same-findings.mjs" "$work/$dir" "$work/$dir.rcukit.json" "$work/$dir.eslint.json"
+done
+step "the same app under TypeScript 7 (tsc, the program, rcukit check on the app and the planted copy)"
+mkdir -p "$work/ts7"
+cp -r "$root/test/user-path/app/src" "$root/test/user-path/app/tsconfig.json" "$root/test/user-path/app/package.json" "$work/ts7/"
+(cd "$work/ts7" && npm install "${npm_quiet[@]}" "$work"/tarballs/rcukit-runtime-*.tgz "$work"/tarballs/rcukit-analyzer-*.tgz \
+  typescript@^7 @types/node@^20)
+(cd "$work/ts7" && npx --no-install tsc --version && npx --no-install tsc -p . && node dist/main.js)
+mkdir -p "$work/ts7-planted"
+cp -r "$work/ts7/src" "$work/ts7/tsconfig.json" "$work/ts7/package.json" "$work/ts7-planted/"
+cp "$root"/test/user-path/planted/*.ts "$work/ts7-planted/src/"
+ln -s "$work/ts7/node_modules" "$work/ts7-planted/node_modules"
+(cd "$work/ts7-planted" && npx --no-install tsc -p . --noEmit)
+for dir in ts7 ts7-planted; do
+  want=0
+  [ "$dir" = ts7-planted ] && want=1
+  set +e
+  (cd "$work/$dir" && npx --no-install rcukit check)
+  got=$?
+  set -e
+  if [ "$got" -ne "$want" ]; then
+    echo "user-path: $dir: rcukit check exited $got; expected $want" >&2
+    exit 1
+  fi
 done
 step "passed"

@@ -87,8 +87,15 @@ export default defineRule({
             messageId: 'depthDiffersAtBackEdge',
             data: {
               a: d,
-              // A widened bound is unbounded: quote the finite side (one iteration's change).
-              b: Number.isFinite(bad.state.readMax) && bad.state.readMax !== d ? bad.state.readMax : bad.state.readMin,
+              // A bound the loop widened is unbounded (each iteration adds one): say which way.
+              b:
+                bad.state.readMax !== d
+                  ? Number.isFinite(bad.state.readMax)
+                    ? bad.state.readMax
+                    : `more than ${d}`
+                  : Number.isFinite(bad.state.readMin)
+                    ? bad.state.readMin
+                    : `fewer than ${d}`,
               lineB: lastLineOf(bad.edge.from, anchorNode),
             },
           });
