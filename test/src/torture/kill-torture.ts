@@ -81,6 +81,12 @@ export interface KillTortureResult {
 
 const VICTIM = new URL('../workers/kill-victim.js', import.meta.url);
 const GATE_LIMIT_MS = 20_000;
+/**
+ * A new victim's start: a worker thread loading the runtime, then attaching and opening the
+ * caches and the table. Longer than the gate: once in CI, on Node 24 with the suite's other
+ * files sharing two cores, one start took more than 20 s (the failure now says where it was).
+ */
+const START_LIMIT_MS = 60_000;
 const GP_LIMIT_MS = 20_000;
 /** Longest wait between a victim's start and its kill. */
 const MAX_KILL_DELAY_MS = 40;
@@ -225,7 +231,10 @@ export async function runKillTorture(options: KillTortureOptions): Promise<KillT
   try {
     for (let k = 0; k < victimCount; k++) spawn();
     while (Date.now() - t0 < seconds * 1000 && failures.length === 0) {
-      if (!(await waitWord(ctl + KillCtl.STARTED, (v) => v >= started, 'victims to start', GATE_LIMIT_MS))) break;
+      if (!(await waitWord(ctl + KillCtl.STARTED, (v) => v >= started, 'victims to start', START_LIMIT_MS))) {
+        failures.push(`  ${startDiagnosis(heap, live)}`);
+        break;
+      }
       await new Promise((resolve) => setTimeout(resolve, 1 + rand(MAX_KILL_DELAY_MS)));
       await kill(live[rand(live.length)]!);
       const atGate = await pause();
@@ -266,6 +275,20 @@ export async function runKillTorture(options: KillTortureOptions): Promise<KillT
     seed,
     lines,
   };
+}
+
+/** Where the victims are when one did not start: attached (then stuck opening) or not. */
+function startDiagnosis(heap: Heap, live: readonly Victim[]): string {
+  const attached = new Map(heap.threads().map((t) => [t.threadId, t] as const));
+  const victims = live.map((v) => {
+    const t = attached.get(v.threadId);
+    const state = v.worker.threadId === -1 ? 'stopped' : t === undefined ? 'not attached' : `attached as '${t.name}'`;
+    return `thread ${v.threadId} ${state}`;
+  });
+  const others = [...attached.values()]
+    .filter((t) => !live.some((v) => v.threadId === t.threadId))
+    .map((t) => `'${t.name}' (thread ${t.threadId}${t.rcuActive ? ', in a section' : ''})`);
+  return `victims: ${victims.join('; ')}; other attached threads: ${others.join(', ') || 'none'}`;
 }
 
 /** slabinfo adds up for every cache. */
