@@ -32,7 +32,7 @@ import {
   slabStateByte,
   SlabWord,
 } from '../heap/layout.js';
-import { objectMapOf, pageMapReady, resolveAddress, slabViewAt } from './object-map.js';
+import { objectMapOf, resolveAddress, slabOfAddress, slabViewAt } from './object-map.js';
 import { newSlab, releaseExpired, slabEmptied } from './slab-lifecycle.js';
 import { listAdd, listDel } from './slab-list.js';
 import { intentAdd, intentCheckpoint, intentSet, intentSetByte } from '../heap/intent-log.js';
@@ -246,10 +246,7 @@ export function takeObjects(cache: KmemCache, want: number): number {
 export function returnToSlab(cache: KmemCache, address: number): void {
   const i32 = cache.$views.i32;
   const d = cache.$d;
-  // The page map names the slab (plain load: a live slab's page-map words do not change, and
-  // the cache lock orders their writing before us).
-  const map = pageMapReady(objectMapOf(cache.heap));
-  const slab = i32[map.memmapWord + ((address - map.firstPage) >>> 12)]!;
+  const slab = slabOfAddress(objectMapOf(cache.heap), address);
   const w = slab >> 2;
   const index = (address - slab - i32[d + CacheWord.SLAB_OBJ_BASE]! - i32[d + CacheWord.OBJ_OFFSET]!) / cache.stride;
   const per = cache.objectsPerSlab;

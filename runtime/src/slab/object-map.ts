@@ -170,6 +170,16 @@ export function pageMapReady(map: ObjectMap): ObjectMap {
   return map;
 }
 
+/**
+ * @internal The byte offset of the slab holding `address`, from the page map (a plain load: a
+ * live slab's page-map words do not change, and the caller's cache lock orders their writing
+ * before it).
+ */
+export function slabOfAddress(map: ObjectMap, address: number): number {
+  const m = pageMapReady(map);
+  return m.views.i32[m.memmapWord + ((address - m.firstPage) >>> 12)]!;
+}
+
 function resolveSlow(map: ObjectMap, struct: AnyStructDef, address: number): StructObjectBase {
   const i32 = map.views.i32;
   const page = (address - map.firstPage) >>> 12;

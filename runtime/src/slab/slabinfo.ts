@@ -24,7 +24,7 @@ import {
   SlabWord,
 } from '../heap/layout.js';
 import { readName } from './cache-handle.js';
-import { objectMapOf, pageMapReady } from './object-map.js';
+import { objectMapOf, slabOfAddress } from './object-map.js';
 import { lockWord, unlockWord } from './cache-lock.js';
 import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU } from './flags.js';
 import { threadLocal } from '../heap/thread-context.js';
@@ -165,14 +165,14 @@ function readCache(heap: Heap, d: number): SlabInfo {
 function liveInDeadArrayCache(heap: Heap, d: number, ac: number, count: number): number {
   const i32 = heap.views.i32;
   const u8 = heap.views.u8;
-  const map = pageMapReady(objectMapOf(heap));
+  const map = objectMapOf(heap);
   const objBase = i32[d + CacheWord.SLAB_OBJ_BASE]! + i32[d + CacheWord.OBJ_OFFSET]!;
   const stride = i32[d + CacheWord.STRIDE]!;
   const per = i32[d + CacheWord.PER_SLAB]!;
   let live = 0;
   for (let k = 0; k < count; k++) {
     const address = i32[ac + AcWord.ENTRIES + k]!;
-    const slab = i32[map.memmapWord + ((address - map.firstPage) >>> 12)]!;
+    const slab = slabOfAddress(map, address);
     const index = (address - slab - objBase) / stride;
     if (u8[slab + slabStateByte(per) + index] === ObjState.LIVE) live++;
   }
