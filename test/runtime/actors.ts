@@ -26,10 +26,23 @@ export interface Actor {
   exited: Promise<number>;
 }
 
-/** Start an actor running `steps`; the heap watches it, so its slot is reaped when it exits. */
-export function startActor(heap: Heap, ctlByte: number, name: string, steps: ActorStep[]): Actor {
+/**
+ * Start an actor running `steps`; the heap watches it, so its slot is reaped when it exits.
+ * With `startedBy: 'startWorker'` it is started by heap.startWorker(), whose reaper reaps it
+ * even while this thread is blocked.
+ */
+export function startActor(
+  heap: Heap,
+  ctlByte: number,
+  name: string,
+  steps: ActorStep[],
+  startedBy: 'watchWorker' | 'startWorker' = 'watchWorker',
+): Actor {
   const data: ActorData = { heap: heap.share(), name, ctlByte, ctlWords: CTL_WORDS, steps };
-  const worker = heap.watchWorker(new Worker(ACTOR_URL, { workerData: data }));
+  const worker =
+    startedBy === 'startWorker'
+      ? heap.startWorker(ACTOR_URL, { workerData: data })
+      : heap.watchWorker(new Worker(ACTOR_URL, { workerData: data }));
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   const done = new Promise<void>((resolve, reject) => {
     worker.on('message', (m: { done?: true; error?: { name: string; message: string } }) => {

@@ -21,7 +21,13 @@
  */
 
 import { EventEmitter } from 'node:events';
-import { threadId as currentThreadId, isMainThread, type Worker } from 'node:worker_threads';
+import {
+  threadId as currentThreadId,
+  isMainThread,
+  type MessagePort,
+  type Worker,
+  type WorkerOptions,
+} from 'node:worker_threads';
 import {
   CACHE_LINE,
   HEAP_MAGIC,
@@ -57,6 +63,7 @@ import { DebugThread } from '../debug/debug-thread.js';
 import { setDebugBindings } from '../debug/debug-bindings.js';
 import { reportHeldAtDetach, reportHeldAtExit } from '../debug/blocking.js';
 import { LOCKDEP_BYTES } from '../debug/lock-order.js';
+import { holdLifeline, startReapedWorker, stopReaper } from './reaper.js';
 
 export interface HeapOptions {
   /** Bytes allocated now (rounded up to 64 KiB). Default 1 MiB. */
@@ -96,6 +103,11 @@ export interface AttachOptions {
 export interface SharedHeap {
   readonly kind: 'rcukit-heap';
   readonly memory: WasmMemory;
+  /**
+   * Set by heap.startWorker() only: the worker's end of the channel whose closing tells the
+   * heap's reaper that the worker has stopped (heap/reaper.ts). attachHeap() takes it out.
+   */
+  readonly lifeline?: MessagePort;
 }
 
 /** Reported when a grace period has waited on one reader longer than stallTimeoutMs. */
@@ -385,6 +397,19 @@ export class Heap extends EventEmitter<HeapEvents> {
     return worker;
   }
 
+  /**
+   * `new Worker(filename, options)`, watched, and reaped as soon as it stops even while this
+   * thread is blocked in synchronizeRcu(), a lock wait or kmemCacheDestroy(), which keep
+   * watchWorker()'s 'exit' event from running. `options.workerData` must be heap.share(), or
+   * hold it as one of its own properties: the worker attaches with it as usual. The first
+   * call starts the heap's reaper thread (one registry slot), which lasts until this thread
+   * detaches (heap/reaper.ts says how it works).
+   */
+  startWorker(filename: string | URL, options: WorkerOptions = {}): Worker {
+    this.#self();
+    return startReapedWorker(this, filename, options);
+  }
+
   /** Detach the calling thread: frees its registry slot. Its read-side sections must be closed. */
   detach(): void {
     const self = threadLocal.current;
@@ -395,6 +420,7 @@ export class Heap extends EventEmitter<HeapEvents> {
       );
     }
     if (this.debug !== null) reportHeldAtDetach(this.debug);
+    stopReaper(this);
     this.registry.release(self.slot);
     this.#attached = false;
     if (this.#onExit !== null) process.off('exit', this.#onExit);
@@ -549,6 +575,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
 /** Attach the calling thread to a heap shared by another worker. */
 export function attachHeap(shared: unknown, options: AttachOptions = {}): Heap {
   const memory = isSharedHeap(shared) ? shared.memory : shared;
+  if (isSharedHeap(shared)) holdLifeline(shared);
   if (!(memory instanceof wasm.Memory)) {
     throw new NotAHeapError(
       `attachHeap() expects what heap.share() returned (or its WebAssembly.Memory); got ${describe(shared)}` +

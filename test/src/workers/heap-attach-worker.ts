@@ -9,7 +9,7 @@ import { attachHeap } from '@rcukit/runtime';
 interface Command {
   readonly heap: unknown;
   readonly name: string;
-  readonly command: 'threads' | 'root' | 'grow-and-write';
+  readonly command: 'threads' | 'root' | 'grow-and-write' | 'pass-on';
   readonly rootName?: string;
   readonly bytes?: number;
 }
@@ -32,6 +32,19 @@ switch (data.command) {
     heap.grow(data.bytes!);
     heap.views.i32[(data.bytes! >> 2) - 1] = 0x7e57;
     parentPort!.postMessage(heap.byteLength);
+    break;
+  }
+  case 'pass-on': {
+    // What a worker does to start workers of its own: send the shared heap on. A lifeline
+    // left in it would need a transfer list.
+    let cloned: string;
+    try {
+      structuredClone(data.heap);
+      cloned = 'ok';
+    } catch (error) {
+      cloned = String(error);
+    }
+    parentPort!.postMessage({ lifelineLeft: 'lifeline' in (data.heap as object), cloned });
     break;
   }
 }
