@@ -20,6 +20,8 @@ import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import { isCorrelatable } from './assignments.js';
 import { lockedPath, pinByRecheck, withPinnedPath } from './pinned-paths.js';
 import { isWalkElement } from './walk-elements.js';
+import { kindOfMembers, narrowByPredicate, narrowByTruthiness, predicateOn } from './result-kinds.js';
+import type { Primitives } from '../primitives/primitives.js';
 import type { FactEvent } from './events.js';
 import {
   type FactState,
@@ -44,6 +46,7 @@ export interface LockRef {
 export interface RefinementHost {
   readonly fn: FunctionLike;
   readonly checker: ts.TypeChecker;
+  readonly primitives: Primitives;
   /** The primitive a call resolves to (primitives.callKind). */
   callKind(call: ts.CallExpression): string | undefined;
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined;
@@ -150,10 +153,26 @@ export class BranchRefiner {
     }
     const w = out.readWhen;
     if (w?.sym === sym && w.stale === undefined) {
-      const d = value ? w.whenTrue : w.whenFalse;
-      out = { ...out, readMin: d, readMax: d, readWhen: undefined };
+      if (w.possible !== undefined) {
+        out = this.narrowResult(out, narrowByTruthiness(w.possible, value, this.host.checker));
+      } else {
+        const d = value ? w.whenTrue : w.whenFalse;
+        out = { ...out, readMin: d, readMax: d, readWhen: undefined };
+      }
     }
     return withAssume(out, sym, value);
+  }
+
+  /**
+   * The kinds a helper's result may still be on this edge (result-kinds.ts): all type-stable
+   * objects or all something else settles the depth that depended on it.
+   */
+  private narrowResult(s: FactState, possible: readonly ts.Type[]): FactState {
+    const w = s.readWhen!;
+    const kind = possible.length === 0 ? 'mixed' : kindOfMembers(possible, this.host.primitives);
+    if (kind === 'mixed') return { ...s, readWhen: { ...w, possible } };
+    const d = kind === 'object' ? w.whenTrue : w.whenFalse;
+    return { ...s, readMin: d, readMax: d, readWhen: undefined };
   }
 
   /** `v` is null on this branch: no object, so no lock on it either. */
@@ -205,7 +224,16 @@ export class BranchRefiner {
       if (!success || sym === undefined || o === undefined) return s;
       return withObj(s, sym, { ...o, origin: 'owned', pending: undefined, lastRef: call });
     }
-    if (kind === undefined) return this.refinePredicate(s, call, success, snap);
+    if (kind === undefined) {
+      // `isErr(vma)`: a type predicate on a result whose kind the read depth depends on.
+      const w = s.readWhen;
+      const predicate = w?.possible === undefined || w.stale ? undefined : predicateOn(call, w.sym, this.host.checker);
+      const narrowed =
+        predicate === undefined
+          ? s
+          : this.narrowResult(s, narrowByPredicate(w!.possible!, predicate, success, this.host.checker));
+      return this.refinePredicate(narrowed, call, success, snap);
+    }
     return s;
   }
 

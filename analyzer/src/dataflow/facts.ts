@@ -157,6 +157,44 @@ export interface ReadWhen {
    * settle any more (`[locked] = …` between `if (locked) rcuReadLock()` and the unlock).
    */
   readonly stale?: true;
+  /**
+   * The depth depends on the kind of value `sym` holds, a helper's result (result-kinds.ts):
+   * `whenTrue` once it is narrowed to type-stable objects, `whenFalse` once to anything else.
+   * These are the members of its type still possible; undefined for a plain condition.
+   */
+  readonly possible?: readonly ts.Type[];
+}
+
+/**
+ * Two paths' depth-by-condition where they meet: the same, or the same result whose kinds were
+ * narrowed differently on each path (what either still allows); undefined when they differ.
+ */
+function joinReadWhen(a: ReadWhen | undefined, b: ReadWhen | undefined): ReadWhen | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  if (sameReadWhen(a, b)) return a;
+  const pa = a.possible;
+  const pb = b.possible;
+  if (
+    pa === undefined ||
+    pb === undefined ||
+    !sameReadWhen({ ...a, possible: undefined }, { ...b, possible: undefined })
+  )
+    return undefined;
+  return { ...a, possible: [...pa, ...pb.filter((t) => !pa.includes(t))] };
+}
+
+function sameReadWhen(a: ReadWhen | undefined, b: ReadWhen | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const pa = a.possible;
+  const pb = b.possible;
+  return (
+    a.sym === b.sym &&
+    a.whenTrue === b.whenTrue &&
+    a.whenFalse === b.whenFalse &&
+    a.stale === b.stale &&
+    (pa === pb || (pa !== undefined && pb !== undefined && pa.length === pb.length && pa.every((t, i) => pb[i] === t)))
+  );
 }
 
 /**
@@ -303,21 +341,15 @@ export function joinStates(a: FactState, b: FactState): FactState {
   const tests = new Map<ts.Symbol, TestResult>();
   for (const [s, ta] of a.tests) if (sameTest(ta, b.tests.get(s))) tests.set(s, ta);
   const correlated = !a.readTainted && !b.readTainted ? correlatedDepth(a, b) : undefined;
-  const sameWhen =
-    a.readWhen !== undefined &&
-    b.readWhen !== undefined &&
-    a.readWhen.sym === b.readWhen.sym &&
-    a.readWhen.whenTrue === b.readWhen.whenTrue &&
-    a.readWhen.whenFalse === b.readWhen.whenFalse &&
-    a.readWhen.stale === b.readWhen.stale;
+  const sameWhen = joinReadWhen(a.readWhen, b.readWhen);
   return {
     readMin,
     readMax,
-    readWhen: correlated ?? (sameWhen ? a.readWhen : undefined),
+    readWhen: correlated ?? sameWhen,
     readTainted:
       a.readTainted ||
       b.readTainted ||
-      (correlated === undefined && !sameWhen && (a.readMin !== b.readMin || a.readMax !== b.readMax)),
+      (correlated === undefined && sameWhen === undefined && (a.readMin !== b.readMin || a.readMax !== b.readMax)),
     locks,
     objs,
     tests,
@@ -350,13 +382,7 @@ function objEquals(a: ObjFact, b: ObjFact): boolean {
 export function statesEqual(a: FactState, b: FactState): boolean {
   if (a === b) return true;
   if (a.readMin !== b.readMin || a.readMax !== b.readMax || a.readTainted !== b.readTainted) return false;
-  if (
-    a.readWhen?.sym !== b.readWhen?.sym ||
-    a.readWhen?.whenTrue !== b.readWhen?.whenTrue ||
-    a.readWhen?.whenFalse !== b.readWhen?.whenFalse ||
-    a.readWhen?.stale !== b.readWhen?.stale
-  )
-    return false;
+  if (!sameReadWhen(a.readWhen, b.readWhen)) return false;
   if (
     a.locks.size !== b.locks.size ||
     a.objs.size !== b.objs.size ||

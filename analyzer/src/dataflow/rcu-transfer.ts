@@ -30,6 +30,7 @@ import { readFromLastReference } from './last-reference.js';
 import { bundleParamOf } from './param-bundles.js';
 import { reachedThrough } from './lock-paths.js';
 import { isOwnerLoad } from './owner-loads.js';
+import { membersOf } from './result-kinds.js';
 import { heldKey, lockedPath, pinningLock } from './pinned-paths.js';
 import { argumentAccesses, fieldAccess } from './member-access.js';
 import {
@@ -80,6 +81,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     this.refiner = new BranchRefiner({
       fn,
       checker: ctx.checker,
+      primitives: ctx.primitives,
       callKind: (c) => ctx.primitives.callKind(c),
       summaryOfCall: (c) => ctx.summaryOfCall(c),
       symbolOf: (n) => this.symbolOf(n),
@@ -305,7 +307,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
 
   private readUnlock(s: FactState, site: ts.Node): FactState {
     this.emit({ kind: 'readUnlock', node: site, state: s });
-    return this.markUnprotected(withRead(s, -1), site);
+    const out = this.markUnprotected(withRead(s, -1), site);
+    // An unlock with no section open is reported there; the depth after it is not worth a
+    // second report where the paths meet or return.
+    return s.readMax <= 0 && !s.readTainted ? { ...out, readTainted: true, readWhen: undefined } : out;
   }
 
   private call(s: FactState, c: ts.CallExpression): FactState {
@@ -409,6 +414,14 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     this.emit({ kind: 'call', node: c, summary, state: s });
     if (summary.mayBlock !== undefined) this.emit({ kind: 'blocking', node: c, what: `${summary.name}()`, state: s });
     let out = s;
+    const byResult = summary.readDeltaByResult;
+    if (byResult !== undefined && !ts.isIdentifier(storedName(c))) {
+      // The depth depends on a result nothing keeps to test: either, unsettled.
+      const lo = Math.min(byResult.onObject, byResult.onOther);
+      const hi = Math.max(byResult.onObject, byResult.onOther);
+      out = { ...out, readMin: out.readMin + lo, readMax: out.readMax + hi, readTainted: true, readWhen: undefined };
+    }
+    // (A result kept in a variable: the assignment records the depth per kind, see assign.)
     for (let i = 0; i < summary.readDelta; i++) {
       this.emit({ kind: 'readLock', node: c, state: out });
       out = withRead(out, 1);
@@ -586,10 +599,33 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     return out;
   }
 
-  /** `v = init`: what v now holds (an object, a condition to be tested later, or null). */
+  /**
+   * `v = init`: what v now holds (an object, a condition to be tested later, or null). Where
+   * `init` is a call whose read-lock change depends on the kind of its result, the depth is
+   * one of two until a test of v settles it (result-kinds.ts).
+   */
   private assign(s0: FactState, sym: ts.Symbol, init: ts.Expression): FactState {
-    let s = forget(s0, sym);
     const x = skipParens(init);
+    const byResult = ts.isCallExpression(x) ? this.ctx.summaryOfCall(x)?.readDeltaByResult : undefined;
+    const out = this.assignValue(s0, sym, x);
+    if (byResult === undefined) return out;
+    const lo = Math.min(byResult.onObject, byResult.onOther);
+    const hi = Math.max(byResult.onObject, byResult.onOther);
+    if (out.readMin !== out.readMax || out.readTainted)
+      return { ...out, readMin: out.readMin + lo, readMax: out.readMax + hi, readTainted: true, readWhen: undefined };
+    const whenTrue = out.readMin + byResult.onObject;
+    const whenFalse = out.readMin + byResult.onOther;
+    const possible = membersOf(this.ctx.checker.getTypeAtLocation(x));
+    return {
+      ...out,
+      readMin: Math.min(whenTrue, whenFalse),
+      readMax: Math.max(whenTrue, whenFalse),
+      readWhen: { sym, whenTrue, whenFalse, possible },
+    };
+  }
+
+  private assignValue(s0: FactState, sym: ts.Symbol, x: ts.Expression): FactState {
+    let s = forget(s0, sym);
     if (isNullish(x) && this.refiner.isObjectRef(sym)) {
       // `obj = null; break out`: joins treat the null path as owing nothing on the object.
       return this.refiner.assumeCondition(withObj(s, sym, undefined), sym, false) ?? s;

@@ -7,11 +7,12 @@
  * return is reported — the way sparse reports a context imbalance without `__acquires`.
  */
 
-import type { ts } from 'ts-morph';
-import { correlatedDepth, type FactState } from '../dataflow/facts.js';
+import { ts } from 'ts-morph';
+import { correlatedDepth, type FactState, type ReadWhen } from '../dataflow/facts.js';
 import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { lineOf } from '../ast.js';
 import { RCU_LOCK_NAME } from '../summaries/annotations.js';
+import { kindOfReturned, type ResultKind } from '../dataflow/result-kinds.js';
 import { exitAnchor, keywordOf, leakAnchor } from './rule-utils/nodes.js';
 
 function exact(s: FactState): boolean {
@@ -24,6 +25,15 @@ function signature(s: FactState): string | undefined {
   if (s.readMin === s.readMax) return String(s.readMin);
   const w = s.readWhen;
   return w === undefined ? undefined : `${w.sym.name}?${w.whenTrue}:${w.whenFalse}`;
+}
+
+/** Whether a path's depth is the one `w` gives for what the path assumes of its condition. */
+function explainedBy(s: FactState, w: ReadWhen): boolean {
+  const r = s.readWhen;
+  if (r !== undefined && s.readMin !== s.readMax)
+    return r.sym === w.sym && r.whenTrue === w.whenTrue && r.whenFalse === w.whenFalse && r.possible === undefined;
+  const v = s.assume.get(w.sym);
+  return v !== undefined && s.readMin === (v ? w.whenTrue : w.whenFalse);
 }
 
 function depthText(s: FactState): string {
@@ -51,6 +61,8 @@ export default defineRule({
       unlockWithoutLock: '`rcuReadUnlock()` at line {{line}} ends a read-side section that is not open.',
       returnsUnbalanced:
         'This return holds {{here}} read-side section(s) but the return at line {{otherLine}} holds {{other}}; callers cannot know whether the read lock is held.',
+      returnsUnbalancedByResult:
+        'This return holds {{here}} read-side section(s) but the return at line {{otherLine}} holds {{other}}, so whether the read lock is held depends on the kind of result. `{{name}}` may be called from outside the project, so that must be declared (`@releases rcu on failure`, `@acquires rcu on success`); otherwise balance the returns.',
       conditionalAtReturn:
         'This return holds {{whenTrue}} read-side section(s) when `{{cond}}` is true and {{whenFalse}} otherwise; the section opened under that condition is never closed on one side.',
       heldAtThrow:
@@ -67,7 +79,7 @@ export default defineRule({
   precision: 'very-high',
   check(ctx) {
     const entry = ctx.analysis.initial.readMin;
-    const returns: Array<{ node: ts.Node; depth: number }> = [];
+    const returns: Array<{ node: ts.Node; depth: number; kind: ResultKind }> = [];
     for (const e of ctx.events) {
       if (e.kind === 'join') {
         const anchorNode = e.block.joinNode ?? e.block.elements[0]?.node;
@@ -105,8 +117,11 @@ export default defineRule({
         if (!fwd.every((i) => signature(i.state) !== undefined)) continue;
         const first = fwd[0]!;
         const other = fwd.find((i) => signature(i.state) !== signature(first.state));
-        // `if (fast) rcuReadLock(); … if (fast) rcuReadUnlock();` is balanced per condition.
-        if (other === undefined || correlatedDepth(first.state, other.state) !== undefined) continue;
+        // `if (fast) rcuReadLock(); … if (fast) rcuReadUnlock();` is balanced per condition,
+        // when that condition explains the depth of every path that meets here.
+        if (other === undefined) continue;
+        const w = correlatedDepth(first.state, other.state);
+        if (w !== undefined && fwd.every((i) => explainedBy(i.state, w))) continue;
         ctx.report({
           node: keywordOf(anchorNode),
           messageId: 'depthDiffersAtJoin',
@@ -141,7 +156,12 @@ export default defineRule({
             });
           }
         } else {
-          returns.push({ node: e.node, depth: e.state.readMin });
+          const expr = ts.isReturnStatement(e.node) ? e.node.expression : undefined;
+          returns.push({
+            node: e.node,
+            depth: e.state.readMin,
+            kind: kindOfReturned(expr, ctx.checker, ctx.primitives),
+          });
         }
       }
     }
@@ -157,7 +177,8 @@ export default defineRule({
     // Every return through one `finally` is reported once, at its end, where the unlock was due.
     const report = (
       r: { node: ts.Node; depth: number },
-      messageId: 'returnsHoldingUndeclared' | 'returnsHoldingNeverReleased' | 'returnsUnbalanced',
+      messageId:
+        'returnsHoldingUndeclared' | 'returnsHoldingNeverReleased' | 'returnsUnbalanced' | 'returnsUnbalancedByResult',
       data: Record<string, string | number>,
     ): void => {
       const anchor = leakAnchor(r.node);
@@ -170,7 +191,7 @@ export default defineRule({
         data: { count: r.depth - entry, line: lineOf(r.node), ...data },
         related: [
           ...(viaFinally ? [{ node: r.node, message: 'the function returns here' }] : []),
-          ...(opened === undefined || messageId === 'returnsUnbalanced'
+          ...(opened === undefined || messageId === 'returnsUnbalanced' || messageId === 'returnsUnbalancedByResult'
             ? []
             : [{ node: opened.node, message: 'read-side section opened here' }]),
         ],
@@ -188,11 +209,21 @@ export default defineRule({
           : undefined;
       if (messageId !== undefined) for (const r of returns) report(r, messageId, { name: ctx.analysis.summary.name });
     }
-    if (depths.size > 1) {
+    // Returns that differ only by the kind of result (the read lock left on failure): inferred
+    // for a private helper, declared by any other (FunctionSummary.readDeltaByResult).
+    const split = ctx.analysis.summary.readDeltaByResult;
+    const bySplit =
+      split !== undefined &&
+      returns.every(
+        (r) => r.kind !== 'mixed' && r.depth - entry === (r.kind === 'object' ? split.onObject : split.onOther),
+      );
+    const splitAccepted = bySplit && (ctx.analysis.callersKnown || ctx.analysis.annotations.readByResult !== undefined);
+    if (depths.size > 1 && !splitAccepted) {
       for (const r of returns) {
         if (r.depth === entry) continue;
         const other = returns.find((o) => o.depth !== r.depth)!;
-        report(r, 'returnsUnbalanced', {
+        report(r, bySplit ? 'returnsUnbalancedByResult' : 'returnsUnbalanced', {
+          name: ctx.analysis.summary.name,
           here: r.depth,
           other: other.depth,
           otherLine: lineOf(exitAnchor(other.node)),

@@ -6,6 +6,10 @@
  *   @rcuReadLockHeld          the caller must hold rcuReadLock()
  *   @acquires <lock>          returns holding <lock> (`rcu` names the read lock)
  *   @releases <lock>          is called holding <lock> and returns without it
+ *   @releases rcu on failure  called in a read-side section, leaves it when returning anything
+ *                             but a type-stable object (null, an ERR_PTR sentinel), stays in
+ *                             it when returning one (vma_start_read(): "upon error IT IS
+ *                             RELEASED"); `@acquires rcu on success` is the dual
  *   @mustHold <lock>          the caller must hold <lock>, and still holds it on return
  *   @owned <param>            the caller holds a reference on <param>: it is stable here (every
  *                             type-stable parameter is, by the parameter contract; @owned says
@@ -35,6 +39,8 @@ export interface Annotations {
   readonly mustHold: readonly string[];
   readonly owned: readonly string[];
   readonly revalidates: readonly string[];
+  /** `@releases rcu on failure` / `@acquires rcu on success`: the read-lock change per kind of result. */
+  readonly readByResult: { readonly onObject: number; readonly onOther: number } | undefined;
   /** `@current` alone: the function returns the calling thread's own object. */
   readonly returnsCurrent: boolean;
   /** `@current <param>`: parameters that are the calling thread's own object. */
@@ -48,6 +54,7 @@ export const NO_ANNOTATIONS: Annotations = {
   mustHold: [],
   owned: [],
   revalidates: [],
+  readByResult: undefined,
   returnsCurrent: false,
   currentParams: [],
 };
@@ -69,6 +76,7 @@ export function readAnnotations(fn: ts.Node): Annotations {
   const mustHold: string[] = [];
   const owned: string[] = [];
   const revalidates: string[] = [];
+  let readByResult: Annotations['readByResult'];
   let returnsCurrent = false;
   const currentParams: string[] = [];
   for (const tag of tags) {
@@ -76,6 +84,16 @@ export function readAnnotations(fn: ts.Node): Annotations {
     // @owned may parse as a @param-like tag in some TS versions; take the first word of the text either way.
     const text = (ts.getTextOfJSDocComment(tag.comment) ?? '').trim();
     const arg = normalizeLockText(text.split(/\s+/)[0] ?? '');
+    // `@releases rcu on failure`, `@acquires rcu on success`: not a plain release or acquire.
+    const byResult = /^rcu\s+on\s+(failure|success)\b/.exec(text)?.[1];
+    if (name === 'releases' && byResult === 'failure') {
+      readByResult = { onObject: 0, onOther: -1 };
+      continue;
+    }
+    if (name === 'acquires' && byResult === 'success') {
+      readByResult = { onObject: 1, onOther: 0 };
+      continue;
+    }
     switch (name) {
       case 'rcuReadLockHeld':
         rcuReadLockHeld = true;
@@ -102,5 +120,15 @@ export function readAnnotations(fn: ts.Node): Annotations {
         break;
     }
   }
-  return { rcuReadLockHeld, acquires, releases, mustHold, owned, revalidates, returnsCurrent, currentParams };
+  return {
+    rcuReadLockHeld,
+    acquires,
+    releases,
+    mustHold,
+    owned,
+    revalidates,
+    readByResult,
+    returnsCurrent,
+    currentParams,
+  };
 }

@@ -22,6 +22,7 @@ import { type FactState, isStable, lockHeldFor } from '../dataflow/facts.js';
 import { isStableResult } from '../dataflow/helper-results.js';
 import { heldPathFrom } from '../dataflow/lock-paths.js';
 import { bundleParamOf } from '../dataflow/param-bundles.js';
+import { kindOfReturned } from '../dataflow/result-kinds.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
 import { pinsOwnLoadsUnderCallersSection } from './requires-read.js';
@@ -58,6 +59,8 @@ export function inferSummary(
     const d = [...depths][0]!;
     if (!Number.isNaN(d)) readDelta = d - initial.readMin;
   }
+  const readDeltaByResult =
+    ann.readByResult ?? (depths.size > 1 ? readChangeByResult(returns, initial, ctx) : undefined);
   if (ann.acquires.includes(RCU_LOCK_NAME)) readDelta = Math.max(readDelta, 1);
   if (ann.releases.includes(RCU_LOCK_NAME)) readDelta = Math.min(readDelta, -1);
 
@@ -158,6 +161,7 @@ export function inferSummary(
   return {
     name: cfg.name,
     readDelta,
+    readDeltaByResult,
     requiresRead: ann.rcuReadLockHeld || pinsOwnLoadsUnderCallersSection(fn, initial, events),
     pinnedParams: pinnedParams(fn, paramSyms, events, ctx),
     invokesParams: invokedParams(paramSyms, initial, events, nameable, ctx.checker),
@@ -419,4 +423,40 @@ function conditionalAcquires(
   const whenFalse = [...held.false];
   if (whenTrue.length === 0 && whenFalse.length === 0) return undefined;
   return { whenTrue, whenFalse };
+}
+
+/**
+ * The read-lock change per kind of result, when the returns disagree on the depth but agree
+ * within each kind: every return of a type-stable object at one depth, every other return
+ * (null, a sentinel) at another. A return whose value may be either kind settles nothing.
+ *
+ * Inferred only in the kernel's shape, vma_start_read(): entered inside its caller's section,
+ * it returns the object still inside it and leaves it on failure. The dual (a lookup that opens
+ * a section and returns its object still inside it) is what a dropped unlock on a helper's
+ * success path looks like, so that one is declared (`@acquires rcu on success`), never inferred.
+ */
+function readChangeByResult(
+  returns: ReadonlyArray<Extract<FactEvent, { kind: 'exit' }>>,
+  initial: FactState,
+  ctx: TransferContext,
+): FunctionSummary['readDeltaByResult'] {
+  let onObject: number | undefined;
+  let onOther: number | undefined;
+  for (const r of returns) {
+    const { readMin, readMax, readTainted } = r.state;
+    if (readTainted || readMin !== readMax) return undefined;
+    const expr = ts.isReturnStatement(r.node) ? r.node.expression : undefined;
+    const kind = kindOfReturned(expr, ctx.checker, ctx.primitives);
+    if (kind === 'mixed') return undefined;
+    const d = readMin - initial.readMin;
+    if (kind === 'object') {
+      if (onObject !== undefined && onObject !== d) return undefined;
+      onObject = d;
+    } else {
+      if (onOther !== undefined && onOther !== d) return undefined;
+      onOther = d;
+    }
+  }
+  if (onObject !== 0 || onOther === undefined || onOther >= 0 || initial.readMin + onOther < 0) return undefined;
+  return { onObject, onOther };
 }

@@ -15,6 +15,14 @@ export interface FunctionSummary {
   readonly name: string;
   /** Read-lock depth change from entry to every normal return (0 when inconsistent: that is reported in the callee). */
   readonly readDelta: number;
+  /**
+   * Read-lock change that depends on the kind of result, where the returns disagree only by it:
+   * on returns of a type-stable object, and on every other return (null, an ERR_PTR sentinel).
+   * vma_start_read() keeps its caller's section when it returns the VMA and leaves it on
+   * failure ("upon error IT IS RELEASED"): `{ onObject: 0, onOther: -1 }`. The caller's depth is
+   * settled where it tests the result (dataflow/result-kinds.ts). Undefined otherwise.
+   */
+  readonly readDeltaByResult: { readonly onObject: number; readonly onOther: number } | undefined;
   /** The caller must hold rcuReadLock() (`@rcuReadLockHeld`, or an opening `rcuReadLockHeld()` assertion). */
   readonly requiresRead: boolean;
   /**
@@ -130,6 +138,7 @@ export interface InvokedParam {
 
 export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   readDelta: 0,
+  readDeltaByResult: undefined,
   requiresRead: false,
   pinnedParams: [],
   invokesParams: [],
