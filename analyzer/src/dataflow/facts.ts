@@ -34,6 +34,11 @@ export interface LockFact {
    */
   readonly when: { readonly sym: ts.Symbol; readonly value: boolean } | undefined;
   /**
+   * The object this lock keeps allocated though it is not the object's own: reached through it
+   * (`anonVma.root.rwsem`), and taken by every free of its struct first (free-path-locks.ts).
+   */
+  readonly keeps?: ts.Symbol | undefined;
+  /**
    * The RCU pointer path (`tsk.sighand`) this lock's object was re-checked, under the lock, to
    * be what the path leads to: while the lock is held the path leads there still
    * (pinned-paths.ts). Undefined for a lock nobody re-checked against a path.
@@ -327,6 +332,7 @@ export function joinStates(a: FactState, b: FactState): FactState {
             must: la.must && lb.must,
             when: sameCondition(la.when, lb.when) ? la.when : undefined,
             pinnedPath: la.pinnedPath === lb.pinnedPath ? la.pinnedPath : undefined,
+            keeps: la.keeps === lb.keeps ? la.keeps : undefined,
           },
     );
   }
@@ -398,6 +404,7 @@ export function statesEqual(a: FactState, b: FactState): boolean {
       lb.site !== la.site ||
       lb.obj !== la.obj ||
       lb.pinnedPath !== la.pinnedPath ||
+      lb.keeps !== la.keeps ||
       !sameCondition(lb.when, la.when)
     )
       return false;
@@ -505,13 +512,18 @@ export function lockHeldFor(l: LockFact, sym: ts.Symbol): boolean {
   return l.obj === sym && (l.must || (l.when?.sym === sym && l.when.value));
 }
 
+/** Whether `l`, reached through the object in `sym`, keeps it allocated wherever it is non-null. */
+function keepsAllocated(l: LockFact, sym: ts.Symbol): boolean {
+  return l.keeps === sym && (l.must || (l.when?.sym === sym && l.when.value));
+}
+
 /**
  * Whether the object in `sym` is stabilized here: fresh, owned, returned stable by a helper,
  * locked on every path (where it is non-null), or referenced on every path. (Whether its
  * identity was revalidated after locking is a separate question: see `pending`.)
  */
 export function isStable(s: FactState, sym: ts.Symbol): boolean {
-  for (const l of s.locks.values()) if (lockHeldFor(l, sym)) return true;
+  for (const l of s.locks.values()) if (lockHeldFor(l, sym) || keepsAllocated(l, sym)) return true;
   const o = s.objs.get(sym);
   if (o === undefined) return false;
   if (o.origin === 'fresh' || o.origin === 'owned' || o.origin === 'stable' || o.origin === 'none') return true;

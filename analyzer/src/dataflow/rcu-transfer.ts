@@ -19,6 +19,7 @@ import {
 } from '../ast.js';
 import type { BasicBlock, Edge, Element } from '../cfg/basic-block.js';
 import { LOCK_AND_REFCOUNT_PRIMITIVES, type Primitives } from '../primitives/primitives.js';
+import type { StructDecl } from '../primitives/slab-model.js';
 import { normalizeLockText } from '../summaries/annotations.js';
 import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import { isCorrelatable, isLoopHeadTarget, isWriteTarget, patternTargets, writtenSymbol } from './assignments.js';
@@ -62,6 +63,8 @@ export interface TransferContext {
    * does not escape) is pinned: its values are then kept by the collection's own references.
    */
   pinnedCollection(sym: ts.Symbol): boolean;
+  /** Paths from an object of this struct to locks that keep it allocated while held (summaries/free-path-locks.ts). */
+  freePathLocks(struct: StructDecl): ReadonlySet<string>;
 }
 
 /** Modelled as never throwing: see endsInNonThrowingPrimitive. */
@@ -242,13 +245,17 @@ export class RcuTransfer implements ForwardProblem<FactState> {
         : via !== undefined && isCorrelatable(via.sym, this.fn, this.ctx.checker)
           ? { sym: via.sym, value: true }
           : undefined;
-    let out = withLock(s, { key: lock.key, obj: lock.sym, field: lock.field, site, must: true, when });
-    if (lock.sym !== undefined) {
-      const o = out.objs.get(lock.sym);
+    // A lock reached through an object that every free of it takes first keeps it allocated.
+    const through = via ?? reachedThrough(site, (n) => this.symbolOf(n));
+    const keeps = through !== undefined && this.keptAliveBy(through.sym, through.path) ? through.sym : undefined;
+    let out = withLock(s, { key: lock.key, obj: lock.sym, field: lock.field, site, must: true, when, keeps });
+    for (const sym of [lock.sym, keeps]) {
+      if (sym === undefined) continue;
+      const o = out.objs.get(sym);
       // Locking an object already referenced and revalidated adds nothing to check.
       const alreadyStable = o !== undefined && o.refHeld !== undefined && o.pending === undefined;
       if (o !== undefined && o.origin === 'rcu' && o.graceFreed === undefined && !alreadyStable) {
-        out = withObj(out, lock.sym, {
+        out = withObj(out, sym, {
           ...o,
           pending: { kind: 'lock', site, checkedBefore: undefined },
           keyChecked: undefined,
@@ -256,6 +263,12 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       }
     }
     return out;
+  }
+
+  /** Whether the lock at `path` from the object in `sym` is one every free of its struct takes first. */
+  private keptAliveBy(sym: ts.Symbol, path: string): boolean {
+    const struct = this.ctx.primitives.slab.structOfType(this.ctx.checker.getTypeOfSymbol(sym));
+    return struct !== undefined && this.ctx.freePathLocks(struct).has(path);
   }
 
   /**
@@ -270,6 +283,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     this.emit({ kind: 'spinUnlock', node: site, key: lock.key, sym: lock.sym, state: s });
     const held = s.locks.get(lock.key);
     let out = withoutLock(s, lock.key);
+    const kept = held?.keeps === undefined ? undefined : out.objs.get(held.keeps);
+    if (kept?.pending?.kind === 'lock') out = withObj(out, held!.keeps!, { ...kept, pending: undefined });
     if (lock.sym !== undefined) {
       const o = out.objs.get(lock.sym);
       if (o?.pending?.kind === 'lock') out = withObj(out, lock.sym, { ...o, pending: undefined });

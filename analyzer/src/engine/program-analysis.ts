@@ -12,6 +12,8 @@
 import { ts } from 'ts-morph';
 import { hasOwnGraph, isFunctionLike, walkTree, type FunctionLike } from '../ast.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
+import type { StructDecl } from '../primitives/slab-model.js';
+import { FreePathLocks } from '../summaries/free-path-locks.js';
 import { Primitives } from '../primitives/primitives.js';
 import type { FunctionSummary } from '../summaries/summary.js';
 import { unreleasedAcquires } from '../summaries/acquire-use.js';
@@ -39,9 +41,16 @@ export class ProgramAnalysis implements TransferContext, CallerView {
   private readonly collections = new Map<ts.Symbol, boolean>();
   private readonly judging = new Set<ts.Symbol>();
 
+  private readonly freeLocks: FreePathLocks;
+
   constructor(readonly program: ts.Program) {
     this.checker = program.getTypeChecker();
     this.primitives = new Primitives(this.checker, program);
+    this.freeLocks = new FreePathLocks(program, this.checker, this.primitives);
+  }
+
+  freePathLocks(struct: StructDecl): ReadonlySet<string> {
+    return this.freeLocks.pathsFor(struct);
   }
 
   /** The function-likes (static blocks included) of a file in source order; index 0 is the file's top level. */
