@@ -7,7 +7,11 @@
  * the publish is the condition of an `if` (`if (table.insert(s)) …`, which publishes on its true
  * branch only), the store moves to the start of that branch.
  *
- * Judged lines: the moved store, now after the publish. Rule: rcu/publish-before-init.
+ * Judged lines: the moved store, now after the publish. Rule: rcu/publish-before-init. A store
+ * to an object this function did not allocate (a referenced object it makes current, as an
+ * election makes a peer the leader) ran under that object's lock, or on an object it holds:
+ * moved after the publish, it now runs where the checker sees a store the object's lock
+ * guards, made without it, so rcu/unguarded-access and rcu/unstable-write count there too.
  */
 
 import { ts } from 'ts-morph';
@@ -49,9 +53,23 @@ function storesTo(scope: FunctionScope, st: ts.Statement, sym: ts.Symbol): boole
   return root !== undefined && scope.checker.getSymbolAtLocation(root) === sym;
 }
 
+const PUBLISH = 'rcu/publish-before-init';
+const UNGUARDED = ['rcu/unguarded-access', 'rcu/unstable-write'];
+
+/** Whether `sym` holds an object this function allocated (kmemCacheAlloc, or a constructor helper's result). */
+function allocatedHere(scope: FunctionScope, sym: ts.Symbol): boolean {
+  const decl = sym.valueDeclaration;
+  if (decl === undefined || !ts.isVariableDeclaration(decl) || decl.initializer === undefined) return false;
+  const init = skipParens(decl.initializer);
+  return (
+    ts.isCallExpression(init) &&
+    (scope.kindOf(init) === 'kmemCacheAlloc' || scope.summaryOf(init)?.returnsFresh === true)
+  );
+}
+
 export const writeAfterPublish: MutationOperator = {
   id: 'write-after-publish',
-  rules: ['rcu/publish-before-init'],
+  rules: [PUBLISH, ...UNGUARDED],
   summary: 'Move one initializing field store of an object to just after the statement that publishes it.',
   generate(scope) {
     const out: MutantDraft[] = [];
@@ -59,6 +77,7 @@ export const writeAfterPublish: MutationOperator = {
       const parent = pub.statement.parent;
       if (!ts.isBlock(parent) && !ts.isSourceFile(parent) && !ts.isCaseOrDefaultClause(parent)) continue;
       const list = parent.statements;
+      const rules = allocatedHere(scope, pub.sym) ? [PUBLISH] : [PUBLISH, ...UNGUARDED];
       for (const st of list.slice(0, list.indexOf(pub.statement))) {
         if (!storesTo(scope, st, pub.sym)) continue;
         const target = pub.statement;
@@ -82,6 +101,7 @@ export const writeAfterPublish: MutationOperator = {
             edits,
             description: `move \`${scope.show(st)}\` into \`${scope.show(target)}\``,
             judged: [{ inserted: 1 }],
+            rules,
           });
           continue;
         }
@@ -90,6 +110,7 @@ export const writeAfterPublish: MutationOperator = {
           edits,
           description: `move \`${scope.show(st)}\` below \`${scope.show(target)}\``,
           judged: [{ inserted: 1 }],
+          rules,
         });
       }
     }
