@@ -60,7 +60,7 @@ export function analyzeProgram(
           primitives: pa.primitives,
           summaryOfCall: (c) => pa.summaryOfCall(c),
           guards: pa.guards,
-          callersOf: () => pa.callersOf(fn),
+          callersOf: (of) => pa.callersOf(of ?? fn),
           visibleCallersOf: () => pa.visibleCallersOf(fn),
           report: (d) => {
             const diag = makeDiagnostic(rule, severity, sf, d);

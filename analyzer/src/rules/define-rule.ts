@@ -8,6 +8,7 @@ import { ts } from 'ts-morph';
 import type { Diagnostic, RelatedLocation, Severity, SourceSpan } from '../diagnostic.js';
 import type { FactEvent } from '../dataflow/events.js';
 import type { CallerSite, FunctionAnalysis } from '../summaries/function-analysis.js';
+import type { FunctionLike } from '../ast.js';
 import type { Primitives } from '../primitives/primitives.js';
 import type { GuardedByModel } from '../summaries/guarded-by.js';
 import type { FunctionSummary } from '../summaries/summary.js';
@@ -43,10 +44,11 @@ export interface RuleContext<M extends string> {
   /** Every use of a struct member in the program, for the guarded-by inference. */
   readonly guards: GuardedByModel;
   /**
-   * Where this function is called, when it is a private helper whose every call the project
-   * holds (summaries/call-sites.ts), each call with its caller's analysis; undefined otherwise.
+   * Where this function (or `fn`) is called, when it is a private helper whose every call the
+   * project holds (summaries/call-sites.ts), each call with its caller's analysis; undefined
+   * otherwise.
    */
-  callersOf(): readonly CallerSite[] | undefined;
+  callersOf(fn?: FunctionLike): readonly CallerSite[] | undefined;
   /**
    * Every call of this function the program holds, exported or not, each with its caller's
    * analysis: evidence of its contract, where callersOf() is the complete list of a private one.

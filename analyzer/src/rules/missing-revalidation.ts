@@ -8,7 +8,8 @@
  */
 
 import { defineRule } from './define-rule.js';
-import { isComparisonOperand, lineOf } from '../ast.js';
+import { isComparisonOperand, lineOf, outermostWrapper, type FunctionLike } from '../ast.js';
+import type { CallerSite } from '../summaries/function-analysis.js';
 import { callText, fieldOfCall } from './rule-utils/nodes.js';
 import { ts } from 'ts-morph';
 import type { FactEvent } from '../dataflow/events.js';
@@ -48,6 +49,29 @@ function unrevalidatedUses(events: readonly FactEvent[]): UnrevalidatedUse[] {
     }
   }
   return out;
+}
+
+/**
+ * The uses, by the callers of a helper that hands its caller an object pinned but not
+ * re-checked, that skip the re-check left to them. A caller that hands the result on unchecked
+ * in turn (itself such a helper, keeping it in a variable or returning the call directly:
+ * `return pinFirst(b)`) passes the re-check on to its own callers, which are looked at instead.
+ */
+function skippedRechecks(
+  callers: readonly CallerSite[] | undefined,
+  callersOf: (fn: FunctionLike) => readonly CallerSite[] | undefined,
+  seen: Set<FunctionLike>,
+): UnrevalidatedUse[] {
+  return (callers ?? []).flatMap((c) => {
+    const handsOn = c.analysis.summary.returnsPinnedUnchecked;
+    const own = unrevalidatedUses(c.analysis.events).filter(
+      (cu) => cu.state.objs.get(cu.sym)!.pending!.site === c.call && !(cu.returned && handsOn),
+    );
+    const fn = c.analysis.cfg.fn;
+    if (!handsOn || !ts.isReturnStatement(outermostWrapper(c.call).parent) || seen.has(fn)) return own;
+    seen.add(fn);
+    return [...own, ...skippedRechecks(callersOf(fn), callersOf, seen)];
+  });
 }
 
 /**
@@ -135,13 +159,7 @@ export default defineRule({
       if (u.returned && ctx.analysis.summary.returnsPinnedUnchecked) {
         // A caller that hands the result on unchecked in turn (itself such a helper) passes
         // the re-check on to its own callers, where it is checked the same way.
-        const skipped = (ctx.callersOf() ?? []).flatMap((c) =>
-          unrevalidatedUses(c.analysis.events).filter(
-            (cu) =>
-              cu.state.objs.get(cu.sym)!.pending!.site === c.call &&
-              !(cu.returned && c.analysis.summary.returnsPinnedUnchecked),
-          ),
-        );
+        const skipped = skippedRechecks(ctx.callersOf(), (fn) => ctx.callersOf(fn), new Set());
         if (skipped.length > 0) report(u.node, u.sym, u.state, u.pastSection, skipped[0]!.node);
         continue;
       }

@@ -104,9 +104,12 @@ export function inferSummary(
     sawValue = true;
     const sym = ts.isIdentifier(x) ? ctx.checker.getSymbolAtLocation(x) : undefined;
     if (sym === undefined) {
+      // `return pinFirst(b)`: another helper's pinned, unchecked result, handed on as it is.
+      const handedOn = ts.isCallExpression(x) && ctx.summaryOfCall(x)?.returnsPinnedUnchecked === true;
       // `return pinOne(a) ?? pinOne(b)`: another helper's stabilized result, or a fallback between such.
-      if (!isStableResult(x, ctx)) returnsStable = false;
-      returnsFresh = returnsPinnedUnchecked = false;
+      if (handedOn || !isStableResult(x, ctx)) returnsStable = false;
+      if (!handedOn) returnsPinnedUnchecked = false;
+      returnsFresh = false;
       returnsLockedField = '\0';
       continue;
     }
