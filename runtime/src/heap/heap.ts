@@ -64,6 +64,7 @@ import { setDebugBindings } from '../debug/debug-bindings.js';
 import { reportHeldAtDetach, reportHeldAtExit } from '../debug/blocking.js';
 import { LOCKDEP_BYTES } from '../debug/lock-order.js';
 import { holdLifeline, startReapedWorker, stopReaper } from './reaper.js';
+import { describeValue, isSharedHeap } from './share-value.js';
 
 export interface HeapOptions {
   /** Bytes allocated now (rounded up to 64 KiB). Default 1 MiB. */
@@ -578,7 +579,7 @@ export function attachHeap(shared: unknown, options: AttachOptions = {}): Heap {
   if (isSharedHeap(shared)) holdLifeline(shared);
   if (!(memory instanceof wasm.Memory)) {
     throw new NotAHeapError(
-      `attachHeap() expects what heap.share() returned (or its WebAssembly.Memory); got ${describe(shared)}` +
+      `attachHeap() expects what heap.share() returned (or its WebAssembly.Memory); got ${describeValue(shared)}` +
         (shared instanceof SharedArrayBuffer
           ? ': a heap is a shared WebAssembly.Memory, whose buffer alone cannot be attached'
           : ''),
@@ -666,22 +667,9 @@ function makeViews(buffer: SharedArrayBuffer): HeapViews {
   };
 }
 
-function isSharedHeap(value: unknown): value is SharedHeap {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'rcukit-heap';
-}
-
 function equalBytes(u8: Uint8Array, at: number, bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (u8[at + i] !== bytes[i]) return false;
   return true;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (ArrayBuffer.isView(value)) return value.constructor.name;
-  if (value instanceof ArrayBuffer) return `an ArrayBuffer (not shared)`;
-  if (value instanceof SharedArrayBuffer) return `a SharedArrayBuffer of ${value.byteLength} bytes`;
-  if (typeof value === 'object') return `an object with keys [${Object.keys(value).join(', ')}]`;
-  return typeof value;
 }
 
 function defaultThreadName(): string {

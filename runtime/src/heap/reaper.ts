@@ -24,6 +24,7 @@
 import { MessageChannel, MessagePort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { InvalidArgumentError } from '../errors.js';
 import type { Heap, SharedHeap } from './heap.js';
+import { describeValue, isSharedHeap } from './share-value.js';
 
 /** What the creator posts to its reaper (runtime/src/heap/reaper-thread.ts). */
 export type ReaperMessage =
@@ -75,16 +76,15 @@ export function stopReaper(heap: Heap): void {
 }
 
 function reaperOf(heap: Heap): Worker {
-  let reaper = reapers.get(heap);
-  if (reaper !== undefined) return reaper;
-  reaper = heap.watchWorker(new Worker(REAPER_URL, { workerData: heap.share() }));
+  const running = reapers.get(heap);
+  if (running !== undefined) return running;
+  const reaper = heap.watchWorker(new Worker(REAPER_URL, { workerData: heap.share() }));
   // The reaper serves this thread's workers; it must not keep the process alive by itself.
   reaper.unref();
-  const started = reaper;
-  started.once('error', (error) => {
+  reaper.once('error', (error) => {
     // A failed reaper must not take its creator down with an unhandled 'error'; the next
     // startWorker() starts a fresh one.
-    if (reapers.get(heap) === started) reapers.delete(heap);
+    if (reapers.get(heap) === reaper) reapers.delete(heap);
     process.emitWarning(`rcukit: the heap's reaper thread failed: ${String(error)}`, 'RcukitReaperWarning');
   });
   reapers.set(heap, reaper);
@@ -108,15 +108,10 @@ function withLifeline(heap: Heap, data: unknown, lifeline: MessagePort): unknown
   }
   throw new InvalidArgumentError(
     `heap.startWorker(): options.workerData must be heap.share(), or hold it as one of its own properties, ` +
-      `so that the worker attaches with its lifeline; got ${data === null ? 'null' : typeof data === 'object' ? `an object with keys [${Object.keys(data).join(', ')}]` : typeof data}`,
+      `so that the worker attaches with its lifeline; got ${describeValue(data)}`,
   );
 }
 
 function isShareOf(heap: Heap, value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Partial<SharedHeap>).kind === 'rcukit-heap' &&
-    (value as Partial<SharedHeap>).memory === heap.memory
-  );
+  return isSharedHeap(value) && value.memory === heap.memory;
 }
