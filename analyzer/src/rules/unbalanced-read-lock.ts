@@ -8,6 +8,7 @@
  */
 
 import { ts } from 'ts-morph';
+import type { BasicBlock } from '../cfg/basic-block.js';
 import { correlatedDepth, type FactState, type ReadWhen } from '../dataflow/facts.js';
 import { defineRule, insertBeforeStatement } from './define-rule.js';
 import { lineOf } from '../ast.js';
@@ -44,9 +45,18 @@ function depthText(s: FactState): string {
   return `${w.whenTrue} when \`${w.sym.name}\` is true and ${w.whenFalse} otherwise`;
 }
 
-function lastLineOf(block: { elements: ReadonlyArray<{ node: ts.Node }> }, fallback: ts.Node): number {
-  const el = block.elements[block.elements.length - 1];
-  return lineOf(el?.node ?? fallback);
+/**
+ * The line a path last ran before an edge: the last element of the edge's block, or of the
+ * block before it when that one is empty (a `break` or `continue` alone in its branch).
+ */
+function lastLineOf(block: BasicBlock, fallback: ts.Node): number {
+  let b: BasicBlock | undefined = block;
+  for (let hops = 0; b !== undefined && hops < 16; hops++) {
+    const el = b.elements[b.elements.length - 1];
+    if (el !== undefined) return lineOf(el.node);
+    b = b.preds.length === 1 ? b.preds[0]!.from : undefined;
+  }
+  return lineOf(fallback);
 }
 
 export default defineRule({
