@@ -31,7 +31,7 @@ import { readFromLastReference } from './last-reference.js';
 import { bundleParamOf } from './param-bundles.js';
 import { reachedThrough } from './lock-paths.js';
 import { isOwnerLoad } from './owner-loads.js';
-import { membersOf } from './result-kinds.js';
+import { eitherDepth, membersOf } from './result-kinds.js';
 import { heldKey, lockedPath, pinningLock } from './pinned-paths.js';
 import { argumentAccesses, fieldAccess } from './member-access.js';
 import {
@@ -430,13 +430,8 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     if (summary.mayBlock !== undefined) this.emit({ kind: 'blocking', node: c, what: `${summary.name}()`, state: s });
     let out = s;
     const byResult = summary.readDeltaByResult;
-    if (byResult !== undefined && !ts.isIdentifier(storedName(c))) {
-      // The depth depends on a result nothing keeps to test: either, unsettled.
-      const lo = Math.min(byResult.onObject, byResult.onOther);
-      const hi = Math.max(byResult.onObject, byResult.onOther);
-      out = { ...out, readMin: out.readMin + lo, readMax: out.readMax + hi, readTainted: true, readWhen: undefined };
-    }
-    // (A result kept in a variable: the assignment records the depth per kind, see assign.)
+    // A result kept in a variable: the assignment records the depth per kind (assign).
+    if (byResult !== undefined && !ts.isIdentifier(storedName(c))) out = eitherDepth(out, byResult);
     for (let i = 0; i < summary.readDelta; i++) {
       this.emit({ kind: 'readLock', node: c, state: out });
       out = withRead(out, 1);
@@ -624,10 +619,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     const byResult = ts.isCallExpression(x) ? this.ctx.summaryOfCall(x)?.readDeltaByResult : undefined;
     const out = this.assignValue(s0, sym, x);
     if (byResult === undefined) return out;
-    const lo = Math.min(byResult.onObject, byResult.onOther);
-    const hi = Math.max(byResult.onObject, byResult.onOther);
-    if (out.readMin !== out.readMax || out.readTainted)
-      return { ...out, readMin: out.readMin + lo, readMax: out.readMax + hi, readTainted: true, readWhen: undefined };
+    if (out.readMin !== out.readMax || out.readTainted) return eitherDepth(out, byResult);
     const whenTrue = out.readMin + byResult.onObject;
     const whenFalse = out.readMin + byResult.onOther;
     const possible = membersOf(this.ctx.checker.getTypeAtLocation(x));

@@ -14,6 +14,8 @@
 import { ts } from 'ts-morph';
 import { skipParens } from '../ast.js';
 import type { Primitives } from '../primitives/primitives.js';
+import type { FunctionSummary } from '../summaries/summary.js';
+import type { FactState } from './facts.js';
 
 /** What a returned value is: a type-stable object on every path, never one, or either. */
 export type ResultKind = 'object' | 'other' | 'mixed';
@@ -90,4 +92,15 @@ export function narrowByPredicate(
   checker: ts.TypeChecker,
 ): readonly ts.Type[] {
   return members.filter((m) => checker.isTypeAssignableTo(m, predicate) === holds);
+}
+
+/**
+ * After a call whose read-lock change depends on its result, where that result cannot be
+ * tested (not kept in a variable, or the depth before was already a range): either depth,
+ * left unsettled, and not reported again downstream.
+ */
+export function eitherDepth(s: FactState, byResult: NonNullable<FunctionSummary['readDeltaByResult']>): FactState {
+  const lo = Math.min(byResult.onObject, byResult.onOther);
+  const hi = Math.max(byResult.onObject, byResult.onOther);
+  return { ...s, readMin: s.readMin + lo, readMax: s.readMax + hi, readTainted: true, readWhen: undefined };
 }

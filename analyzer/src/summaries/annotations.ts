@@ -87,7 +87,9 @@ export function readAnnotations(fn: ts.Node): Annotations {
     // `@releases rcu on failure`, `@acquires rcu on success`: not a plain release or acquire.
     const byResult = /^rcu\s+on\s+(failure|success)\b/.exec(text)?.[1];
     if (name === 'releases' && byResult === 'failure') {
+      // Released on failure, so held on entry: the caller's section.
       readByResult = { onObject: 0, onOther: -1 };
+      rcuReadLockHeld = true;
       continue;
     }
     if (name === 'acquires' && byResult === 'success') {
