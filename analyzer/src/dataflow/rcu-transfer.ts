@@ -31,7 +31,8 @@ import { readFromLastReference } from './last-reference.js';
 import { bundleParamOf } from './param-bundles.js';
 import { reachedThrough } from './lock-paths.js';
 import { isOwnerLoad } from './owner-loads.js';
-import { eitherDepth, membersOf } from './result-kinds.js';
+import { depthByResult, eitherDepth } from './result-kinds.js';
+import { resultDiscarded, storedName } from './call-results.js';
 import { heldKey, lockedPath, pinningLock } from './pinned-paths.js';
 import { argumentAccesses, fieldAccess } from './member-access.js';
 import {
@@ -618,17 +619,7 @@ export class RcuTransfer implements ForwardProblem<FactState> {
     const x = skipParens(init);
     const byResult = ts.isCallExpression(x) ? this.ctx.summaryOfCall(x)?.readDeltaByResult : undefined;
     const out = this.assignValue(s0, sym, x);
-    if (byResult === undefined) return out;
-    if (out.readMin !== out.readMax || out.readTainted) return eitherDepth(out, byResult);
-    const whenTrue = out.readMin + byResult.onObject;
-    const whenFalse = out.readMin + byResult.onOther;
-    const possible = membersOf(this.ctx.checker.getTypeAtLocation(x));
-    return {
-      ...out,
-      readMin: Math.min(whenTrue, whenFalse),
-      readMax: Math.max(whenTrue, whenFalse),
-      readWhen: { sym, whenTrue, whenFalse, possible },
-    };
+    return byResult === undefined ? out : depthByResult(out, sym, byResult, this.ctx.checker.getTypeAtLocation(x));
   }
 
   private assignValue(s0: FactState, sym: ts.Symbol, x: ts.Expression): FactState {
@@ -795,41 +786,4 @@ export class RcuTransfer implements ForwardProblem<FactState> {
       'children',
     );
   }
-}
-
-/**
- * Whether a call's value is thrown away: an expression statement or `void`, also as the right
- * operand of `&&`, `||`, `??` or a branch of `?:` in one (`x && refcountIncNotZero(r);`), or
- * any operand of a comma but the last.
- */
-function resultDiscarded(call: ts.CallExpression): boolean {
-  let n: ts.Node = outermostWrapper(call);
-  for (;;) {
-    const p = n.parent;
-    if (ts.isExpressionStatement(p) || ts.isVoidExpression(p)) return true;
-    if (ts.isBinaryExpression(p)) {
-      const op = p.operatorToken.kind;
-      if (op === ts.SyntaxKind.CommaToken && p.left === n) return true;
-      const passesOn =
-        op === ts.SyntaxKind.CommaToken ||
-        op === ts.SyntaxKind.AmpersandAmpersandToken ||
-        op === ts.SyntaxKind.BarBarToken ||
-        op === ts.SyntaxKind.QuestionQuestionToken;
-      if (!passesOn || p.right !== n) return false;
-    } else if (!ts.isConditionalExpression(p) || p.condition === n) return false;
-    n = outermostWrapper(p);
-  }
-}
-
-/** The variable name a call's value is stored in (`const x = f()` / `x = f()`), or the call itself. */
-function storedName(call: ts.CallExpression): ts.Node {
-  const p = outermostWrapper(call).parent;
-  if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name;
-  if (
-    ts.isBinaryExpression(p) &&
-    p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-    ts.isIdentifier(skipParens(p.left))
-  )
-    return skipParens(p.left);
-  return call;
 }

@@ -104,3 +104,24 @@ export function eitherDepth(s: FactState, byResult: NonNullable<FunctionSummary[
   const hi = Math.max(byResult.onObject, byResult.onOther);
   return { ...s, readMin: s.readMin + lo, readMax: s.readMax + hi, readTainted: true, readWhen: undefined };
 }
+
+/**
+ * After `v = helper(…)` whose read-lock change depends on its result: the depth is one of two
+ * until a test of `v` settles it, `v` being any member of the call's type (`resultType`) so far.
+ */
+export function depthByResult(
+  s: FactState,
+  sym: ts.Symbol,
+  byResult: NonNullable<FunctionSummary['readDeltaByResult']>,
+  resultType: ts.Type,
+): FactState {
+  if (s.readMin !== s.readMax || s.readTainted) return eitherDepth(s, byResult);
+  const whenTrue = s.readMin + byResult.onObject;
+  const whenFalse = s.readMin + byResult.onOther;
+  return {
+    ...s,
+    readMin: Math.min(whenTrue, whenFalse),
+    readMax: Math.max(whenTrue, whenFalse),
+    readWhen: { sym, whenTrue, whenFalse, possible: membersOf(resultType) },
+  };
+}
