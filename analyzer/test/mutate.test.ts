@@ -575,6 +575,57 @@ describe('the survivor list', () => {
   });
 });
 
+describe('the re-check operators, on plain memory', () => {
+  // A lock of an object from a cache without SLAB_TYPESAFE_BY_RCU, compared with another: plain
+  // memory is never another object's while a reader may still see it, so there is no identity
+  // to re-check and the comparison is the function's logic (core_alua_free_tg_pt_gp()'s
+  // `tg_pt_gp != dev->default_tg_pt_gp`). The same shape on a type-stable object is a re-check.
+  const PLAIN_FILE = join(repoRoot(), 'analyzer/test/mutation/virtual/plain-sample.ts');
+  const PLAIN_SAMPLE = `import { defineStruct, spinLock, spinUnlock, type StructRef, type TypeStable } from '@rcukit/runtime';
+
+export const Group = defineStruct('group', { lock: 'spinlock', members: 'i32' });
+
+export function moveMember(from: StructRef<typeof Group>, to: StructRef<typeof Group>): void {
+  spinLock(from.lock);
+  if (from !== to) to.members++;
+  spinUnlock(from.lock);
+}
+
+export function moveStableMember(from: TypeStable<StructRef<typeof Group>>, to: StructRef<typeof Group>): void {
+  spinLock(from.lock);
+  if (from !== to) to.members++;
+  spinUnlock(from.lock);
+}
+`;
+  let plain: { analysis: ProgramAnalysis; sf: ts.SourceFile };
+  beforeAll(() => {
+    const program = loadProject({
+      cwd: join(PLAIN_FILE, '..'),
+      files: [PLAIN_FILE],
+      overlays: new Map([[PLAIN_FILE, PLAIN_SAMPLE]]),
+    }).getProgram().compilerObject;
+    plain = { analysis: new ProgramAnalysis(program), sf: program.getSourceFile(PLAIN_FILE)! };
+  });
+  const descriptions = (name: string): string[] => {
+    const fn = plain.analysis
+      .functionsOf(plain.sf)
+      .find((f) => new FunctionScope(plain.sf, f, plain.analysis).name === name)!;
+    const ops = OPERATORS.filter((o) => o.id === 'neutralize-recheck' || o.id === 'delete-recheck');
+    return generate(new FunctionScope(plain.sf, fn, plain.analysis), ops).map(({ draft }) => draft.description);
+  };
+
+  it('derive nothing from a comparison under the lock of a plain object', () => {
+    expect(descriptions('moveMember')).toEqual([]);
+  });
+
+  it('derive their mutants from the same comparison under the lock of a type-stable object', () => {
+    expect(descriptions('moveStableMember')).toEqual([
+      '`if (from !== to) to.members++;` → (deleted)',
+      '`from !== to` → `(false as boolean)`',
+    ]);
+  });
+});
+
 describe('free-without-grace-period, on a sample of its own', () => {
   const FREE_FILE = join(repoRoot(), 'analyzer/test/mutation/virtual/free-sample.ts');
   // Node's typings, for the queueMicrotask() mutants to resolve as the host's.

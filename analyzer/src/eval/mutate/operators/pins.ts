@@ -1,6 +1,6 @@
 /**
  * @fileoverview Pins and identity re-checks as the recheck and escape operators find them.
- * A *pin* is what stabilizes an object found under RCU: its spinlock taken (`spinLock`,
+ * A *pin* is what stabilizes a type-stable object found under RCU: its spinlock taken (`spinLock`,
  * `spinTrylock`, a `using` guard) or a reference taken (`refcountIncNotZero`). A *re-check* is an
  * equality test after the pin between the pinned object (or one of its fields) and something
  * from outside it that is not a constant: `sighand === task.sighand`, `sock.port !== port`. A
@@ -31,21 +31,36 @@ export interface Recheck {
 }
 
 /**
- * The pins of the function, in source order. Not pins: locks of objects stable by origin
- * (fresh, owned), and locks of objects a table lookup returned, whose identity the lookup
- * already re-checked against the key (what is compared under such a lock is state).
+ * The pins of the function, in source order. Not pins: the lock of an object of plain memory,
+ * which is never reused for another object while a reader may still see it, so has no identity
+ * to lose; locks of objects stable by origin (fresh, owned); and locks of objects a table lookup
+ * returned, whose identity the lookup already re-checked against the key (what is compared under
+ * such a lock is state).
  */
 export function pinsOf(scope: FunctionScope): Pin[] {
   const out: Pin[] = [];
   for (const call of scope.calls('spinLock', 'spinTrylock', 'refcountIncNotZero')) {
-    const sym = scope.rootSymbol(call.arguments[0]);
+    const arg = call.arguments[0];
+    const sym = scope.rootSymbol(arg);
     const statement = scope.listStatement(call);
     if (sym === undefined || statement === undefined || scope.isStableByOrigin(sym)) continue;
+    if (!ofTypeStableObject(scope, arg!)) continue;
     const kind = scope.kindOf(call) === 'refcountIncNotZero' ? 'ref' : 'lock';
     if (kind === 'lock' && fromTableLookup(scope, sym)) continue;
     out.push({ call, kind, sym, statement });
   }
   return out;
+}
+
+/** Whether the lock or count `arg` (`x.lock`, `x.y.ref`) belongs to an object of type-stable memory, or is reached from one. */
+function ofTypeStableObject(scope: FunctionScope, arg: ts.Expression): boolean {
+  for (let x = skipParens(arg); ;) {
+    if (ts.isNonNullExpression(x)) x = skipParens(x.expression);
+    else if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) {
+      x = skipParens(x.expression);
+      if (scope.primitives.isTypeStableExpr(x)) return true;
+    } else return scope.primitives.isTypeStableExpr(x);
+  }
 }
 
 function fromTableLookup(scope: FunctionScope, sym: ts.Symbol): boolean {
