@@ -66,7 +66,10 @@ export class RcuBacklogFullError extends RcukitError {
   readonly code = 'ERR_RCU_BACKLOG_FULL';
 }
 
-/** spinUnlock() of a lock this thread does not hold, or spinLock() of one it already holds. */
+/**
+ * spinUnlock() or lockdepAssertHeld() of a lock this thread does not hold, or spinLock() of one
+ * it already holds.
+ */
 export class SpinlockMisuseError extends RcukitError {
   readonly code = 'ERR_SPINLOCK_MISUSE';
 }

@@ -7,7 +7,7 @@ export type { HeapOptions, AttachOptions, SharedHeap, RcuStall, HeapEvents } fro
 export type { ThreadInfo } from './heap/thread-registry.js';
 export type { TypeStable } from './type-stable.js';
 export * from './errors.js';
-export { Spinlock, spinLock, spinUnlock, spinTrylock, spinLockInit } from './spinlock.js';
+export { Spinlock, spinLock, spinUnlock, spinTrylock, spinLockInit, lockdepAssertHeld } from './spinlock.js';
 export {
   Refcount,
   REFCOUNT_MAX,

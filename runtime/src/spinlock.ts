@@ -109,6 +109,23 @@ export function setSpinlockBindings(fns: typeof spinlockPlain | null): void {
 }
 
 /**
+ * Assert that the calling thread holds the lock, as the kernel's lockdep_assert_held() does:
+ * throws SpinlockMisuseError, naming the lock and who holds it, if it does not. Written among a
+ * function's opening statements it is also a contract the checker reads: every caller in the
+ * project must hold the lock (the analyzer's rcu/unbalanced-spinlock rule), as `@mustHold`
+ * would say.
+ */
+export function lockdepAssertHeld(lock: Spinlock): void {
+  const self = self_(lock);
+  const owner = lockWordOwner(lock.heap.views.i32, lock.index);
+  if (owner !== self.tag) {
+    throw new SpinlockMisuseError(
+      `lockdepAssertHeld(${lock.label}): this thread does not hold it (${owner === 0 ? 'it is unlocked' : 'another thread holds it'})`,
+    );
+  }
+}
+
+/**
  * Set the word to unlocked. For constructors of type-stable caches only, which run once per
  * slab: never on a lock another thread may hold or be spinning on.
  */

@@ -47,6 +47,8 @@ export const PRIMITIVE_NAMES = [
   'kmemCacheDestroyAsync',
   'defineStruct',
   'spinLockInit',
+  // lockdep_assert_held(): the caller's obligation, stated in code (summaries/asserted-locks.ts).
+  'lockdepAssertHeld',
   'hlistNullsAddHeadRcu',
   'hlistNullsDelRcu',
   'hlistNullsDelInitRcu',

@@ -15,6 +15,9 @@ import { type LockFact, lockHeldFor } from '../dataflow/facts.js';
 import { heldPathFrom } from '../dataflow/lock-paths.js';
 import { locksLeftToHelper } from './rule-utils/release-reliance.js';
 import type { FunctionSummary } from '../summaries/summary.js';
+import { normalizeLockText } from '../summaries/annotations.js';
+import { heldLockClass, lockClassOf } from '../summaries/asserted-locks.js';
+import { skipParens } from '../ast.js';
 
 export default defineRule({
   id: 'rcu/unbalanced-spinlock',
@@ -80,6 +83,20 @@ export default defineRule({
             : [],
       });
     };
+    const classOf = (l: LockFact): string | undefined => heldLockClass(l, ctx.primitives, ctx.checker);
+    let taken: Set<string> | undefined;
+    // The classes of the locks this function takes, or holds at entry.
+    const takenClasses = (): Set<string> =>
+      (taken ??= new Set(
+        [
+          ...ctx.events.map((e) =>
+            e.kind === 'spinLock' && ts.isCallExpression(e.node) && e.node.arguments[0] !== undefined
+              ? lockClassOf(e.node.arguments[0], ctx.primitives)
+              : undefined,
+          ),
+          ...[...ctx.analysis.initial.locks.values()].map(classOf),
+        ].filter((c) => c !== undefined),
+      ));
     for (const e of ctx.events) {
       if (e.kind === 'spinLock') {
         const held = e.state.locks.get(e.key);
@@ -105,10 +122,23 @@ export default defineRule({
           related: held === undefined ? [] : [{ node: held.site, message: 'lock taken here on some paths' }],
         });
       } else if (e.kind === 'call') {
+        for (const a of e.summary.assertsHeld) {
+          // A caller that never takes a lock of the class relies on its own callers for it, as
+          // the kernel's wrappers do; one that takes it and calls outside it dropped it too early
+          // or took it too late. Which object's lock it holds it can rarely prove (`icq.ioc` is
+          // the `ioc` it locked), so a lock of the class held on every path will do.
+          if (a.lockClass === undefined || !takenClasses().has(a.lockClass)) continue;
+          const key = calleeLockAt(e.node, e.summary, a.key);
+          if (e.state.locks.get(key)?.must === true) continue;
+          if ([...e.state.locks.values()].some((l) => l.must && classOf(l) === a.lockClass)) continue;
+          ctx.report({
+            node: e.node,
+            messageId: 'callRequiresLock',
+            data: { callee: e.summary.name, lock: key, paths: '' },
+          });
+        }
         for (const l of e.summary.mustHold) {
-          const i = e.summary.params.indexOf(l.slice(0, l.indexOf('.')));
-          const arg = i >= 0 ? e.node.arguments[i] : undefined;
-          const key = arg !== undefined ? arg.getText().replace(/\s+/g, '') + l.slice(l.indexOf('.')) : l;
+          const key = calleeLockAt(e.node, e.summary, l);
           const held = e.state.locks.get(key);
           if (held?.must === true) continue;
           ctx.report({
@@ -192,4 +222,11 @@ function conditionallyAcquired(exit: ts.Node, key: string, when: FunctionSummary
     (k === ts.SyntaxKind.TrueKeyword && when.whenTrue.includes(key)) ||
     (k === ts.SyntaxKind.FalseKeyword && when.whenFalse.includes(key))
   );
+}
+
+/** A callee's lock `l` (`icq.ioc.lock`, spelled from its parameter) as the caller spells it at `call`. */
+function calleeLockAt(call: ts.CallExpression, callee: FunctionSummary, l: string): string {
+  const i = callee.params.indexOf(l.slice(0, l.indexOf('.')));
+  const arg = i >= 0 ? call.arguments[i] : undefined;
+  return arg !== undefined ? normalizeLockText(skipParens(arg).getText()) + l.slice(l.indexOf('.')) : l;
 }

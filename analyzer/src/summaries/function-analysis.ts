@@ -26,6 +26,7 @@ import { RcuTransfer, type TransferContext } from '../dataflow/rcu-transfer.js';
 import { solveForward } from '../dataflow/solver.js';
 import type { Primitives } from '../primitives/primitives.js';
 import { type Annotations, NO_ANNOTATIONS, RCU_LOCK_NAME, readAnnotations } from './annotations.js';
+import { assertedLocks } from './asserted-locks.js';
 import { directCallSites } from './call-sites.js';
 import { checkerFlowOracle } from './flow-oracle.js';
 import { inferSummary } from './infer-summary.js';
@@ -114,6 +115,7 @@ function initialState(
   primitives: Primitives,
   entry: EntryContext | undefined,
   pinnedElements = false,
+  assertedKeys: readonly string[] = [],
 ): FactState {
   const releasesRcu = ann.releases.includes(RCU_LOCK_NAME);
   const annotated = ann.rcuReadLockHeld || releasesRcu ? 1 : 0;
@@ -142,9 +144,11 @@ function initialState(
       s = withObj(s, sym, fact);
     }
   }
-  for (const key of [...ann.mustHold, ...ann.releases.filter((l) => l !== RCU_LOCK_NAME)]) {
+  for (const key of [...ann.mustHold, ...ann.releases.filter((l) => l !== RCU_LOCK_NAME), ...assertedKeys]) {
     const dot = key.indexOf('.');
-    const obj = dot < 0 ? undefined : params.get(key.slice(0, dot));
+    // A lock field of the parameter itself; one reached through it (`icq.ioc.lock`) is no
+    // lock of that object, and does not stabilize it.
+    const obj = dot < 0 || key.indexOf('.', dot + 1) >= 0 ? undefined : params.get(key.slice(0, dot));
     s = withLock(s, {
       key,
       obj,
@@ -226,9 +230,13 @@ export function analyzeFunction(
   let annotations = isTopLevelCode(fn) ? NO_ANNOTATIONS : readAnnotations(fn);
   if (!annotations.rcuReadLockHeld && !isTopLevelCode(fn) && assertsReadLockHeld(fn, ctx.primitives))
     annotations = { ...annotations, rcuReadLockHeld: true };
+  // `lockdepAssertHeld(ioc.lock)`: held at entry, as the callers see it and as spelled here.
+  const asserted = isTopLevelCode(fn) ? [] : assertedLocks(fn, ctx.primitives, ctx.checker);
+  const mustHold = new Set(annotations.mustHold);
+  const assertedKeys = [...new Set(asserted.flatMap((a) => [a.key, a.spelled]))].filter((k) => !mustHold.has(k));
   const elementsOf = entry?.params === 'elements' ? entry.elementsOf : undefined;
   const pinnedElements = elementsOf !== undefined && ts.isExpression(elementsOf) && pinnedIteration(elementsOf, ctx);
-  const initial = initialState(fn, annotations, ctx.checker, ctx.primitives, entry, pinnedElements);
+  const initial = initialState(fn, annotations, ctx.checker, ctx.primitives, entry, pinnedElements, assertedKeys);
   const transfer = new RcuTransfer(ctx, fn, initial);
   const solution = solveForward(cfg, transfer);
 
@@ -252,7 +260,7 @@ export function analyzeFunction(
   // Joins last: a loop header's back edge is known only once its body has been replayed.
   for (const [block, ins] of incoming) if (ins.length > 1) events.push({ kind: 'join', block, incoming: ins });
 
-  const summary = inferSummary(fn, cfg, annotations, initial, events, ctx);
+  const summary = inferSummary(fn, cfg, annotations, initial, events, ctx, asserted);
   const callersKnown = directCallSites(fn, ctx.checker) !== undefined;
   return { cfg, annotations, initial, events, summary, callersKnown, entry, capped: solution.capped };
 }

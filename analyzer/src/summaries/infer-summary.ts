@@ -25,6 +25,7 @@ import { bundleParamOf } from '../dataflow/param-bundles.js';
 import { kindOfReturned } from '../dataflow/result-kinds.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
+import type { AssertedLock } from './asserted-locks.js';
 import { pinsOwnLoadsUnderCallersSection } from './requires-read.js';
 import { yieldsPinned } from './generator-yields.js';
 import { reliesOnContract, writtenParams } from './written-params.js';
@@ -46,6 +47,7 @@ export function inferSummary(
   initial: FactState,
   events: readonly FactEvent[],
   ctx: TransferContext,
+  asserted: readonly AssertedLock[] = [],
 ): FunctionSummary {
   const params = paramNames(fn);
   const returns = events.filter(
@@ -173,6 +175,9 @@ export function inferSummary(
     releases: [...releases],
     releasesCallers: [...releasesCallers],
     mustHold: ann.mustHold,
+    assertsHeld: asserted
+      .filter((a) => !ann.mustHold.includes(a.key))
+      .map(({ key, lockClass }) => ({ key, lockClass })),
     returnsLockedField,
     returnsLockedPath,
     returnsStable,

@@ -60,6 +60,12 @@ export interface FunctionSummary {
   /** Spinlocks the caller must hold. */
   readonly mustHold: readonly string[];
   /**
+   * Locks its opening `lockdepAssertHeld()` calls assert, not also declared `@mustHold`, each
+   * with its lock class (summaries/asserted-locks.ts). Checked at the calls of callers that take
+   * a lock of that class themselves.
+   */
+  readonly assertsHeld: readonly { readonly key: string; readonly lockClass: string | undefined }[];
+  /**
    * The lock the returned object is handed over with, as a path from it, held on every return
    * where it is non-null: its own field (`siglock` for lockTaskSighand) or one reached through
    * it (`root.rwsem` for folio_lock_anon_vma_read).
@@ -147,6 +153,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   releases: [],
   releasesCallers: [],
   mustHold: [],
+  assertsHeld: [],
   returnsLockedField: undefined,
   returnsLockedPath: undefined,
   returnsStable: false,

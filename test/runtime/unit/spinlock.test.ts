@@ -9,6 +9,8 @@ import {
   createHeap,
   currentHeap,
   HeapAttachmentError,
+  InvalidArgumentError,
+  lockdepAssertHeld,
   Spinlock,
   SpinlockMisuseError,
   spinLock,
@@ -157,6 +159,28 @@ describe('misuse', () => {
     const held = Atomics.load(i32, lock.index);
     expect(() => spinUnlock(lock)).toThrow(/another thread holds it/);
     expect(() => spinUnlock(lock)).toThrow(SpinlockMisuseError);
+    expect(Atomics.load(i32, lock.index)).toBe(held);
+    await holder.terminate();
+    await exit;
+    heap.detach();
+  });
+
+  test('lockdepAssertHeld passes while this thread holds the lock, and throws, naming it, when it is free or another thread holds it', async () => {
+    const { heap, lock, words, base, i32 } = setUp();
+    expect(() => lockdepAssertHeld(lock)).toThrow(SpinlockMisuseError);
+    expect(() => lockdepAssertHeld(lock)).toThrow(/lockdepAssertHeld\(test\.lock\).*does not hold it.*unlocked/);
+    spinLock(lock);
+    expect(() => lockdepAssertHeld(lock)).not.toThrow();
+    spinUnlock(lock);
+    expect(() => lockdepAssertHeld(42 as unknown as Spinlock)).toThrow(InvalidArgumentError);
+
+    const data: LockWorkerData = { heap: heap.share(), wordsByte: words, targets: [lock.byteOffset], iterations: 0 };
+    const holder = heap.watchWorker(startWorker('spinlock-holder', data));
+    const exit = exited(holder).catch(() => 1);
+    await waitForWord(i32, base + W.HELD, (v) => v === 1, 'the holder to take the lock');
+    const held = Atomics.load(i32, lock.index);
+    expect(() => lockdepAssertHeld(lock)).toThrow(/another thread holds it/);
+    // An assertion changes nothing: the holder is still in the word.
     expect(Atomics.load(i32, lock.index)).toBe(held);
     await holder.terminate();
     await exit;

@@ -23,7 +23,7 @@
  *   the rest of the kernel, not part of what the corpus exercises.
  */
 
-import { objectAt, offsetOf, type AnyStructDef, type Heap, type Spinlock, type StructRef } from '@rcukit/runtime';
+import { objectAt, offsetOf, type AnyStructDef, type Heap, type StructRef } from '@rcukit/runtime';
 
 /**
  * hlist_nulls_entry(ptr, type, member) / container_of: the object whose `field` (an
@@ -96,10 +96,8 @@ export function isErr(value: unknown): value is ErrPtr {
   return value instanceof ErrPtr;
 }
 
-/** lockdep_assert_held(): warn when the calling thread does not hold `lock`. */
-export function lockdepAssertHeld(lock: Spinlock): void {
-  if (!lock.heldByMe) warnOn(true);
-}
+/** lockdep_assert_held() / assert_spin_locked(): the runtime's own, which the checker reads as the caller's obligation. */
+export { lockdepAssertHeld } from '@rcukit/runtime';
 
 /** WARN_ON() / WARN_ON_ONCE() / VFS_BUG_ON(): report a broken invariant (a stack dump, not a crash). */
 export declare function warnOn(condition: boolean): boolean;
