@@ -61,6 +61,13 @@ for dir in app planted; do
   fi
   node "$root/test/user-path/same-findings.mjs" "$work/$dir" "$work/$dir.rcukit.json" "$work/$dir.eslint.json"
 done
+# The planted copy's second updater calls countSwap() after the unlock; lockdepAssertHeld() in
+# countSwap() is the contract that must catch it.
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const hit = r.diagnostics.some((d) => d.ruleId === "rcu/unbalanced-spinlock" && d.span.file.endsWith("swaps.ts") && /countSwap\(\)` must be called holding `registry.lock`/.test(d.message));
+if (!hit) { console.error("user-path: planted: no report of countSwap() called without registry.lock (lockdepAssertHeld)"); process.exit(1); }
+' "$work/planted.rcukit.json"
 step "the same app under TypeScript 7 (tsc, the program, rcukit check on the app and the planted copy)"
 mkdir -p "$work/ts7"
 cp -r "$root/test/user-path/app/src" "$root/test/user-path/app/tsconfig.json" "$root/test/user-path/app/package.json" "$work/ts7/"

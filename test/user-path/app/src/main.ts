@@ -11,9 +11,11 @@ import {
   kmemCacheAlloc,
   kmemCacheFree,
   rcuDereferenceProtected,
+  spinLock,
+  spinUnlock,
   synchronizeRcuAsync,
 } from '@rcukit/runtime';
-import { limitFor, openCaches, publishRegistry } from './shared.js';
+import { countSwap, limitFor, openCaches, publishRegistry } from './shared.js';
 
 using heap = createHeap({ threadName: 'main' });
 const { configs, registries } = openCaches(heap);
@@ -36,9 +38,12 @@ for (let version = 1; version <= 200; version++) {
   const next = kmemCacheAlloc(configs);
   next.version = version;
   next.limit = limitFor(version);
-  // The main thread is the only updater: it reads the pointer without a read-side section.
-  const old = rcuDereferenceProtected(registry.current, true);
+  // Updaters take the registry's lock: under it the pointer is read without a read-side section.
+  spinLock(registry.lock);
+  const old = rcuDereferenceProtected(registry.current, registry.lock);
   registry.current = next;
+  countSwap(registry);
+  spinUnlock(registry.lock);
   if (old !== null) {
     await synchronizeRcuAsync();
     kmemCacheFree(configs, old);
@@ -50,6 +55,6 @@ const results = (await Promise.all(reports)).map(([r]) => r);
 await Promise.all(exits);
 const torn = results.reduce((n, r) => n + r.torn, 0);
 console.log(
-  `readers: ${results.map((r) => `${r.reads} reads up to version ${r.lastVersion}`).join(', ')}; torn: ${torn}`,
+  `readers: ${results.map((r) => `${r.reads} reads up to version ${r.lastVersion}`).join(', ')}; torn: ${torn}; swaps: ${registry.swaps}`,
 );
-process.exitCode = torn === 0 && results.every((r) => r.reads > 0) ? 0 : 1;
+process.exitCode = torn === 0 && results.every((r) => r.reads > 0) && registry.swaps === 200 ? 0 : 1;

@@ -3,13 +3,30 @@
  * thread finds the shared objects once it is attached to the heap.
  */
 
-import { addressOf, defineStruct, kmemCacheCreate, objectAt, type Heap, type StructRef } from '@rcukit/runtime';
+import {
+  addressOf,
+  defineStruct,
+  kmemCacheCreate,
+  lockdepAssertHeld,
+  objectAt,
+  type Heap,
+  type StructRef,
+} from '@rcukit/runtime';
 
 /** The configuration readers use; replaced whole by the writer, freed after a grace period. */
 export const Config = defineStruct('config', { version: 'i32', limit: 'i32' });
 
-/** One registry per heap: the RCU pointer to the current configuration. */
-export const Registry = defineStruct('registry', { current: { rcu: () => Config } });
+/** One registry per heap: the RCU pointer to the current configuration, and its updaters' lock. */
+export const Registry = defineStruct('registry', { lock: 'spinlock', swaps: 'i32', current: { rcu: () => Config } });
+
+/**
+ * Count one replacement of the configuration. The caller holds the registry's lock: checked at
+ * run time, and by `rcukit check` at the calls of every function that takes that lock.
+ */
+export function countSwap(registry: StructRef<typeof Registry>): void {
+  lockdepAssertHeld(registry.lock);
+  registry.swaps++;
+}
 
 /** A named root: one word holding the registry's address, found by name from any worker. */
 const registryRoot = 'app-registry';
