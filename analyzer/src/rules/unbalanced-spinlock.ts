@@ -15,9 +15,7 @@ import { type LockFact, lockHeldFor } from '../dataflow/facts.js';
 import { heldPathFrom } from '../dataflow/lock-paths.js';
 import { locksLeftToHelper } from './rule-utils/release-reliance.js';
 import type { FunctionSummary } from '../summaries/summary.js';
-import { normalizeLockText } from '../summaries/annotations.js';
-import { heldLockClass, lockClassOf } from '../summaries/asserted-locks.js';
-import { skipParens } from '../ast.js';
+import { calleeLockAt, heldLockClass, takenLockClasses } from '../summaries/asserted-locks.js';
 
 export default defineRule({
   id: 'rcu/unbalanced-spinlock',
@@ -85,18 +83,8 @@ export default defineRule({
     };
     const classOf = (l: LockFact): string | undefined => heldLockClass(l, ctx.primitives, ctx.checker);
     let taken: Set<string> | undefined;
-    // The classes of the locks this function takes, or holds at entry.
     const takenClasses = (): Set<string> =>
-      (taken ??= new Set(
-        [
-          ...ctx.events.map((e) =>
-            e.kind === 'spinLock' && ts.isCallExpression(e.node) && e.node.arguments[0] !== undefined
-              ? lockClassOf(e.node.arguments[0], ctx.primitives)
-              : undefined,
-          ),
-          ...[...ctx.analysis.initial.locks.values()].map(classOf),
-        ].filter((c) => c !== undefined),
-      ));
+      (taken ??= takenLockClasses(ctx.events, ctx.analysis.initial, ctx.primitives, ctx.checker));
     for (const e of ctx.events) {
       if (e.kind === 'spinLock') {
         const held = e.state.locks.get(e.key);
@@ -222,11 +210,4 @@ function conditionallyAcquired(exit: ts.Node, key: string, when: FunctionSummary
     (k === ts.SyntaxKind.TrueKeyword && when.whenTrue.includes(key)) ||
     (k === ts.SyntaxKind.FalseKeyword && when.whenFalse.includes(key))
   );
-}
-
-/** A callee's lock `l` (`icq.ioc.lock`, spelled from its parameter) as the caller spells it at `call`. */
-function calleeLockAt(call: ts.CallExpression, callee: FunctionSummary, l: string): string {
-  const i = callee.params.indexOf(l.slice(0, l.indexOf('.')));
-  const arg = i >= 0 ? call.arguments[i] : undefined;
-  return arg !== undefined ? normalizeLockText(skipParens(arg).getText()) + l.slice(l.indexOf('.')) : l;
 }

@@ -15,9 +15,11 @@
 
 import { ts } from 'ts-morph';
 import { constAliasedField, skipParens, type FunctionLike } from '../ast.js';
-import type { LockFact } from '../dataflow/facts.js';
+import type { FactEvent } from '../dataflow/events.js';
+import type { FactState, LockFact } from '../dataflow/facts.js';
 import type { Primitives } from '../primitives/primitives.js';
 import type { StructDecl } from '../primitives/slab-model.js';
+import type { FunctionSummary } from './summary.js';
 import { normalizeLockText } from './annotations.js';
 
 export interface AssertedLock {
@@ -115,4 +117,72 @@ function isModuleLevel(decl: ts.Declaration): boolean {
 
 function isInside(node: ts.Node, fn: FunctionLike): boolean {
   return ts.findAncestor(node.parent, (n) => n === fn) !== undefined;
+}
+
+/** What a summary says a caller must hold, by assertion (FunctionSummary.assertsHeld). */
+export interface AssertedRequirement {
+  readonly key: string;
+  readonly lockClass: string | undefined;
+}
+
+/** A callee's lock `l` (`icq.ioc.lock`, spelled from its parameter) as the caller spells it at `call`. */
+export function calleeLockAt(call: ts.CallExpression, callee: FunctionSummary, l: string): string {
+  const i = callee.params.indexOf(l.slice(0, l.indexOf('.')));
+  const arg = i >= 0 ? call.arguments[i] : undefined;
+  return arg !== undefined ? normalizeLockText(skipParens(arg).getText()) + l.slice(l.indexOf('.')) : l;
+}
+
+/** The classes of the locks a function takes (its spinLock and spinTrylock calls) or holds at entry. */
+export function takenLockClasses(
+  events: readonly FactEvent[],
+  initial: FactState,
+  primitives: Primitives,
+  checker: ts.TypeChecker,
+): Set<string> {
+  const out = new Set<string>();
+  for (const e of events) {
+    const arg = e.kind === 'spinLock' && ts.isCallExpression(e.node) ? e.node.arguments[0] : undefined;
+    const c = arg === undefined ? undefined : lockClassOf(arg, primitives);
+    if (c !== undefined) out.add(c);
+  }
+  for (const l of initial.locks.values()) {
+    const c = heldLockClass(l, primitives, checker);
+    if (c !== undefined) out.add(c);
+  }
+  return out;
+}
+
+/**
+ * The requirements a function hands on to its own callers: those of its callees that it meets
+ * with a lock of a class it never takes, spelled from its own parameters (or module-level names).
+ * A wrapper of an asserting helper (`vma_start_read_locked()` of `vma_start_read_locked_nested()`)
+ * is then checked where it is called, as the helper is.
+ */
+export function inheritedRequirements(
+  fn: FunctionLike,
+  events: readonly FactEvent[],
+  taken: ReadonlySet<string>,
+  checker: ts.TypeChecker,
+): AssertedRequirement[] {
+  if (ts.isSourceFile(fn) || ts.isClassStaticBlockDeclaration(fn)) return [];
+  const params = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+  const out = new Map<string, AssertedRequirement>();
+  for (const e of events) {
+    if (e.kind !== 'call') continue;
+    for (const a of e.summary.assertsHeld) {
+      if (a.lockClass === undefined || taken.has(a.lockClass)) continue;
+      const key = calleeLockAt(e.node, e.summary, a.key);
+      const root = key.slice(0, key.indexOf('.'));
+      if (!params.has(root) && !isModuleLevelName(fn, root, checker)) continue;
+      if (!/^[\w$]+(\.[\w$]+)+$/.test(key)) continue;
+      out.set(key, { key, lockClass: a.lockClass });
+    }
+  }
+  return [...out.values()];
+}
+
+function isModuleLevelName(fn: FunctionLike, name: string, checker: ts.TypeChecker): boolean {
+  const sym = checker.getSymbolsInScope(fn.getSourceFile(), ts.SymbolFlags.Variable).find((s) => s.name === name);
+  const decl = sym?.valueDeclaration;
+  return decl !== undefined && decl.getSourceFile() === fn.getSourceFile() && isModuleLevel(decl);
 }

@@ -25,7 +25,12 @@ import { bundleParamOf } from '../dataflow/param-bundles.js';
 import { kindOfReturned } from '../dataflow/result-kinds.js';
 import type { TransferContext } from '../dataflow/rcu-transfer.js';
 import { type Annotations, RCU_LOCK_NAME } from './annotations.js';
-import type { AssertedLock } from './asserted-locks.js';
+import {
+  type AssertedLock,
+  type AssertedRequirement,
+  inheritedRequirements,
+  takenLockClasses,
+} from './asserted-locks.js';
 import { pinsOwnLoadsUnderCallersSection } from './requires-read.js';
 import { yieldsPinned } from './generator-yields.js';
 import { reliesOnContract, writtenParams } from './written-params.js';
@@ -175,9 +180,7 @@ export function inferSummary(
     releases: [...releases],
     releasesCallers: [...releasesCallers],
     mustHold: ann.mustHold,
-    assertsHeld: asserted
-      .filter((a) => !ann.mustHold.includes(a.key))
-      .map(({ key, lockClass }) => ({ key, lockClass })),
+    assertsHeld: assertsHeld(fn, ann, asserted, initial, events, ctx),
     returnsLockedField,
     returnsLockedPath,
     returnsStable,
@@ -467,4 +470,22 @@ function readChangeByResult(
   }
   if (onObject !== 0 || onOther === undefined || onOther >= 0 || initial.readMin + onOther < 0) return undefined;
   return { onObject, onOther };
+}
+
+/** The locks its callers must hold by assertion: its own (not also declared), and those it hands on from its callees. */
+function assertsHeld(
+  fn: FunctionLike,
+  ann: Annotations,
+  asserted: readonly AssertedLock[],
+  initial: FactState,
+  events: readonly FactEvent[],
+  ctx: TransferContext,
+): AssertedRequirement[] {
+  const own = asserted.filter((a) => !ann.mustHold.includes(a.key)).map(({ key, lockClass }) => ({ key, lockClass }));
+  if (!events.some((e) => e.kind === 'call' && e.summary.assertsHeld.length > 0)) return own;
+  const taken = takenLockClasses(events, initial, ctx.primitives, ctx.checker);
+  const inherited = inheritedRequirements(fn, events, taken, ctx.checker).filter(
+    (r) => !ann.mustHold.includes(r.key) && !own.some((o) => o.key === r.key),
+  );
+  return [...own, ...inherited];
 }
