@@ -2,8 +2,9 @@
  * @fileoverview Locks a function asserts its caller holds: `lockdepAssertHeld(ioc.lock)` among
  * its opening statements, the runtime's lockdep_assert_held(). The assertion states the
  * caller's obligation in code, as `@mustHold` does in a comment, so it is read as one: the
- * lock is held at entry, and every call in the project is checked for it
- * (rcu/unbalanced-spinlock's callRequiresLock).
+ * lock is held at entry, and the calls of every caller that takes a lock of its class are
+ * checked for one (rcu/unbalanced-spinlock's callRequiresLock); a caller that takes none hands
+ * the requirement on to its own callers.
  *
  * The kernel asserts on locks reached through its parameters as often as on their own:
  * ioc_destroy_icq() loads `ioc = icq->ioc` and asserts `lockdep_assert_held(&ioc->lock)`. A
