@@ -70,8 +70,9 @@ describe('SLAB_TYPESAFE_BY_RCU with a reader in another worker', () => {
       worker.on('error', reject);
       worker.on('exit', resolve);
     });
-    // Wait (bounded) for the reader to be inside its read-side section.
-    for (let waited = 0; Atomics.load(h.views.i32, ctl) === 0; waited += 10) {
+    // Wait (bounded) for the reader to be inside its read-side section, and for its first
+    // message: posted before READY is set, it may still be delivered after READY is seen.
+    for (let waited = 0; Atomics.load(h.views.i32, ctl) === 0 || messages.length === 0; waited += 10) {
       if (waited > 30_000) throw new Error('reader never became ready');
       await new Promise((r) => setTimeout(r, 10));
     }
