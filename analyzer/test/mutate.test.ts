@@ -575,15 +575,27 @@ describe('the survivor list', () => {
   });
 });
 
-describe('the re-check operators, on plain memory', () => {
+describe('the re-check operators, on what is and is not a re-check', () => {
   // A lock of an object from a cache without SLAB_TYPESAFE_BY_RCU, compared with another: plain
   // memory is never another object's while a reader may still see it, so there is no identity
   // to re-check and the comparison is the function's logic (core_alua_free_tg_pt_gp()'s
   // `tg_pt_gp != dev->default_tg_pt_gp`). The same shape on a type-stable object is a re-check.
+  // So is not an equality whose equal outcome only puts the object and fails (vma_start_read()'s
+  // `vma->vm_lock_seq == mm->mm_lock_seq`, a write-lock test), while one whose equal outcome
+  // uses the object before releasing it is.
   const PLAIN_FILE = join(repoRoot(), 'analyzer/test/mutation/virtual/plain-sample.ts');
-  const PLAIN_SAMPLE = `import { defineStruct, spinLock, spinUnlock, type StructRef, type TypeStable } from '@rcukit/runtime';
+  const PLAIN_SAMPLE = `import {
+  defineStruct,
+  refcountDecAndTest,
+  refcountIncNotZero,
+  spinLock,
+  spinUnlock,
+  type StructRef,
+  type TypeStable,
+} from '@rcukit/runtime';
 
 export const Group = defineStruct('group', { lock: 'spinlock', members: 'i32' });
+export const Vma = defineStruct('vma', { refs: 'refcount', lockSeq: 'u32', mm: 'i32' });
 
 export function moveMember(from: StructRef<typeof Group>, to: StructRef<typeof Group>): void {
   spinLock(from.lock);
@@ -595,6 +607,30 @@ export function moveStableMember(from: TypeStable<StructRef<typeof Group>>, to: 
   spinLock(from.lock);
   if (from !== to) to.members++;
   spinUnlock(from.lock);
+}
+
+export function startRead(vma: TypeStable<StructRef<typeof Vma>>, mm: number, mmLockSeq: number) {
+  if (!refcountIncNotZero(vma.refs)) return null;
+  if (vma.mm !== mm) {
+    refcountDecAndTest(vma.refs);
+    return null;
+  }
+  if (vma.lockSeq === mmLockSeq) {
+    refcountDecAndTest(vma.refs);
+    return null;
+  }
+  return vma;
+}
+
+export function membersIf(g: TypeStable<StructRef<typeof Group>>, expected: number): number {
+  spinLock(g.lock);
+  if (g.members === expected) {
+    const n = g.members;
+    spinUnlock(g.lock);
+    return n;
+  }
+  spinUnlock(g.lock);
+  return -1;
 }
 `;
   let plain: { analysis: ProgramAnalysis; sf: ts.SourceFile };
@@ -622,6 +658,20 @@ export function moveStableMember(from: TypeStable<StructRef<typeof Group>>, to: 
     expect(descriptions('moveStableMember')).toEqual([
       '`if (from !== to) to.members++;` → (deleted)',
       '`from !== to` → `(false as boolean)`',
+    ]);
+  });
+
+  it('leave alone an equality whose equal outcome only releases the pin and gives up', () => {
+    expect(descriptions('startRead')).toEqual([
+      '`if (vma.mm !== mm) { refcountDecAndTest(vma.refs); return null; }` → (deleted)',
+      '`vma.mm !== mm` → `(false as boolean)`',
+    ]);
+  });
+
+  it('count an equality whose equal outcome uses the object before releasing it', () => {
+    expect(descriptions('membersIf')).toEqual([
+      '`if (g.members === expected) { const n = g.members; spinUnlock(g.lock); …` → `{ const n = g.members; spinUnlock(g.lock); return n; }`',
+      '`g.members === expected` → `(true as boolean)`',
     ]);
   });
 });

@@ -6,7 +6,9 @@
  * from outside it that is not a constant: `sighand === task.sighand`, `sock.port !== port`. A
  * comparison with a constant (`ct.timeout === 0`, `x !== null`, `job.state !== QUEUED` with
  * `const QUEUED = 0`) tests state, and one with the object's own fields
- * (`p.price !== priceFor(p.version)`) consistency; neither is a re-check.
+ * (`p.price !== priceFor(p.version)`) consistency; neither is a re-check. Nor is an equality
+ * whose equal outcome gives the object up (`vma.vmLockSeq === mm.mmLockSeq`: the VMA is
+ * write-locked, so put it and fail): identity holding is what lets the code go on with it.
  */
 
 import { ts } from 'ts-morph';
@@ -162,7 +164,68 @@ export function rechecksOf(scope: FunctionScope, pins: readonly Pin[]): Recheck[
     if (group === undefined) byCondition.set(root, { pin, comparisons: [n] });
     else group.comparisons.push(n);
   }
-  return [...byCondition].map(([condition, g]) => ({ condition, ...g }));
+  return [...byCondition].map(([condition, g]) => ({ condition, ...g })).filter((r) => !givesUpWhenEqual(scope, r));
+}
+
+/**
+ * Whether the branch a re-check's `if` takes when its comparisons hold gives the object up: it
+ * hands the object only to calls (a put, an unlock) and leaves (`return`, `break`, `continue`,
+ * `throw`) without it. Equality that means failure is not about identity: an identity re-check
+ * goes on with the object when it is still the one looked up. Such a test compares state
+ * (`vma.vmLockSeq === mm.mmLockSeq`: the VMA is write-locked, so put it and fail). A branch that
+ * only leaves (`if (s === t.s) break;`, out of a retry loop with the lock held) keeps the object.
+ */
+function givesUpWhenEqual(scope: FunctionScope, r: Recheck): boolean {
+  const st = r.condition.parent;
+  if (!ts.isIfStatement(st) || st.expression !== r.condition) return false;
+  const v = foldCondition(r.condition, new Map(r.comparisons.map((c) => [c, holdsValue(c)])));
+  const branch = v === true ? st.thenStatement : v === false ? st.elseStatement : undefined;
+  if (branch === undefined || !leaves(branch)) return false;
+  let handedToCalls = 0;
+  let otherUses = 0;
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && scope.checker.getSymbolAtLocation(n) === r.pin.sym) {
+      if (handedToCall(scope, n)) handedToCalls++;
+      else otherUses++;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(branch);
+  return handedToCalls > 0 && otherUses === 0;
+}
+
+/**
+ * Whether the mention `id` of the object is an argument of a call: the object itself
+ * (`vmaRefcountPut(vma)`), or its lock or count handed to the primitive that releases it
+ * (`spinUnlock(x.lock)`, `refcountDecAndTest(x.refs)`).
+ */
+function handedToCall(scope: FunctionScope, id: ts.Identifier): boolean {
+  let x: ts.Node = id;
+  let viaField = false;
+  for (;;) {
+    const p = x.parent;
+    if (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p)) x = p;
+    else if (ts.isPropertyAccessExpression(p) && p.expression === x) {
+      x = p;
+      viaField = true;
+    } else break;
+  }
+  const call = x.parent;
+  if (!ts.isCallExpression(call) || !call.arguments.includes(x as ts.Expression)) return false;
+  const kind = scope.kindOf(call);
+  return !viaField || kind === 'spinUnlock' || kind === 'refcountDecAndTest';
+}
+
+/** Whether the statement ends by leaving: its last statement returns, throws, breaks or continues. */
+function leaves(st: ts.Statement): boolean {
+  const last = ts.isBlock(st) ? st.statements.at(-1) : st;
+  return (
+    last !== undefined &&
+    (ts.isReturnStatement(last) ||
+      ts.isThrowStatement(last) ||
+      ts.isBreakStatement(last) ||
+      ts.isContinueStatement(last))
+  );
 }
 
 /**
