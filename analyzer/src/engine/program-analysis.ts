@@ -23,6 +23,7 @@ import { type CallerView, enclosingFunction, entryContextOf } from '../summaries
 import { analyzeFunction, type CallerSite, type FunctionAnalysis } from '../summaries/function-analysis.js';
 import { GuardedByModel } from '../summaries/guarded-by.js';
 import { inheritedReadLockEntry } from '../summaries/inherited-read-lock.js';
+import { declaredSummary, isBodilessDeclaration, type BodilessDeclaration } from '../summaries/declared-summary.js';
 import { judgeCollection } from '../summaries/pinned-collections.js';
 
 export class ProgramAnalysis implements TransferContext, CallerView {
@@ -40,6 +41,8 @@ export class ProgramAnalysis implements TransferContext, CallerView {
   /** Collections judged to hold only pinned objects (summaries/pinned-collections.ts), in judging order. */
   private readonly collections = new Map<ts.Symbol, boolean>();
   private readonly judging = new Set<ts.Symbol>();
+  /** Summaries of body-less declarations, from their annotations (null: they state nothing). */
+  private readonly declared = new Map<BodilessDeclaration, FunctionSummary | null>();
 
   private readonly freeLocks: FreePathLocks;
 
@@ -152,7 +155,11 @@ export class ProgramAnalysis implements TransferContext, CallerView {
   /** The project function a call invokes (declarations with a body in a non-declaration file). */
   calleeFunction(call: ts.CallExpression): FunctionLike | undefined {
     const sym = this.primitives.calleeSymbol(call);
-    const decl = sym?.valueDeclaration ?? sym?.declarations?.[0];
+    // An overloaded function's first declaration is a signature: its implementation has the body.
+    const decl =
+      sym?.declarations?.find((d) => isFunctionLike(d) && d.body !== undefined) ??
+      sym?.valueDeclaration ??
+      sym?.declarations?.[0];
     if (decl === undefined || decl.getSourceFile().isDeclarationFile) return undefined;
     if (isFunctionLike(decl)) return decl.body !== undefined ? decl : undefined;
     if ((ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl)) && decl.initializer !== undefined) {
@@ -195,7 +202,25 @@ export class ProgramAnalysis implements TransferContext, CallerView {
 
   summaryOfCall(call: ts.CallExpression): FunctionSummary | undefined {
     const fn = this.calleeFunction(call);
-    return fn === undefined ? undefined : this.baseAnalysisOf(fn)?.summary;
+    return fn === undefined ? this.declaredSummaryOfCall(call) : this.baseAnalysisOf(fn)?.summary;
+  }
+
+  /**
+   * The contract a body-less declaration of the project's own states (summaries/declared-summary.ts).
+   * A library's declarations are left alone: the runtime's primitives are modelled by kind, and
+   * other libraries' JSDoc tags mean nothing here.
+   */
+  private declaredSummaryOfCall(call: ts.CallExpression): FunctionSummary | undefined {
+    if (this.primitives.callKind(call) !== undefined) return undefined;
+    const sym = this.primitives.calleeSymbol(call);
+    const decl = sym?.declarations?.find(isBodilessDeclaration);
+    if (decl === undefined) return undefined;
+    const sf = decl.getSourceFile();
+    if (this.program.isSourceFileFromExternalLibrary(sf) || this.program.isSourceFileDefaultLibrary(sf))
+      return undefined;
+    let known = this.declared.get(decl);
+    if (known === undefined) this.declared.set(decl, (known = declaredSummary(decl) ?? null));
+    return known ?? undefined;
   }
 }
 

@@ -55,6 +55,11 @@ function privateName(fn: FunctionLike): ts.Identifier | ts.PrivateIdentifier | u
   return undefined;
 }
 
+/** Whether `ref` is the name of one of the symbol's declarations (an overload signature's too). */
+function declaresName(sym: ts.Symbol, ref: ts.Node): boolean {
+  return sym.declarations?.some((d) => (d as ts.NamedDeclaration).name === ref) === true;
+}
+
 /** Whether a reference to the function is the callee of a call: `f(…)`, `this.m(…)`, `this.#m(…)`. */
 export function calleeCall(ref: ts.Node): ts.CallExpression | undefined {
   let callee: ts.Node = ref;
@@ -85,7 +90,7 @@ function computeCallSites(fn: FunctionLike, checker: ts.TypeChecker): readonly t
   if (sym === undefined) return undefined;
   const calls: ts.CallExpression[] = [];
   for (const ref of namesOf(fn.getSourceFile()).get(name.text) ?? []) {
-    if (ref === name || checker.getSymbolAtLocation(ref) !== sym) continue;
+    if (declaresName(sym, ref) || checker.getSymbolAtLocation(ref) !== sym) continue;
     const call = calleeCall(ref);
     if (call === undefined) return undefined;
     calls.push(call);
@@ -156,7 +161,7 @@ function computeProjectSites(
   for (const sf of program.getSourceFiles()) {
     if (sf.isDeclarationFile) continue;
     for (const ref of namesOf(sf).get(name.text) ?? []) {
-      if (ref === name) continue;
+      if (declaresName(sym, ref)) continue;
       const s = checker.getSymbolAtLocation(ref);
       if (s === undefined || resolve(s) !== sym) continue;
       const call = calleeCall(ref);
