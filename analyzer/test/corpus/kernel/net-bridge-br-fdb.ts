@@ -8,7 +8,10 @@
  * Functions: br_fdb_init, hold_time, has_expired, fdb_rcu_free, fdb_find_rcu, br_fdb_find,
  * br_fdb_find_port, br_fdb_find_rcu, fdb_delete, fdb_delete_local, br_fdb_find_delete_local,
  * fdb_create, br_fdb_cleanup, __fdb_flush_matches, br_fdb_flush, br_fdb_delete_by_port,
- * br_fdb_test_addr, __fdb_mark_active, br_fdb_update.
+ * br_fdb_test_addr, __fdb_mark_active, br_fdb_update, __br_fdb_add, br_fdb_add. The last two
+ * are read from their form with the `notified` out-parameter (before `protocol` was added), as
+ * the patches to br_fdb.c show them; their netlink plumbing (nla_get_u32, nla_parse_nested) is
+ * reduced to declared helpers.
  *
  * br_fdb_cache is a plain cache. fdb_delete() unlinks the entry from fdb_list
  * (hlist_del_init_rcu) and from the rhashtable under hash_lock, and frees it with
@@ -62,6 +65,7 @@ import {
   brVlanFind,
   brVlanGroup,
   brVlanShouldUse,
+  brVlanList,
   brWarn,
   etherAddrEqual,
   fdbDelHwAddr,
@@ -82,13 +86,38 @@ import {
   timeBeforeEq,
   traceBrFdbUpdate,
   traceFdbDelete,
+  NTF_EXT_LEARNED,
+  NTF_EXT_LOCKED,
+  NTF_USE,
+  NUD_NOARP,
+  NUD_PERMANENT,
+  NUD_REACHABLE,
+  brFdbExternalLearnAdd,
+  brPortGetRtnl,
+  fdbAddEntry,
+  isZeroEtherAddr,
+  localBhDisable,
+  localBhEnable,
+  nbpStateShouldLearn,
+  netdevPrivBridge,
+  netifIsBridgeMaster,
+  nlSetErrMsgMod,
+  nlaParseNestedNfea,
+  portBridgeRtnl,
+  prInfo,
+  traceBrFdbAdd,
   type FdbEntryRef,
   type FdbFlushDesc,
+  type Ndmsg,
+  type NdaAttrs,
+  type NetBridgeVlanGroup,
+  type NfeaAttrs,
+  type Notified,
   type NetBridgePortRef,
   type NetBridgeRef,
   type Rhashtable,
 } from '../lib/bridge.js';
-import { lockdepAssertHeld } from '../lib/kernel.js';
+import { EINVAL, lockdepAssertHeld } from '../lib/kernel.js';
 
 /** br_fdb_cache. */
 let brFdbCache: KmemCache<typeof FdbEntry>;
@@ -430,4 +459,136 @@ export function brFdbUpdate(
      */
     spinUnlock(br.hashLock);
   }
+}
+
+/**
+ * __br_fdb_add (net/bridge/br_fdb.c): add or refresh one entry for an RTM_NEWNEIGH request.
+ * NTF_USE asks for what the packet path does, so br_fdb_update() runs in a read-side section of
+ * its own here, as it does under the RX handler's; a static or permanent entry is created under
+ * hash_lock.
+ */
+function __brFdbAdd(
+  ndm: Ndmsg,
+  br: NetBridgeRef,
+  p: NetBridgePortRef | null,
+  addr: ArrayLike<number>,
+  nlhFlags: number,
+  vid: number,
+  nfeaTb: NfeaAttrs,
+  notified: Notified,
+): number {
+  let err = 0;
+
+  if (ndm.ndmFlags & NTF_USE) {
+    if (!p) {
+      prInfo(`bridge: RTM_NEWNEIGH ${br.dev} with NTF_USE is not supported`);
+      return -EINVAL;
+    }
+    if (!nbpStateShouldLearn(p)) return 0;
+
+    localBhDisable();
+    rcuReadLock();
+    brFdbUpdate(br, p, addr, vid, 1 << BR_FDB_ADDED_BY_USER);
+    rcuReadUnlock();
+    localBhEnable();
+  } else if (ndm.ndmFlags & NTF_EXT_LEARNED) {
+    if (!p && !(ndm.ndmState & NUD_PERMANENT)) {
+      nlSetErrMsgMod('FDB entry towards bridge must be permanent');
+      return -EINVAL;
+    }
+    err = brFdbExternalLearnAdd(br, p, addr, vid, false, true);
+  } else {
+    spinLock(br.hashLock); // spin_lock_bh
+    err = fdbAddEntry(br, p, addr, ndm, nlhFlags, vid, nfeaTb);
+    spinUnlock(br.hashLock);
+  }
+
+  if (!err) notified.value = true;
+  return err;
+}
+
+/**
+ * br_fdb_add (net/bridge/br_fdb.c): the bridge's ndo_fdb_add, under RTNL. Without a VLAN it
+ * adds the entry with vid 0 and then once for every VLAN configured on the port.
+ */
+export function brFdbAdd(
+  ndm: Ndmsg,
+  tb: NdaAttrs,
+  dev: number,
+  addr: ArrayLike<number>,
+  vid: number,
+  nlhFlags: number,
+  notified: Notified,
+): number {
+  const nfeaTb: unknown[] = [];
+  let vg: NetBridgeVlanGroup | null;
+  let p: NetBridgePortRef | null = null;
+  let br: NetBridgeRef;
+  let extFlags = 0;
+  let err = 0;
+
+  traceBrFdbAdd(ndm, dev, addr, vid, nlhFlags);
+
+  if (!(ndm.ndmState & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE))) {
+    prInfo(`bridge: RTM_NEWNEIGH with invalid state ${ndm.ndmState}`);
+    return -EINVAL;
+  }
+
+  if (isZeroEtherAddr(addr)) {
+    prInfo('bridge: RTM_NEWNEIGH with invalid ether address');
+    return -EINVAL;
+  }
+
+  if (netifIsBridgeMaster(dev)) {
+    br = netdevPrivBridge(dev);
+    vg = brVlanGroup(br);
+  } else {
+    p = brPortGetRtnl(dev);
+    if (!p) {
+      prInfo(`bridge: RTM_NEWNEIGH ${dev} not a bridge port`);
+      return -EINVAL;
+    }
+    br = portBridgeRtnl(p);
+    vg = nbpVlanGroup(p);
+  }
+
+  if (tb.flagsExt !== undefined) extFlags = tb.flagsExt;
+
+  if (extFlags & NTF_EXT_LOCKED) {
+    nlSetErrMsgMod('Cannot add FDB entry with "locked" flag set');
+    return -EINVAL;
+  }
+
+  if (tb.fdbExtAttrs !== undefined) {
+    err = nlaParseNestedNfea(tb.fdbExtAttrs, nfeaTb);
+    if (err) return err;
+  }
+
+  out: {
+    if (vid) {
+      const v = brVlanFind(vg, vid);
+      if (!v || !brVlanShouldUse(v)) {
+        prInfo(`bridge: RTM_NEWNEIGH with unconfigured vlan ${vid} on ${dev}`);
+        return -EINVAL;
+      }
+
+      /* VID was specified, so use it. */
+      err = __brFdbAdd(ndm, br, p, addr, nlhFlags, vid, nfeaTb, notified);
+    } else {
+      err = __brFdbAdd(ndm, br, p, addr, nlhFlags, 0, nfeaTb, notified);
+      if (err || !vg || !vg.numVlans) break out;
+
+      /* We have vlans configured on this port and user didn't
+       * specify a VLAN.  To be nice, add/update entry for every
+       * vlan on this port.
+       */
+      for (const v of brVlanList(vg)) {
+        if (!brVlanShouldUse(v)) continue;
+        err = __brFdbAdd(ndm, br, p, addr, nlhFlags, v.vid, nfeaTb, notified);
+        if (err) break out;
+      }
+    }
+  }
+
+  return err;
 }

@@ -188,9 +188,78 @@ export declare function nbpVlanGroup(p: NetBridgePortRef): NetBridgeVlanGroup | 
 export declare function brVlanGroup(br: NetBridgeRef): NetBridgeVlanGroup | null;
 export declare function brVlanFind(vg: NetBridgeVlanGroup | null, vid: number): NetBridgeVlan | null;
 export declare function brVlanShouldUse(v: NetBridgeVlan): boolean;
+/** list_for_each_entry(v, &vg->vlan_list, vlist), under RTNL. */
+export declare function brVlanList(vg: NetBridgeVlanGroup): Iterable<NetBridgeVlan>;
 /** net_ratelimit() / br_warn(). */
 export declare function netRatelimit(): boolean;
 export declare function brWarn(br: NetBridgeRef, message: string): void;
+
+/** struct ndmsg: the neighbour message header of RTM_NEWNEIGH, reduced to what br_fdb_add() reads. */
+export interface Ndmsg {
+  readonly ndmState: number;
+  readonly ndmFlags: number;
+}
+/** The netlink attributes of the request (tb[]), reduced: NDA_FLAGS_EXT and NDA_FDB_EXT_ATTRS. */
+export interface NdaAttrs {
+  readonly flagsExt?: number;
+  readonly fdbExtAttrs?: unknown;
+}
+/** The nested NFEA_* attributes after nla_parse_nested() (nfea_tb[]). */
+export type NfeaAttrs = readonly unknown[];
+/** The `bool *notified` out-parameter of ndo_fdb_add. */
+export interface Notified {
+  value: boolean;
+}
+export const NUD_REACHABLE = 0x02;
+export const NUD_NOARP = 0x40;
+export const NUD_PERMANENT = 0x80;
+export const NTF_USE = 1 << 3;
+export const NTF_EXT_LEARNED = 1 << 4;
+export const NTF_EXT_LOCKED = 1 << 1;
+/** trace_br_fdb_add(). */
+export declare function traceBrFdbAdd(ndm: Ndmsg, dev: number, addr: ArrayLike<number>, vid: number, nlhFlags: number): void;
+/** pr_info() / NL_SET_ERR_MSG_MOD(). */
+export declare function prInfo(message: string): void;
+export declare function nlSetErrMsgMod(message: string): void;
+/** is_zero_ether_addr(). */
+export declare function isZeroEtherAddr(addr: ArrayLike<number>): boolean;
+/** netif_is_bridge_master(dev) / netdev_priv(dev) of a bridge device. */
+export declare function netifIsBridgeMaster(dev: number): boolean;
+export declare function netdevPrivBridge(dev: number): NetBridgeRef;
+/** br_port_get_rtnl(dev): the port under RTNL, which keeps it (and its bridge) alive. */
+export declare function brPortGetRtnl(dev: number): NetBridgePortRef | null;
+/** p->br under RTNL. */
+export declare function portBridgeRtnl(p: NetBridgePortRef): NetBridgeRef;
+/** nla_parse_nested(nfea_tb, NFEA_MAX, attr, br_nda_fdb_pol, extack): 0 or a negative errno. */
+export declare function nlaParseNestedNfea(attr: unknown, out: unknown[]): number;
+/** nbp_state_should_learn(p): the port is learning or forwarding. */
+export declare function nbpStateShouldLearn(p: NetBridgePortRef): boolean;
+/** local_bh_disable() / local_bh_enable(). */
+export declare function localBhDisable(): void;
+export declare function localBhEnable(): void;
+/**
+ * fdb_add_entry() (br_fdb.c, not translated): create or update a static or permanent entry.
+ * It looks the entry up with br_fdb_find(), which says lockdep_assert_held_once(&br->hash_lock).
+ * @mustHold br.hashLock
+ */
+export declare function fdbAddEntry(
+  br: NetBridgeRef,
+  source: NetBridgePortRef | null,
+  addr: ArrayLike<number>,
+  ndm: Ndmsg,
+  flags: number,
+  vid: number,
+  nfeaTb: NfeaAttrs,
+): number;
+/** br_fdb_external_learn_add() (br_fdb.c, not translated): takes br->hash_lock itself. */
+export declare function brFdbExternalLearnAdd(
+  br: NetBridgeRef,
+  p: NetBridgePortRef | null,
+  addr: ArrayLike<number>,
+  vid: number,
+  locked: boolean,
+  swdevNotify: boolean,
+): number;
 
 /** br_fdb_cache, for the declaration of its type; br_fdb.c owns the variable. */
 export type BrFdbCache = KmemCache<typeof FdbEntry>;
