@@ -92,11 +92,12 @@ export default defineRule({
       if (e.kind === 'exit') {
         if (![...e.state.objs.values()].some((o) => o.incFailed !== undefined && o.refHeld === undefined)) continue;
         // `return cred` where the increment failed on `nonconstCred`, the same object under
-        // another name (the returned name itself untracked: a parameter nothing was done to).
+        // another name (the returned name itself knows nothing of it: a parameter nothing was
+        // done to under that name; one that does is reported as its use).
         const x = e.how === 'return' && ts.isReturnStatement(e.node) ? e.node.expression : undefined;
         const id = x === undefined ? undefined : skipParens(x);
         const sym = id !== undefined && ts.isIdentifier(id) ? ctx.checker.getSymbolAtLocation(id) : undefined;
-        if (id === undefined || sym === undefined || e.state.objs.has(sym)) continue;
+        if (id === undefined || sym === undefined || e.state.objs.get(sym)?.incFailed !== undefined) continue;
         aliases ??= constAliases(ctx.analysis.cfg.fn, ctx.checker);
         for (const a of aliases.get(sym) ?? []) {
           const o = e.state.objs.get(a);

@@ -14,6 +14,7 @@ import { callText, fieldOfCall } from './rule-utils/nodes.js';
 import { ts } from 'ts-morph';
 import type { FactEvent } from '../dataflow/events.js';
 import type { FactState } from '../dataflow/facts.js';
+import { isWriteTarget } from '../dataflow/assignments.js';
 
 /** A use of an acquired object before its identity re-check: what this rule reports. */
 interface UnrevalidatedUse {
@@ -39,12 +40,20 @@ function unrevalidatedUses(events: readonly FactEvent[]): UnrevalidatedUse[] {
       const field = ts.isPropertyAccessExpression(e.node) ? e.node.name.text : undefined;
       const lockOp = (field !== undefined && field === fieldOfCall(p.site)) || isComparisonOperand(e.node);
       if (lockOp && !lockedPastSection(e.state, e.sym)) continue;
+      // Once a re-check failed, the reference still keeps the other object allocated: reading
+      // it to let go of what it holds is how the failure path cleans up (vma_start_read() copies
+      // the other vm_mm before the put). Writing to it is writing to someone else's object.
+      const o = e.state.objs.get(e.sym)!;
+      if (p.failed !== undefined && o.refHeld !== undefined && !isWriteTarget(e.node)) continue;
       out.push({ node: e.node, sym: e.sym, state: e.state, pastSection: lockOp, returned: false });
     } else if (e.kind === 'use') {
       // Ending the read-side section is not itself the mistake (the failing branch of a
       // re-check does it before dropping the reference); using the object afterwards is.
       const p = e.state.objs.get(e.sym)?.pending;
       if (p === undefined || p.checkedBefore !== undefined) continue;
+      // Handed to a helper on the failure path, with the reference held: the put (or what
+      // cleans up around it) of an object known to be another.
+      if (p.failed !== undefined && e.how === 'arg' && e.state.objs.get(e.sym)!.refHeld !== undefined) continue;
       out.push({ node: e.node, sym: e.sym, state: e.state, pastSection: false, returned: e.how === 'return' });
     }
   }
@@ -164,7 +173,16 @@ export default defineRule({
         continue;
       }
       if (handedOver(u.state.objs.get(u.sym)!.pending!.site)) continue;
+      // A candidate parameter handed back pinned (dma_fence_get_rcu()): the caller loaded it and
+      // owes the re-check, its call being the pin of its own variable (summary.pinsParam). One
+      // whose re-check failed here is known to be another object: returning it is the bug.
+      const o = u.state.objs.get(u.sym)!;
+      if (u.returned && isParameter(o.loadSite) && o.pending!.failed === undefined) continue;
       report(u.node, u.sym, u.state, u.pastSection);
     }
   },
 });
+
+function isParameter(n: ts.Node | undefined): boolean {
+  return n !== undefined && ts.isParameter(n);
+}

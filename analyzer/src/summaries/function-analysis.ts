@@ -132,6 +132,16 @@ function initialState(
     if (sym !== undefined) params.set(p.name.text, sym);
   }
   const mode = annotated > 0 ? 'candidates' : (entry?.params ?? 'contract');
+  if (mode === 'candidates') {
+    // A candidate the function hands back (`return vma`) is what it tells its caller is the
+    // object looked up: pinned here, its identity is re-checked here, or by a caller the
+    // re-check is left to (vma_start_read() pins the VMA mas_walk() found and checks vm_mm).
+    for (const p of returnedParams(fn, checker)) {
+      const sym = checker.getSymbolAtLocation(p.name);
+      if (sym !== undefined && primitives.isTypeStableExpr(p.name as ts.Identifier))
+        s = withObj(s, sym, newObj('rcu', p, s.readMin));
+    }
+  }
   if (mode !== 'candidates') {
     for (const p of fn.parameters) {
       const sym = ts.isIdentifier(p.name) ? params.get(p.name.text) : undefined;
@@ -263,4 +273,27 @@ export function analyzeFunction(
   const summary = inferSummary(fn, cfg, annotations, initial, events, ctx, asserted);
   const callersKnown = directCallSites(fn, ctx.checker) !== undefined;
   return { cfg, annotations, initial, events, summary, callersKnown, entry, capped: solution.capped };
+}
+
+/** The parameters `fn` itself returns as they are (`return vma`). */
+function returnedParams(fn: FunctionLike, checker: ts.TypeChecker): Set<ts.ParameterDeclaration> {
+  const params = new Map<ts.Symbol, ts.ParameterDeclaration>();
+  const out = new Set<ts.ParameterDeclaration>();
+  if (isTopLevelCode(fn)) return out;
+  for (const p of fn.parameters) {
+    const sym = ts.isIdentifier(p.name) ? checker.getSymbolAtLocation(p.name) : undefined;
+    if (sym !== undefined) params.set(sym, p);
+  }
+  if (params.size === 0) return out;
+  walkTree(fn, (n) => {
+    if (n !== fn && (isFunctionLike(n) || ts.isClassStaticBlockDeclaration(n))) return 'skip';
+    if (ts.isReturnStatement(n) && n.expression !== undefined) {
+      const x = skipParens(n.expression);
+      const sym = ts.isIdentifier(x) ? checker.getSymbolAtLocation(x) : undefined;
+      const p = sym === undefined ? undefined : params.get(sym);
+      if (p !== undefined) out.add(p);
+    }
+    return undefined;
+  });
+  return out;
 }

@@ -131,10 +131,26 @@ export function inferSummary(
     const pinned = path !== undefined && params.includes(path.slice(0, path.indexOf('.'))) ? path : '\0';
     returnsLockedPath = returnsLockedPath === undefined || returnsLockedPath === pinned ? pinned : '\0';
     const o = r.state.objs.get(sym);
-    if (!isStable(r.state, sym) || o?.pending !== undefined) returnsStable = false;
+    // A candidate parameter handed back referenced (dma_fence_get_rcu()), its identity not
+    // found wrong here: the caller's to re-check on its own variable, which the call pins
+    // (pinsParam); to the caller the result is that reference.
+    const handedBack =
+      o?.loadSite !== undefined &&
+      ts.isParameter(o.loadSite) &&
+      o.refHeld !== undefined &&
+      o.pending?.failed === undefined;
+    if (!handedBack && (!isStable(r.state, sym) || o?.pending !== undefined)) returnsStable = false;
     if (o?.origin !== 'fresh') returnsFresh = false;
-    // Referenced on every path here, the identity re-check still owed (and not failed).
-    if (o?.origin !== 'rcu' || o.refHeld === undefined || o.pending?.kind !== 'ref' || o.pending.failed !== undefined)
+    // Referenced on every path here, the identity re-check still owed (and not failed). A
+    // variable holding only a sentinel here (`ret = null`, an ERR_PTR) returns no object.
+    if (
+      o?.origin !== 'none' &&
+      (handedBack ||
+        o?.origin !== 'rcu' ||
+        o.refHeld === undefined ||
+        o.pending?.kind !== 'ref' ||
+        o.pending.failed !== undefined)
+    )
       returnsPinnedUnchecked = false;
     if (field === undefined || (returnsLockedField !== undefined && returnsLockedField !== field))
       returnsLockedField = '\0';
