@@ -616,10 +616,32 @@ export class RcuTransfer implements ForwardProblem<FactState> {
    * one of two until a test of v settles it (result-kinds.ts).
    */
   private assign(s0: FactState, sym: ts.Symbol, init: ts.Expression): FactState {
-    const x = skipParens(init);
+    const x = this.pinOrNull(skipParens(init));
     const byResult = ts.isCallExpression(x) ? this.ctx.summaryOfCall(x)?.readDeltaByResult : undefined;
     const out = this.assignValue(s0, sym, x);
     return byResult === undefined ? out : depthByResult(out, sym, byResult, this.ctx.checker.getTypeAtLocation(x));
+  }
+
+  /**
+   * `found === null ? null : pinCandidate(found)`: a helper's pinned result or null, as the
+   * helper itself may return null. Only for a helper whose call changes no lock or section
+   * (a path where it is not called must not look as if it were).
+   */
+  private pinOrNull(x: ts.Expression): ts.Expression {
+    if (!ts.isConditionalExpression(x)) return x;
+    const a = skipParens(x.whenTrue);
+    const b = skipParens(x.whenFalse);
+    const call = isNullish(a) ? b : isNullish(b) ? a : undefined;
+    if (call === undefined || !ts.isCallExpression(call)) return x;
+    const summary = this.ctx.summaryOfCall(call);
+    const pins = summary !== undefined && (summary.returnsPinnedUnchecked || summary.handsBackUnchecked);
+    const quiet =
+      summary !== undefined &&
+      summary.readDelta === 0 &&
+      summary.readDeltaByResult === undefined &&
+      summary.acquires.length === 0 &&
+      summary.releases.length === 0;
+    return pins && quiet ? call : x;
   }
 
   private assignValue(s0: FactState, sym: ts.Symbol, x: ts.Expression): FactState {
@@ -662,6 +684,17 @@ export class RcuTransfer implements ForwardProblem<FactState> {
             pinnedPath,
           });
           return withObj(s, sym, newObj('stable', x, s.readMin));
+        }
+        if (summary?.handsBackUnchecked === true) {
+          // `const area = startReadUnchecked(found)`: the caller's own candidate, referenced
+          // (where non-null) and not re-checked by the callee: the re-check is owed here.
+          const test = this.refiner.storedTest(s, x);
+          const o = newObj('rcu', x, s.readMin);
+          return withTest(
+            withObj(s, sym, { ...o, refHeld: x, pending: { kind: 'ref', site: x, checkedBefore: undefined } }),
+            sym,
+            test,
+          );
         }
         if (summary?.returnsPinnedUnchecked === true) {
           // `const shard = pinPrimary(registry)`: referenced (where non-null), its identity

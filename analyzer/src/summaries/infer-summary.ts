@@ -100,6 +100,7 @@ export function inferSummary(
   let returnsStable = returns.length > 0;
   let returnsFresh = returns.length > 0;
   let returnsPinnedUnchecked = returns.length > 0 && directCallSites(fn, ctx.checker) !== undefined;
+  let handsBackUnchecked = returns.length > 0;
   let sawValue = false;
   for (const r of returns) {
     const expr = ts.isReturnStatement(r.node) ? r.node.expression : undefined;
@@ -116,6 +117,7 @@ export function inferSummary(
       // `return pinOne(a) ?? pinOne(b)`: another helper's stabilized result, or a fallback between such.
       if (handedOn || !isStableResult(x, ctx)) returnsStable = false;
       if (!handedOn) returnsPinnedUnchecked = false;
+      handsBackUnchecked = false;
       returnsFresh = false;
       returnsLockedField = '\0';
       continue;
@@ -140,6 +142,7 @@ export function inferSummary(
       o.refHeld !== undefined &&
       o.pending?.failed === undefined;
     if (!handedBack && (!isStable(r.state, sym) || o?.pending !== undefined)) returnsStable = false;
+    if (o?.origin !== 'none' && (!handedBack || o?.pending === undefined)) handsBackUnchecked = false;
     if (o?.origin !== 'fresh') returnsFresh = false;
     // Referenced on every path here, the identity re-check still owed (and not failed). A
     // variable holding only a sentinel here (`ret = null`, an ERR_PTR) returns no object.
@@ -158,7 +161,7 @@ export function inferSummary(
   }
   if (!sawValue || returnsLockedField === '\0') returnsLockedField = undefined;
   if (returnsLockedField === undefined || returnsLockedPath === '\0') returnsLockedPath = undefined;
-  if (!sawValue) returnsStable = returnsFresh = returnsPinnedUnchecked = false;
+  if (!sawValue) returnsStable = returnsFresh = returnsPinnedUnchecked = handsBackUnchecked = false;
 
   // Parameters whose reference the function drops.
   const releasesRefOf: number[] = [];
@@ -201,6 +204,7 @@ export function inferSummary(
     returnsLockedPath,
     returnsStable,
     returnsPinnedUnchecked,
+    handsBackUnchecked,
     returnsFresh,
     yieldsPinned: isTopLevelCode(fn) ? false : yieldsPinned(fn, events, ctx),
     // A put helper's changes (the destructor after the last put) are the last holder's: the

@@ -87,6 +87,12 @@ export interface FunctionSummary {
    * again before trusting it), who are held to it as if they had taken the reference.
    */
   readonly returnsPinnedUnchecked: boolean;
+  /**
+   * Every non-null return is a candidate parameter handed back referenced, its identity not
+   * re-checked here (dma_fence_get_rcu()): the result is the caller's own candidate, pinned by
+   * the call, and the caller owes the re-check on it as on the argument (pinsParam).
+   */
+  readonly handsBackUnchecked: boolean;
   /** Every returned reference is one this function allocated (kmemCacheAlloc) and nobody else has seen: a constructor helper. */
   readonly returnsFresh: boolean;
   /**
@@ -158,6 +164,7 @@ export const UNKNOWN_SUMMARY: Omit<FunctionSummary, 'name'> = {
   returnsLockedPath: undefined,
   returnsStable: false,
   returnsPinnedUnchecked: false,
+  handsBackUnchecked: false,
   returnsFresh: false,
   yieldsPinned: false,
   writesParams: [],
