@@ -80,6 +80,37 @@ export function lockTaskSighand(task: Task): TypeStable<Sighand> | null {
     expect(warned.map((d) => d.severity)).toEqual(['warning']);
   });
 
+  it("reads the contract of a function declared in one of the project's own declaration files", () => {
+    // A .d.ts for a module of the project's own (written in JavaScript, or native): its JSDoc
+    // is all there is to go on, as a prototype's __must_hold is for sparse.
+    const dts = `import type { Spinlock } from '@rcukit/runtime';
+export interface Bridge { hashLock: Spinlock; entries: number }
+/** @mustHold br.hashLock */
+export declare function addEntry(br: Bridge): number;
+/** Says nothing. */
+export declare function trace(br: Bridge): void;
+`;
+    const use = `import { spinLock, spinUnlock } from '@rcukit/runtime';
+import { addEntry, trace, type Bridge } from './contract.js';
+export function addLocked(br: Bridge): number {
+  spinLock(br.hashLock);
+  const err = addEntry(br);
+  spinUnlock(br.hashLock);
+  trace(br);
+  return err;
+}
+export function addUnlocked(br: Bridge): number {
+  spinLock(br.hashLock);
+  spinUnlock(br.hashLock);
+  return addEntry(br);
+}
+`;
+    const ds = run({ 'contract.d.ts': dts, 'use.ts': use }).diagnostics;
+    expect(ds.map((d) => [d.ruleId, d.messageId, d.span.file.endsWith('use.ts'), d.span.startLine])).toEqual([
+      ['rcu/unbalanced-spinlock', 'callRequiresLock', true, lineOf(use, 'return addEntry(br);')],
+    ]);
+  });
+
   it('honours JSDoc annotations at API boundaries', () => {
     const code = `${TYPES}
 /** @acquires rcu */
