@@ -100,6 +100,8 @@ export default defineRule({
     messages: {
       usedWithoutRevalidation:
         '`{{object}}` is used at line {{line}} after `{{acquire}}` at line {{acquireLine}} without revalidating its identity; it was loaded from `{{from}}` at line {{loadLine}}, and on the path through line {{acquireLine}} it may be another {{object}} by now.',
+      usedAfterFailedRecheck:
+        '`{{object}}` is used at line {{line}} on the path where the re-check at line {{checkLine}} found it is no longer the object loaded from `{{from}}` at line {{loadLine}}; `{{acquire}}` at line {{acquireLine}} pinned another {{object}}. Release it there, and retry or fail.',
       sectionEndedWhileLocked:
         '`{{object}}` is used at line {{line}} after the read-side section ended at line {{endLine}} while it was locked by `{{acquire}}` at line {{acquireLine}} but {{why}}; a lock does not keep an object alive: it may have been freed meanwhile, and once the section is over its memory may be gone. End the section only after the re-check, or after the unlock on its failing path.',
     },
@@ -142,6 +144,23 @@ export default defineRule({
                 : 'before its identity was revalidated',
           },
           related: [...related, { node: ended, message: `${callText(ended)}: read-side section ends here` }],
+        });
+        return;
+      }
+      if (p.failed !== undefined) {
+        ctx.report({
+          node,
+          messageId: 'usedAfterFailedRecheck',
+          data: {
+            object: sym.name,
+            line: ctx.line(node),
+            checkLine: ctx.line(p.failed),
+            acquire: callText(p.site),
+            acquireLine: ctx.line(p.site),
+            from: o.loadSite !== undefined ? ctx.text(o.loadSite) : sym.name,
+            loadLine: o.loadSite !== undefined ? lineOf(o.loadSite) : ctx.line(node),
+          },
+          related: [...related, { node: p.failed, message: 're-check that failed' }],
         });
         return;
       }
