@@ -1,6 +1,7 @@
 /**
  * @fileoverview What a project helper's result means for its caller's facts, beyond what one
- * call's summary says: a value built from stabilized results (`pinOne(a) ?? pinOne(b)`). (A
+ * call's summary says: a value built from stabilized results (`pinOne(a) ?? pinOne(b)`), a
+ * pinned result folded with a null test (`x === null ? null : pin(x)`). (A
  * helper that pins its argument when it returns truthy is its summary's `pinsParam`, applied in
  * branch-refinement.ts.)
  */
@@ -73,4 +74,26 @@ export function pinnedHere(state: FactState, sym: ts.Symbol): boolean {
   // Returned locked by a helper (`lockTaskSighand(t)`): its lock is all that keeps it.
   for (const l of state.locks.values()) if (l.obj === sym && l.site === o.loadSite) return false;
   return true;
+}
+
+/**
+ * `found === null ? null : pinCandidate(found)`: the call, when it is to a helper whose result
+ * is pinned but owes its re-check (returnsPinnedUnchecked, handsBackUnchecked), as the helper
+ * may return null itself; otherwise `x`. Only for a helper whose call changes no lock or
+ * section: the path that does not call must not look as if it did.
+ */
+export function pinnedCallOrNull(x: ts.Expression, ctx: TransferContext): ts.Expression {
+  if (!ts.isConditionalExpression(x)) return x;
+  const a = skipParens(x.whenTrue);
+  const b = skipParens(x.whenFalse);
+  const call = isNullish(a) ? b : isNullish(b) ? a : undefined;
+  if (call === undefined || !ts.isCallExpression(call)) return x;
+  const summary = ctx.summaryOfCall(call);
+  if (summary === undefined || !(summary.returnsPinnedUnchecked || summary.handsBackUnchecked)) return x;
+  const quiet =
+    summary.readDelta === 0 &&
+    summary.readDeltaByResult === undefined &&
+    summary.acquires.length === 0 &&
+    summary.releases.length === 0;
+  return quiet ? call : x;
 }

@@ -25,7 +25,7 @@ import { substituteLock, type FunctionSummary } from '../summaries/summary.js';
 import { isCorrelatable, isLoopHeadTarget, isWriteTarget, patternTargets, writtenSymbol } from './assignments.js';
 import { BranchRefiner, type LockRef } from './branch-refinement.js';
 import type { EventSink, FactEvent, UseKind } from './events.js';
-import { isPinnedElement, isStableResult, pinnedIteration } from './helper-results.js';
+import { isPinnedElement, isStableResult, pinnedCallOrNull, pinnedIteration } from './helper-results.js';
 import { graceFreedLoad, isGraceFreed } from './grace-freed-loads.js';
 import { readFromLastReference } from './last-reference.js';
 import { bundleParamOf } from './param-bundles.js';
@@ -616,32 +616,10 @@ export class RcuTransfer implements ForwardProblem<FactState> {
    * one of two until a test of v settles it (result-kinds.ts).
    */
   private assign(s0: FactState, sym: ts.Symbol, init: ts.Expression): FactState {
-    const x = this.pinOrNull(skipParens(init));
+    const x = pinnedCallOrNull(skipParens(init), this.ctx);
     const byResult = ts.isCallExpression(x) ? this.ctx.summaryOfCall(x)?.readDeltaByResult : undefined;
     const out = this.assignValue(s0, sym, x);
     return byResult === undefined ? out : depthByResult(out, sym, byResult, this.ctx.checker.getTypeAtLocation(x));
-  }
-
-  /**
-   * `found === null ? null : pinCandidate(found)`: a helper's pinned result or null, as the
-   * helper itself may return null. Only for a helper whose call changes no lock or section
-   * (a path where it is not called must not look as if it were).
-   */
-  private pinOrNull(x: ts.Expression): ts.Expression {
-    if (!ts.isConditionalExpression(x)) return x;
-    const a = skipParens(x.whenTrue);
-    const b = skipParens(x.whenFalse);
-    const call = isNullish(a) ? b : isNullish(b) ? a : undefined;
-    if (call === undefined || !ts.isCallExpression(call)) return x;
-    const summary = this.ctx.summaryOfCall(call);
-    const pins = summary !== undefined && (summary.returnsPinnedUnchecked || summary.handsBackUnchecked);
-    const quiet =
-      summary !== undefined &&
-      summary.readDelta === 0 &&
-      summary.readDeltaByResult === undefined &&
-      summary.acquires.length === 0 &&
-      summary.releases.length === 0;
-    return pins && quiet ? call : x;
   }
 
   private assignValue(s0: FactState, sym: ts.Symbol, x: ts.Expression): FactState {
