@@ -142,7 +142,7 @@ export function inferSummary(
       o.refHeld !== undefined &&
       o.pending?.failed === undefined;
     if (!handedBack && (!isStable(r.state, sym) || o?.pending !== undefined)) returnsStable = false;
-    if (o?.origin !== 'none' && (!handedBack || o?.pending === undefined)) handsBackUnchecked = false;
+    if (o?.origin !== 'none' && (!handedBack || o.pending === undefined)) handsBackUnchecked = false;
     if (o?.origin !== 'fresh') returnsFresh = false;
     // Referenced on every path here, the identity re-check still owed (and not failed). A
     // variable holding only a sentinel here (`ret = null`, an ERR_PTR) returns no object.
