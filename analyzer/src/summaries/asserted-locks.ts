@@ -128,6 +128,10 @@ export interface AssertedRequirement {
 
 /** A callee's lock `l` (`icq.ioc.lock`, spelled from its parameter) as the caller spells it at `call`. */
 export function calleeLockAt(call: ts.CallExpression, callee: FunctionSummary, l: string): string {
+  // `@mustHold this.lock` on a method: the receiver's lock (`t.grow()` needs `t.lock`).
+  const callee0 = skipParens(call.expression);
+  if (l.startsWith('this.') && ts.isPropertyAccessExpression(callee0))
+    return normalizeLockText(skipParens(callee0.expression).getText()) + l.slice('this'.length);
   const i = callee.params.indexOf(l.slice(0, l.indexOf('.')));
   const arg = i >= 0 ? call.arguments[i] : undefined;
   return arg !== undefined ? normalizeLockText(skipParens(arg).getText()) + l.slice(l.indexOf('.')) : l;
