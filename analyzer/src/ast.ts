@@ -198,3 +198,12 @@ export function constAliasedField(decl: ts.Declaration | undefined): ts.Property
   const init = skipParens(decl.initializer);
   return ts.isPropertyAccessExpression(init) ? init : undefined;
 }
+
+/** Whether a statement can never complete normally (it jumps away: `continue`, `return`, …). */
+export function jumpsAway(s: ts.Statement): boolean {
+  if (ts.isBlock(s)) {
+    const last = s.statements[s.statements.length - 1];
+    return last !== undefined && jumpsAway(last);
+  }
+  return ts.isContinueStatement(s) || ts.isBreakStatement(s) || ts.isReturnStatement(s) || ts.isThrowStatement(s);
+}

@@ -11,7 +11,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { rootIdentifier, skipParens, walkTree } from '../../ast.js';
+import { jumpsAway, rootIdentifier, skipParens, walkTree } from '../../ast.js';
 import type { Primitives } from '../../primitives/primitives.js';
 import type { CallerSite } from '../../summaries/function-analysis.js';
 
@@ -24,15 +24,6 @@ export interface VerdictReliance {
   readonly arg: string;
   /** The caller's name, for messages. */
   readonly caller: string;
-}
-
-/** Whether a statement can never complete normally (it jumps away: `continue`, `return`, …). */
-function jumpsAway(s: ts.Statement): boolean {
-  if (ts.isBlock(s)) {
-    const last = s.statements[s.statements.length - 1];
-    return last !== undefined && jumpsAway(last);
-  }
-  return ts.isContinueStatement(s) || ts.isBreakStatement(s) || ts.isReturnStatement(s) || ts.isThrowStatement(s);
 }
 
 /**

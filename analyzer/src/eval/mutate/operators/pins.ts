@@ -12,8 +12,7 @@
  */
 
 import { ts } from 'ts-morph';
-import { skipParens } from '../../../ast.js';
-import { rootIdentifier } from '../../../ast.js';
+import { jumpsAway, rootIdentifier, skipParens } from '../../../ast.js';
 import type { FunctionScope } from '../operator.js';
 
 export interface Pin {
@@ -180,7 +179,7 @@ function givesUpWhenEqual(scope: FunctionScope, r: Recheck): boolean {
   if (!ts.isIfStatement(st) || st.expression !== r.condition) return false;
   const v = foldCondition(r.condition, new Map(r.comparisons.map((c) => [c, holdsValue(c)])));
   const branch = v === true ? st.thenStatement : v === false ? st.elseStatement : undefined;
-  if (branch === undefined || !leaves(branch)) return false;
+  if (branch === undefined || !jumpsAway(branch)) return false;
   let handedToCalls = 0;
   let otherUses = 0;
   const visit = (n: ts.Node): void => {
@@ -214,18 +213,6 @@ function handedToCall(scope: FunctionScope, id: ts.Identifier): boolean {
   if (!ts.isCallExpression(call) || !call.arguments.includes(x as ts.Expression)) return false;
   const kind = scope.kindOf(call);
   return !viaField || kind === 'spinUnlock' || kind === 'refcountDecAndTest';
-}
-
-/** Whether the statement ends by leaving: its last statement returns, throws, breaks or continues. */
-function leaves(st: ts.Statement): boolean {
-  const last = ts.isBlock(st) ? st.statements.at(-1) : st;
-  return (
-    last !== undefined &&
-    (ts.isReturnStatement(last) ||
-      ts.isThrowStatement(last) ||
-      ts.isBreakStatement(last) ||
-      ts.isContinueStatement(last))
-  );
 }
 
 /**
