@@ -10,7 +10,8 @@
  *   other write (initializing a fresh object aside) does;
  * - a read, when at least one use holds the lock and no other use goes without it, except reads
  *   inside read-side sections (RCU readers read lock-guarded fields locklessly, READ_ONCE under
- *   rcu_read_lock()). A read that is itself inside a section is left alone unless declared;
+ *   rcu_read_lock()). A read that is itself inside a section is left alone unless declared,
+ *   or unless the object is one only the released lock kept the one looked up (no reference);
  * - handing the object to a helper (`listEmpty(iocIcqList(ioc))`), when at least one other call
  *   of that helper with that object holds the lock and none goes without it.
  * Only uses after the function's own release are judged: a use before the lock is taken (an
@@ -22,6 +23,7 @@ import { ts } from 'ts-morph';
 import type { BasicBlock, Edge } from '../cfg/basic-block.js';
 import type { ControlFlowGraph } from '../cfg/control-flow-graph.js';
 import type { FactEvent, MemberAccess } from '../dataflow/events.js';
+import type { ObjFact } from '../dataflow/facts.js';
 import { isLoopHeadTarget } from '../dataflow/assignments.js';
 import { solveForward, type ForwardProblem } from '../dataflow/solver.js';
 import { functionName, skipParens } from '../ast.js';
@@ -40,6 +42,8 @@ export default defineRule({
     messages: {
       unguardedAccess:
         '`{{target}}` is {{how}} at line {{line}} after `{{lock}}` was released at line {{releaseLine}}, but `{{lock}}` guards `{{member}}` of `{{object}}` ({{why}}): another thread may be changing it now. Keep the access before the unlock, or take the lock again.',
+      readPastIdentityLock:
+        "`{{target}}` is {{how}} at line {{line}} after `{{lock}}` was released at line {{releaseLine}}. `{{object}}` holds no reference: only `{{lock}}` kept it the object this function looked up, and `{{lock}}` guards `{{member}}` ({{why}}), so the value may be a freed and reused object's, though the read-side section still keeps the memory. Keep the access before the unlock, or take a reference.",
     },
   },
   defaultSeverity: 'error',
@@ -64,8 +68,12 @@ export default defineRule({
       if (reported.has(event.node)) continue;
       const { access, base } = event;
       // Allocated here, or its last reference dropped: nobody else can see it.
-      if (isExclusive(ctx, event.node, base, baseSymbol(ctx.checker, base))) continue;
-      const inSection = event.state.readMax > 0;
+      const sym = baseSymbol(ctx.checker, base);
+      if (isExclusive(ctx, event.node, base, sym)) continue;
+      // A section excuses a lockless read, unless the lock was what kept the object the one
+      // this function looked up: then the read may be of the object's next life.
+      const identity = sym !== undefined && identityRestedOnLock(event.state.objs.get(sym));
+      const inSection = event.state.readMax > 0 && !identity;
       let why = guardOf(access, lock, inSection);
       let target = access.how === 'call' ? ctx.text(base) : ctx.text(event.node);
       let how = access.how === 'call' ? `handed to ${access.member}` : HOW[access.how];
@@ -88,7 +96,8 @@ export default defineRule({
       const lockText = lockKeyOf(base, lock);
       ctx.report({
         node: event.node,
-        messageId: 'unguardedAccess',
+        messageId:
+          identity && event.state.readMax > 0 && access.how === 'read' ? 'readPastIdentityLock' : 'unguardedAccess',
         data: {
           target,
           how,
@@ -104,6 +113,15 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * Whether the object is known only through the lock this function released: loaded in a
+ * read-side section, with no reference of its own. The section keeps its memory type-stable,
+ * not its identity; once the lock is gone it may be freed and reused at any instant.
+ */
+function identityRestedOnLock(fact: ObjFact | undefined): boolean {
+  return fact !== undefined && fact.origin === 'rcu' && fact.refHeld === undefined && fact.graceFreed === undefined;
+}
 
 /**
  * A use of the member that holds `lock`, when the project's uses make it guarded by `lock`. A
