@@ -25,7 +25,31 @@ export function fieldAccess(primitives: Primitives, node: ts.Node): MemberAccess
   const member = node.name.text;
   const kind = struct?.fields.get(member);
   if (struct === undefined || kind === undefined || NOT_DATA.has(kind)) return undefined;
-  return { struct, member, key: member, how: isWritten(node) ? 'write' : 'read' };
+  return {
+    struct,
+    member,
+    key: member,
+    how: isWritten(node) || (kind === 'array' && writesElements(node)) ? 'write' : 'read',
+  };
+}
+
+/** The typed-array methods that change the elements in place. */
+const MUTATING_ARRAY_METHODS: ReadonlySet<string> = new Set(['set', 'fill', 'copyWithin', 'sort', 'reverse']);
+
+/**
+ * Whether an array field's elements are written through this access: `x.action[i] = h`,
+ * `x.action[i]++`, `x.action.set(src)` (the kernel's `memcpy(x->action, …)`). The field itself
+ * never changes (it is a view of the object's memory); its contents are its value.
+ */
+function writesElements(node: ts.PropertyAccessExpression): boolean {
+  const p = outermostWrapper(node).parent;
+  if (ts.isElementAccessExpression(p) && p.expression === outermostWrapper(node)) return isWriteTarget(p);
+  return (
+    ts.isPropertyAccessExpression(p) &&
+    MUTATING_ARRAY_METHODS.has(p.name.text) &&
+    ts.isCallExpression(p.parent) &&
+    p.parent.expression === p
+  );
 }
 
 /**
