@@ -32,6 +32,7 @@ export function unshareSighand(me: TaskRef): number {
     spinLock(tasklistLock.lock); // write_lock_irq(&tasklist_lock)
     spinLock(oldsighand.siglock);
     newsighand.action.set(oldsighand.action); // memcpy(newsighand->action, oldsighand->action, ...)
+    newsighand.actionFlags.set(oldsighand.actionFlags);
     me.sighand = newsighand; // rcu_assign_pointer(me->sighand, newsighand)
     spinUnlock(oldsighand.siglock);
     spinUnlock(tasklistLock.lock); // write_unlock_irq(&tasklist_lock)

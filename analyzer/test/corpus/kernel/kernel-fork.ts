@@ -76,6 +76,7 @@ export function copySighand(cloneFlags: bigint, tsk: TaskRef): number {
   refcountSet(sig.count, 1);
   spinLock(current().sighand!.siglock);
   sig.action.set(current().sighand!.action); // memcpy(sig->action, current->sighand->action, ...)
+  sig.actionFlags.set(current().sighand!.actionFlags);
   spinUnlock(current().sighand!.siglock);
 
   // Reset all signal handler not set to SIG_IGN to SIG_DFL.

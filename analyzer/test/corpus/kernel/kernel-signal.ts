@@ -10,7 +10,10 @@
  * - kernel/signal.c at torvalds/linux commit 496156e3647f44e2aab3e64f86b63294afca458a
  *   (do_send_sig_info, the same in every version since);
  * - include/linux/sched/signal.h at ColinIanKing/linux-next commit
- *   4e7e5ceebae5930cd3370f059b5a04ca4b4e4ea4 (lock_task_sighand, unlock_task_sighand).
+ *   4e7e5ceebae5930cd3370f059b5a04ca4b4e4ea4 (lock_task_sighand, unlock_task_sighand);
+ * - kernel/signal.c do_sigaction() and sig_handler() as of Linux 6.13 (SA_IMMUTABLE, the
+ *   posixtimer_sig_unignore() call of the posix-timers rework, flush_sigqueue_mask(p, …)), read
+ *   from the published patches that touch it.
  */
 
 import { rcuReadLock, rcuReadUnlock, spinLock, spinUnlock } from '@rcukit/runtime';
@@ -18,6 +21,21 @@ import { EINVAL, EPERM, ESRCH, lockdepAssertHeld, warnOn } from '../lib/kernel.j
 import {
   PIDTYPE_PID,
   PIDTYPE_TGID,
+  SA_IMMUTABLE,
+  SIGKILL,
+  SIGSTOP,
+  SIG_IGN,
+  UAPI_SA_FLAGS,
+  current,
+  flushSigqueueMask,
+  forEachThread,
+  posixtimerSigUnignore,
+  sharedPending,
+  sigHandlerIgnored,
+  sigKernelOnly,
+  sigactionCompatAbi,
+  sigmask,
+  taskPending,
   pidTask,
   posixtimerGetTarget,
   posixtimerPutref,
@@ -32,6 +50,7 @@ import {
   killAsCredPerm,
   type Cred,
   type KItimer,
+  type KSigaction,
   type KernelSiginfo,
   type Pid,
   type SighandRef,
@@ -207,3 +226,64 @@ export function posixtimerSendSigqueue(tmr: KItimer): void {
 
 /** check_kill_permission(): reads the target's credentials under the caller's RCU. */
 declare function checkKillPermission(sig: number, info: KernelSiginfo, t: TaskRef): number;
+
+/**
+ * sig_handler (kernel/signal.c): the handler `t`'s table holds for `sig`. Its callers
+ * (do_sigaction, and sig_task_ignored() under prepare_signal()) hold t's siglock, under which
+ * t->sighand cannot change.
+ * @mustHold t.sighand.siglock
+ */
+function sigHandler(t: TaskRef, sig: number): number {
+  return t.sighand!.action[sig - 1]!;
+}
+
+/**
+ * do_sigaction (kernel/signal.c): the writer of a sighand_struct's actions, under its siglock.
+ * The table is the current task's own, so `p->sighand` needs no RCU: only the task replaces it
+ * (unshare_sighand(), fs-exec.ts). `*k = *act` and `*oact = *k` copy both halves of the split
+ * k_sigaction (lib/sched.ts).
+ */
+export function doSigaction(sig: number, act: KSigaction | null, oact: KSigaction | null): number {
+  const p = current();
+
+  if (!validSignal(sig) || sig < 1 || (act && sigKernelOnly(sig))) return -EINVAL;
+
+  const k = sig - 1; // k = &p->sighand->action[sig-1]
+
+  spinLock(p.sighand!.siglock); // spin_lock_irq(&p->sighand->siglock)
+  if (p.sighand!.actionFlags[k]! & SA_IMMUTABLE) {
+    spinUnlock(p.sighand!.siglock);
+    return -EINVAL;
+  }
+  if (oact) {
+    oact.handler = p.sighand!.action[k]!;
+    oact.flags = p.sighand!.actionFlags[k]!;
+  }
+
+  // Clear unknown flag bits in order to allow userspace to detect missing support for flag
+  // bits and to allow the kernel to use non-uapi bits internally.
+  if (act) act.flags &= UAPI_SA_FLAGS;
+  if (oact) oact.flags &= UAPI_SA_FLAGS;
+
+  sigactionCompatAbi(act, oact);
+
+  if (act) {
+    const wasIgnored = p.sighand!.action[k] === SIG_IGN;
+
+    act.mask &= ~(sigmask(SIGKILL) | sigmask(SIGSTOP)); // sigdelsetmask
+    p.sighand!.action[k] = act.handler;
+    p.sighand!.actionFlags[k] = act.flags;
+    // POSIX 3.3.1.3: setting an action to SIG_IGN (or to SIG_DFL when the default is to ignore)
+    // discards the pending signal, whether or not it is blocked.
+    if (sigHandlerIgnored(sigHandler(p, sig), sig)) {
+      const mask = sigmask(sig); // sigemptyset(&mask); sigaddset(&mask, sig)
+      flushSigqueueMask(p, mask, sharedPending(p));
+      for (const t of forEachThread(p)) flushSigqueueMask(p, mask, taskPending(t));
+    } else if (wasIgnored) {
+      posixtimerSigUnignore(p, sig);
+    }
+  }
+
+  spinUnlock(p.sighand!.siglock); // spin_unlock_irq(&p->sighand->siglock)
+  return 0;
+}

@@ -25,8 +25,12 @@ export const Sighand = defineStruct(
     count: 'refcount',
     /** Also set up by sighand_ctor() (init_waitqueue_head): the wait queue's lock word. */
     signalfdWqh: 'spinlock',
-    /** struct k_sigaction action[_NSIG], folded to the handler of each signal. */
+    /**
+     * struct k_sigaction action[_NSIG], split in two arrays: the handler of each signal here,
+     * its sa_flags in actionFlags (sa_mask is not kept: nothing in the corpus reads it).
+     */
     action: { array: 'i32', length: NSIG },
+    actionFlags: { array: 'u32', length: NSIG },
   },
   { typesafeByRcu: true },
 );
@@ -105,6 +109,33 @@ export const SIGNAL_GROUP_EXIT = 0x00000004;
 export const CLONE_SIGHAND = 0x00000800n;
 export const CLONE_CLEAR_SIGHAND = 0x100000000n;
 
+/** SIG_DFL / SIG_IGN, the handler values that are not functions. */
+export const SIG_DFL = 0;
+export const SIG_IGN = 1;
+/** SIGKILL and SIGSTOP, which no handler may catch. */
+export const SIGKILL = 9;
+export const SIGSTOP = 19;
+/** SA_IMMUTABLE: the kernel forced this action (force_sig_info_to_task); sigaction() may not change it. */
+export const SA_IMMUTABLE = 0x00800000;
+/** UAPI_SA_FLAGS: the sa_flags bits user space may set. */
+export const UAPI_SA_FLAGS = 0x1c000007;
+/** sigmask(sig): the bit of `sig` in a sigset_t (one word of 64 signals: bigint). */
+export function sigmask(sig: number): bigint {
+  return 1n << BigInt(sig - 1);
+}
+
+/** struct k_sigaction as passed to and from do_sigaction(): a plain struct on the caller's stack. */
+export interface KSigaction {
+  handler: number;
+  flags: number;
+  mask: bigint;
+}
+
+/** struct sigpending: a queue of pending signals (opaque here). */
+export interface SigPending {
+  readonly signal: bigint;
+}
+
 /** struct pid: only its identity matters here. */
 export interface Pid {
   readonly nr: number;
@@ -159,6 +190,22 @@ export declare function killAsCredPerm(cred: Cred, t: TaskRef): boolean;
 export declare function validSignal(sig: number): boolean;
 /** signalfd_cleanup(): wakes signalfd waiters of a dying sighand_struct (the caller holds the last reference). */
 export declare function signalfdCleanup(sighand: SighandRef): void;
+/** sig_kernel_only(): SIGKILL or SIGSTOP. */
+export declare function sigKernelOnly(sig: number): boolean;
+/** sig_handler_ignored(): SIG_IGN, or SIG_DFL for a signal whose default is to ignore it. */
+export declare function sigHandlerIgnored(handler: number, sig: number): boolean;
+/** sigaction_compat_abi(): an architecture's fix-up of the flags (x86 compat only). */
+export declare function sigactionCompatAbi(act: KSigaction | null, oact: KSigaction | null): void;
+/** `&t->signal->shared_pending`: the thread group's queue. */
+export declare function sharedPending(t: TaskRef): SigPending;
+/** `&t->pending`: the thread's own queue. */
+export declare function taskPending(t: TaskRef): SigPending;
+/** flush_sigqueue_mask(): drop the queued signals in `mask`; siglock held. */
+export declare function flushSigqueueMask(p: TaskRef, mask: bigint, pending: SigPending): void;
+/** for_each_thread(p, t): the threads of p's group (an RCU list walk; siglock also stabilizes it). */
+export declare function forEachThread(p: TaskRef): Iterable<TaskRef>;
+/** posixtimer_sig_unignore(): requeue the ignored timers of `sig`; siglock held. */
+export declare function posixtimerSigUnignore(t: TaskRef, sig: number): void;
 /** flush_signal_handlers(). */
 export declare function flushSignalHandlers(t: TaskRef, forceDefault: boolean): void;
 /** trace_signal_generate(). */
