@@ -6,8 +6,11 @@
  * LUN at the default group, waits for a grace period and frees it.
  *
  * Source read: drivers/target/target_core_alua.c at brauner/linux commit
- * 6cd8e48c5ca7452df27e4b8414f06638330c96a4.
- * Functions: target_alua_state_check, core_alua_set_tg_pt_secondary_state,
+ * 6cd8e48c5ca7452df27e4b8414f06638330c96a4; core_alua_queue_state_change_ua and
+ * core_alua_do_transition_tg_pt from an earlier tree with the patch "se_lun and se_lun_acl are
+ * immutable pointers of struct se_dev_entry" applied (se_deve->se_lun_acl read plainly).
+ * Functions: target_alua_state_check, core_alua_queue_state_change_ua,
+ * core_alua_do_transition_tg_pt, core_alua_set_tg_pt_secondary_state,
  * core_alua_allocate_tg_pt_gp, core_alua_free_tg_pt_gp, core_alua_get_tg_pt_gp_by_name,
  * core_alua_put_tg_pt_gp_from_name, __target_attach_tg_pt_gp, target_attach_tg_pt_gp,
  * __target_detach_tg_pt_gp, target_detach_tg_pt_gp, target_swap_tg_pt_gp,
@@ -31,7 +34,7 @@ import {
   synchronizeRcu,
 } from '@rcukit/runtime';
 import { atomicDec, atomicInc, atomicRead, atomicSet } from '../lib/bitops.js';
-import { EINVAL, lockdepAssertHeld } from '../lib/kernel.js';
+import { EAGAIN, EINVAL, lockdepAssertHeld } from '../lib/kernel.js';
 import {
   initListHead,
   initListNode,
@@ -59,6 +62,7 @@ import {
   ALUA_S_SUP,
   ALUA_T_SUP,
   ALUA_U_SUP,
+  ASCQ_2AH_ASYMMETRIC_ACCESS_STATE_CHANGED,
   ASCQ_3FH_INQUIRY_DATA_HAS_CHANGED,
   HBA_FLAGS_INTERNAL_USE,
   TCM_ALUA_OFFLINE,
@@ -75,18 +79,25 @@ import {
   coreAluaStateStandby,
   coreAluaStateTransition,
   coreAluaStateUnavailable,
+  coreAluaUpdateTpgPrimaryMetadata,
   coreAluaUpdateTpgSecondaryMetadata,
   coreScsi3UaAllocate,
   cpuRelax,
   kstrtoul,
   lunDeveList,
+  lunRefPut,
+  lunRefTrygetLive,
   lunTgPtGpLink,
   msleepInterruptible,
+  prDebug,
   prErr,
   t10AluaTgPtGpCache,
+  tgPtGpAluaLun,
+  tgPtGpAluaNacl,
   tgPtGpList,
   tgPtGpLunList,
   tgPtGpName,
+  tgPtGpWriteMetadata,
   tgPtGpsList,
   type SeCmd,
   type SeDeviceRef,
@@ -165,6 +176,94 @@ export function targetAluaStateCheck(cmd: SeCmd): number {
   }
 
   return rc;
+}
+
+/**
+ * core_alua_queue_state_change_ua (target_core_alua.c): after the group's access state changed,
+ * establish a unit attention (ASYMMETRIC ACCESS STATE CHANGED) on every I_T nexus of every LUN
+ * in the group, except, after an explicit change, the nexus that sent SET TARGET PORT GROUPS.
+ * Each LUN is kept live by its percpu ref while the group lock is dropped; its nexus list is
+ * walked under lun_deve_lock. se_deve->se_lun_acl is set once when the entry is created.
+ */
+function coreAluaQueueStateChangeUa(tgPtGp: TgPtGpRef): void {
+  spinLock(tgPtGp.tgPtGpLock);
+  for (const lun of listForEachEntry(tgPtGpLunList(tgPtGp))) {
+    if (!lunRefTrygetLive(lun)) continue;
+    spinUnlock(tgPtGp.tgPtGpLock);
+
+    spinLock(lun.lunDeveLock);
+    for (const seDeve of listForEachEntry(lunDeveList(lun))) {
+      const lacl = seDeve.seLunAcl;
+
+      // spc4r37 p.242: after an explicit state change, every I_T nexus other than the one
+      // that sent SET TARGET PORT GROUPS gets the unit attention.
+      if (
+        tgPtGp.tgPtGpAluaAccessStatus === ALUA_STATUS_ALTERED_BY_EXPLICIT_STPG &&
+        tgPtGpAluaLun(tgPtGp) !== null &&
+        tgPtGpAluaLun(tgPtGp) === lun
+      )
+        continue;
+
+      // se_lun_acl may be NULL for an entry created without explicit Node+MappedLUN ACLs.
+      if (lacl && tgPtGpAluaNacl(tgPtGp) !== null && tgPtGpAluaNacl(tgPtGp) === lacl.seLunNacl) continue;
+
+      coreScsi3UaAllocate(seDeve, 0x2a, ASCQ_2AH_ASYMMETRIC_ACCESS_STATE_CHANGED);
+    }
+    spinUnlock(lun.lunDeveLock);
+
+    spinLock(tgPtGp.tgPtGpLock);
+    lunRefPut(lun);
+  }
+  spinUnlock(tgPtGp.tgPtGpLock);
+}
+
+/**
+ * core_alua_do_transition_tg_pt (target_core_alua.c): move the group to `newState` by way of
+ * TRANSITION, under its transition mutex, raising the unit attentions at each step.
+ */
+function coreAluaDoTransitionTgPt(tgPtGp: TgPtGpRef, newState: number, explicit: number): number {
+  spinLock(tgPtGp.tgPtGpTransitionMutex); // mutex_lock(&tg_pt_gp->tg_pt_gp_transition_mutex)
+  // Nothing to be done here
+  if (tgPtGp.tgPtGpAluaAccessState === newState) {
+    spinUnlock(tgPtGp.tgPtGpTransitionMutex);
+    return 0;
+  }
+
+  if (explicit && newState === ALUA_ACCESS_STATE_TRANSITION) {
+    spinUnlock(tgPtGp.tgPtGpTransitionMutex);
+    return -EAGAIN;
+  }
+
+  // Save the old primary ALUA access state, and set the current state to TRANSITION.
+  const prevState = tgPtGp.tgPtGpAluaAccessState;
+  tgPtGp.tgPtGpAluaAccessState = ALUA_ACCESS_STATE_TRANSITION;
+  tgPtGp.tgPtGpAluaAccessStatus = explicit ? ALUA_STATUS_ALTERED_BY_EXPLICIT_STPG : ALUA_STATUS_ALTERED_BY_IMPLICIT_ALUA;
+
+  coreAluaQueueStateChangeUa(tgPtGp);
+
+  if (newState === ALUA_ACCESS_STATE_TRANSITION) {
+    spinUnlock(tgPtGp.tgPtGpTransitionMutex);
+    return 0;
+  }
+
+  // Check for the optional ALUA primary state transition delay
+  if (tgPtGp.tgPtGpTransDelayMsecs !== 0) msleepInterruptible(tgPtGp.tgPtGpTransDelayMsecs);
+
+  // Set the current primary ALUA access state to the requested new state
+  tgPtGp.tgPtGpAluaAccessState = newState;
+
+  // Update the ALUA metadata file; failing to write it does not affect the transition.
+  if (tgPtGpWriteMetadata(tgPtGp)) coreAluaUpdateTpgPrimaryMetadata(tgPtGp);
+
+  prDebug(
+    `Successful ${explicit ? 'explicit' : 'implicit'} ALUA transition TG PT Group: ${tgPtGpName(tgPtGp)} ID: ${tgPtGp.tgPtGpId}` +
+      ` from primary access state ${coreAluaDumpState(prevState)} to ${coreAluaDumpState(newState)}`,
+  );
+
+  coreAluaQueueStateChangeUa(tgPtGp);
+
+  spinUnlock(tgPtGp.tgPtGpTransitionMutex); // mutex_unlock
+  return 0;
 }
 
 /**

@@ -104,9 +104,19 @@ export interface SeCmd {
   readonly tTaskCdb: Uint8Array;
 }
 
-/** struct se_dev_entry (an I_T nexus's view of a LUN): opaque here. */
+/** struct se_node_acl (an initiator's ACL): only its identity matters here. */
+export interface SeNodeAcl {
+  readonly initiatorname: string;
+}
+/** struct se_lun_acl: a mapped LUN's ACL, which names its initiator's node ACL. */
+export interface SeLunAcl {
+  readonly seLunNacl: SeNodeAcl;
+}
+/** struct se_dev_entry (an I_T nexus's view of a LUN). */
 export interface SeDevEntry {
   readonly mappedLun: number;
+  /** se_lun_acl: set when the entry is created, NULL without explicit Node+MappedLUN ACLs. */
+  readonly seLunAcl: SeLunAcl | null;
 }
 
 /** ALUA access states, status codes, types and supported-state bits (target_core_alua.h). */
@@ -140,6 +150,8 @@ export const TCM_INVALID_CDB_FIELD = 0x6;
 export const TCM_ALUA_OFFLINE = 0x1a;
 /** ASCQ_3FH_INQUIRY_DATA_HAS_CHANGED. */
 export const ASCQ_3FH_INQUIRY_DATA_HAS_CHANGED = 0x03;
+/** ASCQ_2AH_ASYMMETRIC_ACCESS_STATE_CHANGED. */
+export const ASCQ_2AH_ASYMMETRIC_ACCESS_STATE_CHANGED = 0x06;
 
 // ---------------------------------------------------------------------------------------------
 // The rest of the kernel: called by the translations, not translated.
@@ -157,6 +169,15 @@ export declare function lunTgPtGpLink(lun: SeLunRef): ListNode<SeLunRef>;
 /** &lun->lun_deve_list. */
 export declare function lunDeveList(lun: SeLunRef): ListHead<SeDevEntry>;
 
+/**
+ * tg_pt_gp->tg_pt_gp_alua_lun / tg_pt_gp->tg_pt_gp_alua_nacl: the LUN and initiator of the SET
+ * TARGET PORT GROUPS command that changed the state, set by core_alua_do_port_transition().
+ */
+export declare function tgPtGpAluaLun(tgPtGp: TgPtGpRef): SeLunRef | null;
+export declare function tgPtGpAluaNacl(tgPtGp: TgPtGpRef): SeNodeAcl | null;
+/** percpu_ref_tryget_live(&lun->lun_ref) / percpu_ref_put(&lun->lun_ref): keep the LUN from being shut down. */
+export declare function lunRefTrygetLive(lun: SeLunRef): boolean;
+export declare function lunRefPut(lun: SeLunRef): void;
 /** config_item_name(&tg_pt_gp->tg_pt_gp_group.cg_item) / config_item_name(&lun->lun_group.cg_item). */
 export declare function tgPtGpName(tgPtGp: TgPtGpRef): string;
 /** core_scsi3_ua_allocate(). */
@@ -170,6 +191,10 @@ export declare function coreAluaStateStandby(cmd: SeCmd, cdb: Uint8Array): numbe
 export declare function coreAluaStateUnavailable(cmd: SeCmd, cdb: Uint8Array): number;
 export declare function coreAluaStateTransition(cmd: SeCmd, cdb: Uint8Array): number;
 export declare function coreAluaStateLbaDependent(cmd: SeCmd, tgPtGpId: number): number;
+/** core_alua_update_tpg_primary_metadata() (target_core_alua.c: writes a file; transition mutex held). */
+export declare function coreAluaUpdateTpgPrimaryMetadata(tgPtGp: TgPtGpRef): number;
+/** tg_pt_gp->tg_pt_gp_write_metadata: whether state changes are saved to a file. */
+export declare function tgPtGpWriteMetadata(tgPtGp: TgPtGpRef): boolean;
 /** core_alua_update_tpg_secondary_metadata() (target_core_alua.c: writes a file). */
 export declare function coreAluaUpdateTpgSecondaryMetadata(lun: SeLunRef): number;
 /** msleep_interruptible(), cpu_relax(). */
@@ -177,5 +202,6 @@ export declare function msleepInterruptible(msecs: number): void;
 export declare function cpuRelax(): void;
 /** kstrtoul(): parse `s` into res.value; 0 or a negative errno. */
 export declare function kstrtoul(s: string, base: number, res: { value: number }): number;
-/** pr_err(). */
+/** pr_err(), pr_debug(). */
 export declare function prErr(message: string): void;
+export declare function prDebug(message: string): void;
