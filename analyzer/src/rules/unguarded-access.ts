@@ -43,7 +43,7 @@ export default defineRule({
       unguardedAccess:
         '`{{target}}` is {{how}} at line {{line}} after `{{lock}}` was released at line {{releaseLine}}, but `{{lock}}` guards `{{member}}` of `{{object}}` ({{why}}): another thread may be changing it now. Keep the access before the unlock, or take the lock again.',
       readPastIdentityLock:
-        "`{{target}}` is {{how}} at line {{line}} after `{{lock}}` was released at line {{releaseLine}}. `{{object}}` holds no reference: only `{{lock}}` kept it the object this function looked up, and `{{lock}}` guards `{{member}}` ({{why}}), so the value may be a freed and reused object's, though the read-side section still keeps the memory. Keep the access before the unlock, or take a reference.",
+        "`{{target}}` is {{how}} at line {{line}} after `{{lock}}` was released at line {{releaseLine}}. `{{object}}`, loaded at line {{loadLine}}, holds no reference: only `{{lock}}` kept it the object this function looked up, and `{{lock}}` guards `{{member}}` ({{why}}), so the value may be a freed and reused object's, though the read-side section still keeps the memory. Keep the access before the unlock, or take a reference.",
     },
   },
   defaultSeverity: 'error',
@@ -72,7 +72,9 @@ export default defineRule({
       if (isExclusive(ctx, event.node, base, sym)) continue;
       // A section excuses a lockless read, unless the lock was what kept the object the one
       // this function looked up: then the read may be of the object's next life.
-      const identity = sym !== undefined && identityRestedOnLock(event.state.objs.get(sym));
+      const fact = sym === undefined ? undefined : event.state.objs.get(sym);
+      const identity = identityRestedOnLock(fact);
+      const loadSite = fact?.loadSite;
       const inSection = event.state.readMax > 0 && !identity;
       let why = guardOf(access, lock, inSection);
       let target = access.how === 'call' ? ctx.text(base) : ctx.text(event.node);
@@ -107,6 +109,7 @@ export default defineRule({
           member,
           object,
           why,
+          loadLine: loadSite === undefined ? '?' : ctx.line(loadSite),
         },
         related: [{ node: release, message: `\`${lockText}\` released here` }],
       });
