@@ -171,7 +171,12 @@ export interface KItimer {
 export declare function current(): TaskRef;
 /** The global tasklist_lock. */
 export declare const tasklistLock: TasklistRef;
-/** pid_task(): must be called under rcu_read_lock(); returns a task that is RCU-freed. */
+/**
+ * pid_task(): returns a task that is RCU-freed. It reads the pid's task list with
+ * rcu_dereference_check(…, lockdep_tasklist_lock_is_held()): RCU or tasklist_lock. Every caller
+ * in the corpus holds the first (none takes tasklist_lock for it), which is what this states.
+ * @rcuReadLockHeld
+ */
 export declare function pidTask(pid: Pid, type: number): TaskRef | null;
 /** __send_signal_locked() / send_signal_locked(): called with the target's siglock held. */
 export declare function sendSignalLocked(sig: number, info: KernelSiginfo, t: TaskRef, type: number): number;
@@ -210,7 +215,10 @@ export declare function posixtimerSigUnignore(t: TaskRef, sig: number): void;
 export declare function flushSignalHandlers(t: TaskRef, forceDefault: boolean): void;
 /** trace_signal_generate(). */
 export declare function traceSignalGenerate(sig: number, t: TaskRef, result: number): void;
-/** posixtimer_get_target(): pid_task() of the timer's pid, under the caller's RCU. */
+/**
+ * posixtimer_get_target(): pid_task() of the timer's pid, under the caller's RCU (see pidTask).
+ * @rcuReadLockHeld
+ */
 export declare function posixtimerGetTarget(tmr: KItimer): TaskRef | null;
 /** posixtimer_sigqueue_getref() / posixtimer_sig_ignore() / posixtimer_queue_sigqueue() / posixtimer_putref(). */
 export declare function posixtimerSigqueueGetref(tmr: KItimer): void;
