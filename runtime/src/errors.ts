@@ -165,6 +165,15 @@ export class SuspiciousRcuUsageError extends RcukitError {
 }
 
 /**
+ * Debug mode: a type-stable object was used under its lock or a reference this thread took,
+ * but it was freed and reused since this thread obtained it, and the thread did not revalidate
+ * it (load the pointer again from where it came from, or read the key its table uses).
+ */
+export class StaleObjectError extends RcukitError {
+  readonly code = 'ERR_STALE_OBJECT';
+}
+
+/**
  * Debug mode (lockdep): a lock acquisition closes a cycle in the lock-order graph (a possible
  * deadlock, whether or not one happened), or takes a lock the thread already holds.
  */

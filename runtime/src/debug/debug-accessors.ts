@@ -14,6 +14,7 @@ import { registerObjectClass } from '../struct-object.js';
 import type { AnyStructDef } from '../struct.js';
 import { fuzzDelay } from './fuzz.js';
 import { checkObjectUse } from './object-checks.js';
+import { isKeyField } from './stale-objects.js';
 
 const debugClasses = new WeakMap<AnyStructDef, StructObjectClass>();
 
@@ -54,8 +55,14 @@ function makeDebugClass(def: AnyStructDef): StructObjectClass {
     const readWhat = `read of ${def.name}.${f.name}`;
     const writeWhat = `write of ${def.name}.${f.name}`;
     const isRcu = f.kind === 'rcu';
+    const name = f.name;
+    // A lock or a count is how the object gets stabilized, whichever life it is in: only data
+    // is checked for staleness.
+    const data = f.kind !== 'spinlock' && f.kind !== 'refcount';
     const debugGet = function (this: StructObjectBase): unknown {
-      checkObjectUse(this, def, readWhat, debugGet);
+      // Reading the key a table compares is how a caller revalidates a table's object.
+      if (isKeyField(def, name)) this.$h.debug!.noteGeneration(this);
+      checkObjectUse(this, def, readWhat, debugGet, data);
       const value: unknown = get.call(this);
       if (isRcu && value !== null) {
         const d = this.$h.debug!;
@@ -68,7 +75,7 @@ function makeDebugClass(def: AnyStructDef): StructObjectClass {
       set === undefined
         ? undefined
         : function (this: StructObjectBase, value: unknown): void {
-            checkObjectUse(this, def, writeWhat, debugSet!);
+            checkObjectUse(this, def, writeWhat, debugSet!, data);
             set.call(this, value);
             if (isRcu && value !== null) this.$h.debug!.fresh.delete(value as object);
           };

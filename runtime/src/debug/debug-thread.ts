@@ -15,6 +15,7 @@ import { callSiteText, captureCallSite, type CallSite } from './call-site.js';
 import { DebugFlag } from './debug-options.js';
 import { LockGraph } from './lock-order.js';
 import { debugObjectClass } from './debug-accessors.js';
+import { generationOf } from './stale-objects.js';
 import type { StructObjectClass } from '../struct-object.js';
 import type { AnyStructDef } from '../struct.js';
 
@@ -37,6 +38,8 @@ export class DebugThread {
   readonly claims = new WeakMap<object, { claim: ProtectionClaim; site: CallSite }>();
   /** Where this thread last obtained each object (an RCU pointer load, a lookup, an allocation). */
   readonly obtained = new WeakMap<object, CallSite>();
+  /** The generation of each type-stable object when this thread last obtained it (debug/stale-objects.ts). */
+  readonly generations = new WeakMap<object, number>();
   /** Spinlocks held, in the order taken. */
   readonly held: HeldLock[] = [];
   /** Outermost read-side sections entered so far. */
@@ -81,6 +84,13 @@ export class DebugThread {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- see captureCallSite
   noteObtained(obj: object, above: Function): void {
     this.obtained.set(obj, captureCallSite(above));
+    this.noteGeneration(obj);
+  }
+
+  /** Record the generation `obj` has now: this thread has seen its current identity. */
+  noteGeneration(obj: object): void {
+    const g = generationOf(obj);
+    if (g !== -1) this.generations.set(obj, g);
   }
 
   refTaken(word: number): void {

@@ -14,7 +14,9 @@
  *    not dropped, the count still above zero; being fresh: allocated by this thread and not
  *    yet published (stored into an RCU pointer, inserted into a table) or freed; an
  *    rcuDereferenceProtected() claim whose lock is still held by this thread, whose count is
- *    still above zero, or `true`.
+ *    still above zero, or `true`;
+ * 4. an object of a type-stable cache used under its lock or this thread's reference is still
+ *    the one this thread obtained (StaleObjectError, debug/stale-objects.ts).
  *
  * An RCU pointer load is checked at the use of what it returns, not at the load: the load
  * comes before the rcuDereferenceProtected() call that would cover it, and a pointer loaded
@@ -33,6 +35,7 @@ import type { StructObjectBase } from '../struct-object.js';
 import type { AnyStructDef } from '../struct.js';
 import { callSiteText, captureCallSite, type CallSite } from './call-site.js';
 import type { DebugThread } from './debug-thread.js';
+import { generationOf, staleObject } from './stale-objects.js';
 
 /** Byte offsets of a struct's spinlock and refcount fields. */
 interface ProtectionFields {
@@ -57,10 +60,17 @@ function protectionFields(def: AnyStructDef): ProtectionFields {
 
 /**
  * Check one use of `obj` (`what`: "read of sighand.count"); throws the report. `above` is the
- * accessor, so that the stack of the use starts at the user's code.
+ * accessor, so that the stack of the use starts at the user's code. `data`: a data field, not
+ * a lock or a count (which may be used on any life of the object: check 4 skips them).
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- see captureCallSite
-export function checkObjectUse(obj: StructObjectBase, def: AnyStructDef, what: string, above: Function): void {
+export function checkObjectUse(
+  obj: StructObjectBase,
+  def: AnyStructDef,
+  what: string,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- see captureCallSite
+  above: Function,
+  data: boolean,
+): void {
   const d = obj.$h.debug;
   if (d === null || d.unchecking !== 0) return;
   const cache = obj.$c as KmemCache;
@@ -92,7 +102,13 @@ export function checkObjectUse(obj: StructObjectBase, def: AnyStructDef, what: s
     }
     return;
   }
-  if (isProtected(obj, def, d)) return;
+  if (isProtected(obj, def, d)) {
+    const seen = data ? d.generations.get(obj) : undefined;
+    if (seen === undefined) return;
+    const now = generationOf(obj);
+    if (now === seen || !heldByThisThread(obj, def, d)) return;
+    throw report(staleObject(what, describe(obj, def, cache), seen, now), d, obj, above);
+  }
   throw report(
     new SuspiciousRcuUsageError(
       `suspicious RCU usage: ${what} of ${describe(obj, def, cache)} outside a read-side section, without its ` +
@@ -107,7 +123,19 @@ export function checkObjectUse(obj: StructObjectBase, def: AnyStructDef, what: s
 
 /** Whether anything protects this thread's use of the type-stable object `obj`. */
 export function isProtected(obj: StructObjectBase, def: AnyStructDef, d: DebugThread): boolean {
-  if (rcuReadLockHeld() || d.fresh.has(obj)) return true;
+  if (rcuReadLockHeld() || d.fresh.has(obj) || heldByThisThread(obj, def, d)) return true;
+  const c = d.claims.get(obj);
+  if (c !== undefined) {
+    const claim = c.claim;
+    if (claim === true) return true;
+    if ('heldByMe' in claim) return claim.heldByMe;
+    return Atomics.load(obj.$v.i32, claim.index) > 0;
+  }
+  return false;
+}
+
+/** Whether this thread holds one of the object's spinlocks, or a reference it took on one of its counts. */
+function heldByThisThread(obj: StructObjectBase, def: AnyStructDef, d: DebugThread): boolean {
   const self = threadLocal.current;
   if (self === null) return false;
   const i32 = obj.$v.i32;
@@ -116,13 +144,6 @@ export function isProtected(obj: StructObjectBase, def: AnyStructDef, d: DebugTh
   for (const off of f.refs) {
     const word = (obj.$a + off) >> 2;
     if ((d.refs.get(word) ?? 0) > 0 && Atomics.load(i32, word) > 0) return true;
-  }
-  const c = d.claims.get(obj);
-  if (c !== undefined) {
-    const claim = c.claim;
-    if (claim === true) return true;
-    if ('heldByMe' in claim) return claim.heldByMe;
-    return Atomics.load(i32, claim.index) > 0;
   }
   return false;
 }

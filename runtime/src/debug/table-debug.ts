@@ -7,7 +7,9 @@
  */
 
 import type { Heap } from '../heap/heap.js';
+import type { AnyStructDef } from '../struct.js';
 import type { DebugThread } from './debug-thread.js';
+import { registerKeyField } from './stale-objects.js';
 
 /** The methods wrapped: those that take, drop or publish a reference. */
 interface TableMethods {
@@ -23,9 +25,19 @@ interface TableMethods {
   clear(): number;
 }
 
-/** Give `table` debug mode's wrappers. `refcountOffset` is the byte offset of its refcount field. */
-export function installTableDebug(table: TableMethods, refcountOffset: number): void {
+/**
+ * Give `table` debug mode's wrappers. `refcountOffset` and `keyOffset` are the byte offsets of
+ * its struct's refcount and key fields; reading the key revalidates an object (stale-objects.ts).
+ */
+export function installTableDebug(
+  table: TableMethods,
+  refcountOffset: number,
+  struct: AnyStructDef,
+  keyOffset: number,
+): void {
   const d: DebugThread = table.heap.debug!;
+  const key = struct.layout.fields.find((f) => f.offset === keyOffset);
+  if (key !== undefined) registerKeyField(struct, key.name);
   const proto = Object.getPrototypeOf(table) as TableMethods;
   const taken = (address: number): number => {
     if (address !== 0) d.refTaken((address + refcountOffset) >> 2);

@@ -174,7 +174,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#bucketsByte = rootByte + TABLE_HEADER_BYTES;
     this.#buckets = new Buckets(heap, name, this.#bucketsByte, c.buckets, c.nodeOffset, c.keyOffset, MAX_WALK_STEPS);
     this.#writer = new TableWriter(this.#buckets, this.#rootWord, c.refcountOffset, c.struct.name);
-    if (heap.debug !== null) installTableDebug(this, c.refcountOffset);
+    if (heap.debug !== null) installTableDebug(this, c.refcountOffset, c.struct, c.keyOffset);
   }
 
   // -------------------------------------------------------------------------------------

@@ -334,6 +334,12 @@ export const CacheWord = {
   SLABS_RELEASED: 28,
   /** Order of the run holding the array caches (at AC_BYTE). */
   AC_ORDER: 29,
+  /**
+   * Byte offset, from an object's address, of its generation word; 0 for none. Only a
+   * type-stable cache of a debug heap has one (debug/stale-objects.ts): kmemCacheFree() bumps
+   * it, so a thread can tell that an object it loaded was freed and reused since.
+   */
+  GEN_OFFSET: 30,
   /** Words 32..39: name, UTF-8, zero padded. */
   NAME: 32,
   /** Words 40..47: struct name. */

@@ -171,6 +171,12 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
     i32[cache.$count] = n;
     throw doubleFree(cache, o, was);
   }
+  // Debug heaps: the object's next life begins (debug/stale-objects.ts). The thread that frees
+  // it knows; the others find out at their next use.
+  if (cache.$genOffset !== 0) {
+    Atomics.add(i32, (o.$a + cache.$genOffset) >> 2, 1);
+    cache.heap.debug?.noteGeneration(o);
+  }
   if (cache.$debug) {
     const size = cache.objectSize;
     if ((cache.flags & SLAB_RED_ZONE) !== 0) {

@@ -135,7 +135,10 @@ function createOrFind<D extends AnyStructDef>(
   if (!Number.isInteger(align) || align < 0 || align > PAGE_SIZE || (align & (align - 1)) !== 0) {
     throw new SlabCacheFlagsError(`${where}: align ${align} must be a power of two up to ${PAGE_SIZE}`);
   }
-  const geometry = computeGeometry(where, struct, flags, align);
+  // A debug heap gives each object of a type-stable cache a generation word after its fields
+  // (not with SLAB_RED_ZONE, whose trailing guard is the rest of the slot).
+  const genWord = heap.debug !== null && typesafe && (flags & SLAB_RED_ZONE) === 0;
+  const geometry = computeGeometry(where, struct, flags, align, genWord);
 
   const self = attached(heap, where);
   const dirByte = heap.root(CACHE_DIRECTORY_ROOT, MAX_CACHES * 4, 4);
@@ -206,6 +209,8 @@ export function kmemCacheLookup<D extends AnyStructDef>(heap: Heap, name: string
 
 export interface Geometry {
   align: number;
+  /** Byte offset of the generation word from the object's address; 0 for none. */
+  genOffset: number;
   objOffset: number;
   stride: number;
   order: number;
@@ -213,13 +218,20 @@ export interface Geometry {
   slabObjBase: number;
 }
 
-function computeGeometry(where: string, struct: AnyStructDef, flags: number, align: number): Geometry {
+function computeGeometry(
+  where: string,
+  struct: AnyStructDef,
+  flags: number,
+  align: number,
+  genWord: boolean,
+): Geometry {
   let objAlign = Math.max(8, struct.layout.align, align);
   if ((flags & SLAB_HWCACHE_ALIGN) !== 0) objAlign = Math.max(objAlign, CACHE_LINE);
   const size = struct.layout.size;
   const red = (flags & SLAB_RED_ZONE) !== 0;
   const objOffset = red ? objAlign : 0;
-  const stride = alignUp(objOffset + size + (red ? RED_ZONE_BYTES : 0), objAlign);
+  const genOffset = genWord ? alignUp(size, 4) : 0;
+  const stride = alignUp(objOffset + (genWord ? genOffset + 4 : size) + (red ? RED_ZONE_BYTES : 0), objAlign);
   const fit = (order: number): { n: number; base: number } => {
     const bytes = PAGE_SIZE << order;
     let n = Math.floor((bytes - SLAB_STACK_BYTE) / (stride + 5));
@@ -234,7 +246,7 @@ function computeGeometry(where: string, struct: AnyStructDef, flags: number, ali
       `${where}: objects of ${stride} bytes do not fit in a slab of ${PAGE_SIZE << MAX_ORDER} bytes`,
     );
   const { n, base } = fit(chosen);
-  return { align: objAlign, objOffset, stride, order: chosen, perSlab: n, slabObjBase: base };
+  return { align: objAlign, genOffset, objOffset, stride, order: chosen, perSlab: n, slabObjBase: base };
 }
 
 /** Precondition: the directory lock is held. */
@@ -282,6 +294,7 @@ function createDescriptor(
   i32[d + CacheWord.STRUCT_SIZE] = struct.layout.size;
   i32[d + CacheWord.STRIDE] = g.stride;
   i32[d + CacheWord.OBJ_OFFSET] = g.objOffset;
+  i32[d + CacheWord.GEN_OFFSET] = g.genOffset;
   i32[d + CacheWord.ALIGN] = g.align;
   i32[d + CacheWord.SLAB_ORDER] = g.order;
   i32[d + CacheWord.PER_SLAB] = g.perSlab;

@@ -33,6 +33,8 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
 
   /** @internal */ readonly $d: number;
   /** @internal */ readonly $debug: boolean;
+  /** @internal Byte offset of each object's generation word (debug heaps, type-stable caches); 0 for none. */
+  readonly $genOffset: number;
   /** @internal */ readonly $views: Heap['views'];
   /** @internal Thread the array-cache fields below are bound to. */
   $ctx: ThreadContext | null = null;
@@ -83,6 +85,7 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
     this.$limit = i32[d + CacheWord.AC_LIMIT]!;
     this.$batch = i32[d + CacheWord.AC_BATCH]!;
     this.typesafeByRcu = (this.flags & SLAB_TYPESAFE_BY_RCU) !== 0;
+    this.$genOffset = i32[d + CacheWord.GEN_OFFSET]!;
     this.$debug = (this.flags & (SLAB_POISON | SLAB_RED_ZONE)) !== 0;
     this.$views = heap.views;
   }

@@ -9,7 +9,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHeap, kmemCacheDestroy, kmemCacheFree, rcuDereferenceProtected, type Heap } from '@rcukit/runtime';
-import { seedTasks, startTortureWorker } from '../../dist/workers/sighand-torture.js';
+import { seedTasks, startTortureWorker, stopTorture } from '../../dist/workers/sighand-torture.js';
 import { cacheInfo } from '../unit/slab-helpers.js';
 
 let heap: Heap | null = null;
@@ -58,11 +58,20 @@ describe('lockTaskSighand over a type-stable cache', () => {
     seedTasks(h, 8);
     // Up to 20 s, stopping at the first violation: generous for a loaded machine.
     const ms = 20_000;
-    const results = await Promise.all([
+    const workers = [
       startTortureWorker(h, { role: 'writer', ms, seed: 7, recheck: true }),
       startTortureWorker(h, { role: 'reader', ms, seed: 11, recheck: false, stopOnViolation: true }),
       startTortureWorker(h, { role: 'reader', ms, seed: 13, recheck: false, stopOnViolation: true }),
-    ]);
+    ];
+    if (h.debug !== null) {
+      // Debug mode (npm run test:debug) sees the stale sighand at its first use, before the
+      // reader's own check can: a reader fails with StaleObjectError.
+      const outcomes = await Promise.allSettled(workers.map((w) => w.finally(() => stopTorture(h))));
+      const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []));
+      expect(errors.join('\n')).toMatch(/read of sighand\.taskId .* freed since this thread obtained it/);
+      return;
+    }
+    const results = await Promise.all(workers);
     const found = results.slice(1).flatMap((r) => r.violations);
     expect(found.length).toBeGreaterThan(0);
     expect(found[0]).toMatch(/locked sighand of task -?\d+ .* while asking for task \d+/);

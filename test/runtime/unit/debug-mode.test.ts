@@ -14,6 +14,8 @@ import {
   LockOrderError,
   SLAB_TYPESAFE_BY_RCU,
   Spinlock,
+  StaleObjectError,
+  addressOf,
   SuspiciousRcuUsageError,
   UseAfterFreeError,
   createHeap,
@@ -143,6 +145,93 @@ describe('SuspiciousRcuUsageError', () => {
     expect(task.sighand!.count).toBe(1);
     expect(Object.getPrototypeOf(task)).toBe(Task.objectClass.prototype);
     expect(heap!.debug).toBeNull();
+  });
+});
+
+describe('StaleObjectError', () => {
+  /** Free `obj` from another worker, as a concurrent updater would. */
+  async function freeElsewhere(h: Heap, obj: object): Promise<void> {
+    expect(await exited(startWorker('stale-free-worker', { heap: h.share(), address: addressOf(obj) }))).toBe(0);
+  }
+
+  it('reports an object used under its lock after another thread freed it since this one loaded it', async () => {
+    const { h, task, sighands, sighand } = setup();
+    rcuReadLock();
+    try {
+      const s = task.sighand!;
+      task.sighand = kmemCacheAlloc(sighands); // the updater replaces it ...
+      await freeElsewhere(h, sighand); // ... and another thread frees the old one
+      expect(s.count).toBe(1); // a lockless read in the section is a reader's business
+      spinLock(s.siglock);
+      const error = thrown(() => s.count);
+      expect(error).toBeInstanceOf(StaleObjectError);
+      expect(error.code).toBe('ERR_STALE_OBJECT');
+      expect(error.message).toMatch(/^read of dbg_sighand\.count .* under its lock .*\(1 free since\)/);
+      const [, obtained, used] = error.message.split(/object obtained at:|used at:/);
+      expect(obtained).toMatch(/debug-mode\.test\.ts/);
+      expect(used).toMatch(/debug-mode\.test\.ts/);
+      // The re-check sees another object there: the code gives it up, as it should.
+      expect(s === task.sighand).toBe(false);
+      spinUnlock(s.siglock);
+    } finally {
+      rcuReadUnlock();
+    }
+  });
+
+  it('stays quiet once the pointer, loaded again under the lock, leads to the same object', async () => {
+    const { h, task, sighand } = setup();
+    rcuReadLock();
+    try {
+      const s = task.sighand!;
+      await freeElsewhere(h, sighand); // freed; here it is still (or again) what the task points to
+      spinLock(s.siglock);
+      expect(s === task.sighand).toBe(true); // the re-check: a fresh load of the pointer
+      s.count = 2;
+      spinUnlock(s.siglock);
+    } finally {
+      rcuReadUnlock();
+    }
+  });
+
+  it("takes a read of a table's key field under the lock as the revalidation", async () => {
+    const { h, task, sighands, sighand } = setup();
+    rcuHashTableCreate(h, 'dbg_stale_table', { cache: sighands, key: 'key', refcount: 'refcnt', node: 'node' });
+    rcuReadLock();
+    try {
+      const s = task.sighand!;
+      await freeElsewhere(h, sighand);
+      spinLock(s.siglock);
+      expect(s.key).toBe(0); // compared with the key looked up: the identity is checked
+      expect(s.count).toBe(1);
+      spinUnlock(s.siglock);
+    } finally {
+      rcuReadUnlock();
+    }
+  });
+
+  it('leaves the thread that freed the object to itself', () => {
+    const { task, sighands, sighand } = setup();
+    rcuReadLock();
+    try {
+      const s = task.sighand!;
+      kmemCacheFree(sighands, sighand);
+      spinLock(s.siglock);
+      expect(s.count).toBe(1);
+      spinUnlock(s.siglock);
+    } finally {
+      rcuReadUnlock();
+    }
+  });
+
+  it('costs nothing without debug mode: no generation word, the same slot size', () => {
+    const on = setup();
+    const strideOn = on.sighands.stride;
+    heap!.detach();
+    heap = null;
+    const off = setup(false);
+    const size = Sighand.layout.size;
+    expect(strideOn).toBe(Math.ceil((Math.ceil(size / 4) * 4 + 4) / 8) * 8); // the fields, then the word
+    expect(off.sighands.stride).toBe(Math.ceil(size / 8) * 8);
   });
 });
 

@@ -74,6 +74,11 @@ export function seedTasks(heap: Heap, n: number) {
   return { ...caches, list };
 }
 
+/** Ask every torture worker of `heap` to stop after its current batch. */
+export function stopTorture(heap: Heap): void {
+  Atomics.store(heap.views.i32, (heap.root(TASKS_ROOT, TASKS_ROOT_BYTES, 4) >> 2) + 1, 1);
+}
+
 /** The kernel's __lock_task_sighand; `recheck: false` is the deliberately broken variant. */
 export function lockTaskSighand(task: TaskRef, recheck: boolean, stats: { retries: number }): SighandRef | null {
   for (;;) {
