@@ -54,6 +54,13 @@ export interface StructOptions<TS extends boolean> {
    * TypeStable brand, and only caches created with SLAB_TYPESAFE_BY_RCU may hold them.
    */
   readonly typesafeByRcu?: TS;
+  /**
+   * The data fields that tell one object from another, as a lookup's key does (`'tuple'`, or
+   * several): reading one under the object's lock or a reference is how a reader checks that it
+   * locked the object it looked up. Debug mode takes such a read as the revalidation
+   * (StaleObjectError); fields an RcuHashTable is keyed by count without being named here.
+   */
+  readonly key?: string | readonly string[];
 }
 
 /** One field's place in the layout. */
@@ -93,6 +100,8 @@ export interface StructDef<F extends FieldSpec = FieldSpec, TS extends boolean =
   readonly name: string;
   readonly fields: F;
   readonly typesafeByRcu: TS;
+  /** The `key` option's fields. */
+  readonly keyFields: readonly string[];
   readonly layout: StructLayout;
   /** @internal The class of this struct's objects. */
   readonly objectClass: StructObjectClass;
@@ -220,16 +229,33 @@ export function defineStruct<const F extends FieldSpec, TS extends boolean = fal
   const size = alignTo(offset, maxAlign);
   const signature = `${name}{${layouts.map((f) => `${f.name}:${f.kind}${f.element ? `<${f.element}x${f.length}>` : ''}@${f.offset}`).join(',')}}${typesafeByRcu ? '!ts' : ''}`;
   const layout: StructLayout = { size, align: maxAlign, fields: layouts, signature, hash: fnv1a(signature) };
+  const keyFields = keyFieldsOf(name, options.key as unknown, layouts);
 
   const def: StructDef<F, TS> = {
     name,
     fields,
     typesafeByRcu: typesafeByRcu as TS,
+    keyFields,
     layout,
     objectClass: newObjectClass(name),
   };
   defineAccessors(def);
   return Object.freeze(def);
+}
+
+/** The `key` option, checked: data fields of the struct, named once each. */
+function keyFieldsOf(name: string, key: unknown, layouts: readonly FieldLayout[]): readonly string[] {
+  if (key === undefined) return Object.freeze([]);
+  const list: unknown[] = typeof key === 'string' ? [key] : Array.isArray(key) ? (key as unknown[]) : [key];
+  for (const k of list) {
+    const f = typeof k === 'string' ? layouts.find((x) => x.name === k) : undefined;
+    if (f === undefined || f.kind === 'spinlock' || f.kind === 'refcount') {
+      throw new StructDefinitionError(
+        `defineStruct('${name}'): key ${typeof k === 'string' ? `'${k}'` : String(k)} must name a data field of the struct (not a spinlock or refcount)`,
+      );
+    }
+  }
+  return Object.freeze([...new Set(list as string[])]);
 }
 
 function fieldLayout(where: string, field: string, spec: unknown): Omit<FieldLayout, 'offset'> {

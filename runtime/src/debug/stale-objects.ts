@@ -12,10 +12,9 @@
  *
  * What counts as revalidating, as far as a running program shows it: loading the pointer again
  * (the load records the generation anew, so `sighand === task.sighand` after the lock clears
- * it), and reading the key field of an RcuHashTable's struct (the table's own lookups compare
- * it; a caller that reads it under the lock is comparing it too). A key check on a struct no
- * table keys is invisible here: such code should re-load its pointer instead, or its uses after
- * a reuse are reported.
+ * it), and reading a key field: one the struct declares (`defineStruct(…, { key })`) or one an
+ * RcuHashTable is keyed by (a caller that reads it under the lock is comparing it). A check by
+ * any other field is invisible here, and is reported after a real reuse.
  *
  * A use inside a read-side section without the lock or a reference is not checked: a lockless
  * reader may read an object's next life, and validates afterwards.
@@ -35,8 +34,9 @@ export function registerKeyField(def: AnyStructDef, name: string): void {
   names.add(name);
 }
 
+/** Whether reading `def`'s field `name` checks an object's identity: a declared or a table's key. */
 export function isKeyField(def: AnyStructDef, name: string): boolean {
-  return keyFields.get(def)?.has(name) === true;
+  return def.keyFields.includes(name) || keyFields.get(def)?.has(name) === true;
 }
 
 /** The object's generation, or -1 when its cache keeps none (or it is not a slab object). */

@@ -39,11 +39,14 @@ import {
 } from '@rcukit/runtime';
 import { exited, startWorker } from '../worker-helpers.js';
 
-const Sighand = defineStruct(
-  'dbg_sighand',
-  { siglock: 'spinlock', refcnt: 'refcount', key: 'i32', count: 'i32', node: 'hlistNulls' },
-  { typesafeByRcu: true },
-);
+const sighandFields = {
+  siglock: 'spinlock',
+  refcnt: 'refcount',
+  key: 'i32',
+  count: 'i32',
+  node: 'hlistNulls',
+} as const;
+const Sighand = defineStruct('dbg_sighand', sighandFields, { typesafeByRcu: true });
 const Task = defineStruct('dbg_task', { allocLock: 'spinlock', sighand: { rcu: () => Sighand } });
 const Plain = defineStruct('dbg_plain', { value: 'i32' });
 
@@ -151,7 +154,9 @@ describe('SuspiciousRcuUsageError', () => {
 describe('StaleObjectError', () => {
   /** Free `obj` from another worker, as a concurrent updater would. */
   async function freeElsewhere(h: Heap, obj: object): Promise<void> {
-    expect(await exited(startWorker('stale-free-worker', { heap: h.share(), address: addressOf(obj) }))).toBe(0);
+    const struct = { name: 'dbg_sighand', fields: sighandFields };
+    const data = { heap: h.share(), cache: 'dbg_sighand', struct, lock: 'siglock', address: addressOf(obj) };
+    expect(await exited(startWorker('stale-free-worker', data))).toBe(0);
   }
 
   it('reports an object used under its lock after another thread freed it since this one loaded it', async () => {
@@ -204,6 +209,35 @@ describe('StaleObjectError', () => {
       expect(s.key).toBe(0); // compared with the key looked up: the identity is checked
       expect(s.count).toBe(1);
       spinUnlock(s.siglock);
+    } finally {
+      rcuReadUnlock();
+    }
+  });
+
+  it('takes a read of a key field the struct declares as the revalidation, and no other field', async () => {
+    const connFields = { lock: 'spinlock', refs: 'refcount', tuple: 'i32', bytes: 'i32' } as const;
+    const Conn = defineStruct('dbg_conn', connFields, { typesafeByRcu: true, key: 'tuple' });
+    const Slot = defineStruct('dbg_conn_slot', { conn: { rcu: () => Conn } });
+    const h = (heap = createHeap({ debug: true }));
+    const conns = kmemCacheCreate(h, 'dbg_conn', Conn, {
+      flags: SLAB_TYPESAFE_BY_RCU,
+      ctor: (c) => spinLockInit(c.lock),
+    });
+    const slot = kmemCacheAlloc(kmemCacheCreate(h, 'dbg_conn_slot', Slot));
+    const c = kmemCacheAlloc(conns);
+    c.tuple = 5;
+    slot.conn = c;
+    const struct = { name: 'dbg_conn', fields: connFields };
+    const data = { heap: h.share(), cache: 'dbg_conn', struct, lock: 'lock', address: addressOf(c) };
+    rcuReadLock();
+    try {
+      const found = slot.conn!;
+      expect(await exited(startWorker('stale-free-worker', data))).toBe(0);
+      spinLock(found.lock);
+      expect(() => found.bytes).toThrow(StaleObjectError); // not the key: no revalidation
+      expect(found.tuple).toBe(5); // the key compared under the lock: the identity is checked
+      expect(found.bytes).toBe(0);
+      spinUnlock(found.lock);
     } finally {
       rcuReadUnlock();
     }

@@ -96,6 +96,16 @@ describe('defineStruct layout', () => {
   ])('rejects %s with StructDefinitionError', (_what, fields) => {
     expect(() => defineStruct('bad', fields as never)).toThrow(StructDefinitionError);
   });
+
+  it('takes the key option as the data fields that identify an object, and names a bad one', () => {
+    const fields = { lock: 'spinlock', refs: 'refcount', id: 'i32', zone: 'u16' } as const;
+    expect(defineStruct('keyed', fields, { typesafeByRcu: true, key: 'id' }).keyFields).toEqual(['id']);
+    expect(defineStruct('keyed', fields, { key: ['id', 'zone', 'id'] }).keyFields).toEqual(['id', 'zone']);
+    expect(defineStruct('keyed', fields).keyFields).toEqual([]);
+    expect(() => defineStruct('keyed', fields, { key: 'nope' })).toThrow(/key 'nope' must name a data field/);
+    expect(() => defineStruct('keyed', fields, { key: 'lock' })).toThrow(StructDefinitionError);
+    expect(() => defineStruct('keyed', fields, { key: 3 as never })).toThrow(/key 3 must name a data field/);
+  });
 });
 
 describe('struct objects', () => {

@@ -1,8 +1,8 @@
 /**
  * @fileoverview Worker for the debug-mode StaleObjectError tests: attaches to the heap in
- * workerData and frees one object of the type-stable cache `dbg_sighand` (given by address),
- * as an updater in another thread would, then detaches. The struct is declared as
- * test/runtime/unit/debug-mode.test.ts declares it (the cache checks the layout matches).
+ * workerData and frees one object of a type-stable cache (given by address), as an updater in
+ * another thread would, then detaches. The struct comes as its name and fields (plain kinds
+ * only), declared here as the test declares it; the cache checks that the layouts match.
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -14,26 +14,26 @@ import {
   kmemCacheFree,
   objectAt,
   spinLockInit,
+  type FieldSpec,
 } from '@rcukit/runtime';
 
 interface Command {
   readonly heap: unknown;
+  readonly cache: string;
+  readonly struct: { readonly name: string; readonly fields: FieldSpec };
+  /** The name of the struct's spinlock field, which the cache's constructor initializes. */
+  readonly lock: string;
   /** addressOf() the object to free. */
   readonly address: number;
 }
 
-const Sighand = defineStruct(
-  'dbg_sighand',
-  { siglock: 'spinlock', refcnt: 'refcount', key: 'i32', count: 'i32', node: 'hlistNulls' },
-  { typesafeByRcu: true },
-);
-
 const data = workerData as Command;
 const heap = attachHeap(data.heap, { threadName: 'stale-free-worker' });
-const sighands = kmemCacheCreate(heap, 'dbg_sighand', Sighand, {
+const struct = defineStruct(data.struct.name, data.struct.fields, { typesafeByRcu: true });
+const cache = kmemCacheCreate(heap, data.cache, struct, {
   flags: SLAB_TYPESAFE_BY_RCU,
-  ctor: (s) => spinLockInit(s.siglock),
+  ctor: (o) => spinLockInit((o as unknown as Record<string, Parameters<typeof spinLockInit>[0]>)[data.lock]!),
 });
-kmemCacheFree(sighands, objectAt(Sighand, heap, data.address));
+kmemCacheFree(cache, objectAt(struct, heap, data.address));
 heap.detach();
 parentPort!.postMessage('done');
