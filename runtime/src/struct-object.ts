@@ -417,7 +417,11 @@ export function addressOf(obj: object): number {
  * cache of `struct` holds an object at that address.
  */
 export function objectAt<D extends AnyStructDef>(struct: D, heap: Heap, address: number): StructRef<D> {
-  return resolveAddress(struct, heap, address) as unknown as StructRef<D>;
+  const obj = resolveAddress(struct, heap, address);
+  // Debug mode: an address just read (a chain walk's node, a word that names the object) is a
+  // load like an RCU pointer's, and where the object was obtained.
+  heap.debug?.noteObtained(obj, objectAt);
+  return obj as unknown as StructRef<D>;
 }
 
 /** The struct an object belongs to. */
