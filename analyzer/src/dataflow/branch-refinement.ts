@@ -367,7 +367,7 @@ export class BranchRefiner {
     ] as const) {
       const side = this.identityOperand(side0);
       const other = this.identityOperand(other0);
-      if (isNullish(other)) continue;
+      if (isNullish(other) || !this.mayIdentify(side)) continue;
       const root = rootIdentifier(side);
       const sym = root === undefined ? undefined : this.host.symbolOf(root);
       if (sym === undefined || this.mentions(other, sym)) continue;
@@ -377,6 +377,18 @@ export class BranchRefiner {
       if (equal && ts.isIdentifier(skipParens(side))) out = pinByRecheck(before, out, sym, other);
     }
     return equal ? this.sameObject(out, eq) : out;
+  }
+
+  /**
+   * Whether comparing `side` can tell one object from another: the object itself, or any field
+   * of it, unless its struct names its key fields (`defineStruct(…, { key })`) and this field is
+   * not one of them (`vma.vmLockSeq === mm.mmLockSeq` tests a state, not whose VMA it is).
+   */
+  private mayIdentify(side: ts.Expression): boolean {
+    const x = skipParens(side);
+    if (!ts.isPropertyAccessExpression(x) || !ts.isIdentifier(skipParens(x.expression))) return true;
+    const keys = this.host.primitives.slab.structOfExpr(x.expression)?.keyFields;
+    return keys === undefined || keys.has(x.name.text);
   }
 
   /**

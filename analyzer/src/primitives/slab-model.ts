@@ -40,6 +40,12 @@ export interface StructDecl {
    * them, and keeping their target alive while they point to it (dataflow/owner-loads.ts).
    */
   readonly ownerWrites: ReadonlySet<string>;
+  /**
+   * The `key` option: the fields that identify an object (`key: 'tuple'`, `key: ['saddr',
+   * 'daddr']`). When given, only a comparison of one of these (or of the object itself) is a
+   * key re-check; undefined when the struct names none (any field comparison may be one).
+   */
+  readonly keyFields: ReadonlySet<string> | undefined;
 }
 
 /** One `kmemCacheCreate(...)` call. */
@@ -243,12 +249,13 @@ export class SlabModel {
               ? false
               : undefined;
     }
+    const keyFields = opts !== undefined && ts.isObjectLiteralExpression(opts) ? keyOption(opts) : undefined;
     const holder = call.parent;
     const symbol =
       ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name)
         ? this.checker.getSymbolAtLocation(holder.name)
         : undefined;
-    const decl: StructDecl = { call, symbol, typesafeByRcu, fields, guardedBy, ownerWrites };
+    const decl: StructDecl = { call, symbol, typesafeByRcu, fields, guardedBy, ownerWrites, keyFields };
     this.structs.set(call, decl);
     return decl;
   }
@@ -369,6 +376,19 @@ export class SlabModel {
 
 function hasProp(o: ts.ObjectLiteralExpression, name: string): boolean {
   return o.properties.some((p) => p.name !== undefined && p.name.getText() === name);
+}
+
+/** The `key` option's field names, when written as a string or an array of strings. */
+function keyOption(opts: ts.ObjectLiteralExpression): ReadonlySet<string> | undefined {
+  const p = opts.properties.find(
+    (x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && x.name.getText() === 'key',
+  );
+  if (p === undefined) return undefined;
+  const init = skipParens(p.initializer);
+  if (ts.isStringLiteralLike(init)) return new Set([init.text]);
+  if (!ts.isArrayLiteralExpression(init)) return undefined;
+  const names = init.elements.map((e) => (ts.isStringLiteralLike(e) ? e.text : undefined));
+  return names.every((n) => n !== undefined) ? new Set(names as string[]) : undefined;
 }
 
 /** `@guardedBy <lock>` on a field: the spinlock field of the same struct that guards it. */
