@@ -229,7 +229,7 @@ export function defineStruct<const F extends FieldSpec, TS extends boolean = fal
   const size = alignTo(offset, maxAlign);
   const signature = `${name}{${layouts.map((f) => `${f.name}:${f.kind}${f.element ? `<${f.element}x${f.length}>` : ''}@${f.offset}`).join(',')}}${typesafeByRcu ? '!ts' : ''}`;
   const layout: StructLayout = { size, align: maxAlign, fields: layouts, signature, hash: fnv1a(signature) };
-  const keyFields = keyFieldsOf(name, options.key as unknown, layouts);
+  const keyFields = keyFieldsOf(name, options.key, layouts);
 
   const def: StructDef<F, TS> = {
     name,

@@ -388,7 +388,7 @@ function keyOption(opts: ts.ObjectLiteralExpression): ReadonlySet<string> | unde
   if (ts.isStringLiteralLike(init)) return new Set([init.text]);
   if (!ts.isArrayLiteralExpression(init)) return undefined;
   const names = init.elements.map((e) => (ts.isStringLiteralLike(e) ? e.text : undefined));
-  return names.every((n) => n !== undefined) ? new Set(names as string[]) : undefined;
+  return names.every((n) => n !== undefined) ? new Set(names) : undefined;
 }
 
 /** `@guardedBy <lock>` on a field: the spinlock field of the same struct that guards it. */

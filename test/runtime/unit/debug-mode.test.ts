@@ -231,7 +231,7 @@ describe('StaleObjectError', () => {
     const data = { heap: h.share(), cache: 'dbg_conn', struct, lock: 'lock', address: addressOf(c) };
     rcuReadLock();
     try {
-      const found = slot.conn!;
+      const found = slot.conn;
       expect(await exited(startWorker('stale-free-worker', data))).toBe(0);
       spinLock(found.lock);
       expect(() => found.bytes).toThrow(StaleObjectError); // not the key: no revalidation
