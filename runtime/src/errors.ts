@@ -166,8 +166,9 @@ export class SuspiciousRcuUsageError extends RcukitError {
 
 /**
  * Debug mode: a type-stable object was used under its lock or a reference this thread took,
- * but it was freed and reused since this thread obtained it, and the thread did not revalidate
- * it (load the pointer again from where it came from, or read the key its table uses).
+ * but it was freed since this thread obtained it (so it may be another object now), and the
+ * thread did not revalidate it (load the pointer again, or read a key field: one the struct
+ * names in defineStruct()'s `key` option, or its RcuHashTable's key).
  */
 export class StaleObjectError extends RcukitError {
   readonly code = 'ERR_STALE_OBJECT';

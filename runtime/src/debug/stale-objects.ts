@@ -57,7 +57,7 @@ export function staleObject(what: string, describe: string, seen: number, now: n
   return new StaleObjectError(
     `${what} of ${describe} under its lock or a reference this thread took, but it was freed since this ` +
       `thread obtained it (${reuses} free${reuses === 1 ? '' : 's'} since), so it may be another object now, and ` +
-      `nothing revalidated it: load the pointer again from where it came from and compare, or read the key its ` +
-      `table uses, before trusting it`,
+      `nothing revalidated it: load the pointer again from where it came from and compare, or compare its key ` +
+      `(a field named in defineStruct()'s \`key\` option, or its table's key) before trusting it`,
   );
 }
