@@ -42,8 +42,9 @@ const MUTATING_ARRAY_METHODS: ReadonlySet<string> = new Set(['set', 'fill', 'cop
  * never changes (it is a view of the object's memory); its contents are its value.
  */
 function writesElements(node: ts.PropertyAccessExpression): boolean {
-  const p = outermostWrapper(node).parent;
-  if (ts.isElementAccessExpression(p) && p.expression === outermostWrapper(node)) return isWriteTarget(p);
+  const outer = outermostWrapper(node);
+  const p = outer.parent;
+  if (ts.isElementAccessExpression(p) && p.expression === outer) return isWriteTarget(p);
   return (
     ts.isPropertyAccessExpression(p) &&
     MUTATING_ARRAY_METHODS.has(p.name.text) &&
