@@ -44,4 +44,16 @@ export const threadLocal: { current: ThreadContext | null } = { current: null };
  */
 export function setCurrentThread(context: ThreadContext | null): void {
   threadLocal.current = context;
+  for (const hook of contextChangeHooks) hook();
+}
+
+/** What runs after each change of the calling thread's context (this worker's, as the module is). */
+const contextChangeHooks: (() => void)[] = [];
+
+/**
+ * @internal Run `hook` after every attach and detach of the calling thread: for per-thread
+ * state bound to the previous context (slab/array-cache.ts unbinds its fast paths).
+ */
+export function onThreadContextChange(hook: () => void): void {
+  contextChangeHooks.push(hook);
 }

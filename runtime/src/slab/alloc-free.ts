@@ -9,7 +9,8 @@
  * cache per registry slot (array-cache.ts, the kernel's per-cpu array_cache). A KmemCache
  * object is this worker's handle (cache-handle.ts): it caches geometry and mirrors its own
  * array cache in a JS array of objects, so the fast paths below are a few array operations
- * and plain stores to the thread's own cache line.
+ * and plain stores to the thread's own cache line, behind one compare ($room) that says the
+ * handle is bound to the calling thread.
  *
  * SLAB_TYPESAFE_BY_RCU: a freed object goes to the freeing thread's array cache and may be
  * handed out again at once (same cache, same type). An empty slab's pages are not released:
@@ -25,10 +26,9 @@
  */
 
 import { DoubleFreeError, InvalidArgumentError, WrongCacheError } from '../errors.js';
-import { threadLocal } from '../heap/thread-context.js';
 import { StructObjectBase } from '../struct-object.js';
 import type { AnyStructDef, StructRef } from '../struct.js';
-import { bind, flush, refill } from './array-cache.js';
+import { bind, flush, refill, refreshViews } from './array-cache.js';
 import { KmemCache } from './cache-handle.js';
 import { RED_ACTIVE, RED_INACTIVE, checkPoison, checkRedZones, poisonObject, setRedZones } from './debug.js';
 import { SLAB_POISON, SLAB_RED_ZONE } from './flags.js';
@@ -40,7 +40,6 @@ import { oldestToTop } from '../debug/quarantine.js';
  * the temporal dead zone on every access, as it does not a module's own constant
  * (rcu/read-side.ts measured it at about 5 ns per read-side pair).
  */
-const tl = threadLocal;
 const ObjState = LayoutObjState;
 const SlabHeaderWord = LayoutSlabHeaderWord;
 
@@ -52,25 +51,28 @@ const SlabHeaderWord = LayoutSlabHeaderWord;
  */
 export function kmemCacheAlloc<D extends AnyStructDef>(cache: KmemCache<D>): StructRef<D> {
   let i32: Int32Array;
+  let n: number;
   try {
-    i32 = cache.$views.i32;
+    i32 = cache.$i32;
+    n = i32[cache.$count]!;
   } catch {
     // Not a cache (undefined, null, a number): costs nothing until it throws.
     throw notACache('kmemCacheAlloc', cache);
   }
   // Fast path: this thread's own array cache, in words of its own cache line that no other
-  // live thread writes, while no cache has been destroyed since the handle was last checked
-  // (a plain load of a read-mostly header word; kmemCacheDestroy() in another worker moves
-  // it, and the slow path then reports the destroyed cache: CacheDestroyedError).
-  const n = i32[cache.$count]!;
-  if (cache.$fast === tl.current && n !== 0 && i32[SlabHeaderWord.DESTROYS] === cache.$destroys) {
+  // live thread writes. $room is 0 unless the handle is bound to the calling thread with no
+  // debug checks (cache-handle.ts), so `n <= $room` also rules out an empty count read
+  // through an unbound handle. And while no cache has been destroyed since the handle was
+  // last checked (a plain load of a read-mostly header word; kmemCacheDestroy() in another
+  // worker moves it, and the slow path then reports the destroyed cache: CacheDestroyedError).
+  if (n !== 0 && n <= cache.$room && i32[SlabHeaderWord.DESTROYS] === cache.$destroys) {
     const obj = cache.$objs[n - 1]!;
     // Plain store: the object is this thread's; the state byte is read by a later free,
     // which either runs in this thread or learns of the object through a publication
     // (Atomics store, postMessage) that orders this store before it. Before the count: a
     // thread killed between the two leaves a LIVE object below its count, which draining its
     // array cache gives back (the other order would strand a CACHED object nobody holds).
-    cache.$views.u8[obj.$s] = ObjState.LIVE;
+    cache.$u8[obj.$s] = ObjState.LIVE;
     i32[cache.$count] = n - 1;
     return obj as unknown as StructRef<D>;
   }
@@ -87,23 +89,25 @@ export function kmemCacheFree<D extends AnyStructDef>(cache: KmemCache<D>, obj: 
   // Only objects of this cache carry this handle in $c (cheaper than instanceof, and it
   // rejects null, numbers and plain objects alike).
   if (o?.$c !== cache) throw wrongCache(cache, o);
-  const i32 = cache.$views.i32;
+  const i32 = cache.$i32;
   const n = i32[cache.$count]!;
-  if (cache.$fast === tl.current && n < cache.$limit && i32[SlabHeaderWord.DESTROYS] === cache.$destroys) {
-    // The cheap, always-on double-free check: a plain load and store of the state byte.
-    // Sequential double frees (the usual bug) are always caught; two threads freeing the same
-    // object at the very same instant can both pass it. Debug caches (SLAB_POISON,
-    // SLAB_RED_ZONE) take the slow path, which uses compareExchange and catches that too.
-    // (A seq-cst compareExchange on a byte costs more than the whole rest of the fast path.)
-    const u8 = cache.$views.u8;
-    const was = u8[o.$s]!;
-    if (was !== ObjState.LIVE) throw doubleFree(cache, o, was);
-    i32[cache.$entries + n] = o.$a;
-    cache.$objs[n] = o;
-    i32[cache.$count] = n + 1;
-    // After the count, for a thread killed in between (see kmemCacheAlloc).
-    u8[o.$s] = ObjState.CACHED;
-    return;
+  if (n < cache.$room && i32[SlabHeaderWord.DESTROYS] === cache.$destroys) {
+    // The cheap, always-on double-free check: a plain load of the state byte. Sequential
+    // double frees (the usual bug) are always caught: anything but LIVE goes to the slow
+    // path, which reports it (and which also reads the state of an object on a slab that
+    // $u8 does not reach yet). Two threads freeing the same object at the very same instant
+    // can both pass it. Debug caches (SLAB_POISON, SLAB_RED_ZONE) take the slow path, which
+    // uses compareExchange and catches that too. (A seq-cst compareExchange on a byte costs
+    // more than the whole rest of the fast path.)
+    const u8 = cache.$u8;
+    if (u8[o.$s] === ObjState.LIVE) {
+      i32[cache.$entries + n] = o.$a;
+      cache.$objs[n] = o;
+      i32[cache.$count] = n + 1;
+      // After the count, for a thread killed in between (see kmemCacheAlloc).
+      u8[o.$s] = ObjState.CACHED;
+      return;
+    }
   }
   freeSlow(cache, o);
 }
@@ -136,6 +140,7 @@ function allocSlow(cache: KmemCache): StructObjectBase {
   }
   u8[obj.$s] = ObjState.LIVE;
   i32[cache.$count] = n - 1;
+  refreshViews(cache);
   const d = cache.heap.debug;
   if (d !== null) {
     d.fresh.add(obj);
@@ -186,6 +191,7 @@ function freeSlow(cache: KmemCache, o: StructObjectBase): void {
     if ((cache.flags & SLAB_POISON) !== 0 && cache.ctor === undefined) poisonObject(u8, o.$a, size);
   }
   cache.heap.debug?.fresh.delete(o);
+  refreshViews(cache);
 }
 
 function notACache(what: string, cache: unknown): InvalidArgumentError {

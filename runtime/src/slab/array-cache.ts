@@ -18,9 +18,9 @@
 
 import { HeapAttachmentError, OutOfMemoryError } from '../errors.js';
 import { reclaimExpiredSlabs } from './reclaim.js';
-import { threadLocal } from '../heap/thread-context.js';
+import { onThreadContextChange, threadLocal } from '../heap/thread-context.js';
 import type { StructObjectBase } from '../struct-object.js';
-import { NOT_BOUND, checkAlive, type KmemCache } from './cache-handle.js';
+import { checkAlive, type KmemCache } from './cache-handle.js';
 import { lockWord, unlockWord } from './cache-lock.js';
 import {
   AcWord,
@@ -69,7 +69,38 @@ export function bind(cache: KmemCache, what: string): void {
   cache.$objs = loadArrayCache(cache);
   cache.$ctx = self;
   // Debug caches and debug heaps take the slow paths, where their checks are.
-  cache.$fast = cache.$debug || self.heap.debug !== null ? NOT_BOUND : self;
+  cache.$room = cache.$debug || self.heap.debug !== null ? 0 : cache.$limit;
+  boundHere.add(cache);
+  refreshViews(cache);
+}
+
+/**
+ * The handles this thread's fast paths may run for (cache.$room > 0 or about to be). The
+ * fast paths compare no thread context, so when the calling thread's context changes
+ * (detach, attach), every handle bound to the old one is unbound here: $room 0 sends the
+ * next allocation or free to the slow path, whose bind() checks the thread.
+ */
+const boundHere = new Set<KmemCache>();
+
+onThreadContextChange(() => {
+  for (const cache of boundHere) unbind(cache);
+  boundHere.clear();
+});
+
+/** @internal Stop the fast paths for `cache` in this thread until the next bind(). */
+export function unbind(cache: KmemCache): void {
+  cache.$ctx = null;
+  cache.$room = 0;
+  boundHere.delete(cache);
+}
+
+/**
+ * @internal Point the fast paths' views at the heap's current ones: the last step of every
+ * slow path, after it mapped whatever it put on this thread's array cache.
+ */
+export function refreshViews(cache: KmemCache): void {
+  cache.$i32 = cache.$views.i32;
+  cache.$u8 = cache.$views.u8;
 }
 
 /** This thread's array cache as objects, from the addresses in shared memory. */

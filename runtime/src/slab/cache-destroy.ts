@@ -7,8 +7,8 @@
 import { CacheBusyError } from '../errors.js';
 import { assertMayBlock } from '../debug/blocking.js';
 import { synchronizeRcu, synchronizeRcuAsync } from '../rcu/grace-period.js';
-import { bind, drainArrayCache, reapArrayCaches } from './array-cache.js';
-import { NOT_BOUND, checkAlive, handles, type KmemCache } from './cache-handle.js';
+import { bind, drainArrayCache, reapArrayCaches, unbind } from './array-cache.js';
+import { checkAlive, handles, type KmemCache } from './cache-handle.js';
 import { attached, lockWord, unlockWord } from './cache-lock.js';
 import { AcWord, CACHE_DIRECTORY_ROOT, CacheWord, MAX_CACHES, SlabHeaderWord, SlabList } from '../heap/layout.js';
 import { freePages } from './page-allocator.js';
@@ -127,7 +127,6 @@ function finishDestroy(cache: KmemCache): void {
   }
   cache.$dead = true;
   cache.$objs = [];
-  cache.$ctx = null;
-  cache.$fast = NOT_BOUND;
+  unbind(cache);
   handles.get(heap)?.delete(cache.descriptor);
 }

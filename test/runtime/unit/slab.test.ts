@@ -9,6 +9,8 @@ import {
   CacheBusyError,
   CacheDestroyedError,
   DoubleFreeError,
+  HeapAttachmentError,
+  InvalidArgumentError,
   OutOfMemoryError,
   RcuDeadlockError,
   SLAB_DESTROY_BY_RCU,
@@ -20,6 +22,7 @@ import {
   SlabCorruptionError,
   WrongCacheError,
   addressOf,
+  attachHeap,
   createHeap,
   defineStruct,
   formatSlabinfo,
@@ -290,6 +293,30 @@ describe('misuse raises named errors and leaves the heap intact', () => {
     stillWorks(h, 'item');
     kmemCacheFree(d, p);
     stillWorks(h, 'item2');
+  });
+
+  it('a handle whose thread detached, or a value that is no cache, is refused without touching the array cache', () => {
+    const h = newHeap();
+    const c = kmemCacheCreate(h, 'item', Item);
+    // Warm the fast paths: they run only for a handle bound to the calling thread.
+    const kept = Array.from({ length: 32 }, () => kmemCacheAlloc(c));
+    for (const o of kept.splice(16)) kmemCacheFree(c, o);
+    const before = cacheInfo(h, 'item');
+    const shared = h.share();
+    h.detach();
+    heap = null;
+    expect(() => kmemCacheAlloc(c)).toThrow(HeapAttachmentError);
+    expect(() => kmemCacheFree(c, kept[0]!)).toThrow(HeapAttachmentError);
+    // Attached again (a new Heap object for the same memory): the old handle is still not
+    // this thread's, and the array cache the thread left behind is as it was.
+    heap = attachHeap(shared);
+    expect(() => kmemCacheAlloc(c)).toThrow(HeapAttachmentError);
+    expect(() => kmemCacheFree(c, kept[0]!)).toThrow(HeapAttachmentError);
+    const after = cacheInfo(heap, 'item');
+    expect(after.activeObjs).toBe(before.activeObjs);
+    for (const value of [undefined, null, 7, {}]) {
+      expect(() => kmemCacheAlloc(value as never)).toThrow(InvalidArgumentError);
+    }
   });
 
   it('destroying a cache with live objects throws CacheBusyError naming how many, and changes nothing', () => {
