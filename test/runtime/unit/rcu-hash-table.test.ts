@@ -12,8 +12,10 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   HashTableMisuseError,
+  HeapAttachmentError,
   SLAB_TYPESAFE_BY_RCU,
   addressOf,
+  attachHeap,
   offsetOf,
   createHeap,
   defineStruct,
@@ -605,6 +607,33 @@ describe('reference-free read()', () => {
     expect(() => table.read(1, 'big')).toThrow(/'big' is a u64 field/);
     const numbers = makeTable();
     expect(() => numbers.read(1.5, 'value')).toThrow(/key 1.5 is not a 32-bit signed integer/);
+    expect(() => numbers.read(2 ** 31, 'value')).toThrow(/is not a 32-bit signed integer/);
+  });
+
+  it('refuses read() and lookup() from a thread that detached, and answers again once attached', () => {
+    // No test hook: read()'s common case, which tests the thread itself.
+    const open = (h: Heap) =>
+      rcuHashTableCreate(h, 'attach-check', {
+        cache: kmemCacheCreate(h, 'entries', Entry, { flags: SLAB_TYPESAFE_BY_RCU }),
+        key: 'key',
+        refcount: 'refcnt',
+        node: 'node',
+      });
+    const table = open(heap);
+    table.insert(entry(5));
+    expect(table.read(5, 'value')).toBe(50);
+    const shared = heap.share();
+    heap.detach();
+    try {
+      expect(() => table.read(5, 'value')).toThrow(HeapAttachmentError);
+      expect(() => table.lookup(5)).toThrow(HeapAttachmentError);
+    } finally {
+      heap = attachHeap(shared, { threadName: 'hash-table-test' });
+    }
+    // Attached again through a new Heap object: the old table object stays the old one's.
+    expect(() => table.read(5, 'value')).toThrow(HeapAttachmentError);
+    expect(open(heap).read(5, 'value')).toBe(50);
+    expect(open(heap).read(6, 'value')).toBeUndefined();
   });
 });
 
