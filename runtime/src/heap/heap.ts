@@ -473,6 +473,7 @@ export class Heap extends EventEmitter<HeapEvents> {
       readNesting: 0,
       qsbr: false,
       qsbrChecked: false,
+      atRelease: [],
     };
     setCurrentThread(context);
     rcuThreadChanged();

@@ -28,6 +28,12 @@ export interface ThreadContext {
    * without RCU_DEBUG.
    */
   qsbrChecked: boolean;
+  /**
+   * What runs when this attachment ends (detach, or the worker's own exit), after the thread
+   * has no context: per-thread state bound to it lets go. Slab caches' handles bound to it stop
+   * their fast paths (slab/array-cache.ts, bind()), which compare no thread context.
+   */
+  readonly atRelease: (() => void)[];
 }
 
 /**
@@ -43,17 +49,7 @@ export const threadLocal: { current: ThreadContext | null } = { current: null };
  * attach and detach, and then tells RCU (rcuThreadChanged()).
  */
 export function setCurrentThread(context: ThreadContext | null): void {
+  const previous = threadLocal.current;
   threadLocal.current = context;
-  for (const hook of contextChangeHooks) hook();
-}
-
-/** What runs after each change of the calling thread's context (this worker's, as the module is). */
-const contextChangeHooks: (() => void)[] = [];
-
-/**
- * @internal Run `hook` after every attach and detach of the calling thread: for per-thread
- * state bound to the previous context (slab/array-cache.ts unbinds its fast paths).
- */
-export function onThreadContextChange(hook: () => void): void {
-  contextChangeHooks.push(hook);
+  if (previous !== null && previous !== context) for (const release of previous.atRelease.splice(0)) release();
 }

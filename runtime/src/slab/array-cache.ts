@@ -18,7 +18,7 @@
 
 import { HeapAttachmentError, OutOfMemoryError } from '../errors.js';
 import { reclaimExpiredSlabs } from './reclaim.js';
-import { onThreadContextChange, threadLocal } from '../heap/thread-context.js';
+import { threadLocal } from '../heap/thread-context.js';
 import type { StructObjectBase } from '../struct-object.js';
 import { checkAlive, type KmemCache } from './cache-handle.js';
 import { lockWord, unlockWord } from './cache-lock.js';
@@ -70,28 +70,19 @@ export function bind(cache: KmemCache, what: string): void {
   cache.$ctx = self;
   // Debug caches and debug heaps take the slow paths, where their checks are.
   cache.$room = cache.$debug || self.heap.debug !== null ? 0 : cache.$limit;
-  boundHere.add(cache);
+  // The fast paths compare no thread context: when this attachment ends, the handle is
+  // unbound, so that the next allocation or free takes the slow path, whose bind() checks
+  // the thread.
+  self.atRelease.push(() => {
+    if (cache.$ctx === self) unbind(cache);
+  });
   refreshViews(cache);
 }
-
-/**
- * The handles this thread's fast paths may run for (cache.$room > 0 or about to be). The
- * fast paths compare no thread context, so when the calling thread's context changes
- * (detach, attach), every handle bound to the old one is unbound here: $room 0 sends the
- * next allocation or free to the slow path, whose bind() checks the thread.
- */
-const boundHere = new Set<KmemCache>();
-
-onThreadContextChange(() => {
-  for (const cache of boundHere) unbind(cache);
-  boundHere.clear();
-});
 
 /** @internal Stop the fast paths for `cache` in this thread until the next bind(). */
 export function unbind(cache: KmemCache): void {
   cache.$ctx = null;
   cache.$room = 0;
-  boundHere.delete(cache);
 }
 
 /**

@@ -43,8 +43,8 @@ export class KmemCache<D extends AnyStructDef = AnyStructDef> {
    * handle is bound to the calling thread (bind()) and the cache and heap have no debug
    * checks, 0 otherwise (then every allocation and free takes the slow path). One compare
    * stands for "bound here, no debug checks, room to free": the fast paths test no thread
-   * context; a change of the calling thread's context (attach, detach) sets it back to 0
-   * (array-cache.ts).
+   * context; the end of the attachment the handle is bound to sets it back to 0
+   * (ThreadContext.atRelease, array-cache.ts).
    */
   $room = 0;
   /**
