@@ -145,10 +145,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   #lastReadField: ReadField | null = null;
   /** hashRead() flags: the test-only breakage and hook. */
   readonly #readFlags: number;
-  /**
-   * Whether a default-flavor reader outside any section may make its first attempt in a
-   * section of the call's own (maxRetries > 0 and no test hook): read()'s common case.
-   */
+  /** maxRetries > 0 and no test hook: read()'s common case may run in a section of its own. */
   readonly #ownSections: boolean;
 
   /** @internal Use rcuHashTableCreate(). */
@@ -417,13 +414,12 @@ export class RcuHashTable<D extends AnyStructDef> {
    */
   read(key: number, field: NumberFieldName<D>): number | undefined {
     // The common case (a default-flavor thread of this heap outside any section, found at the
-    // first attempt, in a section of the call's own) is tested at once, field by field, and
-    // kept short enough for V8 to inline into the caller; the rest is in #readOther() and
-    // #readSlow(). (Testing the thread once here rather than in checks of its own and then
-    // rcuOwnSectionWord() measured about 2 ns less per read on Node 20 and 22.)
+    // first attempt, in a section of the call's own) is tested at once, one compare per field,
+    // and kept short enough for V8 to inline into the caller; the rest: #readOther(), #readSlow().
     const t = tl.current;
     const f = field === this.#lastReadField?.name ? this.#lastReadField : this.#readField(field, 'read');
-    if ((key | 0) === key && t !== null && t.heap === this.heap && t.readNesting === 0 && !t.qsbr && this.#ownSections) {
+    const outside = t !== null && t.heap === this.heap && t.readNesting === 0 && !t.qsbr;
+    if ((key | 0) === key && outside && this.#ownSections) {
       this.#stats.reads++;
       const bucket = this.#bucketOf(key);
       const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
@@ -443,8 +439,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     if (tl.current?.heap !== this.heap) this.#notAttached('read');
     this.#stats.reads++;
     const bucket = this.#bucketOf(key);
-    // As in lookupAddress(): a section of the call's own when the caller has none; none to
-    // enter for an online QSBR reader, which is always in one.
+    // As in lookupAddress(): a section of the call's own when the caller has none, none for QSBR.
     const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
     if (this.#withoutReadLock(ownSectionWord)) {
       const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
