@@ -55,6 +55,7 @@ const lookupUnits: Record<string, string> = Object.fromEntries(
     'spinlock-table-ref',
     'owner-thread',
     'local-map',
+    'local-map-alone',
   ].flatMap((v): [string, string][] => [
     [`${v}-1r`, 'ops/s'],
     ...(v === 'owner-thread' ? [] : [[`${v}-zipf-1r`, 'ops/s'] as [string, string]]),

@@ -17,7 +17,11 @@
  *   wait for the answer before the next (one request in flight, no batching), the writer
  *   sends its updates the same way: what Node programs do today;
  * - `local-map`: each reader looks up in its own private Map, no writer, no sharing: the upper
- *   bound of a lookup in JavaScript.
+ *   bound of a lookup in JavaScript. It is one more mode of the table readers (the writer parks
+ *   while it runs), so it is measured in the windows between theirs, on the same machine;
+ * - `local-map-alone` (extra): the same lookups in workers of their own that do nothing else,
+ *   measured after the tables. Its samples are minutes away from the tables' on a machine whose
+ *   speed drifts by a third from one minute to the next, so it is not what targets divide by.
  *
  * - `rcu-table-debug` (extra): `rcu-table` on a heap in debug mode (createHeap({ debug: true }),
  *   which every attached worker inherits), uniform keys only: its ratio to `rcu-table` is
@@ -28,10 +32,10 @@
  * objects in the readers' CPU caches. The writer replaces uniformly chosen keys in both.
  *
  * The writer replaces WRITER_BATCH entries then sleeps WRITER_PAUSE_MS (a read-mostly load);
- * it runs for every variant but `local-map`, and sets each new object's value before
- * inserting it. The table variants use the API users write and run side by side in the same
- * workers: the readers switch mode at every measurement window, so a busy machine slows all
- * alike. Entries are `<variant>-<readers>r`, in lookups per second summed over the readers,
+ * it runs for every variant but the two local maps, and sets each new object's value before
+ * inserting it. The table variants and `local-map` run side by side in the same workers, the
+ * tables through the API users write: the readers switch mode at every measurement window,
+ * so a busy machine slows all alike. Entries are `<variant>-<readers>r`, in lookups per second summed over the readers,
  * one sample per window.
  *
  * Why the `-ref` pair stays below 2x at two readers whatever the tuning: each of its lookups
@@ -71,15 +75,17 @@ type Variant =
   | 'rcu-table-ref'
   | 'spinlock-table-ref'
   | 'owner-thread'
-  | 'local-map';
+  | 'local-map'
+  | 'local-map-alone';
 const VARIANTS: readonly Variant[] = [
   'rcu-table',
   'spinlock-table',
   'rcu-table-qsbr',
   'rcu-table-ref',
   'spinlock-table-ref',
-  'owner-thread',
   'local-map',
+  'owner-thread',
+  'local-map-alone',
 ];
 const TABLE_MODES: Partial<Record<Variant, number>> = {
   'rcu-table': TableMode.READ,
@@ -87,6 +93,7 @@ const TABLE_MODES: Partial<Record<Variant, number>> = {
   'rcu-table-qsbr': TableMode.READ_QSBR,
   'rcu-table-ref': TableMode.LOOKUP,
   'spinlock-table-ref': TableMode.LOOKUP_LOCKED,
+  'local-map': TableMode.LOCAL_MAP,
 };
 /** The variants measured side by side in the same reader workers. */
 const TABLE_VARIANTS = VARIANTS.filter((v) => TABLE_MODES[v] !== undefined);
@@ -110,7 +117,8 @@ export const suite: BenchSuite = {
         options.log(
           `${readers}r${tag} paired ratios (median over windows): rcu-table / spinlock-table ${paired('rcu-table', 'spinlock-table')}, ` +
             `rcu-table-qsbr / spinlock-table ${paired('rcu-table-qsbr', 'spinlock-table')}, ` +
-            `rcu-table-ref / spinlock-table-ref ${paired('rcu-table-ref', 'spinlock-table-ref')}`,
+            `rcu-table-ref / spinlock-table-ref ${paired('rcu-table-ref', 'spinlock-table-ref')}, ` +
+            `rcu-table / local-map ${paired('rcu-table', 'local-map')}`,
         );
         // Zipf keys: the tables and local-map (the owner thread is bound by its messages,
         // whatever the keys).
@@ -198,6 +206,7 @@ async function measure(
       );
       expectedReady++;
     } else {
+      // local-map-alone
       for (let r = 0; r < readers; r++)
         spawn({ role: 'local-reader', seed: 101 + r, shared: heap.share(), index: r, keys });
     }

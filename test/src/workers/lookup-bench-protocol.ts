@@ -31,6 +31,11 @@ export const TableMode = {
   LOOKUP: 3,
   /** lookupLocked(), the value, put(): the bucket lock, then a reference (`spinlock-table-ref`). */
   LOOKUP_LOCKED: 4,
+  /**
+   * A Map private to each reader, no table; the writer stays parked meanwhile (`local-map`):
+   * no writer and nothing shared, measured in the same workers as the table modes.
+   */
+  LOCAL_MAP: 5,
 } as const;
 
 export const BenchCtl = { READY: 0, PHASE: 1, MODE: 2, COUNTS: 4 } as const;

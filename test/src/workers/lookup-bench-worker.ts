@@ -5,12 +5,15 @@
  * - `table-reader`: reads of a key's value from the shared RCU hash table (the control word
  *   MODE says how: TableMode in lookup-bench-protocol.ts), lockless with read() (default RCU
  *   flavor, or QSBR) or under the bucket lock with readLocked(); or, the `-ref` modes, by
- *   lookup() or lookupLocked(), which take a reference, then the value, then put();
- * - `table-writer`: replaces entries of the table (a fresh object per update), paced;
+ *   lookup() or lookupLocked(), which take a reference, then the value, then put(); or, mode
+ *   LOCAL_MAP, from a Map private to the worker instead (`local-map`);
+ * - `table-writer`: replaces entries of the table (a fresh object per update), paced; parked
+ *   while the readers are in LOCAL_MAP mode, since `local-map` has no writer;
  * - `owner`: holds a Map and answers lookups and updates sent by postMessage;
  * - `owner-reader` / `owner-writer`: the same lookups and updates, by message to the owner,
  *   one request in flight at a time (no batching);
- * - `local-reader`: lookups in a Map private to the worker (no sharing: the upper bound).
+ * - `local-reader`: lookups in a Map private to the worker, in workers of their own that
+ *   run nothing else (`local-map-alone`).
  *
  * Readers publish their running lookup count in the control root; the main thread samples
  * the counts over fixed windows.
@@ -48,6 +51,13 @@ const rand =
     : uniform;
 const KEY_MASK = LOOKUP_BENCH_KEYS - 1;
 const BATCH = 1024;
+
+/** A Map of every key, private to this worker: the `local-map` lookups. */
+function privateMap(): Map<number, { value: number }> {
+  const map = new Map<number, { value: number }>();
+  for (let k = 0; k < LOOKUP_BENCH_KEYS; k++) map.set(k, { value: k * 0.5 });
+  return map;
+}
 
 /** A batch of lookups in a private Map (`local-map`), shaped as the table batches are. */
 function localBatch(map: Map<number, { value: number }>, rand: () => number): number {
@@ -92,6 +102,9 @@ BATCHES[TableMode.LOOKUP] = (table, rand) => {
   }
   return sum;
 };
+/** The table readers' own Map for LOCAL_MAP mode, made before they report ready. */
+let localMap = new Map<number, { value: number }>();
+BATCHES[TableMode.LOCAL_MAP] = (_table, rand) => localBatch(localMap, rand);
 BATCHES[TableMode.LOOKUP_LOCKED] = (table, rand) => {
   let sum = 0;
   for (let n = 0; n < BATCH; n++) {
@@ -132,6 +145,7 @@ if (data.role === 'owner') {
 
   if (data.role === 'table-reader' || data.role === 'table-writer') {
     const { cache, table } = openItemTable(heap, 'lookup-bench', { buckets: LOOKUP_BENCH_BUCKETS });
+    if (data.role === 'table-reader') localMap = privateMap();
     ready();
     if (data.role === 'table-reader') {
       // The modes run in the same workers, on the same table, switched by the main thread
@@ -156,6 +170,10 @@ if (data.role === 'owner') {
     } else {
       let count = 0;
       while (running()) {
+        if (Atomics.load(i32, ctl + BenchCtl.MODE) === TableMode.LOCAL_MAP) {
+          Atomics.wait(i32, ctl + BenchCtl.PHASE, 1, 1);
+          continue;
+        }
         for (let n = 0; n < WRITER_BATCH; n++) {
           const key = rand() & KEY_MASK;
           const item = kmemCacheAlloc(cache);
@@ -170,8 +188,7 @@ if (data.role === 'owner') {
       }
     }
   } else if (data.role === 'local-reader') {
-    const map = new Map<number, { value: number }>();
-    for (let k = 0; k < LOOKUP_BENCH_KEYS; k++) map.set(k, { value: k * 0.5 });
+    const map = privateMap();
     ready();
     let count = 0;
     while (running()) {
