@@ -41,7 +41,8 @@
  * orders keep what matters: the key is visible before the count is nonzero.)
  *
  * read() gets one field's value without a reference: it validates what it read by the
- * bucket's sequence count instead, as the kernel's seqcount readers do (see read()).
+ * bucket's sequence count instead, as the kernel's seqcount readers do, and so can make its
+ * first attempt outside any read-side section (see read()).
  *
  * Beside it: table-options.ts checks the options, table-root.ts opens the table's root,
  * table-writer.ts changes the chains, and buckets.ts holds what is done under a bucket lock
@@ -145,8 +146,8 @@ export class RcuHashTable<D extends AnyStructDef> {
   #lastReadField: ReadField | null = null;
   /** hashRead() flags: the test-only breakage and hook. */
   readonly #readFlags: number;
-  /** maxRetries > 0 and no test hook: read()'s common case may run in a section of its own. */
-  readonly #ownSections: boolean;
+  /** maxRetries > 0 and no test hook: read()'s common case, whose first attempt is in no section. */
+  readonly #seqlockFirst: boolean;
 
   /** @internal Use rcuHashTableCreate(). */
   constructor(heap: Heap, name: string, options: RcuHashTableOptions<D>) {
@@ -167,7 +168,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#lookupFlags = c.lookupFlags;
     this.#readFlags = c.readFlags;
     this.#delay = c.delay;
-    this.#ownSections = c.maxRetries > 0 && c.delay === null;
+    this.#seqlockFirst = c.maxRetries > 0 && c.delay === null;
     this.#readFields = readFieldsOf(c.struct);
     this.#views = heap.views;
     this.#map = objectMapOf(heap);
@@ -225,7 +226,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   /**
-   * Whether lookupAddress() and read() may make their first attempt without rcuReadLock():
+   * Whether lookupAddress() may make its first attempt without rcuReadLock():
    * in a section of the call's own (`ownSectionWord` not -1) or as an online QSBR reader,
    * never with the test hook, and only if an attempt is allowed at all (maxRetries > 0).
    */
@@ -390,9 +391,8 @@ export class RcuHashTable<D extends AnyStructDef> {
    * though the object may be freed and reused for another key under the reader (see the
    * file comment): every writer makes its bucket's sequence count odd before changing the
    * chain and even after (hash/table-writer.ts); an object leaves the table, and so can be
-   * freed and reused, only by such a change. read() runs in a read-side section (its own,
-   * or the caller's), which keeps the memory type-stable, and in one WebAssembly call
-   * (heap/atomics.wat, hashRead):
+   * freed and reused, only by such a change. One attempt is one WebAssembly call
+   * (heap/atomics.wat, hashRead) that:
    * - loads the count, and tries again later if it is odd;
    * - walks the chain with atomic loads, comparing keys;
    * - on a match, loads the field with one atomic load of its width (never torn);
@@ -407,78 +407,89 @@ export class RcuHashTable<D extends AnyStructDef> {
    * read_seqcount_retry), per bucket; it needs no key re-check and no nulls marker, though
    * a walk that ends on another bucket's marker is retried as well.
    *
+   * The first attempt runs in no read-side section, and so writes nothing at all. A section
+   * would keep the memory walked of this cache's type; the validation does not need that:
+   * an attempt that passes it walked only objects that stayed on the chain, never freed. One
+   * that fails it may have followed a word of memory reused by another cache, or given back
+   * to the page allocator, and read garbage: in a SharedArrayBuffer that is harmless (its
+   * memory is never unmapped, the walk is bounded by MAX_WALK_STEPS, and a load that
+   * WebAssembly refuses, out of bounds or misaligned, traps and is caught), and the garbage is
+   * discarded with the attempt. lookup() cannot do the same: its refcount increment writes.
+   * The attempts after a failed one run in rcuReadLock(), where the memory stays type-stable.
+   *
    * After `maxRetries` discarded attempts, reads under the bucket lock (readLocked()). Fields
    * a program updates in place while the object is in the table (rather than by replace())
    * are read whole, old or new. Throws HashTableMisuseError for a field that is not a
    * number field of the struct (bigint fields included) or a key that is not an int32.
    */
   read(key: number, field: NumberFieldName<D>): number | undefined {
-    // The common case (a default-flavor thread of this heap outside any section, found at the
-    // first attempt, in a section of the call's own) is tested at once, one compare per field,
-    // and kept short enough for V8 to inline into the caller; the rest: #readOther(), #readSlow().
+    // The common case (a thread of this heap, found or missed at the first attempt) is tested
+    // at once and kept short enough for V8 to inline into the caller; the rest: #readOther(),
+    // #readInSection().
     const t = tl.current;
     const f = field === this.#lastReadField?.name ? this.#lastReadField : this.#readField(field, 'read');
-    const outside = t !== null && t.heap === this.heap && t.readNesting === 0 && !t.qsbr;
-    if ((key | 0) === key && outside && this.#ownSections) {
+    if ((key | 0) === key && t !== null && t.heap === this.heap && this.#seqlockFirst) {
       this.#stats.reads++;
-      const bucket = this.#bucketOf(key);
-      const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
-      const ownSectionWord = t.ctrWord;
-      const flags = this.#readFlags | HashLookupFlag.OWN_SECTION;
-      const value = this.#hashRead(headByte, key, f, (bucket << 1) | 1, flags, ownSectionWord);
-      // Not NaN: found (a miss or a retry returns NaN; readStatus() then says which).
-      if (value === value) return value;
-      return this.#readSlow(bucket, key, f, ownSectionWord);
+      return this.#readSeqlock(this.#bucketOf(key), key, f);
     }
     return this.#readOther(key, f);
   }
 
-  /** read() for every other caller: a bad key, not attached, nested, QSBR, the test hook. */
+  /** read() for every other caller: a bad key, not attached, the test hook, maxRetries 0. */
   #readOther(key: number, f: ReadField): number | undefined {
     checkKey(key, this.name);
     if (tl.current?.heap !== this.heap) this.#notAttached('read');
     this.#stats.reads++;
     const bucket = this.#bucketOf(key);
-    // As in lookupAddress(): a section of the call's own when the caller has none, none for QSBR.
-    const ownSectionWord = this.#delay === null ? rcuOwnSectionWord() : -1;
-    if (this.#withoutReadLock(ownSectionWord)) {
-      const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
-      const flags = ownSectionWord >= 0 ? this.#readFlags | HashLookupFlag.OWN_SECTION : this.#readFlags;
-      const value = this.#hashRead(headByte, key, f, (bucket << 1) | 1, flags, ownSectionWord);
-      if (value === value) return value;
-      return this.#readSlow(bucket, key, f, ownSectionWord);
+    if (this.#maxRetries === 0) return this.#readInSection(bucket, key, f, 0);
+    const delay = this.#delay;
+    if (delay === null) return this.#readSeqlock(bucket, key, f);
+    // The test hook runs inside the first attempt as well: outside a section, nothing it does
+    // in the middle of the walk can unbalance one.
+    setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
+    try {
+      return this.#readSeqlock(bucket, key, f);
+    } finally {
+      setLookupDelay(null);
     }
-    return this.#readSlow(bucket, key, f, -1);
   }
 
   /**
-   * read() past its first attempt, made in a section of its own when `ownSectionWord` is not
-   * -1 (a found NaN, a miss, retries); else from the start, in rcuReadLock() (nested, QSBR,
-   * the test hook, maxRetries 0).
+   * read()'s first attempt, in no read-side section: a seqcount reader alone. What it returns
+   * is validated by the bucket's count; what it walks on the way may be anything (the heap's
+   * memory is never unmapped, and a load the WebAssembly bounds or alignment rules refuse
+   * traps, which is caught here): read() says why that is enough.
    */
-  #readSlow(bucket: number, key: number, f: ReadField, ownSectionWord: number): number | undefined {
+  #readSeqlock(bucket: number, key: number, f: ReadField): number | undefined {
+    let value: number;
+    try {
+      value = this.#hashRead(this.#bucketsByte + bucket * BUCKET_BYTES, key, f, (bucket << 1) | 1, this.#readFlags);
+    } catch {
+      // A trap: the walk followed a word of memory reused for something else.
+      this.#restart('readRestarts');
+      return this.#readInSection(bucket, key, f, 1);
+    }
+    // Not NaN: found (a miss or a retry returns NaN; readStatus() then says which).
+    if (value === value) return value;
+    const status = this.heap.atomics.readStatus();
+    if (status === HashRead.FOUND) return value;
+    if (status === HashRead.MISS) return undefined;
+    this.#restart('readRestarts');
+    return this.#readInSection(bucket, key, f, 1);
+  }
+
+  /**
+   * read()'s attempts from `attempt` on, in rcuReadLock(): after a first attempt that failed,
+   * or with maxRetries 0, the lock alone.
+   */
+  #readInSection(bucket: number, key: number, f: ReadField, attempt: number): number | undefined {
     const headByte = this.#bucketsByte + bucket * BUCKET_BYTES;
     const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
-    if (ownSectionWord >= 0) {
-      const status = this.heap.atomics.readStatus();
-      if (status === HashRead.FOUND) return NaN;
-      if (status === HashRead.MISS) return undefined;
-      this.#restart('readRestarts');
-      return this.#readAttempts(
-        headByte,
-        key,
-        f,
-        homeMarker,
-        this.#readFlags | HashLookupFlag.OWN_SECTION,
-        ownSectionWord,
-        1,
-      );
-    }
     const delay = this.#delay;
     rcuReadLockFull();
     if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
     try {
-      return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags, -1, 0);
+      return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags, attempt);
     } finally {
       if (delay !== null) setLookupDelay(null);
       rcuReadUnlockFull();
@@ -492,11 +503,10 @@ export class RcuHashTable<D extends AnyStructDef> {
     f: ReadField,
     homeMarker: number,
     flags: number,
-    ownSectionWord: number,
     attempt: number,
   ): number | undefined {
     for (; attempt < this.#maxRetries; attempt++) {
-      const value = this.#hashRead(headByte, key, f, homeMarker, flags, ownSectionWord);
+      const value = this.#hashRead(headByte, key, f, homeMarker, flags);
       if (value === value) return value;
       const status = this.heap.atomics.readStatus();
       if (status === HashRead.FOUND) return value;
@@ -508,14 +518,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   }
 
   /** One attempt of read(), in WebAssembly (heap/atomics.wat, hashRead). */
-  #hashRead(
-    headByte: number,
-    key: number,
-    f: ReadField,
-    homeMarker: number,
-    flags: number,
-    ownSectionWord: number,
-  ): number {
+  #hashRead(headByte: number, key: number, f: ReadField, homeMarker: number, flags: number): number {
     return this.heap.atomics.hashRead(
       headByte,
       headByte + BucketWord.SEQ * 4,
@@ -527,8 +530,6 @@ export class RcuHashTable<D extends AnyStructDef> {
       MAX_WALK_STEPS,
       homeMarker,
       flags,
-      ownSectionWord,
-      RcuWord.GP_CTR,
     );
   }
 

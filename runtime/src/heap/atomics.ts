@@ -69,7 +69,8 @@ export interface HeapAtomics {
   ): number;
   /**
    * One attempt of RcuHashTable's reference-free read(): the field's value when found, NaN
-   * otherwise; readStatus() then tells a found NaN from a miss or a retry (HashRead).
+   * otherwise; readStatus() then tells a found NaN from a miss or a retry (HashRead). Outside
+   * a read-side section it may trap (a WebAssembly.RuntimeError) on memory reused meanwhile.
    */
   hashRead(
     headByte: number,
@@ -82,8 +83,6 @@ export interface HeapAtomics {
     maxSteps: number,
     homeMarker: number,
     flags: number,
-    ctrIndex: number,
-    gpIndex: number,
   ): number;
   /** What this thread's last hashRead() came to: a HashRead value. */
   readStatus(): number;
@@ -92,7 +91,7 @@ export interface HeapAtomics {
 /** hashRead()'s outcomes, as readStatus() gives them. */
 export const HashRead = { FOUND: 1, MISS: 0, RETRY: -1 } as const;
 
-/** hashRead()'s flags (CALL_DELAY and OWN_SECTION are HashLookupFlag's). */
+/** hashRead()'s flags (CALL_DELAY is HashLookupFlag's). */
 export const HashReadFlag = { SKIP_VALIDATION: 1 } as const;
 
 /** hashRead()'s field kinds (the `$fieldKind` argument). */

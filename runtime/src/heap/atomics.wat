@@ -182,35 +182,19 @@
   (global $readStatus (mut i32) (i32.const 0))
   (func (export "readStatus") (result i32) (global.get $readStatus))
 
-  ;; One attempt of RcuHashTable.read() (hash/rcu-hash-table.ts says why each step is there):
-  ;; find the object with $key in the chain at $headByte and read one field at $fieldOffset,
-  ;; taking no reference, validated by the bucket's sequence word at $seqByte.
+  ;; One attempt of RcuHashTable.read() (hash/rcu-hash-table.ts says why each step is there,
+  ;; and why its first attempt needs no read-side section): find the object with $key in the
+  ;; chain at $headByte and read one field at $fieldOffset, taking no reference, validated by
+  ;; the bucket's sequence word at $seqByte.
   ;; $fieldKind: 0 i32, 1 u32, 2 f64, 3 f32, 4 i8, 5 u8, 6 i16, 7 u16.
-  ;; $flags: 1 = skip the validation (test-only breakage), 4 = call the lookupDelay hook,
-  ;; 8 = run in a read-side section of its own (rcuEnter / rcuExit on $ctrIndex, $gpIndex).
+  ;; $flags: 1 = skip the validation (test-only breakage), 4 = call the lookupDelay hook.
   ;; Returns the field's value when found, NaN otherwise, and sets readStatus(): 1 found (the
   ;; caller asks only when the value is NaN, so a found value costs one call); 0 a true miss;
   ;; -1: a writer ran in the bucket meanwhile (or was running), or the walk ended on another
-  ;; bucket's marker or went on past $maxSteps: try again.
+  ;; bucket's marker or went on past $maxSteps: try again. Outside a read-side section, a walk
+  ;; over memory reused for something else may trap (a load out of bounds or misaligned),
+  ;; which the caller takes as a -1.
   (func (export "hashRead")
-    (param $headByte i32) (param $seqByte i32) (param $key i32)
-    (param $keyOffset i32) (param $nodeOffset i32) (param $fieldOffset i32) (param $fieldKind i32)
-    (param $maxSteps i32) (param $homeMarker i32) (param $flags i32)
-    (param $ctrIndex i32) (param $gpIndex i32)
-    (result f64)
-    (local $result f64)
-    (if (i32.and (local.get $flags) (i32.const 8))
-      (then (call $rcuEnter (local.get $ctrIndex) (local.get $gpIndex))))
-    (local.set $result
-      (call $hashReadAttempt
-        (local.get $headByte) (local.get $seqByte) (local.get $key)
-        (local.get $keyOffset) (local.get $nodeOffset) (local.get $fieldOffset) (local.get $fieldKind)
-        (local.get $maxSteps) (local.get $homeMarker) (local.get $flags)))
-    (if (i32.and (local.get $flags) (i32.const 8))
-      (then (call $rcuExit (local.get $ctrIndex))))
-    (local.get $result))
-
-  (func $hashReadAttempt
     (param $headByte i32) (param $seqByte i32) (param $key i32)
     (param $keyOffset i32) (param $nodeOffset i32) (param $fieldOffset i32) (param $fieldKind i32)
     (param $maxSteps i32) (param $homeMarker i32) (param $flags i32)

@@ -428,15 +428,21 @@ describe('reference-free read()', () => {
     expect(table.read(4, 'g')).toBeUndefined();
   });
 
-  it("runs in a read-side section, its own or the caller's, and leaves none behind", () => {
-    const table = makeTable();
+  it('makes its first attempt in no read-side section, the retries in one, and leaves none behind', () => {
+    const table = makeTable({ buckets: 1 });
     for (let k = 0; k < 32; k++) table.insert(entry(k));
-    let heldInside = false;
-    hook = () => {
-      heldInside = rcuReadLockHeld();
+    // One entry per 'match' call: whether a section was held there. The first attempt's match
+    // replaces the entry, so that the attempt is discarded and a second one made.
+    const held: boolean[] = [];
+    hook = (phase) => {
+      if (phase !== 'match') return;
+      held.push(rcuReadLockHeld());
+      if (held.length === 1) expect(table.replace(entry(3, 33))).toBe(true);
     };
-    expect(table.read(3, 'value')).toBe(30);
-    expect(heldInside).toBe(true);
+    expect(table.read(3, 'value')).toBe(33);
+    expect(held).toEqual([false, true]);
+    expect(table.stats().readRestarts).toBe(1);
+    expect(rcuReadLockHeld()).toBe(false);
     hook = null;
     for (let n = 0; n < 1000; n++) {
       table.read(n % 64, 'value');
@@ -448,6 +454,35 @@ describe('reference-free read()', () => {
     rcuReadUnlock();
     // A section left open would make this wait forever (the test times out).
     synchronizeRcu();
+  });
+
+  it('takes a trap on memory reused meanwhile as a discarded attempt, and finds the key in its retry', () => {
+    // Chain: 2 -> 1 (insertion at the head). The reader, looking for 1, stands on 2 when a
+    // writer deletes 2 (freed at once) and the memory is reused by something that is not a
+    // chain node: its `next` word now holds a value no load may follow (misaligned and far
+    // beyond the heap), as a word of another cache's object would.
+    const table = makeTable({ buckets: 1 });
+    table.insert(entry(1, 10));
+    const two = entry(2, 20);
+    const nextWord = (addressOf(two) + offsetOf(Entry, 'node')) >> 2;
+    table.insert(two);
+    // The word the reuse overwrote, put back after the read: the cache's memory again.
+    const saved: { word?: number } = {};
+    hook = (phase) => {
+      if (phase !== 'walk' || saved.word !== undefined) return;
+      expect(table.delete(2)).toBe(true);
+      saved.word = heap.views.i32[nextWord]!;
+      heap.views.i32[nextWord] = 0x7ffffff6;
+    };
+    try {
+      expect(table.read(1, 'value')).toBe(10);
+    } finally {
+      if (saved.word !== undefined) heap.views.i32[nextWord] = saved.word;
+    }
+    expect(saved.word).toBeDefined();
+    expect(table.stats().readRestarts).toBe(1);
+    hook = null;
+    expect(table.read(2, 'value')).toBeUndefined();
   });
 
   it('reads from a QSBR reader, in the section its online state already is', () => {

@@ -10,7 +10,14 @@ export const CTL_BYTES = 64;
 
 export interface TortureWorkerData {
   readonly shared: unknown;
-  readonly role: 'reader' | 'writer';
+  /**
+   * `recycler`: a writer that, round after round, deletes every key that comes and goes,
+   * gives the emptied slabs' pages back to the page allocator (shrink, grace period, shrink),
+   * lets another cache fill those pages with random words and give them back, then inserts
+   * the keys again: read()'s first attempt, made in no read-side section, walks memory
+   * that is no longer this cache's.
+   */
+  readonly role: 'reader' | 'writer' | 'recycler';
   readonly seed: number;
   /** Keys 0..keys-1 come and go; keys keys..keys+pinned-1 are always present (only replaced). */
   readonly keys: number;
@@ -41,8 +48,11 @@ export interface ReaderReport {
 }
 
 export interface WriterReport {
-  readonly role: 'writer';
+  readonly role: 'writer' | 'recycler';
   readonly deletes: number;
   readonly inserts: number;
   readonly replaces: number;
+  /** recycler: rounds done, and slabs of the table's cache whose pages went back. */
+  readonly rounds?: number;
+  readonly slabsReleased?: number;
 }

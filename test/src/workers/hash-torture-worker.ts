@@ -3,7 +3,8 @@
  * checks what it gets while holding the reference (or reads fields with read() and checks
  * them against the key), or a writer that deletes, frees and
  * reinserts objects under other keys at full speed (so objects move between chains while
- * readers walk them).
+ * readers walk them), or a recycler that gives the table's emptied slabs back to the page
+ * allocator and lets another cache scribble on them (protocol: TortureWorkerData.role).
  *
  * workerData: TortureWorkerData (hash-torture-protocol.ts). The control root
  * 'hash-torture-ctl' holds CtlWord words: workers count themselves ready, wait for START,
@@ -11,7 +12,17 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { attachHeap, kmemCacheAlloc, kmemCacheFree, type LookupPhase } from '@rcukit/runtime';
+import {
+  attachHeap,
+  defineStruct,
+  kmemCacheAlloc,
+  kmemCacheCreate,
+  kmemCacheFree,
+  kmemCacheShrink,
+  synchronizeRcu,
+  type Heap,
+  type LookupPhase,
+} from '@rcukit/runtime';
 import { checkOf, openItemTable, spin, xorshift } from './hash-item.js';
 import {
   CTL_BYTES,
@@ -21,6 +32,19 @@ import {
   type TortureWorkerData,
   type WriterReport,
 } from './hash-torture-protocol.js';
+
+/** Words another cache writes over the pages the table's cache gave back. */
+const Scribble = defineStruct('hash-torture-scribble', {
+  w0: 'i32',
+  w1: 'i32',
+  w2: 'i32',
+  w3: 'i32',
+  w4: 'i32',
+  w5: 'i32',
+  w6: 'i32',
+  w7: 'i32',
+});
+const SCRIBBLE_FIELDS = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7'] as const;
 
 if (parentPort !== null) {
   const data = workerData as TortureWorkerData;
@@ -114,6 +138,10 @@ if (parentPort !== null) {
       stats: { ...table.stats() },
     };
     parentPort.postMessage(report);
+  } else if (data.role === 'recycler') {
+    parentPort.postMessage(
+      recycle(heap, data, cache, table, rand, () => Atomics.load(i32(), ctl + CtlWord.STOP) !== 0),
+    );
   } else {
     let deletes = 0;
     let inserts = 0;
@@ -155,4 +183,53 @@ if (parentPort !== null) {
     parentPort.postMessage(report);
   }
   heap.detach();
+}
+
+/** The recycler's rounds (TortureWorkerData.role says what one does), until `stopped()`. */
+function recycle(
+  heap: Heap,
+  data: TortureWorkerData,
+  cache: ReturnType<typeof openItemTable>['cache'],
+  table: ReturnType<typeof openItemTable>['table'],
+  rand: () => number,
+  stopped: () => boolean,
+): WriterReport {
+  const scribble = kmemCacheCreate(heap, 'hash-torture-scribble', Scribble);
+  const fresh = (key: number) => {
+    const item = kmemCacheAlloc(cache);
+    item.key = key;
+    item.check = checkOf(key);
+    item.value = key * 0.5;
+    return item;
+  };
+  const released = () => kmemCacheShrink(cache);
+  let rounds = 0;
+  let deletes = 0;
+  let inserts = 0;
+  let replaces = 0;
+  let slabsReleased = 0;
+  while (!stopped()) {
+    for (let key = 0; key < data.keys; key++) if (table.delete(key)) deletes++;
+    // The always-present keys move too, so their slabs empty in turn.
+    for (let p = 0; p < data.pinned; p++) {
+      table.replace(fresh(data.keys + p));
+      replaces++;
+    }
+    slabsReleased += released();
+    synchronizeRcu();
+    slabsReleased += released();
+    // Another cache takes the pages and writes random words over them (in the range of no
+    // heap, and odd or misaligned as often as not), then gives them back.
+    const junk = [];
+    for (let n = 0; n < data.keys; n++) {
+      const s = kmemCacheAlloc(scribble);
+      for (const f of SCRIBBLE_FIELDS) s[f] = rand() | 0;
+      junk.push(s);
+    }
+    for (const s of junk) kmemCacheFree(scribble, s);
+    kmemCacheShrink(scribble);
+    for (let key = 0; key < data.keys; key++) if (table.insert(fresh(key))) inserts++;
+    rounds++;
+  }
+  return { role: 'recycler', deletes, inserts, replaces, rounds, slabsReleased };
 }
