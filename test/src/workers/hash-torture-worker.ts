@@ -33,6 +33,15 @@ import {
   type WriterReport,
 } from './hash-torture-protocol.js';
 
+/** A new object for `key`, whole before any table sees it: check and value follow from the key. */
+function freshItem(cache: ReturnType<typeof openItemTable>['cache'], key: number) {
+  const item = kmemCacheAlloc(cache);
+  item.key = key;
+  item.check = checkOf(key);
+  item.value = key * 0.5;
+  return item;
+}
+
 /** Words another cache writes over the pages the table's cache gave back. */
 const Scribble = defineStruct('hash-torture-scribble', {
   w0: 'i32',
@@ -146,13 +155,7 @@ if (parentPort !== null) {
     let deletes = 0;
     let inserts = 0;
     let replaces = 0;
-    const fresh = (key: number) => {
-      const item = kmemCacheAlloc(cache);
-      item.key = key;
-      item.check = checkOf(key);
-      item.value = key * 0.5;
-      return item;
-    };
+    const fresh = (key: number) => freshItem(cache, key);
     while (Atomics.load(i32(), ctl + CtlWord.STOP) === 0) {
       for (let n = 0; n < 64; n++) {
         const r = rand();
@@ -195,14 +198,7 @@ function recycle(
   stopped: () => boolean,
 ): WriterReport {
   const scribble = kmemCacheCreate(heap, 'hash-torture-scribble', Scribble);
-  const fresh = (key: number) => {
-    const item = kmemCacheAlloc(cache);
-    item.key = key;
-    item.check = checkOf(key);
-    item.value = key * 0.5;
-    return item;
-  };
-  const released = () => kmemCacheShrink(cache);
+  const fresh = (key: number) => freshItem(cache, key);
   let rounds = 0;
   let deletes = 0;
   let inserts = 0;
@@ -215,9 +211,9 @@ function recycle(
       table.replace(fresh(data.keys + p));
       replaces++;
     }
-    slabsReleased += released();
+    slabsReleased += kmemCacheShrink(cache);
     synchronizeRcu();
-    slabsReleased += released();
+    slabsReleased += kmemCacheShrink(cache);
     // Another cache takes the pages and writes random words over them (in the range of no
     // heap, and odd or misaligned as often as not), then gives them back.
     const junk = [];
