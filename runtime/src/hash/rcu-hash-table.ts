@@ -86,7 +86,6 @@ import {
   notAReadField,
   readFieldsOf,
   tableConfig,
-  type LookupPhase,
   type ReadField,
   type RcuHashTableOptions,
 } from './table-options.js';
@@ -129,7 +128,8 @@ export class RcuHashTable<D extends AnyStructDef> {
   readonly #maxRetries: number;
   /** hashLookup() flags: the test-only breakages and hook (HashLookupFlag). */
   readonly #lookupFlags: number;
-  readonly #delay: ((phase: LookupPhase) => void) | null;
+  /** The test hook, as the WebAssembly walk calls it (phase 0 at a node, 1 at the match). */
+  readonly #delay: ((phase: number) => void) | null;
   readonly #buckets: Buckets;
   /** insert(), replace(), delete() and clear() under the bucket locks. */
   readonly #writer: TableWriter;
@@ -167,7 +167,8 @@ export class RcuHashTable<D extends AnyStructDef> {
     this.#maxRetries = c.maxRetries;
     this.#lookupFlags = c.lookupFlags;
     this.#readFlags = c.readFlags;
-    this.#delay = c.delay;
+    const delay = c.delay;
+    this.#delay = delay === null ? null : (phase) => delay(phase === 0 ? 'walk' : 'match');
     this.#seqlockFirst = c.maxRetries > 0 && c.delay === null;
     this.#readFields = readFieldsOf(c.struct);
     this.#views = heap.views;
@@ -238,7 +239,7 @@ export class RcuHashTable<D extends AnyStructDef> {
   #lookupInSection(bucket: number, key: number): number {
     const delay = this.#delay;
     rcuReadLockFull();
-    if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
+    if (delay !== null) setLookupDelay(delay);
     try {
       if (this.#maxRetries === 0) return this.#lookupFallback(key);
       return this.#lookupAttempts(
@@ -446,7 +447,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     if (delay === null) return this.#readSeqlock(bucket, key, f);
     // The test hook runs inside the first attempt as well: outside a section, nothing it does
     // in the middle of the walk can unbalance one.
-    setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
+    setLookupDelay(delay);
     try {
       return this.#readSeqlock(bucket, key, f);
     } finally {
@@ -487,7 +488,7 @@ export class RcuHashTable<D extends AnyStructDef> {
     const homeMarker = (bucket << 1) | 1; // nullsMarker(bucket), without its argument checks
     const delay = this.#delay;
     rcuReadLockFull();
-    if (delay !== null) setLookupDelay((phase) => delay(phase === 0 ? 'walk' : 'match'));
+    if (delay !== null) setLookupDelay(delay);
     try {
       return this.#readAttempts(headByte, key, f, homeMarker, this.#readFlags, attempt);
     } finally {
