@@ -21,8 +21,9 @@
  * function through a finally is no exit the rules check.
  *
  * The type checker's knowledge of control flow comes in through a FlowOracle
- * (flow-oracle.ts): a call that never returns ends its path, and an exhaustive switch has no
- * way past its last test. cfg/ itself never asks the checker.
+ * (flow-oracle.ts): a call that never returns ends its path (one that always throws is a
+ * `throw` there), and an exhaustive switch has no way past its last test. cfg/ itself never
+ * asks the checker.
  *
  * Nested functions, classes and static blocks are not entered: each gets its own graph. In the
  * enclosing graph a function expression is one element (its creation, where captures happen).
@@ -403,6 +404,10 @@ export class CfgBuilder extends ExpressionBuilder {
     const handler = this.handlerFor('throw');
     this.addEdge(this.current, handler ?? this.throwExit, 'exception');
     this.current = null;
+  }
+
+  protected throwFrom(node: ts.Node): void {
+    this.makeJump({ kind: 'throw' }, node);
   }
 
   /**

@@ -2,7 +2,8 @@
  * @fileoverview ExpressionBuilder: the CFG builder's walk over expressions, appending elements in
  * evaluation order (operands before the operation that consumes them) and splitting blocks
  * where an expression branches (`&&`, `||`, `??`, `?:`, `?.`) or, inside a try region, where a
- * call may throw. A call the FlowOracle says never returns ends its path.
+ * call may throw. A call the FlowOracle says never returns ends its path; one it says always
+ * throws leaves the way a `throw` statement would.
  *
  * No recursion along a left operand. Generated code holds `+` chains tens of thousands of terms
  * long (`tsc` accepts 20,000), member and call chains as long, and `a || b || …` tests as long;
@@ -32,6 +33,9 @@ interface PendingTest {
 }
 
 export abstract class ExpressionBuilder extends GraphWriter {
+  /** Leave from here as a `throw` statement would (to the innermost catch, or out of the function). */
+  protected abstract throwFrom(node: ts.Node): void;
+
   /** Branch on `e`: truthy to `t`, falsy to `f`, splitting `&&`, `||` and `!`. */
   protected condition(e: ts.Expression, t: BasicBlock, f: BasicBlock, trueKind: EdgeKind = 'true'): void {
     const pending: PendingTest[] = [];
@@ -221,12 +225,18 @@ export abstract class ExpressionBuilder extends GraphWriter {
    * After a call (or `new`, `await`, `yield`): inside a try region it may throw, so the block
    * ends with an edge to the handler. A call that never returns (FlowOracle) ends the path: what
    * follows is unreachable, and the path is no exit the rules check, as sparse treats a noreturn
-   * call like BUG(). Its exceptional edge stays.
+   * call like BUG(). Its exceptional edge stays. A never-returning call that always throws
+   * (`fail()` whose body ends in `throw`) is that throw: an exit the rules check, at the call.
    */
   private afterCall(call: ts.CallExpression | undefined): void {
+    const ends = call !== undefined && this.oracle.endsPath(call);
+    if (ends && this.oracle.alwaysThrows(call)) {
+      this.throwFrom(call);
+      return;
+    }
     const handler = this.handlerFor('call');
     if (handler !== undefined) this.addEdge(this.cur(), handler, 'exception');
-    if (call !== undefined && this.oracle.endsPath(call)) {
+    if (ends) {
       this.current = null;
       return;
     }

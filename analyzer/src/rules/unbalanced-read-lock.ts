@@ -76,7 +76,7 @@ export default defineRule({
       conditionalAtReturn:
         'This return holds {{whenTrue}} read-side section(s) when `{{cond}}` is true and {{whenFalse}} otherwise; the section opened under that condition is never closed on one side.',
       heldAtThrow:
-        'The throw at line {{line}} leaves the function holding {{count}} read-side section(s) more than it was called with.',
+        'The exception thrown at line {{line}} leaves the function holding {{count}} read-side section(s) more than it was called with.',
       returnsHoldingAfterFinally:
         'The `finally` block ends here leaving {{count}} read-side section(s) open when the function returns (the return at line {{line}}).',
       returnsHoldingNeverReleased:

@@ -4,6 +4,13 @@
  * cover every literal its discriminant's (narrowed) type allows has no way out past its last
  * test. Both are what TypeScript's own control-flow analysis concludes.
  *
+ * A never-returning call always throws when its callee is a function of the program whose body
+ * ends in a `throw` statement, or in a call (returned or not) to another such function. Not
+ * when the call cannot run at all: an argument typed `never` (`assertNever(x)` in a `default:`
+ * TypeScript proved unreachable) stands for code that never executes, whatever the helper
+ * would do. A body-less declaration (`declare function panic(): never`, `process.exit()`) is
+ * not known to throw: it ends the path unchecked.
+ *
  * Cautious on purpose, since a wrong "ends here" hides the rest of a path from every rule:
  * - a call in an optional chain (`a?.fail()`) may not run at all, so it never ends a path;
  * - a switch is exhaustive only when the discriminant is not itself a literal (`switch (true)`
@@ -39,6 +46,10 @@ export function checkerFlowOracle(checker: ts.TypeChecker): FlowOracle {
       const sig = checker.getResolvedSignature(call);
       return sig !== undefined && returnsNever(checker, sig);
     },
+    alwaysThrows(call) {
+      if (call.arguments.some((a) => (checker.getTypeAtLocation(a).flags & ts.TypeFlags.Never) !== 0)) return false;
+      return endsInThrow(checker, call, new Set());
+    },
     isExhaustive(s) {
       const clauses = s.caseBlock.clauses;
       if (clauses.some((c) => ts.isDefaultClause(c))) return false;
@@ -60,6 +71,31 @@ export function checkerFlowOracle(checker: ts.TypeChecker): FlowOracle {
       );
     },
   };
+}
+
+/** Helpers calling helpers (`fail()` calling `raise()`) are followed this deep at most. */
+const MAX_THROW_CHAIN = 4;
+
+/** The callee of `call` has a body in the program whose last statement throws (or calls one that does). */
+function endsInThrow(checker: ts.TypeChecker, call: ts.CallExpression, seen: Set<ts.Node>): boolean {
+  const decl = checker.getResolvedSignature(call)?.getDeclaration();
+  if (decl === undefined || seen.has(decl) || seen.size >= MAX_THROW_CHAIN) return false;
+  const body = (decl as ts.SignatureDeclaration & { body?: ts.Node }).body;
+  if (body === undefined || !ts.isBlock(body)) return false;
+  const last = body.statements.at(-1);
+  if (last === undefined) return false;
+  if (ts.isThrowStatement(last)) return true;
+  const tail = ts.isReturnStatement(last)
+    ? last.expression
+    : ts.isExpressionStatement(last)
+      ? last.expression
+      : undefined;
+  const inner = tail === undefined ? undefined : skipParens(tail);
+  if (inner === undefined || !ts.isCallExpression(inner) || ts.isOptionalChain(inner)) return false;
+  const sig = checker.getResolvedSignature(inner);
+  if (sig === undefined || !returnsNever(checker, sig)) return false;
+  seen.add(decl);
+  return endsInThrow(checker, inner, seen);
 }
 
 function returnsNever(checker: ts.TypeChecker, sig: ts.Signature): boolean {
